@@ -1,0 +1,67 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { migrate } from '../../store/migrate';
+import { bundleWorkflows } from '../../worker/worker';
+import { freePort } from '../../worker/stack/ports';
+import { startEmbeddedPostgres } from '../../worker/stack/postgres';
+import { ensureTemporalCli } from '../../worker/stack/temporal-cli';
+import { engineSearchAttributes, startTemporalDevServer } from '../../worker/stack/temporal-server';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    temporalAddress: string;
+    workflowBundlePath: string;
+    workDir: string;
+  }
+}
+
+/**
+ * Starts, once per run, what the tests share: a real PostgreSQL (embedded binaries, fresh data
+ * directory), a real Temporal dev server (in memory, headless) and the workflow bundle.
+ */
+export default async function setup(project: TestProject) {
+  const workDir = await mkdtemp(join(tmpdir(), 'aiops-test-'));
+  // PostgreSQL runs as the `postgres` user when we are root; it must be able to reach its data.
+  await chmod(workDir, 0o755);
+  const toolsDir = join(process.cwd(), '.aiops', 'tools');
+  const cleanups: (() => Promise<unknown>)[] = [
+    () => rm(workDir, { recursive: true, force: true }),
+  ];
+  const teardown = async () => {
+    while (cleanups.length)
+      await cleanups
+        .pop()?.()
+        .catch(() => undefined);
+  };
+  try {
+    const [pg, cli] = await Promise.all([
+      freePort().then((port) => startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port })),
+      ensureTemporalCli(toolsDir, process.env.TEMPORAL_CLI_PATH, (m) => console.log(m)),
+    ]);
+    cleanups.push(pg.stop);
+    const temporal = await startTemporalDevServer({
+      cliPath: cli.path,
+      port: await freePort(),
+      namespace: 'default',
+      logFile: join(workDir, 'temporal.log'),
+      searchAttributes: engineSearchAttributes,
+      readyTimeoutMs: 180_000,
+    });
+    cleanups.push(temporal.stop);
+    await migrate(pg.url);
+    const bundle = await bundleWorkflows();
+    const workflowBundlePath = join(workDir, 'workflow-bundle.js');
+    await writeFile(workflowBundlePath, bundle.code);
+    project.provide('databaseUrl', pg.url);
+    project.provide('temporalAddress', temporal.address);
+    project.provide('workflowBundlePath', workflowBundlePath);
+    project.provide('workDir', workDir);
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+  return teardown;
+}

@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities, type ActivityDeps } from '../../activities';
+
+let runtimeInstalled = false;
+
+/** Keep the Rust core quiet in test output; failures surface through the tests themselves. */
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
+}
+
+export interface TemporalTestEnv {
+  client: Client;
+  /** A task queue of this test's own, so tests sharing the server never steal each other's tasks. */
+  taskQueue: string;
+  /** Runs `fn` while a worker with the real activities polls `taskQueue`. */
+  withWorker<T>(deps: ActivityDeps, fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function connectTemporal(
+  taskQueue = `test-${randomUUID()}`,
+): Promise<TemporalTestEnv> {
+  quietRuntime();
+  const address = inject('temporalAddress');
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const code = await readFile(inject('workflowBundlePath'), 'utf8');
+  return {
+    client,
+    taskQueue,
+    async withWorker(deps, fn) {
+      const workerConnection = await NativeConnection.connect({ address });
+      try {
+        const worker = await Worker.create({
+          connection: workerConnection,
+          taskQueue,
+          workflowBundle: { code },
+          activities: createActivities(deps),
+        });
+        return await worker.runUntil(fn);
+      } finally {
+        await workerConnection.close();
+      }
+    },
+    close: () => connection.close(),
+  };
+}

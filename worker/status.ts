@@ -1,0 +1,86 @@
+import { Client, Connection } from '@temporalio/client';
+import { createPool } from '../store/db';
+import { countHeartbeats } from '../store/heartbeat';
+import { databaseUrl, temporalAddress, type Config } from './config';
+import { heartbeatScheduleId } from './schedules';
+import type { Check } from './doctor';
+
+/** What is running right now: database, Temporal, worker pollers and the schedule. */
+export async function stackStatus(config: Config): Promise<Check[]> {
+  const checks: Check[] = [];
+  const pool = createPool(databaseUrl(config), 1);
+  try {
+    const n = await countHeartbeats(pool);
+    checks.push({
+      component: 'PostgreSQL',
+      state: 'ok',
+      detail: `up; ${n} heartbeat row(s) recorded`,
+    });
+  } catch (err) {
+    checks.push({
+      component: 'PostgreSQL',
+      state: 'missing',
+      detail: `not reachable: ${err instanceof Error ? err.message : String(err)}`,
+      fix: 'Run `npm start`.',
+    });
+  } finally {
+    await pool.end();
+  }
+  const address = temporalAddress(config);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 3_000 });
+  } catch {
+    checks.push({
+      component: 'Temporal',
+      state: 'missing',
+      detail: `not reachable at ${address}`,
+      fix: 'Run `npm start`.',
+    });
+    return checks;
+  }
+  try {
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    checks.push({
+      component: 'Temporal',
+      state: 'ok',
+      detail: `up at ${address}${config.temporal.address ? '' : `; Web UI http://127.0.0.1:${config.temporal.uiPort}`}`,
+    });
+    for (const taskQueue of Object.values(config.taskQueues)) {
+      const described = await connection.workflowService.describeTaskQueue({
+        namespace: config.temporal.namespace,
+        taskQueue: { name: taskQueue },
+      });
+      const pollers = described.pollers?.length ?? 0;
+      checks.push(
+        pollers > 0
+          ? { component: 'Worker', state: 'ok', detail: `${taskQueue}: ${pollers} poller(s)` }
+          : {
+              component: 'Worker',
+              state: 'missing',
+              detail: `${taskQueue}: no pollers`,
+              fix: 'Run `npm start`.',
+            },
+      );
+    }
+    try {
+      const schedule = await client.schedule.getHandle(heartbeatScheduleId).describe();
+      const last = schedule.info.recentActions.at(-1)?.takenAt;
+      checks.push({
+        component: 'Schedule',
+        state: 'ok',
+        detail: `${heartbeatScheduleId}: ${schedule.info.numActionsTaken} run(s)${last ? `, last ${last.toISOString()}` : ''}`,
+      });
+    } catch {
+      checks.push({
+        component: 'Schedule',
+        state: 'missing',
+        detail: `${heartbeatScheduleId} not registered`,
+        fix: 'Run `npm start`.',
+      });
+    }
+  } finally {
+    await connection.close();
+  }
+  return checks;
+}

@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+import type { Config } from './config';
+
+export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath: resolve(__dirname, '..', 'workflows', 'index.ts'),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
+}
+
+export interface RunningWorkers {
+  taskQueues: string[];
+  /** Resolves when every worker has stopped; rejects if one fails. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+let runtimeConfigured = false;
+
+/** Quiet the Rust core's own logging unless asked; our supervisor prints the progress. */
+function configureRuntime(logLevel: Config['logLevel']) {
+  if (runtimeConfigured) return;
+  runtimeConfigured = true;
+  Runtime.install({
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: logLevel === 'error' ? () => undefined : (m) => console.warn(`[worker] ${m}`),
+      error: (m) => console.error(`[worker] ${m}`),
+    },
+  });
+}
+
+/**
+ * One worker per concern (detection, incidents, remediation, housekeeping), all sharing one
+ * workflow bundle built once per process.
+ */
+export async function startWorkers(opts: {
+  config: Config;
+  address: string;
+  deps: ActivityDeps;
+  bundle?: WorkflowBundleWithSourceMap;
+}): Promise<RunningWorkers> {
+  configureRuntime(opts.config.logLevel);
+  const workflowBundle = opts.bundle ?? (await bundleWorkflows());
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const activities = createActivities(opts.deps);
+  const taskQueues = Object.values(opts.config.taskQueues);
+  const workers = await Promise.all(
+    taskQueues.map((taskQueue) =>
+      Worker.create({
+        connection,
+        namespace: opts.config.temporal.namespace,
+        taskQueue,
+        workflowBundle,
+        activities,
+      }),
+    ),
+  );
+  const done = Promise.all(workers.map((w) => w.run())).then(() => connection.close());
+  return {
+    taskQueues,
+    done,
+    async shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await done;
+    },
+  };
+}
