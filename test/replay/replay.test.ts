@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
+import { quietRuntime } from '../setup/temporal';
 
 const historiesDir = join(__dirname, 'histories');
 
 describe('replay of recorded workflow histories', () => {
   it('replays every recorded history without a determinism error', async () => {
+    quietRuntime();
     const files = (await readdir(historiesDir)).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(0);
     const code = await readFile(inject('workflowBundlePath'), 'utf8');

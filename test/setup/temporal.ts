@@ -8,7 +8,7 @@ import { createActivities, type ActivityDeps } from '../../activities';
 let runtimeInstalled = false;
 
 /** Keep the Rust core quiet in test output; failures surface through the tests themselves. */
-function quietRuntime() {
+export function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
