@@ -1,5 +1,6 @@
 import type { Pool } from '../store/db';
 import { createHeartbeatActivities } from './heartbeat';
+import { createIncidentActivities } from './incidents';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -9,6 +10,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHeartbeatActivities(deps),
+    ...createIncidentActivities(deps),
   };
 }
 

@@ -8,14 +8,14 @@ export async function ensureHeartbeatSchedule(
   client: Client,
   config: Config,
 ): Promise<'created' | 'updated'> {
-  const spec = { intervals: [{ every: `${config.heartbeatIntervalSeconds}s` }] };
+  const spec = { intervals: [{ every: config.heartbeatIntervalSeconds * 1000 }] };
   const action = {
     type: 'startWorkflow' as const,
     workflowType: 'heartbeatWorkflow',
     taskQueue: config.taskQueues.housekeeping,
-    workflowExecutionTimeout: '5 minutes',
+    workflowExecutionTimeout: '5 minutes' as const,
   };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' as const };
   try {
     await client.schedule.create({
       scheduleId: heartbeatScheduleId,

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { signalIncident } from '../../activities/incident-signal';
 
 /**
  * Workflow runs whose histories are recorded (npm run record:histories) and replayed by the
@@ -20,6 +21,34 @@ export const replayScenarios: ReplayScenario[] = [
       });
       await handle.result();
       return handle.workflowId;
+    },
+  },
+  {
+    name: 'incident-open-attach-resolve',
+    async run(client, taskQueue) {
+      const at = '2026-01-01T00:00:00.000Z';
+      const candidate = (service: string) => ({
+        fingerprint: 'replay-db',
+        service: 'db',
+        services: [service],
+        anomalies: [
+          {
+            seriesKey: `svc:${service}:p95`,
+            service,
+            signal: 'latency' as const,
+            score: 0.98,
+            value: 900,
+            baseline: 20,
+            at,
+          },
+        ],
+        observedAt: at,
+      });
+      const opts = { taskQueue, quietPeriodSeconds: 2 };
+      const workflowId = await signalIncident(client, candidate('db'), opts);
+      await signalIncident(client, candidate('cart'), opts);
+      await client.workflow.getHandle(workflowId).result();
+      return workflowId;
     },
   },
 ];

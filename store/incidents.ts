@@ -1,0 +1,53 @@
+import type { IncidentState } from '../workflows/incident/types';
+import type { Pool } from './db';
+
+/** Upsert by incident id: replaying the same state twice leaves one identical row. */
+export async function upsertIncident(pool: Pool, s: IncidentState): Promise<void> {
+  await pool.query(
+    `INSERT INTO incident (incident_id, fingerprint, service, services, status, severity, opened_at,
+       last_anomaly_at, anomaly_count, root_cause, runbook, resolution, top_anomalies, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
+     ON CONFLICT (incident_id) DO UPDATE SET
+       services = EXCLUDED.services, status = EXCLUDED.status, severity = EXCLUDED.severity,
+       last_anomaly_at = EXCLUDED.last_anomaly_at, anomaly_count = EXCLUDED.anomaly_count,
+       root_cause = EXCLUDED.root_cause, runbook = EXCLUDED.runbook,
+       resolution = EXCLUDED.resolution, top_anomalies = EXCLUDED.top_anomalies, updated_at = now()`,
+    [
+      s.incidentId,
+      s.fingerprint,
+      s.service,
+      s.services,
+      s.status,
+      s.severity,
+      s.openedAt,
+      s.lastAnomalyAt,
+      s.anomalyCount,
+      s.rootCause ? JSON.stringify(s.rootCause) : null,
+      s.runbook ?? null,
+      s.resolution ?? null,
+      JSON.stringify(s.topAnomalies),
+    ],
+  );
+}
+
+export interface OpenIncident {
+  incidentId: string;
+  fingerprint: string;
+  services: string[];
+}
+
+/** Incidents not yet resolved or closed: detection attaches new anomalies of their services. */
+export async function openIncidents(pool: Pool): Promise<OpenIncident[]> {
+  const { rows } = await pool.query<{
+    incident_id: string;
+    fingerprint: string;
+    services: string[];
+  }>(
+    `SELECT incident_id, fingerprint, services FROM incident WHERE status NOT IN ('resolved', 'closed')`,
+  );
+  return rows.map((r) => ({
+    incidentId: r.incident_id,
+    fingerprint: r.fingerprint,
+    services: r.services,
+  }));
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { signalIncident } from '../../activities/incident-signal';
+import { createPool, type Pool } from '../../store/db';
+import { closeIncident, incidentState } from '../../workflows/incident/messages';
+import type { Anomaly, IncidentCandidate } from '../../workflows/incident/types';
+import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
+
+function candidate(fingerprint: string, anomalies: Partial<Anomaly>[]): IncidentCandidate {
+  const full = anomalies.map((a, i) => ({
+    seriesKey: `op:db:query:${i}`,
+    service: 'db',
+    signal: 'latency' as const,
+    score: 0.97,
+    value: 900,
+    baseline: 20,
+    at: new Date().toISOString(),
+    ...a,
+  }));
+  return {
+    fingerprint,
+    service: 'db',
+    services: [...new Set(full.map((a) => a.service))],
+    anomalies: full,
+    observedAt: new Date().toISOString(),
+  };
+}
+
+describe('incident workflow', () => {
+  let env: TemporalTestEnv;
+  let pool: Pool;
+
+  beforeAll(async () => {
+    env = await connectTemporal();
+    pool = createPool(inject('databaseUrl'));
+  });
+  afterAll(async () => {
+    await pool.end();
+    await env.close();
+  });
+
+  it('opens on the first anomalies, attaches repeats, and resolves itself when quiet', async () => {
+    const fingerprint = `db-${randomUUID().slice(0, 8)}`;
+    const opts = { taskQueue: env.taskQueue, quietPeriodSeconds: 3 };
+    await env.withWorker({ pool }, async () => {
+      const workflowId = await signalIncident(env.client, candidate(fingerprint, [{}, {}]), opts);
+      const again = await signalIncident(
+        env.client,
+        candidate(fingerprint, [
+          { service: 'cart', signal: 'errors', seriesKey: 'edge:cart>db:errors' },
+        ]),
+        opts,
+      );
+      expect(again).toBe(workflowId);
+      const handle = env.client.workflow.getHandle(workflowId);
+      const result = await handle.result();
+      expect(result.status).toBe('resolved');
+      expect(result.anomalyCount).toBe(3);
+      expect(result.services).toEqual(['cart', 'db']);
+      expect(result.severity).toBe('high');
+
+      const described = await handle.describe();
+      expect(described.typedSearchAttributes.get({ name: 'IncidentStatus', type: 'KEYWORD' })).toBe(
+        'resolved',
+      );
+      expect(
+        described.typedSearchAttributes.get({ name: 'IncidentService', type: 'KEYWORD' }),
+      ).toBe('db');
+      expect(
+        described.typedSearchAttributes.get({ name: 'IncidentSeverity', type: 'KEYWORD' }),
+      ).toBe('high');
+      expect(await described.staticSummary()).toMatch(/Incident on db/);
+
+      const { rows } = await pool.query(
+        'SELECT status, anomaly_count, services FROM incident WHERE fingerprint = $1',
+        [fingerprint],
+      );
+      expect(rows).toEqual([{ status: 'resolved', anomaly_count: 3, services: ['cart', 'db'] }]);
+    });
+  });
+
+  it('closes on an operator update and refuses one without a name', async () => {
+    const fingerprint = `api-${randomUUID().slice(0, 8)}`;
+    await env.withWorker({ pool }, async () => {
+      const workflowId = await signalIncident(env.client, candidate(fingerprint, [{}]), {
+        taskQueue: env.taskQueue,
+        quietPeriodSeconds: 600,
+      });
+      const handle = env.client.workflow.getHandle(workflowId);
+      const refused = await handle
+        .executeUpdate(closeIncident, { args: [{ by: ' ', reason: 'x' }] })
+        .catch((err: unknown) => err as Error & { cause?: Error });
+      expect(refused).toBeInstanceOf(Error);
+      expect((refused as Error & { cause?: Error }).cause?.message).toMatch(/name of who closes/);
+      await handle.executeUpdate(closeIncident, { args: [{ by: 'alice', reason: 'false alarm' }] });
+      const result = await handle.result();
+      expect(result.status).toBe('closed');
+      expect(result.resolution).toBe('closed by alice: false alarm');
+    });
+  });
+
+  it('continues as new when its history grows, keeping the incident state', async () => {
+    const fingerprint = `noisy-${randomUUID().slice(0, 8)}`;
+    await env.withWorker({ pool }, async () => {
+      const workflowId = `incident-${fingerprint}`;
+      await env.client.workflow.start('incidentWorkflow', {
+        workflowId,
+        taskQueue: env.taskQueue,
+        args: [{ fingerprint, quietPeriodSeconds: 600, maxHistoryEvents: 20 }],
+      });
+      const handle = env.client.workflow.getHandle(workflowId);
+      for (let i = 0; i < 15; i++) {
+        await handle.signal('anomaliesObserved', candidate(fingerprint, [{ seriesKey: `s${i}` }]));
+      }
+      const firstRunId = (await handle.describe()).runId;
+      const latest = env.client.workflow.getHandle(workflowId);
+      const deadline = Date.now() + 30_000;
+      let runId = firstRunId;
+      let count = 0;
+      // Keep signalling one at a time until the history budget forces a continue-as-new.
+      for (let i = 15; runId === firstRunId && Date.now() < deadline; i++) {
+        await handle.signal('anomaliesObserved', candidate(fingerprint, [{ seriesKey: `s${i}` }]));
+        count = i + 1;
+        await new Promise((r) => setTimeout(r, 100));
+        runId = (await latest.describe()).runId;
+      }
+      expect(runId).not.toBe(firstRunId);
+      let state = await latest.query(incidentState);
+      while (state.anomalyCount < count && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        state = await latest.query(incidentState);
+      }
+      expect(state.anomalyCount).toBe(count);
+      await latest.executeUpdate(closeIncident, { args: [{ by: 'test', reason: 'done' }] });
+      expect((await latest.result()).anomalyCount).toBe(count);
+    });
+  });
+});

@@ -1,0 +1,64 @@
+/** What a detector saw: one scored point of one series that crossed the anomaly threshold. */
+export interface Anomaly {
+  /** Stable series identity, e.g. `op:checkout:PlaceOrder:p95` or `edge:frontend>cart:errors`. */
+  seriesKey: string;
+  service: string;
+  operation?: string;
+  signal: AnomalySignal;
+  /** Anomaly score in [0, 1]. */
+  score: number;
+  value: number;
+  baseline?: number;
+  /** Bucket start, ISO-8601. */
+  at: string;
+}
+
+export type AnomalySignal = 'latency' | 'errors' | 'traffic' | 'saturation' | 'logs' | 'metric';
+
+/** Anomalies the detection pass correlated into one fault. */
+export interface IncidentCandidate {
+  fingerprint: string;
+  /** The service the correlation points at (deepest anomalous service of the group). */
+  service: string;
+  /** Every anomalous service of the group. */
+  services: string[];
+  anomalies: Anomaly[];
+  observedAt: string;
+}
+
+export type IncidentStatus =
+  'open' | 'investigating' | 'awaiting_approval' | 'remediating' | 'resolved' | 'closed';
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+
+export interface IncidentState {
+  incidentId: string;
+  fingerprint: string;
+  service: string;
+  services: string[];
+  status: IncidentStatus;
+  severity: Severity;
+  openedAt: string;
+  lastAnomalyAt: string;
+  anomalyCount: number;
+  /** The strongest anomalies seen, capped so the state stays small. */
+  topAnomalies: Anomaly[];
+  rootCause?: { service: string; kind: string; score: number };
+  runbook?: string;
+  resolution?: string;
+}
+
+export interface IncidentInput {
+  fingerprint: string;
+  /** Resolve on our own after this long without a new anomaly. */
+  quietPeriodSeconds: number;
+  /** Continue as new past this many history events (default 5,000, far below Temporal's limit). */
+  maxHistoryEvents?: number;
+  /** Present when continuing as new: the state to carry on with. */
+  state?: IncidentState;
+}
+
+export interface CloseRequest {
+  by: string;
+  reason: string;
+}
