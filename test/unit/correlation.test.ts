@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { correlateAnomalies, type ServiceEdge } from '../../detectors/correlation';
+import type { Anomaly } from '../../workflows/incident/types';
+
+const at = '2026-01-01T00:00:00.000Z';
+const anomaly = (
+  service: string,
+  score = 0.95,
+  signal: Anomaly['signal'] = 'latency',
+): Anomaly => ({
+  seriesKey: `svc:${service}:${signal}`,
+  service,
+  signal,
+  score,
+  value: 1,
+  at,
+});
+
+// frontend → checkout → payment, checkout → db, cart → db
+const edges: ServiceEdge[] = [
+  { caller: 'frontend', callee: 'checkout' },
+  { caller: 'checkout', callee: 'payment' },
+  { caller: 'checkout', callee: 'db' },
+  { caller: 'cart', callee: 'db' },
+  { caller: 'frontend', callee: 'cart' },
+];
+
+describe('anomaly correlation', () => {
+  it('makes a slow database and its slow callers one fault, blamed on the database', () => {
+    const candidates = correlateAnomalies(
+      [
+        anomaly('frontend', 0.99),
+        anomaly('checkout', 0.98),
+        anomaly('cart', 0.97),
+        anomaly('db', 0.9),
+      ],
+      edges,
+      [],
+      at,
+    );
+    expect(candidates).toHaveLength(1);
+    expect(candidates[0]).toMatchObject({ fingerprint: 'db', service: 'db' });
+    expect(candidates[0]?.services).toEqual(['cart', 'checkout', 'db', 'frontend']);
+  });
+
+  it('keeps unconnected faults apart', () => {
+    const candidates = correlateAnomalies([anomaly('payment'), anomaly('cart')], edges, [], at);
+    expect(candidates.map((c) => c.fingerprint)).toEqual(['cart', 'payment']);
+  });
+
+  it('attaches a group to the open incident it overlaps', () => {
+    const candidates = correlateAnomalies(
+      [anomaly('checkout'), anomaly('payment')],
+      edges,
+      [{ fingerprint: 'checkout', services: ['checkout'] }],
+      at,
+    );
+    expect(candidates).toHaveLength(1);
+    expect(candidates[0]).toMatchObject({ fingerprint: 'checkout', service: 'payment' });
+  });
+
+  it('picks the strongest member of an anomalous cycle', () => {
+    const cycle: ServiceEdge[] = [
+      { caller: 'a', callee: 'b' },
+      { caller: 'b', callee: 'a' },
+    ];
+    const [c] = correlateAnomalies([anomaly('a', 0.9), anomaly('b', 0.99)], cycle, [], at);
+    expect(c?.service).toBe('b');
+  });
+
+  it('makes fingerprints safe for workflow ids', () => {
+    const [c] = correlateAnomalies([anomaly('Shop Frontend/v2')], [], [], at);
+    expect(c?.fingerprint).toBe('shop-frontend-v2');
+  });
+});
