@@ -47,8 +47,10 @@ export function correlateAnomalies(
     const culprit = pickCulprit(group, byService, anomalousCallees);
     const attached = bestOverlap(group, open);
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
+    const fingerprint = attached ?? fingerprintOf(culprit);
     candidates.push({
-      fingerprint: attached ?? fingerprintOf(culprit),
+      key: `${observedAt}|${fingerprint}|${group.join(',')}`,
+      fingerprint,
       service: culprit,
       services: group,
       anomalies: groupAnomalies.sort((a, b) => b.score - a.score),

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { logsCommand } from './commands/logs';
 import { loadConfig, ConfigError } from './config';
 import { runDoctor, type Check } from './doctor';
 import { createProgress } from './stack/progress';
@@ -75,6 +76,7 @@ export function buildCli(): Command {
     .action(async () => {
       if (!printChecks(await runDoctor(loadConfig()))) process.exitCode = 1;
     });
+  program.addCommand(logsCommand());
   return program;
 }
 

@@ -22,6 +22,10 @@ const configSchema = z.object({
   AIOPS_TEMPORAL_UI_PORT: port.default(8233),
   AIOPS_TASK_QUEUE_PREFIX: z.string().default('aiops'),
   AIOPS_HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
+  AIOPS_DETECTION_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
+  AIOPS_DETECTION_GRACE_SECONDS: z.coerce.number().min(0).default(3),
+  AIOPS_DETECTION_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.9),
+  AIOPS_INCIDENT_QUIET_SECONDS: z.coerce.number().int().min(1).default(180),
   AIOPS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -42,6 +46,13 @@ export interface Config {
   };
   taskQueues: { detection: string; incident: string; remediation: string; housekeeping: string };
   heartbeatIntervalSeconds: number;
+  detection: {
+    intervalSeconds: number;
+    graceSeconds: number;
+    threshold: number;
+    /** An incident resolves itself after this long without a new anomaly. */
+    quietPeriodSeconds: number;
+  };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -77,6 +88,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       housekeeping: `${prefix}-housekeeping`,
     },
     heartbeatIntervalSeconds: e.AIOPS_HEARTBEAT_INTERVAL_SECONDS,
+    detection: {
+      intervalSeconds: e.AIOPS_DETECTION_INTERVAL_SECONDS,
+      graceSeconds: e.AIOPS_DETECTION_GRACE_SECONDS,
+      threshold: e.AIOPS_DETECTION_THRESHOLD,
+      quietPeriodSeconds: e.AIOPS_INCIDENT_QUIET_SECONDS,
+    },
     logLevel: e.AIOPS_LOG_LEVEL,
   };
 }

@@ -2,37 +2,67 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@tem
 import type { Config } from './config';
 
 export const heartbeatScheduleId = 'aiops-heartbeat';
+export const detectionScheduleId = 'aiops-detection';
 
-/** Creates the heartbeat Schedule, or brings an existing one up to date: safe on every start. */
-export async function ensureHeartbeatSchedule(
+export interface EngineSchedule {
+  scheduleId: string;
+  workflowType: string;
+  taskQueue: string;
+  everySeconds: number;
+  purpose: string;
+}
+
+/**
+ * Creates a Schedule, or brings an existing one up to date: safe on every start. Overlapping
+ * runs are skipped (a slow pass must not pile up behind itself) and missed runs are caught up
+ * only within a minute (after downtime, one pass covers the backlog anyway).
+ */
+export async function ensureSchedule(
   client: Client,
-  config: Config,
+  schedule: EngineSchedule,
 ): Promise<'created' | 'updated'> {
-  const spec = { intervals: [{ every: config.heartbeatIntervalSeconds * 1000 }] };
+  const spec = { intervals: [{ every: schedule.everySeconds * 1000 }] };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: 'heartbeatWorkflow',
-    taskQueue: config.taskQueues.housekeeping,
+    workflowType: schedule.workflowType,
+    workflowId: schedule.scheduleId,
+    taskQueue: schedule.taskQueue,
     workflowExecutionTimeout: '5 minutes' as const,
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' as const };
   try {
     await client.schedule.create({
-      scheduleId: heartbeatScheduleId,
+      scheduleId: schedule.scheduleId,
       spec,
-      action: { ...action, workflowId: 'aiops-heartbeat' },
+      action,
       policies,
-      memo: { purpose: 'liveness of the schedule → workflow → activity → PostgreSQL chain' },
+      memo: { purpose: schedule.purpose },
     });
     return 'created';
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(heartbeatScheduleId).update((previous) => ({
-      ...previous,
-      spec,
-      action: { ...action, workflowId: 'aiops-heartbeat' },
-      policies,
-    }));
+    await client.schedule
+      .getHandle(schedule.scheduleId)
+      .update((previous) => ({ ...previous, spec, action, policies }));
     return 'updated';
   }
+}
+
+export function engineSchedules(config: Config): EngineSchedule[] {
+  return [
+    {
+      scheduleId: heartbeatScheduleId,
+      workflowType: 'heartbeatWorkflow',
+      taskQueue: config.taskQueues.housekeeping,
+      everySeconds: config.heartbeatIntervalSeconds,
+      purpose: 'liveness of the schedule → workflow → activity → PostgreSQL chain',
+    },
+    {
+      scheduleId: detectionScheduleId,
+      workflowType: 'detectionWorkflow',
+      taskQueue: config.taskQueues.detection,
+      everySeconds: config.detection.intervalSeconds,
+      purpose: 'score new telemetry rollups and open one incident per fault',
+    },
+  ];
 }

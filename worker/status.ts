@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../store/db';
 import { countHeartbeats } from '../store/heartbeat';
 import { databaseUrl, temporalAddress, type Config } from './config';
-import { heartbeatScheduleId } from './schedules';
+import { engineSchedules } from './schedules';
 import type { Check } from './doctor';
 
 /** What is running right now: database, Temporal, worker pollers and the schedule. */
@@ -63,21 +63,23 @@ export async function stackStatus(config: Config): Promise<Check[]> {
             },
       );
     }
-    try {
-      const schedule = await client.schedule.getHandle(heartbeatScheduleId).describe();
-      const last = schedule.info.recentActions.at(-1)?.takenAt;
-      checks.push({
-        component: 'Schedule',
-        state: 'ok',
-        detail: `${heartbeatScheduleId}: ${schedule.info.numActionsTaken} run(s)${last ? `, last ${last.toISOString()}` : ''}`,
-      });
-    } catch {
-      checks.push({
-        component: 'Schedule',
-        state: 'missing',
-        detail: `${heartbeatScheduleId} not registered`,
-        fix: 'Run `npm start`.',
-      });
+    for (const { scheduleId } of engineSchedules(config)) {
+      try {
+        const schedule = await client.schedule.getHandle(scheduleId).describe();
+        const last = schedule.info.recentActions.at(-1)?.takenAt;
+        checks.push({
+          component: 'Schedule',
+          state: 'ok',
+          detail: `${scheduleId}: ${schedule.info.numActionsTaken} run(s)${last ? `, last ${last.toISOString()}` : ''}`,
+        });
+      } catch {
+        checks.push({
+          component: 'Schedule',
+          state: 'missing',
+          detail: `${scheduleId} not registered`,
+          fix: 'Run `npm start`.',
+        });
+      }
     }
   } finally {
     await connection.close();

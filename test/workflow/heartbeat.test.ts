@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPool, type Pool } from '../../store/db';
 import { loadConfig } from '../../worker/config';
-import { ensureHeartbeatSchedule, heartbeatScheduleId } from '../../worker/schedules';
+import { engineSchedules, ensureSchedule, heartbeatScheduleId } from '../../worker/schedules';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 
 async function heartbeatRows(pool: Pool, workflowIdPrefix: string): Promise<number> {
@@ -38,8 +38,9 @@ describe('heartbeat chain: Schedule → workflow → activity → PostgreSQL', (
       AIOPS_TASK_QUEUE_PREFIX: env.taskQueue,
       AIOPS_HEARTBEAT_INTERVAL_SECONDS: '3600',
     });
-    expect(await ensureHeartbeatSchedule(env.client, config)).toBe('created');
-    expect(await ensureHeartbeatSchedule(env.client, config)).toBe('updated');
+    const heartbeat = engineSchedules(config).find((s) => s.scheduleId === heartbeatScheduleId)!;
+    expect(await ensureSchedule(env.client, heartbeat)).toBe('created');
+    expect(await ensureSchedule(env.client, heartbeat)).toBe('updated');
     const schedule = env.client.schedule.getHandle(heartbeatScheduleId);
     try {
       const described = await schedule.describe();

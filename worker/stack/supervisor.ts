@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createPool, type Pool } from '../../store/db';
 import { migrate } from '../../store/migrate';
 import { temporalAddress, type Config } from '../config';
-import { ensureHeartbeatSchedule } from '../schedules';
+import { engineSchedules, ensureSchedule } from '../schedules';
 import { startWorkers, type RunningWorkers } from '../worker';
 import { startEmbeddedPostgres } from './postgres';
 import type { Progress } from './progress';
@@ -90,16 +90,33 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
 
     const workers = await progress.step(
       'Worker: bundling workflows and starting workers',
-      () => startWorkers({ config, address, deps: { pool } }),
+      () =>
+        startWorkers({
+          config,
+          address,
+          deps: {
+            pool,
+            client,
+            detection: {
+              graceSeconds: config.detection.graceSeconds,
+              maxWindowSeconds: 300,
+              threshold: config.detection.threshold,
+              incidentTaskQueue: config.taskQueues.incident,
+              quietPeriodSeconds: config.detection.quietPeriodSeconds,
+            },
+          },
+        }),
       (w) => `Worker: polling task queues ${w.taskQueues.join(', ')}`,
     );
     stops.push(() => workers.shutdown());
-    await progress.step(
-      'Schedule: registering the heartbeat schedule',
-      () => ensureHeartbeatSchedule(client, config),
-      (outcome) =>
-        `Schedule: aiops-heartbeat ${outcome} (every ${config.heartbeatIntervalSeconds}s)`,
-    );
+    for (const schedule of engineSchedules(config)) {
+      await progress.step(
+        `Schedule: registering ${schedule.scheduleId}`,
+        () => ensureSchedule(client, schedule),
+        (outcome) =>
+          `Schedule: ${schedule.scheduleId} ${outcome} (every ${schedule.everySeconds}s)`,
+      );
+    }
     let stopping: Promise<void> | undefined;
     return {
       databaseUrl: dbUrl,

@@ -24,8 +24,12 @@ export function openIncident(
   return attachAnomalies(state, candidate);
 }
 
-/** Folds a repeat of the same fault into the open incident. */
+const recentKeyLimit = 32;
+
+/** Folds a repeat of the same fault into the open incident (once per report key). */
 export function attachAnomalies(state: IncidentState, candidate: IncidentCandidate): IncidentState {
+  const keys = state.recentCandidateKeys ?? [];
+  if (candidate.key !== undefined && keys.includes(candidate.key)) return state;
   const services = [...new Set([...state.services, ...candidate.services])].sort();
   const top = [...state.topAnomalies, ...candidate.anomalies]
     .sort((a, b) => b.score - a.score || a.seriesKey.localeCompare(b.seriesKey))
@@ -39,6 +43,9 @@ export function attachAnomalies(state: IncidentState, candidate: IncidentCandida
     topAnomalies: top,
     anomalyCount: state.anomalyCount + candidate.anomalies.length,
     lastAnomalyAt,
+    ...(candidate.key === undefined
+      ? {}
+      : { recentCandidateKeys: [...keys, candidate.key].slice(-recentKeyLimit) }),
     severity: maxSeverity(state.severity, severityOf(candidate.anomalies, services.length)),
   };
 }

@@ -17,6 +17,8 @@ export type AnomalySignal = 'latency' | 'errors' | 'traffic' | 'saturation' | 'l
 
 /** Anomalies the detection pass correlated into one fault. */
 export interface IncidentCandidate {
+  /** Identifies this report: a retried delivery of the same report is ignored. */
+  key?: string;
   fingerprint: string;
   /** The service the correlation points at (deepest anomalous service of the group). */
   service: string;
@@ -43,6 +45,8 @@ export interface IncidentState {
   anomalyCount: number;
   /** The strongest anomalies seen, capped so the state stays small. */
   topAnomalies: Anomaly[];
+  /** Keys of the latest reports folded in, so a redelivered one is not counted twice. */
+  recentCandidateKeys?: string[];
   rootCause?: { service: string; kind: string; score: number };
   runbook?: string;
   resolution?: string;

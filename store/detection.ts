@@ -1,0 +1,207 @@
+import { histogramQuantile } from './telemetry-histogram';
+import type { Pool } from './db';
+
+/** One value of one detection series in one 10-second bucket. */
+export interface SeriesPoint {
+  seriesKey: string;
+  service: string;
+  operation?: string;
+  signal: 'latency' | 'errors' | 'logs' | 'metric';
+  bucket: number;
+  value: number;
+}
+
+/** Error ratios from a handful of calls are noise, not signal. */
+const minCallsForErrorRatio = 5;
+
+interface RedRow {
+  bucket: Date;
+  service: string;
+  name: string | null;
+  calls: string;
+  errors: string;
+  lo: number | null;
+  counts: number[] | null;
+}
+
+function redPoints(prefix: string, row: RedRow, operation?: string): SeriesPoint[] {
+  const bucket = row.bucket.getTime();
+  const calls = Number(row.calls);
+  const points: SeriesPoint[] = [];
+  const key = `${prefix}:${row.service}${row.name === null ? '' : `:${row.name}`}`;
+  const p95 =
+    row.counts && row.lo !== null
+      ? histogramQuantile({ offset: row.lo, counts: row.counts }, 0.95)
+      : null;
+  if (p95 !== null) {
+    points.push({
+      seriesKey: `${key}:p95`,
+      service: row.service,
+      operation,
+      signal: 'latency',
+      bucket,
+      value: p95 / 1000,
+    });
+  }
+  if (calls >= minCallsForErrorRatio) {
+    points.push({
+      seriesKey: `${key}:errors`,
+      service: row.service,
+      operation,
+      signal: 'errors',
+      bucket,
+      value: Number(row.errors) / calls,
+    });
+  }
+  return points;
+}
+
+// Slicing a sparse histogram re-bases it at 1; array_lower keeps where it started.
+const histogramColumns = `array_lower(r.latency, 1) AS lo,
+  r.latency[array_lower(r.latency, 1):array_upper(r.latency, 1)] AS counts`;
+
+/**
+ * Every detection series with data in (from, to]: RED of services, operations and edges (an
+ * edge is attributed to its callee, whose health it measures), metrics and error-log counts.
+ */
+export async function readDetectionSeries(
+  pool: Pool,
+  from: Date,
+  to: Date,
+): Promise<SeriesPoint[]> {
+  const window = [from, to];
+  const [services, operations, edges, metrics, logs] = await Promise.all([
+    pool.query<RedRow>(
+      `SELECT r.bucket, s.name AS service, NULL AS name, r.calls, r.errors, ${histogramColumns}
+       FROM rollup_services r JOIN services s ON s.id = r.service_id
+       WHERE r.bucket > $1 AND r.bucket <= $2`,
+      window,
+    ),
+    pool.query<RedRow>(
+      `SELECT r.bucket, s.name AS service, o.name, r.calls, r.errors, ${histogramColumns}
+       FROM rollup_operations r JOIN services s ON s.id = r.service_id JOIN operations o ON o.id = r.operation_id
+       WHERE r.bucket > $1 AND r.bucket <= $2 AND o.kind IN (2, 5)`,
+      window,
+    ),
+    pool.query<RedRow>(
+      `SELECT r.bucket, callee.name AS service, caller.name AS name, r.calls, r.errors, ${histogramColumns}
+       FROM rollup_edges r
+       JOIN services caller ON caller.id = r.caller_service_id
+       JOIN services callee ON callee.id = r.callee_service_id
+       WHERE r.bucket > $1 AND r.bucket <= $2`,
+      window,
+    ),
+    pool.query<{ bucket: Date; service: string; name: string; value: number }>(
+      `SELECT r.bucket, s.name AS service, m.name, r.value_sum / greatest(r.points, 1) AS value
+       FROM rollup_metrics r JOIN services s ON s.id = r.service_id JOIN metrics m ON m.id = r.metric_id
+       WHERE r.bucket > $1 AND r.bucket <= $2`,
+      window,
+    ),
+    pool.query<{ bucket: Date; service: string; records: string }>(
+      `SELECT r.bucket, s.name AS service, sum(r.records) AS records
+       FROM rollup_logs r JOIN services s ON s.id = r.service_id
+       WHERE r.bucket > $1 AND r.bucket <= $2 AND r.severity >= 5
+       GROUP BY r.bucket, s.name`,
+      window,
+    ),
+  ]);
+  return [
+    ...services.rows.flatMap((r) => redPoints('svc', r)),
+    ...operations.rows.flatMap((r) => redPoints('op', r, r.name ?? undefined)),
+    ...edges.rows.flatMap((r) => redPoints('edge', { ...r, name: `from:${r.name}` })),
+    ...metrics.rows.map((r) => ({
+      seriesKey: `metric:${r.service}:${r.name}`,
+      service: r.service,
+      signal: 'metric' as const,
+      bucket: r.bucket.getTime(),
+      value: Number(r.value),
+    })),
+    ...logs.rows.map((r) => ({
+      seriesKey: `logs:${r.service}:error`,
+      service: r.service,
+      signal: 'logs' as const,
+      bucket: r.bucket.getTime(),
+      value: Number(r.records),
+    })),
+  ];
+}
+
+/** Caller → callee service pairs seen in a window: the graph anomalies are correlated on. */
+export async function readServiceEdges(pool: Pool, from: Date, to: Date) {
+  const { rows } = await pool.query<{ caller: string; callee: string }>(
+    `SELECT DISTINCT caller.name AS caller, callee.name AS callee
+     FROM rollup_edges r
+     JOIN services caller ON caller.id = r.caller_service_id
+     JOIN services callee ON callee.id = r.callee_service_id
+     WHERE r.bucket > $1 AND r.bucket <= $2`,
+    [from, to],
+  );
+  return rows;
+}
+
+export async function loadDetectorStates(
+  pool: Pool,
+  keys: string[],
+): Promise<Map<string, unknown>> {
+  const { rows } = await pool.query<{ series_key: string; state: unknown }>(
+    'SELECT series_key, state FROM detector_state WHERE series_key = ANY($1)',
+    [keys],
+  );
+  return new Map(rows.map((r) => [r.series_key, r.state]));
+}
+
+export interface StoredPass<R> {
+  windowEnd: Date;
+  result: R;
+}
+
+export async function findPass<R>(pool: Pool, passId: string): Promise<StoredPass<R> | undefined> {
+  const { rows } = await pool.query<{ window_end: Date; result: R }>(
+    'SELECT window_end, result FROM detection_pass WHERE pass_id = $1',
+    [passId],
+  );
+  const row = rows[0];
+  return row && { windowEnd: row.window_end, result: row.result };
+}
+
+export async function lastWindowEnd(pool: Pool): Promise<Date | undefined> {
+  const { rows } = await pool.query<{ window_end: Date }>(
+    'SELECT window_end FROM detection_pass ORDER BY window_end DESC LIMIT 1',
+  );
+  return rows[0]?.window_end;
+}
+
+/**
+ * Commits a pass atomically: new detector states and the pass record. The pass row's primary
+ * key makes a concurrent duplicate fail instead of double-advancing.
+ */
+export async function commitPass(
+  pool: Pool,
+  passId: string,
+  windowEnd: Date,
+  result: unknown,
+  states: Map<string, unknown>,
+): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    if (states.size) {
+      await client.query(
+        `INSERT INTO detector_state (series_key, state, updated_at)
+         SELECT k, s, now() FROM unnest($1::text[], $2::jsonb[]) AS t(k, s)
+         ON CONFLICT (series_key) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`,
+        [[...states.keys()], [...states.values()].map((s) => JSON.stringify(s))],
+      );
+    }
+    await client.query(
+      'INSERT INTO detection_pass (pass_id, window_end, result) VALUES ($1, $2, $3)',
+      [passId, windowEnd, JSON.stringify(result)],
+    );
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    client.release();
+  }
+}
