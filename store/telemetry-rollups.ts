@@ -103,22 +103,42 @@ export class Rollups {
     addLatency(r, us, err);
   }
 
-  addEdge(bucket: number, callerServiceId: number, calleeServiceId: number, us: number, err: boolean) {
+  addEdge(
+    bucket: number,
+    callerServiceId: number,
+    calleeServiceId: number,
+    us: number,
+    err: boolean,
+  ) {
     this.touch(bucket);
     const key = `${bucket}:${callerServiceId}:${calleeServiceId}`;
     let r = this.edges.get(key);
-    if (!r)
-      this.edges.set(key, (r = { ...newLatency(bucket), callerServiceId, calleeServiceId }));
+    if (!r) this.edges.set(key, (r = { ...newLatency(bucket), callerServiceId, calleeServiceId }));
     addLatency(r, us, err);
   }
 
   /** `value` is null for points without a recorded value; `observations` counts histograms. */
-  addMetric(bucket: number, metricId: number, serviceId: number, value: number | null, obs: number) {
+  addMetric(
+    bucket: number,
+    metricId: number,
+    serviceId: number,
+    value: number | null,
+    obs: number,
+  ) {
     this.touch(bucket);
     const key = `${bucket}:${metricId}:${serviceId}`;
     let m = this.metrics.get(key);
     if (!m) {
-      m = { bucket, metricId, serviceId, points: 0, valueSum: 0, valueMin: null, valueMax: null, observations: 0 };
+      m = {
+        bucket,
+        metricId,
+        serviceId,
+        points: 0,
+        valueSum: 0,
+        valueMin: null,
+        valueMax: null,
+        observations: 0,
+      };
       this.metrics.set(key, m);
     }
     m.points++;
@@ -165,7 +185,11 @@ export class Rollups {
 
   get size(): number {
     return (
-      this.operations.size + this.services.size + this.edges.size + this.metrics.size + this.logs.size
+      this.operations.size +
+      this.services.size +
+      this.edges.size +
+      this.metrics.size +
+      this.logs.size
     );
   }
 }
@@ -178,8 +202,10 @@ function mergeLatencyMap<T extends LatencyRollup>(into: Map<string, T>, from: Ma
   }
 }
 
-const minOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
-const maxOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+const minOf = (a: number | null, b: number | null) =>
+  a === null ? b : b === null ? a : Math.min(a, b);
+const maxOf = (a: number | null, b: number | null) =>
+  a === null ? b : b === null ? a : Math.max(a, b);
 
 /** Rows sorted by primary key, so concurrent flushes lock rollup rows in one order (no deadlock). */
 function sorted<T>(rows: Iterable<T>, ...keys: ((r: T) => number)[]): T[] {
@@ -207,7 +233,11 @@ const mergeLatencySql = `calls = t.calls + EXCLUDED.calls, errors = t.errors + E
 /** Adds the increments to the stored rollups (one statement per table, in key order). */
 export async function upsertRollups(client: pg.PoolClient, r: Rollups): Promise<void> {
   if (r.operations.size) {
-    const rows = sorted(r.operations.values(), (x) => x.operationId, (x) => x.bucket);
+    const rows = sorted(
+      r.operations.values(),
+      (x) => x.operationId,
+      (x) => x.bucket,
+    );
     await client.query(
       `INSERT INTO rollup_operations AS t
          (bucket, calls, errors, duration_sum_us, latency, operation_id, service_id)
@@ -219,7 +249,11 @@ export async function upsertRollups(client: pg.PoolClient, r: Rollups): Promise<
     );
   }
   if (r.services.size) {
-    const rows = sorted(r.services.values(), (x) => x.serviceId, (x) => x.bucket);
+    const rows = sorted(
+      r.services.values(),
+      (x) => x.serviceId,
+      (x) => x.bucket,
+    );
     await client.query(
       `INSERT INTO rollup_services AS t
          (bucket, calls, errors, duration_sum_us, latency, service_id)
@@ -252,7 +286,12 @@ export async function upsertRollups(client: pg.PoolClient, r: Rollups): Promise<
     );
   }
   if (r.metrics.size) {
-    const rows = sorted(r.metrics.values(), (x) => x.metricId, (x) => x.serviceId, (x) => x.bucket);
+    const rows = sorted(
+      r.metrics.values(),
+      (x) => x.metricId,
+      (x) => x.serviceId,
+      (x) => x.bucket,
+    );
     await client.query(
       `INSERT INTO rollup_metrics AS t
          (bucket, metric_id, service_id, points, value_sum, value_min, value_max, observations)
@@ -277,7 +316,12 @@ export async function upsertRollups(client: pg.PoolClient, r: Rollups): Promise<
     );
   }
   if (r.logs.size) {
-    const rows = sorted(r.logs.values(), (x) => x.serviceId, (x) => x.severity, (x) => x.bucket);
+    const rows = sorted(
+      r.logs.values(),
+      (x) => x.serviceId,
+      (x) => x.severity,
+      (x) => x.bucket,
+    );
     await client.query(
       `INSERT INTO rollup_logs AS t (bucket, service_id, severity, records)
        SELECT to_timestamp(b), s, v, n
