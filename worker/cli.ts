@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { detectCommand } from './commands/detect';
 import { logsCommand } from './commands/logs';
 import { loadConfig, ConfigError } from './config';
 import { runDoctor, type Check } from './doctor';
@@ -76,6 +77,7 @@ export function buildCli(): Command {
     .action(async () => {
       if (!printChecks(await runDoctor(loadConfig()))) process.exitCode = 1;
     });
+  program.addCommand(detectCommand());
   program.addCommand(logsCommand());
   return program;
 }

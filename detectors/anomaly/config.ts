@@ -1,0 +1,72 @@
+/**
+ * The one fixed configuration every series is scored with (GUIDE §4: no per-series or
+ * per-dataset tuning). Tuned once on the 35 NAB series in shared/data; see docs/benchmarks.md.
+ */
+import { EnsembleDetector, type EnsembleConfig, type MemberName } from './ensemble';
+import type { SeasonTrackerConfig } from './season-tracker';
+
+/** Daily cycles at 5-minute (288) and hourly sampling, weekly at 30-minute (336) all fit. */
+const SEASON: SeasonTrackerConfig = {
+  minPeriod: 4,
+  maxPeriod: 1000,
+  minCorrelation: 0.5,
+  minProminence: 0.3,
+  historySize: 3000,
+  reestimateEvery: 500,
+  minHistory: 600,
+};
+
+export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
+  breakout: { floor: 0.6, scale: 0.04, warmup: 100 },
+  forecast: {
+    season: SEASON,
+    alpha: 0.6,
+    beta: 0.01,
+    gamma: 0.2,
+    phi: 0.9,
+    errorAlpha: 0.01,
+    warmup: 50,
+    zScale: 4,
+  },
+  baseline: {
+    season: SEASON,
+    cycles: 3,
+    localWindow: 10,
+    residualWindow: 3000,
+    warmup: 50,
+    zScale: 6,
+  },
+  isolation: {
+    shortWindow: 10,
+    longWindow: 30,
+    forest: {
+      trees: 25,
+      sampleSize: 128,
+      trainingWindow: 1000,
+      refitEvery: 200,
+      warmup: 100,
+      seed: 7,
+    },
+  },
+  likelihood: {
+    learningPeriod: 300,
+    estimationSamples: 300,
+    historicWindow: 8640,
+    averagingWindow: 1,
+    reestimationPeriod: 100,
+    minMean: 0.03,
+    minVariance: 0.0003,
+  },
+  damper: { restLevel: 0.7, restPoints: 150, recordWindow: 20, breakthroughMargin: 0.2 },
+  // Every member earns its place in the bench's ablation (docs/benchmarks.md). The isolation
+  // forest's share is the smallest (≈ +0.2 NAB, the same sign at every forest size tried) and
+  // halves throughput; drop it here first if CPU matters more than that.
+  members: ['breakout', 'forecast', 'baseline', 'isolation'],
+};
+
+/** A fresh streaming detector with the fixed configuration (optionally a subset of members). */
+export function createDetector(
+  members: readonly MemberName[] = DEFAULT_ENSEMBLE_CONFIG.members,
+): EnsembleDetector {
+  return new EnsembleDetector({ ...DEFAULT_ENSEMBLE_CONFIG, members });
+}

@@ -1,0 +1,95 @@
+/**
+ * The ensemble: each member scores the point, members with a raw (uncalibrated) score pass it
+ * through their own anomaly likelihood so every member speaks in the same "how rare is this
+ * for this series" units, the largest calibrated score wins, and the alert damper turns
+ * excursions into single alerts.
+ */
+import { AlertDamper, type AlertDamperConfig, type AlertDamperState } from './alert-damper';
+import { ForecastResidualDetector, type ForecastResidualConfig } from './forecast-residual';
+import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood';
+import { RangeBreakoutDetector, type RangeBreakoutConfig } from './range-breakout';
+import { RobustBaselineDetector, type RobustBaselineConfig } from './robust-baseline';
+import type { Json, StreamingDetector } from './types';
+import { WindowIsolationDetector, type WindowIsolationConfig } from './window-isolation';
+
+export const MEMBER_NAMES = ['breakout', 'forecast', 'baseline', 'isolation'] as const;
+export type MemberName = (typeof MEMBER_NAMES)[number];
+
+export interface EnsembleConfig {
+  readonly breakout: RangeBreakoutConfig;
+  readonly forecast: ForecastResidualConfig;
+  readonly baseline: RobustBaselineConfig;
+  readonly isolation: WindowIsolationConfig;
+  readonly likelihood: LikelihoodConfig;
+  readonly damper: AlertDamperConfig;
+  /** Members that take part; the rest are not even run. */
+  readonly members: readonly MemberName[];
+}
+
+type MemberState = { detector: Json; likelihood: LikelihoodState | null };
+export type EnsembleState = { members: { [name: string]: MemberState }; damper: AlertDamperState };
+
+interface Member {
+  readonly name: MemberName;
+  readonly detector: StreamingDetector<number, Json>;
+  /** Null for members whose score is already calibrated (the range breakout). */
+  readonly likelihood: AnomalyLikelihood | null;
+}
+
+function buildMember(name: MemberName, config: EnsembleConfig): Member {
+  const calibrated = (detector: StreamingDetector<number, Json>): Member => ({
+    name,
+    detector,
+    likelihood: new AnomalyLikelihood(config.likelihood),
+  });
+  switch (name) {
+    case 'breakout':
+      return { name, detector: new RangeBreakoutDetector(config.breakout), likelihood: null };
+    case 'forecast':
+      return calibrated(new ForecastResidualDetector(config.forecast));
+    case 'baseline':
+      return calibrated(new RobustBaselineDetector(config.baseline));
+    case 'isolation':
+      return calibrated(new WindowIsolationDetector(config.isolation));
+  }
+}
+
+export class EnsembleDetector implements StreamingDetector<number, EnsembleState> {
+  private readonly members: readonly Member[];
+  private readonly damper: AlertDamper;
+
+  constructor(config: EnsembleConfig) {
+    this.members = config.members.map((name) => buildMember(name, config));
+    this.damper = new AlertDamper(config.damper);
+  }
+
+  score(x: number): number {
+    let best = 0;
+    for (const m of this.members) {
+      const raw = m.detector.score(x);
+      best = Math.max(best, m.likelihood === null ? raw : m.likelihood.score(raw));
+    }
+    return this.damper.score(best);
+  }
+
+  exportState(): EnsembleState {
+    const members: { [name: string]: MemberState } = {};
+    for (const m of this.members) {
+      members[m.name] = {
+        detector: m.detector.exportState(),
+        likelihood: m.likelihood?.exportState() ?? null,
+      };
+    }
+    return { members, damper: this.damper.exportState() };
+  }
+
+  importState(state: EnsembleState): void {
+    for (const m of this.members) {
+      const s = state.members[m.name];
+      if (s === undefined) throw new Error(`ensemble state has no member "${m.name}"`);
+      m.detector.importState(s.detector);
+      if (m.likelihood !== null && s.likelihood !== null) m.likelihood.importState(s.likelihood);
+    }
+    this.damper.importState(state.damper);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Robust baseline: how far a point sits from what history predicts, in robust units. The
+ * prediction is the median of the same phase in recent cycles when the series is seasonal,
+ * else the rolling median of recent points; the unit is the MAD of past residuals.
+ */
+import { RollingQuantiles } from './rolling';
+import { SeasonTracker, type SeasonTrackerConfig, type SeasonTrackerState } from './season-tracker';
+import { surprise, robustScale } from './scaling';
+import type { StreamingDetector } from './types';
+
+export interface RobustBaselineConfig {
+  readonly season: SeasonTrackerConfig;
+  /** Cycles whose same-phase values form the seasonal prediction. */
+  readonly cycles: number;
+  /** Recent points whose median predicts a non-seasonal series. */
+  readonly localWindow: number;
+  /** Past residuals the robust scale is measured on. */
+  readonly residualWindow: number;
+  /** Residuals needed before scoring (score 0 until then). */
+  readonly warmup: number;
+  /** Robust z at which the score reaches 1 − 1/e. */
+  readonly zScale: number;
+}
+
+export type RobustBaselineState = {
+  season: SeasonTrackerState;
+  local: number[];
+  residuals: number[];
+};
+
+export class RobustBaselineDetector implements StreamingDetector<number, RobustBaselineState> {
+  private season: SeasonTracker;
+  private local: RollingQuantiles;
+  private residuals: RollingQuantiles;
+
+  constructor(private readonly config: RobustBaselineConfig) {
+    this.season = new SeasonTracker(config.season);
+    this.local = new RollingQuantiles(config.localWindow);
+    this.residuals = new RollingQuantiles(config.residualWindow);
+  }
+
+  score(x: number): number {
+    const residual = x - this.predict();
+    let z = 0;
+    if (Number.isFinite(residual) && this.residuals.length >= this.config.warmup) {
+      const center = this.residuals.median();
+      z = Math.abs(residual - center) / robustScale(this.residuals, center, x);
+    }
+    if (Number.isFinite(residual)) this.residuals.push(residual);
+    this.local.push(x);
+    this.season.push(x);
+    return surprise(z, this.config.zScale);
+  }
+
+  private predict(): number {
+    const period = this.season.period;
+    if (period !== null) {
+      const samePhase: number[] = [];
+      for (let k = 1; k <= this.config.cycles; k++) {
+        const v = this.season.back(k * period - 1);
+        if (v !== undefined) samePhase.push(v);
+      }
+      if (samePhase.length > 0) return median(samePhase);
+    }
+    return this.local.length > 0 ? this.local.median() : NaN;
+  }
+
+  exportState(): RobustBaselineState {
+    return {
+      season: this.season.exportState(),
+      local: this.local.toArray(),
+      residuals: this.residuals.toArray(),
+    };
+  }
+
+  importState(state: RobustBaselineState): void {
+    this.season = new SeasonTracker(this.config.season);
+    this.season.importState(state.season);
+    this.local = new RollingQuantiles(this.config.localWindow, state.local);
+    this.residuals = new RollingQuantiles(this.config.residualWindow, state.residuals);
+  }
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1
+    ? (s[mid] as number)
+    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}

@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { AlertDamper } from '../../detectors/anomaly/alert-damper';
+import { createDetector, DEFAULT_ENSEMBLE_CONFIG as C } from '../../detectors/anomaly/config';
+import { EnsembleDetector, MEMBER_NAMES } from '../../detectors/anomaly/ensemble';
+import { ForecastResidualDetector } from '../../detectors/anomaly/forecast-residual';
+import { StreamingIsolationForest } from '../../detectors/anomaly/isolation-forest';
+import { AnomalyLikelihood } from '../../detectors/anomaly/likelihood';
+import { Prng } from '../../detectors/anomaly/prng';
+import { RangeBreakoutDetector } from '../../detectors/anomaly/range-breakout';
+import { RobustBaselineDetector } from '../../detectors/anomaly/robust-baseline';
+import { RollingQuantiles } from '../../detectors/anomaly/rolling';
+import { detectPeriod } from '../../detectors/anomaly/seasonality';
+import type { Json, StreamingDetector } from '../../detectors/anomaly/types';
+import { WindowIsolationDetector } from '../../detectors/anomaly/window-isolation';
+import { createCsvScorer, InputError } from '../../worker/commands/detect';
+
+const SPIKE_AT = 1000;
+
+/** 1500 points of level 50 (optionally a 96-point daily-like cycle) plus noise. */
+function series(seed: number, shape: 'flat' | 'seasonal', noise: 'uniform' | 'gaussian'): number[] {
+  const prng = new Prng(seed);
+  const draw = (): number =>
+    noise === 'uniform'
+      ? (prng.next() - 0.5) * 4
+      : Math.sqrt(-2 * Math.log(1 - prng.next())) * Math.cos(2 * Math.PI * prng.next());
+  return Array.from(
+    { length: 1500 },
+    (_, t) => 50 + (shape === 'seasonal' ? 10 * Math.sin((2 * Math.PI * t) / 96) : 0) + draw(),
+  );
+}
+
+function withSpike(values: number[]): number[] {
+  return values.map((v, t) => (t === SPIKE_AT ? v + 20 : v));
+}
+
+function scoreAll<In>(detector: StreamingDetector<In>, points: readonly In[]): number[] {
+  return points.map((p) => detector.score(p));
+}
+
+function quantile(values: readonly number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
+}
+
+/** After the learning period (the ensemble's likelihoods learn for 600 points). */
+const normalPoints = (scores: number[]): number[] =>
+  scores.filter((_, t) => t >= 700 && t !== SPIKE_AT);
+
+const univariateDetectors: Record<string, () => StreamingDetector<number, Json>> = {
+  ensemble: () => createDetector(),
+  'robust baseline': () => new RobustBaselineDetector(C.baseline),
+  'forecast residual': () => new ForecastResidualDetector(C.forecast),
+  'range breakout': () => new RangeBreakoutDetector(C.breakout),
+  'window isolation forest': () => new WindowIsolationDetector(C.isolation),
+  likelihood: () => new AnomalyLikelihood(C.likelihood),
+  'alert damper': () => new AlertDamper(C.damper),
+};
+
+describe('streaming anomaly detectors', () => {
+  describe('a spike in a noisy series', () => {
+    for (const shape of ['flat', 'seasonal'] as const) {
+      it(`scores high, and normal points low, in a ${shape} series (ensemble)`, () => {
+        for (const seed of [1, 2, 3, 4]) {
+          const scores = scoreAll(createDetector(), withSpike(series(seed, shape, 'uniform')));
+          const normal = normalPoints(scores);
+          expect(scores[SPIKE_AT]).toBeGreaterThanOrEqual(0.9);
+          expect(quantile(normal, 0.99)).toBeLessThan(0.5);
+          expect(Math.max(...normal)).toBeLessThan(scores[SPIKE_AT] as number);
+        }
+      });
+    }
+
+    it('stands out for each residual member under Gaussian noise', () => {
+      const values = withSpike(series(7, 'seasonal', 'gaussian'));
+      for (const detector of [
+        new RobustBaselineDetector(C.baseline),
+        new ForecastResidualDetector(C.forecast),
+      ]) {
+        const scores = scoreAll(detector, values);
+        expect(scores[SPIKE_AT]).toBeGreaterThan(0.7);
+        expect(quantile(normalPoints(scores), 0.5)).toBeLessThan(0.2);
+      }
+    });
+
+    it('is a new extreme for the range breakout, while in-range points score 0', () => {
+      const scores = scoreAll(new RangeBreakoutDetector(C.breakout), [1, 5, 3, 2, 4, 9, 4]);
+      expect(scores.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+      const late = new RangeBreakoutDetector({ ...C.breakout, warmup: 2 });
+      const graded = scoreAll(late, [1, 5, 3, 2, 4, 9, 4]);
+      expect(graded[5]).toBeGreaterThan(0.9);
+      expect(graded[6]).toBe(0);
+    });
+  });
+
+  it('isolation forest flags a multivariate outlier ([rate, errors, p95 latency])', () => {
+    const prng = new Prng(11);
+    const normal = (): number[] => [
+      100 + 10 * (prng.next() - 0.5),
+      2 + prng.next(),
+      250 + 40 * (prng.next() - 0.5),
+    ];
+    // More trees than the NAB ensemble's univariate member: a steadier multivariate score.
+    const forest = new StreamingIsolationForest({ ...C.isolation.forest, trees: 100 });
+    const inliers = scoreAll(forest, Array.from({ length: 600 }, normal)).slice(200);
+    // Normal traffic, but errors and latency both up.
+    const outlier = forest.score([100, 6, 330]);
+    expect(outlier).toBeGreaterThan(Math.max(...inliers));
+    expect(outlier).toBeGreaterThan(0.85);
+  });
+
+  describe('state export/import mid-stream', () => {
+    const values = withSpike(series(5, 'seasonal', 'gaussian'));
+    for (const [name, make] of Object.entries(univariateDetectors)) {
+      it(`${name}: a restored detector continues with identical scores`, () => {
+        const whole = scoreAll(make(), values);
+        for (const cut of [300, 1234]) {
+          const first = make();
+          scoreAll(first, values.slice(0, cut));
+          const restored = make();
+          restored.importState(JSON.parse(JSON.stringify(first.exportState())) as Json);
+          expect(scoreAll(restored, values.slice(cut))).toEqual(whole.slice(cut));
+        }
+      });
+    }
+
+    it('multivariate isolation forest: restored continues identically', () => {
+      const prng = new Prng(2);
+      const vectors = Array.from({ length: 700 }, () => [prng.next(), prng.next() * 3]);
+      const whole = scoreAll(new StreamingIsolationForest(C.isolation.forest), vectors);
+      const first = new StreamingIsolationForest(C.isolation.forest);
+      scoreAll(first, vectors.slice(0, 450));
+      const restored = new StreamingIsolationForest(C.isolation.forest);
+      restored.importState(JSON.parse(JSON.stringify(first.exportState())));
+      expect(scoreAll(restored, vectors.slice(450))).toEqual(whole.slice(450));
+    });
+  });
+
+  describe('no look-ahead', () => {
+    for (const [name, make] of Object.entries(univariateDetectors)) {
+      it(`${name}: the score at t ignores every later point`, () => {
+        const a = withSpike(series(9, 'seasonal', 'gaussian'));
+        const b = a.map((v, t) => (t > 800 ? v * 3 + 100 : v));
+        expect(scoreAll(make(), b).slice(0, 801)).toEqual(scoreAll(make(), a).slice(0, 801));
+      });
+    }
+  });
+
+  describe('determinism', () => {
+    it('two fresh ensembles score a series identically', () => {
+      const values = withSpike(series(4, 'flat', 'gaussian'));
+      const a = scoreAll(createDetector(MEMBER_NAMES), values);
+      expect(scoreAll(createDetector(MEMBER_NAMES), values)).toEqual(a);
+    });
+
+    it('the isolation forest depends on its seed, and only on it', () => {
+      const values = series(6, 'flat', 'gaussian');
+      const run = (seed: number): number[] =>
+        scoreAll(
+          new WindowIsolationDetector({ ...C.isolation, forest: { ...C.isolation.forest, seed } }),
+          values,
+        );
+      expect(run(1)).toEqual(run(1));
+      expect(run(2)).not.toEqual(run(1));
+    });
+
+    it('every score is within [0, 1]', () => {
+      const values = withSpike(series(8, 'seasonal', 'gaussian'));
+      const scores = scoreAll(new EnsembleDetector({ ...C, members: MEMBER_NAMES }), values);
+      expect(scores.every((s) => s >= 0 && s <= 1)).toBe(true);
+    });
+  });
+
+  describe('building blocks', () => {
+    it('rolling median/MAD match a brute-force computation', () => {
+      const prng = new Prng(3);
+      const window = new RollingQuantiles(25);
+      const seen: number[] = [];
+      for (let t = 0; t < 200; t++) {
+        const x = prng.int(4) === 0 ? prng.int(3) : Math.round(prng.next() * 50) / 5;
+        window.push(x);
+        seen.push(x);
+        const w = seen.slice(-25).sort((a, b) => a - b);
+        const mid = (s: number[]): number =>
+          s.length % 2 === 1
+            ? (s[(s.length - 1) / 2] as number)
+            : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+        const median = mid(w);
+        expect(window.median()).toBe(median);
+        expect(window.mad(median)).toBe(
+          mid(w.map((v) => Math.abs(v - median)).sort((a, b) => a - b)),
+        );
+      }
+    });
+
+    it('detects a daily period and rejects noise', () => {
+      const search = { minPeriod: 4, maxPeriod: 400, minCorrelation: 0.5, minProminence: 0.3 };
+      expect(detectPeriod(series(1, 'seasonal', 'gaussian'), search)).toBe(96);
+      expect(detectPeriod(series(1, 'flat', 'gaussian'), search)).toBeNull();
+    });
+  });
+});
+
+describe('detect score CSV handling', () => {
+  it('writes timestamp,value,anomaly_score for every row', () => {
+    const score = createCsvScorer(createDetector());
+    expect(score('timestamp,value', 1)).toBe('timestamp,value,anomaly_score');
+    expect(score('', 2)).toBeNull();
+    expect(score('2024-01-01 00:00:00, 12.5\r', 3)).toMatch(
+      /^2024-01-01 00:00:00,12\.5,\d\.\d{6}$/,
+    );
+  });
+
+  it('names the line and the problem in malformed input', () => {
+    const score = createCsvScorer(createDetector());
+    expect(() => score('time,val', 1)).toThrow(/line 1: expected header "timestamp,value"/);
+    score('timestamp,value', 1);
+    expect(() => score('2024-01-01,1,2', 2)).toThrow(/line 2: expected 2 fields/);
+    expect(() => score('2024-01-01,abc', 3)).toThrow(/line 3: value "abc" is not a finite number/);
+    expect(() => score(',1', 4)).toThrow(InputError);
+  });
+});
