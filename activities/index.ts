@@ -1,12 +1,25 @@
+import type Anthropic from '@anthropic-ai/sdk';
 import type { Client } from '@temporalio/client';
+import type { Driver } from 'neo4j-driver';
 import type { Pool } from '../store/db';
 import {
   createDetectionActivities,
   defaultDetectionSettings,
   type DetectionSettings,
 } from './detection';
+import { createApprovalActivities, type ApprovalHook } from './approval';
+import type { ApprovalPolicy } from './approval-policy';
+import { createHealthActivities, type HealthSource } from './health';
 import { createHeartbeatActivities } from './heartbeat';
+import { createKubernetesActivities } from './kubernetes';
+import { createSlackActivities, type SlackDeps } from './slack';
+import { createSshActivities, type SshSettings } from './ssh';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { createIncidentActivities } from './incidents';
+import { createInvestigationActivities } from './investigation';
+import { createKnowledgeGraphActivities } from './knowledge-graph';
+import { createSummarizerActivities, type LlmSettings } from './summarizer';
+import { createRetentionActivities } from './retention';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -14,17 +27,48 @@ export interface ActivityDeps {
   client?: Client;
   detection?: DetectionSettings;
   clock?: () => number;
+  /** Runbook actions and approvals; each action fails with a clear reason when its dep is unset. */
+  kube?: KubeConfig;
+  ssh?: SshSettings;
+  slack?: SlackDeps;
+  approvalPolicy?: ApprovalPolicy;
+  /** Called with each recorded approval decision (e.g. to add it to the knowledge graph). */
+  onApprovalRecorded?: ApprovalHook;
+  /** RED metrics for runbook verification. */
+  health?: HealthSource;
+  /** The knowledge graph; unset, its activities answer `available: false`. */
+  neo4j?: Driver;
+  /** Unset (no API key): summaries come from the deterministic template. */
+  anthropic?: Anthropic;
+  llm?: LlmSettings;
 }
+
+export const defaultLlmSettings: LlmSettings = {
+  model: 'claude-sonnet-5-5',
+  timeoutMs: 60_000,
+  maxRetries: 3,
+  inputTokenBudget: 12_000,
+  maxOutputTokens: 1_024,
+};
 
 /** Every activity of the engine, built from explicitly passed dependencies (no singletons). */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHeartbeatActivities(deps),
     ...createIncidentActivities(deps),
+    ...createInvestigationActivities(deps),
+    ...createKnowledgeGraphActivities(deps),
+    ...createSummarizerActivities({ ...deps, llm: deps.llm ?? defaultLlmSettings }),
     ...createDetectionActivities({
       ...deps,
       detection: deps.detection ?? defaultDetectionSettings,
     }),
+    ...createApprovalActivities(deps),
+    ...createHealthActivities(deps),
+    ...createKubernetesActivities(deps),
+    ...createSshActivities(deps),
+    ...createSlackActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

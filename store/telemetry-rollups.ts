@@ -53,11 +53,11 @@ function newLatency(bucket: number): LatencyRollup {
   };
 }
 
-function addLatency(r: LatencyRollup, durationUs: number, error: boolean): void {
+function addLatency(r: LatencyRollup, durationUs: number, latencyIndex: number, error: boolean) {
   r.calls++;
   if (error) r.errors++;
   r.durationSumUs += durationUs;
-  r.latency[latencyBucket(durationUs)]!++;
+  r.latency[latencyIndex]!++;
 }
 
 function mergeLatency(into: LatencyRollup, from: LatencyRollup): void {
@@ -67,17 +67,62 @@ function mergeLatency(into: LatencyRollup, from: LatencyRollup): void {
   for (let i = 0; i < latencyBucketCount; i++) into.latency[i]! += from.latency[i]!;
 }
 
+/** Two ids (each below 2^26) as one Map key. */
+const pair = (a: number, b: number) => a * 67_108_864 + b;
+
+/**
+ * Rollup rows keyed by bucket, then by a numeric id: the per-span path builds no key strings.
+ */
+export class RollupMap<R extends { bucket: number }> {
+  private readonly buckets = new Map<number, Map<number, R>>();
+  size = 0;
+
+  get(bucket: number, id: number): R | undefined {
+    return this.buckets.get(bucket)?.get(id);
+  }
+
+  set(bucket: number, id: number, row: R): void {
+    let rows = this.buckets.get(bucket);
+    if (!rows) this.buckets.set(bucket, (rows = new Map()));
+    if (!rows.has(id)) this.size++;
+    rows.set(id, row);
+  }
+
+  *entries(): Generator<[bucket: number, id: number, row: R]> {
+    for (const [bucket, rows] of this.buckets)
+      for (const [id, row] of rows) yield [bucket, id, row];
+  }
+
+  *values(): Generator<R> {
+    for (const rows of this.buckets.values()) yield* rows.values();
+  }
+
+  /** Folds `other` in: rows of the same key are combined, new ones copied. */
+  merge(other: RollupMap<R>, combine: (into: R, from: R) => void, copy: (r: R) => R): void {
+    for (const [bucket, id, row] of other.entries()) {
+      const existing = this.get(bucket, id);
+      if (existing) combine(existing, row);
+      else this.set(bucket, id, copy(row));
+    }
+  }
+}
+
+const copyLatency = <T extends LatencyRollup>(r: T): T => ({
+  ...r,
+  latency: Int32Array.from(r.latency),
+});
+
 /**
  * Rollup increments of one request or one flush, keyed like the tables' primary keys. Adding
  * increments is associative, so per-request deltas merge into a flush and the flush merges
  * into the stored rows (upsertRollups) without losing exactness across batches.
  */
 export class Rollups {
-  readonly operations = new Map<string, OperationRollup>();
-  readonly services = new Map<string, ServiceRollup>();
-  readonly edges = new Map<string, EdgeRollup>();
-  readonly metrics = new Map<string, MetricRollup>();
-  readonly logs = new Map<string, LogRollup>();
+  readonly operations = new RollupMap<OperationRollup>();
+  readonly services = new RollupMap<ServiceRollup>();
+  readonly edges = new RollupMap<EdgeRollup>();
+  readonly metrics = new RollupMap<MetricRollup>();
+  readonly logs = new RollupMap<LogRollup>();
   /** Earliest and latest bucket (Unix seconds), so their partitions can be ensured. */
   minBucket = Infinity;
   maxBucket = -Infinity;
@@ -87,20 +132,29 @@ export class Rollups {
     if (bucket > this.maxBucket) this.maxBucket = bucket;
   }
 
-  addOperation(bucket: number, operationId: number, serviceId: number, us: number, err: boolean) {
+  /** A span's call: counted for its operation and, when `ofService`, for its service. */
+  addSpan(
+    bucket: number,
+    operationId: number,
+    serviceId: number,
+    us: number,
+    err: boolean,
+    ofService: boolean,
+  ) {
     this.touch(bucket);
-    const key = `${bucket}:${operationId}`;
-    let r = this.operations.get(key);
-    if (!r) this.operations.set(key, (r = { ...newLatency(bucket), operationId, serviceId }));
-    addLatency(r, us, err);
-  }
-
-  addService(bucket: number, serviceId: number, us: number, err: boolean) {
-    this.touch(bucket);
-    const key = `${bucket}:${serviceId}`;
-    let r = this.services.get(key);
-    if (!r) this.services.set(key, (r = { ...newLatency(bucket), serviceId }));
-    addLatency(r, us, err);
+    const index = latencyBucket(us);
+    let op = this.operations.get(bucket, operationId);
+    if (!op)
+      this.operations.set(
+        bucket,
+        operationId,
+        (op = { ...newLatency(bucket), operationId, serviceId }),
+      );
+    addLatency(op, us, index, err);
+    if (!ofService) return;
+    let svc = this.services.get(bucket, serviceId);
+    if (!svc) this.services.set(bucket, serviceId, (svc = { ...newLatency(bucket), serviceId }));
+    addLatency(svc, us, index, err);
   }
 
   addEdge(
@@ -111,10 +165,11 @@ export class Rollups {
     err: boolean,
   ) {
     this.touch(bucket);
-    const key = `${bucket}:${callerServiceId}:${calleeServiceId}`;
-    let r = this.edges.get(key);
-    if (!r) this.edges.set(key, (r = { ...newLatency(bucket), callerServiceId, calleeServiceId }));
-    addLatency(r, us, err);
+    const id = pair(callerServiceId, calleeServiceId);
+    let r = this.edges.get(bucket, id);
+    if (!r)
+      this.edges.set(bucket, id, (r = { ...newLatency(bucket), callerServiceId, calleeServiceId }));
+    addLatency(r, us, latencyBucket(us), err);
   }
 
   /** `value` is null for points without a recorded value; `observations` counts histograms. */
@@ -126,8 +181,8 @@ export class Rollups {
     obs: number,
   ) {
     this.touch(bucket);
-    const key = `${bucket}:${metricId}:${serviceId}`;
-    let m = this.metrics.get(key);
+    const id = pair(metricId, serviceId);
+    let m = this.metrics.get(bucket, id);
     if (!m) {
       m = {
         bucket,
@@ -139,7 +194,7 @@ export class Rollups {
         valueMax: null,
         observations: 0,
       };
-      this.metrics.set(key, m);
+      this.metrics.set(bucket, id, m);
     }
     m.points++;
     m.observations += obs;
@@ -152,35 +207,34 @@ export class Rollups {
 
   addLog(bucket: number, serviceId: number, severity: number) {
     this.touch(bucket);
-    const key = `${bucket}:${serviceId}:${severity}`;
-    const r = this.logs.get(key);
+    const id = serviceId * 8 + severity;
+    const r = this.logs.get(bucket, id);
     if (r) r.records++;
-    else this.logs.set(key, { bucket, serviceId, severity, records: 1 });
+    else this.logs.set(bucket, id, { bucket, serviceId, severity, records: 1 });
   }
 
   merge(other: Rollups): void {
     this.minBucket = Math.min(this.minBucket, other.minBucket);
     this.maxBucket = Math.max(this.maxBucket, other.maxBucket);
-    mergeLatencyMap(this.operations, other.operations);
-    mergeLatencyMap(this.services, other.services);
-    mergeLatencyMap(this.edges, other.edges);
-    for (const [key, m] of other.metrics) {
-      const r = this.metrics.get(key);
-      if (!r) {
-        this.metrics.set(key, { ...m });
-        continue;
-      }
-      r.points += m.points;
-      r.observations += m.observations;
-      r.valueSum += m.valueSum;
-      r.valueMin = minOf(r.valueMin, m.valueMin);
-      r.valueMax = maxOf(r.valueMax, m.valueMax);
-    }
-    for (const [key, l] of other.logs) {
-      const r = this.logs.get(key);
-      if (r) r.records += l.records;
-      else this.logs.set(key, { ...l });
-    }
+    this.operations.merge(other.operations, mergeLatency, copyLatency);
+    this.services.merge(other.services, mergeLatency, copyLatency);
+    this.edges.merge(other.edges, mergeLatency, copyLatency);
+    this.metrics.merge(
+      other.metrics,
+      (r, m) => {
+        r.points += m.points;
+        r.observations += m.observations;
+        r.valueSum += m.valueSum;
+        r.valueMin = minOf(r.valueMin, m.valueMin);
+        r.valueMax = maxOf(r.valueMax, m.valueMax);
+      },
+      (m) => ({ ...m }),
+    );
+    this.logs.merge(
+      other.logs,
+      (r, l) => (r.records += l.records),
+      (l) => ({ ...l }),
+    );
   }
 
   get size(): number {
@@ -191,14 +245,6 @@ export class Rollups {
       this.metrics.size +
       this.logs.size
     );
-  }
-}
-
-function mergeLatencyMap<T extends LatencyRollup>(into: Map<string, T>, from: Map<string, T>) {
-  for (const [key, r] of from) {
-    const existing = into.get(key);
-    if (existing) mergeLatency(existing, r);
-    else into.set(key, { ...r, latency: Int32Array.from(r.latency) });
   }
 }
 

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { approveCommand } from './commands/approve';
 import { detectCommand } from './commands/detect';
+import { investigateCommand } from './commands/investigate';
 import { logsCommand } from './commands/logs';
 import { loadConfig, ConfigError } from './config';
 import { runDoctor, type Check } from './doctor';
@@ -77,8 +79,10 @@ export function buildCli(): Command {
     .action(async () => {
       if (!printChecks(await runDoctor(loadConfig()))) process.exitCode = 1;
     });
+  program.addCommand(approveCommand());
   program.addCommand(detectCommand());
   program.addCommand(logsCommand());
+  program.addCommand(investigateCommand());
   return program;
 }
 

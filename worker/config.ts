@@ -1,11 +1,74 @@
+import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
+const bytes = z.coerce.number().int();
+const mib = 2 ** 20;
 const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** A JSON-valued setting (blank means unset), validated against `schema`. */
+function jsonSetting<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema.optional());
+}
+
+const risk = z.enum(['low', 'medium', 'high']);
+
+/** Remediation: Kubernetes and SSH actions, Slack approvals, and the approval policy. */
+const remediationSettings = {
+  AIOPS_KUBECONFIG: optionalString,
+  AIOPS_SSH_USER: z.string().default('aiops'),
+  AIOPS_SSH_PORT: port.default(22),
+  AIOPS_SSH_KEY_PATH: optionalString,
+  AIOPS_SSH_KNOWN_HOSTS: optionalString,
+  AIOPS_SSH_HOST_FINGERPRINTS: jsonSetting(z.record(z.string(), z.array(z.string()))),
+  AIOPS_SSH_SCRIPTS: jsonSetting(
+    z.record(
+      z.string(),
+      z.object({ command: z.array(z.string()).min(1), undo: z.string().optional() }),
+    ),
+  ),
+  AIOPS_SLACK_BOT_TOKEN: optionalString,
+  AIOPS_SLACK_SIGNING_SECRET: optionalString,
+  AIOPS_SLACK_APP_TOKEN: optionalString,
+  AIOPS_SLACK_CHANNEL: optionalString,
+  AIOPS_SLACK_MODE: z.enum(['http', 'socket']).default('http'),
+  AIOPS_SLACK_PORT: port.default(3000),
+  AIOPS_SLACK_API_URL: optionalString,
+  AIOPS_APPROVERS: jsonSetting(z.record(z.string(), z.array(z.string()))),
+  AIOPS_APPROVAL_REQUIRED_FROM: risk.default('medium'),
+  AIOPS_APPROVAL_TWO_PERSON_FROM: z.enum(['low', 'medium', 'high', 'never']).default('high'),
+};
+
+/** Investigation: the Neo4j knowledge graph of past incidents and the LLM summary. */
+const investigationSettings = {
+  NEO4J_URI: optionalString,
+  NEO4J_USER: z.string().default('neo4j'),
+  NEO4J_PASSWORD: optionalString,
+  AIOPS_NEO4J_BOLT_PORT: port.default(7687),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString,
+  AIOPS_LLM_MODEL: z.string().default('claude-sonnet-5-5'),
+  AIOPS_LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  AIOPS_LLM_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
+  AIOPS_LLM_INPUT_TOKEN_BUDGET: z.coerce.number().int().min(1000).default(12_000),
+  AIOPS_LLM_MAX_OUTPUT_TOKENS: z.coerce.number().int().min(256).default(1024),
+};
 
 /**
  * Every setting the engine reads from the environment, validated once. Unset means "run the
@@ -26,7 +89,16 @@ const configSchema = z.object({
   AIOPS_DETECTION_GRACE_SECONDS: z.coerce.number().min(0).default(3),
   AIOPS_DETECTION_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.9),
   AIOPS_INCIDENT_QUIET_SECONDS: z.coerce.number().int().min(1).default(180),
+  AIOPS_OTLP_HOST: z.string().default('127.0.0.1'),
+  AIOPS_OTLP_GRPC_PORT: port.default(4317),
+  AIOPS_OTLP_HTTP_PORT: port.default(4318),
+  AIOPS_OTLP_MAX_REQUEST_BYTES: bytes.min(1024).default(16 * mib),
+  AIOPS_INGEST_QUEUE_BYTES: bytes.min(mib).default(64 * mib),
+  AIOPS_RAW_RETENTION_HOURS: z.coerce.number().int().min(2).default(72),
+  AIOPS_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   AIOPS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  ...remediationSettings,
+  ...investigationSettings,
 });
 
 export type Env = z.input<typeof configSchema>;
@@ -53,7 +125,76 @@ export interface Config {
     /** An incident resolves itself after this long without a new anomaly. */
     quietPeriodSeconds: number;
   };
+  /** OTLP receivers (ingest/). */
+  ingest: {
+    host: string;
+    grpcPort: number;
+    httpPort: number;
+    /** Largest accepted request, after decompression. */
+    maxRequestBytes: number;
+    /** Memory bound of the queue between receivers and PostgreSQL; past it, clients are pushed back. */
+    queueBytes: number;
+  };
+  /** How long telemetry is kept: raw spans, logs and metric points; 10-second rollups. */
+  retention: { rawHours: number; rollupDays: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  remediation: RemediationConfig;
+  investigation: InvestigationConfig;
+}
+
+export interface InvestigationConfig {
+  neo4j: {
+    /** Unset: the local Neo4j (started from Maven Central jars) on `boltPort`. */
+    uri: string | undefined;
+    user: string;
+    password: string | undefined;
+    boltPort: number;
+    /** The local Neo4j's jars, data and logs. */
+    home: string;
+  };
+  llm: {
+    /** Unset: summaries come from the deterministic template. */
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    model: string;
+    timeoutMs: number;
+    /** Retries of 429/5xx/timeouts by the SDK, which honours retry-after. */
+    maxRetries: number;
+    /** Estimated input tokens per request; evidence is trimmed to fit. */
+    inputTokenBudget: number;
+    maxOutputTokens: number;
+  };
+}
+
+export interface RemediationConfig {
+  /** Unset: KUBECONFIG, ~/.kube/config or the in-cluster service account, if any. */
+  kubeconfig: string | undefined;
+  ssh: {
+    user: string;
+    port: number;
+    /** Unset: SSH actions are not available. */
+    keyPath: string | undefined;
+    knownHostsPath: string;
+    fingerprints: Record<string, string[]>;
+    scripts: Record<string, { command: string[]; undo?: string }>;
+  };
+  /** Unset unless a bot token and channel are configured. */
+  slack:
+    | {
+        botToken: string;
+        signingSecret: string | undefined;
+        appToken: string | undefined;
+        channel: string;
+        mode: 'http' | 'socket';
+        port: number;
+        apiUrl: string | undefined;
+      }
+    | undefined;
+  approval: {
+    requiredFrom: 'low' | 'medium' | 'high';
+    twoApproversFrom: 'low' | 'medium' | 'high' | 'never';
+    groups: Record<string, string[]>;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -94,7 +235,61 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       threshold: e.AIOPS_DETECTION_THRESHOLD,
       quietPeriodSeconds: e.AIOPS_INCIDENT_QUIET_SECONDS,
     },
+    ingest: {
+      host: e.AIOPS_OTLP_HOST,
+      grpcPort: e.AIOPS_OTLP_GRPC_PORT,
+      httpPort: e.AIOPS_OTLP_HTTP_PORT,
+      maxRequestBytes: e.AIOPS_OTLP_MAX_REQUEST_BYTES,
+      queueBytes: e.AIOPS_INGEST_QUEUE_BYTES,
+    },
+    retention: { rawHours: e.AIOPS_RAW_RETENTION_HOURS, rollupDays: e.AIOPS_ROLLUP_RETENTION_DAYS },
     logLevel: e.AIOPS_LOG_LEVEL,
+    investigation: {
+      neo4j: {
+        uri: e.NEO4J_URI,
+        user: e.NEO4J_USER,
+        password: e.NEO4J_PASSWORD,
+        boltPort: e.AIOPS_NEO4J_BOLT_PORT,
+        home: resolve(home, 'neo4j'),
+      },
+      llm: {
+        apiKey: e.ANTHROPIC_API_KEY,
+        baseUrl: e.ANTHROPIC_BASE_URL,
+        model: e.AIOPS_LLM_MODEL,
+        timeoutMs: e.AIOPS_LLM_TIMEOUT_MS,
+        maxRetries: e.AIOPS_LLM_MAX_RETRIES,
+        inputTokenBudget: e.AIOPS_LLM_INPUT_TOKEN_BUDGET,
+        maxOutputTokens: e.AIOPS_LLM_MAX_OUTPUT_TOKENS,
+      },
+    },
+    remediation: {
+      kubeconfig: e.AIOPS_KUBECONFIG,
+      ssh: {
+        user: e.AIOPS_SSH_USER,
+        port: e.AIOPS_SSH_PORT,
+        keyPath: e.AIOPS_SSH_KEY_PATH,
+        knownHostsPath: e.AIOPS_SSH_KNOWN_HOSTS ?? resolve(homedir(), '.ssh', 'known_hosts'),
+        fingerprints: e.AIOPS_SSH_HOST_FINGERPRINTS ?? {},
+        scripts: e.AIOPS_SSH_SCRIPTS ?? {},
+      },
+      slack:
+        e.AIOPS_SLACK_BOT_TOKEN && e.AIOPS_SLACK_CHANNEL
+          ? {
+              botToken: e.AIOPS_SLACK_BOT_TOKEN,
+              signingSecret: e.AIOPS_SLACK_SIGNING_SECRET,
+              appToken: e.AIOPS_SLACK_APP_TOKEN,
+              channel: e.AIOPS_SLACK_CHANNEL,
+              mode: e.AIOPS_SLACK_MODE,
+              port: e.AIOPS_SLACK_PORT,
+              apiUrl: e.AIOPS_SLACK_API_URL,
+            }
+          : undefined,
+      approval: {
+        requiredFrom: e.AIOPS_APPROVAL_REQUIRED_FROM,
+        twoApproversFrom: e.AIOPS_APPROVAL_TWO_PERSON_FROM,
+        groups: e.AIOPS_APPROVERS ?? {},
+      },
+    },
   };
 }
 

@@ -2,6 +2,18 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { databaseUrl, temporalAddress, type Config } from './config';
+import {
+  findJava,
+  javaAdvice,
+  localNeo4jPassword,
+  localNeo4jUser,
+  mavenAdvice,
+  mavenAvailable,
+  neo4jJarsInstalled,
+  neo4jLibDir,
+  pinnedNeo4jVersion,
+  probeNeo4j,
+} from './stack/neo4j';
 import { isPortFree } from './stack/ports';
 import { probePostgres, probeTemporal } from './stack/probes';
 import { findTemporalCli, installAdvice, temporalBinVersion } from './stack/temporal-cli';
@@ -169,6 +181,67 @@ async function checkTemporal(config: Config): Promise<Check[]> {
   return checks;
 }
 
+async function checkNeo4j(config: Config): Promise<Check[]> {
+  const component = 'Neo4j';
+  const { uri, user, password, boltPort, home } = config.investigation.neo4j;
+  if (uri) {
+    const probe = await probeNeo4j(uri, user, password ?? '');
+    return [
+      probe.ok
+        ? { component, state: 'ok', detail: `NEO4J_URI answers (${probe.version})` }
+        : {
+            component,
+            state: 'missing',
+            detail: `NEO4J_URI=${uri} does not answer: ${probe.error}`,
+            fix: 'Start that server, correct NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD, or unset NEO4J_URI to run the local Neo4j.',
+          },
+    ];
+  }
+  const version = await pinnedNeo4jVersion();
+  const libDir = neo4jLibDir(home);
+  const [java, jars, maven] = await Promise.all([
+    findJava(),
+    neo4jJarsInstalled(libDir),
+    mavenAvailable(),
+  ]);
+  const checks: Check[] = [
+    'error' in java
+      ? { component, state: 'missing', detail: java.error, fix: javaAdvice }
+      : { component, state: 'ok', detail: `Java ${java.version} (${java.path})` },
+    jars
+      ? { component, state: 'ok', detail: `Neo4j ${version} jars in ${libDir}` }
+      : maven
+        ? {
+            component,
+            state: 'warning',
+            detail: `Neo4j ${version} jars not fetched yet`,
+            fix: `\`npm start\` fetches them with Maven from Maven Central into ${libDir}.`,
+          }
+        : { component, state: 'missing', detail: 'no Neo4j jars and no Maven', fix: mavenAdvice },
+  ];
+  const bolt = `bolt://127.0.0.1:${boltPort}`;
+  if (await isPortFree(boltPort)) {
+    checks.push({
+      component,
+      state: 'ok',
+      detail: `not running; \`npm start\` starts it on ${bolt}`,
+    });
+  } else {
+    const probe = await probeNeo4j(bolt, localNeo4jUser, localNeo4jPassword);
+    checks.push(
+      probe.ok
+        ? { component, state: 'ok', detail: `running on ${bolt} (${probe.version})` }
+        : {
+            component,
+            state: 'missing',
+            detail: `port ${boltPort} is taken by something that is not our Neo4j (${probe.error})`,
+            fix: 'Free the port or set AIOPS_NEO4J_BOLT_PORT.',
+          },
+    );
+  }
+  return checks;
+}
+
 function checkHome(config: Config): Check {
   return existsSync(config.home)
     ? { component: 'Local state', state: 'ok', detail: config.home }
@@ -177,6 +250,10 @@ function checkHome(config: Config): Check {
 
 /** Checks every component the engine needs and says exactly what is missing and how to get it. */
 export async function runDoctor(config: Config): Promise<Check[]> {
-  const [postgres, temporal] = await Promise.all([checkPostgres(config), checkTemporal(config)]);
-  return [checkNode(), checkHome(config), ...postgres, ...temporal];
+  const [postgres, temporal, neo4j] = await Promise.all([
+    checkPostgres(config),
+    checkTemporal(config),
+    checkNeo4j(config),
+  ]);
+  return [checkNode(), checkHome(config), ...postgres, ...temporal, ...neo4j];
 }

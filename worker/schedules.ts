@@ -3,6 +3,7 @@ import type { Config } from './config';
 
 export const heartbeatScheduleId = 'aiops-heartbeat';
 export const detectionScheduleId = 'aiops-detection';
+export const retentionScheduleId = 'aiops-retention';
 
 export interface EngineSchedule {
   scheduleId: string;
@@ -10,6 +11,8 @@ export interface EngineSchedule {
   taskQueue: string;
   everySeconds: number;
   purpose: string;
+  /** Arguments the scheduled workflow starts with. */
+  args?: unknown[];
 }
 
 /**
@@ -28,6 +31,7 @@ export async function ensureSchedule(
     workflowId: schedule.scheduleId,
     taskQueue: schedule.taskQueue,
     workflowExecutionTimeout: '5 minutes' as const,
+    ...(schedule.args ? { args: schedule.args } : {}),
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' as const };
   try {
@@ -64,5 +68,28 @@ export function engineSchedules(config: Config): EngineSchedule[] {
       everySeconds: config.detection.intervalSeconds,
       purpose: 'score new telemetry rollups and open one incident per fault',
     },
+    retentionSchedule(config),
   ];
+}
+
+/** Hourly telemetry partition upkeep: partitions a day ahead, drops past retention. */
+export function retentionSchedule(config: Config): EngineSchedule {
+  return {
+    scheduleId: retentionScheduleId,
+    workflowType: 'retentionWorkflow',
+    taskQueue: config.taskQueues.housekeeping,
+    everySeconds: 3600,
+    purpose: 'create telemetry partitions ahead and drop those past retention',
+    args: [
+      {
+        rawRetentionHours: config.retention.rawHours,
+        rollupRetentionDays: config.retention.rollupDays,
+        aheadHours: 24,
+      },
+    ],
+  };
+}
+
+export function ensureRetentionSchedule(client: Client, config: Config) {
+  return ensureSchedule(client, retentionSchedule(config));
 }

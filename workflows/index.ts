@@ -2,3 +2,6 @@
 export { heartbeatWorkflow } from './heartbeat';
 export { incidentWorkflow } from './incident/workflow';
 export { detectionWorkflow } from './detection';
+export * from '../runbooks';
+export { investigationWorkflow } from './investigation/workflow';
+export { retentionWorkflow } from './retention';

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { signalIncident } from '../../activities/incident-signal';
+import { runbookReplayScenarios } from '../runbooks/replay-scenarios';
 
 /**
  * Workflow runs whose histories are recorded (npm run record:histories) and replayed by the
@@ -51,4 +52,5 @@ export const replayScenarios: ReplayScenario[] = [
       return workflowId;
     },
   },
+  ...runbookReplayScenarios,
 ];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../store/migrate';
 import { bundleWorkflows } from '../../worker/worker';
+import { startNeo4j } from '../../worker/stack/neo4j';
 import { freePort } from '../../worker/stack/ports';
 import { startEmbeddedPostgres } from '../../worker/stack/postgres';
 import { ensureTemporalCli } from '../../worker/stack/temporal-cli';
@@ -15,12 +16,15 @@ declare module 'vitest' {
     temporalAddress: string;
     workflowBundlePath: string;
     workDir: string;
+    /** The test Neo4j, or why it did not start (only the tests that need it fail then). */
+    neo4j: { uri: string; user: string; password: string } | { error: string };
   }
 }
 
 /**
  * Starts, once per run, what the tests share: a real PostgreSQL (embedded binaries, fresh data
- * directory), a real Temporal dev server (in memory, headless) and the workflow bundle.
+ * directory), a real Temporal dev server (in memory, headless), a real Neo4j (Maven Central jars
+ * in ./.aiops/neo4j/lib, fresh data directory) and the workflow bundle.
  */
 export default async function setup(project: TestProject) {
   const workDir = await mkdtemp(join(tmpdir(), 'aiops-test-'));
@@ -36,6 +40,23 @@ export default async function setup(project: TestProject) {
         .pop()?.()
         .catch(() => undefined);
   };
+  // Started alongside the rest; never rejects, so a broken Neo4j fails only the graph tests.
+  const neo4j = freePort()
+    .then((boltPort) =>
+      startNeo4j({
+        home: join(workDir, 'neo4j'),
+        libDir: join(process.cwd(), '.aiops', 'neo4j', 'lib'),
+        boltPort,
+        log: (m) => console.log(`neo4j: ${m}`),
+      }),
+    )
+    .then(
+      (server) => {
+        cleanups.push(server.stop);
+        return { uri: server.uri, user: server.user, password: server.password };
+      },
+      (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
+    );
   try {
     const [pg, cli] = await Promise.all([
       freePort().then((port) => startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port })),
@@ -59,7 +80,9 @@ export default async function setup(project: TestProject) {
     project.provide('temporalAddress', temporal.address);
     project.provide('workflowBundlePath', workflowBundlePath);
     project.provide('workDir', workDir);
+    project.provide('neo4j', await neo4j);
   } catch (err) {
+    await neo4j;
     await teardown();
     throw err;
   }

@@ -1,10 +1,18 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { Driver } from 'neo4j-driver';
+import { createGraphDriver } from '../../activities/knowledge-graph';
+import { createAnthropicClient } from '../../activities/summarizer';
+import { startReceivers } from '../../ingest/receivers';
 import { createPool, type Pool } from '../../store/db';
 import { migrate } from '../../store/migrate';
+import { serviceHealthSince } from '../../store/service-health';
+import { startApprovalGateway } from '../approval-gateway';
 import { temporalAddress, type Config } from '../config';
+import { remediationDeps } from '../remediation';
 import { engineSchedules, ensureSchedule } from '../schedules';
 import { startWorkers, type RunningWorkers } from '../worker';
+import { startNeo4j } from './neo4j';
 import { startEmbeddedPostgres } from './postgres';
 import type { Progress } from './progress';
 import { ensureTemporalCli } from './temporal-cli';
@@ -17,13 +25,17 @@ export interface RunningStack {
   pool: Pool;
   client: Client;
   workers: RunningWorkers;
+  /** OTLP/HTTP endpoint of the receivers, e.g. http://127.0.0.1:4318 */
+  otlpHttpEndpoint: string;
+  otlpGrpcAddress: string;
   /** Stops what this stack started, in reverse order. Safe to call more than once. */
   stop(): Promise<void>;
 }
 
 /**
  * Brings up the local stack: PostgreSQL (embedded unless DATABASE_URL), schema migrations,
- * Temporal (dev server unless TEMPORAL_ADDRESS), the workers and the schedules.
+ * Temporal (dev server unless TEMPORAL_ADDRESS), Neo4j (local unless NEO4J_URI), the workers,
+ * the OTLP receivers, the schedules and, when Slack is configured, the approval gateway.
  */
 export async function startStack(config: Config, progress: Progress): Promise<RunningStack> {
   const stops: (() => Promise<void>)[] = [];
@@ -88,6 +100,8 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace });
 
+    const neo4j = await startKnowledgeGraph(config, progress, stops);
+    const remediation = await remediationDeps(config.remediation);
     const workers = await progress.step(
       'Worker: bundling workflows and starting workers',
       () =>
@@ -104,11 +118,31 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
               incidentTaskQueue: config.taskQueues.incident,
               quietPeriodSeconds: config.detection.quietPeriodSeconds,
             },
+            neo4j,
+            anthropic: createAnthropicClient(config.investigation.llm),
+            llm: config.investigation.llm,
+            health: { serviceHealth: (service, since) => serviceHealthSince(pool, service, since) },
+            ...remediation,
           },
         }),
       (w) => `Worker: polling task queues ${w.taskQueues.join(', ')}`,
     );
     stops.push(() => workers.shutdown());
+    const receivers = await progress.step(
+      `Ingest: starting OTLP receivers (gRPC :${config.ingest.grpcPort}, HTTP :${config.ingest.httpPort})`,
+      () => startReceivers({ config, pool }),
+      (r) =>
+        `Ingest: OTLP/gRPC on 127.0.0.1:${r.grpcPort}, OTLP/HTTP on http://127.0.0.1:${r.httpPort}`,
+    );
+    stops.push(() => receivers.stop());
+    if (config.remediation.slack) {
+      const slack = config.remediation.slack;
+      const gateway = await progress.step(
+        `Slack: starting the approval gateway (${slack.mode} mode)`,
+        () => startApprovalGateway({ temporal: client, slack, log: progress.info }),
+      );
+      stops.push(() => gateway.stop());
+    }
     for (const schedule of engineSchedules(config)) {
       await progress.step(
         `Schedule: registering ${schedule.scheduleId}`,
@@ -125,10 +159,41 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
       pool,
       client,
       workers,
+      otlpHttpEndpoint: `http://127.0.0.1:${receivers.httpPort}`,
+      otlpGrpcAddress: `127.0.0.1:${receivers.grpcPort}`,
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+/** The knowledge graph's driver: the configured Neo4j, or a local one started from its jars. */
+async function startKnowledgeGraph(
+  config: Config,
+  progress: Progress,
+  stops: (() => Promise<void>)[],
+): Promise<Driver | undefined> {
+  const { neo4j } = config.investigation;
+  if (neo4j.uri) {
+    return createGraphDriver({ uri: neo4j.uri, user: neo4j.user, password: neo4j.password ?? '' });
+  }
+  try {
+    const server = await progress.step(
+      `Neo4j: starting the knowledge graph on 127.0.0.1:${neo4j.boltPort}`,
+      () => startNeo4j({ home: neo4j.home, boltPort: neo4j.boltPort, log: progress.info }),
+      (n) => `Neo4j: ${n.version} on ${n.uri} (data in ${neo4j.home})`,
+    );
+    stops.push(server.stop);
+    const driver = createGraphDriver(server);
+    stops.push(() => driver.close());
+    return driver;
+  } catch (err) {
+    // The graph is advisory: investigations still run without it and say so.
+    progress.info(
+      `Neo4j unavailable, investigations will run without the knowledge graph: ${String(err)}`,
+    );
+    return undefined;
   }
 }

@@ -20,8 +20,11 @@ export function incidentDetails(state: IncidentState): string {
       `| root cause | ${state.rootCause.service} (${state.rootCause.kind}, score ${state.rootCause.score.toFixed(2)}) |`,
     );
   }
+  if (state.investigationId) lines.push(`| investigation | ${state.investigationId} |`);
   if (state.runbook) lines.push(`| runbook | ${state.runbook} |`);
   if (state.resolution) lines.push(`| resolution | ${state.resolution} |`);
+  if (state.summary) lines.push('', '### Summary', '', state.summary);
+  for (const note of state.notes ?? []) lines.push('', `> ${note}`);
   if (state.topAnomalies.length) {
     lines.push(
       '',

@@ -47,8 +47,14 @@ export interface IncidentState {
   topAnomalies: Anomaly[];
   /** Keys of the latest reports folded in, so a redelivered one is not counted twice. */
   recentCandidateKeys?: string[];
+  investigationId?: string;
+  /** The investigation's summary, for people (LLM-written, or from the template). */
+  summary?: string;
   rootCause?: { service: string; kind: string; score: number };
+  /** What went wrong along the way (a failed investigation, an unavailable service). */
+  notes?: string[];
   runbook?: string;
+  remediationOutcome?: string;
   resolution?: string;
 }
 
@@ -56,6 +62,12 @@ export interface IncidentInput {
   fingerprint: string;
   /** Resolve on our own after this long without a new anomaly. */
   quietPeriodSeconds: number;
+  /** Run a runbook after the investigation (default true). */
+  remediate?: boolean;
+  /** Task queue of the runbook workers (default: this workflow's). */
+  remediationTaskQueue?: string;
+  /** Minutes of healthy traffic the investigation compares the fault window with. */
+  baselineMinutes?: number;
   /** Continue as new past this many history events (default 5,000, far below Temporal's limit). */
   maxHistoryEvents?: number;
   /** Present when continuing as new: the state to carry on with. */

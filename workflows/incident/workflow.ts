@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  executeChild,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -9,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import type { CandidateKind } from '../../activities/rca/candidate';
 import {
   incidentService,
   incidentSeverity,
@@ -16,17 +18,26 @@ import {
   rootCause,
   runbook,
 } from '../search-attributes';
+import type { RunbookInput, RunbookResult } from '../../runbooks/sdk/types';
+import { runbookWorkflowId } from '../../runbooks/sdk/messages';
+import { investigationWorkflow } from '../investigation/workflow';
+import type { InvestigationResult } from '../investigation/types';
+import { chooseRunbook } from './choose-runbook';
 import { incidentDetails } from './details';
 import { anomaliesObserved, closeIncident, incidentState } from './messages';
 import { attachAnomalies, openIncident } from './state';
 import type { CloseRequest, IncidentCandidate, IncidentInput, IncidentState } from './types';
 
-const { recordIncident } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumInterval: '30 seconds' },
-});
+const { recordIncident, resolveRemediationTarget, recordIncidentInGraph } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { maximumInterval: '30 seconds' },
+  });
 
 const defaultMaxHistoryEvents = 5_000;
+const defaultBaselineMinutes = 10;
+/** The fault window opens a little before the first anomaly: symptoms lag their cause. */
+const faultLeadMs = 60_000;
 
 /**
  * One incident per fault fingerprint. Detection starts it with signal-with-start, so repeats of
@@ -97,6 +108,115 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     await publish(applyPending(openIncident(incidentId, first, new Date().toISOString())));
   }
 
+  /** Investigation (and later remediation) run beside the anomaly loop, once per incident. */
+  async function respond(): Promise<void> {
+    if (current().investigationId) return;
+    const opened = current();
+    const investigationId = `investigation-${opened.incidentId}`;
+    await publish({ ...current(), status: 'investigating', investigationId });
+    const firstAnomaly = Math.min(...opened.topAnomalies.map((a) => Date.parse(a.at)));
+    try {
+      const investigation = await executeChild(investigationWorkflow, {
+        workflowId: investigationId,
+        args: [
+          {
+            investigationId,
+            incidentId: opened.incidentId,
+            faultStart: new Date(firstAnomaly - faultLeadMs).toISOString(),
+            end: new Date().toISOString(),
+            baselineMinutes: input.baselineMinutes ?? defaultBaselineMinutes,
+            incident: {
+              service: opened.service,
+              services: opened.services,
+              severity: opened.severity,
+              openedAt: opened.openedAt,
+              anomalies: opened.topAnomalies,
+            },
+          },
+        ],
+      });
+      const top = investigation.ranked.candidates[0];
+      await publish({
+        ...current(),
+        status: settled(),
+        summary: investigation.summary.summary,
+        ...(top && { rootCause: { service: top.service, kind: top.kind, score: top.score } }),
+        notes: [...(current().notes ?? []), ...investigation.notes],
+      });
+      if (top && input.remediate !== false && !closeRequest) await remediate(investigation);
+    } catch (err) {
+      // An incident without a diagnosis is still an incident: keep it open and say why.
+      await publish({
+        ...current(),
+        status: settled(),
+        notes: [...(current().notes ?? []), `investigation failed: ${String(err)}`],
+      });
+    }
+  }
+  /** Chooses a runbook from the catalog and runs it as a child; its outcome is recorded. */
+  async function remediate(investigation: InvestigationResult): Promise<void> {
+    const top = investigation.ranked.candidates[0]!;
+    const target = await resolveRemediationTarget(top.service);
+    const runbookInput: RunbookInput = {
+      incidentId: current().incidentId,
+      service: top.service,
+      ...target,
+      rootCause: { service: top.service, kind: top.kind, score: top.score },
+      summary: investigation.summary.summary,
+    };
+    const choice = chooseRunbook(
+      runbookInput,
+      investigation.recommendation?.recommended,
+      investigation.summary.recommendedRunbook,
+    );
+    const label = `${choice.entry.name} v${choice.entry.version}`;
+    await publish({
+      ...current(),
+      status: 'remediating',
+      runbook: label,
+      notes: [...(current().notes ?? []), `runbook ${label}: ${choice.reason}`],
+    });
+    const result = await executeChild<(input: RunbookInput) => Promise<RunbookResult>>(
+      choice.entry.workflowType,
+      {
+        workflowId: runbookWorkflowId(current().incidentId),
+        ...(input.remediationTaskQueue && { taskQueue: input.remediationTaskQueue }),
+        args: [runbookInput],
+      },
+    );
+    remediations.push({
+      runbook: choice.entry.name,
+      version: choice.entry.version,
+      outcome: result.outcome,
+      approvedBy: result.approvals.filter((a) => a.decision === 'approved').map((a) => a.approver),
+    });
+    await publish({
+      ...current(),
+      status: settled(),
+      remediationOutcome: result.outcome,
+      notes: [
+        ...(current().notes ?? []),
+        `runbook ${label}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`,
+      ],
+    });
+  }
+  const remediations: {
+    runbook: string;
+    version: number;
+    outcome: RunbookResult['outcome'];
+    approvedBy: string[];
+  }[] = [];
+
+  /** Back to open after a phase, unless the incident was closed meanwhile. */
+  function settled(): IncidentState['status'] {
+    const status = current().status;
+    return status === 'investigating' || status === 'remediating' ? 'open' : status;
+  }
+  let responding = true;
+  const response = respond().finally(() => {
+    responding = false;
+  });
+
   const quietMs = input.quietPeriodSeconds * 1000;
   for (;;) {
     const sinceLast = Date.now() - Date.parse(current().lastAnomalyAt);
@@ -104,6 +224,11 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       () => pending.length > 0 || closeRequest !== undefined,
       Math.max(1, quietMs - sinceLast),
     );
+    // Quiet only counts once the response has finished (a fix in progress is not "resolved").
+    if (!heard && responding) {
+      await response;
+      continue;
+    }
     if (closeRequest) {
       await publish({
         ...applyPending(current()),
@@ -137,9 +262,39 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       info.continueAsNewSuggested ||
       info.historyLength > (input.maxHistoryEvents ?? defaultMaxHistoryEvents)
     ) {
+      // A running child would be cut off by continue-as-new: let the response finish first.
+      await response;
       await condition(allHandlersFinished);
       await continueAsNew<typeof incidentWorkflow>({ ...input, state: applyPending(current()) });
     }
+  }
+  await response;
+  const finished = current();
+  // The knowledge graph learns from every finished incident; it is advisory, so an unreachable
+  // graph is noted, not fatal.
+  const recorded = await recordIncidentInGraph({
+    incidentId: finished.incidentId,
+    fingerprint: finished.fingerprint,
+    severity: finished.severity,
+    openedAt: finished.openedAt,
+    resolvedAt: new Date().toISOString(),
+    services: finished.services,
+    symptoms: finished.topAnomalies.map((a) => ({ service: a.service, signal: a.signal })),
+    ...(finished.rootCause && {
+      rootCause: {
+        service: finished.rootCause.service,
+        kind: finished.rootCause.kind as CandidateKind,
+        score: finished.rootCause.score,
+      },
+    }),
+    remediations,
+    ...(finished.summary && { summary: finished.summary }),
+  });
+  if (!recorded.available) {
+    state = {
+      ...finished,
+      notes: [...(finished.notes ?? []), `knowledge graph: ${recorded.reason}`],
+    };
   }
   await condition(allHandlersFinished);
   return current();

@@ -1,0 +1,22 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ServiceHealth } from '../runbooks/sdk/types';
+
+/**
+ * Where runbook verification reads a service's RED metrics (e.g. PostgreSQL rollups): over the
+ * window from `since` (when verification started) to now, so only post-fix traffic counts.
+ */
+export interface HealthSource {
+  serviceHealth(service: string, since: Date): Promise<ServiceHealth>;
+}
+
+export function createHealthActivities({ health }: { health?: HealthSource }) {
+  return {
+    async checkServiceHealth(service: string, since: string): Promise<ServiceHealth> {
+      if (!health) {
+        // Without a source nothing can be verified; the runbook must not report success.
+        throw ApplicationFailure.nonRetryable('no health source configured', 'HealthSourceMissing');
+      }
+      return health.serviceHealth(service, new Date(since));
+    },
+  };
+}

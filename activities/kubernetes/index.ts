@@ -1,0 +1,152 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ActionRequest, ActionResult } from '../../runbooks/sdk/types';
+import { appsApi, type AppsV1Api } from './client';
+import {
+  applyOnce,
+  attemptDeadline,
+  preconditionFailed,
+  replicaSetsOf,
+  revisionOf,
+  templateOf,
+  waitForRollout,
+  type DeploymentRef,
+} from './deployments';
+
+export { loadKubeConfig } from './client';
+
+export type ReplicaTarget = { add: number } | { multiply: number } | { set: number };
+
+export interface ScaleParams extends DeploymentRef {
+  replicas: ReplicaTarget;
+  /** Never scale above this. */
+  max?: number;
+  /** Act only if the Deployment still has this many replicas (compensations: undo only ours). */
+  expect?: number;
+}
+
+function targetReplicas(current: number, t: ReplicaTarget, max: number | undefined): number {
+  const wanted =
+    'set' in t ? t.set : 'add' in t ? current + t.add : Math.ceil(current * t.multiply);
+  return Math.max(0, max === undefined ? wanted : Math.min(wanted, max));
+}
+
+async function withRollout<D>(
+  apps: AppsV1Api,
+  ref: DeploymentRef,
+  deadline: number,
+  result: ActionResult<D>,
+): Promise<ActionResult<D>> {
+  if (!result.changed || (await waitForRollout(apps, ref, deadline))) return result;
+  return { ...result, summary: `${result.summary} (rollout not complete yet)` };
+}
+
+/** Kubernetes actions on Deployments, each applied at most once per action id (see ledger.ts). */
+export function createKubernetesActivities({ kube }: { kube?: KubeConfig }) {
+  const api = (): AppsV1Api => {
+    if (!kube) throw ApplicationFailure.nonRetryable('no kubeconfig configured', 'NotConfigured');
+    return appsApi(kube);
+  };
+
+  return {
+    /** `kubectl rollout restart`: new pods with the same template. Nothing to undo. */
+    async k8sRolloutRestart({
+      actionId,
+      params: ref,
+    }: ActionRequest<DeploymentRef>): Promise<ActionResult<Record<string, never>>> {
+      const apps = api();
+      const deadline = attemptDeadline();
+      const result = await applyOnce(apps, ref, actionId, (d) => {
+        const annotations = d.spec?.template?.metadata?.annotations ?? {};
+        return {
+          ops: [
+            {
+              op: 'add',
+              path: '/spec/template/metadata/annotations',
+              value: {
+                ...annotations,
+                'kubectl.kubernetes.io/restartedAt': new Date().toISOString(),
+              },
+            },
+          ],
+          result: {
+            summary: `restarted deployment ${ref.namespace}/${ref.deployment}`,
+            changed: true,
+            details: {},
+          },
+        };
+      });
+      return withRollout(apps, ref, deadline, result);
+    },
+
+    /**
+     * `kubectl rollout undo`: the pod template of an earlier revision (the previous one unless
+     * `toRevision`). Undone by rolling back to the revision it replaced (`fromRevision`).
+     */
+    async k8sRollbackDeployment({
+      actionId,
+      params,
+    }: ActionRequest<DeploymentRef & { toRevision?: number }>): Promise<
+      ActionResult<{ fromRevision: number; toRevision: number }>
+    > {
+      const apps = api();
+      const deadline = attemptDeadline();
+      const name = `${params.namespace}/${params.deployment}`;
+      const result = await applyOnce(apps, params, actionId, async (d) => {
+        const current = revisionOf(d);
+        const older = (await replicaSetsOf(apps, d))
+          .filter((rs) =>
+            params.toRevision === undefined
+              ? revisionOf(rs) < current
+              : revisionOf(rs) === params.toRevision,
+          )
+          .sort((a, b) => revisionOf(b) - revisionOf(a));
+        const target = older[0];
+        if (!target) {
+          throw preconditionFailed(
+            params.toRevision === undefined
+              ? `deployment ${name} has no revision before ${current}`
+              : `deployment ${name} has no revision ${params.toRevision}`,
+          );
+        }
+        return {
+          ops: [{ op: 'replace', path: '/spec/template', value: templateOf(target) }],
+          result: {
+            summary: `rolled deployment ${name} back from revision ${current} to ${revisionOf(target)}`,
+            changed: true,
+            details: { fromRevision: current, toRevision: revisionOf(target) },
+          },
+        };
+      });
+      return withRollout(apps, params, deadline, result);
+    },
+
+    /** Sets the replica count (relative or absolute); undone by setting it back to `from`. */
+    async k8sScaleDeployment({
+      actionId,
+      params,
+    }: ActionRequest<ScaleParams>): Promise<ActionResult<{ from: number; to: number }>> {
+      const apps = api();
+      const deadline = attemptDeadline();
+      const name = `${params.namespace}/${params.deployment}`;
+      const result = await applyOnce(apps, params, actionId, (d) => {
+        const from = d.spec?.replicas ?? 1;
+        if (params.expect !== undefined && from !== params.expect) {
+          throw preconditionFailed(
+            `deployment ${name} has ${from} replicas, expected ${params.expect}: changed by someone else, not touching it`,
+          );
+        }
+        const to = targetReplicas(from, params.replicas, params.max);
+        const result = {
+          summary: `scaled deployment ${name} from ${from} to ${to} replicas`,
+          changed: to !== from,
+          details: { from, to },
+        };
+        return to === from
+          ? { unchanged: { ...result, summary: `deployment ${name} already has ${to} replicas` } }
+          : { ops: [{ op: 'replace', path: '/spec/replicas', value: to }], result };
+      });
+      return withRollout(apps, params, deadline, result);
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { Evidence } from './evidence';
+
+export type CandidateKind = 'latency' | 'errors' | 'saturation' | 'dependency' | 'logs';
+
+/** One ranked suspect. `score` is method-specific: compare ranks across methods, not scores. */
+export interface RootCauseCandidate {
+  service: string;
+  operation?: string;
+  kind: CandidateKind;
+  score: number;
+  evidence: {
+    traceIds?: string[];
+    templates?: string[];
+    /** Series name → fault-window change (median fault − median baseline, series unit). */
+    metricDeltas?: Record<string, number>;
+  };
+}
+
+export interface RcaMethod {
+  name: string;
+  rank(evidence: Evidence): RootCauseCandidate[];
+}
+
+/** Highest score first; ties broken by name so rankings are deterministic. */
+export function byScore(candidates: RootCauseCandidate[]): RootCauseCandidate[] {
+  return candidates.sort((a, b) => b.score - a.score || a.service.localeCompare(b.service));
+}

@@ -1,0 +1,452 @@
+import type { LogRecord, MetricPoint, Span } from '../../simulator/telemetry';
+
+/**
+ * What an investigation collects: the same series over a baseline window and the fault window,
+ * in fixed buckets. RCA methods read only this structure (never raw telemetry, never ground
+ * truth), so it can be built from simulator output here or from PostgreSQL rollups later.
+ * Missing values (no calls in a bucket, no scrape) are `null` so the structure survives JSON.
+ */
+
+export interface EvidenceWindow {
+  /** Epoch ms. Buckets before `faultStart` are the baseline. */
+  baselineStart: number;
+  faultStart: number;
+  end: number;
+}
+
+export type Series = (number | null)[];
+
+/** Rate, errors, duration per bucket. */
+export interface RedSeries {
+  calls: number[];
+  errors: number[];
+  meanMs: Series;
+  p50Ms: Series;
+  p95Ms: Series;
+  p99Ms: Series;
+}
+
+export interface OperationSeries {
+  service: string;
+  operation: string;
+  /** From the service's own SERVER spans. */
+  red: RedSeries;
+}
+
+export interface EdgeSeries {
+  caller: string;
+  callee: string;
+  /** From the caller's CLIENT spans: what the caller experienced. */
+  client: RedSeries;
+  /** Mean client duration minus the matched callee SERVER span duration (network + queueing). */
+  gapMs: Series;
+  gapMsByInstance: Record<string, Series>;
+  /** Client calls with no matching server span (callee not instrumented, or unreachable). */
+  unanswered: number[];
+}
+
+export interface MetricSeries {
+  service: string;
+  instance: string;
+  name: string;
+  values: Series;
+}
+
+export interface LogTemplateSeries {
+  severity: string;
+  counts: number[];
+  /** Operations of the spans that logged it (joined by span id). */
+  operations: Record<string, number>;
+  /** A deterministic sample of fault-window trace ids that logged it. */
+  traceIds: string[];
+}
+
+export interface TraceSpanSummary {
+  spanId: string;
+  parentSpanId?: string;
+  service: string;
+  operation: string;
+  kind: Span['kind'];
+  instance: string;
+  peerService?: string;
+  durationMs: number;
+  error: boolean;
+}
+
+export interface SampledTrace {
+  traceId: string;
+  rootOperation: string;
+  durationMs: number;
+  error: boolean;
+  spans: TraceSpanSummary[];
+}
+
+export interface Evidence {
+  window: EvidenceWindow;
+  bucketMs: number;
+  bucketCount: number;
+  baselineBuckets: number;
+  /** Every service seen: span emitters and peers named by CLIENT spans (databases). */
+  services: string[];
+  operations: OperationSeries[];
+  edges: EdgeSeries[];
+  metrics: MetricSeries[];
+  /** service → log template (digits masked) → counts. */
+  logs: Record<string, Record<string, LogTemplateSeries>>;
+  /** Fault-window traces: abnormal = error or slower than the baseline p99 of its entry route. */
+  traces: { normal: SampledTrace[]; abnormal: SampledTrace[] };
+}
+
+export interface EvidenceOptions {
+  bucketMs?: number;
+  /** Sampled traces kept per class. */
+  tracesPerClass?: number;
+  traceIdsPerTemplate?: number;
+}
+
+/** Log template key: the body with digit runs masked (a real miner can replace this). */
+export function templateOf(body: string): string {
+  return body.replace(/\d+/g, '<*>');
+}
+
+export function buildEvidence(
+  spans: readonly Span[],
+  logs: readonly LogRecord[],
+  metrics: readonly MetricPoint[],
+  window: EvidenceWindow,
+  options: EvidenceOptions = {},
+): Evidence {
+  const bucketMs = options.bucketMs ?? 10_000;
+  const bucketCount = Math.ceil((window.end - window.baselineStart) / bucketMs);
+  const baselineBuckets = Math.ceil((window.faultStart - window.baselineStart) / bucketMs);
+  const originNs = BigInt(window.baselineStart) * 1_000_000n;
+  // Offsets from the window origin fit a double exactly; absolute epoch nanoseconds do not.
+  const bucketOf = (ns: bigint): number => {
+    const b = Math.floor(Number(ns - originNs) / 1e6 / bucketMs);
+    return b >= 0 && b < bucketCount ? b : -1;
+  };
+  const services = new Set<string>();
+
+  const traces = new Map<string, Span[]>();
+  for (const span of spans) {
+    let list = traces.get(span.traceId);
+    if (!list) traces.set(span.traceId, (list = []));
+    list.push(span);
+  }
+
+  const operations = new Map<string, Map<string, RedBuilder>>();
+  const edges = new Map<string, Map<string, EdgeBuilder>>();
+  const edge = (caller: string, callee: string): EdgeBuilder => {
+    let byCallee = edges.get(caller);
+    if (!byCallee) edges.set(caller, (byCallee = new Map()));
+    let e = byCallee.get(callee);
+    if (!e) byCallee.set(callee, (e = new EdgeBuilder(caller, callee, bucketCount)));
+    return e;
+  };
+  // Client/server matching happens within each trace: small maps, and traces are the unit
+  // a PostgreSQL query would return anyway.
+  for (const list of traces.values()) {
+    const clients = new Map<string, Span>();
+    for (const span of list) if (span.kind === 'CLIENT') clients.set(span.spanId, span);
+    const answered = new Set<Span>();
+    for (const span of list) {
+      if (span.kind !== 'SERVER') continue;
+      services.add(span.service);
+      const b = bucketOf(span.startTimeUnixNano);
+      if (b < 0) continue;
+      let byOperation = operations.get(span.service);
+      if (!byOperation) operations.set(span.service, (byOperation = new Map()));
+      let red = byOperation.get(span.operation);
+      if (!red) byOperation.set(span.operation, (red = new RedBuilder(bucketCount)));
+      const duration = durationMs(span);
+      red.add(b, duration, span.status === 'ERROR');
+      const parent = span.parentSpanId ? clients.get(span.parentSpanId) : undefined;
+      if (parent) {
+        answered.add(parent);
+        const instance = span.resource['service.instance.id'];
+        edge(parent.service, span.service).addGap(b, instance, durationMs(parent) - duration);
+      }
+    }
+    for (const span of clients.values()) {
+      const peer = span.attributes['peer.service'];
+      if (typeof peer !== 'string') continue;
+      services.add(span.service).add(peer);
+      const b = bucketOf(span.startTimeUnixNano);
+      if (b < 0) continue;
+      const e = edge(span.service, peer);
+      e.client.add(b, durationMs(span), span.status === 'ERROR');
+      if (!answered.has(span)) e.unanswered[b] = (e.unanswered[b] ?? 0) + 1;
+    }
+  }
+
+  return {
+    window,
+    bucketMs,
+    bucketCount,
+    baselineBuckets,
+    services: [...services].sort(),
+    operations: [...operations].flatMap(([service, byOperation]) =>
+      [...byOperation].map(([operation, red]) => ({ service, operation, red: red.finish() })),
+    ),
+    edges: [...edges.values()].flatMap((byCallee) => [...byCallee.values()].map((e) => e.finish())),
+    metrics: metricSeries(metrics, bucketOf, bucketCount),
+    logs: logTemplates(logs, traces, bucketOf, bucketCount, baselineBuckets, options),
+    traces: sampleTraces(traces, bucketOf, baselineBuckets, options.tracesPerClass ?? 300),
+  };
+}
+
+function durationMs(span: Span): number {
+  return Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e6;
+}
+
+class RedBuilder {
+  readonly calls: number[];
+  readonly errors: number[];
+  private readonly durations: number[][];
+
+  constructor(buckets: number) {
+    this.calls = new Array<number>(buckets).fill(0);
+    this.errors = new Array<number>(buckets).fill(0);
+    this.durations = Array.from({ length: buckets }, () => []);
+  }
+
+  add(bucket: number, ms: number, error: boolean): void {
+    this.calls[bucket] = (this.calls[bucket] ?? 0) + 1;
+    if (error) this.errors[bucket] = (this.errors[bucket] ?? 0) + 1;
+    this.durations[bucket]?.push(ms);
+  }
+
+  finish(): RedSeries {
+    const sorted = this.durations.map((d) => d.sort((a, b) => a - b));
+    return {
+      calls: this.calls,
+      errors: this.errors,
+      meanMs: sorted.map((d) => (d.length ? d.reduce((s, x) => s + x, 0) / d.length : null)),
+      p50Ms: sorted.map((d) => quantileSorted(d, 0.5)),
+      p95Ms: sorted.map((d) => quantileSorted(d, 0.95)),
+      p99Ms: sorted.map((d) => quantileSorted(d, 0.99)),
+    };
+  }
+}
+
+function quantileSorted(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null;
+}
+
+class MeanBuilder {
+  private readonly sum: number[];
+  private readonly count: number[];
+
+  constructor(buckets: number) {
+    this.sum = new Array<number>(buckets).fill(0);
+    this.count = new Array<number>(buckets).fill(0);
+  }
+
+  add(bucket: number, value: number): void {
+    this.sum[bucket] = (this.sum[bucket] ?? 0) + value;
+    this.count[bucket] = (this.count[bucket] ?? 0) + 1;
+  }
+
+  finish(): Series {
+    return this.sum.map((s, i) => {
+      const n = this.count[i] ?? 0;
+      return n ? s / n : null;
+    });
+  }
+}
+
+class EdgeBuilder {
+  readonly client: RedBuilder;
+  readonly unanswered: number[];
+  private readonly gap: MeanBuilder;
+  private readonly gapByInstance = new Map<string, MeanBuilder>();
+
+  constructor(
+    readonly caller: string,
+    readonly callee: string,
+    private readonly buckets: number,
+  ) {
+    this.client = new RedBuilder(buckets);
+    this.unanswered = new Array<number>(buckets).fill(0);
+    this.gap = new MeanBuilder(buckets);
+  }
+
+  addGap(bucket: number, instance: string, ms: number): void {
+    this.gap.add(bucket, ms);
+    let byInstance = this.gapByInstance.get(instance);
+    if (!byInstance) this.gapByInstance.set(instance, (byInstance = new MeanBuilder(this.buckets)));
+    byInstance.add(bucket, ms);
+  }
+
+  finish(): EdgeSeries {
+    return {
+      caller: this.caller,
+      callee: this.callee,
+      client: this.client.finish(),
+      gapMs: this.gap.finish(),
+      gapMsByInstance: Object.fromEntries(
+        [...this.gapByInstance].map(([instance, m]) => [instance, m.finish()]),
+      ),
+      unanswered: this.unanswered,
+    };
+  }
+}
+
+function metricSeries(
+  metrics: readonly MetricPoint[],
+  bucketOf: (ns: bigint) => number,
+  buckets: number,
+): MetricSeries[] {
+  const series = new Map<string, { point: MetricPoint; mean: MeanBuilder }>();
+  for (const point of metrics) {
+    // A point stamped at a slice end describes the slice before it.
+    const b = bucketOf(point.timeUnixNano - 1_000_000n);
+    if (b < 0) continue;
+    const key = `${point.service}\u0000${point.instance}\u0000${point.name}`;
+    let s = series.get(key);
+    if (!s) series.set(key, (s = { point, mean: new MeanBuilder(buckets) }));
+    s.mean.add(b, point.value);
+  }
+  return [...series.values()].map(({ point, mean }) => ({
+    service: point.service,
+    instance: point.instance,
+    name: point.name,
+    values: mean.finish(),
+  }));
+}
+
+/** Deterministic pseudo-random rank of a trace id: keeping the lowest K is a fair sample. */
+function traceHash(traceId: string): number {
+  return parseInt(traceId.slice(0, 8), 16) || 0;
+}
+
+/** Keeps the K items with the lowest hash, so samples agree across templates and classes. */
+class BottomK<T> {
+  private readonly items: { hash: number; item: T }[] = [];
+
+  constructor(private readonly k: number) {}
+
+  accepts(hash: number): boolean {
+    const last = this.items[this.items.length - 1];
+    return this.items.length < this.k || !last || hash < last.hash;
+  }
+
+  offer(hash: number, item: T): void {
+    if (!this.accepts(hash)) return;
+    let i = this.items.length;
+    while (i > 0 && (this.items[i - 1]?.hash ?? 0) > hash) i--;
+    this.items.splice(i, 0, { hash, item });
+    if (this.items.length > this.k) this.items.pop();
+  }
+
+  values(): T[] {
+    return this.items.map((x) => x.item);
+  }
+}
+
+function logTemplates(
+  logs: readonly LogRecord[],
+  traces: ReadonlyMap<string, readonly Span[]>,
+  bucketOf: (ns: bigint) => number,
+  buckets: number,
+  baselineBuckets: number,
+  options: EvidenceOptions,
+): Evidence['logs'] {
+  const k = options.traceIdsPerTemplate ?? 20;
+  const out: Evidence['logs'] = {};
+  const samples = new Map<LogTemplateSeries, BottomK<string>>();
+  const severityRank: Record<string, number> = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 };
+  for (const log of logs) {
+    const b = bucketOf(log.timeUnixNano);
+    if (b < 0) continue;
+    const byTemplate = (out[log.service] ??= {});
+    const template = templateOf(log.body);
+    let series = byTemplate[template];
+    if (!series) {
+      series = {
+        severity: log.severityText,
+        counts: new Array<number>(buckets).fill(0),
+        operations: {},
+        traceIds: [],
+      };
+      byTemplate[template] = series;
+      samples.set(series, new BottomK(k));
+    }
+    if ((severityRank[log.severityText] ?? 0) > (severityRank[series.severity] ?? 0)) {
+      series.severity = log.severityText;
+    }
+    series.counts[b] = (series.counts[b] ?? 0) + 1;
+    const span = log.traceId
+      ? traces.get(log.traceId)?.find((x) => x.spanId === log.spanId && x.kind === 'SERVER')
+      : undefined;
+    if (span) series.operations[span.operation] = (series.operations[span.operation] ?? 0) + 1;
+    if (log.traceId && b >= baselineBuckets) {
+      samples.get(series)?.offer(traceHash(log.traceId), log.traceId);
+    }
+  }
+  for (const [series, sample] of samples) series.traceIds = sample.values();
+  return out;
+}
+
+function sampleTraces(
+  traces: ReadonlyMap<string, readonly Span[]>,
+  bucketOf: (ns: bigint) => number,
+  baselineBuckets: number,
+  perClass: number,
+): Evidence['traces'] {
+  const baseline = new Map<string, number[]>();
+  const fault: { root: Span; spans: readonly Span[] }[] = [];
+  for (const list of traces.values()) {
+    const root = list.find((s) => s.parentSpanId === undefined);
+    if (!root) continue;
+    const b = bucketOf(root.startTimeUnixNano);
+    if (b < 0) continue;
+    if (b < baselineBuckets) {
+      const key = `${root.service}\u0000${root.operation}`;
+      let durations = baseline.get(key);
+      if (!durations) baseline.set(key, (durations = []));
+      durations.push(durationMs(root));
+    } else {
+      fault.push({ root, spans: list });
+    }
+  }
+  const thresholds = new Map<string, number>();
+  for (const [key, durations] of baseline) {
+    durations.sort((a, b) => a - b);
+    thresholds.set(key, quantileSorted(durations, 0.99) ?? Infinity);
+  }
+  const normal = new BottomK<SampledTrace>(perClass);
+  const abnormal = new BottomK<SampledTrace>(perClass);
+  for (const { root, spans: list } of fault) {
+    const duration = durationMs(root);
+    const threshold = thresholds.get(`${root.service}\u0000${root.operation}`) ?? Infinity;
+    const error = root.status === 'ERROR';
+    const sample = error || duration > threshold ? abnormal : normal;
+    const hash = traceHash(root.traceId);
+    if (!sample.accepts(hash)) continue;
+    sample.offer(hash, {
+      traceId: root.traceId,
+      rootOperation: root.operation,
+      durationMs: duration,
+      error,
+      spans: list.map(summarize),
+    });
+  }
+  return { normal: normal.values(), abnormal: abnormal.values() };
+}
+
+function summarize(span: Span): TraceSpanSummary {
+  const peer = span.attributes['peer.service'];
+  return {
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    service: span.service,
+    operation: span.operation,
+    kind: span.kind,
+    instance: span.resource['service.instance.id'],
+    peerService: typeof peer === 'string' ? peer : undefined,
+    durationMs: durationMs(span),
+    error: span.status === 'ERROR',
+  };
+}

@@ -1,0 +1,100 @@
+import { byScore, type RcaMethod, type RootCauseCandidate } from './candidate';
+import type { Evidence, LogTemplateSeries } from './evidence';
+import { serviceGraph } from './graph';
+
+/** A template's change between windows, as a Poisson surprise (new and bursting > vanished). */
+export interface TemplateChange {
+  template: string;
+  series: LogTemplateSeries;
+  status: 'new' | 'bursting' | 'vanished' | 'steady';
+  score: number;
+}
+
+const severityWeight: Record<string, number> = { ERROR: 1, WARN: 0.8, INFO: 0.6, DEBUG: 0.4 };
+
+export function templateChanges(evidence: Evidence, service: string): TemplateChange[] {
+  const nb = evidence.baselineBuckets;
+  const nf = evidence.bucketCount - nb;
+  const out: TemplateChange[] = [];
+  for (const [template, series] of Object.entries(evidence.logs[service] ?? {})) {
+    let base = 0;
+    let fault = 0;
+    series.counts.forEach((c, i) => (i < nb ? (base += c) : (fault += c)));
+    const expected = ((base + 0.5) * nf) / nb;
+    // Lines without trace context are housekeeping, not request handling: weaker evidence.
+    const requestScoped = series.traceIds.length > 0 || Object.keys(series.operations).length > 0;
+    const weight = (severityWeight[series.severity] ?? 0.6) * (requestScoped ? 1 : 0.5);
+    const surprise = (fault - expected) / Math.sqrt(expected);
+    // Disappearing lines matter (a changed code path) but are weaker evidence than new ones.
+    const score = weight * (surprise >= 0 ? surprise : -0.5 * surprise);
+    const status =
+      surprise < 3 && surprise > -3
+        ? 'steady'
+        : surprise < 0
+          ? 'vanished'
+          : base === 0
+            ? 'new'
+            : 'bursting';
+    out.push({ template, series, status, score });
+  }
+  return out.sort((a, b) => b.score - a.score);
+}
+
+/** Callers' error lines echo a failing callee; blame moves down when they share traces. */
+const echoDiscount = 0.3;
+
+/**
+ * Log evidence: per service, the strongest new/bursting/vanished template in the fault window.
+ * A service whose anomalous lines co-occur (same trace ids) with a callee's anomalous lines is
+ * discounted, so the deepest service that logs the problem ranks first.
+ */
+export const logEvidence: RcaMethod = {
+  name: 'logs',
+  rank(evidence: Evidence): RootCauseCandidate[] {
+    const graph = serviceGraph(evidence);
+    const changes = graph.services.map((s) => templateChanges(evidence, s));
+    const raw = changes.map(serviceLogScore);
+    const traceSets = changes.map(
+      (c) => new Set(c.filter((t) => t.status !== 'steady').flatMap((t) => t.series.traceIds)),
+    );
+    return byScore(
+      graph.services.map((service, i) => {
+        const own = raw[i] ?? 0;
+        const echoes = (graph.callees[i] ?? []).some((c) => {
+          if ((raw[c] ?? 0) < 0.5 * own) return false;
+          const theirs = traceSets[c];
+          return [...(traceSets[i] ?? [])].some((t) => theirs?.has(t));
+        });
+        const top = changes[i]?.[0];
+        const anomalous = (changes[i] ?? []).filter((t) => t.status !== 'steady').slice(0, 3);
+        return {
+          service,
+          operation: top ? topOperation(top.series) : undefined,
+          kind: 'logs',
+          score: echoes ? own * echoDiscount : own,
+          evidence: {
+            templates: anomalous.map((t) => `${t.status}: ${t.template}`),
+            traceIds: top?.series.traceIds.slice(0, 5),
+          },
+        };
+      }),
+    );
+  },
+};
+
+/**
+ * A service's log surprise: its strongest template plus half the next one, so a changed code
+ * path (a new line appears and the usual one fades) outweighs a single new line elsewhere.
+ */
+export function serviceLogScore(changes: readonly TemplateChange[]): number {
+  return (changes[0]?.score ?? 0) + 0.5 * Math.max(0, changes[1]?.score ?? 0);
+}
+
+function topOperation(series: LogTemplateSeries): string | undefined {
+  let best: string | undefined;
+  let count = 0;
+  for (const [op, n] of Object.entries(series.operations)) {
+    if (n > count) [best, count] = [op, n];
+  }
+  return best;
+}

@@ -1,0 +1,138 @@
+import type { CandidateKind } from './candidate';
+import type { Evidence, RedSeries } from './evidence';
+import { robustChange, rateChange, type RobustChange } from './stats';
+
+/** One scored series, attributed to the service it most plausibly describes. */
+export interface ScoredSeries {
+  service: string;
+  /** Human-readable series name, used as the key of `metricDeltas`. */
+  name: string;
+  operation?: string;
+  /** Which family of signal this is (drives the candidate kind and the GNN features). */
+  family: SignalFamily;
+  /** Anomaly strength: robust z, positive = worse. */
+  z: number;
+  delta: number;
+}
+
+export type SignalFamily =
+  'latency' | 'errors' | 'clientLatency' | 'clientErrors' | 'gap' | 'unanswered' | 'metric';
+
+export const signalFamilies: readonly SignalFamily[] = [
+  'latency',
+  'errors',
+  'clientLatency',
+  'clientErrors',
+  'gap',
+  'unanswered',
+  'metric',
+];
+
+export function kindOfFamily(family: SignalFamily, instrumented: boolean): CandidateKind {
+  switch (family) {
+    case 'latency':
+    case 'clientLatency':
+      return 'latency';
+    case 'errors':
+      return 'errors';
+    case 'clientErrors':
+      // Callers failing on a service that itself reports no errors: it is unreachable.
+      return instrumented ? 'dependency' : 'errors';
+    case 'gap':
+    case 'unanswered':
+      return 'dependency';
+    case 'metric':
+      return 'saturation';
+  }
+}
+
+/** A latency series is anomalous if either its median-ish (mean) or its tail (p95) grew. */
+function latencyChange(red: RedSeries, baselineBuckets: number): RobustChange {
+  const p95 = robustChange(red.p95Ms, baselineBuckets);
+  const avg = robustChange(red.meanMs, baselineBuckets);
+  return p95.z >= avg.z ? p95 : avg;
+}
+
+const gapFloor = (): number => 0.1;
+
+/**
+ * Scores every series in the evidence, whatever its name, with the same robust change
+ * statistic. Latency, errors, gaps and unanswered calls count only when they get worse;
+ * metrics of unknown meaning count in both directions.
+ */
+export function scoreSeries(evidence: Evidence): ScoredSeries[] {
+  const nb = evidence.baselineBuckets;
+  const out: ScoredSeries[] = [];
+  const instrumented = new Set(evidence.operations.map((o) => o.service));
+  for (const op of evidence.operations) {
+    const lat = latencyChange(op.red, nb);
+    const err = rateChange(op.red.errors, op.red.calls, nb);
+    const base = { service: op.service, operation: op.operation };
+    out.push({ ...base, name: `latency ${op.operation}`, family: 'latency', ...lat });
+    out.push({ ...base, name: `error rate ${op.operation}`, family: 'errors', ...err });
+  }
+  for (const edge of evidence.edges) {
+    const via = `${edge.caller}→${edge.callee}`;
+    const base = { service: edge.callee };
+    out.push({
+      ...base,
+      name: `client latency ${via}`,
+      family: 'clientLatency',
+      ...latencyChange(edge.client, nb),
+    });
+    out.push({
+      ...base,
+      name: `client error rate ${via}`,
+      family: 'clientErrors',
+      ...rateChange(edge.client.errors, edge.client.calls, nb),
+    });
+    out.push({
+      ...base,
+      name: `network gap ${via}`,
+      family: 'gap',
+      ...robustChange(edge.gapMs, nb, gapFloor),
+    });
+    for (const [instance, gap] of Object.entries(edge.gapMsByInstance)) {
+      out.push({
+        ...base,
+        name: `network gap ${via}@${instance}`,
+        family: 'gap',
+        ...robustChange(gap, nb, gapFloor),
+      });
+    }
+    if (instrumented.has(edge.callee)) {
+      out.push({
+        ...base,
+        name: `unanswered calls ${via}`,
+        family: 'unanswered',
+        ...rateChange(edge.unanswered, edge.client.calls, nb),
+      });
+    }
+  }
+  for (const m of evidence.metrics) {
+    const change = robustChange(m.values, nb);
+    out.push({
+      service: m.service,
+      name: `${m.name}@${m.instance}`,
+      family: 'metric',
+      z: Math.abs(change.z),
+      delta: change.delta,
+    });
+  }
+  return out;
+}
+
+/** Per service: the strongest z in each family (0 when absent). */
+export type FamilyMaxima = Record<SignalFamily, number>;
+
+export function familyMaxima(evidence: Evidence, scored: readonly ScoredSeries[]) {
+  const maxima = new Map<string, FamilyMaxima>();
+  for (const service of evidence.services) {
+    maxima.set(service, Object.fromEntries(signalFamilies.map((f) => [f, 0])) as FamilyMaxima);
+  }
+  for (const s of scored) {
+    const m = maxima.get(s.service);
+    if (m && s.z > m[s.family]) m[s.family] = s.z;
+  }
+  return maxima;
+}

@@ -1,0 +1,98 @@
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { asExportError } from './errors';
+import { RetryInfo, RpcStatus } from './otlp';
+import type { IngestPipeline } from './pipeline';
+import type { Signal } from './signals/signal';
+
+export interface GrpcReceiverDeps {
+  pipeline: IngestPipeline;
+  signals: readonly Signal[];
+  /** Larger messages are refused by grpc-js with RESOURCE_EXHAUSTED. */
+  maxRequestBytes: number;
+}
+
+export interface RunningGrpcReceiver {
+  port: number;
+  stop(): Promise<void>;
+}
+
+const raw = (b: Buffer) => b;
+
+/** A retryable status carries google.rpc.RetryInfo in its details, as the OTLP spec asks. */
+function toServiceError(err: unknown): Partial<ServiceError> {
+  const e = asExportError(err);
+  const metadata = new Metadata();
+  if (e.retryAfterSeconds !== null) {
+    const retryInfo = RetryInfo.encode({ retryDelay: { seconds: e.retryAfterSeconds } }).finish();
+    const details = RpcStatus.encode({
+      code: e.grpcCode,
+      message: e.message,
+      details: [{ type_url: 'type.googleapis.com/google.rpc.RetryInfo', value: retryInfo }],
+    }).finish();
+    metadata.set('grpc-status-details-bin', Buffer.from(details));
+  }
+  return { code: e.grpcCode, details: e.message, metadata };
+}
+
+/**
+ * OTLP/gRPC: the TraceService, MetricsService and LogsService Export methods. grpc-js hands
+ * over the raw (already decompressed) message; the pipeline decodes it with the generated code
+ * and the call completes only after the data is committed.
+ */
+export async function startGrpcReceiver(
+  deps: GrpcReceiverDeps,
+  host: string,
+  port: number,
+): Promise<RunningGrpcReceiver> {
+  const server = new Server({
+    'grpc.max_receive_message_length': deps.maxRequestBytes,
+  });
+  for (const signal of deps.signals) {
+    const definition: ServiceDefinition = {
+      Export: {
+        path: signal.grpcPath,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: raw,
+        requestDeserialize: raw,
+        responseSerialize: raw,
+        responseDeserialize: raw,
+        originalName: 'export',
+      },
+    };
+    server.addService(definition, {
+      Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+        deps.pipeline.export(signal, call.request, 'protobuf').then(
+          (outcome) =>
+            callback(null, signal.response(outcome.rejected, outcome.message, 'protobuf')),
+          (err: unknown) => callback(toServiceError(err)),
+        );
+      },
+    });
+  }
+  const boundPort = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  return {
+    port: boundPort,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        // In-flight exports finish (their data is committed or refused) before the server ends.
+        const force = setTimeout(() => server.forceShutdown(), 30_000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}

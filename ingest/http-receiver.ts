@@ -1,0 +1,167 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { gunzip } from 'node:zlib';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import {
+  asExportError,
+  InvalidRequestError,
+  OverloadedError,
+  RequestTooLargeError,
+  type ExportError,
+} from './errors';
+import { RpcStatus } from './otlp';
+import type { Format, IngestPipeline } from './pipeline';
+import type { Signal } from './signals/signal';
+
+export interface HttpReceiverDeps {
+  pipeline: IngestPipeline;
+  signals: readonly Signal[];
+  /** Limit on the (decompressed) request body. */
+  maxRequestBytes: number;
+}
+
+const contentTypes: Record<Format, string> = {
+  protobuf: 'application/x-protobuf',
+  json: 'application/json',
+};
+
+function requestFormat(contentType: string | undefined): Format | null {
+  const media = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (media === 'application/x-protobuf' || media === 'application/protobuf') return 'protobuf';
+  if (media === 'application/json') return 'json';
+  return null;
+}
+
+/** A google.rpc.Status body (the OTLP/HTTP error payload) in the request's format. */
+function sendStatus(
+  res: ServerResponse,
+  httpStatus: number,
+  code: GrpcStatus,
+  message: string,
+  format: Format,
+  headers: Record<string, string> = {},
+): void {
+  const body =
+    format === 'json'
+      ? Buffer.from(JSON.stringify({ code, message, details: [] }))
+      : Buffer.from(RpcStatus.encode({ code, message }).finish());
+  res.writeHead(httpStatus, {
+    ...headers,
+    'Content-Type': contentTypes[format],
+    'Content-Length': body.length,
+  });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, err: ExportError, format: Format): void {
+  const headers: Record<string, string> = {};
+  if (err.retryAfterSeconds !== null) headers['Retry-After'] = String(err.retryAfterSeconds);
+  // Stop reading a body we refused: the connection closes after the response.
+  if (err instanceof RequestTooLargeError) headers.Connection = 'close';
+  sendStatus(res, err.httpStatus, err.grpcCode, err.message, format, headers);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new RequestTooLargeError(`request body exceeds ${limit} bytes`));
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+function gunzipWithin(body: Buffer, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    gunzip(body, { maxOutputLength: limit }, (err, out) => {
+      if (!err) resolve(out);
+      else if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        reject(new RequestTooLargeError(`decompressed request body exceeds ${limit} bytes`));
+      else reject(new InvalidRequestError(`malformed gzip body: ${err.message}`));
+    });
+  });
+}
+
+/**
+ * OTLP/HTTP: POST /v1/traces, /v1/metrics, /v1/logs with protobuf or JSON bodies, optionally
+ * gzip-compressed. The response (success, partial success or a google.rpc.Status error) is in
+ * the request's content type and is sent only after the data is committed.
+ */
+export function createHttpReceiver(deps: HttpReceiverDeps): Server {
+  const byPath = new Map(deps.signals.map((s) => [s.httpPath, s]));
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const format = requestFormat(req.headers['content-type']);
+    const replyFormat = format ?? 'json';
+    const signal = byPath.get(path);
+    if (!signal) {
+      const paths = [...byPath.keys()].join(', ');
+      return sendStatus(
+        res,
+        404,
+        GrpcStatus.NOT_FOUND,
+        `no OTLP endpoint at ${path}; use ${paths}`,
+        replyFormat,
+      );
+    }
+    if (req.method !== 'POST')
+      return sendStatus(
+        res,
+        405,
+        GrpcStatus.UNIMPLEMENTED,
+        'OTLP/HTTP accepts POST only',
+        replyFormat,
+        {
+          Allow: 'POST',
+        },
+      );
+    if (!format)
+      return sendStatus(
+        res,
+        415,
+        GrpcStatus.INVALID_ARGUMENT,
+        `unsupported content type "${req.headers['content-type'] ?? ''}"; use application/x-protobuf or application/json`,
+        replyFormat,
+      );
+    const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity' && encoding !== 'gzip')
+      return sendStatus(
+        res,
+        415,
+        GrpcStatus.INVALID_ARGUMENT,
+        `unsupported content encoding "${encoding}"; use gzip or none`,
+        format,
+      );
+    try {
+      // Push back before reading the body: an overloaded receiver should not buffer more.
+      if (!deps.pipeline.hasRoom()) throw new OverloadedError('ingest queue full; retry later');
+      if (Number(req.headers['content-length']) > deps.maxRequestBytes)
+        throw new RequestTooLargeError(`request body exceeds ${deps.maxRequestBytes} bytes`);
+      let body = await readBody(req, deps.maxRequestBytes);
+      if (encoding === 'gzip') body = await gunzipWithin(body, deps.maxRequestBytes);
+      const outcome = await deps.pipeline.export(signal, body, format);
+      const response = signal.response(outcome.rejected, outcome.message, format);
+      res.writeHead(200, {
+        'Content-Type': contentTypes[format],
+        'Content-Length': response.length,
+      });
+      res.end(response);
+    } catch (err) {
+      sendError(res, asExportError(err), format);
+    }
+  }
+
+  return createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, asExportError(err), 'json');
+      else res.destroy();
+    });
+  });
+}

@@ -1,0 +1,98 @@
+import type {
+  ResolvedIds,
+  TelemetryDictionaries,
+  DictionaryNeeds,
+} from '../store/telemetry-dictionaries';
+import { Rollups } from '../store/telemetry-rollups';
+import type { BatchQueue, WriteItem } from './batch-queue';
+import { InvalidRequestError, StoreUnavailableError } from './errors';
+import { decodeJsonIds } from './otlp-json';
+import type { AcceptWindow, EncodedRows, Signal } from './signals/signal';
+
+export type Format = 'protobuf' | 'json';
+
+export interface ExportOutcome {
+  rejected: number;
+  message: string;
+}
+
+export interface IngestPipelineDeps {
+  queue: BatchQueue;
+  dictionaries: TelemetryDictionaries;
+  window(): AcceptWindow;
+}
+
+/** Memory a rollup entry holds (its dense latency histogram dominates). */
+const rollupEntryBytes = 600;
+
+/**
+ * One export, whatever the transport: admit → decode → convert → resolve ids → encode →
+ * wait for COMMIT. Resolves with the partial-success outcome only once the accepted data is
+ * durable; every failure is an ExportError the transport maps to its status code.
+ */
+export class IngestPipeline {
+  constructor(private readonly deps: IngestPipelineDeps) {}
+
+  hasRoom(): boolean {
+    return this.deps.queue.hasRoom();
+  }
+
+  async export<R>(signal: Signal<R>, body: Buffer, format: Format): Promise<ExportOutcome> {
+    const reservation = this.deps.queue.reserve(body.length);
+    try {
+      const { item, outcome } = await this.prepare(signal, body, format);
+      if (item) {
+        reservation.resize(item.bytes);
+        await this.deps.queue.submit(item);
+      }
+      return outcome;
+    } finally {
+      reservation.release();
+    }
+  }
+
+  /** Decoded objects stay in here: only the encoded rows wait in the queue. */
+  private async prepare<R>(signal: Signal<R>, body: Buffer, format: Format) {
+    const converted = signal.convert(decode(signal, body, format), this.deps.window());
+    const outcome = { rejected: converted.rejected, message: converted.rejectionMessage };
+    if (converted.accepted === 0) return { item: null, outcome };
+    const ids = await this.resolve(converted.needs);
+    const rollups = new Rollups();
+    return { item: writeItem(converted.encode(ids, rollups), rollups), outcome };
+  }
+
+  private async resolve(needs: DictionaryNeeds): Promise<ResolvedIds> {
+    try {
+      return await this.deps.dictionaries.resolve(needs);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new StoreUnavailableError(`could not resolve names (${reason}); retry`);
+    }
+  }
+}
+
+function decode<R>(signal: Signal<R>, body: Buffer, format: Format): R {
+  try {
+    if (format === 'protobuf') return signal.decode(body);
+    const json: unknown = JSON.parse(body.length ? body.toString('utf8') : '{}');
+    if (json === null || typeof json !== 'object' || Array.isArray(json))
+      throw new Error('the body is not a JSON object');
+    decodeJsonIds(json);
+    return signal.fromJson(json as Record<string, unknown>);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new InvalidRequestError(`malformed ${format} ${signal.name} request: ${reason}`);
+  }
+}
+
+export function writeItem(encoded: EncodedRows | null, rollups: Rollups): WriteItem {
+  return {
+    spans: encoded?.table === 'spans' ? encoded.rows : null,
+    logs: encoded?.table === 'logs' ? encoded.rows : null,
+    metricPoints: encoded?.table === 'metricPoints' ? encoded.rows : null,
+    rollups,
+    minUs: encoded?.minUs ?? Infinity,
+    maxUs: encoded?.maxUs ?? -Infinity,
+    bytes: (encoded?.rows.bytes ?? 0) + rollups.size * rollupEntryBytes,
+  };
+}

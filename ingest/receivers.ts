@@ -1,0 +1,145 @@
+import type { Server } from 'node:http';
+import type { Pool } from '../store/db';
+import { TelemetryDictionaries } from '../store/telemetry-dictionaries';
+import { Rollups } from '../store/telemetry-rollups';
+import { TelemetryWriter } from '../store/telemetry-writer';
+import type { Config } from '../worker/config';
+import { BatchQueue } from './batch-queue';
+import { startGrpcReceiver } from './grpc-receiver';
+import { createHttpReceiver } from './http-receiver';
+import { IngestPipeline, writeItem } from './pipeline';
+import { ServiceEdgeTracker } from './service-edges';
+import { createLogsSignal } from './signals/logs';
+import { createMetricsSignal } from './signals/metrics';
+import { createTraceSignal } from './signals/traces';
+import type { AcceptWindow } from './signals/signal';
+
+/** Knobs with sensible defaults; tests and the benchmark shorten or widen them. */
+export interface IngestTuning {
+  /** How long a parent or child span waits for the other half of a cross-service call. */
+  edgeWaitMs: number;
+  /** A flush takes pending requests up to about this many encoded bytes. */
+  batchBytes: number;
+  /** Flushes in flight at once; each holds one PostgreSQL connection. */
+  flushConcurrency: number;
+  lingerMs: number;
+  /** Rows may be this far in the future (clock skew). */
+  futureToleranceMs: number;
+}
+
+export const defaultIngestTuning: IngestTuning = {
+  edgeWaitMs: 15_000,
+  batchBytes: 8 * 2 ** 20,
+  flushConcurrency: 2,
+  lingerMs: 50,
+  futureToleranceMs: 2 * 3_600_000,
+};
+
+export interface RunningReceivers {
+  grpcPort: number;
+  httpPort: number;
+  /** Stops accepting, lets in-flight exports finish and flushes the queue. */
+  stop(): Promise<void>;
+}
+
+export interface ReceiverDeps {
+  config: Config;
+  pool: Pool;
+  tuning?: Partial<IngestTuning>;
+  /** Where write failures are reported (they also reach clients as UNAVAILABLE). */
+  onError?: (err: unknown) => void;
+  now?: () => number;
+}
+
+/**
+ * The OTLP receivers (gRPC and HTTP) sharing one pipeline, queue and writer. Rows older than
+ * the raw retention (less an hour of margin) are refused: their partitions are being dropped.
+ */
+export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceivers> {
+  const tuning = { ...defaultIngestTuning, ...deps.tuning };
+  const now = deps.now ?? Date.now;
+  const onError = deps.onError ?? ((err) => console.error(`[ingest] ${String(err)}`));
+  const { ingest, retention } = deps.config;
+  const writer = new TelemetryWriter(deps.pool);
+  const queue = new BatchQueue({
+    write: (batch) => writer.write(batch),
+    maxBytes: ingest.queueBytes,
+    batchBytes: tuning.batchBytes,
+    concurrency: tuning.flushConcurrency,
+    lingerMs: tuning.lingerMs,
+    onError,
+  });
+  const edges = new ServiceEdgeTracker(tuning.edgeWaitMs, undefined, now);
+  const window = (): AcceptWindow => {
+    const nowUs = now() * 1000;
+    return {
+      nowUs,
+      minUs: nowUs - (retention.rawHours - 1) * 3_600_000_000,
+      maxUs: nowUs + tuning.futureToleranceMs * 1000,
+    };
+  };
+  const pipeline = new IngestPipeline({
+    queue,
+    dictionaries: new TelemetryDictionaries(deps.pool),
+    window,
+  });
+  const signals = [createTraceSignal(edges), createMetricsSignal(), createLogsSignal()];
+
+  const http = createHttpReceiver({ pipeline, signals, maxRequestBytes: ingest.maxRequestBytes });
+  const grpc = await listen(http, ingest.host, ingest.httpPort)
+    .then(() =>
+      startGrpcReceiver(
+        { pipeline, signals, maxRequestBytes: ingest.maxRequestBytes },
+        ingest.host,
+        ingest.grpcPort,
+      ),
+    )
+    .catch((err: unknown) => {
+      http.close();
+      throw err;
+    });
+
+  // Callers and orphans that waited long enough become edges in a write of their own.
+  const settleEdges = (at?: number) => {
+    const rollups = new Rollups();
+    edges.sweep(rollups, at);
+    return rollups.size ? queue.submit(writeItem(null, rollups)).catch(onError) : undefined;
+  };
+  const sweep = setInterval(settleEdges, Math.max(100, Math.min(1000, tuning.edgeWaitMs / 2)));
+
+  const address = http.address();
+  let stopping: Promise<void> | undefined;
+  return {
+    grpcPort: grpc.port,
+    httpPort: typeof address === 'object' && address ? address.port : ingest.httpPort,
+    stop: () =>
+      (stopping ??= (async () => {
+        clearInterval(sweep);
+        await Promise.all([closeHttp(http), grpc.stop()]);
+        await settleEdges(Infinity); // settle every edge still waiting with what is known
+        await queue.close();
+      })()),
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Stops accepting and waits for in-flight requests; idle keep-alives are dropped at once. */
+function closeHttp(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(idle);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,121 @@
+import { CopyEncoder } from '../../store/telemetry-copy';
+import { rollupBucket } from '../../store/telemetry-rollups';
+import { encodeLog, type LogRow } from '../../store/telemetry-rows';
+import { LogsRequest, LogsResponse, type LogRecord } from '../otlp';
+import { nanosToMicros } from '../time';
+import { anyValueJson, cleanText, keyValuesJson } from '../values';
+import { describeResource, sourceEntry, type ResourceContext } from './resource';
+import {
+  exportResponse,
+  isValidId,
+  newNeeds,
+  Rejections,
+  type AcceptWindow,
+  type ConvertedRequest,
+  type Signal,
+} from './signal';
+
+interface LogDraft extends LogRow {
+  serviceName: string;
+  sourceKey: string;
+}
+
+/** 0 unspecified, 1 trace, 2 debug, 3 info, 4 warn, 5 error, 6 fatal (four numbers each). */
+export function severityClass(severityNumber: number): number {
+  if (severityNumber <= 0) return 0;
+  return Math.min(6, Math.floor((severityNumber - 1) / 4) + 1);
+}
+
+function logDraft(
+  record: LogRecord,
+  resource: ResourceContext,
+  sourceKey: string,
+  window: AcceptWindow,
+  rejections: Rejections,
+): LogDraft | null {
+  const observedUs = nanosToMicros(record.observedTimeUnixNano);
+  // The spec's order: the event time, else when a collector observed it, else receipt.
+  const timeUs = nanosToMicros(record.timeUnixNano) || observedUs || window.nowUs;
+  if (timeUs < window.minUs || timeUs > window.maxUs) {
+    rejections.add('time outside the retention window');
+    return null;
+  }
+  const body = record.body;
+  const isText = body?.stringValue != null;
+  return {
+    timeUs,
+    observedTimeUs: observedUs || null,
+    serviceId: 0,
+    severityNumber: record.severityNumber ?? 0,
+    severityText: record.severityText ? cleanText(record.severityText) : null,
+    body: isText ? cleanText(body.stringValue!) : null,
+    bodyValue: body && !isText ? anyValueJson(body) : null,
+    traceId: isValidId(record.traceId, 16) ? record.traceId : null,
+    spanId: isValidId(record.spanId, 8) ? record.spanId : null,
+    flags: record.flags ? record.flags | 0 : null,
+    eventName: record.eventName ? cleanText(record.eventName) : null,
+    sourceId: 0,
+    attributes: keyValuesJson(record.attributes),
+    droppedAttributes: record.droppedAttributesCount || null,
+    serviceName: resource.serviceName,
+    sourceKey,
+  };
+}
+
+function convert(request: LogsRequest, window: AcceptWindow): ConvertedRequest {
+  const drafts: LogDraft[] = [];
+  const needs = newNeeds();
+  const rejections = new Rejections();
+  for (const rl of request.resourceLogs ?? []) {
+    const resource = describeResource(rl.resource, rl.schemaUrl);
+    for (const sl of rl.scopeLogs ?? []) {
+      const source = sourceEntry(resource, sl.scope, sl.schemaUrl);
+      const before = drafts.length;
+      for (const record of sl.logRecords ?? []) {
+        const d = logDraft(record, resource, source.key, window, rejections);
+        if (d) drafts.push(d);
+      }
+      if (drafts.length > before) {
+        needs.sources.push(source);
+        needs.services.add(resource.serviceName);
+      }
+    }
+  }
+  return {
+    accepted: drafts.length,
+    rejected: rejections.count,
+    rejectionMessage: rejections.message('log records'),
+    needs,
+    encode(ids, rollups) {
+      const encoder = new CopyEncoder(Math.min(1 << 20, Math.max(4096, drafts.length * 400)));
+      let minUs = Infinity;
+      let maxUs = -Infinity;
+      for (const d of drafts) {
+        d.serviceId = ids.serviceId(d.serviceName);
+        d.sourceId = ids.sourceId(d.sourceKey);
+        encodeLog(encoder, d);
+        if (d.timeUs < minUs) minUs = d.timeUs;
+        if (d.timeUs > maxUs) maxUs = d.timeUs;
+        rollups.addLog(rollupBucket(d.timeUs), d.serviceId, severityClass(d.severityNumber));
+      }
+      return { table: 'logs', rows: encoder.finish(), minUs, maxUs };
+    },
+  };
+}
+
+export function createLogsSignal(): Signal<LogsRequest> {
+  return {
+    name: 'logs',
+    httpPath: '/v1/logs',
+    grpcPath: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+    decode: (body) => LogsRequest.decode(body),
+    fromJson: (json) => LogsRequest.fromObject(json),
+    convert,
+    response: (rejected, message, format) =>
+      exportResponse(
+        (m) => LogsResponse.encode(m).finish(),
+        rejected ? { rejectedLogRecords: rejected, errorMessage: message } : null,
+        format,
+      ),
+  };
+}

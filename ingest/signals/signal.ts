@@ -1,0 +1,86 @@
+import type { CopyRows } from '../../store/telemetry-copy';
+import type { DictionaryNeeds, ResolvedIds } from '../../store/telemetry-dictionaries';
+import type { Rollups } from '../../store/telemetry-rollups';
+
+/** Times a row may carry (Unix µs): older rows would land in dropped partitions. */
+export interface AcceptWindow {
+  minUs: number;
+  maxUs: number;
+  /** Receive time: stands in for a log record that carries no time at all. */
+  nowUs: number;
+}
+
+/** Rows of one raw table produced by one request, with their time range. */
+export interface EncodedRows {
+  table: 'spans' | 'logs' | 'metricPoints';
+  rows: CopyRows;
+  minUs: number;
+  maxUs: number;
+}
+
+/** A decoded request turned into rows that only wait for dictionary ids. */
+export interface ConvertedRequest {
+  accepted: number;
+  rejected: number;
+  /** Why items were rejected ('' when none), for the partial-success response. */
+  rejectionMessage: string;
+  needs: DictionaryNeeds;
+  /** Encodes the accepted rows with their ids and adds their rollup increments. */
+  encode(ids: ResolvedIds, rollups: Rollups): EncodedRows;
+}
+
+/** Everything the transports need to know about one OTLP signal (traces, metrics, logs). */
+export interface Signal<Request = unknown> {
+  name: 'traces' | 'metrics' | 'logs';
+  httpPath: string;
+  grpcPath: string;
+  decode(body: Uint8Array): Request;
+  /** OTLP/JSON, after ids were turned from hex into bytes (see otlp-json.ts). */
+  fromJson(json: Record<string, unknown>): Request;
+  convert(request: Request, window: AcceptWindow): ConvertedRequest;
+  /** The Export response; partial success only when something was rejected. */
+  response(rejected: number, message: string, format: 'protobuf' | 'json'): Buffer;
+}
+
+export const newNeeds = (): DictionaryNeeds => ({
+  services: new Set(),
+  operations: [],
+  metrics: [],
+  sources: [],
+});
+
+/** Counts rejected items per reason for the partial-success message. */
+export class Rejections {
+  private readonly reasons = new Map<string, number>();
+  count = 0;
+
+  add(reason: string): void {
+    this.count++;
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
+  }
+
+  message(itemName: string): string {
+    return [...this.reasons]
+      .map(([reason, n]) => `${n} ${itemName} rejected: ${reason}`)
+      .join('; ');
+  }
+}
+
+/** An id is valid when it has its exact length and is not all zeroes (OTLP spec). */
+export function isValidId(id: Uint8Array | null | undefined, length: number): id is Uint8Array {
+  if (!id || id.length !== length) return false;
+  for (let i = 0; i < length; i++) if (id[i] !== 0) return true;
+  return false;
+}
+
+/** Encodes a response: JSON maps unset partial success to `{}`, like protobuf's empty message. */
+export function exportResponse(
+  encode: (message: object) => Uint8Array,
+  partialSuccess: Record<string, unknown> | null,
+  format: 'protobuf' | 'json',
+): Buffer {
+  const message = partialSuccess ? { partialSuccess } : {};
+  if (format === 'json') return Buffer.from(JSON.stringify(message));
+  const bytes = encode(message);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -1,0 +1,7 @@
+// Every runbook workflow type; workflows/index.ts re-exports them for the worker bundle.
+export { k8sRollbackV1 } from './k8s-rollback';
+export { k8sRolloutRestartV1 } from './k8s-rollout-restart';
+export { k8sScaleOutV1, k8sScaleOutV2 } from './k8s-scale-out';
+export { notifyOnlyV1 } from './notify-only';
+export { sshRestartUnitV1 } from './ssh-restart-unit';
+export { sshRunScriptV1 } from './ssh-run-script';

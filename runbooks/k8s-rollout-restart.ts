@@ -1,0 +1,25 @@
+import { action, defineRunbook, irreversible, requireInput } from './sdk';
+import { onCallApproval } from './gates';
+
+/** Replaces a Deployment's pods (stuck workers, leaks, bad caches), then checks it recovers. */
+export const k8sRolloutRestartV1 = defineRunbook({
+  name: 'k8s-rollout-restart',
+  version: 1,
+  title: 'Rolling restart of a Deployment',
+  risk: 'medium',
+  async body(rb, input) {
+    const { deployment } = requireInput(input, 'deployment');
+    const target = { namespace: input.namespace ?? 'default', deployment };
+    const name = `${target.namespace}/${deployment}`;
+    await rb.approval(onCallApproval('approve', `Restart the pods of ${name}`));
+    await rb.step({
+      name: 'rollout-restart',
+      describe: `rolling restart of deployment ${name}`,
+      risk: 'medium',
+      timeout: '10 minutes',
+      action: action('k8sRolloutRestart', target),
+      undo: irreversible('new pods from the same template; there is nothing to put back'),
+    });
+    await rb.verify({ service: input.service, within: '10 minutes' });
+  },
+});

@@ -1,0 +1,307 @@
+import {
+  CancellationScope,
+  condition,
+  currentUpdateInfo,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { Activities } from '../../activities';
+import type { ApprovalOptions } from './context';
+import { RunbookHalt } from './context';
+import { approveUpdate } from './messages';
+import type {
+  ApprovalAck,
+  ApprovalDecision,
+  ApprovalMessageRef,
+  ApprovalRecord,
+  ApprovalRequest,
+  ApprovalStatus,
+  PendingApproval,
+  PlanItem,
+  Risk,
+  RunbookInput,
+} from './types';
+
+/** Bookkeeping (policy, audit): must eventually succeed, an audit gap is not acceptable. */
+const { resolveApprovalPolicy, recordRunbookApprovals } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumInterval: '10 seconds' },
+});
+
+/** Chat messages: best effort, approvers can always answer from the CLI or UI. */
+const { requestRunbookApproval, updateRunbookApproval, escalateRunbookApproval } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { maximumInterval: '10 seconds', maximumAttempts: 5 },
+  });
+
+interface OpenGate extends PendingApproval {
+  escalationApprovers: string[];
+  decisions: ApprovalRecord[];
+  outcome?: 'approved' | 'rejected';
+}
+
+export interface GateRun {
+  runbook: { name: string; version: number; title: string; risk: Risk };
+  input: RunbookInput;
+  plan: PlanItem[];
+}
+
+/**
+ * The approval gates of one run. Answers arrive as the `approve` Update; its validator refuses
+ * (without touching the history) answers from anyone outside the gate's approvers, repeated
+ * answers, and answers when no gate is open.
+ */
+export class ApprovalGates {
+  readonly records: ApprovalRecord[] = [];
+  private open: OpenGate | undefined;
+
+  constructor(private readonly run: GateRun) {
+    setHandler(approveUpdate, (d) => this.answer(d), { validator: (d) => this.validate(d) });
+  }
+
+  /** What a status query shows while a gate is open. */
+  pending(): PendingApproval | undefined {
+    if (!this.open) return undefined;
+    const { gate, required, approvers, approvedBy, expiresAt } = this.open;
+    return { gate, required, approvers, approvedBy, expiresAt };
+  }
+
+  async pass(o: ApprovalOptions): Promise<void> {
+    const { runbook } = this.run;
+    const policy = await resolveApprovalPolicy({
+      runbook: runbook.name,
+      risk: runbook.risk,
+      approvers: o.approvers,
+      escalateTo: o.escalateTo ?? [],
+    });
+    if (policy.required === 0) {
+      await this.record([
+        this.systemRecord(o.name, 'auto_approved', 'policy', 'below the risk threshold'),
+      ]);
+      return;
+    }
+    const startedAt = Date.now();
+    const timeoutMs = msToNumber(o.timeout);
+    const gate: OpenGate = {
+      gate: o.name,
+      required: policy.required,
+      approvers: policy.approvers,
+      approvedBy: [],
+      expiresAt: new Date(startedAt + timeoutMs).toISOString(),
+      escalationApprovers: policy.escalationApprovers,
+      decisions: [],
+    };
+    this.open = gate;
+    const request = this.request(o, gate);
+    const message = await bestEffort(() => requestRunbookApproval(request));
+    try {
+      await this.waitForDecision(gate, request, message, {
+        deadline: startedAt + timeoutMs,
+        escalateAt:
+          o.escalateAfter === undefined ? undefined : startedAt + msToNumber(o.escalateAfter),
+      });
+    } catch (err) {
+      // Cancelled while waiting: audit the answers given so far and close the request.
+      if (isCancellation(err)) {
+        await CancellationScope.nonCancellable(() =>
+          this.close(gate, request, message, 'cancelled'),
+        );
+      }
+      throw err;
+    } finally {
+      this.open = undefined;
+    }
+    if (gate.outcome === undefined) {
+      gate.decisions.push(
+        this.systemRecord(o.name, 'timed_out', 'timer', `no decision within ${String(o.timeout)}`),
+      );
+    }
+    await this.close(gate, request, message, gate.outcome ?? 'timed_out');
+    if (gate.outcome === 'approved') return;
+    const rejection = gate.decisions.find((d) => d.decision === 'rejected');
+    throw new RunbookHalt(
+      'rejected',
+      rejection
+        ? `rejected by ${rejection.approver} via ${rejection.via}${rejection.reason ? `: ${rejection.reason}` : ''}`
+        : `approval timed out after ${String(o.timeout)}`,
+    );
+  }
+
+  /** Audits the gate's decisions and shows the outcome on the request message. */
+  private async close(
+    gate: OpenGate,
+    request: ApprovalRequest,
+    message: ApprovalMessageRef | undefined,
+    status: ApprovalStatus,
+  ) {
+    await this.record(gate.decisions);
+    if (message) {
+      await bestEffort(() =>
+        updateRunbookApproval({ message, request, decisions: gate.decisions, status }),
+      );
+    }
+  }
+
+  private async waitForDecision(
+    gate: OpenGate,
+    request: ApprovalRequest,
+    message: ApprovalMessageRef | undefined,
+    at: { deadline: number; escalateAt: number | undefined },
+  ) {
+    let seen = 0;
+    let escalateAt = at.escalateAt;
+    while (gate.outcome === undefined) {
+      const wakeAt = escalateAt !== undefined ? Math.min(escalateAt, at.deadline) : at.deadline;
+      const remaining = wakeAt - Date.now();
+      const answered =
+        remaining > 0 &&
+        (await condition(
+          () => gate.decisions.length > seen || gate.outcome !== undefined,
+          remaining,
+        ));
+      if (gate.outcome !== undefined) return;
+      if (answered) {
+        // A partial approval (one of two): show it on the request message.
+        seen = gate.decisions.length;
+        if (message) {
+          await bestEffort(() =>
+            updateRunbookApproval({
+              message,
+              request,
+              decisions: gate.decisions,
+              status: 'pending',
+            }),
+          );
+        }
+      } else if (escalateAt !== undefined && Date.now() < at.deadline) {
+        escalateAt = undefined;
+        gate.approvers = [...new Set([...gate.approvers, ...gate.escalationApprovers])];
+        const escalated = { ...request, approvers: gate.approvers };
+        await bestEffort(() => escalateRunbookApproval({ message, request: escalated }));
+      } else {
+        return;
+      }
+    }
+  }
+
+  private validate(d: ApprovalDecision) {
+    if (!isDecision(d)) {
+      throw new Error(
+        'expected {"decision": "approve"|"reject", "approver": "<id>", "via": "slack"|"cli"|"ui"}',
+      );
+    }
+    const gate = this.open;
+    const runbook = `${this.run.runbook.name} v${this.run.runbook.version}`;
+    if (!gate || gate.outcome !== undefined)
+      throw new Error(`${runbook} is not waiting for an approval`);
+    if (d.gate !== undefined && d.gate !== gate.gate) {
+      throw new Error(`${runbook} is waiting at gate ${gate.gate}, not ${d.gate}`);
+    }
+    if (!gate.approvers.includes(d.approver))
+      throw new Error(`${d.approver} may not approve ${runbook}`);
+    if (gate.decisions.some((r) => r.approver === d.approver)) {
+      throw new Error(`${d.approver} has already answered gate ${gate.gate}`);
+    }
+  }
+
+  private answer(d: ApprovalDecision): ApprovalAck {
+    const gate = this.open as OpenGate;
+    const updateId = currentUpdateInfo()?.id;
+    gate.decisions.push({
+      gate: gate.gate,
+      decision: d.decision === 'approve' ? 'approved' : 'rejected',
+      approver: d.approver,
+      via: d.via,
+      ...(d.reason ? { reason: d.reason } : {}),
+      at: new Date().toISOString(),
+      ...(updateId ? { updateId } : {}),
+    });
+    if (d.decision === 'reject') gate.outcome = 'rejected';
+    else {
+      gate.approvedBy.push(d.approver);
+      if (gate.approvedBy.length >= gate.required) gate.outcome = 'approved';
+    }
+    return {
+      gate: gate.gate,
+      status: gate.outcome ?? 'pending',
+      approvals: gate.approvedBy.length,
+      required: gate.required,
+    };
+  }
+
+  private request(o: ApprovalOptions, gate: OpenGate): ApprovalRequest {
+    const { workflowId, runId } = workflowInfo();
+    const { runbook, input, plan } = this.run;
+    return {
+      workflowId,
+      runId,
+      incidentId: input.incidentId,
+      service: input.service,
+      runbook: { name: runbook.name, version: runbook.version, title: runbook.title },
+      gate: gate.gate,
+      describe: o.describe,
+      risk: runbook.risk,
+      required: gate.required,
+      approvers: gate.approvers,
+      ...(input.summary ? { summary: input.summary } : {}),
+      ...(input.rootCause ? { rootCause: input.rootCause } : {}),
+      plan,
+      expiresAt: gate.expiresAt,
+    };
+  }
+
+  private systemRecord(
+    gate: string,
+    decision: 'auto_approved' | 'timed_out',
+    via: 'policy' | 'timer',
+    reason: string,
+  ): ApprovalRecord {
+    return { gate, decision, approver: via, via, reason, at: new Date().toISOString() };
+  }
+
+  private async record(records: ApprovalRecord[]) {
+    if (records.length === 0) return;
+    this.records.push(...records);
+    const { workflowId, runId } = workflowInfo();
+    const { runbook, input } = this.run;
+    await recordRunbookApprovals({
+      workflowId,
+      runId,
+      incidentId: input.incidentId,
+      runbook: runbook.name,
+      version: runbook.version,
+      records,
+    });
+  }
+}
+
+function isDecision(d: unknown): d is ApprovalDecision {
+  if (typeof d !== 'object' || d === null) return false;
+  const v = d as Record<string, unknown>;
+  return (
+    (v.decision === 'approve' || v.decision === 'reject') &&
+    typeof v.approver === 'string' &&
+    v.approver !== '' &&
+    (v.via === 'slack' || v.via === 'cli' || v.via === 'ui') &&
+    (v.reason === undefined || typeof v.reason === 'string') &&
+    (v.gate === undefined || typeof v.gate === 'string')
+  );
+}
+
+/** Runs a chat activity; its failure is logged, never fatal (cancellation still is). */
+async function bestEffort<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('approval message not delivered', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return undefined;
+  }
+}

@@ -1,0 +1,95 @@
+import type { Duration } from '@temporalio/common';
+import type { ActionCall, ActionName, Undo } from './actions';
+import type { Risk, RunbookInput, RunbookOutcome } from './types';
+
+/** The building blocks a runbook body is written with. */
+export interface RunbookContext {
+  /** Runs one action (retried, idempotent); on a later failure its `undo` runs in reverse order. */
+  step<N extends ActionName>(options: StepOptions<N>): Promise<void>;
+  /** Waits for the approvals the policy asks for; rejection or timeout rolls the run back. */
+  approval(options: ApprovalOptions): Promise<void>;
+  /** Waits until the service's RED metrics recover; if they do not in time, rolls back. */
+  verify(options: VerifyOptions): Promise<void>;
+}
+
+export interface StepOptions<N extends ActionName> {
+  /** Unique within the runbook; part of the action's idempotency key. */
+  name: string;
+  /** What the approver reads in the plan. */
+  describe: string;
+  /** At most the runbook's risk. */
+  risk: Risk;
+  /** Per attempt; actions that wait (rollouts, remote commands) must finish within it. */
+  timeout: Duration;
+  action: ActionCall<N>;
+  undo: Undo<N>;
+}
+
+export interface ApprovalOptions {
+  /** Unique within the runbook; approvers may name it when answering. */
+  name: string;
+  /** Approver groups (see AIOPS_APPROVERS) whose members may answer. */
+  approvers: string[];
+  /** Without a decision by then the gate times out and the run rolls back. */
+  timeout: Duration;
+  /** Without a decision by then, the escalation groups are notified and may answer too. */
+  escalateAfter?: Duration;
+  escalateTo?: string[];
+  /** What the approver is asked, in one line; the plan, risk and root cause are always shown. */
+  describe: string;
+}
+
+export interface VerifyOptions {
+  service: string;
+  /** Give up (and roll back) when the service has not recovered by then. */
+  within: Duration;
+  /** Time between health checks. */
+  every?: Duration;
+  /** Consecutive healthy checks needed (default 1: each check covers all post-fix traffic). */
+  healthyChecks?: number;
+  /** Post-fix requests needed before the numbers count (default 20). */
+  minRequests?: number;
+  maxErrorRate?: number;
+  maxP95LatencyMs?: number;
+}
+
+export interface RunbookDefinition {
+  /** Stable across versions, kebab-case; the catalog and audit trail use it. */
+  name: string;
+  /** Bumped with every change that alters the command sequence (new workflow type). */
+  version: number;
+  title: string;
+  /** The highest risk of its steps; the approval policy decides on it. */
+  risk: Risk;
+  body(rb: RunbookContext, input: RunbookInput): Promise<void>;
+}
+
+/** The input lacks what this runbook needs; the run fails before it touches anything. */
+export class RunbookInputError extends Error {
+  override readonly name = 'RunbookInputError';
+}
+
+/** Stops a run that cannot go on: rejected, timed out, a failed step or verification. */
+export class RunbookHalt extends Error {
+  override readonly name = 'RunbookHalt';
+  constructor(
+    readonly outcome: Extract<RunbookOutcome, 'rejected' | 'rolled_back'>,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Returns the named fields of the input, or explains which one is missing. */
+export function requireInput<K extends keyof RunbookInput>(
+  input: RunbookInput,
+  ...fields: K[]
+): { [F in K]-?: NonNullable<RunbookInput[F]> } {
+  const missing = fields.filter((f) => input[f] === undefined || input[f] === '');
+  if (missing.length > 0) {
+    throw new RunbookInputError(`input is missing ${missing.join(', ')}`);
+  }
+  return Object.fromEntries(fields.map((f) => [f, input[f]])) as {
+    [F in K]-?: NonNullable<RunbookInput[F]>;
+  };
+}

@@ -1,0 +1,72 @@
+import { isIrreversible, type ActionName } from './actions';
+import type {
+  ApprovalOptions,
+  RunbookContext,
+  RunbookDefinition,
+  StepOptions,
+  VerifyOptions,
+} from './context';
+import { riskOrder, type PlanItem, type RunbookInput } from './types';
+
+/**
+ * Runs a runbook body without acting: every building block only writes down what it would do.
+ * Steps return nothing to the body, so the plan is exactly the path a run takes when every step
+ * succeeds; this is what approvers see and what a dry run returns.
+ */
+export async function planOf(def: RunbookDefinition, input: RunbookInput): Promise<PlanItem[]> {
+  const planner = new Planner(def);
+  await def.body(planner, input);
+  return planner.items;
+}
+
+class Planner implements RunbookContext {
+  readonly items: PlanItem[] = [];
+
+  constructor(private readonly def: RunbookDefinition) {}
+
+  async step<N extends ActionName>(o: StepOptions<N>): Promise<void> {
+    this.claim(o.name);
+    // A runbook that understates its risk would slip past the approval policy.
+    if (riskOrder.indexOf(o.risk) > riskOrder.indexOf(this.def.risk)) {
+      throw new Error(
+        `runbook ${this.def.name} v${this.def.version}: step ${o.name} is ${o.risk} risk, above the runbook's ${this.def.risk}`,
+      );
+    }
+    this.items.push({
+      kind: 'step',
+      name: o.name,
+      describe: o.describe,
+      risk: o.risk,
+      activity: o.action.activity,
+      undo: isIrreversible(o.undo) ? `cannot be undone: ${o.undo.irreversible}` : o.undo.describe,
+    });
+  }
+
+  async approval(o: ApprovalOptions): Promise<void> {
+    this.claim(o.name);
+    this.items.push({
+      kind: 'approval',
+      name: o.name,
+      describe: o.describe,
+      approvers: o.approvers,
+      timeout: String(o.timeout),
+    });
+  }
+
+  async verify(o: VerifyOptions): Promise<void> {
+    const name = `verify-${o.service}`;
+    this.claim(name);
+    this.items.push({
+      kind: 'verify',
+      name,
+      describe: `wait up to ${String(o.within)} for ${o.service}'s error rate and latency to recover`,
+    });
+  }
+
+  /** Names key idempotency and approvals, so they must be unique within a run. */
+  private claim(name: string) {
+    if (this.items.some((item) => item.name === name)) {
+      throw new Error(`runbook ${this.def.name}: two building blocks are named ${name}`);
+    }
+  }
+}

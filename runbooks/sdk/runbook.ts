@@ -1,0 +1,190 @@
+import {
+  CancellationScope,
+  CancelledFailure,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { runbook as runbookAttribute } from '../../workflows/search-attributes';
+import type { ActionName, Undo } from './actions';
+import { ApprovalGates } from './approval-gate';
+import {
+  RunbookHalt,
+  RunbookInputError,
+  type ApprovalOptions,
+  type RunbookContext,
+  type RunbookDefinition,
+  type StepOptions,
+  type VerifyOptions,
+} from './context';
+import { failureMessage, invokeAction } from './invoke';
+import { runbookStatusQuery } from './messages';
+import { planOf } from './plan';
+import { Saga } from './saga';
+import type {
+  PlanItem,
+  RunbookInput,
+  RunbookOutcome,
+  RunbookResult,
+  RunbookStatus,
+  StepRecord,
+} from './types';
+import { verifyRecovery } from './verify';
+
+const { resolveApprovalPolicy } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumInterval: '10 seconds' },
+});
+
+/** Steps retry a few times (actions are idempotent); then the run rolls back. */
+const stepAttempts = 3;
+
+export type RunbookWorkflow = (input: RunbookInput) => Promise<RunbookResult>;
+
+/**
+ * Turns a runbook definition into a workflow function. Export it from workflows/index.ts under
+ * `<camelName>V<version>`: that export name is the workflow type, so each version is its own
+ * type and runs in flight finish on the code they started with.
+ */
+export function defineRunbook(def: RunbookDefinition): RunbookWorkflow {
+  return (input) => new RunbookRun(def, input).execute();
+}
+
+class RunbookRun implements RunbookContext {
+  private phase: RunbookStatus['phase'] = 'running';
+  private plan: PlanItem[] = [];
+  private readonly steps: StepRecord[] = [];
+  private readonly saga = new Saga();
+  private readonly gates: ApprovalGates;
+
+  constructor(
+    private readonly def: RunbookDefinition,
+    private readonly input: RunbookInput,
+  ) {
+    const { name, version, title, risk } = def;
+    this.gates = new ApprovalGates({
+      runbook: { name, version, title, risk },
+      input,
+      plan: this.plan,
+    });
+    setHandler(runbookStatusQuery, () => this.status());
+  }
+
+  async execute(): Promise<RunbookResult> {
+    try {
+      this.plan.push(...(await planOf(this.def, this.input)));
+    } catch (err) {
+      if (err instanceof RunbookInputError) return this.result('failed', err.message);
+      throw err;
+    }
+    if (this.input.dryRun) return this.dryRun();
+    upsertSearchAttributes([
+      { key: runbookAttribute, value: `${this.def.name}@v${this.def.version}` },
+    ]);
+    try {
+      await this.def.body(this, this.input);
+      return this.result('succeeded');
+    } catch (err) {
+      const halt = haltOf(err);
+      this.phase = 'compensating';
+      const undone = await this.saga.unwind();
+      return undone
+        ? this.result(halt.outcome, halt.message)
+        : this.result('failed', `${halt.message}; compensation failed, see steps`);
+    } finally {
+      this.phase = 'done';
+    }
+  }
+
+  async step<N extends ActionName>(o: StepOptions<N>): Promise<void> {
+    this.throwIfCancelled();
+    const { workflowId, runId } = workflowInfo();
+    const record: StepRecord = {
+      name: o.name,
+      activity: o.action.activity,
+      risk: o.risk,
+      actionId: `${workflowId}/${runId}/${o.name}`,
+      status: 'running',
+    };
+    this.steps.push(record);
+    try {
+      // A step in flight is never abandoned half-way: it finishes (within its timeout) and is
+      // then compensated like any other completed step.
+      const result = await CancellationScope.nonCancellable(() =>
+        invokeAction(o.action, record.actionId, { timeout: o.timeout, attempts: stepAttempts }),
+      );
+      record.status = 'succeeded';
+      record.summary = result.summary;
+      this.saga.push(record, o.undo as Undo<never>, result.details, o.timeout);
+    } catch (err) {
+      record.status = 'failed';
+      record.error = failureMessage(err);
+      throw new RunbookHalt('rolled_back', `step ${o.name} failed: ${record.error}`);
+    }
+    this.throwIfCancelled();
+  }
+
+  async approval(o: ApprovalOptions): Promise<void> {
+    this.phase = 'awaiting_approval';
+    await this.gates.pass(o);
+    this.phase = 'running';
+  }
+
+  async verify(o: VerifyOptions): Promise<void> {
+    this.phase = 'verifying';
+    await verifyRecovery(o);
+    this.phase = 'running';
+  }
+
+  private throwIfCancelled() {
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled');
+  }
+
+  /** Dry run: the plan, with each gate's approval count from the live policy; nothing acts. */
+  private async dryRun(): Promise<RunbookResult> {
+    for (const item of this.plan) {
+      if (item.kind !== 'approval') continue;
+      const policy = await resolveApprovalPolicy({
+        runbook: this.def.name,
+        risk: this.def.risk,
+        approvers: item.approvers,
+        escalateTo: [],
+      });
+      item.required = policy.required;
+    }
+    return this.result('dry_run');
+  }
+
+  private status(): RunbookStatus {
+    const awaiting = this.gates.pending();
+    return {
+      runbook: { name: this.def.name, version: this.def.version },
+      incidentId: this.input.incidentId,
+      phase: this.phase,
+      ...(awaiting ? { awaiting } : {}),
+      steps: this.steps,
+      approvals: this.gates.records,
+    };
+  }
+
+  private result(outcome: RunbookOutcome, reason?: string): RunbookResult {
+    return {
+      outcome,
+      runbook: { name: this.def.name, version: this.def.version },
+      ...(reason ? { reason } : {}),
+      plan: this.plan,
+      steps: this.steps,
+      approvals: this.gates.records,
+    };
+  }
+}
+
+/** Why a run stops: its own halts, or a cancellation; anything else is a bug and propagates. */
+function haltOf(err: unknown): RunbookHalt {
+  if (err instanceof RunbookHalt) return err;
+  if (isCancellation(err)) return new RunbookHalt('rolled_back', 'cancelled');
+  throw err;
+}

@@ -1,0 +1,194 @@
+import type { CandidateKind } from '../../activities/rca/candidate';
+
+/**
+ * The runbook contract shared by every runbook, the incident workflow that starts them, the
+ * activities that act for them and the clients that approve them. Workflow-safe: types only.
+ */
+
+/** How much a runbook or step can hurt if it goes wrong; the approval policy keys on it. */
+export type Risk = 'low' | 'medium' | 'high';
+
+export const riskOrder: readonly Risk[] = ['low', 'medium', 'high'];
+
+export interface RunbookInput {
+  incidentId: string;
+  service: string;
+  namespace?: string;
+  deployment?: string;
+  host?: string;
+  /** A systemd unit on `host`. */
+  unit?: string;
+  /** An allow-listed script (by name) and its arguments, for the script runbook. */
+  script?: { name: string; args?: string[] };
+  rootCause?: { service: string; kind: CandidateKind; score: number };
+  summary?: string;
+  /** Return the plan and touch nothing. */
+  dryRun?: boolean;
+  requestedBy?: string;
+}
+
+export type RunbookOutcome = 'succeeded' | 'rolled_back' | 'rejected' | 'failed' | 'dry_run';
+
+export interface RunbookResult {
+  outcome: RunbookOutcome;
+  runbook: { name: string; version: number };
+  /** Why the run did not succeed (step failure, rejection, timeout, verification, cancel). */
+  reason?: string;
+  plan: PlanItem[];
+  steps: StepRecord[];
+  approvals: ApprovalRecord[];
+}
+
+/** One entry of what a runbook will do, in order; shown to approvers and returned by dry runs. */
+export type PlanItem =
+  | {
+      kind: 'step';
+      name: string;
+      describe: string;
+      risk: Risk;
+      activity: string;
+      /** How the step is undone, or why it cannot be. */
+      undo: string;
+    }
+  | {
+      kind: 'approval';
+      name: string;
+      describe: string;
+      approvers: string[];
+      timeout: string;
+      /** Filled for dry runs from the live policy: 0 means the gate passes by itself. */
+      required?: number;
+    }
+  | { kind: 'verify'; name: string; describe: string };
+
+export interface StepRecord {
+  name: string;
+  activity: string;
+  risk: Risk;
+  actionId: string;
+  status: 'running' | 'succeeded' | 'failed';
+  summary?: string;
+  error?: string;
+  compensation?: {
+    status: 'succeeded' | 'failed' | 'irreversible';
+    /** What the compensation did, why it failed, or why the step cannot be undone. */
+    detail: string;
+  };
+}
+
+export type ApprovalChannel = 'slack' | 'cli' | 'ui';
+
+export interface ApprovalRecord {
+  gate: string;
+  decision: 'approved' | 'rejected' | 'timed_out' | 'auto_approved';
+  /** An identity from the approver groups (`alice`, `slack:U012AB3CD`), or `policy`/`timer`. */
+  approver: string;
+  via: ApprovalChannel | 'policy' | 'timer';
+  reason?: string;
+  /** Workflow time of the decision (ISO 8601). */
+  at: string;
+  /** The Update that carried the decision: its id finds the event in the workflow history. */
+  updateId?: string;
+}
+
+/** What an approver sends, as the argument of the `approve` Update (Slack, CLI or UI). */
+export interface ApprovalDecision {
+  decision: 'approve' | 'reject';
+  approver: string;
+  via: ApprovalChannel;
+  reason?: string;
+  /** The gate being answered; optional when the run waits at only one. */
+  gate?: string;
+}
+
+export interface ApprovalAck {
+  gate: string;
+  status: 'approved' | 'rejected' | 'pending';
+  approvals: number;
+  required: number;
+}
+
+/** What the `runbookStatus` query returns: enough for a CLI or UI to see what is waiting. */
+export interface RunbookStatus {
+  runbook: { name: string; version: number };
+  incidentId: string;
+  phase: 'running' | 'awaiting_approval' | 'verifying' | 'compensating' | 'done';
+  awaiting?: PendingApproval;
+  steps: StepRecord[];
+  approvals: ApprovalRecord[];
+}
+
+export interface PendingApproval {
+  gate: string;
+  required: number;
+  approvers: string[];
+  approvedBy: string[];
+  /** Workflow time after which the gate times out (ISO 8601). */
+  expiresAt: string;
+}
+
+// ——— Actions: the contract between runbook steps and the activities that act ———
+
+/** Every action activity takes one request: a stable id (idempotency key) and its params. */
+export interface ActionRequest<P> {
+  /** Same on every retry of the same step of the same run; the target records it. */
+  actionId: string;
+  params: P;
+}
+
+export interface ActionResult<D = Record<string, never>> {
+  /** One line for the audit trail and approvers. */
+  summary: string;
+  /** False when the target already was as asked (including: this action id already applied). */
+  changed: boolean;
+  /** What a compensation needs to undo this action (previous replicas, revision, …). */
+  details: D;
+}
+
+// ——— Approvals as the activities see them ———
+
+export interface ApprovalRequest {
+  workflowId: string;
+  runId: string;
+  incidentId: string;
+  service: string;
+  runbook: { name: string; version: number; title: string };
+  gate: string;
+  /** What the approver is asked, in one line. */
+  describe: string;
+  risk: Risk;
+  required: number;
+  approvers: string[];
+  summary?: string;
+  rootCause?: RunbookInput['rootCause'];
+  plan: PlanItem[];
+  expiresAt: string;
+}
+
+/** What the request message shows: still open, or how the gate closed. */
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'timed_out' | 'cancelled';
+
+/** Where an approval request was posted, so decisions can edit it. */
+export interface ApprovalMessageRef {
+  channel: string;
+  ts: string;
+}
+
+export interface ApprovalPolicyDecision {
+  /** 0: the gate passes by itself; 1 or 2 distinct approvers otherwise. */
+  required: number;
+  approvers: string[];
+  escalationApprovers: string[];
+}
+
+/** RED metrics of one service since verification started, as the verification reads them. */
+export interface ServiceHealth {
+  service: string;
+  /** Requests served in the window: too few and the numbers say nothing yet. */
+  requests: number;
+  errorRate: number;
+  p95LatencyMs: number;
+  /** The window the numbers describe (ISO 8601). */
+  from: string;
+  to: string;
+}

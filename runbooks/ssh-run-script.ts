@@ -1,0 +1,34 @@
+import { action, defineRunbook, irreversible, requireInput } from './sdk';
+import { onCallApproval } from './gates';
+
+/**
+ * Runs one script from the worker's allow-list (AIOPS_SSH_SCRIPTS) on a host. Scripts can do
+ * anything, so this is high risk: by default two people approve it.
+ */
+export const sshRunScriptV1 = defineRunbook({
+  name: 'ssh-run-script',
+  version: 1,
+  title: 'Run an allow-listed script on a host',
+  risk: 'high',
+  async body(rb, input) {
+    const { host, script } = requireInput(input, 'host', 'script');
+    const args = script.args ?? [];
+    const shown = [script.name, ...args].join(' ');
+    await rb.approval(onCallApproval('approve', `Run \`${shown}\` on ${host}`));
+    await rb.step({
+      name: 'run-script',
+      describe: `run allow-listed script ${shown} on ${host}`,
+      risk: 'high',
+      timeout: '10 minutes',
+      action: action('sshRunScript', { host, script: script.name, args }),
+      undo: {
+        describe: "run the allow-list's undo script with the same arguments, if it names one",
+        call: (d) =>
+          d.undo
+            ? action('sshRunScript', { host, script: d.undo, args })
+            : irreversible(`the allow-list names no undo script for ${script.name}`),
+      },
+    });
+    await rb.verify({ service: input.service, within: '10 minutes' });
+  },
+});

@@ -1,0 +1,152 @@
+import { opentelemetry } from '../proto/gen/otlp';
+import type {
+  AttributeValue,
+  LogRecord,
+  MetricPoint,
+  Resource,
+  Span,
+  TelemetryBatch,
+} from './telemetry';
+
+const v1 = opentelemetry.proto;
+type KeyValue = opentelemetry.proto.common.v1.KeyValue.$Properties;
+
+/**
+ * Epoch nanoseconds as low/high 32-bit words: they exceed a double's exact range. protobufjs
+ * encodes any { low, high } object where its types say Long.
+ */
+function fixed64(ns: bigint): number {
+  const words = {
+    low: Number(ns & 0xffffffffn),
+    high: Number((ns >> 32n) & 0xffffffffn),
+    unsigned: true,
+  };
+  return words as unknown as number;
+}
+
+function anyValue(v: AttributeValue): opentelemetry.proto.common.v1.AnyValue.$Properties {
+  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'boolean') return { boolValue: v };
+  return Number.isInteger(v) ? { intValue: v } : { doubleValue: v };
+}
+
+function attributes(record: Record<string, AttributeValue>): KeyValue[] {
+  return Object.entries(record).map(([key, value]) => ({ key, value: anyValue(value) }));
+}
+
+function groupByResource<T extends { resource: Resource }>(items: readonly T[]): [Resource, T[]][] {
+  const groups = new Map<string, [Resource, T[]]>();
+  for (const item of items) {
+    const key = item.resource['service.instance.id'] + '|' + item.resource['service.name'];
+    const group = groups.get(key) ?? [item.resource, []];
+    group[1].push(item);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+const scope = { name: 'aiops-simulator', version: '1' };
+const spanKinds = { SERVER: 2, CLIENT: 3, INTERNAL: 1 } as const;
+const statusCodes = { UNSET: 0, OK: 1, ERROR: 2 } as const;
+const hexBytes = (hex: string) => Buffer.from(hex, 'hex');
+
+export function encodeTraces(spans: readonly Span[]): Uint8Array {
+  return v1.collector.trace.v1.ExportTraceServiceRequest.encode({
+    resourceSpans: groupByResource(spans).map(([resource, list]) => ({
+      resource: { attributes: attributes({ ...resource }) },
+      scopeSpans: [
+        {
+          scope,
+          spans: list.map((s) => ({
+            traceId: hexBytes(s.traceId),
+            spanId: hexBytes(s.spanId),
+            parentSpanId: s.parentSpanId ? hexBytes(s.parentSpanId) : undefined,
+            name: s.operation,
+            kind: spanKinds[s.kind],
+            startTimeUnixNano: fixed64(s.startTimeUnixNano),
+            endTimeUnixNano: fixed64(s.endTimeUnixNano),
+            attributes: attributes(s.attributes),
+            status: { code: statusCodes[s.status] },
+          })),
+        },
+      ],
+    })),
+  }).finish();
+}
+
+export function encodeLogs(logs: readonly LogRecord[]): Uint8Array {
+  return v1.collector.logs.v1.ExportLogsServiceRequest.encode({
+    resourceLogs: groupByResource(logs).map(([resource, list]) => ({
+      resource: { attributes: attributes({ ...resource }) },
+      scopeLogs: [
+        {
+          scope,
+          logRecords: list.map((l) => ({
+            timeUnixNano: fixed64(l.timeUnixNano),
+            observedTimeUnixNano: fixed64(l.timeUnixNano),
+            severityNumber: l.severityNumber,
+            severityText: l.severityText,
+            body: { stringValue: l.body },
+            traceId: l.traceId ? hexBytes(l.traceId) : undefined,
+            spanId: l.spanId ? hexBytes(l.spanId) : undefined,
+          })),
+        },
+      ],
+    })),
+  }).finish();
+}
+
+export function encodeMetrics(points: readonly MetricPoint[]): Uint8Array {
+  return v1.collector.metrics.v1.ExportMetricsServiceRequest.encode({
+    resourceMetrics: groupByResource(points).map(([resource, list]) => {
+      const byName = new Map<string, MetricPoint[]>();
+      for (const p of list) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+      return {
+        resource: { attributes: attributes({ ...resource }) },
+        scopeMetrics: [
+          {
+            scope,
+            metrics: [...byName.entries()].map(([name, ps]) => ({
+              name,
+              unit: ps[0]?.unit ?? '',
+              gauge: {
+                dataPoints: ps.map((p) => ({
+                  timeUnixNano: fixed64(p.timeUnixNano),
+                  asDouble: p.value,
+                })),
+              },
+            })),
+          },
+        ],
+      };
+    }),
+  }).finish();
+}
+
+/** Sends one batch to an OTLP/HTTP receiver as protobuf, honouring Retry-After on push-back. */
+export async function exportBatch(
+  endpoint: string,
+  batch: TelemetryBatch,
+  maxAttempts = 5,
+): Promise<void> {
+  const sends: [string, Uint8Array][] = [];
+  if (batch.spans.length) sends.push(['/v1/traces', encodeTraces(batch.spans)]);
+  if (batch.logs.length) sends.push(['/v1/logs', encodeLogs(batch.logs)]);
+  if (batch.metrics.length) sends.push(['/v1/metrics', encodeMetrics(batch.metrics)]);
+  for (const [path, body] of sends) {
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(endpoint + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body,
+      });
+      await res.arrayBuffer();
+      if (res.ok) break;
+      if ((res.status !== 429 && res.status !== 503) || attempt >= maxAttempts) {
+        throw new Error(`OTLP export to ${path} failed: HTTP ${res.status}`);
+      }
+      const wait = Number(res.headers.get('retry-after') ?? '1');
+      await new Promise((r) => setTimeout(r, Math.min(10, Math.max(0.2, wait)) * 1000));
+    }
+  }
+}

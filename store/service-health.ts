@@ -1,0 +1,41 @@
+import type { ServiceHealth } from '../runbooks/sdk/types';
+import type { Pool } from './db';
+import { histogramQuantile } from './telemetry-histogram';
+
+/**
+ * A service's RED numbers since a moment, from the 10-second service rollups: what runbook
+ * verification polls. Buckets that started before `since` are left out, so only traffic after
+ * the fix counts.
+ */
+export async function serviceHealthSince(
+  pool: Pool,
+  service: string,
+  since: Date,
+): Promise<ServiceHealth> {
+  const { rows } = await pool.query<{
+    calls: string | null;
+    errors: string | null;
+    lo: number | null;
+    counts: string[] | null;
+  }>(
+    `SELECT t.calls, t.errors, array_lower(t.h, 1) AS lo, t.h[array_lower(t.h, 1):array_upper(t.h, 1)] AS counts
+     FROM (SELECT sum(r.calls) AS calls, sum(r.errors) AS errors, hist_sum(r.latency) AS h
+           FROM rollup_services r JOIN services s ON s.id = r.service_id
+           WHERE s.name = $1 AND r.bucket >= $2) t`,
+    [service, since],
+  );
+  const r = rows[0];
+  const requests = Number(r?.calls ?? 0);
+  const p95 =
+    r?.counts && r.lo !== null
+      ? histogramQuantile({ offset: r.lo, counts: r.counts.map(Number) }, 0.95)
+      : null;
+  return {
+    service,
+    requests,
+    errorRate: requests ? Number(r?.errors ?? 0) / requests : 0,
+    p95LatencyMs: p95 === null ? 0 : p95 / 1000,
+    from: since.toISOString(),
+    to: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,132 @@
+// Test-only runbooks (their own workflow bundle): short timeouts and several compensable steps,
+// to drive the SDK's saga, gates and verification through every path in seconds.
+import { action, defineRunbook, irreversible, type RunbookContext } from '../../runbooks/sdk';
+import type { RunbookInput } from '../../runbooks/sdk';
+
+function scaleWeb(rb: RunbookContext, namespace: string) {
+  return rb.step({
+    name: 'scale-web',
+    describe: 'one more web replica',
+    risk: 'low',
+    timeout: '30 seconds',
+    action: action('k8sScaleDeployment', { namespace, deployment: 'web', replicas: { add: 1 } }),
+    undo: {
+      describe: 'scale web back',
+      call: (d) =>
+        action('k8sScaleDeployment', {
+          namespace,
+          deployment: 'web',
+          replicas: { set: d.from },
+          expect: d.to,
+        }),
+    },
+  });
+}
+
+function rollbackApi(rb: RunbookContext, namespace: string) {
+  return rb.step({
+    name: 'rollback-api',
+    describe: 'api back to its previous revision',
+    risk: 'medium',
+    timeout: '30 seconds',
+    action: action('k8sRollbackDeployment', { namespace, deployment: 'api' }),
+    undo: {
+      describe: 'roll api forward again',
+      call: (d) =>
+        action('k8sRollbackDeployment', {
+          namespace,
+          deployment: 'api',
+          toRevision: d.fromRevision,
+        }),
+    },
+  });
+}
+
+const ns = (input: RunbookInput) => input.namespace ?? 'default';
+
+/** Two steps succeed, the third fails (no such deployment): both are undone, newest first. */
+export const testFailingStepV1 = defineRunbook({
+  name: 'test-failing-step',
+  version: 1,
+  title: 'third step fails',
+  risk: 'medium',
+  async body(rb, input) {
+    await scaleWeb(rb, ns(input));
+    await rollbackApi(rb, ns(input));
+    await rb.step({
+      name: 'restart-ghost',
+      describe: 'restart a deployment that does not exist',
+      risk: 'medium',
+      timeout: '30 seconds',
+      action: action('k8sRolloutRestart', { namespace: ns(input), deployment: 'ghost' }),
+      undo: irreversible('restarts cannot be undone'),
+    });
+  },
+});
+
+/** A step, a gate (escalating after 2 s, timing out after 20 s), a step, a short verification. */
+export const testGatedV1 = defineRunbook({
+  name: 'test-gated',
+  version: 1,
+  title: 'gated in the middle',
+  risk: 'medium',
+  async body(rb, input) {
+    await scaleWeb(rb, ns(input));
+    await rb.approval({
+      name: 'go-ahead',
+      describe: 'roll api back',
+      approvers: ['oncall'],
+      escalateAfter: '2 seconds',
+      escalateTo: ['leads'],
+      timeout: '20 seconds',
+    });
+    await rollbackApi(rb, ns(input));
+    await rb.verify({ service: input.service, within: '3 seconds', every: '500 milliseconds' });
+  },
+});
+
+/** A gate nobody answers in time. */
+export const testImpatientV1 = defineRunbook({
+  name: 'test-impatient',
+  version: 1,
+  title: 'short approval timeout',
+  risk: 'medium',
+  async body(rb, input) {
+    await scaleWeb(rb, ns(input));
+    await rb.approval({
+      name: 'quick',
+      describe: 'quick one',
+      approvers: ['oncall'],
+      timeout: '2 seconds',
+    });
+    await rollbackApi(rb, ns(input));
+  },
+});
+
+/** For the crash test: Kubernetes and SSH actions that take a while, no gate. */
+export const testLongStepsV1 = defineRunbook({
+  name: 'test-long-steps',
+  version: 1,
+  title: 'slow actions',
+  risk: 'medium',
+  async body(rb, input) {
+    await scaleWeb(rb, ns(input));
+    await rb.step({
+      name: 'restart-web',
+      describe: 'restart web (slow rollout)',
+      risk: 'medium',
+      timeout: '1 minute',
+      action: action('k8sRolloutRestart', { namespace: ns(input), deployment: 'web' }),
+      undo: irreversible('restarts cannot be undone'),
+    });
+    await rb.step({
+      name: 'slow-script',
+      describe: 'a slow remote script',
+      risk: 'medium',
+      timeout: '1 minute',
+      action: action('sshRunScript', { host: input.host ?? '127.0.0.1', script: 'slow', args: [] }),
+      undo: irreversible('test script'),
+    });
+    await rb.verify({ service: input.service, within: '10 seconds', every: '500 milliseconds' });
+  },
+});

@@ -1,0 +1,86 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { loadKubeConfig } from '../../activities/kubernetes';
+import { runbookStatusQuery } from '../../runbooks/sdk/messages';
+import type { RunbookStatus } from '../../runbooks/sdk/types';
+import type { K8sStandin } from '../fixtures/k8s-standin/server';
+import { quietRuntime } from '../setup/temporal';
+
+export { FakeHealth, testPolicy } from './fakes';
+
+/** The kubeconfig of a stand-in, written to a file as operators would have it. */
+export async function kubeConfigFor(standin: K8sStandin) {
+  const dir = await mkdtemp(join(tmpdir(), 'aiops-kube-'));
+  const path = join(dir, 'kubeconfig');
+  await writeFile(path, standin.kubeconfig());
+  return { path, kube: loadKubeConfig(path) };
+}
+
+/** The test-only runbooks of fixture-runbooks.ts, bundled like the worker bundles its own. */
+export async function bundleFixtureRunbooks(): Promise<string> {
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: resolve(__dirname, 'fixture-runbooks.ts'),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
+  return bundle.code;
+}
+
+export interface RunningWorker {
+  stop(): Promise<void>;
+}
+
+/** A worker serving `taskQueue` with the given workflow code (default: the engine's bundle). */
+export async function startRunbookWorker(opts: {
+  taskQueue: string;
+  deps: ActivityDeps;
+  code?: string;
+}): Promise<RunningWorker> {
+  quietRuntime();
+  const code = opts.code ?? (await readFile(inject('workflowBundlePath'), 'utf8'));
+  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: opts.taskQueue,
+    workflowBundle: { code },
+    activities: createActivities(opts.deps),
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+/** Polls the run's status until `ready` holds (e.g. it waits at a gate). */
+export async function waitForStatus(
+  handle: WorkflowHandle,
+  ready: (s: RunbookStatus) => boolean,
+  timeoutMs = 20_000,
+): Promise<RunbookStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const status = await handle.query(runbookStatusQuery);
+      if (ready(status)) return status;
+    } catch {
+      // Not started yet: the first workflow task has not run.
+    }
+    if (Date.now() > deadline) throw new Error(`${handle.workflowId}: status not reached`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const awaitingApproval = (s: RunbookStatus) => s.awaiting !== undefined;
+
+/** A unique incident id (workflow ids are `runbook-<incidentId>`). */
+export function incidentId(label: string): string {
+  return `INC-${label}-${Math.random().toString(36).slice(2, 8)}`;
+}

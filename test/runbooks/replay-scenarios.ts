@@ -1,0 +1,53 @@
+import type { Client } from '@temporalio/client';
+import { runbookStatusQuery, runbookWorkflowId } from '../../runbooks/sdk/messages';
+import type { RunbookInput } from '../../runbooks/sdk/types';
+import type { ReplayScenario } from '../replay/scenarios';
+
+/**
+ * Runbook histories for the replay test. The recorder's worker has no cluster, hosts or Slack,
+ * so these cover the paths that need none: a dry run, a notification, a step failing (no
+ * kubeconfig) and rolling back, and a cancellation at an approval gate.
+ */
+function runbookScenario(
+  name: string,
+  workflowType: string,
+  input: Omit<RunbookInput, 'incidentId'>,
+  drive: (client: Client, workflowId: string) => Promise<void> = async () => undefined,
+): ReplayScenario {
+  return {
+    name,
+    async run(client, taskQueue) {
+      const workflowId = runbookWorkflowId(`replay-${name}`);
+      const handle = await client.workflow.start(workflowType, {
+        taskQueue,
+        workflowId,
+        args: [{ incidentId: `replay-${name}`, ...input }],
+      });
+      await drive(client, workflowId);
+      await handle.result();
+      return workflowId;
+    },
+  };
+}
+
+async function cancelAtGate(client: Client, workflowId: string) {
+  const handle = client.workflow.getHandle(workflowId);
+  for (;;) {
+    const status = await handle.query(runbookStatusQuery).catch(() => undefined);
+    if (status?.awaiting) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await handle.cancel();
+}
+
+const deployment = { service: 'cart', namespace: 'shop', deployment: 'cart' };
+
+export const runbookReplayScenarios: ReplayScenario[] = [
+  runbookScenario('runbook-restart-dry-run', 'k8sRolloutRestartV1', {
+    ...deployment,
+    dryRun: true,
+  }),
+  runbookScenario('runbook-notify-only', 'notifyOnlyV1', { service: 'cart', summary: 'p95 up' }),
+  runbookScenario('runbook-scale-out-v1-step-fails', 'k8sScaleOutV1', deployment),
+  runbookScenario('runbook-rollback-cancelled-at-gate', 'k8sRollbackV1', deployment, cancelAtGate),
+];

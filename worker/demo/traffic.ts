@@ -1,0 +1,71 @@
+import { exportBatch } from '../../simulator/otlp-export';
+import { simulate } from '../../simulator/simulate';
+import type { Fault } from '../../simulator/faults';
+import type { Topology } from '../../simulator/topology';
+
+export interface LiveTrafficOptions {
+  topology: Topology;
+  /** OTLP/HTTP base URL, e.g. http://127.0.0.1:4318 */
+  endpoint: string;
+  rps: number;
+  seed: number;
+  sliceSec?: number;
+  /** The faults in effect for a slice (the demo world decides, e.g. a rollback removes one). */
+  faultsAt: (sliceStartMs: number) => Fault[];
+  onError?: (err: unknown) => void;
+  onSlice?: (info: { startMs: number; spans: number; logs: number; metrics: number }) => void;
+}
+
+/**
+ * Streams simulated traffic in real time: at the end of each slice, the slice that just passed
+ * is simulated with the faults then in effect and exported as OTLP to the receiver.
+ */
+export function startLiveTraffic(opts: LiveTrafficOptions): { stop(): Promise<void> } {
+  const sliceMs = (opts.sliceSec ?? 10) * 1000;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+  let tick = 0;
+
+  async function emit(sliceStart: number) {
+    const batches = simulate({
+      topology: opts.topology,
+      seed: opts.seed + tick++,
+      start: sliceStart,
+      durationSec: sliceMs / 1000,
+      rps: opts.rps,
+      faults: opts.faultsAt(sliceStart),
+      sliceSec: sliceMs / 1000,
+    });
+    for (const batch of batches) {
+      await exportBatch(opts.endpoint, batch);
+      opts.onSlice?.({
+        startMs: sliceStart,
+        spans: batch.spans.length,
+        logs: batch.logs.length,
+        metrics: batch.metrics.length,
+      });
+    }
+  }
+
+  function schedule() {
+    if (stopped) return;
+    const now = Date.now();
+    const nextBoundary = Math.ceil((now + 1) / sliceMs) * sliceMs;
+    timer = setTimeout(
+      () => {
+        inFlight = emit(nextBoundary - sliceMs).catch((err: unknown) => opts.onError?.(err));
+        schedule();
+      },
+      nextBoundary - now + 200,
+    );
+  }
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await inFlight;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { runbooksFor, type CatalogEntry } from '../../runbooks/catalog';
+import type { RunbookInput } from '../../runbooks/sdk/types';
+
+export interface RunbookChoice {
+  entry: CatalogEntry;
+  /** Why this one: shown in the incident's details. */
+  reason: string;
+}
+
+/**
+ * Picks the runbook for an incident from the catalog: what fixed this root cause most often
+ * before (knowledge graph), else what the summary recommends, else the least risky remedy that
+ * fits the root-cause kind; notify-only when nothing else applies.
+ */
+export function chooseRunbook(
+  input: RunbookInput,
+  graphRecommendation: { runbook: string; successes: number; failures: number } | undefined,
+  summaryRecommendation: string | null,
+): RunbookChoice {
+  const fitting = runbooksFor(input);
+  const byName = (name: string | null | undefined) => fitting.find((e) => e.name === name);
+  const fromGraph =
+    graphRecommendation && graphRecommendation.successes > graphRecommendation.failures
+      ? byName(graphRecommendation.runbook)
+      : undefined;
+  if (fromGraph) {
+    return {
+      entry: fromGraph,
+      reason: `fixed this root cause ${graphRecommendation!.successes} time(s) before (knowledge graph)`,
+    };
+  }
+  const fromSummary = byName(summaryRecommendation);
+  if (fromSummary && fromSummary.name !== 'notify-only') {
+    return { entry: fromSummary, reason: 'recommended by the investigation summary' };
+  }
+  const remedy = fitting.find((e) => e.name !== 'notify-only');
+  if (remedy)
+    return {
+      entry: remedy,
+      reason: `least risky remedy for ${input.rootCause?.kind ?? 'this'} faults`,
+    };
+  return { entry: byName('notify-only')!, reason: 'no safe remedy applies' };
+}

@@ -1,0 +1,44 @@
+import type {
+  RunbookRecommendation,
+  SimilarIncident,
+} from '../../activities/knowledge-graph/types';
+import type { RootCauseCandidate } from '../../activities/rca/candidate';
+import type { IncidentSummary } from '../../activities/summarizer/types';
+import type { Anomaly, Severity } from '../incident/types';
+
+export interface InvestigationInput {
+  investigationId: string;
+  incidentId?: string;
+  /** ISO-8601: when the fault began (the first anomaly, less a margin). */
+  faultStart: string;
+  /** ISO-8601: end of the fault window. */
+  end: string;
+  /** Minutes of healthy traffic before the fault to compare against. */
+  baselineMinutes: number;
+  /** What detection saw, when the investigation runs for an incident. */
+  incident?: {
+    service: string;
+    services: string[];
+    severity: Severity;
+    openedAt: string;
+    anomalies: Anomaly[];
+  };
+}
+
+/** What the workflow carries: the top candidates, trimmed; the full ranking stays in PostgreSQL. */
+export interface RankedRootCauses {
+  investigationId: string;
+  candidates: RootCauseCandidate[];
+  spans: number;
+  traceSampleRatio: number;
+  methods: string[];
+}
+
+export interface InvestigationResult {
+  ranked: RankedRootCauses;
+  similarIncidents: SimilarIncident[];
+  recommendation?: RunbookRecommendation;
+  summary: IncidentSummary;
+  /** Parts that could not be consulted, and why (e.g. the knowledge graph was unreachable). */
+  notes: string[];
+}
