@@ -46,14 +46,18 @@ function groupByResource<T extends { resource: Resource }>(items: readonly T[]):
 }
 
 const scope = { name: 'aiops-simulator', version: '1' };
+
+/** Extra resource attributes per emitting instance (e.g. where the demo world deploys it). */
+export type ResourceDecorator = (resource: Resource) => Record<string, AttributeValue>;
+const undecorated: ResourceDecorator = () => ({});
 const spanKinds = { SERVER: 2, CLIENT: 3, INTERNAL: 1 } as const;
 const statusCodes = { UNSET: 0, OK: 1, ERROR: 2 } as const;
 const hexBytes = (hex: string) => Buffer.from(hex, 'hex');
 
-export function encodeTraces(spans: readonly Span[]): Uint8Array {
+export function encodeTraces(spans: readonly Span[], decorate = undecorated): Uint8Array {
   return v1.collector.trace.v1.ExportTraceServiceRequest.encode({
     resourceSpans: groupByResource(spans).map(([resource, list]) => ({
-      resource: { attributes: attributes({ ...resource }) },
+      resource: { attributes: attributes({ ...resource, ...decorate(resource) }) },
       scopeSpans: [
         {
           scope,
@@ -74,10 +78,10 @@ export function encodeTraces(spans: readonly Span[]): Uint8Array {
   }).finish();
 }
 
-export function encodeLogs(logs: readonly LogRecord[]): Uint8Array {
+export function encodeLogs(logs: readonly LogRecord[], decorate = undecorated): Uint8Array {
   return v1.collector.logs.v1.ExportLogsServiceRequest.encode({
     resourceLogs: groupByResource(logs).map(([resource, list]) => ({
-      resource: { attributes: attributes({ ...resource }) },
+      resource: { attributes: attributes({ ...resource, ...decorate(resource) }) },
       scopeLogs: [
         {
           scope,
@@ -96,13 +100,13 @@ export function encodeLogs(logs: readonly LogRecord[]): Uint8Array {
   }).finish();
 }
 
-export function encodeMetrics(points: readonly MetricPoint[]): Uint8Array {
+export function encodeMetrics(points: readonly MetricPoint[], decorate = undecorated): Uint8Array {
   return v1.collector.metrics.v1.ExportMetricsServiceRequest.encode({
     resourceMetrics: groupByResource(points).map(([resource, list]) => {
       const byName = new Map<string, MetricPoint[]>();
       for (const p of list) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
       return {
-        resource: { attributes: attributes({ ...resource }) },
+        resource: { attributes: attributes({ ...resource, ...decorate(resource) }) },
         scopeMetrics: [
           {
             scope,
@@ -127,12 +131,13 @@ export function encodeMetrics(points: readonly MetricPoint[]): Uint8Array {
 export async function exportBatch(
   endpoint: string,
   batch: TelemetryBatch,
+  decorate: ResourceDecorator = undecorated,
   maxAttempts = 5,
 ): Promise<void> {
   const sends: [string, Uint8Array][] = [];
-  if (batch.spans.length) sends.push(['/v1/traces', encodeTraces(batch.spans)]);
-  if (batch.logs.length) sends.push(['/v1/logs', encodeLogs(batch.logs)]);
-  if (batch.metrics.length) sends.push(['/v1/metrics', encodeMetrics(batch.metrics)]);
+  if (batch.spans.length) sends.push(['/v1/traces', encodeTraces(batch.spans, decorate)]);
+  if (batch.logs.length) sends.push(['/v1/logs', encodeLogs(batch.logs, decorate)]);
+  if (batch.metrics.length) sends.push(['/v1/metrics', encodeMetrics(batch.metrics, decorate)]);
   for (const [path, body] of sends) {
     for (let attempt = 1; ; attempt++) {
       const res = await fetch(endpoint + path, {

@@ -1,9 +1,11 @@
-import { Command } from 'commander';
+import { userInfo } from 'node:os';
+import { Command, InvalidArgumentError } from 'commander';
 import { approveCommand } from './commands/approve';
 import { detectCommand } from './commands/detect';
 import { investigateCommand } from './commands/investigate';
 import { logsCommand } from './commands/logs';
 import { loadConfig, ConfigError } from './config';
+import { startDemo, startDemoCluster } from './demo/demo';
 import { runDoctor, type Check } from './doctor';
 import { createProgress } from './stack/progress';
 import { PortInUseError } from './stack/ports';
@@ -22,19 +24,59 @@ function printChecks(checks: Check[]): boolean {
   return checks.every((c) => c.state !== 'missing');
 }
 
-async function up() {
+interface UpOptions {
+  demo: boolean;
+  faultEvery: number;
+  rps: number;
+}
+
+async function up(opts: UpOptions) {
   const config = loadConfig();
   const progress = createProgress();
-  const stack = await startStack(config, progress);
+  const cluster = opts.demo
+    ? await progress.step('Demo: starting the local Kubernetes stand-in', startDemoCluster)
+    : undefined;
+  if (cluster && Object.keys(config.remediation.approval.groups).length === 0) {
+    // The demo's approvers: whoever runs it (aiops approve defaults to the login name).
+    const me = userInfo().username;
+    config.remediation.approval.groups = { oncall: [me], 'sre-leads': [me] };
+  }
+  const stack = await startStack(config, progress, cluster ? { kube: cluster.kube } : {}).catch(
+    async (err: unknown) => {
+      await cluster?.close();
+      throw err;
+    },
+  );
+  const print = (line: string) =>
+    process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  const demo = cluster
+    ? startDemo({
+        cluster,
+        pool: stack.pool,
+        otlpHttpEndpoint: stack.otlpHttpEndpoint,
+        demo: {
+          rps: opts.rps,
+          warmupSeconds: 150,
+          faultEverySeconds: opts.faultEvery,
+          transientFaultSeconds: 120,
+          seed: 7,
+        },
+        print,
+      })
+    : undefined;
   process.stdout.write('\nThe engine is running.\n');
-  if (stack.uiUrl)
+  if (stack.uiUrl) {
     process.stdout.write(
       `  Temporal Web UI:  ${stack.uiUrl}/namespaces/${config.temporal.namespace}/workflows\n`,
     );
+  }
   process.stdout.write(
     `  Temporal:         ${stack.temporalAddress}  (e.g. temporal workflow list --address ${stack.temporalAddress})\n`,
   );
   process.stdout.write(`  PostgreSQL:       ${stack.databaseUrl}\n`);
+  process.stdout.write(
+    `  OTLP:             gRPC ${stack.otlpGrpcAddress}, HTTP ${stack.otlpHttpEndpoint}\n`,
+  );
   process.stdout.write('Press Ctrl-C to stop.\n');
   await new Promise<void>((resolveStop) => {
     // A Ctrl-C reaches every process of the group, and npm/tsx relay it again: only the first
@@ -43,7 +85,9 @@ async function up() {
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      process.stdout.write(`\n${signal}: stopping the worker, Temporal and PostgreSQL…\n`);
+      process.stdout.write(
+        `\n${signal}: stopping the demo, worker, receivers, Temporal, Neo4j and PostgreSQL…\n`,
+      );
       resolveStop();
     };
     process.on('SIGINT', () => stop('SIGINT'));
@@ -53,8 +97,17 @@ async function up() {
       resolveStop();
     });
   });
+  await demo?.stop();
   await stack.stop();
+  await cluster?.close();
   process.stdout.write('Stopped.\n');
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidArgumentError(`not a positive integer: ${value}`);
+  return n;
 }
 
 export function buildCli(): Command {
@@ -64,8 +117,11 @@ export function buildCli(): Command {
   program
     .command('up')
     .description(
-      'start the local stack (PostgreSQL, Temporal, worker, schedules); alias: npm start',
+      'start the local stack (PostgreSQL, Temporal, Neo4j, worker, receivers, schedules) and the demo; alias: npm start',
     )
+    .option('--no-demo', 'run the bare engine, without the simulated shop and its faults')
+    .option('--fault-every <seconds>', 'demo: seconds between injected faults', positiveInt, 240)
+    .option('--rps <n>', 'demo: requests per second of simulated traffic', positiveInt, 15)
     .action(up);
   program
     .command('status')

@@ -131,6 +131,8 @@ function fixed64Start(r: Reader): number {
 }
 
 const nonEmpty = (b: Uint8Array) => (b.length ? b : null);
+/** Most spans have no events or links: they share this empty list instead of allocating one. */
+const none: never[] = [];
 
 function decodeSpan(r: Reader, end: number, json: JsonBytes): WireSpan {
   const span: WireSpan = {
@@ -152,8 +154,8 @@ function decodeSpan(r: Reader, end: number, json: JsonBytes): WireSpan {
     droppedAttributes: 0,
     droppedEvents: 0,
     droppedLinks: 0,
-    events: [],
-    links: [],
+    events: none,
+    links: none,
     statusCode: 0,
     statusMessage: '',
   };
@@ -217,6 +219,7 @@ function decodeSpan(r: Reader, end: number, json: JsonBytes): WireSpan {
         continue;
       case 11:
         if (!delimited) break;
+        if (span.events === none) span.events = [];
         span.events.push(SpanEventMessage.decode(r, r.uint32()));
         continue;
       case 12:
@@ -225,6 +228,7 @@ function decodeSpan(r: Reader, end: number, json: JsonBytes): WireSpan {
         continue;
       case 13:
         if (!delimited) break;
+        if (span.links === none) span.links = [];
         span.links.push(SpanLinkMessage.decode(r, r.uint32()));
         continue;
       case 14:

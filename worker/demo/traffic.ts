@@ -1,4 +1,4 @@
-import { exportBatch } from '../../simulator/otlp-export';
+import { exportBatch, type ResourceDecorator } from '../../simulator/otlp-export';
 import { simulate } from '../../simulator/simulate';
 import type { Fault } from '../../simulator/faults';
 import type { Topology } from '../../simulator/topology';
@@ -12,6 +12,8 @@ export interface LiveTrafficOptions {
   sliceSec?: number;
   /** The faults in effect for a slice (the demo world decides, e.g. a rollback removes one). */
   faultsAt: (sliceStartMs: number) => Fault[];
+  /** Resource attributes added to every instance (e.g. its Kubernetes Deployment). */
+  decorate?: ResourceDecorator;
   onError?: (err: unknown) => void;
   onSlice?: (info: { startMs: number; spans: number; logs: number; metrics: number }) => void;
 }
@@ -38,7 +40,7 @@ export function startLiveTraffic(opts: LiveTrafficOptions): { stop(): Promise<vo
       sliceSec: sliceMs / 1000,
     });
     for (const batch of batches) {
-      await exportBatch(opts.endpoint, batch);
+      await exportBatch(opts.endpoint, batch, opts.decorate);
       opts.onSlice?.({
         startMs: sliceStart,
         spans: batch.spans.length,

@@ -138,10 +138,12 @@ export async function neo4jJarsInstalled(libDir: string): Promise<boolean> {
  * first, so an interrupted fetch never leaves a half-filled libDir behind.
  */
 export async function ensureNeo4jJars(
-  libDir: string,
+  libDirGiven: string,
   log: (message: string) => void,
   timeoutMs = 15 * 60_000,
 ): Promise<{ fetched: boolean }> {
+  // Maven resolves a relative output directory against the pom's folder, not ours.
+  const libDir = resolve(libDirGiven);
   if (await neo4jJarsInstalled(libDir)) return { fetched: false };
   if (!(await mavenAvailable())) throw new Neo4jStartError(`No Maven found. ${mavenAdvice}`);
   const version = await pinnedNeo4jVersion();

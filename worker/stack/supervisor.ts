@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Driver } from 'neo4j-driver';
+import type { ActivityDeps } from '../../activities';
 import { createGraphDriver } from '../../activities/knowledge-graph';
 import { createAnthropicClient } from '../../activities/summarizer';
 import { startReceivers } from '../../ingest/receivers';
@@ -37,7 +38,12 @@ export interface RunningStack {
  * Temporal (dev server unless TEMPORAL_ADDRESS), Neo4j (local unless NEO4J_URI), the workers,
  * the OTLP receivers, the schedules and, when Slack is configured, the approval gateway.
  */
-export async function startStack(config: Config, progress: Progress): Promise<RunningStack> {
+export async function startStack(
+  config: Config,
+  progress: Progress,
+  /** Dependencies that replace the configured ones (the demo's Kubernetes stand-in). */
+  overrides: Partial<ActivityDeps> = {},
+): Promise<RunningStack> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     while (stops.length)
@@ -123,6 +129,7 @@ export async function startStack(config: Config, progress: Progress): Promise<Ru
             llm: config.investigation.llm,
             health: { serviceHealth: (service, since) => serviceHealthSince(pool, service, since) },
             ...remediation,
+            ...overrides,
           },
         }),
       (w) => `Worker: polling task queues ${w.taskQueues.join(', ')}`,
