@@ -51,8 +51,9 @@ async function main() {
       const ceilingCpuPerRowUs = (((await postgresCpu()) - cpuBefore) / ceiling.rowsCopied) * 1e6;
       const result = await runLoad({ ...load, seconds, prefix: `round${i}-` });
       rounds.push({ ceiling, ceilingCpuPerRowUs, load: result });
+      const perClient = result.clients.map((c) => `${c.transport} ${c.spansAcked}`).join(', ');
       console.log(
-        `round ${i}: ${Math.round(result.sustainedSpansPerSecond)} spans/s vs ceiling ` +
+        `round ${i}: ${Math.round(result.sustainedSpansPerSecond)} spans/s (${perClient} acked) vs ceiling ` +
           `${Math.round(ceiling.rowsPerSecond)} rows/s, p99 ${result.p99Ms.toFixed(0)} ms, ` +
           `stored ${result.stored} of ${result.acked} acked`,
       );

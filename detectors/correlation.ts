@@ -8,6 +8,8 @@ export interface ServiceEdge {
 
 export interface OpenIncidentRef {
   fingerprint: string;
+  /** The service the incident blames. */
+  service: string;
   services: string[];
 }
 
@@ -15,13 +17,18 @@ export interface OpenIncidentRef {
  * Groups one detection pass's anomalies into faults. Anomalous services connected in the call
  * graph are one fault (a slow database makes its callers slow too: one incident, not one per
  * caller). The group's culprit is its deepest service: one whose callees are all healthy.
- * A group touching an open incident's services attaches to it, so repeats never open another.
+ * A group attaches to an open incident when one blames what the other is about (the group's
+ * culprit is among the incident's services, or the incident's service is in the group), so
+ * repeats never open another, while a new fault behind a shared caller (every fault makes
+ * the frontend slow) still opens its own.
  */
 export function correlateAnomalies(
   anomalies: Anomaly[],
   edges: ServiceEdge[],
   open: OpenIncidentRef[],
   observedAt: string,
+  /** A new incident needs this many anomalies; one stray point attaches but never opens. */
+  minAnomaliesToOpen = 2,
 ): IncidentCandidate[] {
   const byService = new Map<string, Anomaly[]>();
   for (const a of anomalies) {
@@ -45,9 +52,10 @@ export function correlateAnomalies(
     if (seen.has(start)) continue;
     const group = component(start, neighbours, seen);
     const culprit = pickCulprit(group, byService, anomalousCallees);
-    const attached = bestOverlap(group, open);
+    const attached = related(culprit, group, open);
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
     const fingerprint = attached ?? fingerprintOf(culprit);
+    if (!attached && groupAnomalies.length < minAnomaliesToOpen) continue;
     candidates.push({
       key: `${observedAt}|${fingerprint}|${group.join(',')}`,
       fingerprint,
@@ -107,14 +115,10 @@ function pickCulprit(
   )[0]!;
 }
 
-function bestOverlap(group: string[], open: OpenIncidentRef[]): string | undefined {
-  let best: { fingerprint: string; overlap: number } | undefined;
-  for (const incident of open) {
-    const overlap = group.filter((s) => incident.services.includes(s)).length;
-    if (overlap > 0 && (!best || overlap > best.overlap))
-      best = { fingerprint: incident.fingerprint, overlap };
-  }
-  return best?.fingerprint;
+function related(culprit: string, group: string[], open: OpenIncidentRef[]): string | undefined {
+  return open.find(
+    (incident) => incident.services.includes(culprit) || group.includes(incident.service),
+  )?.fingerprint;
 }
 
 /** Workflow-id safe: the fingerprint becomes part of `incident-<fingerprint>`. */

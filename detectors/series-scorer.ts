@@ -18,7 +18,8 @@ export interface ScoredPoint {
 }
 
 const window = 60; // 10 minutes of 10-second buckets
-const warmup = 6;
+/** Three minutes of history before any point can be anomalous. */
+const warmup = 18;
 /** Robust z at which the score reaches 1 − 1/e. */
 const zScale = 4;
 /** After this many anomalous points in a row the new level is accepted as normal. */

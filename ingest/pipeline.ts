@@ -6,7 +6,7 @@ import type {
 import { Rollups } from '../store/telemetry-rollups';
 import type { BatchQueue, WriteItem } from './batch-queue';
 import { InvalidRequestError, StoreUnavailableError } from './errors';
-import { decodeJsonIds } from './otlp-json';
+import { prepareOtlpJson } from './otlp-json';
 import type { AcceptWindow, EncodedRows, Signal } from './signals/signal';
 
 export type Format = 'protobuf' | 'json';
@@ -77,8 +77,7 @@ function decode<R>(signal: Signal<R>, body: Buffer, format: Format): R {
     const json: unknown = JSON.parse(body.length ? body.toString('utf8') : '{}');
     if (json === null || typeof json !== 'object' || Array.isArray(json))
       throw new Error('the body is not a JSON object');
-    decodeJsonIds(json);
-    return signal.fromJson(json as Record<string, unknown>);
+    return signal.fromJson(prepareOtlpJson(json) as Record<string, unknown>);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new InvalidRequestError(`malformed ${format} ${signal.name} request: ${reason}`);

@@ -88,3 +88,10 @@ export function scalarText(v: AnyValue | null | undefined): string | null {
 export function idHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
+
+/** A uint32 count (dropped attributes…) for an int4 column: at most 2^31 − 1, null for 0. */
+export const countOrNull = (n: number | null | undefined): number | null =>
+  n ? Math.min(n, 2_147_483_647) : null;
+
+/** An enum value fits the smallint columns (kind, status, severity) of a well-formed record. */
+export const isSmallint = (n: number): boolean => n >= 0 && n <= 32_767;

@@ -33,6 +33,7 @@ export async function upsertIncident(pool: Pool, s: IncidentState): Promise<void
 export interface OpenIncident {
   incidentId: string;
   fingerprint: string;
+  service: string;
   services: string[];
 }
 
@@ -41,13 +42,16 @@ export async function openIncidents(pool: Pool): Promise<OpenIncident[]> {
   const { rows } = await pool.query<{
     incident_id: string;
     fingerprint: string;
+    service: string;
     services: string[];
   }>(
-    `SELECT incident_id, fingerprint, services FROM incident WHERE status NOT IN ('resolved', 'closed')`,
+    `SELECT incident_id, fingerprint, service, services FROM incident
+     WHERE status NOT IN ('resolved', 'closed')`,
   );
   return rows.map((r) => ({
     incidentId: r.incident_id,
     fingerprint: r.fingerprint,
+    service: r.service,
     services: r.services,
   }));
 }

@@ -3,7 +3,7 @@ import { rollupBucket } from '../../store/telemetry-rollups';
 import { encodeLog, type LogRow } from '../../store/telemetry-rows';
 import { LogsRequest, LogsResponse, type LogRecord } from '../otlp';
 import { nanosToMicros } from '../time';
-import { anyValueJson, cleanText, keyValuesJson } from '../values';
+import { anyValueJson, cleanText, countOrNull, isSmallint, keyValuesJson } from '../values';
 import { describeResource, sourceEntry, type ResourceContext } from './resource';
 import {
   exportResponse,
@@ -33,6 +33,10 @@ function logDraft(
   window: AcceptWindow,
   rejections: Rejections,
 ): LogDraft | null {
+  if (!isSmallint(record.severityNumber ?? 0)) {
+    rejections.add('invalid severity number');
+    return null;
+  }
   const observedUs = nanosToMicros(record.observedTimeUnixNano);
   // The spec's order: the event time, else when a collector observed it, else receipt.
   const timeUs = nanosToMicros(record.timeUnixNano) || observedUs || window.nowUs;
@@ -56,7 +60,7 @@ function logDraft(
     eventName: record.eventName ? cleanText(record.eventName) : null,
     sourceId: 0,
     attributes: keyValuesJson(record.attributes),
-    droppedAttributes: record.droppedAttributesCount || null,
+    droppedAttributes: countOrNull(record.droppedAttributesCount),
     serviceName: resource.serviceName,
     sourceKey,
   };

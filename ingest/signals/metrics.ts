@@ -13,7 +13,7 @@ import {
   type SummaryDataPoint,
 } from '../otlp';
 import { nanosText, nanosToMicros } from '../time';
-import { cleanText, idHex, int64Number, keyValuesJson, type LongLike } from '../values';
+import { cleanText, idHex, int64Number, isSmallint, keyValuesJson, type LongLike } from '../values';
 import { describeResource, sourceEntry } from './resource';
 import {
   exportResponse,
@@ -122,6 +122,9 @@ function exemplarsJson(exemplars: Exemplar[] | null | undefined): string | null 
     .join(',')}]`;
 }
 
+/** The aggregation temporality for the smallint column (an unknown huge value is dropped). */
+const temporality = (t: number | null | undefined) => (isSmallint(t ?? 0) ? (t ?? 0) : null);
+
 /** The metric's dictionary entry and its points with their type-specific values. */
 function describeMetric(
   m: Metric,
@@ -141,7 +144,7 @@ function describeMetric(
       entry: {
         ...base,
         type: MetricType.sum,
-        temporality: m.sum.aggregationTemporality ?? 0,
+        temporality: temporality(m.sum.aggregationTemporality),
         monotonic: m.sum.isMonotonic ?? false,
       },
       points: (m.sum.dataPoints ?? []).map((p) => [p, numberValues(p)]),
@@ -151,7 +154,7 @@ function describeMetric(
       entry: {
         ...base,
         type: MetricType.histogram,
-        temporality: m.histogram.aggregationTemporality ?? 0,
+        temporality: temporality(m.histogram.aggregationTemporality),
         monotonic: null,
       },
       points: (m.histogram.dataPoints ?? []).map((p) => [p, histogramValues(p)]),
@@ -161,7 +164,7 @@ function describeMetric(
       entry: {
         ...base,
         type: MetricType.exponentialHistogram,
-        temporality: m.exponentialHistogram.aggregationTemporality ?? 0,
+        temporality: temporality(m.exponentialHistogram.aggregationTemporality),
         monotonic: null,
       },
       points: (m.exponentialHistogram.dataPoints ?? []).map((p) => [p, exponentialValues(p)]),
@@ -204,7 +207,7 @@ function convert(request: MetricsRequest, window: AcceptWindow): ConvertedReques
             serviceId: 0,
             sourceId: 0,
             ...values,
-            flags: p.flags || null,
+            flags: p.flags ? p.flags | 0 : null,
             attributes: keyValuesJson(p.attributes),
             exemplars: exemplarsJson(p.exemplars),
             serviceName: resource.serviceName,

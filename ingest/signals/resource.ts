@@ -1,6 +1,6 @@
 import type { SourceEntry } from '../../store/telemetry-dictionaries';
 import type { InstrumentationScope, Resource } from '../otlp';
-import { cleanText, keyValuesJson, scalarText } from '../values';
+import { cleanText, countOrNull, keyValuesJson, scalarText } from '../values';
 
 /** What every row of one resource shares: its service and the promoted resource attributes. */
 export interface ResourceContext {
@@ -29,7 +29,7 @@ export function describeResource(
     host: null,
     resourceJson: keyValuesJson(resource?.attributes) ?? '{}',
     resourceSchemaUrl: schemaUrl ? cleanText(schemaUrl) : null,
-    droppedAttributes: resource?.droppedAttributesCount || null,
+    droppedAttributes: countOrNull(resource?.droppedAttributesCount),
   };
   for (const kv of resource?.attributes ?? []) {
     switch (kv.key) {

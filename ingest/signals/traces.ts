@@ -5,7 +5,7 @@ import { encodeSpan, type SpanRow } from '../../store/telemetry-rows';
 import { SpanKind, TraceRequest, TraceResponse, type SpanEvent, type SpanLink } from '../otlp';
 import type { EdgeSpan, ServiceEdgeTracker } from '../service-edges';
 import { halvesToMicros, nanosText } from '../time';
-import { cleanText, idHex, jsonString, keyValuesJson } from '../values';
+import { cleanText, idHex, isSmallint, jsonString, keyValuesJson } from '../values';
 import { decodeTraceRequest, type WireResourceSpans, type WireSpan } from './trace-wire';
 import { describeResource, sourceEntry, type ResourceContext } from './resource';
 import {
@@ -73,6 +73,10 @@ function spanDraft(
 ): SpanDraft | null {
   if (!isValidId(span.traceId, 16) || !isValidId(span.spanId, 8)) {
     rejections.add('invalid trace or span id');
+    return null;
+  }
+  if (!isSmallint(span.kind) || !isSmallint(span.statusCode)) {
+    rejections.add('invalid span kind or status code');
     return null;
   }
   const startUs = halvesToMicros(span.startHi, span.startLo);

@@ -303,6 +303,50 @@ describe('OTLP/HTTP receiver', () => {
     expect(await countRows(pool, 'spans', name)).toBe(1);
   });
 
+  it('stores text PostgreSQL refuses (NUL, lone surrogates) with U+FFFD in their place', async () => {
+    const name = service('text');
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: name } }] },
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: randomBytes(16).toString('hex'),
+                  spanId: randomBytes(8).toString('hex'),
+                  name: 'nul\u0000name',
+                  kind: 99999, // not a smallint: rejected, the rest stored
+                  startTimeUnixNano: String(Date.now() * 1e6),
+                },
+                {
+                  traceId: randomBytes(16).toString('hex'),
+                  spanId: randomBytes(8).toString('hex'),
+                  name: 'nul\u0000name',
+                  startTimeUnixNano: String(Date.now() * 1e6),
+                  attributes: [{ key: 'k\u0000', value: { stringValue: 'lone \ud800 surrogate' } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const res = await post(`${base}/v1/traces`, body, json);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body.toString())).toMatchObject({
+      partialSuccess: { rejectedSpans: 1, errorMessage: expect.stringMatching(/kind/) },
+    });
+    const { rows } = await pool.query(
+      `SELECT o.name, sp.attributes FROM spans sp JOIN operations o ON o.id = sp.operation_id
+         JOIN services s ON s.id = sp.service_id WHERE s.name = $1`,
+      [name],
+    );
+    expect(rows).toEqual([
+      { name: 'nul\uFFFDname', attributes: { 'k\uFFFD': 'lone \uFFFD surrogate' } },
+    ]);
+  });
+
   it('answers malformed bodies with 400 and a google.rpc.Status in the request format', async () => {
     const garbage = Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]);
     const bad = await post(`${base}/v1/traces`, garbage, protobuf);

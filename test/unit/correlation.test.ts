@@ -44,7 +44,17 @@ describe('anomaly correlation', () => {
   });
 
   it('keeps unconnected faults apart', () => {
-    const candidates = correlateAnomalies([anomaly('payment'), anomaly('cart')], edges, [], at);
+    const candidates = correlateAnomalies(
+      [
+        anomaly('payment'),
+        anomaly('payment', 0.9, 'errors'),
+        anomaly('cart'),
+        anomaly('cart', 0.9, 'errors'),
+      ],
+      edges,
+      [],
+      at,
+    );
     expect(candidates.map((c) => c.fingerprint)).toEqual(['cart', 'payment']);
   });
 
@@ -52,11 +62,35 @@ describe('anomaly correlation', () => {
     const candidates = correlateAnomalies(
       [anomaly('checkout'), anomaly('payment')],
       edges,
-      [{ fingerprint: 'checkout', services: ['checkout'] }],
+      [{ fingerprint: 'checkout', service: 'checkout', services: ['checkout'] }],
       at,
     );
     expect(candidates).toHaveLength(1);
     expect(candidates[0]).toMatchObject({ fingerprint: 'checkout', service: 'payment' });
+  });
+
+  it('opens no incident for one stray anomaly, but attaches it to an open one', () => {
+    expect(correlateAnomalies([anomaly('payment')], edges, [], at)).toEqual([]);
+    const [c] = correlateAnomalies(
+      [anomaly('payment')],
+      edges,
+      [{ fingerprint: 'p', service: 'payment', services: ['payment'] }],
+      at,
+    );
+    expect(c?.fingerprint).toBe('p');
+  });
+
+  it('opens a new incident for a new fault behind a caller shared with an open one', () => {
+    const open = [
+      { fingerprint: 'payment', service: 'payment', services: ['frontend', 'checkout', 'payment'] },
+    ];
+    const candidates = correlateAnomalies(
+      [anomaly('frontend'), anomaly('cart'), anomaly('cart', 0.99, 'errors')],
+      edges,
+      open,
+      at,
+    );
+    expect(candidates.map((c) => c.fingerprint)).toEqual(['cart']);
   });
 
   it('picks the strongest member of an anomalous cycle', () => {
@@ -69,7 +103,12 @@ describe('anomaly correlation', () => {
   });
 
   it('makes fingerprints safe for workflow ids', () => {
-    const [c] = correlateAnomalies([anomaly('Shop Frontend/v2')], [], [], at);
+    const [c] = correlateAnomalies(
+      [anomaly('Shop Frontend/v2'), anomaly('Shop Frontend/v2', 0.9, 'errors')],
+      [],
+      [],
+      at,
+    );
     expect(c?.fingerprint).toBe('shop-frontend-v2');
   });
 });

@@ -1,3 +1,4 @@
+import '../../activities/undici-node20';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startK8sStandin, type K8sStandin } from '../../deploy/k8s-standin/server';
 import type { FaultKind } from '../../simulator/faults';
