@@ -56,7 +56,7 @@ async function up(opts: UpOptions) {
         otlpHttpEndpoint: stack.otlpHttpEndpoint,
         demo: {
           rps: opts.rps,
-          warmupSeconds: 150,
+          warmupSeconds: 240,
           faultEverySeconds: opts.faultEvery,
           transientFaultSeconds: 120,
           seed: 7,
