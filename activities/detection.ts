@@ -114,7 +114,7 @@ export function createDetectionActivities({
         const state = stored.get(key) as SeriesScorerState | undefined;
         if (state) scorer.importState(state);
         for (const p of points) {
-          const scored = scorer.score(p.value);
+          const scored = scorer.score(p.value, p.support);
           result.pointsScored++;
           if (scored.score >= detection.threshold) {
             anomalies.push({

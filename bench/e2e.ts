@@ -25,6 +25,7 @@ const rps = 15;
 const warmupMs = 240_000;
 const maxFaultMs = 240_000;
 const quietMs = 45_000;
+const transientFaultMs = 90_000;
 
 interface IncidentRow {
   incident_id: string;
@@ -74,7 +75,7 @@ async function main() {
   config.temporal.toolsDir = join(process.cwd(), '.aiops', 'tools');
   const cluster = await startDemoCluster();
   const stack = await startStack(config, createProgress(), { kube: cluster.kube });
-  const world = new DemoWorld(cluster.standin, onlineBoutique, 150_000);
+  const world = new DemoWorld(cluster.standin, onlineBoutique, transientFaultMs);
   const traffic = startLiveTraffic({
     topology: onlineBoutique,
     endpoint: stack.otlpHttpEndpoint,
@@ -168,7 +169,7 @@ The whole engine (embedded PostgreSQL, Temporal dev server, Neo4j, workers, OTLP
 detection every 15 s) with the Online Boutique simulator at ${rps} req/s streaming OTLP/HTTP,
 its Deployments behind the local Kubernetes stand-in. Faults are injected one after another;
 bad deploys, memory leaks and CPU saturation last until a runbook rolls back, restarts or
-scales out the Deployment; the other kinds pass after 150 s (no runbook can cure them here).
+scales out the Deployment; the other kinds pass after ${transientFaultMs / 1000} s (no runbook cures them here).
 Runbooks up to medium risk are auto-approved. ${faultCount} faults (target ≥ 20).
 
 | # | fault | service | detect (s) | root cause (s) | top cause right | recovered (s) | incidents |

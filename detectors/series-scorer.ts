@@ -25,13 +25,16 @@ const zScale = 4;
 /** After this many anomalous points in a row the new level is accepted as normal. */
 const acceptShiftAfter = 30;
 
+/** Failed calls a bucket needs before its error ratio can be anomalous (one is bad luck). */
+const minFailedCalls = 2.5;
+
 /** The smallest change in each signal's units that can ever matter. */
-function changeFloor(signal: SeriesSignal, median: number): number {
+function changeFloor(signal: SeriesSignal, median: number, support: number | undefined): number {
   switch (signal) {
     case 'latency':
       return Math.max(2, 0.1 * median); // ms
     case 'errors':
-      return 0.02; // error ratio
+      return Math.max(0.02, support ? minFailedCalls / support : 0); // error ratio
     case 'logs':
       return Math.max(2, 0.25 * median); // records per bucket
     case 'metric':
@@ -56,7 +59,7 @@ export class DirectionalSeriesScorer {
     private readonly threshold: number,
   ) {}
 
-  score(value: number): ScoredPoint {
+  score(value: number, support?: number): ScoredPoint {
     if (!Number.isFinite(value)) return { score: 0, baseline: undefined };
     if (this.recent.length < warmup) {
       this.admit(value);
@@ -65,7 +68,7 @@ export class DirectionalSeriesScorer {
     const sorted = [...this.recent].sort((a, b) => a - b);
     const center = median(sorted);
     const mad = median(sorted.map((v) => Math.abs(v - center)).sort((a, b) => a - b));
-    const floor = changeFloor(this.signal, center);
+    const floor = changeFloor(this.signal, center, support);
     const deviation = this.signal === 'metric' ? Math.abs(value - center) : value - center;
     // A change below the floor is never anomalous, however quiet the series was before.
     const z = deviation < floor ? 0 : deviation / Math.max(1.4826 * mad, floor / 3);

@@ -9,6 +9,8 @@ export interface SeriesPoint {
   signal: 'latency' | 'errors' | 'logs' | 'metric';
   bucket: number;
   value: number;
+  /** Calls behind a ratio: a ratio from few calls must move more to count. */
+  support?: number;
 }
 
 /** Error ratios from a handful of calls are noise, not signal. */
@@ -51,6 +53,7 @@ function redPoints(prefix: string, row: RedRow, operation?: string): SeriesPoint
       signal: 'errors',
       bucket,
       value: Number(row.errors) / calls,
+      support: calls,
     });
   }
   return points;
