@@ -43,6 +43,20 @@ export async function runInvestigation(
   }
 }
 
+/** The `--json` output: `{"candidates":[{service, operation, kind, score, evidence}]}`. */
+export function candidatesJson(result: InvestigationResult): string {
+  const candidates = result.ranked.candidates.map(
+    ({ service, operation, kind, score, evidence }) => ({
+      service,
+      operation: operation ?? null,
+      kind,
+      score,
+      evidence,
+    }),
+  );
+  return JSON.stringify({ candidates });
+}
+
 function printTable(result: InvestigationResult) {
   const rows = result.ranked.candidates.map((c, i) =>
     [String(i + 1), c.service, c.operation ?? '-', c.kind, c.score.toFixed(3)].join('\t'),
@@ -71,16 +85,7 @@ export function investigateCommand(): Command {
     .action(async (opts: InvestigateOptions & { json?: boolean }) => {
       const result = await runInvestigation(loadConfig(), opts);
       if (opts.json) {
-        const candidates = result.ranked.candidates.map(
-          ({ service, operation, kind, score, evidence }) => ({
-            service,
-            operation: operation ?? null,
-            kind,
-            score,
-            evidence,
-          }),
-        );
-        process.stdout.write(JSON.stringify({ candidates }) + '\n');
+        process.stdout.write(candidatesJson(result) + '\n');
       } else {
         printTable(result);
       }
