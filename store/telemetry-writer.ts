@@ -1,7 +1,8 @@
 import type { Pool } from './db';
 import { copyBinary, type CopyRows } from './telemetry-copy';
 import { PartitionCoverage } from './telemetry-partitions';
-import { upsertRollups, type Rollups } from './telemetry-rollups';
+import { upsertRollups } from './telemetry-rollup-upsert';
+import type { Rollups } from './telemetry-rollups';
 import { logColumns, metricPointColumns, spanColumns } from './telemetry-rows';
 
 /** Everything one flush writes: encoded rows of each raw table and the rollup increments. */

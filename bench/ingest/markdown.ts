@@ -72,8 +72,8 @@ span, cross-service parent/child, peer.service, 2% errors) built once by the OTe
 then re-issued with fresh ids and current timestamps on every export (the SDK tracer costs
 ~30 µs per span, more than the receiver; bench/ingest/span-pool.ts). Clients, receiver and
 PostgreSQL share the machine's 2 cores. After a ${run.warmupSeconds} s warm-up, each of ${run.rounds.length} round(s)
-measures the ceiling (a raw binary COPY of the warm-up's stored rows back into \`spans\`, 1 and 2
-connections, the faster counts), then runs ${run.seconds} s of load; medians are reported.
+measures the ceiling (a raw binary COPY of the warm-up's stored rows, with fresh trace ids, back
+into \`spans\` on 1 and on 2 connections, the faster counts), then runs ${run.seconds} s of load; medians are reported.
 
 | | median of ${run.rounds.length} round(s) | target | |
 |---|---|---|---|
@@ -90,8 +90,7 @@ ${run.rounds.map(roundRow).join('\n')}
 CPU time per span, unlike throughput, hardly depends on what else runs on the shared machine:
 per stored span (medians) the receiver costs ${receiverUs.toFixed(1)} µs and PostgreSQL ${postgresUs.toFixed(1)} µs (rollup
 upserts included), against ${copyUs.toFixed(1)} µs per row for the raw COPY; the load clients take
-${clientUs.toFixed(1)} µs on the same cores. With the cores saturated throughput goes as 1 / CPU per span, so
-here ingest can reach about ${copyUs.toFixed(1)} / (${receiverUs.toFixed(1)} + ${postgresUs.toFixed(1)} + ${clientUs.toFixed(1)}) ≈ ${((copyUs / (receiverUs + postgresUs + clientUs)) * 100).toFixed(0)}% of the ceiling while its
-own load generator shares the cores.
+${clientUs.toFixed(1)} µs on the same cores. The ceiling has the cores for PostgreSQL alone; under load,
+clients, receiver and PostgreSQL split them, which is what bounds the ratio on this machine.
 `;
 }

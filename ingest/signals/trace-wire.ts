@@ -1,14 +1,5 @@
 import { Reader } from 'protobufjs/minimal';
-import {
-  readScalar,
-  JsonBytes,
-  keyValueRegions,
-  lengthDelimited,
-  MalformedWireError,
-  newRegions,
-  writeAnyValue,
-  type Scalar,
-} from '../json-bytes';
+import { JsonBytes, MalformedWireError } from '../json-bytes';
 import {
   ResourceMessage,
   ScopeMessage,
@@ -21,6 +12,14 @@ import {
   type SpanLink,
 } from '../otlp';
 import { cleanText } from '../values';
+import {
+  keyValueRegions,
+  lengthDelimited,
+  newRegions,
+  readScalar,
+  writeAnyValue,
+  type Scalar,
+} from '../wire-values';
 
 /** A span as decoded from the wire: attributes are already JSON bytes, hot ones are split out. */
 export interface WireSpan {
