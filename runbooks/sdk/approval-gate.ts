@@ -2,6 +2,7 @@ import {
   CancellationScope,
   condition,
   currentUpdateInfo,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   proxyActivities,
@@ -12,7 +13,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import type { ApprovalOptions } from './context';
 import { RunbookHalt } from './context';
-import { approveUpdate } from './messages';
+import { approveUpdate, runbookAwaitingApproval } from './messages';
 import type {
   ApprovalAck,
   ApprovalDecision,
@@ -97,6 +98,7 @@ export class ApprovalGates {
       decisions: [],
     };
     this.open = gate;
+    await tellParent(true);
     const request = this.request(o, gate);
     const message = await bestEffort(() => requestRunbookApproval(request));
     try {
@@ -115,6 +117,7 @@ export class ApprovalGates {
       throw err;
     } finally {
       this.open = undefined;
+      await CancellationScope.nonCancellable(() => tellParent(false));
     }
     if (gate.outcome === undefined) {
       gate.decisions.push(
@@ -304,4 +307,16 @@ async function bestEffort<T>(fn: () => Promise<T>): Promise<T | undefined> {
     });
     return undefined;
   }
+}
+
+/**
+ * Lets the incident that started this run show "awaiting approval" while a gate waits. Best
+ * effort: a closed or missing parent must not fail the runbook.
+ */
+async function tellParent(waiting: boolean): Promise<void> {
+  const parent = workflowInfo().parent;
+  if (!parent) return;
+  await getExternalWorkflowHandle(parent.workflowId, parent.runId)
+    .signal(runbookAwaitingApproval, waiting)
+    .catch(() => undefined);
 }

@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalAck, ApprovalDecision, RunbookStatus } from './types';
 
 /**
@@ -10,6 +10,9 @@ import type { ApprovalAck, ApprovalDecision, RunbookStatus } from './types';
 export const approveUpdate = defineUpdate<ApprovalAck, [ApprovalDecision]>('approve');
 
 export const runbookStatusQuery = defineQuery<RunbookStatus>('runbookStatus');
+
+/** Sent to the parent (the incident) when a gate starts or stops waiting for people. */
+export const runbookAwaitingApproval = defineSignal<[boolean]>('runbookAwaitingApproval');
 
 /** The workflow id of an incident's runbook run; how approvers find the run to answer. */
 export function runbookWorkflowId(incidentId: string): string {

@@ -35,8 +35,10 @@ export function watchIncidents(pool: Pool, print: (line: string) => void, everyM
       print(
         `${first ? 'incident opened' : 'incident'} ${r.incident_id}: ${r.status} [${r.severity}] on ${r.service}${cause}${runbook}${resolution}`,
       );
-      if (r.status === 'remediating' && r.runbook) {
-        print(`  approve if asked: npx aiops approve ${r.incident_id}   (or in the Temporal UI)`);
+      if (r.status === 'awaiting_approval' && r.runbook) {
+        print(
+          `  waiting for approval: npx aiops approve ${r.incident_id}   (or the approve Update in the Temporal UI)`,
+        );
       }
     }
   };

@@ -19,7 +19,7 @@ import {
   runbook,
 } from '../search-attributes';
 import type { RunbookInput, RunbookResult } from '../../runbooks/sdk/types';
-import { runbookWorkflowId } from '../../runbooks/sdk/messages';
+import { runbookAwaitingApproval, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import { investigationWorkflow } from '../investigation/workflow';
 import type { InvestigationResult } from '../investigation/types';
 import { chooseRunbook } from './choose-runbook';
@@ -50,6 +50,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   setHandler(anomaliesObserved, (candidate) => {
     pending.push(candidate);
+  });
+  setHandler(runbookAwaitingApproval, async (waiting) => {
+    const status = current().status;
+    if (status === 'remediating' || status === 'awaiting_approval') {
+      await publish({ ...current(), status: waiting ? 'awaiting_approval' : 'remediating' });
+    }
   });
   setHandler(incidentState, () => {
     if (!state) throw new Error('incident not opened yet');
