@@ -114,7 +114,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     await publish(applyPending(openIncident(incidentId, first, new Date().toISOString())));
   }
 
-  /** Investigation (and later remediation) run beside the anomaly loop, once per incident. */
+  /** Investigation, then remediation, run beside the anomaly loop, once per incident. */
   async function respond(): Promise<void> {
     if (current().investigationId) return;
     const opened = current();
