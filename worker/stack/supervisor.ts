@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Driver } from 'neo4j-driver';
 import type { ActivityDeps } from '../../activities';
+import { defaultDetectionSettings } from '../../activities/detection';
 import { createGraphDriver } from '../../activities/knowledge-graph';
 import { createAnthropicClient } from '../../activities/summarizer';
 import { startReceivers } from '../../ingest/receivers';
@@ -118,8 +119,8 @@ export async function startStack(
             pool,
             client,
             detection: {
+              ...defaultDetectionSettings,
               graceSeconds: config.detection.graceSeconds,
-              maxWindowSeconds: 300,
               threshold: config.detection.threshold,
               incidentTaskQueue: config.taskQueues.incident,
               quietPeriodSeconds: config.detection.quietPeriodSeconds,
