@@ -13,11 +13,10 @@ import {
   type SeriesPoint,
 } from '../store/detection';
 import { openIncidents } from '../store/incidents';
-import { saveMinerState } from '../store/log-templates';
 import { rollupBucketSeconds } from '../store/telemetry-rollups';
 import type { Anomaly, IncidentCandidate } from '../workflows/incident/types';
 import { signalIncident } from './incident-signal';
-import { mineWindowLogs } from './log-templates';
+import { readTemplateWindow } from './log-templates';
 
 export interface DetectionSettings {
   /** A bucket is scored once this long has passed since its end, so late spans are in it. */
@@ -105,18 +104,18 @@ export function createDetectionActivities({
       };
       if (windowEnd <= windowStart) return result;
 
-      const mined = await mineWindowLogs(
+      const logs = await readTemplateWindow(
         pool,
         new Date(windowStart + bucketMs),
         new Date(windowEnd + bucketMs),
       );
       const series = groupBySeries([
         ...(await readDetectionSeries(pool, new Date(windowStart), new Date(windowEnd))),
-        ...mined.points,
+        ...logs.points,
       ]);
       const stored = await loadDetectorStates(pool, [...series.keys()]);
       const states = new Map<string, SeriesScorerState>();
-      const anomalies: Anomaly[] = [...mined.newTemplates];
+      const anomalies: Anomaly[] = [...logs.newTemplates];
       for (const [key, points] of series) {
         const scorer = new DirectionalSeriesScorer(points[0]!.signal, detection.threshold);
         const state = stored.get(key) as SeriesScorerState | undefined;
@@ -154,9 +153,7 @@ export function createDetectionActivities({
           result.windowEnd,
         );
       }
-      await commitPass(pool, passId, new Date(windowEnd), result, states, (client) =>
-        saveMinerState(client, mined.save.state, mined.save.lines, mined.seen),
-      );
+      await commitPass(pool, passId, new Date(windowEnd), result, states);
       return result;
     },
 

@@ -57,17 +57,26 @@ export class IngestPipeline {
     const outcome = { rejected: converted.rejected, message: converted.rejectionMessage };
     if (converted.accepted === 0) return { item: null, outcome };
     const ids = await this.resolve(converted.needs);
+    const ready = signal.ready?.bind(signal);
+    if (ready) await storeCall(`could not load the ${signal.name} state`, ready);
     const rollups = new Rollups();
-    return { item: writeItem(converted.encode(ids, rollups), rollups), outcome };
+    const encoded = converted.encode(ids, rollups);
+    if (encoded.durable) await storeCall('could not save log templates', encoded.durable);
+    return { item: writeItem(encoded, rollups), outcome };
   }
 
-  private async resolve(needs: DictionaryNeeds): Promise<ResolvedIds> {
-    try {
-      return await this.deps.dictionaries.resolve(needs);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new StoreUnavailableError(`could not resolve names (${reason}); retry`);
-    }
+  private resolve(needs: DictionaryNeeds): Promise<ResolvedIds> {
+    return storeCall('could not resolve names', () => this.deps.dictionaries.resolve(needs));
+  }
+}
+
+/** A store failure before the rows are queued: the client should retry the whole export. */
+async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new StoreUnavailableError(`${what} (${reason}); retry`);
   }
 }
 

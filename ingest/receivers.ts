@@ -7,6 +7,7 @@ import type { Config } from '../worker/config';
 import { BatchQueue } from './batch-queue';
 import { startGrpcReceiver } from './grpc-receiver';
 import { createHttpReceiver } from './http-receiver';
+import { LogTemplateTagger } from './log-templates';
 import { IngestPipeline, writeItem } from './pipeline';
 import { ServiceEdgeTracker } from './service-edges';
 import { createLogsSignal } from './signals/logs';
@@ -83,7 +84,8 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
     dictionaries: new TelemetryDictionaries(deps.pool),
     window,
   });
-  const signals = [createTraceSignal(edges), createMetricsSignal(), createLogsSignal()];
+  const templates = new LogTemplateTagger(deps.pool, now);
+  const signals = [createTraceSignal(edges), createMetricsSignal(), createLogsSignal(templates)];
 
   const http = createHttpReceiver({ pipeline, signals, maxRequestBytes: ingest.maxRequestBytes });
   const grpc = await listen(http, ingest.host, ingest.httpPort)
@@ -118,6 +120,7 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
         await Promise.all([closeHttp(http), grpc.stop()]);
         await settleEdges(Infinity); // settle every edge still waiting with what is known
         await queue.close();
+        await templates.flush().catch(onError);
       })()),
   };
 }

@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { histogramQuantile } from './telemetry-histogram';
 import type { Pool } from './db';
 
@@ -185,8 +184,6 @@ export async function commitPass(
   windowEnd: Date,
   result: unknown,
   states: Map<string, unknown>,
-  /** More state of the same pass, written in the same transaction. */
-  alsoWrite?: (client: pg.PoolClient) => Promise<void>,
 ): Promise<void> {
   const client = await pool.connect();
   try {
@@ -199,7 +196,6 @@ export async function commitPass(
         [[...states.keys()], [...states.values()].map((s) => JSON.stringify(s))],
       );
     }
-    await alsoWrite?.(client);
     await client.query(
       'INSERT INTO detection_pass (pass_id, window_end, result) VALUES ($1, $2, $3)',
       [passId, windowEnd, JSON.stringify(result)],

@@ -1,85 +1,163 @@
-import type pg from 'pg';
 import type { MinerState } from '../detectors/logs/miner';
 import type { Pool } from './db';
 
-export interface WindowLog {
-  bucket: number;
-  service: string;
-  severityNumber: number;
-  body: string;
+/** What the ingest process saves so template ids stay stable across restarts. */
+export interface MinerSnapshot {
+  state: MinerState;
+  /** Lines learned in total (restored too): novelty only counts once the miner warmed up. */
+  lines: number;
+  /** Grows with every change to the templates; an older snapshot never replaces a newer one. */
+  version: number;
 }
 
-/** String-bodied log records of the buckets in (from, to], oldest first. */
-export async function readWindowLogs(
-  pool: Pool,
-  from: Date,
-  to: Date,
-  limit = 200_000,
-): Promise<WindowLog[]> {
-  const { rows } = await pool.query<{
-    bucket: Date;
-    service: string;
-    severity_number: number;
-    body: string;
-  }>(
-    `SELECT to_timestamp(floor(extract(epoch FROM l.time) / 10) * 10) AS bucket, s.name AS service,
-       l.severity_number, l.body
-     FROM logs l JOIN services s ON s.id = l.service_id
-     WHERE l.time >= $1 AND l.time < $2 AND l.body IS NOT NULL
-     ORDER BY l.time
-     LIMIT $3`,
-    [from, to, limit],
-  );
-  return rows.map((r) => ({
-    bucket: r.bucket.getTime(),
-    service: r.service,
-    severityNumber: r.severity_number,
-    body: r.body,
-  }));
-}
-
-export async function loadMinerState(
-  pool: Pool,
-): Promise<{ state: MinerState; lines: number } | undefined> {
-  const { rows } = await pool.query<{ state: MinerState; lines: string }>(
-    'SELECT state, lines FROM log_miner_state WHERE id = 1',
-  );
-  const r = rows[0];
-  return r && { state: r.state, lines: Number(r.lines) };
-}
-
-export interface SeenTemplate {
+/** A template as the ingest process saw it since its last save. */
+export interface TemplateSighting {
   templateId: string;
   service: string;
   template: string;
   firstSeen: Date;
   lastSeen: Date;
+  /** Of the record that created the template. */
+  severityNumber: number;
+  /** Created after the miner warmed up: a template the system had not logged before. */
+  novel: boolean;
 }
 
-/** Inside the detection pass's transaction: the miner's new state and the templates seen. */
-export async function saveMinerState(
-  client: pg.PoolClient,
-  state: MinerState,
-  lines: number,
-  templates: SeenTemplate[],
+export async function loadMinerSnapshot(pool: Pool): Promise<MinerSnapshot | undefined> {
+  const { rows } = await pool.query<{ state: MinerState; lines: string; version: string }>(
+    'SELECT state, lines, version FROM log_miner_state WHERE id = 1',
+  );
+  const r = rows[0];
+  return r && { state: r.state, lines: Number(r.lines), version: Number(r.version) };
+}
+
+/**
+ * Saves the miner and the templates sighted since the last save in one transaction. A
+ * template keeps its first sighting (time, severity, novelty); its text follows the miner's
+ * generalizations; merged ids point to their survivor.
+ */
+export async function saveMinerSnapshot(
+  pool: Pool,
+  snapshot: MinerSnapshot,
+  sightings: TemplateSighting[],
 ): Promise<void> {
-  await client.query(
-    `INSERT INTO log_miner_state (id, state, lines, updated_at) VALUES (1, $1, $2, now())
-     ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, lines = EXCLUDED.lines, updated_at = now()`,
-    [JSON.stringify(state), lines],
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO log_miner_state (id, state, lines, version, updated_at)
+       VALUES (1, $1, $2, $3, now())
+       ON CONFLICT (id) DO UPDATE
+         SET state = EXCLUDED.state, lines = EXCLUDED.lines, version = EXCLUDED.version,
+             updated_at = now()
+         WHERE log_miner_state.version < EXCLUDED.version`,
+      [JSON.stringify(snapshot.state), snapshot.lines, snapshot.version],
+    );
+    if (sightings.length) {
+      await client.query(
+        `INSERT INTO log_templates
+           (template_id, service, template, first_seen, last_seen, severity_number, novel)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[],
+                              $5::timestamptz[], $6::smallint[], $7::boolean[])
+         ON CONFLICT (template_id) DO UPDATE SET template = EXCLUDED.template,
+           last_seen = greatest(log_templates.last_seen, EXCLUDED.last_seen)`,
+        [
+          sightings.map((t) => t.templateId),
+          sightings.map((t) => t.service),
+          sightings.map((t) => t.template),
+          sightings.map((t) => t.firstSeen),
+          sightings.map((t) => t.lastSeen),
+          sightings.map((t) => t.severityNumber),
+          sightings.map((t) => t.novel),
+        ],
+      );
+    }
+    const aliases = Object.entries(snapshot.state.aliases);
+    if (aliases.length) {
+      await client.query(
+        `UPDATE log_templates t SET merged_into = a.target
+         FROM unnest($1::text[], $2::text[]) AS a(alias, target)
+         WHERE t.template_id = a.alias AND t.merged_into IS DISTINCT FROM a.target`,
+        [aliases.map(([alias]) => alias), aliases.map(([, target]) => target)],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export interface TemplateCount {
+  bucket: number;
+  service: string;
+  /** The live template (merged ids resolved to their survivor). */
+  templateId: string;
+  records: number;
+}
+
+/** Log records per template and 10-second bucket in [from, to). */
+export async function readTemplateCounts(
+  pool: Pool,
+  from: Date,
+  to: Date,
+): Promise<TemplateCount[]> {
+  const { rows } = await pool.query<{
+    bucket: Date;
+    service: string;
+    template_id: string;
+    records: number;
+  }>(
+    `SELECT to_timestamp(floor(extract(epoch FROM l.time) / 10) * 10) AS bucket,
+       s.name AS service, coalesce(t.merged_into, l.template_id) AS template_id,
+       count(*)::int AS records
+     FROM logs l
+     JOIN services s ON s.id = l.service_id
+     LEFT JOIN log_templates t ON t.template_id = l.template_id
+     WHERE l.time >= $1 AND l.time < $2 AND l.template_id IS NOT NULL
+     GROUP BY 1, 2, 3
+     ORDER BY 1`,
+    [from, to],
   );
-  if (!templates.length) return;
-  await client.query(
-    `INSERT INTO log_templates (template_id, service, template, first_seen, last_seen)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
-     ON CONFLICT (template_id) DO UPDATE SET template = EXCLUDED.template,
-       last_seen = greatest(log_templates.last_seen, EXCLUDED.last_seen)`,
-    [
-      templates.map((t) => t.templateId),
-      templates.map((t) => t.service),
-      templates.map((t) => t.template),
-      templates.map((t) => t.firstSeen),
-      templates.map((t) => t.lastSeen),
-    ],
+  return rows.map((r) => ({
+    bucket: r.bucket.getTime(),
+    service: r.service,
+    templateId: r.template_id,
+    records: r.records,
+  }));
+}
+
+export interface NewTemplate {
+  templateId: string;
+  service: string;
+  template: string;
+  firstSeen: Date;
+}
+
+/** Templates first logged in [from, to) after the miner warmed up, at this severity or worse. */
+export async function readNewTemplates(
+  pool: Pool,
+  from: Date,
+  to: Date,
+  minSeverity: number,
+): Promise<NewTemplate[]> {
+  const { rows } = await pool.query<{
+    template_id: string;
+    service: string;
+    template: string;
+    first_seen: Date;
+  }>(
+    `SELECT template_id, service, template, first_seen FROM log_templates
+     WHERE novel AND severity_number >= $3 AND first_seen >= $1 AND first_seen < $2
+     ORDER BY first_seen`,
+    [from, to, minSeverity],
   );
+  return rows.map((r) => ({
+    templateId: r.template_id,
+    service: r.service,
+    template: r.template,
+    firstSeen: r.first_seen,
+  }));
 }

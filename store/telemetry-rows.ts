@@ -105,6 +105,8 @@ export interface LogRow {
   sourceId: number;
   attributes: string | null;
   droppedAttributes: number | null;
+  /** Set at ingest by the log template miner (string bodies only). */
+  templateId: string | null;
 }
 
 export const logColumns = [
@@ -122,6 +124,7 @@ export const logColumns = [
   'source_id',
   'attributes',
   'dropped_attributes',
+  'template_id',
 ] as const;
 
 export function encodeLog(e: CopyEncoder, r: LogRow): void {
@@ -141,6 +144,7 @@ export function encodeLog(e: CopyEncoder, r: LogRow): void {
   e.int8(r.sourceId);
   e.jsonbOrNull(r.attributes);
   e.int4OrNull(r.droppedAttributes);
+  e.textOrNull(r.templateId);
 }
 
 export interface MetricPointRow {

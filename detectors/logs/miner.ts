@@ -14,6 +14,8 @@ export interface TemplateMatch {
 export interface AddResult extends TemplateMatch {
   /** True when this line introduced the template (its id was unknown before). */
   isNew: boolean;
+  /** True when the line fit no template, so the miner's templates changed (new or merged). */
+  changed: boolean;
 }
 
 export interface TemplateSummary {
@@ -73,6 +75,7 @@ export class LogTemplateMiner {
     const shape = lineShape(line);
     let cluster = this.find(shape);
     let isNew = false;
+    const changed = !cluster;
     if (!cluster) {
       const created = this.create(shape);
       cluster = this.generalize(created);
@@ -80,7 +83,8 @@ export class LogTemplateMiner {
     }
     cluster.size++;
     const { id, template } = cluster;
-    return { templateId: id, template: template.text, params: template.params(shape), isNew };
+    const params = template.params(shape);
+    return { templateId: id, template: template.text, params, isNew, changed };
   }
 
   /** The template of a line without learning from it; undefined when no template fits. */

@@ -1,6 +1,7 @@
 import { CopyEncoder } from '../../store/telemetry-copy';
 import { rollupBucket } from '../../store/telemetry-rollups';
 import { encodeLog, type LogRow } from '../../store/telemetry-rows';
+import type { LogTemplateTagger } from '../log-templates';
 import { LogsRequest, LogsResponse, type LogRecord } from '../otlp';
 import { nanosToMicros } from '../time';
 import { anyValueJson, cleanText, countOrNull, isSmallint, keyValuesJson } from '../values';
@@ -61,12 +62,17 @@ function logDraft(
     sourceId: 0,
     attributes: keyValuesJson(record.attributes),
     droppedAttributes: countOrNull(record.droppedAttributesCount),
+    templateId: null,
     serviceName: resource.serviceName,
     sourceKey,
   };
 }
 
-function convert(request: LogsRequest, window: AcceptWindow): ConvertedRequest {
+function convert(
+  request: LogsRequest,
+  window: AcceptWindow,
+  templates: LogTemplateTagger,
+): ConvertedRequest {
   const drafts: LogDraft[] = [];
   const needs = newNeeds();
   const rejections = new Rejections();
@@ -97,24 +103,28 @@ function convert(request: LogsRequest, window: AcceptWindow): ConvertedRequest {
       for (const d of drafts) {
         d.serviceId = ids.serviceId(d.serviceName);
         d.sourceId = ids.sourceId(d.sourceKey);
+        if (d.body !== null)
+          d.templateId = templates.tag(d.serviceName, d.body, d.severityNumber, d.timeUs);
         encodeLog(encoder, d);
         if (d.timeUs < minUs) minUs = d.timeUs;
         if (d.timeUs > maxUs) maxUs = d.timeUs;
         rollups.addLog(rollupBucket(d.timeUs), d.serviceId, severityClass(d.severityNumber));
       }
-      return { table: 'logs', rows: encoder.finish(), minUs, maxUs };
+      const rows = encoder.finish();
+      return { table: 'logs', rows, minUs, maxUs, durable: () => templates.persist() };
     },
   };
 }
 
-export function createLogsSignal(): Signal<LogsRequest> {
+export function createLogsSignal(templates: LogTemplateTagger): Signal<LogsRequest> {
   return {
     name: 'logs',
     httpPath: '/v1/logs',
     grpcPath: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
     decode: (body) => LogsRequest.decode(body),
     fromJson: (json) => LogsRequest.fromObject(json),
-    convert,
+    convert: (request, window) => convert(request, window, templates),
+    ready: () => templates.ready(),
     response: (rejected, message, format) =>
       exportResponse(
         (m) => LogsResponse.encode(m).finish(),

@@ -16,6 +16,8 @@ export interface EncodedRows {
   rows: CopyRows;
   minUs: number;
   maxUs: number;
+  /** What must be durable before these rows may commit (ids the rows refer to). */
+  durable?: () => Promise<void>;
 }
 
 /** A decoded request turned into rows that only wait for dictionary ids. */
@@ -38,6 +40,8 @@ export interface Signal<Request = unknown> {
   /** OTLP/JSON, after ids were turned from hex into bytes (see otlp-json.ts). */
   fromJson(json: Record<string, unknown>): Request;
   convert(request: Request, window: AcceptWindow): ConvertedRequest;
+  /** State the signal needs from the store before it can encode (loaded once). */
+  ready?(): Promise<void>;
   /** The Export response; partial success only when something was rejected. */
   response(rejected: number, message: string, format: 'protobuf' | 'json'): Buffer;
 }

@@ -1,78 +1,131 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mineWindowLogs } from '../../activities/log-templates';
-import { saveMinerState } from '../../store/log-templates';
+import { readTemplateWindow } from '../../activities/log-templates';
+import { LogsRequest } from '../../ingest/otlp';
+import { startReceivers, type RunningReceivers } from '../../ingest/receivers';
+import { loadConfig, type Config } from '../../worker/config';
+import { freePort } from '../../worker/stack/ports';
 import { createIsolatedDatabase } from '../setup/database';
 
 const bucketMs = 10_000;
 
-describe('log template mining in the detection pass', () => {
+interface Line {
+  at: number;
+  severity: number;
+  body: string;
+}
+
+describe('log templates tagged at ingest', () => {
   let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+  let config: Config;
+  let receivers: RunningReceivers | undefined;
   let start: number;
 
-  async function insertLogs(lines: { at: number; severity: number; body: string }[]) {
-    await db.pool.query(
-      `INSERT INTO logs (time, service_id, severity_number, body, source_id)
-       SELECT to_timestamp(t / 1000.0), (SELECT id FROM services WHERE name = 'cart'), s, b, 1
-       FROM unnest($1::float8[], $2::int[], $3::text[]) AS x(t, s, b)`,
-      [lines.map((l) => l.at), lines.map((l) => l.severity), lines.map((l) => l.body)],
+  async function exportLogs(lines: Line[]): Promise<void> {
+    const request = LogsRequest.create({
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cart' } }] },
+          scopeLogs: [
+            {
+              logRecords: lines.map((l) => ({
+                timeUnixNano: l.at * 1e6,
+                severityNumber: l.severity,
+                body: { stringValue: l.body },
+              })),
+            },
+          ],
+        },
+      ],
+    });
+    const res = await fetch(`http://127.0.0.1:${receivers!.httpPort}/v1/logs`, {
+      method: 'POST',
+      body: LogsRequest.encode(request).finish(),
+      headers: { 'Content-Type': 'application/x-protobuf' },
+    });
+    expect(res.status).toBe(200);
+  }
+
+  async function storedIds(): Promise<Map<string, string>> {
+    const { rows } = await db.pool.query<{ body: string; template_id: string | null }>(
+      'SELECT body, template_id FROM logs',
     );
+    return new Map(rows.map((r) => [r.body, r.template_id ?? 'untagged']));
   }
 
   beforeAll(async () => {
     db = await createIsolatedDatabase();
+    config = loadConfig({
+      AIOPS_OTLP_GRPC_PORT: String(await freePort()),
+      AIOPS_OTLP_HTTP_PORT: String(await freePort()),
+    });
     start = Math.floor(Date.now() / bucketMs) * bucketMs - 30 * bucketMs;
-    await db.pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
-      new Date(start - 3_600_000),
-      new Date(start + 3_600_000),
-    ]);
-    await db.pool.query("INSERT INTO services (name) VALUES ('cart')");
-    await db.pool.query(
-      `INSERT INTO telemetry_sources (id, fingerprint, resource) VALUES (1, '\\x00', '{}')`,
-    );
+    receivers = await startReceivers({ config, pool: db.pool });
   });
-  afterAll(() => db.drop());
+  afterAll(async () => {
+    await receivers?.stop();
+    await db.drop();
+  });
 
-  it('counts records per template and bucket, and flags a new error template once warmed up', async () => {
+  it('tags every record, keeps ids across a restart, counts per bucket and flags new error templates', async () => {
     const normal = Array.from({ length: 2_400 }, (_, i) => ({
       at: start + (i % 20) * bucketMs + (i % 997),
       severity: 9,
       body:
         i % 2 ? `cart ${i} updated for user u${i % 50}` : `GET /cart/${i} served in ${i % 90} ms`,
     }));
-    await insertLogs(normal);
-    const warmup = await mineWindowLogs(db.pool, new Date(start), new Date(start + 20 * bucketMs));
+    for (let i = 0; i < normal.length; i += 400) await exportLogs(normal.slice(i, i + 400));
+    const warm = await storedIds();
+    expect(warm.size).toBe(2_400);
+    expect(warm.has('untagged')).toBe(false);
+    const warmIds = new Set(warm.values());
+    expect(warmIds.size).toBe(2);
+
+    const warmup = await readTemplateWindow(
+      db.pool,
+      new Date(start),
+      new Date(start + 20 * bucketMs),
+    );
     expect(warmup.newTemplates).toEqual([]);
     expect(new Set(warmup.points.map((p) => p.seriesKey)).size).toBe(2);
     expect(warmup.points.reduce((n, p) => n + p.value, 0)).toBe(2_400);
-    const client = await db.pool.connect();
-    try {
-      await saveMinerState(client, warmup.save.state, warmup.save.lines, warmup.seen);
-    } finally {
-      client.release();
-    }
 
+    // A restarted receiver restores the miner from PostgreSQL: known lines keep their ids.
+    await receivers!.stop();
+    receivers = await startReceivers({ config, pool: db.pool });
     const faultAt = start + 25 * bucketMs;
-    await insertLogs([
-      {
-        at: faultAt,
-        severity: 17,
-        body: 'payment declined: connection reset by peer 10.0.0.7:6379',
-      },
-      { at: faultAt + 1, severity: 9, body: 'cart 99999 updated for user u7' },
+    const known = 'cart 99999 updated for user u7';
+    const declined = 'payment declined: connection reset by peer 10.0.0.7:6379';
+    await exportLogs([
+      { at: faultAt, severity: 17, body: declined },
+      { at: faultAt + 1, severity: 9, body: known },
     ]);
-    const next = await mineWindowLogs(
+    const after = await storedIds();
+    expect(warmIds.has(after.get(known)!)).toBe(true);
+    expect(warmIds.has(after.get(declined)!)).toBe(false);
+
+    const next = await readTemplateWindow(
       db.pool,
       new Date(start + 20 * bucketMs),
       new Date(start + 30 * bucketMs),
     );
     expect(next.newTemplates).toHaveLength(1);
-    expect(next.newTemplates[0]).toMatchObject({ service: 'cart', signal: 'logs' });
-    // The known line keeps the template id it was given before the restart of the miner.
-    const cartUpdated = warmup.seen.find((t) => t.template.startsWith('cart cart'))!;
-    expect(next.points.some((p) => p.seriesKey === `tmpl:cart:${cartUpdated.templateId}`)).toBe(
-      true,
+    expect(next.newTemplates[0]).toMatchObject({
+      seriesKey: `tmpl:cart:${after.get(declined)}:new`,
+      service: 'cart',
+      signal: 'logs',
+    });
+    expect(next.points.map((p) => [p.seriesKey, p.value]).sort()).toEqual(
+      [
+        [`tmpl:cart:${after.get(declined)}`, 1],
+        [`tmpl:cart:${after.get(known)}`, 1],
+      ].sort(),
     );
-    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM log_templates');
-    expect(rows[0].n).toBe(2);
+    const { rows } = await db.pool.query<{ template_id: string; template: string }>(
+      'SELECT template_id, template FROM log_templates ORDER BY first_seen',
+    );
+    expect(rows.map((r) => r.template_id).sort()).toEqual([...warmIds, after.get(declined)].sort());
+    expect(rows.find((r) => r.template_id === after.get(known))?.template).toBe(
+      'cart cart <*> updated for user <*>',
+    );
   });
 });
