@@ -18,7 +18,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { createIncidentActivities } from './incidents';
 import { createInvestigationActivities } from './investigation';
 import { createKnowledgeGraphActivities } from './knowledge-graph';
-import { createSummarizerActivities, type LlmSettings } from './summarizer';
+import { createSummarizerActivities, defaultLlmSettings, type LlmSettings } from './summarizer';
 import { createRetentionActivities } from './retention';
 
 export interface ActivityDeps {
@@ -42,14 +42,6 @@ export interface ActivityDeps {
   anthropic?: Anthropic;
   llm?: LlmSettings;
 }
-
-export const defaultLlmSettings: LlmSettings = {
-  model: 'claude-sonnet-5-5',
-  timeoutMs: 60_000,
-  maxRetries: 3,
-  inputTokenBudget: 12_000,
-  maxOutputTokens: 1_024,
-};
 
 /** Every activity of the engine, built from explicitly passed dependencies (no singletons). */
 export function createActivities(deps: ActivityDeps) {

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { defaultLlmSettings } from '../activities/summarizer/settings';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bytes = z.coerce.number().int();
@@ -63,11 +64,19 @@ const investigationSettings = {
   AIOPS_NEO4J_BOLT_PORT: port.default(7687),
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalString,
-  AIOPS_LLM_MODEL: z.string().default('claude-sonnet-5-5'),
-  AIOPS_LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
-  AIOPS_LLM_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
-  AIOPS_LLM_INPUT_TOKEN_BUDGET: z.coerce.number().int().min(1000).default(12_000),
-  AIOPS_LLM_MAX_OUTPUT_TOKENS: z.coerce.number().int().min(256).default(1024),
+  AIOPS_LLM_MODEL: z.string().default(defaultLlmSettings.model),
+  AIOPS_LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(defaultLlmSettings.timeoutMs),
+  AIOPS_LLM_MAX_RETRIES: z.coerce.number().int().min(0).default(defaultLlmSettings.maxRetries),
+  AIOPS_LLM_INPUT_TOKEN_BUDGET: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(defaultLlmSettings.inputTokenBudget),
+  AIOPS_LLM_MAX_OUTPUT_TOKENS: z.coerce
+    .number()
+    .int()
+    .min(256)
+    .default(defaultLlmSettings.maxOutputTokens),
 };
 
 /**

@@ -1,12 +1,13 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { APIError } from '@anthropic-ai/sdk';
-import { summarizeWithLlm, type LlmSettings } from './llm';
+import { summarizeWithLlm } from './llm';
+import type { LlmSettings } from './settings';
 import { InvalidReportError } from './report';
 import { templateSummary } from './template';
 import type { IncidentSummary, SummaryInput } from './types';
 
 export { createAnthropicClient } from './client';
-export type { LlmSettings } from './llm';
+export { defaultLlmSettings, type LlmSettings } from './settings';
 export type * from './types';
 
 export interface SummarizerDeps {

@@ -1,17 +1,8 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { buildPrompt } from './prompt';
 import { InvalidReportError, readReport, reportToolName } from './report';
+import type { LlmSettings } from './settings';
 import type { IncidentSummary, SummaryInput } from './types';
-
-export interface LlmSettings {
-  model: string;
-  /** Per attempt; the SDK retries timeouts too. */
-  timeoutMs: number;
-  /** 429, 408, 409, 5xx and connection errors are retried by the SDK, honouring retry-after. */
-  maxRetries: number;
-  inputTokenBudget: number;
-  maxOutputTokens: number;
-}
 
 /** One Messages API call that must answer with the report tool; the report is validated. */
 export async function summarizeWithLlm(
