@@ -30,8 +30,10 @@ function anyValue(v: AttributeValue): opentelemetry.proto.common.v1.AnyValue.$Pr
   return Number.isInteger(v) ? { intValue: v } : { doubleValue: v };
 }
 
-function attributes(record: Record<string, AttributeValue>): KeyValue[] {
-  return Object.entries(record).map(([key, value]) => ({ key, value: anyValue(value) }));
+function attributes(record: Record<string, AttributeValue | undefined>): KeyValue[] {
+  return Object.entries(record).flatMap(([key, value]) =>
+    value === undefined ? [] : [{ key, value: anyValue(value) }],
+  );
 }
 
 function groupByResource<T extends { resource: Resource }>(items: readonly T[]): [Resource, T[]][] {
@@ -47,8 +49,11 @@ function groupByResource<T extends { resource: Resource }>(items: readonly T[]):
 
 const scope = { name: 'aiops-simulator', version: '1' };
 
-/** Extra resource attributes per emitting instance (e.g. where the demo world deploys it). */
-export type ResourceDecorator = (resource: Resource) => Record<string, AttributeValue>;
+/**
+ * Extra resource attributes per emitting instance (e.g. where the demo world deploys it); an
+ * attribute set to undefined is left out (e.g. the pod name of a service that runs on a host).
+ */
+export type ResourceDecorator = (resource: Resource) => Record<string, AttributeValue | undefined>;
 const undecorated: ResourceDecorator = () => ({});
 const spanKinds = { SERVER: 2, CLIENT: 3, INTERNAL: 1 } as const;
 const statusCodes = { UNSET: 0, OK: 1, ERROR: 2 } as const;

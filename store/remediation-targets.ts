@@ -4,29 +4,53 @@ export interface RemediationTarget {
   namespace?: string;
   deployment?: string;
   host?: string;
+  /** The systemd unit of a service that runs on a host (not in Kubernetes): named like it. */
+  unit?: string;
 }
 
-/** Where a service runs, from its most recent spans' resource attributes (k8s and host). */
+interface Placement {
+  namespace: string | null;
+  deployment: string | null;
+  host: string | null;
+}
+
+/**
+ * Where a service runs, from the resource attributes (k8s and host) of its most recent spans or,
+ * for services seen only through their metrics (uninstrumented datastores), of its most recent
+ * metric points. A service with a host and no Deployment is a unit on that host.
+ */
 export async function latestRemediationTarget(
   pool: Pool,
   service: string,
 ): Promise<RemediationTarget> {
-  const { rows } = await pool.query<{
-    k8s_namespace: string | null;
-    k8s_deployment: string | null;
-    host: string | null;
-  }>(
-    `SELECT sp.k8s_namespace, sp.k8s_deployment, sp.host
+  const fromSpans = await pool.query<Placement>(
+    `SELECT sp.k8s_namespace AS namespace, sp.k8s_deployment AS deployment, sp.host
      FROM spans sp JOIN services s ON s.id = sp.service_id
      WHERE s.name = $1 AND sp.start_time > now() - interval '1 hour'
        AND (sp.k8s_deployment IS NOT NULL OR sp.host IS NOT NULL)
      ORDER BY sp.start_time DESC LIMIT 1`,
     [service],
   );
-  const r = rows[0];
+  const r =
+    fromSpans.rows[0] ??
+    (
+      await pool.query<Placement>(
+        `SELECT src.resource->>'k8s.namespace.name' AS namespace,
+                src.resource->>'k8s.deployment.name' AS deployment,
+                src.resource->>'host.name' AS host
+         FROM metric_points mp
+         JOIN services s ON s.id = mp.service_id
+         JOIN telemetry_sources src ON src.id = mp.source_id
+         WHERE s.name = $1 AND mp.time > now() - interval '1 hour'
+           AND (src.resource ? 'k8s.deployment.name' OR src.resource ? 'host.name')
+         ORDER BY mp.time DESC LIMIT 1`,
+        [service],
+      )
+    ).rows[0];
   return {
-    ...(r?.k8s_namespace && { namespace: r.k8s_namespace }),
-    ...(r?.k8s_deployment && { deployment: r.k8s_deployment }),
+    ...(r?.namespace && { namespace: r.namespace }),
+    ...(r?.deployment && { deployment: r.deployment }),
     ...(r?.host && { host: r.host }),
+    ...(r?.host && !r.deployment && { unit: service }),
   };
 }

@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { approveCommand } from './commands/approve';
 import { detectCommand } from './commands/detect';
@@ -34,19 +35,24 @@ async function up(opts: UpOptions) {
   const config = loadConfig();
   const progress = createProgress();
   const cluster = opts.demo
-    ? await progress.step('Demo: starting the local Kubernetes stand-in', startDemoCluster)
+    ? await progress.step(
+        'Demo: starting the local Kubernetes stand-in and the SSH host',
+        () => startDemoCluster({ hostDir: join(config.home, 'demo-host') }),
+        (c) =>
+          c.host
+            ? `Demo: Kubernetes stand-in, and sshd on 127.0.0.1:${c.host.ssh.port} for ${c.host.service}`
+            : `Demo: Kubernetes stand-in; SSH host unavailable (${c.hostUnavailable ?? 'not started'})`,
+      )
     : undefined;
   if (cluster && Object.keys(config.remediation.approval.groups).length === 0) {
     // The demo's approvers: whoever runs it (aiops approve defaults to the login name).
     const me = userInfo().username;
     config.remediation.approval.groups = { oncall: [me], 'sre-leads': [me] };
   }
-  const stack = await startStack(config, progress, cluster ? { kube: cluster.kube } : {}).catch(
-    async (err: unknown) => {
-      await cluster?.close();
-      throw err;
-    },
-  );
+  const stack = await startStack(config, progress, cluster?.deps).catch(async (err: unknown) => {
+    await cluster?.close();
+    throw err;
+  });
   const print = (line: string) =>
     process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   const demo = cluster

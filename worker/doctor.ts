@@ -15,6 +15,7 @@ import {
   probeNeo4j,
 } from './stack/neo4j';
 import { isPortFree } from './stack/ports';
+import { sshdUnavailableReason } from './stack/sshd';
 import { probePostgres, probeTemporal } from './stack/probes';
 import { findTemporalCli, installAdvice, temporalBinVersion } from './stack/temporal-cli';
 
@@ -248,12 +249,27 @@ function checkHome(config: Config): Check {
     : { component: 'Local state', state: 'ok', detail: `${config.home} (created on first start)` };
 }
 
+/** The demo's SSH host is optional: without sshd its service stays a Deployment. */
+async function checkDemoSshHost(): Promise<Check> {
+  const component = 'SSH host';
+  const unavailable = await sshdUnavailableReason();
+  return unavailable
+    ? {
+        component,
+        state: 'warning',
+        detail: `the demo runs redis-cart as a Deployment: ${unavailable}`,
+        fix: 'apt-get install openssh-server openssh-client',
+      }
+    : { component, state: 'ok', detail: 'the demo runs redis-cart on a local sshd' };
+}
+
 /** Checks every component the engine needs and says exactly what is missing and how to get it. */
 export async function runDoctor(config: Config): Promise<Check[]> {
-  const [postgres, temporal, neo4j] = await Promise.all([
+  const [postgres, temporal, neo4j, sshHost] = await Promise.all([
     checkPostgres(config),
     checkTemporal(config),
     checkNeo4j(config),
+    checkDemoSshHost(),
   ]);
-  return [checkNode(), checkHome(config), ...postgres, ...temporal, ...neo4j];
+  return [checkNode(), checkHome(config), ...postgres, ...temporal, ...neo4j, sshHost];
 }

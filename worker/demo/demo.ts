@@ -1,23 +1,33 @@
 import '../../activities/undici-node20';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { ActivityDeps } from '../../activities';
 import { startK8sStandin, type K8sStandin } from '../../deploy/k8s-standin/server';
 import type { FaultKind } from '../../simulator/faults';
 import { onlineBoutique } from '../../simulator/online-boutique';
+import type { ResourceDecorator } from '../../simulator/otlp-export';
 import type { Pool } from '../../store/db';
+import { startDemoHost, type DemoHost } from './host';
 import { watchIncidents } from './incident-watch';
 import { startLiveTraffic } from './traffic';
 import { DemoWorld, demoNamespace } from './world';
 
-/** Faults the demo injects in turn: the ones a runbook can fix first, then transient ones. */
-export const demoFaultRotation: FaultKind[] = [
-  'bad-deploy',
-  'memory-leak',
-  'cpu-saturation',
-  'error-burst',
-  'slow-database',
-  'latency',
-  'dependency-outage',
-  'logged-exception',
+/** The shop's service that runs on a host (a cache on a VM) when the demo's sshd can run. */
+export const demoHostedService = 'redis-cart';
+
+/**
+ * Faults the demo injects in turn: the ones a runbook can fix first, then transient ones. A
+ * `hosted` fault targets the service on the host, and is skipped when there is none.
+ */
+export const demoFaultRotation: { kind: FaultKind; hosted?: true }[] = [
+  { kind: 'bad-deploy' },
+  { kind: 'memory-leak', hosted: true },
+  { kind: 'cpu-saturation' },
+  { kind: 'error-burst' },
+  { kind: 'memory-leak' },
+  { kind: 'slow-database' },
+  { kind: 'latency' },
+  { kind: 'dependency-outage' },
+  { kind: 'logged-exception' },
 ];
 
 export interface DemoOptions {
@@ -33,15 +43,58 @@ export interface DemoOptions {
 export interface DemoCluster {
   standin: K8sStandin;
   kube: KubeConfig;
+  /** The host of the hosted service, when asked for and an sshd could start. */
+  host?: DemoHost;
+  /** Why the hosted service is a Deployment after all. */
+  hostUnavailable?: string;
+  /** The engine's dependencies that point at this cluster and host. */
+  deps: Pick<ActivityDeps, 'kube' | 'ssh'>;
   close(): Promise<void>;
 }
 
-/** The demo's Kubernetes: the local stand-in API server (no real cluster can run here). */
-export async function startDemoCluster(): Promise<DemoCluster> {
+/**
+ * The demo's Kubernetes: the local stand-in API server (no real cluster can run here) and, with
+ * `hostDir`, the host of the hosted service: a real sshd on loopback with its state there.
+ */
+export async function startDemoCluster(opts: { hostDir?: string } = {}): Promise<DemoCluster> {
   const standin = await startK8sStandin({ rolloutDelayMs: 2_000 });
   const kube = new KubeConfig();
   kube.loadFromString(standin.kubeconfig());
-  return { standin, kube, close: () => standin.close() };
+  let host: DemoHost | undefined;
+  let hostUnavailable: string | undefined;
+  if (opts.hostDir) {
+    try {
+      host = await startDemoHost({ dir: opts.hostDir, service: demoHostedService });
+    } catch (err) {
+      // The demo runs without it: the service stays a Deployment.
+      hostUnavailable = err instanceof Error ? err.message : String(err);
+    }
+  }
+  return {
+    standin,
+    kube,
+    ...(host && { host }),
+    ...(hostUnavailable && { hostUnavailable }),
+    deps: { kube, ...(host && { ssh: host.ssh }) },
+    async close() {
+      await host?.close();
+      await standin.close();
+    },
+  };
+}
+
+/**
+ * Where the telemetry says each service runs: the hosted service on its host (host.name, no
+ * Kubernetes attributes), the others in their Deployment of the demo namespace.
+ */
+export function demoResourceDecorator(host: DemoHost | undefined): ResourceDecorator {
+  return (resource) =>
+    resource['service.name'] === host?.service
+      ? { 'host.name': host.hostName, 'k8s.pod.name': undefined }
+      : {
+          'k8s.namespace.name': demoNamespace,
+          'k8s.deployment.name': resource['service.name'],
+        };
 }
 
 /**
@@ -56,20 +109,20 @@ export function startDemo(opts: {
   print: (line: string) => void;
 }) {
   const { demo, print } = opts;
+  const { host } = opts.cluster;
   const world = new DemoWorld(
     opts.cluster.standin,
     onlineBoutique,
     demo.transientFaultSeconds * 1000,
+    host,
   );
+  const rotation = demoFaultRotation.filter((f) => host || !f.hosted);
   const traffic = startLiveTraffic({
     topology: onlineBoutique,
     endpoint: opts.otlpHttpEndpoint,
     rps: demo.rps,
     seed: demo.seed,
-    decorate: (resource) => ({
-      'k8s.namespace.name': demoNamespace,
-      'k8s.deployment.name': resource['service.name'],
-    }),
+    decorate: demoResourceDecorator(host),
     faultsAt: () => {
       const { active, ended } = world.activeFaults(Date.now());
       for (const f of ended) {
@@ -85,8 +138,8 @@ export function startDemo(opts: {
   const watcher = watchIncidents(opts.pool, print);
   let injected = 0;
   const injectNext = () => {
-    const kind = demoFaultRotation[injected % demoFaultRotation.length]!;
-    const f = world.inject(kind, demo.seed + injected);
+    const { kind, hosted } = rotation[injected % rotation.length]!;
+    const f = world.inject(kind, demo.seed + injected, Date.now(), hosted && host?.service);
     injected++;
     print(
       `fault #${f.id} injected: ${kind} on ${f.fault.service}` +
@@ -102,6 +155,14 @@ export function startDemo(opts: {
   }, demo.warmupSeconds * 1000);
   print(
     `demo: ${onlineBoutique.services.length} services at ${demo.rps} req/s; first fault in ${demo.warmupSeconds} s, then every ${demo.faultEverySeconds} s`,
+  );
+  print(
+    host
+      ? `demo: ${host.service} runs on host ${host.hostName}, a real sshd on port ${host.ssh.port} (its systemctl is a demo shim); the other services are Deployments`
+      : `demo: every service is a Deployment` +
+          (opts.cluster.hostUnavailable
+            ? `; the SSH host for ${demoHostedService} is unavailable: ${opts.cluster.hostUnavailable}`
+            : ''),
   );
   return {
     world,

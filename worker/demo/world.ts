@@ -8,7 +8,7 @@ export const demoNamespace = 'shop';
 /** What ends an injected fault: a remediation changing the world, or simply time. */
 type Cure =
   | { kind: 'rollback'; badImage: string }
-  | { kind: 'restart'; restartedAt: string | undefined }
+  | { kind: 'restart'; before: string | undefined }
   | { kind: 'scale-out'; replicas: number }
   | { kind: 'time' };
 
@@ -28,6 +28,16 @@ const cureByKind: Partial<Record<FaultKind, Cure['kind']>> = {
   'cpu-saturation': 'scale-out',
 };
 
+/** A leak grows over this long, then stays at full size until a restart clears it. */
+const leakRampMs = 120_000;
+
+/** A service of the world that runs on a host (reached over SSH) instead of in a Deployment. */
+export interface HostedService {
+  service: string;
+  /** How many times the service's unit (named like it) was restarted on its host. */
+  restarts(unit: string): number;
+}
+
 function restartedAt(standin: K8sStandin, service: string): string | undefined {
   const template = standin.deployment(demoNamespace, service)?.spec.template as
     { metadata?: { annotations?: Record<string, string> } } | undefined;
@@ -42,9 +52,9 @@ function image(standin: K8sStandin, service: string): string | undefined {
 
 /**
  * The demo's simulated world: every service of the topology is a Deployment behind the local
- * Kubernetes stand-in, and injected faults last until what would fix them in a real cluster
- * happens there: a rollback off the bad image, a restart of the leaking pods, more replicas
- * for a saturated service. Other faults pass with time.
+ * Kubernetes stand-in, except one that may run on a host, and injected faults last until what
+ * would fix them for real happens: a rollback off the bad image, a restart of the leaking pods
+ * or of the unit on the host, more replicas for a saturated service. Other faults pass with time.
  */
 export class DemoWorld {
   private readonly injected: InjectedFault[] = [];
@@ -54,8 +64,10 @@ export class DemoWorld {
     private readonly standin: K8sStandin,
     private readonly topology: Topology,
     private readonly transientFaultMs: number,
+    private readonly hosted?: HostedService,
   ) {
     for (const service of topology.services) {
+      if (service.name === hosted?.service) continue;
       standin.addDeployment(demoNamespace, service.name, {
         replicas: 2,
         image: `${service.name}:1.0.0`,
@@ -63,25 +75,31 @@ export class DemoWorld {
     }
   }
 
-  /** Injects a fault of `kind` on a service the simulator's scenario picks for it. */
-  inject(kind: FaultKind, seed: number, now = Date.now()): InjectedFault {
-    const template = makeScenario(this.topology, kind, seed).faults[0]!;
-    const service = template.service;
+  /**
+   * Injects a fault of `kind` on `service`, or on the service the simulator's scenario picks
+   * for it. On the hosted service only a restart cures anything (no Deployment to change).
+   */
+  inject(kind: FaultKind, seed: number, now = Date.now(), service?: string): InjectedFault {
+    const picked = makeScenario(this.topology, kind, seed).faults[0]!;
+    const template = service ? { ...picked, service } : picked;
+    const target = template.service;
+    const hosted = target === this.hosted?.service;
     let cure: Cure = { kind: 'time' };
-    switch (cureByKind[kind]) {
+    const remedy = cureByKind[kind];
+    switch (hosted && remedy !== 'restart' ? undefined : remedy) {
       case 'rollback': {
-        const badImage = `${service}:1.1.0-rc${seed}`;
-        this.standin.release(demoNamespace, service, badImage);
+        const badImage = `${target}:1.1.0-rc${seed}`;
+        this.standin.release(demoNamespace, target, badImage);
         cure = { kind: 'rollback', badImage };
         break;
       }
       case 'restart':
-        cure = { kind: 'restart', restartedAt: restartedAt(this.standin, service) };
+        cure = { kind: 'restart', before: this.restartMark(target) };
         break;
       case 'scale-out':
         cure = {
           kind: 'scale-out',
-          replicas: this.standin.deployment(demoNamespace, service)?.spec.replicas ?? 2,
+          replicas: this.standin.deployment(demoNamespace, target)?.spec.replicas ?? 2,
         };
         break;
     }
@@ -105,8 +123,8 @@ export class DemoWorld {
       let by: string | undefined;
       if (f.cure.kind === 'rollback' && image(this.standin, service) !== f.cure.badImage)
         by = 'rollback';
-      if (f.cure.kind === 'restart' && restartedAt(this.standin, service) !== f.cure.restartedAt)
-        by = 'restart';
+      if (f.cure.kind === 'restart' && this.restartMark(service) !== f.cure.before)
+        by = this.hosted?.service === service ? 'restart of its unit over SSH' : 'restart';
       if (
         f.cure.kind === 'scale-out' &&
         (this.standin.deployment(demoNamespace, service)?.spec.replicas ?? 0) > f.cure.replicas
@@ -123,11 +141,19 @@ export class DemoWorld {
     return ended;
   }
 
+  /** What changes when the service restarts: its pods' restart stamp, or its unit's restarts. */
+  private restartMark(service: string): string | undefined {
+    if (service === this.hosted?.service) return String(this.hosted.restarts(service));
+    return restartedAt(this.standin, service);
+  }
+
   /** The faults in effect at `now` (what the traffic simulator applies). */
   activeFaults(now: number): { active: Fault[]; ended: InjectedFault[] } {
     const ended = this.settle(now);
     return {
-      active: this.injected.filter((f) => f.endedAt === undefined).map((f) => f.fault),
+      active: this.injected
+        .filter((f) => f.endedAt === undefined)
+        .map((f) => (f.fault.kind === 'memory-leak' ? growing(f, now) : f.fault)),
       ended,
     };
   }
@@ -135,4 +161,13 @@ export class DemoWorld {
   history(): readonly InjectedFault[] {
     return this.injected;
   }
+}
+
+/**
+ * The simulator grows a leak over its fault window, and a leak lasting until cured has a window
+ * of a day: it would barely grow. Shown to the simulator with a window ending after the ramp, or
+ * now once the ramp is over, it grows over the ramp and then stays (almost) at full size.
+ */
+function growing(f: InjectedFault, now: number): Fault {
+  return { ...f.fault, endMs: Math.max(f.injectedAt + leakRampMs, now + 1) };
 }
