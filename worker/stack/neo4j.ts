@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import neo4j, { type Driver } from 'neo4j-driver';
 import { assertPortFree } from './ports';
+import { spawnServiceProcess } from './service-process';
 
 const run = promisify(execFile);
 
@@ -267,28 +268,25 @@ export async function startNeo4j(opts: Neo4jOptions): Promise<RunningNeo4j> {
     ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
   ];
   opts.log(`starting Neo4j ${version} with Java ${java.version}; logs in ${logsDir}`);
-  // Its own process group, so a terminal Ctrl-C reaches only the supervisor, which decides the
-  // shutdown order.
-  const child = spawn(java.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const server = spawnServiceProcess(java.path, args, { graceMs: 30_000 });
+  const { child } = server;
   // Two sources into one file: neither may end it on its own.
   child.stdout.pipe(output, { end: false });
   child.stderr.pipe(output, { end: false });
   child.once('close', () => output.end());
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
   const uri = `bolt://${bolt}`;
   try {
     await waitUntilReady(uri, child, consoleLog, opts.readyTimeoutMs ?? 120_000);
   } catch (err) {
-    await stopChild(child, exited);
+    await server.stop();
     throw err;
   }
-  let stopping: Promise<void> | undefined;
   return {
     uri,
     user: localNeo4jUser,
     password: localNeo4jPassword,
     version,
-    stop: () => (stopping ??= stopChild(child, exited)),
+    stop: server.stop,
   };
 }
 
@@ -349,14 +347,6 @@ async function setInitialPassword(uri: string, consoleLog: string): Promise<void
   } finally {
     await driver.close();
   }
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Whether a Neo4j answers at uri with these credentials (for `aiops doctor`). */

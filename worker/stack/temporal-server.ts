@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -6,6 +6,7 @@ import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import { allSearchAttributes } from '../../workflows/search-attributes';
 import { assertPortFree } from './ports';
+import { spawnServiceProcess } from './service-process';
 
 const cliTypeNames: Record<SearchAttributeType, string> = {
   TEXT: 'Text',
@@ -73,24 +74,22 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
     args.push('--db-filename', opts.dbFile);
   }
   const logStream = createWriteStream(opts.logFile, { flags: 'a' });
-  // Its own process group, so a terminal Ctrl-C reaches only the supervisor, which stops the
-  // workers before the server they poll.
-  const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const server = spawnServiceProcess(opts.cliPath, args, { graceMs: 10_000 });
+  const { child } = server;
   child.stdout.pipe(logStream);
   child.stderr.pipe(logStream);
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
 
   const address = `127.0.0.1:${opts.port}`;
   try {
     await waitUntilHealthy(address, child, opts.readyTimeoutMs ?? 90_000, opts.logFile);
   } catch (err) {
-    await stopChild(child, exited);
+    await server.stop();
     throw err;
   }
   return {
     address,
     uiUrl: opts.uiPort === undefined ? undefined : `http://127.0.0.1:${opts.uiPort}`,
-    stop: () => stopChild(child, exited),
+    stop: server.stop,
   };
 }
 
@@ -122,12 +121,4 @@ async function waitUntilHealthy(
   throw new Error(
     `Temporal server at ${address} not ready after ${timeoutMs} ms (${lastError}); see ${logFile}`,
   );
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<number | null>) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
