@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshActivities } from '../../activities/ssh';
 import { startReceivers, type RunningReceivers } from '../../ingest/receivers';
@@ -21,7 +20,7 @@ import { DemoWorld, demoNamespace } from '../../worker/demo/world';
 import { freePort } from '../../worker/stack/ports';
 import { chooseRunbook } from '../../workflows/incident/choose-runbook';
 import { createIsolatedDatabase } from '../setup/database';
-import { quietRuntime } from '../setup/temporal';
+import { quietActivityEnvironment, quietRuntime } from '../setup/temporal';
 
 /**
  * The demo's service on a host: its telemetry names the host, the engine resolves it to a unit
@@ -33,11 +32,7 @@ describe('demo SSH host', () => {
   let receivers: RunningReceivers;
   let cluster: DemoCluster;
   let hostDir: string;
-  const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-  const activity = new MockActivityEnvironment(
-    { startToCloseTimeoutMs: 30_000 },
-    { logger: silent },
-  );
+  const activity = quietActivityEnvironment();
 
   beforeAll(async () => {
     quietRuntime();

@@ -2,24 +2,19 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshActivities, type SshSettings } from '../../activities/ssh';
 import { fingerprintOf, isTrustedHostKey } from '../../activities/ssh/known-hosts';
 import { shellQuote } from '../../activities/ssh/shell';
 import { startSshd, type TestSshd } from '../fixtures/sshd/sshd';
-import { quietRuntime } from '../setup/temporal';
+import { quietActivityEnvironment, quietRuntime } from '../setup/temporal';
 
 /** The SSH actions against a real OpenSSH server on loopback. */
 describe('SSH actions', () => {
   let sshd: TestSshd;
   let settings: SshSettings;
   let runs: string;
-  const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-  const activity = new MockActivityEnvironment(
-    { startToCloseTimeoutMs: 30_000 },
-    { logger: silent },
-  );
+  const activity = quietActivityEnvironment();
 
   beforeAll(async () => {
     quietRuntime();

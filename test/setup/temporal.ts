@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities, type ActivityDeps } from '../../activities';
@@ -8,12 +9,17 @@ import { createActivities, type ActivityDeps } from '../../activities';
 let runtimeInstalled = false;
 
 /** Keep the Rust core quiet in test output; failures surface through the tests themselves. */
+const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
 export function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-  });
+  Runtime.install({ logger: silentLogger });
+}
+
+/** Runs activities outside a worker, as a worker would, without their log lines. */
+export function quietActivityEnvironment(): MockActivityEnvironment {
+  return new MockActivityEnvironment({ startToCloseTimeoutMs: 30_000 }, { logger: silentLogger });
 }
 
 export interface TemporalTestEnv {
