@@ -1,15 +1,26 @@
 /**
- * Trains the root-cause GNN on simulator scenarios and writes activities/rca/gnn-weights.json.
- * Plain TypeScript: hand-written backpropagation through the two GraphSAGE layers and Adam.
- * Uses seeds disjoint from bench/rca.ts's evaluation seeds. Run: `npm run train:gnn`.
+ * Trains the root-cause GNN on simulator scenarios and writes activities/rca/gnn-weights.json,
+ * then fits the ensemble's fusion on separate tuning scenarios (the members and the trained GNN
+ * ranking them) and writes activities/rca/fusion-weights.json. Plain TypeScript: hand-written
+ * backpropagation through the two GraphSAGE layers, and Adam for both fits. Both use seeds
+ * disjoint from each other and from bench/rca.ts's evaluation seeds. Run: `npm run train:gnn`.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { buildEvidence, type Evidence } from '../activities/rca/evidence';
-import { featureNames, nodeFeatures, rankMembers } from '../activities/rca/features';
+import { fusionInputs, voteNames, type FusionWeights } from '../activities/rca/ensemble';
+import {
+  featureNames,
+  memberMethods,
+  nodeFeatures,
+  rankMembers,
+  type MemberRankings,
+} from '../activities/rca/features';
 import {
   forward,
+  gnn,
+  rankWithGnn,
   softmax,
   standardise,
   type Adjacency,
@@ -17,15 +28,17 @@ import {
   type GnnWeights,
 } from '../activities/rca/gnn';
 import { faultKinds } from '../simulator/faults';
-import { onlineBoutique } from '../simulator/online-boutique';
 import { Random } from '../simulator/random';
-import { makeScenario } from '../simulator/scenario';
+import { makeScenario, type Scenario } from '../simulator/scenario';
 import { collect } from '../simulator/simulate';
-import { trainTicket } from '../simulator/train-ticket';
+import { profiles, topologies } from './rca';
 
-/** Training seeds; bench/rca.ts evaluates on 1…N, far below these. */
+/** GNN training seeds; bench/rca.ts evaluates on 1…N, far below these. */
 export const trainingSeedBase = 100_001;
 const seedsPerCase = Number(process.env.GNN_SEEDS ?? 8);
+/** Fusion tuning seeds: unseen by the GNN (so its confidence is honest) and by the benchmark. */
+export const tuningSeedBase = 5001;
+const tuningSeedsPerCase = Number(process.env.FUSION_SEEDS ?? 8);
 const hidden = 16;
 const epochs = 300;
 const learningRate = 0.01;
@@ -46,18 +59,29 @@ export function sampleFrom(name: string, evidence: Evidence, rootCause: string):
   return { name, graph, features, target };
 }
 
-function buildSamples(): Sample[] {
-  const samples: Sample[] = [];
-  for (const topology of [onlineBoutique, trainTicket]) {
-    for (const kind of faultKinds) {
-      for (let i = 0; i < seedsPerCase; i++) {
-        const scenario = makeScenario(topology, kind, trainingSeedBase + i);
-        const t = collect(scenario);
-        const evidence = buildEvidence(t.spans, t.logs, t.metrics, scenario.window);
-        samples.push(sampleFrom(scenario.name, evidence, scenario.groundTruth.service));
-        process.stdout.write(`\rbuilt ${samples.length} training scenarios`);
+/** Every profile × topology × fault kind, `perCase` seeds from `base`. */
+function* scenarios(base: number, perCase: number): Generator<Scenario> {
+  for (const profile of profiles) {
+    for (const topology of topologies) {
+      for (const kind of faultKinds) {
+        for (let seed = base; seed < base + perCase; seed++) {
+          yield makeScenario(topology, kind, seed, profile.options(seed));
+        }
       }
     }
+  }
+}
+
+function evidenceOf(scenario: Scenario): Evidence {
+  const t = collect(scenario);
+  return buildEvidence(t.spans, t.logs, t.metrics, scenario.window);
+}
+
+function buildSamples(): Sample[] {
+  const samples: Sample[] = [];
+  for (const scenario of scenarios(trainingSeedBase, seedsPerCase)) {
+    samples.push(sampleFrom(scenario.name, evidenceOf(scenario), scenario.groundTruth.service));
+    process.stdout.write(`\rbuilt ${samples.length} training scenarios`);
   }
   process.stdout.write('\n');
   return samples;
@@ -239,7 +263,7 @@ export function train(samples: readonly Sample[]): GnnWeights {
   w.training = {
     command: 'npm run train:gnn',
     scenarios: samples.length,
-    seeds: `${trainingSeedBase}…${trainingSeedBase + seedsPerCase - 1} per topology × fault kind`,
+    seeds: `${trainingSeedBase}…${trainingSeedBase + seedsPerCase - 1} per profile × topology × fault kind`,
     epochs,
     finalLoss: Number(loss.toFixed(4)),
   };
@@ -252,15 +276,126 @@ export function rounded(w: GnnWeights): GnnWeights {
   );
 }
 
+/** One tuning incident: every method's ranking (the GNN's included) and the true service. */
+export interface TuningIncident {
+  rankings: MemberRankings;
+  truth: string;
+}
+
+function buildTuningSet(weights: GnnWeights): TuningIncident[] {
+  const incidents: TuningIncident[] = [];
+  for (const scenario of scenarios(tuningSeedBase, tuningSeedsPerCase)) {
+    const evidence = evidenceOf(scenario);
+    const rankings = rankMembers(evidence);
+    rankings[gnn.name] = rankWithGnn(weights, evidence, rankings);
+    incidents.push({ rankings, truth: scenario.groundTruth.service });
+    process.stdout.write(`\rbuilt ${incidents.length} tuning scenarios`);
+  }
+  process.stdout.write('\n');
+  return incidents;
+}
+
+const fusionIterations = 2000;
+const fusionLearningRate = 0.05;
+/**
+ * L2 penalty: keeps a method that is rarely wrong on the tuning set from taking over. 0.01 won
+ * a leave-one-seed-out cross-validation over 0.001 / 0.01 / 0.1 on the tuning seeds, as did
+ * these three votes over 1/rank alone, over adding a score ratio, and over adding their products
+ * with the log method's decisiveness.
+ */
+const fusionPenalty = 0.01;
+
+/**
+ * Fits the fusion's conditional logit (softmax over each incident's services) by Adam on the
+ * mean cross-entropy plus an L2 penalty. The loss is convex in the weights, so the result does
+ * not depend on the starting point.
+ */
+export function fitFusion(
+  incidents: readonly TuningIncident[],
+  methods: readonly string[],
+): { weights: FusionWeights; loss: number } {
+  const data = incidents.map(({ rankings, truth }) => {
+    const { services, x } = fusionInputs(rankings, methods);
+    return { x, target: services.indexOf(truth) };
+  });
+  const d = methods.length * voteNames.length;
+  let w = new Array<number>(d).fill(0);
+  const m = w.map(() => 0);
+  const v = w.map(() => 0);
+  let loss = 0;
+  for (let step = 1; step <= fusionIterations; step++) {
+    const grad = w.map((wk) => fusionPenalty * wk);
+    loss = (fusionPenalty / 2) * w.reduce((s, wk) => s + wk * wk, 0);
+    for (const { x, target } of data) {
+      const p = softmax(x.map((row) => row.reduce((s, xk, k) => s + xk * (w[k] ?? 0), 0)));
+      // A truth no method ranked contributes nothing the weights could change.
+      if (target < 0) continue;
+      loss -= Math.log(Math.max(1e-12, p[target] ?? 0)) / data.length;
+      x.forEach((row, i) => {
+        const r = ((p[i] ?? 0) - (i === target ? 1 : 0)) / data.length;
+        row.forEach((xk, k) => (grad[k] = (grad[k] ?? 0) + r * xk));
+      });
+    }
+    w = w.map((wk, k) => {
+      const g = grad[k] ?? 0;
+      m[k] = 0.9 * (m[k] ?? 0) + 0.1 * g;
+      v[k] = 0.999 * (v[k] ?? 0) + 0.001 * g * g;
+      const mHat = (m[k] ?? 0) / (1 - 0.9 ** step);
+      const vHat = (v[k] ?? 0) / (1 - 0.999 ** step);
+      return wk - (fusionLearningRate * mHat) / (Math.sqrt(vHat) + 1e-8);
+    });
+  }
+  const weights = Object.fromEntries(
+    methods.map((method, j) => [
+      method,
+      w
+        .slice(j * voteNames.length, (j + 1) * voteNames.length)
+        .map((x) => Number(x.toPrecision(5))),
+    ]),
+  );
+  return { weights, loss };
+}
+
 export const weightsPath = resolve(__dirname, '..', 'activities', 'rca', 'gnn-weights.json');
+export const fusionPath = resolve(__dirname, '..', 'activities', 'rca', 'fusion-weights.json');
+
+/** Written the way the repository's Prettier config formats it, so `npm run lint` stays clean. */
+async function writeJson(path: string, value: unknown): Promise<void> {
+  const options = (await resolveConfig(path)) ?? {};
+  writeFileSync(path, await format(JSON.stringify(value), { ...options, parser: 'json' }));
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
   const weights = rounded(train(buildSamples()));
-  // Written the way the repository's Prettier config formats it, so `npm run lint` stays clean.
-  const options = (await resolveConfig(weightsPath)) ?? {};
-  writeFileSync(weightsPath, await format(JSON.stringify(weights), { ...options, parser: 'json' }));
+  await writeJson(weightsPath, weights);
   console.log(`wrote ${weightsPath} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+  const tuning = buildTuningSet(weights);
+  const methods = [...memberMethods.map((m) => m.name), gnn.name];
+  const full = fitFusion(tuning, methods);
+  console.log(`fusion: loss ${full.loss.toFixed(4)}`, full.weights);
+  const ablations = Object.fromEntries(
+    methods.map((left) => [
+      left,
+      fitFusion(
+        tuning,
+        methods.filter((m) => m !== left),
+      ).weights,
+    ]),
+  );
+  await writeJson(fusionPath, {
+    weights: full.weights,
+    ablations,
+    training: {
+      command: 'npm run train:gnn',
+      votes: voteNames.join(', '),
+      scenarios: tuning.length,
+      seeds: `${tuningSeedBase}…${tuningSeedBase + tuningSeedsPerCase - 1} per profile × topology × fault kind`,
+      finalLoss: Number(full.loss.toFixed(4)),
+    },
+  });
+  console.log(`wrote ${fusionPath} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
 if (require.main === module) {

@@ -10,6 +10,11 @@ export interface ScenarioOptions {
   rps?: number;
   /** Benign background events (cron CPU, GC pauses, rollouts, chatty logs); default 1–3. */
   noiseEvents?: number;
+  /**
+   * Share of each fault kind's strength range to draw from, starting at its subtle end: 0.5
+   * draws from the weaker half. Default 1, the full range (and the same draws as before).
+   */
+  faultIntensity?: number;
 }
 
 /** The investigation's view of time: a quiet baseline followed by the faulty window. */
@@ -61,7 +66,7 @@ export function makeScenario(
     service: service.name,
     startMs: faultStart,
     endMs: end,
-    magnitude: magnitude(kind, r),
+    magnitude: magnitude(kind, r, options.faultIntensity ?? 1),
   };
   if (scopedToOperation(kind)) fault.operation = r.pick(busyOps(service)).name;
   if (kind === 'network-delay') {
@@ -151,27 +156,29 @@ function scopedToOperation(kind: FaultKind): boolean {
   );
 }
 
-function magnitude(kind: FaultKind, r: Random): number {
+function magnitude(kind: FaultKind, r: Random, intensity: number): number {
+  // Written as lo + (hi − lo)·u like Random.uniform, so intensity 1 reproduces its draws exactly.
+  const draw = (lo: number, hi: number) => lo + (hi - lo) * (intensity * r.next());
   // Ranges run from subtle to severe so that benchmarks contain hard cases too.
   switch (kind) {
     case 'latency':
-      return r.uniform(10, 120);
+      return draw(10, 120);
     case 'error-burst':
-      return r.uniform(0.08, 0.5);
+      return draw(0.08, 0.5);
     case 'cpu-saturation':
     case 'memory-leak':
-      return r.uniform(1.3, 3);
+      return draw(1.3, 3);
     case 'bad-deploy':
-      return r.uniform(0.05, 0.4);
+      return draw(0.05, 0.4);
     case 'dependency-outage':
       return 1;
     case 'slow-database':
-      return r.uniform(5, 60);
+      return draw(5, 60);
     case 'network-delay':
-      return r.uniform(10, 120);
+      return draw(10, 120);
     case 'logged-exception':
-      return r.uniform(0.1, 0.8);
+      return draw(0.1, 0.8);
     case 'code-path-change':
-      return r.uniform(0.2, 1);
+      return draw(0.2, 1);
   }
 }

@@ -1,25 +1,43 @@
 import { byScore, type RcaMethod, type RootCauseCandidate } from './candidate';
 import type { Evidence } from './evidence';
 import { rankMembers, type MemberRankings } from './features';
-import { gnn, rankWithGnn, trainedWeights } from './gnn';
+import fusionFile from './fusion-weights.json';
+import { gnn, rankWithGnn, softmax, trainedWeights } from './gnn';
 
 /**
- * Confidence-weighted reciprocal-rank fusion of every method. Ranks, not scores, are fused
- * (the methods' scores live on unrelated scales), but each method's vote is scaled by how
- * decisively it chose in this incident: 1 − runner-up score / top score. A method that sees
- * nothing special (log faults for the metric methods, metric faults for the log method)
- * spreads its scores evenly and barely votes. The GNN counts double. Weights and the
- * confidence rule were chosen on development seeds (5001…) that neither the GNN's training
- * nor the benchmark's evaluation uses.
+ * Stacked rank fusion. The methods' scores live on unrelated scales, so each method speaks
+ * through scale-free votes for every service: its reciprocal rank, the same scaled by how
+ * decisively the method chose in this incident (1 − runner-up score / top score), and that
+ * decisiveness again for its top pick only. A method that sees nothing special (log faults for
+ * the metric methods, metric faults for the log method) spreads its scores evenly and its
+ * votes shrink. How much each vote counts is learned, not set by hand: a conditional logit
+ * (softmax over the incident's services) fitted by `npm run train:gnn` on tuning seeds that
+ * neither the GNN's training nor the benchmark's evaluation uses. The fused score is the
+ * resulting root-cause probability.
  */
-export const fusionWeights: Readonly<Record<string, number>> = {
-  baro: 1,
-  circa: 1,
-  microrank: 1,
-  'random-walk': 1,
-  logs: 1,
-  gnn: 2,
-};
+
+export const voteNames = ['1/rank', 'decisiveness/rank', 'decisiveness if first'];
+
+/** Per method, one weight per vote in `voteNames` order. */
+export type FusionWeights = Record<string, number[]>;
+
+export interface FusionModel {
+  /** All members fused. */
+  weights: FusionWeights;
+  /** Refitted without one member at a time, for the benchmark's ablation. */
+  ablations: Record<string, FusionWeights>;
+  training: Record<string, string | number>;
+}
+
+/** The fitted fusion, checked against the current votes on first use. */
+export function fusionModel(): FusionModel {
+  const model = fusionFile as FusionModel;
+  if (Object.values(model.weights).some((w) => w.length !== voteNames.length)) {
+    // Stale weights would silently weigh the wrong votes.
+    throw new Error('fusion-weights.json does not match the votes; run `npm run train:gnn`');
+  }
+  return model;
+}
 
 /** 1 − second/top: 0 when the top two tie (or nothing scored), → 1 for a clear winner. */
 export function decisiveness(ranking: readonly RootCauseCandidate[]): number {
@@ -28,32 +46,63 @@ export function decisiveness(ranking: readonly RootCauseCandidate[]): number {
   return top > 0 ? 1 - second / top : 0;
 }
 
-export function fuse(
-  rankings: Readonly<Record<string, RootCauseCandidate[]>>,
-  weights: Readonly<Record<string, number>> = fusionWeights,
-): RootCauseCandidate[] {
-  const fused = new Map<
-    string,
-    { score: number; best?: { vote: number; c: RootCauseCandidate } }
-  >();
-  for (const [method, ranking] of Object.entries(rankings)) {
-    const w = (weights[method] ?? 0) * decisiveness(ranking);
+/**
+ * The stacking inputs: every service any method ranked, with `voteNames.length` votes per
+ * method in `methods` order (zeros where a method did not rank the service).
+ */
+export function fusionInputs(
+  rankings: Readonly<MemberRankings>,
+  methods: readonly string[],
+): { services: string[]; x: number[][] } {
+  const services = [...new Set(Object.values(rankings).flatMap((r) => r.map((c) => c.service)))];
+  const index = new Map(services.map((s, i) => [s, i]));
+  const x = services.map(() => new Array<number>(methods.length * voteNames.length).fill(0));
+  methods.forEach((method, m) => {
+    const ranking = rankings[method] ?? [];
+    const confidence = decisiveness(ranking);
     ranking.forEach((c, rank) => {
-      const vote = w / (rank + 1);
-      const entry = fused.get(c.service) ?? { score: 0 };
-      entry.score += vote;
-      // Describe the suspect the way its strongest voter does.
-      if (!entry.best || vote > entry.best.vote) entry.best = { vote, c };
-      fused.set(c.service, entry);
+      const row = x[index.get(c.service) ?? -1];
+      if (!row) return;
+      const base = m * voteNames.length;
+      row[base] = 1 / (rank + 1);
+      row[base + 1] = confidence / (rank + 1);
+      row[base + 2] = rank === 0 ? confidence : 0;
     });
-  }
+  });
+  return { services, x };
+}
+
+export function fuse(
+  rankings: Readonly<MemberRankings>,
+  weights: Readonly<FusionWeights> = fusionModel().weights,
+): RootCauseCandidate[] {
+  const methods = Object.keys(rankings).filter((m) => weights[m]);
+  const { services, x } = fusionInputs(rankings, methods);
+  const byService = methods.map(
+    (m) => new Map((rankings[m] ?? []).map((c) => [c.service, c] as const)),
+  );
+  const candidates = services.map((service, i) => {
+    const row = x[i] ?? [];
+    let logit = 0;
+    let best: { vote: number; c: RootCauseCandidate } | undefined;
+    methods.forEach((m, j) => {
+      const w = weights[m] ?? [];
+      const vote = w.reduce((s, wk, k) => s + wk * (row[j * voteNames.length + k] ?? 0), 0);
+      logit += vote;
+      // Describe the suspect the way its strongest voter does.
+      const c = byService[j]?.get(service);
+      if (c && (!best || vote > best.vote)) best = { vote, c };
+    });
+    return { service, logit, best: best?.c };
+  });
+  const probabilities = softmax(candidates.map((c) => c.logit));
   return byScore(
-    [...fused].map(([service, { score, best }]) => ({
+    candidates.map(({ service, best }, i) => ({
       service,
-      operation: best?.c.operation,
-      kind: best?.c.kind ?? 'latency',
-      score,
-      evidence: best?.c.evidence ?? {},
+      operation: best?.operation,
+      kind: best?.kind ?? 'latency',
+      score: probabilities[i] ?? 0,
+      evidence: best?.evidence ?? {},
     })),
   );
 }

@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { baro } from '../../activities/rca/baro';
 import { circa } from '../../activities/rca/circa';
-import { investigate } from '../../activities/rca/ensemble';
+import { fuse, fusionModel, investigate, voteNames } from '../../activities/rca/ensemble';
 import { buildEvidence, type Evidence, type RedSeries } from '../../activities/rca/evidence';
-import { forward, softmax, type GnnWeights } from '../../activities/rca/gnn';
+import { forward, gnn, softmax, type GnnWeights } from '../../activities/rca/gnn';
+import { memberMethods } from '../../activities/rca/features';
 import { logEvidence } from '../../activities/rca/logs';
 import { microRank } from '../../activities/rca/microrank';
 import { randomWalk } from '../../activities/rca/random-walk';
 import { scoreSeries } from '../../activities/rca/signals';
-import { backward, zerosLike, type Sample } from '../../bench/train-gnn';
+import type { RootCauseCandidate } from '../../activities/rca/candidate';
+import {
+  backward,
+  fitFusion,
+  zerosLike,
+  type Sample,
+  type TuningIncident,
+} from '../../bench/train-gnn';
 import { faultKinds } from '../../simulator/faults';
 import { onlineBoutique } from '../../simulator/online-boutique';
 import { Random } from '../../simulator/random';
@@ -164,6 +172,50 @@ describe('GNN backpropagation', () => {
       const minus = loss();
       param[k] = original;
       expect(g[k]).toBeCloseTo((plus - minus) / 2e-5, 4);
+    }
+  });
+});
+
+describe('stacked fusion', () => {
+  const services = ['a', 'b', 'c', 'd'];
+  /** A ranking that puts `first` on top with the given decisiveness, the rest in name order. */
+  const ranking = (first: string, decisive: number): RootCauseCandidate[] =>
+    [first, ...services.filter((s) => s !== first)].map((service, i) => ({
+      service,
+      kind: 'latency',
+      score: i === 0 ? 1 : (1 - decisive) / i,
+      evidence: {},
+    }));
+
+  it('learns to trust the member that is right, and how much', () => {
+    const r = new Random(11);
+    const incidents: TuningIncident[] = Array.from({ length: 200 }, () => {
+      const truth = r.pick(services);
+      return {
+        truth,
+        rankings: {
+          // Right 90% of the time, and decisive exactly when right.
+          reliable: r.chance(0.9) ? ranking(truth, 0.8) : ranking(r.pick(services), 0.1),
+          coin: ranking(r.pick(services), 0.8),
+        },
+      };
+    });
+    const { weights } = fitFusion(incidents, ['reliable', 'coin']);
+    const total = (w: number[] = []) => w.reduce((s, x) => s + x, 0);
+    expect(total(weights.reliable)).toBeGreaterThan(3 * Math.abs(total(weights.coin)));
+    const fused = fuse({ reliable: ranking('c', 0.8), coin: ranking('a', 0.8) }, weights);
+    expect(fused[0]?.service).toBe('c');
+    expect(fused.reduce((s, c) => s + c.score, 0)).toBeCloseTo(1, 9);
+  });
+
+  it('the committed fusion covers every method, and every ablation leaves its member out', () => {
+    const methods = [...memberMethods.map((m) => m.name), gnn.name].sort();
+    const model = fusionModel();
+    expect(Object.keys(model.weights).sort()).toEqual(methods);
+    expect(Object.keys(model.ablations).sort()).toEqual(methods);
+    for (const [left, weights] of Object.entries(model.ablations)) {
+      expect(Object.keys(weights).sort()).toEqual(methods.filter((m) => m !== left));
+      for (const w of Object.values(weights)) expect(w).toHaveLength(voteNames.length);
     }
   });
 });
