@@ -1,6 +1,5 @@
 import type { Reader } from 'protobufjs/minimal';
 import { MalformedWireError, type JsonBytes } from './json-bytes';
-import { int64Number, int64Text } from './values';
 
 // OTLP's AnyValue and KeyValue read straight from protobuf wire bytes with protobufjs' Reader:
 // positions instead of objects, JSON written as bytes. The hot path of span attributes.
@@ -63,6 +62,37 @@ function lastValueField(r: Reader, end: number, out: Regions): boolean {
   return out.field !== 0;
 }
 
+/** The halves of the last varint read by readInt64 (no Long object per integer attribute). */
+const int64 = { lo: 0, hi: 0 };
+
+/** Reads a varint int64 into `int64` (as protobufjs' readLongVarint, without allocating). */
+function readInt64(r: Reader): void {
+  const buf = r.buf;
+  let pos = r.pos;
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= r.len) throw new MalformedWireError('varint past the end');
+    const b = buf[pos++]!;
+    if (i < 4) lo |= (b & 127) << (i * 7);
+    else if (i === 4) {
+      lo |= (b & 127) << 28;
+      hi |= (b & 127) >> 4;
+    } else hi |= (b & 127) << (i * 7 - 32);
+    if (b < 128) {
+      r.pos = pos;
+      int64.lo = lo >>> 0;
+      int64.hi = hi | 0;
+      return;
+    }
+  }
+  throw new MalformedWireError('varint longer than 10 bytes');
+}
+
+/** Within ±2^53 the value is an exact double; beyond, BigInt gives its exact decimal text. */
+const int64IsSafe = () => int64.hi >= -2_097_152 && int64.hi < 2_097_152;
+const int64Value = () => int64.hi * 4_294_967_296 + int64.lo;
+
 export function readScalar(r: Reader, start: number, end: number): Scalar {
   r.pos = start;
   if (!lastValueField(r, end, scratch)) return null;
@@ -75,7 +105,8 @@ export function readScalar(r: Reader, start: number, end: number): Scalar {
     case 2:
       return r.bool();
     case 3:
-      return int64Number(r.int64());
+      readInt64(r);
+      return int64Value();
     case 4:
       return r.double();
     default:
@@ -112,7 +143,12 @@ export function writeAnyValue(r: Reader, start: number, end: number, out: JsonBy
       out.ascii(r.bool() ? 'true' : 'false');
       break;
     case 3:
-      out.ascii(int64Text(r.int64()));
+      readInt64(r);
+      out.ascii(
+        int64IsSafe()
+          ? String(int64Value())
+          : BigInt.asIntN(64, (BigInt(int64.hi >>> 0) << 32n) | BigInt(int64.lo)).toString(),
+      );
       break;
     case 4: {
       const d = r.double();

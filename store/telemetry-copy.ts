@@ -113,9 +113,24 @@ export class CopyEncoder {
   /** Text must be free of NUL characters (see ingest's cleanText); UTF-8 encoded here. */
   text(s: string): void {
     this.ensure(4 + s.length * 3);
-    const n = this.buf.write(s, this.pos + 4, 'utf8');
+    const n = this.utf8(s, this.pos + 4);
     this.buf.writeInt32BE(n, this.pos);
     this.pos += 4 + n;
+  }
+
+  /**
+   * Writes `s` as UTF-8 at `at`, returning the byte count. Short ASCII strings (names, hosts,
+   * peers: most text columns) are copied in JS, which costs less than a call into C++.
+   */
+  private utf8(s: string, at: number): number {
+    if (s.length > 64) return this.buf.write(s, at, 'utf8');
+    const buf = this.buf;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return this.buf.write(s, at, 'utf8');
+      buf[at + i] = c;
+    }
+    return s.length;
   }
 
   bytea(b: Uint8Array): void {
@@ -129,7 +144,7 @@ export class CopyEncoder {
   jsonb(json: string): void {
     this.ensure(5 + json.length * 3);
     this.buf[this.pos + 4] = 1;
-    const n = this.buf.write(json, this.pos + 5, 'utf8');
+    const n = this.utf8(json, this.pos + 5);
     this.buf.writeInt32BE(n + 1, this.pos);
     this.pos += 5 + n;
   }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Pool } from '../../store/db';
 import type { LoadClientArgs, LoadClientResult } from './load-client';
 import { machineCpu, processStats } from './process-stats';
+import { profileFlags } from './receiver-process';
 
 /** The load: one process per entry, each one OTel exporter with `concurrency` exports in flight. */
 export const clientPlan: Omit<LoadClientArgs, 'url' | 'durationMs' | 'servicePrefix'>[] = [
@@ -21,6 +22,8 @@ export interface LoadResult {
   receiverCpuSeconds: number;
   postgresCpuSeconds: number;
   machineCpuBusy: number;
+  /** CPU seconds the whole machine (all cores) was busy, whoever used them. */
+  machineBusySeconds: number;
   /** Committed transactions during the load: flushes plus the odd dictionary insert. */
   commits: number;
   acked: number;
@@ -30,7 +33,13 @@ export interface LoadResult {
 function runClient(args: LoadClientArgs): Promise<LoadClientResult> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', resolve(__dirname, 'load-client.ts'), JSON.stringify(args)],
+    [
+      ...profileFlags(),
+      '--import',
+      'tsx',
+      resolve(__dirname, 'load-client.ts'),
+      JSON.stringify(args),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
@@ -104,6 +113,7 @@ export async function runLoad(opts: {
     receiverCpuSeconds: receiver.cpuSeconds - before.receiver.cpuSeconds,
     postgresCpuSeconds: postgres - before.postgres,
     machineCpuBusy: (machine.busy - before.machine.busy) / (machine.total - before.machine.total),
+    machineBusySeconds: (machine.busy - before.machine.busy) / 100,
     commits: (await commits(pool)) - before.commits,
     acked: clients.reduce((a, c) => a + c.spansAcked, 0),
     stored: await count(

@@ -1,14 +1,22 @@
+import { cpus } from 'node:os';
 import { machineDescription } from '../report';
 import type { CeilingResult } from './copy-ceiling';
 import { clientPlan, type LoadResult } from './load-run';
+import {
+  telemetrygenHeadroom,
+  telemetrygenModule,
+  telemetrygenPlan,
+  type TelemetrygenResult,
+} from './telemetrygen';
 
 export const targets = { spansPerSecond: 25_000, ceilingRatio: 0.6, rssMb: 500 };
 
-/** One measured round: a ceiling measurement, then the load, back to back. */
+/** One measured round: a ceiling measurement, then the JS load, then telemetrygen's. */
 export interface Round {
   ceiling: CeilingResult;
   ceilingCpuPerRowUs: number;
   load: LoadResult;
+  telemetrygen: TelemetrygenResult | undefined;
 }
 
 export interface BenchmarkRun {
@@ -17,6 +25,8 @@ export interface BenchmarkRun {
   warmupSeconds: number;
   peakRssMb: number;
   loadAverage: number[];
+  /** Why telemetrygen could not be installed, or null when it ran. */
+  telemetrygenError: string | null;
 }
 
 const median = (xs: number[]) => {
@@ -29,6 +39,9 @@ const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 const clientCpu = (l: LoadResult) => l.clients.reduce((a, c) => a + c.cpuSeconds, 0);
 const perSpanUs = (cpuSeconds: number, l: LoadResult) => (cpuSeconds / l.acked) * 1e6;
 const perSpan = (cpuSeconds: number, l: LoadResult) => perSpanUs(cpuSeconds, l).toFixed(1);
+/** The part of the machine's busy CPU that the receiver, PostgreSQL and the clients used. */
+const benchShare = (l: LoadResult) =>
+  (l.receiverCpuSeconds + l.postgresCpuSeconds + clientCpu(l)) / l.machineBusySeconds;
 const ratio = (r: Round) => r.load.sustainedSpansPerSecond / r.ceiling.rowsPerSecond;
 
 function roundRow(r: Round, i: number): string {
@@ -38,8 +51,56 @@ function roundRow(r: Round, i: number): string {
     `${(ratio(r) * 100).toFixed(0)}% | ${l.p50Ms.toFixed(0)} / ${l.p99Ms.toFixed(0)} | ` +
     `${perSpan(l.receiverCpuSeconds, l)} / ${perSpan(l.postgresCpuSeconds, l)} / ` +
     `${perSpan(clientCpu(l), l)} | ${r.ceilingCpuPerRowUs.toFixed(1)} | ` +
-    `${n(l.acked / Math.max(1, l.commits))} | ${(l.machineCpuBusy * 100).toFixed(0)}% |`
+    `${n(l.acked / Math.max(1, l.commits))} | ${(l.machineCpuBusy * 100).toFixed(0)}% | ` +
+    `${(benchShare(l) * 100).toFixed(0)}% |`
   );
+}
+
+function telemetrygenRow(r: Round, i: number): string {
+  const t = r.telemetrygen!;
+  const us = (cpu: number) => ((cpu / Math.max(1, t.stored)) * 1e6).toFixed(1);
+  return (
+    `| ${i + 1} | ${n(t.sustainedSpansPerSecond)} of ${n(t.offeredSpansPerSecond)} | ` +
+    `${n(r.ceiling.rowsPerSecond)} | ` +
+    `${((t.sustainedSpansPerSecond / r.ceiling.rowsPerSecond) * 100).toFixed(0)}% | ` +
+    `${us(t.receiverCpuSeconds)} / ${us(t.postgresCpuSeconds)} / ${us(t.clientCpuSeconds)} | ` +
+    `${(t.machineCpuBusy * 100).toFixed(0)}% |`
+  );
+}
+
+function telemetrygenSection(run: BenchmarkRun): string {
+  if (run.telemetrygenError !== null)
+    return `### telemetrygen (Go)
+
+Not run: \`go install ${telemetrygenModule}\` failed:
+
+\`\`\`
+${run.telemetrygenError}
+\`\`\`
+`;
+  const measured = run.rounds.filter((r) => r.telemetrygen);
+  const rate = median(measured.map((r) => r.telemetrygen!.sustainedSpansPerSecond));
+  const ratio = median(
+    measured.map((r) => r.telemetrygen!.sustainedSpansPerSecond / r.ceiling.rowsPerSecond),
+  );
+  const transports = telemetrygenPlan.map((p) => p.transport).join(', ');
+  return `### telemetrygen (Go)
+
+\`${telemetrygenModule}\`, built by the benchmark into \`.aiops/tools/go-bin\` on first use.
+After the JS load of each round: ${telemetrygenPlan.length} processes (${transports}), each 16 rate-limited
+workers and the Go SDK's batch span processor (batches of 2,048 spans, one export in flight), traces of
+10 spans (a CLIENT root with peer.service and 9 SERVER children) with 12 attributes per span
+and k8s/host resource attributes, for ${run.seconds} s. telemetrygen is open loop, so it offers ${telemetrygenHeadroom} times
+the rate the JS clients sustained in the round; what the receiver does not take in time the
+clients' batch processors drop (and their CPU per stored span includes the dropped spans). Counted: stored spans that started in the steady window (first and last
+3 s left out), per second.
+
+Median of ${measured.length} round(s): **${n(rate)} spans/s**, **${(ratio * 100).toFixed(0)}%** of the same round's ceiling.
+
+| round | stored spans/s of offered | ceiling rows/s | ratio | CPU µs per span: receiver / PostgreSQL / telemetrygen | machine busy |
+|---|---|---|---|---|---|
+${measured.map(telemetrygenRow).join('\n')}
+`;
 }
 
 export function benchmarkMarkdown(run: BenchmarkRun): string {
@@ -52,6 +113,10 @@ export function benchmarkMarkdown(run: BenchmarkRun): string {
   const postgresUs = median(run.rounds.map((r) => perSpanUs(r.load.postgresCpuSeconds, r.load)));
   const copyUs = median(run.rounds.map((r) => r.ceilingCpuPerRowUs));
   const clientUs = median(run.rounds.map((r) => perSpanUs(clientCpu(r.load), r.load)));
+  const ceilingRate = median(run.rounds.map((r) => r.ceiling.rowsPerSecond));
+  const cores = cpus().length;
+  const bound = (usPerSpan: number) => (cores * 1e6) / usPerSpan;
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   const load = clientPlan
     .map(
       (p) =>
@@ -83,14 +148,21 @@ into \`spans\` on 1 and on 2 connections, the faster counts), then runs ${run.se
 | receiver peak RSS (whole run) | ${run.peakRssMb.toFixed(0)} MB | < ${targets.rssMb} MB | ${verdict(run.peakRssMb < targets.rssMb)} |
 | acknowledged / stored spans (all rounds) | ${n(acked)} / ${n(stored)} | none lost | ${verdict(stored >= acked)} |
 
-| round | ingest spans/s | ceiling rows/s | ratio | latency p50 / p99 ms | CPU µs per span: receiver / PostgreSQL / clients | ceiling CPU µs per row | spans per flush | machine busy |
-|---|---|---|---|---|---|---|---|---|
+| round | ingest spans/s | ceiling rows/s | ratio | latency p50 / p99 ms | CPU µs per span: receiver / PostgreSQL / clients | ceiling CPU µs per row | spans per flush | machine busy | of which this benchmark |
+|---|---|---|---|---|---|---|---|---|---|
 ${run.rounds.map(roundRow).join('\n')}
 
 CPU time per span, unlike throughput, hardly depends on what else runs on the shared machine:
 per stored span (medians) the receiver costs ${receiverUs.toFixed(1)} µs and PostgreSQL ${postgresUs.toFixed(1)} µs (rollup
 upserts included), against ${copyUs.toFixed(1)} µs per row for the raw COPY; the load clients take
 ${clientUs.toFixed(1)} µs on the same cores. The ceiling has the cores for PostgreSQL alone; under load,
-clients, receiver and PostgreSQL split them, which is what bounds the ratio on this machine.
-`;
+clients, receiver and PostgreSQL split them, which is what bounds the ratio on this machine:
+${cores} cores fully busy give at most ${n(bound(receiverUs + postgresUs + clientUs))} spans/s
+(${pct(bound(receiverUs + postgresUs + clientUs) / ceilingRate)} of the median ceiling, ${n(ceilingRate)} rows/s), and
+even a receiver that cost nothing would leave the clients and PostgreSQL at most
+${n(bound(postgresUs + clientUs))} spans/s (${pct(bound(postgresUs + clientUs) / ceilingRate)}). The last column shows how much of the busy CPU was this
+benchmark's: the rest went to other work on the shared machine, which lowers the ceiling and
+the load rates by amounts that change from round to round.
+
+${telemetrygenSection(run)}`;
 }

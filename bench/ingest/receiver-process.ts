@@ -3,6 +3,12 @@ import { resolve } from 'node:path';
 
 const root = resolve(__dirname, '..', '..');
 
+/** Node flags that write a CPU profile into BENCH_INGEST_PROFILE (a directory), when set. */
+export const profileFlags = (): string[] => {
+  const dir = process.env.BENCH_INGEST_PROFILE;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+};
+
 export interface ReceiverProcess {
   pid: number;
   child: ChildProcess;
@@ -17,11 +23,15 @@ export interface ReceiverProcess {
  * its memory is measured alone and it can be killed; resolves when it is listening.
  */
 export async function startReceiverProcess(env: Record<string, string>): Promise<ReceiverProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'ingest', 'main.ts')], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...profileFlags(), '--import', 'tsx', resolve(root, 'ingest', 'main.ts')],
+    {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let log = '';
   const keep = 20_000; // the tail is enough to explain a failure
   const exited = new Promise<number | NodeJS.Signals | null>((done) =>

@@ -91,10 +91,19 @@ function setPromoted(span: WireSpan, column: PromotedColumn, value: number | str
   else span[column] = value as string;
 }
 
-/** The promotion rule of the key in b[start, end), compared in place (no string built). */
+/**
+ * The promotion rule of the key in b[start, end), compared in place (no string built) and in
+ * JS: keys are short, and Buffer.compare's call into C++ cost more than the comparison.
+ */
 function promotionOf(b: Uint8Array, start: number, end: number) {
-  if (!promotedKeyLengths.has(end - start)) return undefined;
-  return promotions.find((p) => p.key.length === end - start && p.key.compare(b, start, end) === 0);
+  const length = end - start;
+  if (!promotedKeyLengths.has(length)) return undefined;
+  next: for (const p of promotions) {
+    if (p.key.length !== length) continue;
+    for (let i = 0; i < length; i++) if (p.key[i] !== b[start + i]) continue next;
+    return p;
+  }
+  return undefined;
 }
 
 const kv = newRegions();
