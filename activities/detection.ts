@@ -1,5 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import {
+  trackTemplateBursts,
+  type NovelTemplate,
+  type TemplateBurstState,
+} from '../detectors/anomaly/template-burst';
 import { correlateAnomalies } from '../detectors/correlation';
 import { DirectionalSeriesScorer, type SeriesScorerState } from '../detectors/series-scorer';
 import type { Pool } from '../store/db';
@@ -10,9 +15,11 @@ import {
   loadDetectorStates,
   readDetectionSeries,
   readServiceEdges,
+  readSilentServices,
   type SeriesPoint,
 } from '../store/detection';
 import { openIncidents } from '../store/incidents';
+import { readNewTemplates } from '../store/log-templates';
 import { rollupBucketSeconds } from '../store/telemetry-rollups';
 import type { Anomaly, IncidentCandidate } from '../workflows/incident/types';
 import { signalIncident } from './incident-signal';
@@ -56,6 +63,24 @@ export interface DetectionPassResult {
 }
 
 const bucketMs = rollupBucketSeconds * 1000;
+/**
+ * Each pass re-reads this far behind its window: some rows of a bucket arrive after it was
+ * scored (ingest settles calls into uninstrumented or unreachable services after 15 s), and a
+ * series' own watermark scores each of its buckets once, when its row is there.
+ */
+const lateRowsMs = 3 * bucketMs;
+/** detector_state key of the watched novel log templates. */
+const templateBurstKey = 'logs:novel-templates';
+/** Scores of a novel template's burst: conclusive on its own (see correlateAnomalies). */
+const burstScore = 0.99;
+const silenceScore = 0.95;
+/**
+ * detector_state key of anomalies that opened nothing yet. They count toward opening an
+ * incident in the next passes (a series anomalous in two buckets in a row is a fault even
+ * when each pass sees only one), for this long after their bucket.
+ */
+const heldKey = 'correlation:held';
+const holdMs = 2 * bucketMs;
 
 function groupBySeries(points: SeriesPoint[]): Map<string, SeriesPoint[]> {
   const series = new Map<string, SeriesPoint[]>();
@@ -76,8 +101,10 @@ export function createDetectionActivities({
 }: DetectionDeps) {
   return {
     /**
-     * Scores every series over the buckets completed since the last pass, with each series'
-     * detector resumed from PostgreSQL, and correlates the anomalies into incident candidates.
+     * Scores every series over the buckets completed since the last pass (and rows that
+     * arrived late for earlier ones), with each series' detector resumed from PostgreSQL, adds
+     * novel log templates that recur and services that went silent, and correlates the
+     * anomalies into incident candidates.
      * Keyed by the workflow run: a retry returns the committed result instead of rescoring.
      */
     async runDetectionPass(): Promise<DetectionPassResult> {
@@ -104,24 +131,34 @@ export function createDetectionActivities({
       };
       if (windowEnd <= windowStart) return result;
 
-      const logs = await readTemplateWindow(
-        pool,
-        new Date(windowStart + bucketMs),
-        new Date(windowEnd + bucketMs),
-      );
-      const series = groupBySeries([
-        ...(await readDetectionSeries(pool, new Date(windowStart), new Date(windowEnd))),
-        ...logs.points,
+      const from = new Date(windowStart + bucketMs);
+      const to = new Date(windowEnd + bucketMs);
+      const [logs, novel] = await Promise.all([
+        readTemplateWindow(pool, from, to),
+        readNewTemplates(pool, from, to, 0),
       ]);
-      const stored = await loadDetectorStates(pool, [...series.keys()]);
-      const states = new Map<string, SeriesScorerState>();
-      const anomalies: Anomaly[] = [...logs.newTemplates];
+      const [rows, silent] = await Promise.all([
+        readDetectionSeries(
+          pool,
+          new Date(windowStart - lateRowsMs),
+          new Date(windowEnd),
+          new Date(windowEnd + bucketMs),
+        ),
+        readSilentServices(pool, new Date(windowEnd), bucketMs),
+      ]);
+      const series = groupBySeries([...rows, ...logs.points]);
+      const stored = await loadDetectorStates(pool, [...series.keys(), templateBurstKey, heldKey]);
+      const states = new Map<string, unknown>();
+      const anomalies: Anomaly[] = [];
       for (const [key, points] of series) {
-        const scorer = new DirectionalSeriesScorer(points[0]!.signal, detection.threshold);
+        const scorer = new DirectionalSeriesScorer(points[0]!.signal);
         const state = stored.get(key) as SeriesScorerState | undefined;
         if (state) scorer.importState(state);
+        // A new series takes its late rows too; one stored before watermarks, only new buckets.
+        const after = scorer.lastBucket ?? (state ? windowStart : windowStart - lateRowsMs);
         for (const p of points) {
-          const scored = scorer.score(p.value, p.support);
+          if (p.bucket <= after) continue;
+          const scored = scorer.score(p.value, p.support, p.bucket);
           result.pointsScored++;
           if (scored.score >= detection.threshold) {
             anomalies.push({
@@ -138,8 +175,45 @@ export function createDetectionActivities({
         }
         states.set(key, scorer.exportState());
       }
+      const severe = new Set(logs.newTemplates.map((a) => a.seriesKey.replace(/:new$/, '')));
+      const watch = trackTemplateBursts(
+        stored.get(templateBurstKey) as TemplateBurstState | undefined,
+        novel.map((t): NovelTemplate => ({
+          seriesKey: `tmpl:${t.service}:${t.templateId}`,
+          service: t.service,
+          firstBucket: Math.floor(t.firstSeen.getTime() / bucketMs) * bucketMs,
+          severe: severe.has(`tmpl:${t.service}:${t.templateId}`),
+        })),
+        logs.points,
+        windowEnd,
+      );
+      states.set(templateBurstKey, watch.state);
+      for (const b of watch.bursts) {
+        anomalies.push({
+          seriesKey: `${b.seriesKey}:new`,
+          service: b.service,
+          signal: 'logs',
+          score: burstScore,
+          value: b.records,
+          baseline: 0,
+          at: new Date(b.bucket).toISOString(),
+        });
+      }
+      for (const service of silent) {
+        anomalies.push({
+          seriesKey: `silent:${service}`,
+          service,
+          signal: 'traffic',
+          score: silenceScore,
+          value: 0,
+          at: new Date(windowEnd + bucketMs).toISOString(),
+        });
+      }
       result.seriesScored = series.size;
       result.anomalies = anomalies.length;
+      const held = ((stored.get(heldKey) as Anomaly[] | undefined) ?? []).filter(
+        (a) => Date.parse(a.at) >= windowEnd - holdMs,
+      );
       if (anomalies.length) {
         const edges = await readServiceEdges(
           pool,
@@ -147,12 +221,21 @@ export function createDetectionActivities({
           new Date(windowEnd),
         );
         result.candidates = correlateAnomalies(
-          anomalies,
+          [...held, ...anomalies],
           edges,
           await openIncidents(pool),
           result.windowEnd,
+          {
+            conclusive: (a) => a.seriesKey.endsWith(':new'),
+            outage: (a) => a.seriesKey.startsWith('silent:'),
+          },
         );
       }
+      const reported = new Set(result.candidates.flatMap((c) => c.anomalies));
+      states.set(
+        heldKey,
+        [...held, ...anomalies].filter((a) => !reported.has(a)),
+      );
       await commitPass(pool, passId, new Date(windowEnd), result, states);
       return result;
     },

@@ -166,7 +166,7 @@ async function main() {
 \`E2E_FAULTS=${faultCount} E2E_FAULT_FREE_MINUTES=${faultFreeMinutes} npm run bench:e2e\` — ${machineDescription()}, ${new Date().toISOString().slice(0, 10)}.
 
 The whole engine (embedded PostgreSQL, Temporal dev server, Neo4j, workers, OTLP receivers,
-detection every 15 s) with the Online Boutique simulator at ${rps} req/s streaming OTLP/HTTP,
+detection every ${config.detection.intervalSeconds} s) with the Online Boutique simulator at ${rps} req/s streaming OTLP/HTTP,
 its Deployments behind the local Kubernetes stand-in. Faults are injected one after another;
 bad deploys, memory leaks and CPU saturation last until a runbook rolls back, restarts or
 scales out the Deployment; the other kinds pass after ${transientFaultMs / 1000} s (no runbook cures them here).

@@ -13,6 +13,20 @@ export interface OpenIncidentRef {
   services: string[];
 }
 
+export interface CorrelationOptions {
+  /**
+   * A new incident needs this many independent anomalies; one stray point attaches but never
+   * opens. Series that measure the same calls count once: a service's (its operations, the
+   * edges into it) per signal and bucket, and latency once per bucket across the group;
+   * each metric counts on its own.
+   */
+  minAnomaliesToOpen?: number;
+  /** Anomalies that open an incident on their own (e.g. a novel log template that recurs). */
+  conclusive?: (anomaly: Anomaly) => boolean;
+  /** Anomalies saying their service is down: it is the culprit of its group. */
+  outage?: (anomaly: Anomaly) => boolean;
+}
+
 /**
  * Groups one detection pass's anomalies into faults. Anomalous services connected in the call
  * graph are one fault (a slow database makes its callers slow too: one incident, not one per
@@ -20,15 +34,19 @@ export interface OpenIncidentRef {
  * A group attaches to an open incident when one blames what the other is about (the group's
  * culprit is among the incident's services, or the incident's service is in the group), so
  * repeats never open another, while a new fault behind a shared caller (every fault makes
- * the frontend slow) still opens its own.
+ * the frontend slow) still opens its own. A service that went down is its group's culprit.
  */
 export function correlateAnomalies(
   anomalies: Anomaly[],
   edges: ServiceEdge[],
   open: OpenIncidentRef[],
-  observedAt: string,
-  /** A new incident needs this many anomalies; one stray point attaches but never opens. */
-  minAnomaliesToOpen = 2,
+  /** When the pass reported (identifies the report). */
+  reportedAt: string,
+  {
+    minAnomaliesToOpen = 2,
+    conclusive = () => false,
+    outage = () => false,
+  }: CorrelationOptions = {},
 ): IncidentCandidate[] {
   const byService = new Map<string, Anomaly[]>();
   for (const a of anomalies) {
@@ -51,21 +69,39 @@ export function correlateAnomalies(
   for (const start of [...anomalous].sort()) {
     if (seen.has(start)) continue;
     const group = component(start, neighbours, seen);
-    const culprit = pickCulprit(group, byService, anomalousCallees);
+    const culprit = pickCulprit(group, byService, anomalousCallees, outage);
     const attached = related(culprit, group, open);
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
     const fingerprint = attached ?? fingerprintOf(culprit);
-    if (!attached && groupAnomalies.length < minAnomaliesToOpen) continue;
+    const opens = evidence(groupAnomalies) >= minAnomaliesToOpen || groupAnomalies.some(conclusive);
+    if (!attached && !opens) continue;
     candidates.push({
-      key: `${observedAt}|${fingerprint}|${group.join(',')}`,
+      key: `${reportedAt}|${fingerprint}|${group.join(',')}`,
       fingerprint,
       service: culprit,
       services: group,
       anomalies: groupAnomalies.sort((a, b) => b.score - a.score),
-      observedAt,
+      // The newest anomaly's bucket, not the report's time: the incident's quiet period counts
+      // in telemetry time, so anomalies scored late (late rows) do not prolong it.
+      observedAt: groupAnomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a)),
     });
   }
   return candidates;
+}
+
+function evidence(anomalies: Anomaly[]): number {
+  // One slow request is slow in every service it passed through: latency anomalies of one
+  // bucket are one piece of evidence however many services show them.
+  // Distinct metrics are distinct measurements; a service's error series share their calls.
+  return new Set(
+    anomalies.map((a) =>
+      a.signal === 'latency'
+        ? `latency|${a.at}`
+        : a.signal === 'saturation'
+          ? `${a.seriesKey}|${a.at}`
+          : `${a.service}|${a.signal}|${a.at}`,
+    ),
+  ).size;
 }
 
 function link(map: Map<string, Set<string>>, from: string, to: string) {
@@ -103,10 +139,13 @@ function pickCulprit(
   group: string[],
   byService: Map<string, Anomaly[]>,
   anomalousCallees: Map<string, Set<string>>,
+  outage: (anomaly: Anomaly) => boolean,
 ): string {
+  // A service that went down explains its callers' errors and its callees' lost traffic.
+  const down = group.filter((s) => byService.get(s)?.some(outage));
   const sinks = group.filter((s) => !anomalousCallees.get(s)?.size);
   // A cycle of anomalous services has no sink: then every member is a suspect.
-  const suspects = sinks.length ? sinks : group;
+  const suspects = down.length ? down : sinks.length ? sinks : group;
   return [...suspects].sort(
     (a, b) =>
       strongest(byService.get(b)) - strongest(byService.get(a)) ||

@@ -1,15 +1,26 @@
 /**
- * Scores live RED, metric and log-count series for the detection pass: robust z of each point
- * against the rolling median/MAD of recent healthy points, counted only in the direction that
- * hurts (slower, more errors, more error logs; metrics either way), with floors on the change
- * so a ratio moving from 0.001 to 0.002 is not an incident.
+ * Scores live RED, metric and log-count series for the detection pass, counted only in the
+ * direction that hurts (slower, more errors, more error logs; metrics either way).
+ *
+ * Latency, metrics and log counts: robust z of each point against the rolling median/MAD of
+ * recent healthy points, with floors on the change so a flat series does not alarm on noise.
+ * Error ratios: a binomial tail test of the bucket's failed calls against the recent error
+ * rate, so the bar adapts to traffic: 3 failures of 4 calls on a quiet service count, 3 of
+ * 3,000 on a busy one do not. The baseline rate is inflated for over-dispersion (error rates
+ * drift from one minute to the next) and never taken below a small floor.
  */
 export type SeriesSignal = 'latency' | 'errors' | 'logs' | 'metric';
 
 export interface SeriesScorerState {
   recent: number[];
-  /** Consecutive anomalous points not yet admitted to the baseline. */
+  /** Calls behind each of `recent` (error ratios only). */
+  support?: number[];
+  /** Consecutive suspicious points not yet admitted to the baseline. */
   streak: number;
+  /** Newest bucket scored (epoch ms): a late row for it is not scored twice. */
+  last?: number;
+  /** The latest points, admitted or not, as [value, calls] (calls: error ratios only). */
+  tail?: [number, number][];
 }
 
 export interface ScoredPoint {
@@ -22,19 +33,37 @@ const window = 60; // 10 minutes of 10-second buckets
 const warmup = 18;
 /** Robust z at which the score reaches 1 − 1/e. */
 const zScale = 4;
-/** After this many anomalous points in a row the new level is accepted as normal. */
+/** Smallest latency spread assumed, relative to the median (about half a histogram bucket). */
+const latencyResolution = 0.08;
+/** After this many suspicious points in a row the new level is accepted as normal. */
 const acceptShiftAfter = 30;
 
 /** Failed calls a bucket needs before its error ratio can be anomalous (one is bad luck). */
-const minFailedCalls = 2.5;
+const minFailedCalls = 2;
+/** Error rates wander between buckets (deploys, load): the test allows this much more. */
+const overDispersion = 3;
+/** No service is assumed to fail less often than this, however clean its history. */
+const minErrorRate = 0.002;
+/** −log10 of the tail probability at which an error score reaches 1 − 1/e. */
+const log10PScale = 2.5;
+/**
+ * Error evidence is also pooled over the latest buckets (a failure or two per bucket on a quiet
+ * service adds up), paying for the extra tests (Bonferroni).
+ */
+const pooledBuckets = 3;
+/** The level test's span (a minute) and how much less than √n it trusts the averaging. */
+const levelBuckets = 6;
+const levelMargin = 1.5;
+/** A score from which a point is kept out of the baseline (still no anomaly). */
+const suspiciousScore = 0.5;
 
 /** The smallest change in each signal's units that can ever matter. */
-function changeFloor(signal: SeriesSignal, median: number, support: number | undefined): number {
+function changeFloor(signal: SeriesSignal, median: number): number {
   switch (signal) {
     case 'latency':
       return Math.max(2, 0.1 * median); // ms
     case 'errors':
-      return Math.max(0.02, support ? minFailedCalls / support : 0); // error ratio
+      return 0.02; // error ratio
     case 'logs':
       return Math.max(2, 0.25 * median); // records per bucket
     case 'metric':
@@ -49,50 +78,160 @@ function median(sorted: number[]): number {
   return n % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+function logGamma(x: number): number {
+  // Lanczos approximation (g = 7, n = 9), accurate to ~1e-13 for x > 0.
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+    -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+    1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const y = x - 1;
+  let a = c[0]!;
+  const t = y + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i]! / (y + i);
+  return 0.5 * Math.log(2 * Math.PI) + (y + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** log10 P(X ≥ k) for X ~ Binomial(n, p), summed in log space (k ≤ n, 0 < p < 1). */
+export function binomialTailLog10(k: number, n: number, p: number): number {
+  if (k <= 0) return 0;
+  if (p >= 1) return 0;
+  const lnChoose = (i: number) => logGamma(n + 1) - logGamma(i + 1) - logGamma(n - i + 1);
+  const terms: number[] = [];
+  for (let i = k; i <= n; i++) {
+    const term = lnChoose(i) + i * Math.log(p) + (n - i) * Math.log1p(-p);
+    terms.push(term);
+    // Terms fall off geometrically past the mode: stop once they no longer matter.
+    if (i > n * p && term < terms[0]! - 40) break;
+  }
+  const max = Math.max(...terms);
+  const sum = terms.reduce((s, t) => s + Math.exp(t - max), 0);
+  return Math.min(0, (max + Math.log(sum)) / Math.LN10);
+}
+
 export class DirectionalSeriesScorer {
   private recent: number[] = [];
+  private support: number[] = [];
   private streak = 0;
+  private last: number | undefined;
+  private tail: [number, number][] = [];
 
-  constructor(
-    private readonly signal: SeriesSignal,
-    /** Score from which a point counts as anomalous (and stays out of the baseline). */
-    private readonly threshold: number,
-  ) {}
+  constructor(private readonly signal: SeriesSignal) {}
 
-  score(value: number, support?: number): ScoredPoint {
+  /** The newest bucket scored, if any: the pass skips rows at or before it. */
+  get lastBucket(): number | undefined {
+    return this.last;
+  }
+
+  score(value: number, support?: number, bucket?: number): ScoredPoint {
+    if (bucket !== undefined) this.last = Math.max(this.last ?? bucket, bucket);
     if (!Number.isFinite(value)) return { score: 0, baseline: undefined };
     if (this.recent.length < warmup) {
-      this.admit(value);
+      this.admit(value, support);
       return { score: 0, baseline: undefined };
     }
-    const sorted = [...this.recent].sort((a, b) => a - b);
-    const center = median(sorted);
-    const mad = median(sorted.map((v) => Math.abs(v - center)).sort((a, b) => a - b));
-    const floor = changeFloor(this.signal, center, support);
-    const deviation = this.signal === 'metric' ? Math.abs(value - center) : value - center;
-    // A change below the floor is never anomalous, however quiet the series was before.
-    const z = deviation < floor ? 0 : deviation / Math.max(1.4826 * mad, floor / 3);
-    const score = 1 - Math.exp(-z / zScale);
-    if (score >= this.threshold && this.streak < acceptShiftAfter) {
+    const scored =
+      this.signal === 'errors' && support !== undefined
+        ? this.errorScore(value, support)
+        : this.robustScore(value);
+    // Suspicious points stay out of the baseline too: a slow climb (a leak) would otherwise
+    // drag the baseline up with it, and the pooled error rate is not robust like a median.
+    if (scored.score >= suspiciousScore && this.streak < acceptShiftAfter) {
       this.streak++;
     } else {
       this.streak = 0;
-      this.admit(value);
+      this.admit(value, support);
     }
-    return { score, baseline: center };
+    return scored;
   }
 
-  private admit(value: number) {
+  private robustScore(value: number): ScoredPoint {
+    const sorted = [...this.recent].sort((a, b) => a - b);
+    const center = median(sorted);
+    const mad = median(sorted.map((v) => Math.abs(v - center)).sort((a, b) => a - b));
+    const floor = changeFloor(this.signal, center);
+    const scale = Math.max(1.4826 * mad, floor / 3, this.resolution(center));
+    const z = (v: number) => {
+      const deviation = this.signal === 'metric' ? Math.abs(v - center) : v - center;
+      // A change below the floor is never anomalous, however quiet the series was before.
+      return deviation < floor ? 0 : deviation / scale;
+    };
+    const recent = [value, ...this.tail.map(([v]) => v)];
+    this.tail = recent.slice(0, levelBuckets - 1).map((v) => [v, 0]);
+    // A level held for a minute: its mean is √n times steadier than one point (a slow climb,
+    // a leak, never jumps far in one bucket), with a margin for buckets that move together.
+    // Only while the newest point is still there: a level left behind by a fault that ended
+    // is not news.
+    const levelZ =
+      recent.length < levelBuckets ? 0 : z(recent.reduce((a, b) => a + b, 0) / levelBuckets);
+    const level = z(value) >= levelZ ? (levelZ * Math.sqrt(levelBuckets)) / levelMargin : 0;
+    return { score: 1 - Math.exp(-Math.max(z(value), level) / zScale), baseline: center };
+  }
+
+  /**
+   * Latency quantiles come from histograms with ~19%-wide buckets: a p95 that sat in one bucket
+   * for minutes has no spread, and moving up one or two buckets is quantization, not news.
+   */
+  private resolution(center: number): number {
+    return this.signal === 'latency' ? latencyResolution * center : 0;
+  }
+
+  private errorScore(ratio: number, calls: number): ScoredPoint {
+    let failed = 0;
+    let total = 0;
+    for (let i = 0; i < this.recent.length; i++) {
+      const n = this.support[i] ?? 0;
+      failed += this.recent[i]! * n;
+      total += n;
+    }
+    const rate = total > 0 ? failed / total : 0;
+    const expected = Math.min(0.5, Math.max(minErrorRate, overDispersion * rate));
+    const points: [number, number][] = [[ratio, calls], ...this.tail];
+    this.tail = points.slice(0, pooledBuckets - 1);
+    let log10P = 0;
+    let failures = 0;
+    let n = 0;
+    // Only a bucket with failures of its own can be anomalous: pooling finds them sooner,
+    // it does not extend an alarm into the healthy buckets after it.
+    if (Math.round(ratio * calls) === 0) return { score: 0, baseline: rate };
+    for (const [r, c] of points) {
+      failures += Math.round(r * c);
+      n += Math.round(c);
+      if (failures < minFailedCalls || failures / n - rate < changeFloor('errors', rate)) continue;
+      log10P = Math.min(
+        log10P,
+        binomialTailLog10(failures, n, expected) + Math.log10(pooledBuckets),
+      );
+    }
+    return { score: Math.max(0, 1 - Math.exp(log10P / log10PScale)), baseline: rate };
+  }
+
+  private admit(value: number, support: number | undefined) {
     this.recent.push(value);
-    if (this.recent.length > window) this.recent.shift();
+    this.support.push(support ?? 0);
+    if (this.recent.length > window) {
+      this.recent.shift();
+      this.support.shift();
+    }
   }
 
   exportState(): SeriesScorerState {
-    return { recent: [...this.recent], streak: this.streak };
+    return {
+      recent: [...this.recent],
+      ...(this.signal === 'errors' && { support: [...this.support] }),
+      streak: this.streak,
+      ...(this.last !== undefined && { last: this.last }),
+      ...(this.tail.length > 0 && { tail: this.tail.map(([r, c]) => [r, c] as [number, number]) }),
+    };
   }
 
   importState(state: SeriesScorerState) {
     this.recent = [...state.recent];
+    // States saved before support was kept: weigh each old ratio as one typical bucket.
+    this.support = state.support ? [...state.support] : state.recent.map(() => 1);
     this.streak = state.streak;
+    this.last = state.last;
+    this.tail = state.tail ? state.tail.map(([r, c]) => [r, c] as [number, number]) : [];
   }
 }

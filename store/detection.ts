@@ -9,12 +9,9 @@ export interface SeriesPoint {
   signal: 'latency' | 'errors' | 'logs' | 'metric';
   bucket: number;
   value: number;
-  /** Calls behind a ratio: a ratio from few calls must move more to count. */
+  /** Calls behind a ratio: the error test weighs the ratio by them. */
   support?: number;
 }
-
-/** Error ratios from a handful of calls are noise, not signal. */
-const minCallsForErrorRatio = 5;
 
 interface RedRow {
   bucket: Date;
@@ -45,7 +42,8 @@ function redPoints(prefix: string, row: RedRow, operation?: string): SeriesPoint
       value: p95 / 1000,
     });
   }
-  if (calls >= minCallsForErrorRatio) {
+  // Every bucket with calls: the scorer's binomial test weighs a ratio by the calls behind it.
+  if (calls > 0) {
     points.push({
       seriesKey: `${key}:errors`,
       service: row.service,
@@ -71,6 +69,11 @@ export async function readDetectionSeries(
   pool: Pool,
   from: Date,
   to: Date,
+  /**
+   * Metrics are read up to here: exporters stamp a gauge at the end of the interval it
+   * describes, so the interval's value lands in the bucket after it.
+   */
+  metricsTo: Date = to,
 ): Promise<SeriesPoint[]> {
   const window = [from, to];
   const [services, operations, edges, metrics, logs] = await Promise.all([
@@ -98,7 +101,7 @@ export async function readDetectionSeries(
       `SELECT r.bucket, s.name AS service, m.name, r.value_sum / greatest(r.points, 1) AS value
        FROM rollup_metrics r JOIN services s ON s.id = r.service_id JOIN metrics m ON m.id = r.metric_id
        WHERE r.bucket > $1 AND r.bucket <= $2`,
-      window,
+      [from, metricsTo],
     ),
     pool.query<{ bucket: Date; service: string; records: string }>(
       `SELECT r.bucket, s.name AS service, sum(r.records) AS records
@@ -127,6 +130,34 @@ export async function readDetectionSeries(
       value: Number(r.records),
     })),
   ];
+}
+
+/**
+ * Services gone silent: their metrics arrived in each of the `steady` buckets up to `last` and
+ * none arrived in the bucket after it, while other services' did (so it is not the pipeline
+ * lagging). A crashed or unreachable service stops exporting altogether; its callers' spans
+ * are all that is left of it, and those that name it settle only later.
+ */
+export async function readSilentServices(
+  pool: Pool,
+  last: Date,
+  bucketMs: number,
+  steady = 3,
+): Promise<string[]> {
+  const next = new Date(last.getTime() + bucketMs);
+  const first = new Date(last.getTime() - (steady - 1) * bucketMs);
+  const { rows } = await pool.query<{ service: string }>(
+    `WITH recent AS (
+       SELECT service_id, count(DISTINCT bucket) AS buckets FROM rollup_metrics
+       WHERE bucket >= $1 AND bucket <= $2 GROUP BY service_id),
+     fresh AS (SELECT DISTINCT service_id FROM rollup_metrics WHERE bucket = $3)
+     SELECT s.name AS service FROM recent r JOIN services s ON s.id = r.service_id
+     WHERE r.buckets = $4 AND EXISTS (SELECT 1 FROM fresh)
+       AND r.service_id NOT IN (SELECT service_id FROM fresh)
+     ORDER BY 1`,
+    [first, last, next, steady],
+  );
+  return rows.map((r) => r.service);
 }
 
 /** Caller → callee service pairs seen in a window: the graph anomalies are correlated on. */

@@ -94,7 +94,7 @@ const configSchema = z.object({
   AIOPS_TEMPORAL_UI_PORT: port.default(8233),
   AIOPS_TASK_QUEUE_PREFIX: z.string().default('aiops'),
   AIOPS_HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
-  AIOPS_DETECTION_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
+  AIOPS_DETECTION_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(10),
   AIOPS_DETECTION_GRACE_SECONDS: z.coerce.number().min(0).default(3),
   AIOPS_DETECTION_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.9),
   AIOPS_INCIDENT_QUIET_SECONDS: z.coerce.number().int().min(1).default(180),

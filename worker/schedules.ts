@@ -1,4 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { rollupBucketSeconds } from '../store/telemetry-rollups';
 import type { Config } from './config';
 
 export const heartbeatScheduleId = 'aiops-heartbeat';
@@ -10,6 +11,8 @@ export interface EngineSchedule {
   workflowType: string;
   taskQueue: string;
   everySeconds: number;
+  /** Seconds past each multiple of `everySeconds` (since the epoch) at which it fires. */
+  offsetSeconds?: number;
   purpose: string;
   /** Arguments the scheduled workflow starts with. */
   args?: unknown[];
@@ -24,7 +27,14 @@ export async function ensureSchedule(
   client: Client,
   schedule: EngineSchedule,
 ): Promise<'created' | 'updated'> {
-  const spec = { intervals: [{ every: schedule.everySeconds * 1000 }] };
+  const spec = {
+    intervals: [
+      {
+        every: schedule.everySeconds * 1000,
+        ...(schedule.offsetSeconds && { offset: schedule.offsetSeconds * 1000 }),
+      },
+    ],
+  };
   const action = {
     type: 'startWorkflow' as const,
     workflowType: schedule.workflowType,
@@ -66,10 +76,24 @@ export function engineSchedules(config: Config): EngineSchedule[] {
       workflowType: 'detectionWorkflow',
       taskQueue: config.taskQueues.detection,
       everySeconds: config.detection.intervalSeconds,
+      offsetSeconds: detectionOffsetSeconds(config.detection),
       purpose: 'score new telemetry rollups and open one incident per fault',
     },
     retentionSchedule(config),
   ];
+}
+
+/**
+ * Passes fire just after a 10-second bucket's grace period ends, so a complete bucket waits for
+ * no more than that second before it is scored (at a whole number of buckets per interval;
+ * otherwise the phase drifts and no offset helps).
+ */
+export function detectionOffsetSeconds(detection: {
+  intervalSeconds: number;
+  graceSeconds: number;
+}): number {
+  if (detection.intervalSeconds % rollupBucketSeconds !== 0) return 0;
+  return (Math.ceil(detection.graceSeconds) + 1) % detection.intervalSeconds;
 }
 
 /** Hourly telemetry partition upkeep: partitions a day ahead, drops past retention. */

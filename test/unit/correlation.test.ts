@@ -37,6 +37,9 @@ describe('anomaly correlation', () => {
       edges,
       [],
       at,
+      // One bucket of latency is one piece of evidence (see 'correlation evidence'): this
+      // test is about grouping and blame.
+      { minAnomaliesToOpen: 1 },
     );
     expect(candidates).toHaveLength(1);
     expect(candidates[0]).toMatchObject({ fingerprint: 'db', service: 'db' });
@@ -98,7 +101,9 @@ describe('anomaly correlation', () => {
       { caller: 'a', callee: 'b' },
       { caller: 'b', callee: 'a' },
     ];
-    const [c] = correlateAnomalies([anomaly('a', 0.9), anomaly('b', 0.99)], cycle, [], at);
+    const [c] = correlateAnomalies([anomaly('a', 0.9), anomaly('b', 0.99)], cycle, [], at, {
+      minAnomaliesToOpen: 1,
+    });
     expect(c?.service).toBe('b');
   });
 

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import {
+  burstWarmupMs,
+  trackTemplateBursts,
+  type TemplateBurstState,
+} from '../../detectors/anomaly/template-burst';
+import { correlateAnomalies } from '../../detectors/correlation';
+import { binomialTailLog10, DirectionalSeriesScorer } from '../../detectors/series-scorer';
+import type { Anomaly } from '../../workflows/incident/types';
+import { detectionOffsetSeconds } from '../../worker/schedules';
+
+/** A scorer warmed on `buckets` buckets of `calls` calls, one failed every `failuresEvery`. */
+function warmedErrors(buckets: number, calls: number, failuresEvery = Infinity) {
+  const scorer = new DirectionalSeriesScorer('errors');
+  for (let i = 1; i <= buckets; i++) scorer.score(i % failuresEvery === 0 ? 1 / calls : 0, calls);
+  return scorer;
+}
+
+describe('error ratios: a binomial test that adapts to traffic', () => {
+  it('matches exact binomial tails', () => {
+    // P(X ≥ 2) for Binomial(3, 0.1) = 3·0.01·0.9 + 0.001 = 0.028
+    expect(10 ** binomialTailLog10(2, 3, 0.1)).toBeCloseTo(0.028, 6);
+    expect(binomialTailLog10(0, 10, 0.2)).toBe(0);
+    // Far in the tail the sum stays finite in log space.
+    expect(binomialTailLog10(900, 1000, 0.001)).toBeLessThan(-1000);
+  });
+
+  it('flags 4 failures of 10 calls on a quiet service, not 4 of 2,000 on a busy one', () => {
+    const quiet = warmedErrors(30, 10);
+    expect(quiet.score(4 / 10, 10).score).toBeGreaterThanOrEqual(0.9);
+    const busy = warmedErrors(30, 2000, 1);
+    expect(busy.score(4 / 2000, 2000).score).toBe(0);
+  });
+
+  it('pools a failure or two per bucket over consecutive buckets', () => {
+    const scorer = warmedErrors(30, 4);
+    const scores = [2 / 4, 2 / 4, 2 / 4].map((r) => scorer.score(r, 4).score);
+    expect(scores[0]).toBeLessThan(0.9);
+    expect(Math.max(...scores)).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('needs failures in the bucket itself, and keeps its state across export/import', () => {
+    const scorer = warmedErrors(30, 4);
+    scorer.score(3 / 4, 4, 1_000);
+    const copy = new DirectionalSeriesScorer('errors');
+    copy.importState(scorer.exportState());
+    expect(copy.lastBucket).toBe(1_000);
+    expect(copy.score(0, 4).score).toBe(0);
+    expect(copy.score(2 / 4, 4).score).toBe(scorer.score(0, 4) && scorer.score(2 / 4, 4).score);
+  });
+});
+
+describe('novel log templates', () => {
+  const start = 1_000_000_000;
+  const warm: TemplateBurstState = { watched: [], since: start - burstWarmupMs };
+  const novel = (severe: boolean, firstBucket = start) => ({
+    seriesKey: 'tmpl:cart:abc',
+    service: 'cart',
+    firstBucket,
+    severe,
+  });
+  const count = (bucket: number, value: number) => ({ seriesKey: 'tmpl:cart:abc', bucket, value });
+
+  it('is a burst only once it recurs within a minute', () => {
+    const first = trackTemplateBursts(warm, [novel(true)], [count(start, 1)], start);
+    expect(first.bursts).toEqual([]);
+    const second = trackTemplateBursts(first.state, [], [count(start + 10_000, 2)], start + 10_000);
+    expect(second.bursts).toEqual([
+      { seriesKey: 'tmpl:cart:abc', service: 'cart', bucket: start + 10_000, records: 3 },
+    ]);
+    expect(second.state.watched).toEqual([]);
+  });
+
+  it('forgets a template that stayed rare, and wants more of an INFO line', () => {
+    const once = trackTemplateBursts(warm, [novel(true)], [count(start, 1)], start);
+    const later = trackTemplateBursts(once.state, [], [count(start + 70_000, 5)], start + 70_000);
+    expect(later.bursts).toEqual([]);
+    expect(later.state.watched).toEqual([]);
+    const info = trackTemplateBursts(warm, [novel(false)], [count(start, 3)], start);
+    expect(info.bursts).toEqual([]);
+  });
+
+  it('ignores templates first seen while tracking warms up', () => {
+    const cold = trackTemplateBursts(undefined, [novel(true)], [count(start, 10)], start);
+    expect(cold.bursts).toEqual([]);
+    expect(cold.state.since).toBe(start);
+  });
+});
+
+describe('correlation evidence', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+  const anomaly = (seriesKey: string, service: string, signal: Anomaly['signal'], when = at) => ({
+    seriesKey,
+    service,
+    signal,
+    score: 0.95,
+    value: 1,
+    at: when,
+  });
+
+  it('counts a service’s views of the same calls once per signal and bucket', () => {
+    const sameCalls = [
+      anomaly('svc:cart:p95', 'cart', 'latency'),
+      anomaly('op:cart:GetCart:p95', 'cart', 'latency'),
+      anomaly('edge:cart:from:frontend:p95', 'cart', 'latency'),
+    ];
+    expect(correlateAnomalies(sameCalls, [], [], at)).toEqual([]);
+    const twoBuckets = [
+      ...sameCalls,
+      anomaly('svc:cart:p95', 'cart', 'latency', '2026-01-01T00:00:10.000Z'),
+    ];
+    expect(correlateAnomalies(twoBuckets, [], [], at)).toHaveLength(1);
+  });
+
+  it('blames a service that went down, not the callee that lost its traffic', () => {
+    const graph = [
+      { caller: 'frontend', callee: 'cart' },
+      { caller: 'cart', callee: 'redis' },
+    ];
+    const [c] = correlateAnomalies(
+      [
+        anomaly('svc:frontend:errors', 'frontend', 'errors'),
+        anomaly('silent:cart', 'cart', 'traffic'),
+        anomaly('metric:redis:db.operations.rate', 'redis', 'saturation'),
+      ],
+      graph,
+      [],
+      at,
+      { outage: (a) => a.seriesKey.startsWith('silent:') },
+    );
+    expect(c).toMatchObject({ service: 'cart', services: ['cart', 'frontend', 'redis'] });
+  });
+
+  it('opens on one conclusive anomaly', () => {
+    const burst = [anomaly('tmpl:cart:abc:new', 'cart', 'logs')];
+    expect(correlateAnomalies(burst, [], [], at)).toEqual([]);
+    const [c] = correlateAnomalies(burst, [], [], at, {
+      conclusive: (a) => a.seriesKey.endsWith(':new'),
+    });
+    expect(c?.service).toBe('cart');
+  });
+});
+
+describe('detection schedule phase', () => {
+  it('fires just after a bucket’s grace period when the interval is whole buckets', () => {
+    expect(detectionOffsetSeconds({ intervalSeconds: 10, graceSeconds: 3 })).toBe(4);
+    expect(detectionOffsetSeconds({ intervalSeconds: 20, graceSeconds: 2.5 })).toBe(4);
+    expect(detectionOffsetSeconds({ intervalSeconds: 15, graceSeconds: 3 })).toBe(0);
+  });
+});
