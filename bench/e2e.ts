@@ -143,6 +143,12 @@ async function main() {
           break;
         }
       }
+      if (injected.endedAt === undefined) {
+        // Not cured in time: reported as such, then lifted, so that it does not stay under
+        // every later fault (one wrong diagnosis would otherwise spoil the rest of the run).
+        injected.fault.endMs = Date.now();
+        world.activeFaults(Date.now());
+      }
       // Let the fault's incident go quiet before the next fault.
       await sleep(quietMs + 15_000);
       outcome.incidents = (await incidentsSince(injectedAt)).length;
@@ -169,7 +175,8 @@ The whole engine (embedded PostgreSQL, Temporal dev server, Neo4j, workers, OTLP
 detection every ${config.detection.intervalSeconds} s) with the Online Boutique simulator at ${rps} req/s streaming OTLP/HTTP,
 its Deployments behind the local Kubernetes stand-in. Faults are injected one after another;
 bad deploys, memory leaks and CPU saturation last until a runbook rolls back, restarts or
-scales out the Deployment; the other kinds pass after ${transientFaultMs / 1000} s (no runbook cures them here).
+scales out the Deployment (one not cured within ${maxFaultMs / 1000} s is reported so and then lifted before
+the next fault); the other kinds pass after ${transientFaultMs / 1000} s (no runbook cures them here).
 Runbooks up to medium risk are auto-approved. ${faultCount} faults (target ≥ 20).
 
 | # | fault | service | detect (s) | root cause (s) | top cause right | recovered (s) | incidents |
