@@ -133,9 +133,11 @@ export function createDetectionActivities({
 
       const from = new Date(windowStart + bucketMs);
       const to = new Date(windowEnd + bucketMs);
+      // Log rows can be late too (a busy ingest commits after the grace period).
+      const logsFrom = new Date(from.getTime() - lateRowsMs);
       const [logs, novel] = await Promise.all([
-        readTemplateWindow(pool, from, to),
-        readNewTemplates(pool, from, to, 0),
+        readTemplateWindow(pool, logsFrom, to),
+        readNewTemplates(pool, logsFrom, to, 0),
       ]);
       const [rows, silent] = await Promise.all([
         readDetectionSeries(
@@ -186,6 +188,7 @@ export function createDetectionActivities({
         })),
         logs.points,
         windowEnd,
+        lateRowsMs,
       );
       states.set(templateBurstKey, watch.state);
       for (const b of watch.bursts) {

@@ -17,6 +17,10 @@ export interface NovelTemplate {
 
 interface Watched extends NovelTemplate {
   records: number;
+  /** Newest bucket counted: a bucket read again (late rows) is not counted twice. */
+  counted?: number;
+  /** Reported already; kept until its watch ends so that reading it again adds nothing. */
+  burst?: boolean;
 }
 
 export interface TemplateBurstState {
@@ -46,16 +50,18 @@ export const severeBurstRecords = 3;
 export const otherBurstRecords = 4;
 
 /**
- * Adds the pass's novel templates to the watch, counts the pass's records of every watched
- * template (`counts`: records per template series and bucket, each bucket counted in exactly
- * one pass) and reports the templates that reached their burst size. `latestBucket` is the
- * newest bucket the pass read: watches that ended before it are dropped.
+ * Adds the pass's novel templates to the watch, counts the records of every watched template
+ * (`counts`: records per template series and bucket; buckets read again by a later pass are
+ * counted once) and reports the templates that reached their burst size. `latestBucket` is the
+ * newest bucket the pass read: watches that ended `graceMs` before it are dropped (the pass
+ * reads that far back for rows that arrived late).
  */
 export function trackTemplateBursts(
   state: TemplateBurstState | undefined,
   novel: readonly NovelTemplate[],
   counts: readonly { seriesKey: string; bucket: number; value: number }[],
   latestBucket: number,
+  graceMs = 0,
 ): { state: TemplateBurstState; bursts: TemplateBurst[] } {
   const since = state?.since ?? latestBucket;
   const watched = new Map<string, Watched>();
@@ -70,7 +76,10 @@ export function trackTemplateBursts(
   const bursts: TemplateBurst[] = [];
   for (const c of sorted) {
     const w = watched.get(c.seriesKey);
-    if (!w || c.bucket < w.firstBucket || c.bucket >= w.firstBucket + burstWatchMs) continue;
+    if (!w || w.burst || c.bucket < w.firstBucket || c.bucket >= w.firstBucket + burstWatchMs)
+      continue;
+    if (w.counted !== undefined && c.bucket <= w.counted) continue;
+    w.counted = c.bucket;
     w.records += c.value;
     if (w.records >= (w.severe ? severeBurstRecords : otherBurstRecords)) {
       bursts.push({
@@ -79,9 +88,11 @@ export function trackTemplateBursts(
         bucket: c.bucket,
         records: w.records,
       });
-      watched.delete(c.seriesKey);
+      w.burst = true;
     }
   }
-  const keep = [...watched.values()].filter((w) => latestBucket < w.firstBucket + burstWatchMs);
+  const keep = [...watched.values()].filter(
+    (w) => latestBucket < w.firstBucket + burstWatchMs + graceMs,
+  );
   return { state: { watched: keep, since }, bursts };
 }

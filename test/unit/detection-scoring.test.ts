@@ -68,7 +68,32 @@ describe('novel log templates', () => {
     expect(second.bursts).toEqual([
       { seriesKey: 'tmpl:cart:abc', service: 'cart', bucket: start + 10_000, records: 3 },
     ]);
-    expect(second.state.watched).toEqual([]);
+    // Kept until its watch ends, so that the same rows read again report nothing more.
+    const again = trackTemplateBursts(
+      second.state,
+      [novel(true)],
+      [count(start + 10_000, 2)],
+      start + 20_000,
+    );
+    expect(again.bursts).toEqual([]);
+  });
+
+  it('counts a bucket read twice (late rows) once', () => {
+    const first = trackTemplateBursts(warm, [novel(true)], [count(start, 2)], start);
+    const reread = trackTemplateBursts(
+      first.state,
+      [novel(true)],
+      [count(start, 2)],
+      start + 10_000,
+    );
+    expect(reread.bursts).toEqual([]);
+    const late = trackTemplateBursts(
+      reread.state,
+      [],
+      [count(start, 2), count(start + 10_000, 1)],
+      start + 20_000,
+    );
+    expect(late.bursts).toHaveLength(1);
   });
 
   it('forgets a template that stayed rare, and wants more of an INFO line', () => {
