@@ -5,7 +5,7 @@ import {
   type NovelTemplate,
   type TemplateBurstState,
 } from '../detectors/anomaly/template-burst';
-import { correlateAnomalies } from '../detectors/correlation';
+import { correlateAnomalies, type OpenIncidentRef } from '../detectors/correlation';
 import { DirectionalSeriesScorer, type SeriesScorerState } from '../detectors/series-scorer';
 import type { Pool } from '../store/db';
 import {
@@ -81,6 +81,23 @@ const silenceScore = 0.95;
  */
 const heldKey = 'correlation:held';
 const holdMs = 2 * bucketMs;
+/**
+ * detector_state key of the candidates recent passes reported. The incident workflow writes its
+ * incident row a moment after being signalled, so a pass right after the one that opened it
+ * would not see it in the table: for this long, those candidates count as open incidents.
+ */
+const reportedKey = 'correlation:reported';
+const reportedOpenMs = 30_000;
+
+interface ReportedCandidate extends OpenIncidentRef {
+  reportedAt: number;
+}
+
+/** Open incidents, with the ones recently reported but maybe not yet written. */
+function withReported(open: OpenIncidentRef[], reported: ReportedCandidate[]): OpenIncidentRef[] {
+  const known = new Set(open.map((o) => o.fingerprint));
+  return [...open, ...reported.filter((r) => !known.has(r.fingerprint))];
+}
 
 function groupBySeries(points: SeriesPoint[]): Map<string, SeriesPoint[]> {
   const series = new Map<string, SeriesPoint[]>();
@@ -149,7 +166,12 @@ export function createDetectionActivities({
         readSilentServices(pool, new Date(windowEnd), bucketMs),
       ]);
       const series = groupBySeries([...rows, ...logs.points]);
-      const stored = await loadDetectorStates(pool, [...series.keys(), templateBurstKey, heldKey]);
+      const stored = await loadDetectorStates(pool, [
+        ...series.keys(),
+        templateBurstKey,
+        heldKey,
+        reportedKey,
+      ]);
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
       for (const [key, points] of series) {
@@ -217,6 +239,9 @@ export function createDetectionActivities({
       const held = ((stored.get(heldKey) as Anomaly[] | undefined) ?? []).filter(
         (a) => Date.parse(a.at) >= windowEnd - holdMs,
       );
+      const recentlyReported = (
+        (stored.get(reportedKey) as ReportedCandidate[] | undefined) ?? []
+      ).filter((r) => r.reportedAt >= windowEnd - reportedOpenMs);
       if (anomalies.length) {
         const edges = await readServiceEdges(
           pool,
@@ -226,11 +251,14 @@ export function createDetectionActivities({
         result.candidates = correlateAnomalies(
           [...held, ...anomalies],
           edges,
-          await openIncidents(pool),
+          withReported(await openIncidents(pool), recentlyReported),
           result.windowEnd,
           {
             conclusive: (a) => a.seriesKey.endsWith(':new'),
             outage: (a) => a.seriesKey.startsWith('silent:'),
+            // Less load or I/O than usual is what a failing caller does to its callees.
+            supporting: (a) =>
+              a.signal === 'saturation' && a.baseline !== undefined && a.value < a.baseline,
           },
         );
       }
@@ -239,6 +267,17 @@ export function createDetectionActivities({
         heldKey,
         [...held, ...anomalies].filter((a) => !reported.has(a)),
       );
+      states.set(reportedKey, [
+        ...recentlyReported.filter(
+          (r) => !result.candidates.some((c) => c.fingerprint === r.fingerprint),
+        ),
+        ...result.candidates.map((c): ReportedCandidate => ({
+          fingerprint: c.fingerprint,
+          service: c.service,
+          services: c.services,
+          reportedAt: windowEnd,
+        })),
+      ]);
       await commitPass(pool, passId, new Date(windowEnd), result, states);
       return result;
     },

@@ -2,6 +2,7 @@ import { investigate } from './rca/ensemble';
 import { buildEvidence } from './rca/evidence';
 import type { RootCauseCandidate } from './rca/candidate';
 import type { Pool } from '../store/db';
+import { incidentPeriods } from '../store/incidents';
 import { loadWindowTelemetry } from '../store/investigation-telemetry';
 import { latestRemediationTarget, type RemediationTarget } from '../store/remediation-targets';
 import {
@@ -32,6 +33,32 @@ function trim(candidates: RootCauseCandidate[]): RootCauseCandidate[] {
   }));
 }
 
+/**
+ * Ranks root-cause candidates for a fault window against the baseline before it, from the
+ * telemetry in PostgreSQL, with every method and their ensemble. Other incidents' periods are
+ * left out of the baseline.
+ */
+export async function rankWindow(
+  pool: Pool,
+  window: { baselineStart: Date; faultStart: Date; end: Date; incidentId?: string },
+) {
+  const [telemetry, excluded] = await Promise.all([
+    loadWindowTelemetry(pool, { from: window.baselineStart, to: window.end }),
+    incidentPeriods(pool, {
+      from: window.baselineStart,
+      to: window.faultStart,
+      exceptIncidentId: window.incidentId,
+    }),
+  ]);
+  const evidence = buildEvidence(telemetry.spans, telemetry.logs, telemetry.metrics, {
+    baselineStart: window.baselineStart.getTime(),
+    faultStart: window.faultStart.getTime(),
+    end: window.end.getTime(),
+    excluded,
+  });
+  return { ...investigate(evidence), telemetry };
+}
+
 export function createInvestigationActivities({ pool }: { pool: Pool }) {
   return {
     /**
@@ -46,13 +73,12 @@ export function createInvestigationActivities({ pool }: { pool: Pool }) {
           const faultStart = new Date(input.faultStart);
           const end = new Date(input.end);
           const baselineStart = new Date(faultStart.getTime() - input.baselineMinutes * 60_000);
-          const telemetry = await loadWindowTelemetry(pool, { from: baselineStart, to: end });
-          const evidence = buildEvidence(telemetry.spans, telemetry.logs, telemetry.metrics, {
-            baselineStart: baselineStart.getTime(),
-            faultStart: faultStart.getTime(),
-            end: end.getTime(),
+          const { ranking, members, telemetry } = await rankWindow(pool, {
+            baselineStart,
+            faultStart,
+            end,
+            incidentId: input.incidentId,
           });
-          const { ranking, members } = investigate(evidence);
           const fresh = {
             investigationId: input.investigationId,
             incidentId: input.incidentId,

@@ -13,8 +13,10 @@ import { createMetricsSignal } from '../ingest/signals/metrics';
 import { createTraceSignal } from '../ingest/signals/traces';
 import { faultKinds, type Fault, type FaultKind } from '../simulator/faults';
 import { encodeLogs, encodeMetrics, encodeTraces } from '../simulator/otlp-export';
-import { makeScenario } from '../simulator/scenario';
-import { simulate } from '../simulator/simulate';
+import { liveSimulation } from '../simulator/simulate';
+import { liveFaultTemplate } from '../worker/demo/world';
+import { rankWindow } from '../activities/investigation';
+import { faultLeadMs } from '../workflows/incident/investigation-window';
 import type { Topology } from '../simulator/topology';
 import type { Pool } from '../store/db';
 import { upsertIncident } from '../store/incidents';
@@ -36,7 +38,7 @@ import type { IncidentState } from '../workflows/incident/types';
 export interface ReplayOptions {
   pool: Pool;
   topology: Topology;
-  /** Live traffic seed; each slice uses seed + slice index, as worker/demo/traffic.ts does. */
+  /** Live traffic seed: one simulation runs on slice by slice, as worker/demo/traffic.ts does. */
   trafficSeed: number;
   /** Fault i uses seed faultSeed + i, as bench/e2e.ts uses 100 + i. */
   faultSeed: number;
@@ -51,6 +53,11 @@ export interface ReplayOptions {
   offsetSeconds: number;
   /** Epoch ms the simulated timeline starts at. */
   start: number;
+  /**
+   * How long after opening an incident its row appears in the incident table (the incident
+   * workflow writes it from an activity; a busy worker can take longer than a pass). Default 1 s.
+   */
+  incidentWriteDelayMs?: number;
   log?: (line: string) => void;
 }
 
@@ -60,6 +67,9 @@ export interface ReplayFault {
   injectedAt: number;
   /** Seconds from injection to the first incident opened while the fault was active. */
   detectS?: number;
+  /** Seconds from injection to that incident's ranked root causes, and the top one. */
+  rootCauseS?: number;
+  rootCause?: string;
   /** The first such incident blamed the faulty service. */
   blamedRight: boolean;
   /** Incidents opened from injection until the next fault (what bench:e2e counts). */
@@ -88,11 +98,23 @@ const warmupMs = 240_000;
 const maxFaultMs = 240_000;
 const afterFaultMs = 60_000;
 const transientFaultMs = 90_000;
-/** A runbook cures a curable fault about this long after its incident opened (bench:e2e). */
-const cureAfterDetectMs = 5_000;
+/** A runbook cures a curable fault this long after its root causes are ranked (bench:e2e). */
+const cureAfterRankMs = 5_000;
+/** The incident workflow's default investigation baseline. */
+const investigationBaselineMs = 10 * 60_000;
 /** worker/demo/world.ts: how long an injected memory leak takes to reach full size. */
 const leakRampMs = 120_000;
 const curable = new Set<FaultKind>(['bad-deploy', 'memory-leak', 'cpu-saturation']);
+
+interface OpenedIncident {
+  id: string;
+  at: number;
+  service: string;
+  /** When its investigation ranks root causes, the window it ranks, and the top cause. */
+  window: { faultStart: number; end: number };
+  rootCause?: string;
+  rankedAt?: number;
+}
 
 interface LiveFault {
   fault: Fault;
@@ -138,10 +160,15 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
   const live: LiveFault[] = [];
   const results: ReplayFault[] = [];
   const incidents = new Map<string, IncidentState>();
-  const opened: { at: number; service: string }[] = [];
+  const opened: OpenedIncident[] = [];
   let rawAnomalies = 0;
   let passes = 0;
-  let tick = 0;
+  const simulation = liveSimulation({
+    topology: opts.topology,
+    seed: opts.trafficSeed,
+    start: opts.start,
+    rps: opts.rps,
+  });
   const faultFreeStart = opts.start + warmupMs;
   const faultsStart = faultFreeStart + opts.faultFreeMinutes * 60_000;
 
@@ -159,24 +186,15 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
           ? { ...f.fault, endMs: Math.max(f.fault.startMs + leakRampMs, now + 1) }
           : f.fault,
       );
-    for (const batch of simulate({
-      topology: opts.topology,
-      seed: opts.trafficSeed + tick++,
-      start: sliceStart,
-      durationSec: sliceMs / 1000,
-      rps: opts.rps,
-      faults,
-      sliceSec: sliceMs / 1000,
-    })) {
-      // One request at a time, as one exporter sends them (concurrent first sightings of the
-      // same names can deadlock in the dictionaries, which a real client would retry).
-      if (batch.spans.length)
-        await pipeline.export(traces, Buffer.from(encodeTraces(batch.spans)), 'protobuf');
-      if (batch.logs.length)
-        await pipeline.export(logs, Buffer.from(encodeLogs(batch.logs)), 'protobuf');
-      if (batch.metrics.length)
-        await pipeline.export(metrics, Buffer.from(encodeMetrics(batch.metrics)), 'protobuf');
-    }
+    const batch = simulation.slice(sliceStart, sliceStart + sliceMs, faults);
+    // One request at a time, as one exporter sends them (concurrent first sightings of the
+    // same names can deadlock in the dictionaries, which a real client would retry).
+    if (batch.spans.length)
+      await pipeline.export(traces, Buffer.from(encodeTraces(batch.spans)), 'protobuf');
+    if (batch.logs.length)
+      await pipeline.export(logs, Buffer.from(encodeLogs(batch.logs)), 'protobuf');
+    if (batch.metrics.length)
+      await pipeline.export(metrics, Buffer.from(encodeMetrics(batch.metrics)), 'protobuf');
   }
 
   async function settleEdges() {
@@ -185,11 +203,20 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
     if (rollups.size) await queue.submit(writeItem(null, rollups));
   }
 
+  const writeDelayMs = opts.incidentWriteDelayMs ?? 1_000;
+  /** When each open incident's row first appears in the incident table. */
+  const rowAt = new Map<string, number>();
+  const writeIfVisible = async (fingerprint: string, state: IncidentState) => {
+    if (now >= (rowAt.get(fingerprint) ?? Infinity)) await upsertIncident(pool, state);
+  };
+
   async function pass() {
+    for (const [fingerprint, incident] of incidents) await writeIfVisible(fingerprint, incident);
     // Quiet incidents resolve before the pass reads which are open (the workflow's timer).
     for (const [fingerprint, incident] of incidents) {
       if (now - Date.parse(incident.lastAnomalyAt) >= opts.detection.quietPeriodSeconds * 1000) {
         incidents.delete(fingerprint);
+        rowAt.delete(fingerprint);
         await upsertIncident(pool, { ...incident, status: 'resolved' });
         log(`${((now - opts.start) / 1000).toFixed(0).padStart(6)} s resolved ${fingerprint}`);
       }
@@ -213,16 +240,20 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
             )
             .join(' ')}`,
         );
-        await upsertIncident(pool, attached);
+        await writeIfVisible(candidate.fingerprint, attached);
         continue;
       }
       // The workflow opens at its first activation, a moment after signal-with-start.
       const openedAt = now + 1_000;
+      rowAt.set(candidate.fingerprint, now + writeDelayMs);
       const id = `${candidate.fingerprint}-${new Date(openedAt).toISOString()}`;
       const state = openIncident(id, candidate, new Date(openedAt).toISOString());
       incidents.set(candidate.fingerprint, state);
-      opened.push({ at: openedAt, service: candidate.service });
-      await upsertIncident(pool, state);
+      const firstAnomaly = Math.min(...state.topAnomalies.map((a) => Date.parse(a.at)));
+      // The workflow starts the investigation right after recording the incident.
+      const window = { faultStart: firstAnomaly - faultLeadMs, end: openedAt + 1_000 };
+      opened.push({ id, at: openedAt, service: candidate.service, window });
+      await writeIfVisible(candidate.fingerprint, state);
       log(
         `${((openedAt - opts.start) / 1000).toFixed(0).padStart(6)} s incident on ${candidate.service} (${candidate.services.join(', ')}; ${candidate.anomalies
           .slice(0, 4)
@@ -251,18 +282,43 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
         await pass();
         nextPass += opts.intervalSeconds * 1000;
       }
+      await investigate();
       cure();
     }
     now = until;
   }
 
-  /** Curable faults end once their incident has had time to run its runbook. */
+  /** Investigations whose window has passed rank root causes on what was stored by then. */
+  async function investigate() {
+    for (const o of opened) {
+      if (o.rankedAt !== undefined || now < o.window.end) continue;
+      const { ranking, members } = await rankWindow(pool, {
+        baselineStart: new Date(o.window.faultStart - investigationBaselineMs),
+        faultStart: new Date(o.window.faultStart),
+        end: new Date(o.window.end),
+        incidentId: o.id,
+      });
+      o.rankedAt = now;
+      o.rootCause = ranking[0]?.service;
+      log(
+        `${((now - opts.start) / 1000).toFixed(0).padStart(6)} s   ranked ${o.service}: ${ranking
+          .slice(0, 3)
+          .map((c) => `${c.service} ${c.score.toFixed(2)}`)
+          .join(', ')} (${Object.entries(members)
+          .map(([method, list]) => `${method}: ${list[0]?.service ?? '-'}`)
+          .join(', ')})`,
+      );
+    }
+  }
+
+  /** A curable fault ends once a runbook had time to act on its incident's top root cause. */
   function cure() {
     for (const f of live) {
       if (!curable.has(f.fault.kind as FaultKind) || f.fault.endMs <= now) continue;
       const first = opened.find((o) => o.at >= f.fault.startMs && o.at <= f.watchUntil);
-      if (first && now >= first.at + cureAfterDetectMs) {
-        f.fault.endMs = first.at + cureAfterDetectMs;
+      if (first?.rankedAt === undefined || first.rootCause !== f.fault.service) continue;
+      if (now >= first.rankedAt + cureAfterRankMs) {
+        f.fault.endMs = first.rankedAt + cureAfterRankMs;
         f.watchUntil = f.fault.endMs;
       }
     }
@@ -273,7 +329,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
     const falseOpened = opened.filter((o) => o.at >= faultFreeStart && o.at < faultsStart);
     for (let i = 0; i < opts.faults; i++) {
       const kind = kinds[i % kinds.length]!;
-      const template = makeScenario(opts.topology, kind, opts.faultSeed + i).faults[0]!;
+      const template = liveFaultTemplate(opts.topology, kind, opts.faultSeed + i, opts.trafficSeed);
       const injectedAt = now;
       const fault: Fault = {
         ...template,
@@ -289,6 +345,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
       // Watch until the fault ends or the deadline, like the e2e loop (1 s polling).
       while (now < Math.min(entry.watchUntil, fault.endMs)) await runUntil(now + 1_000);
       const watchedUntil = now;
+      // Not cured in time: lifted, as bench:e2e does, so it does not stay under later faults.
+      fault.endMs = Math.min(fault.endMs, now);
       await runUntil(now + afterFaultMs);
       const mine = opened.filter((o) => o.at >= injectedAt && o.at < now);
       const first = mine.find((o) => o.at <= watchedUntil);
@@ -297,6 +355,9 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
         service: fault.service,
         injectedAt,
         detectS: first && (first.at - injectedAt) / 1000,
+        rootCauseS:
+          first?.rankedAt !== undefined ? (first.rankedAt - injectedAt) / 1000 : undefined,
+        rootCause: first?.rootCause,
         blamedRight: first?.service === fault.service,
         incidents: mine.length,
         incidentServices: mine.map((o) => o.service),
@@ -333,6 +394,8 @@ export interface ReplaySummary {
   medianDetectS: number;
   exactlyOne: number;
   blamedRight: number;
+  rootCauseRight: number;
+  medianRootCauseS: number;
   falseIncidentsPerHour: number;
   alertReduction: number;
 }
@@ -345,6 +408,8 @@ export function summarize(r: ReplayResult): ReplaySummary {
     medianDetectS: median(detect),
     exactlyOne: r.faults.filter((f) => f.incidents === 1).length,
     blamedRight: r.faults.filter((f) => f.blamedRight).length,
+    rootCauseRight: r.faults.filter((f) => f.rootCause === f.service).length,
+    medianRootCauseS: median(r.faults.flatMap((f) => f.rootCauseS ?? [])),
     falseIncidentsPerHour: r.faultFreeMinutes ? (60 * r.falseIncidents) / r.faultFreeMinutes : 0,
     alertReduction: 1 - r.incidentsOpened / Math.max(1, r.rawAnomalies),
   };
@@ -356,11 +421,11 @@ export function replayMarkdown(r: ReplayResult): string {
   const rows = r.faults
     .map(
       (f, i) =>
-        `| ${i + 1} | ${f.kind} | ${f.service} | ${f.detectS?.toFixed(0) ?? 'missed'} | ${f.blamedRight ? 'yes' : 'no'} | ${f.incidents} | ${f.incidentServices.join(', ')} |`,
+        `| ${i + 1} | ${f.kind} | ${f.service} | ${f.detectS?.toFixed(0) ?? 'missed'} | ${f.blamedRight ? 'yes' : 'no'} | ${f.rootCauseS?.toFixed(0) ?? '–'} | ${f.rootCause ?? '–'} | ${f.incidents} | ${f.incidentServices.join(', ')} |`,
     )
     .join('\n');
-  return `| # | fault | service | detect (s) | incident blames it | incidents | incident services |
-|---|---|---|---|---|---|---|
+  return `| # | fault | service | detect (s) | incident blames it | root cause (s) | top root cause | incidents | incident services |
+|---|---|---|---|---|---|---|---|---|
 ${rows}
 
 | measure | result |
@@ -368,6 +433,8 @@ ${rows}
 | detected | ${s.detected}/${s.faults} |
 | median time to detect | ${s.medianDetectS.toFixed(0)} s |
 | first incident blames the faulty service | ${pct(s.blamedRight)} |
+| median time to root cause | ${s.medianRootCauseS.toFixed(0)} s |
+| top root cause right | ${pct(s.rootCauseRight)} |
 | faults opening exactly one incident | ${pct(s.exactlyOne)} |
 | false incidents, fault-free | ${r.falseIncidents} in ${r.faultFreeMinutes} min (${s.falseIncidentsPerHour.toFixed(1)}/h)${r.falseIncidentServices.length ? ` [${r.falseIncidentServices.join(', ')}]` : ''} |
 | alert reduction | ${r.rawAnomalies} → ${r.incidentsOpened} (${(100 * s.alertReduction).toFixed(1)}%) |

@@ -26,6 +26,7 @@ const warmupMs = 240_000;
 const maxFaultMs = 240_000;
 const quietMs = 45_000;
 const transientFaultMs = 90_000;
+const trafficSeed = 11;
 
 interface IncidentRow {
   incident_id: string;
@@ -75,12 +76,15 @@ async function main() {
   config.temporal.toolsDir = join(process.cwd(), '.aiops', 'tools');
   const cluster = await startDemoCluster();
   const stack = await startStack(config, createProgress(), { kube: cluster.kube });
-  const world = new DemoWorld(cluster.standin, onlineBoutique, transientFaultMs);
+  const world = new DemoWorld(cluster.standin, onlineBoutique, {
+    transientFaultMs,
+    trafficSeed,
+  });
   const traffic = startLiveTraffic({
     topology: onlineBoutique,
     endpoint: stack.otlpHttpEndpoint,
     rps,
-    seed: 11,
+    seed: trafficSeed,
     decorate: (r) => ({
       'k8s.namespace.name': demoNamespace,
       'k8s.deployment.name': r['service.name'],

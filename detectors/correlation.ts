@@ -25,6 +25,11 @@ export interface CorrelationOptions {
   conclusive?: (anomaly: Anomaly) => boolean;
   /** Anomalies saying their service is down: it is the culprit of its group. */
   outage?: (anomaly: Anomaly) => boolean;
+  /**
+   * Anomalies that back an incident but never open one nor make their service a suspect
+   * (e.g. a service doing less than usual: what failing callers do to it).
+   */
+  supporting?: (anomaly: Anomaly) => boolean;
 }
 
 /**
@@ -46,6 +51,7 @@ export function correlateAnomalies(
     minAnomaliesToOpen = 2,
     conclusive = () => false,
     outage = () => false,
+    supporting = () => false,
   }: CorrelationOptions = {},
 ): IncidentCandidate[] {
   const byService = new Map<string, Anomaly[]>();
@@ -64,17 +70,34 @@ export function correlateAnomalies(
     link(anomalousCallees, caller, callee);
   }
 
+  // Services with more than supporting anomalies: only these can be a fault's culprit.
+  const telling = new Set(anomalies.filter((a) => !supporting(a)).map((a) => a.service));
+  const sinksOf = (group: string[]) =>
+    group.filter(
+      (s) => telling.has(s) && ![...(anomalousCallees.get(s) ?? [])].some((c) => telling.has(c)),
+    );
   const seen = new Set<string>();
   const candidates: IncidentCandidate[] = [];
   for (const start of [...anomalous].sort()) {
     if (seen.has(start)) continue;
-    const group = component(start, neighbours, seen);
-    const culprit = pickCulprit(group, byService, anomalousCallees, outage);
+    for (const group of splitExplained(
+      component(start, neighbours, seen),
+      sinksOf,
+      anomalousCallees,
+      open,
+    ))
+      report(group);
+  }
+  return candidates;
+
+  function report(group: string[]): void {
+    const culprit = pickCulprit(group, sinksOf(group), byService, outage);
     const attached = related(culprit, group, open);
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
     const fingerprint = attached ?? fingerprintOf(culprit);
-    const opens = evidence(groupAnomalies) >= minAnomaliesToOpen || groupAnomalies.some(conclusive);
-    if (!attached && !opens) continue;
+    const evidential = groupAnomalies.filter((a) => !supporting(a));
+    const opens = evidence(evidential) >= minAnomaliesToOpen || evidential.some(conclusive);
+    if (!attached && !opens) return;
     candidates.push({
       key: `${reportedAt}|${fingerprint}|${group.join(',')}`,
       fingerprint,
@@ -86,7 +109,35 @@ export function correlateAnomalies(
       observedAt: groupAnomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a)),
     });
   }
-  return candidates;
+}
+
+/**
+ * A group whose sinks include the service an open incident blames, and other sinks too, is a
+ * persisting fault joined by a new one through shared callers. The open incident takes its
+ * service and every anomalous caller on the way to it; the rest is judged on its own (else a
+ * fault left unfixed would swallow every later fault that shares a caller with it).
+ */
+function splitExplained(
+  group: string[],
+  sinksOf: (group: string[]) => string[],
+  anomalousCallees: Map<string, Set<string>>,
+  open: OpenIncidentRef[],
+): string[][] {
+  const sinks = sinksOf(group);
+  const blamed = new Set(open.map((o) => o.service));
+  const explained = new Set(sinks.filter((s) => blamed.has(s)));
+  if (!explained.size || explained.size === sinks.length) return [group];
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const s of group) {
+      if (explained.has(s) || ![...(anomalousCallees.get(s) ?? [])].some((c) => explained.has(c)))
+        continue;
+      explained.add(s);
+      grew = true;
+    }
+  }
+  const rest = group.filter((s) => !explained.has(s));
+  return rest.length ? [group.filter((s) => explained.has(s)), rest] : [group];
 }
 
 function evidence(anomalies: Anomaly[]): number {
@@ -137,13 +188,12 @@ function strongest(anomalies: Anomaly[] | undefined): number {
 
 function pickCulprit(
   group: string[],
+  sinks: string[],
   byService: Map<string, Anomaly[]>,
-  anomalousCallees: Map<string, Set<string>>,
   outage: (anomaly: Anomaly) => boolean,
 ): string {
   // A service that went down explains its callers' errors and its callees' lost traffic.
   const down = group.filter((s) => byService.get(s)?.some(outage));
-  const sinks = group.filter((s) => !anomalousCallees.get(s)?.size);
   // A cycle of anomalous services has no sink: then every member is a suspect.
   const suspects = down.length ? down : sinks.length ? sinks : group;
   return [...suspects].sort(

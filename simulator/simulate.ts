@@ -56,6 +56,7 @@ interface Service {
  */
 export function* simulate(options: SimulationOptions): Generator<TelemetryBatch> {
   const sim = new Simulation(options);
+  sim.setFaults(options.faults);
   const sliceMs = (options.sliceSec ?? 10) * 1000;
   const endMs = options.start + options.durationSec * 1000;
   for (let from = options.start; from < endMs; from += sliceMs) {
@@ -63,17 +64,39 @@ export function* simulate(options: SimulationOptions): Generator<TelemetryBatch>
   }
 }
 
+/** Options of a simulation that runs on slice by slice, its faults changing between slices. */
+export type LiveSimulationOptions = Omit<SimulationOptions, 'faults' | 'durationSec' | 'sliceSec'>;
+
+/**
+ * A simulation that keeps its pods (names, versions, hosts, resource baselines, latency drift)
+ * from one slice to the next while the faults in effect change: what live traffic needs, where a
+ * new simulation per slice would give every pod a new identity and baseline every slice.
+ */
+export function liveSimulation(options: LiveSimulationOptions): {
+  slice(fromMs: number, toMs: number, faults: readonly Fault[]): TelemetryBatch;
+} {
+  const sim = new Simulation({ ...options, durationSec: 0 });
+  return {
+    slice(fromMs, toMs, faults) {
+      sim.setFaults(faults);
+      return sim.slice(fromMs, toMs);
+    },
+  };
+}
+
 class Simulation {
   private readonly random: Random;
+  private faults: readonly Fault[] = [];
   private readonly services = new Map<string, Service>();
   private readonly entry: Service;
   private readonly entryOps: OperationSpec[];
   private readonly entryCumulative: number[];
   private spans: Span[] = [];
   private logs: LogRecord[] = [];
-  private announcedDeploys = new Set<Fault>();
+  /** Deploys already announced, by service and start: live faults are new objects each slice. */
+  private announcedDeploys = new Set<string>();
 
-  constructor(private readonly options: SimulationOptions) {
+  constructor(private readonly options: Omit<SimulationOptions, 'faults'>) {
     const { topology, seed, start } = options;
     this.random = new Random(seed);
     const day = Math.floor(start / 86_400_000);
@@ -82,7 +105,7 @@ class Simulation {
       this.services.set(spec.name, {
         spec,
         instances: Array.from({ length: spec.instances }, (_, i) => new Instance(spec, i, seed)),
-        faults: options.faults.filter((f) => f.service === spec.name),
+        faults: [],
         dayLatency: Math.exp(0.08 * dayRandom.normal()),
         dayErrors: Math.exp(0.5 * dayRandom.normal()),
       });
@@ -91,6 +114,13 @@ class Simulation {
     this.entryOps = topology.entryMix.map((e) => findOperation(this.entry.spec, e.operation));
     let sum = 0;
     this.entryCumulative = topology.entryMix.map((e) => (sum += e.weight));
+  }
+
+  setFaults(faults: readonly Fault[]): void {
+    this.faults = faults;
+    for (const service of this.services.values()) {
+      service.faults = faults.filter((f) => f.service === service.spec.name);
+    }
   }
 
   private service(name: string): Service {
@@ -130,11 +160,12 @@ class Simulation {
 
   /** A (bad or routine) deploy restarts every pod on the new version, which says so in its logs. */
   private announceDeploys(fromMs: number, toMs: number): void {
-    for (const fault of this.options.faults) {
+    for (const fault of this.faults) {
       if (fault.kind !== 'bad-deploy' && fault.kind !== 'rolling-restart') continue;
-      if (this.announcedDeploys.has(fault)) continue;
+      const key = `${fault.service}@${fault.startMs}`;
+      if (this.announcedDeploys.has(key)) continue;
       if (fault.startMs >= toMs || fault.startMs < fromMs) continue;
-      this.announcedDeploys.add(fault);
+      this.announcedDeploys.add(key);
       for (const instance of this.service(fault.service).instances) {
         const version = instance.deployedResource['service.version'];
         this.log(instance.deployedResource, fault.startMs + this.random.uniform(0, 5000), {

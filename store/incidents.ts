@@ -55,3 +55,25 @@ export async function openIncidents(pool: Pool): Promise<OpenIncident[]> {
     services: r.services,
   }));
 }
+
+/**
+ * When other incidents were going on within [from, to): from a lead before each opened (its
+ * cause came first) to a tail after its last anomaly (recovery takes a moment).
+ */
+export async function incidentPeriods(
+  pool: Pool,
+  range: { from: Date; to: Date; exceptIncidentId?: string },
+  margins = { leadMs: 60_000, tailMs: 60_000 },
+): Promise<{ from: number; to: number }[]> {
+  const { rows } = await pool.query<{ opened_at: Date; last_anomaly_at: Date }>(
+    `SELECT opened_at, last_anomaly_at FROM incident
+     WHERE opened_at - $3 * interval '1 millisecond' < $2
+       AND last_anomaly_at + $4 * interval '1 millisecond' > $1
+       AND incident_id IS DISTINCT FROM $5`,
+    [range.from, range.to, margins.leadMs, margins.tailMs, range.exceptIncidentId ?? null],
+  );
+  return rows.map((r) => ({
+    from: r.opened_at.getTime() - margins.leadMs,
+    to: r.last_anomaly_at.getTime() + margins.tailMs,
+  }));
+}

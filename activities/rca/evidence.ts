@@ -12,6 +12,34 @@ export interface EvidenceWindow {
   baselineStart: number;
   faultStart: number;
   end: number;
+  /**
+   * Periods left out of the baseline (other incidents: the baseline is how things look when
+   * nothing is wrong). Their buckets are dropped and the rest closes up, unless that would
+   * leave less than `minBaselineBuckets`.
+   */
+  excluded?: readonly { from: number; to: number }[];
+}
+
+/** Fewer baseline buckets than this (one minute) is too little to exclude anything. */
+const minBaselineBuckets = 6;
+
+/** Maps each bucket of the window to its index once excluded baseline buckets are dropped. */
+function bucketIndex(window: EvidenceWindow, bucketMs: number) {
+  const count = Math.ceil((window.end - window.baselineStart) / bucketMs);
+  const baseline = Math.ceil((window.faultStart - window.baselineStart) / bucketMs);
+  const excluded = (b: number) => {
+    const from = window.baselineStart + b * bucketMs;
+    return (window.excluded ?? []).some((r) => r.from < from + bucketMs && r.to > from);
+  };
+  let dropped = 0;
+  for (let b = 0; b < baseline; b++) if (excluded(b)) dropped++;
+  const index = Array.from({ length: count }, (_, b) => b);
+  if (dropped === 0 || baseline - dropped < minBaselineBuckets) {
+    return { index, bucketCount: count, baselineBuckets: baseline };
+  }
+  let kept = 0;
+  for (let b = 0; b < count; b++) index[b] = b < baseline && excluded(b) ? -1 : kept++;
+  return { index, bucketCount: kept, baselineBuckets: baseline - dropped };
 }
 
 export type Series = (number | null)[];
@@ -117,13 +145,12 @@ export function buildEvidence(
   options: EvidenceOptions = {},
 ): Evidence {
   const bucketMs = options.bucketMs ?? 10_000;
-  const bucketCount = Math.ceil((window.end - window.baselineStart) / bucketMs);
-  const baselineBuckets = Math.ceil((window.faultStart - window.baselineStart) / bucketMs);
+  const { index, bucketCount, baselineBuckets } = bucketIndex(window, bucketMs);
   const originNs = BigInt(window.baselineStart) * 1_000_000n;
   // Offsets from the window origin fit a double exactly; absolute epoch nanoseconds do not.
   const bucketOf = (ns: bigint): number => {
     const b = Math.floor(Number(ns - originNs) / 1e6 / bucketMs);
-    return b >= 0 && b < bucketCount ? b : -1;
+    return index[b] ?? -1;
   };
   const services = new Set<string>();
 

@@ -91,7 +91,11 @@ describe('demo SSH host', () => {
 
   it('cures the hosted service leak when the SSH restart action runs on the real sshd', async () => {
     const host = cluster.host!;
-    const world = new DemoWorld(cluster.standin, onlineBoutique, 60_000, host);
+    const world = new DemoWorld(cluster.standin, onlineBoutique, {
+      transientFaultMs: 60_000,
+      trafficSeed: 0,
+      hosted: host,
+    });
     expect(cluster.standin.deployment(demoNamespace, demoHostedService)).toBeUndefined();
     expect(cluster.standin.deployment(demoNamespace, 'cartservice')).toBeDefined();
     const leak = world.inject('memory-leak', 1, Date.now(), demoHostedService);

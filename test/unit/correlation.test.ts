@@ -96,6 +96,63 @@ describe('anomaly correlation', () => {
     expect(candidates.map((c) => c.fingerprint)).toEqual(['cart']);
   });
 
+  it('keeps a new fault apart from an unfixed one that shares its callers', () => {
+    const open = [{ fingerprint: 'cart', service: 'cart', services: ['cart'] }];
+    const candidates = correlateAnomalies(
+      [
+        anomaly('cart', 0.999, 'saturation'),
+        anomaly('frontend'),
+        anomaly('checkout'),
+        anomaly('payment', 0.97),
+        anomaly('payment', 0.99, 'errors'),
+      ],
+      edges,
+      open,
+      at,
+    );
+    expect(candidates.map((c) => [c.fingerprint, c.service, c.services])).toEqual([
+      ['cart', 'cart', ['cart', 'frontend']],
+      ['payment', 'payment', ['checkout', 'payment']],
+    ]);
+  });
+
+  it("leaves the callers of an open incident's service with it, opening nothing else", () => {
+    const open = [{ fingerprint: 'db', service: 'db', services: ['db'] }];
+    const candidates = correlateAnomalies(
+      [
+        anomaly('db', 0.99, 'errors'),
+        anomaly('cart', 0.98, 'errors'),
+        anomaly('checkout', 0.97, 'errors'),
+        anomaly('frontend', 0.97, 'errors'),
+        anomaly('payment', 0.999, 'traffic'),
+      ],
+      edges,
+      open,
+      at,
+    );
+    expect(candidates.map((c) => [c.fingerprint, c.services])).toEqual([
+      ['db', ['cart', 'checkout', 'db', 'frontend']],
+    ]);
+  });
+
+  it('never blames nor opens on a service that only does less than usual', () => {
+    const less = { ...anomaly('payment', 0.999, 'saturation'), value: 1, baseline: 5 };
+    const supporting = (a: Anomaly) => a.baseline !== undefined && a.value < a.baseline;
+    expect(
+      correlateAnomalies([less, { ...less, at: '2026-01-01T00:00:10.000Z' }], edges, [], at, {
+        supporting,
+      }),
+    ).toEqual([]);
+    const [c] = correlateAnomalies(
+      [less, anomaly('checkout', 0.9, 'errors'), anomaly('checkout', 0.9)],
+      edges,
+      [],
+      at,
+      { supporting },
+    );
+    expect(c).toMatchObject({ service: 'checkout', services: ['checkout', 'payment'] });
+  });
+
   it('picks the strongest member of an anomalous cycle', () => {
     const cycle: ServiceEdge[] = [
       { caller: 'a', callee: 'b' },

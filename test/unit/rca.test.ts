@@ -250,6 +250,24 @@ describe('ensemble on simulated incidents', () => {
     expect(gapKeys.some((k) => k.endsWith(`@${scenario.groundTruth.instance}`))).toBe(true);
   }, 60_000);
 
+  it('leaves other incidents out of the baseline, closing up its buckets', () => {
+    const scenario = makeScenario(onlineBoutique, 'latency', 3, { baselineSec: 240, faultSec: 60 });
+    const t = collect(scenario);
+    const w = scenario.window;
+    const build = (excluded: { from: number; to: number }[]) =>
+      buildEvidence(t.spans, t.logs, t.metrics, { ...w, excluded });
+    const full = build([]);
+    const cut = build([{ from: w.baselineStart + 60_000, to: w.baselineStart + 120_000 }]);
+    expect(cut.baselineBuckets).toBe(full.baselineBuckets - 6);
+    expect(cut.bucketCount).toBe(full.bucketCount - 6);
+    const calls = (e: Evidence) => e.operations.find((o) => o.service === 'frontend')!.red.calls;
+    expect(calls(cut)).toEqual([...calls(full).slice(0, 6), ...calls(full).slice(12)]);
+    // Excluding (almost) the whole baseline would leave nothing to compare with: nothing goes.
+    expect(build([{ from: w.baselineStart, to: w.faultStart - 30_000 }]).baselineBuckets).toBe(
+      full.baselineBuckets,
+    );
+  }, 60_000);
+
   it('never sees the ground truth', () => {
     const scenario = makeScenario(onlineBoutique, 'code-path-change', 2, {
       baselineSec: 60,

@@ -110,12 +110,11 @@ export function startDemo(opts: {
 }) {
   const { demo, print } = opts;
   const { host } = opts.cluster;
-  const world = new DemoWorld(
-    opts.cluster.standin,
-    onlineBoutique,
-    demo.transientFaultSeconds * 1000,
-    host,
-  );
+  const world = new DemoWorld(opts.cluster.standin, onlineBoutique, {
+    transientFaultMs: demo.transientFaultSeconds * 1000,
+    trafficSeed: demo.seed,
+    hosted: host,
+  });
   const rotation = demoFaultRotation.filter((f) => host || !f.hosted);
   const traffic = startLiveTraffic({
     topology: onlineBoutique,

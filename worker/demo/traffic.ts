@@ -1,5 +1,5 @@
 import { exportBatch, type ResourceDecorator } from '../../simulator/otlp-export';
-import { simulate } from '../../simulator/simulate';
+import { liveSimulation } from '../../simulator/simulate';
 import type { Fault } from '../../simulator/faults';
 import type { Topology } from '../../simulator/topology';
 
@@ -27,27 +27,23 @@ export function startLiveTraffic(opts: LiveTrafficOptions): { stop(): Promise<vo
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> = Promise.resolve();
-  let tick = 0;
+  let simulation: ReturnType<typeof liveSimulation> | undefined;
 
   async function emit(sliceStart: number) {
-    const batches = simulate({
+    simulation ??= liveSimulation({
       topology: opts.topology,
-      seed: opts.seed + tick++,
+      seed: opts.seed,
       start: sliceStart,
-      durationSec: sliceMs / 1000,
       rps: opts.rps,
-      faults: opts.faultsAt(sliceStart),
-      sliceSec: sliceMs / 1000,
     });
-    for (const batch of batches) {
-      await exportBatch(opts.endpoint, batch, opts.decorate);
-      opts.onSlice?.({
-        startMs: sliceStart,
-        spans: batch.spans.length,
-        logs: batch.logs.length,
-        metrics: batch.metrics.length,
-      });
-    }
+    const batch = simulation.slice(sliceStart, sliceStart + sliceMs, opts.faultsAt(sliceStart));
+    await exportBatch(opts.endpoint, batch, opts.decorate);
+    opts.onSlice?.({
+      startMs: sliceStart,
+      spans: batch.spans.length,
+      logs: batch.logs.length,
+      metrics: batch.metrics.length,
+    });
   }
 
   function schedule() {

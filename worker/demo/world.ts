@@ -1,5 +1,6 @@
 import type { K8sStandin } from '../../deploy/k8s-standin/server';
 import type { Fault, FaultKind } from '../../simulator/faults';
+import { podName } from '../../simulator/instances';
 import { makeScenario } from '../../simulator/scenario';
 import type { Topology } from '../../simulator/topology';
 
@@ -27,6 +28,27 @@ const cureByKind: Partial<Record<FaultKind, Cure['kind']>> = {
   'memory-leak': 'restart',
   'cpu-saturation': 'scale-out',
 };
+
+/**
+ * The simulator scenario's fault of `kind` (on `service` if given), a pod-scoped one moved to
+ * a pod of the live traffic, whose pods are named from the traffic's seed.
+ */
+export function liveFaultTemplate(
+  topology: Topology,
+  kind: FaultKind,
+  seed: number,
+  trafficSeed: number,
+  service?: string,
+): Fault {
+  const picked = makeScenario(topology, kind, seed).faults[0]!;
+  const target = service ?? picked.service;
+  const template = { ...picked, service: target };
+  if (picked.instance !== undefined) {
+    const instances = topology.services.find((s) => s.name === target)?.instances ?? 1;
+    template.instance = podName(target, seed % instances, trafficSeed);
+  }
+  return template;
+}
 
 /** A leak grows over this long, then stays at full size until a restart clears it. */
 const leakRampMs = 120_000;
@@ -60,14 +82,25 @@ export class DemoWorld {
   private readonly injected: InjectedFault[] = [];
   private nextId = 1;
 
+  private readonly transientFaultMs: number;
+  private readonly trafficSeed: number;
+  private readonly hosted?: HostedService;
+
   constructor(
     private readonly standin: K8sStandin,
     private readonly topology: Topology,
-    private readonly transientFaultMs: number,
-    private readonly hosted?: HostedService,
+    options: {
+      transientFaultMs: number;
+      /** The live traffic's seed, which names the pods a pod-scoped fault must hit. */
+      trafficSeed: number;
+      hosted?: HostedService;
+    },
   ) {
+    this.transientFaultMs = options.transientFaultMs;
+    this.trafficSeed = options.trafficSeed;
+    this.hosted = options.hosted;
     for (const service of topology.services) {
-      if (service.name === hosted?.service) continue;
+      if (service.name === this.hosted?.service) continue;
       standin.addDeployment(demoNamespace, service.name, {
         replicas: 2,
         image: `${service.name}:1.0.0`,
@@ -80,8 +113,7 @@ export class DemoWorld {
    * for it. On the hosted service only a restart cures anything (no Deployment to change).
    */
   inject(kind: FaultKind, seed: number, now = Date.now(), service?: string): InjectedFault {
-    const picked = makeScenario(this.topology, kind, seed).faults[0]!;
-    const template = service ? { ...picked, service } : picked;
+    const template = liveFaultTemplate(this.topology, kind, seed, this.trafficSeed, service);
     const target = template.service;
     const hosted = target === this.hosted?.service;
     let cure: Cure = { kind: 'time' };

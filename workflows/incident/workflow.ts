@@ -24,6 +24,7 @@ import { investigationWorkflow } from '../investigation/workflow';
 import type { InvestigationResult } from '../investigation/types';
 import { chooseRunbook } from './choose-runbook';
 import { incidentDetails } from './details';
+import { faultLeadMs } from './investigation-window';
 import { anomaliesObserved, closeIncident, incidentState } from './messages';
 import { attachAnomalies, openIncident } from './state';
 import type { CloseRequest, IncidentCandidate, IncidentInput, IncidentState } from './types';
@@ -36,8 +37,6 @@ const { recordIncident, resolveRemediationTarget, recordIncidentInGraph } =
 
 const defaultMaxHistoryEvents = 5_000;
 const defaultBaselineMinutes = 10;
-/** The fault window opens a little before the first anomaly: symptoms lag their cause. */
-const faultLeadMs = 60_000;
 
 /**
  * One incident per fault fingerprint. Detection starts it with signal-with-start, so repeats of
