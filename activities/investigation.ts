@@ -1,5 +1,5 @@
 import { investigate } from './rca/ensemble';
-import { buildEvidence } from './rca/evidence';
+import { baselineStartFor, buildEvidence, maxBaselineStretch } from './rca/evidence';
 import type { RootCauseCandidate } from './rca/candidate';
 import type { Pool } from '../store/db';
 import { incidentPeriods } from '../store/incidents';
@@ -36,27 +36,30 @@ function trim(candidates: RootCauseCandidate[]): RootCauseCandidate[] {
 /**
  * Ranks root-cause candidates for a fault window against the baseline before it, from the
  * telemetry in PostgreSQL, with every method and their ensemble. Other incidents' periods are
- * left out of the baseline.
+ * left out of the baseline, which reaches further back to stay `baselineMs` long.
  */
 export async function rankWindow(
   pool: Pool,
-  window: { baselineStart: Date; faultStart: Date; end: Date; incidentId?: string },
+  window: { faultStart: Date; end: Date; baselineMs: number; incidentId?: string },
 ) {
-  const [telemetry, excluded] = await Promise.all([
-    loadWindowTelemetry(pool, { from: window.baselineStart, to: window.end }),
-    incidentPeriods(pool, {
-      from: window.baselineStart,
-      to: window.faultStart,
-      exceptIncidentId: window.incidentId,
-    }),
-  ]);
+  const faultStart = window.faultStart.getTime();
+  const excluded = await incidentPeriods(pool, {
+    from: new Date(faultStart - maxBaselineStretch * window.baselineMs),
+    to: window.faultStart,
+    exceptIncidentId: window.incidentId,
+  });
+  const baselineStart = baselineStartFor(faultStart, window.baselineMs, excluded);
+  const telemetry = await loadWindowTelemetry(pool, {
+    from: new Date(baselineStart),
+    to: window.end,
+  });
   const evidence = buildEvidence(telemetry.spans, telemetry.logs, telemetry.metrics, {
-    baselineStart: window.baselineStart.getTime(),
-    faultStart: window.faultStart.getTime(),
+    baselineStart,
+    faultStart,
     end: window.end.getTime(),
     excluded,
   });
-  return { ...investigate(evidence), telemetry };
+  return { ...investigate(evidence), telemetry, baselineStart: new Date(baselineStart) };
 }
 
 export function createInvestigationActivities({ pool }: { pool: Pool }) {
@@ -72,11 +75,10 @@ export function createInvestigationActivities({ pool }: { pool: Pool }) {
         (await (async () => {
           const faultStart = new Date(input.faultStart);
           const end = new Date(input.end);
-          const baselineStart = new Date(faultStart.getTime() - input.baselineMinutes * 60_000);
-          const { ranking, members, telemetry } = await rankWindow(pool, {
-            baselineStart,
+          const { ranking, members, telemetry, baselineStart } = await rankWindow(pool, {
             faultStart,
             end,
+            baselineMs: input.baselineMinutes * 60_000,
             incidentId: input.incidentId,
           });
           const fresh = {

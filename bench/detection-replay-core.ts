@@ -293,9 +293,9 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
     for (const o of opened) {
       if (o.rankedAt !== undefined || now < o.window.end) continue;
       const { ranking, members } = await rankWindow(pool, {
-        baselineStart: new Date(o.window.faultStart - investigationBaselineMs),
         faultStart: new Date(o.window.faultStart),
         end: new Date(o.window.end),
+        baselineMs: investigationBaselineMs,
         incidentId: o.id,
       });
       o.rankedAt = now;

@@ -1,16 +1,10 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { defaultDetectionSettings } from '../activities/detection';
 import { faultKinds, type FaultKind } from '../simulator/faults';
 import { onlineBoutique } from '../simulator/online-boutique';
-import { createPool } from '../store/db';
-import { migrate } from '../store/migrate';
 import { loadConfig } from '../worker/config';
 import { detectionOffsetSeconds } from '../worker/schedules';
-import { freePort } from '../worker/stack/ports';
-import { startEmbeddedPostgres } from '../worker/stack/postgres';
 import { replayMarkdown, runReplay } from './detection-replay-core';
+import { withScratchDatabase } from './scratch-database';
 
 /**
  * `npm run bench:detection-replay`: bench:e2e's detection half in simulated time, in minutes
@@ -30,19 +24,11 @@ const kinds = env.REPLAY_KINDS?.split(',').map((k) => {
 });
 
 async function main() {
-  const workDir = await mkdtemp(join(tmpdir(), 'aiops-replay-'));
-  await chmod(workDir, 0o755);
-  const pg = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port: await freePort() });
-  const pool = createPool(pg.url);
-  try {
-    await migrate(pg.url);
-    // The same settings bench:e2e's engine runs with (its quiet period is shortened to 45 s).
-    const config = loadConfig({ ...env, AIOPS_INCIDENT_QUIET_SECONDS: '45' });
-    const start = Date.UTC(2026, 10, 20, 3, 0, 0);
-    await pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
-      new Date(start - 3_600_000),
-      new Date(start + 12 * 3_600_000),
-    ]);
+  // The same settings bench:e2e's engine runs with (its quiet period is shortened to 45 s).
+  const config = loadConfig({ ...env, AIOPS_INCIDENT_QUIET_SECONDS: '45' });
+  const start = Date.UTC(2026, 10, 20, 3, 0, 0);
+  const partitions = { from: new Date(start - 3_600_000), to: new Date(start + 12 * 3_600_000) };
+  await withScratchDatabase('replay', partitions, async (pool) => {
     const result = await runReplay({
       pool,
       topology: onlineBoutique,
@@ -67,11 +53,7 @@ async function main() {
       `${kinds ? `REPLAY_KINDS=${kinds.join(',')} ` : ''}REPLAY_FAULTS=${faults} REPLAY_FAULT_FREE_MINUTES=${faultFreeMinutes} REPLAY_TRAFFIC_SEED=${trafficSeed} REPLAY_FAULT_SEED=${faultSeed} npm run bench:detection-replay — ${result.passes} passes in ${result.wallSeconds.toFixed(0)} s\n`,
     );
     console.log(replayMarkdown(result));
-  } finally {
-    await pool.end();
-    await pg.stop();
-    await rm(workDir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((err: unknown) => {

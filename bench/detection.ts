@@ -1,18 +1,13 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import {
   createDetectionActivities,
   defaultDetectionSettings,
   type DetectionPassResult,
 } from '../activities/detection';
-import { createPool, type Pool } from '../store/db';
-import { migrate } from '../store/migrate';
+import type { Pool } from '../store/db';
 import { histogramLiteral, latencyBucket, latencyBucketCount } from '../store/telemetry-histogram';
-import { freePort } from '../worker/stack/ports';
-import { startEmbeddedPostgres } from '../worker/stack/postgres';
 import { machineDescription, writeBenchmarkSection } from './report';
+import { withScratchDatabase } from './scratch-database';
 
 /**
  * Activity time of one detection pass over 1,000 series (500 services × p95 latency and error
@@ -43,17 +38,9 @@ const passInfo = (runId: string) => ({
 });
 
 async function main() {
-  const workDir = await mkdtemp(join(tmpdir(), 'aiops-bench-detect-'));
-  await chmod(workDir, 0o755);
-  const pg = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port: await freePort() });
-  const pool = createPool(pg.url);
-  try {
-    await migrate(pg.url);
-    const start = Math.floor(Date.now() / bucketMs) * bucketMs - 80 * bucketMs;
-    await pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
-      new Date(start),
-      new Date(start + 3_600_000),
-    ]);
+  const start = Math.floor(Date.now() / bucketMs) * bucketMs - 80 * bucketMs;
+  const partitions = { from: new Date(start), to: new Date(start + 3_600_000) };
+  await withScratchDatabase('bench-detect', partitions, async (pool) => {
     const { rows } = await pool.query<{ id: number }>(
       `INSERT INTO services (name) SELECT 'svc-' || g FROM generate_series(1, $1) g RETURNING id`,
       [serviceCount],
@@ -105,11 +92,7 @@ p95 latency and error ratio), each detector warmed on 10 minutes of history
 `;
     console.log(md);
     await writeBenchmarkSection('detection', md);
-  } finally {
-    await pool.end();
-    await pg.stop();
-    await rm(workDir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((err: unknown) => {

@@ -37,7 +37,8 @@ export interface CorrelationOptions {
  * graph are one fault (a slow database makes its callers slow too: one incident, not one per
  * caller). The group's culprit is its deepest service: one whose callees are all healthy.
  * A group attaches to an open incident when one blames what the other is about (the group's
- * culprit is among the incident's services, or the incident's service is in the group), so
+ * culprit is among the incident's services or calls the incident's service, or the incident's
+ * service is in the group), so
  * repeats never open another, while a new fault behind a shared caller (every fault makes
  * the frontend slow) still opens its own. A service that went down is its group's culprit.
  */
@@ -61,6 +62,7 @@ export function correlateAnomalies(
     byService.set(a.service, list);
   }
   const anomalous = new Set(byService.keys());
+  const calls = new Set(edges.map((e) => `${e.caller}\u0000${e.callee}`));
   const neighbours = new Map<string, Set<string>>();
   const anomalousCallees = new Map<string, Set<string>>();
   for (const { caller, callee } of edges) {
@@ -92,7 +94,7 @@ export function correlateAnomalies(
 
   function report(group: string[]): void {
     const culprit = pickCulprit(group, sinksOf(group), byService, outage);
-    const attached = related(culprit, group, open);
+    const attached = related(culprit, group, open, calls);
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
     const fingerprint = attached ?? fingerprintOf(culprit);
     const evidential = groupAnomalies.filter((a) => !supporting(a));
@@ -204,9 +206,19 @@ function pickCulprit(
   )[0]!;
 }
 
-function related(culprit: string, group: string[], open: OpenIncidentRef[]): string | undefined {
+function related(
+  culprit: string,
+  group: string[],
+  open: OpenIncidentRef[],
+  calls: Set<string>,
+): string | undefined {
+  // The culprit calling an open incident's service fails because of it: the incident's fault
+  // seen upstream, in a pass where the failing service itself showed nothing new.
   return open.find(
-    (incident) => incident.services.includes(culprit) || group.includes(incident.service),
+    (incident) =>
+      incident.services.includes(culprit) ||
+      group.includes(incident.service) ||
+      calls.has(`${culprit}\u0000${incident.service}`),
   )?.fingerprint;
 }
 

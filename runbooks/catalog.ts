@@ -35,7 +35,7 @@ export const runbookCatalog: readonly CatalogEntry[] = [
     workflowType: 'k8sRolloutRestartV1',
     title: 'Rolling restart of a Deployment',
     risk: 'medium',
-    kinds: ['saturation', 'logs', 'latency'],
+    kinds: ['memory', 'saturation', 'logs', 'latency'],
     requires: ['deployment'],
   },
   {
@@ -62,7 +62,7 @@ export const runbookCatalog: readonly CatalogEntry[] = [
     workflowType: 'sshRestartUnitV1',
     title: 'Restart a systemd service on its host',
     risk: 'medium',
-    kinds: ['saturation', 'errors', 'logs', 'latency'],
+    kinds: ['memory', 'saturation', 'errors', 'logs', 'latency'],
     requires: ['host', 'unit'],
   },
   {

@@ -15,6 +15,13 @@ export interface ScenarioOptions {
    * draws from the weaker half. Default 1, the full range (and the same draws as before).
    */
   faultIntensity?: number;
+  /**
+   * The investigation's fault window opens this long before the fault starts (default 0) and
+   * ends `observeSec` after it (default `faultSec`): how a live investigation sees a fault it
+   * starts on as soon as the fault is detected.
+   */
+  windowLeadSec?: number;
+  observeSec?: number;
 }
 
 /** The investigation's view of time: a quiet baseline followed by the faulty window. */
@@ -50,6 +57,7 @@ export function makeScenario(
   const start = day + r.int(8640) * 10_000;
   const faultStart = start + baselineSec * 1000;
   const end = faultStart + faultSec * 1000;
+  const windowEnd = faultStart + (options.observeSec ?? faultSec) * 1000;
 
   const rates = expectedCallsPerRequest(topology);
   const busyOps = (s: ServiceSpec) =>
@@ -86,7 +94,7 @@ export function makeScenario(
     topology,
     seed,
     start,
-    durationSec: baselineSec + faultSec,
+    durationSec: (windowEnd - start) / 1000,
     rps: options.rps ?? 50,
     faults: [fault, ...noise],
     groundTruth: {
@@ -97,7 +105,11 @@ export function makeScenario(
       startMs: faultStart,
       endMs: end,
     },
-    window: { baselineStart: start, faultStart, end },
+    window: {
+      baselineStart: start,
+      faultStart: faultStart - (options.windowLeadSec ?? 0) * 1000,
+      end: windowEnd,
+    },
   };
 }
 

@@ -58,12 +58,13 @@ export async function openIncidents(pool: Pool): Promise<OpenIncident[]> {
 
 /**
  * When other incidents were going on within [from, to): from a lead before each opened (its
- * cause came first) to a tail after its last anomaly (recovery takes a moment).
+ * cause came first) to a tail after its last anomaly (a fault can outlast its anomalies, e.g.
+ * a new log template counts once, and recovery takes a moment).
  */
 export async function incidentPeriods(
   pool: Pool,
   range: { from: Date; to: Date; exceptIncidentId?: string },
-  margins = { leadMs: 60_000, tailMs: 60_000 },
+  margins = { leadMs: 60_000, tailMs: 120_000 },
 ): Promise<{ from: number; to: number }[]> {
   const { rows } = await pool.query<{ opened_at: Date; last_anomaly_at: Date }>(
     `SELECT opened_at, last_anomaly_at FROM incident

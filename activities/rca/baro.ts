@@ -1,7 +1,7 @@
 import { byScore, type RcaMethod, type RootCauseCandidate } from './candidate';
 import type { Evidence } from './evidence';
 import { serviceGraph } from './graph';
-import { kindOfFamily, scoreSeries, type ScoredSeries } from './signals';
+import { kindOfFamily, kindSeries, scoreSeries, type ScoredSeries } from './signals';
 
 /**
  * BARO-style robust change ranking: every series received (latency, errors, gaps, and any
@@ -22,10 +22,15 @@ export const baro: RcaMethod = {
       graph.services.map((service, i) => {
         const series = (byService.get(service) ?? []).sort((a, b) => b.z - a.z);
         const top = series[0];
+        const telling = kindSeries(series);
         return {
           service,
           operation: top?.operation,
-          kind: kindOfFamily(top?.family ?? 'metric', graph.instrumented[i] ?? false),
+          kind: kindOfFamily(
+            telling?.family ?? 'metric',
+            graph.instrumented[i] ?? false,
+            telling?.name,
+          ),
           score: Math.max(0, top?.z ?? 0),
           evidence: { metricDeltas: deltas(series.slice(0, 5)) },
         };

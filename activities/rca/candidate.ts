@@ -1,6 +1,7 @@
 import type { Evidence } from './evidence';
 
-export type CandidateKind = 'latency' | 'errors' | 'saturation' | 'dependency' | 'logs';
+/** `memory`: a memory or heap metric grew (a leak: a restart clears it, more replicas do not). */
+export type CandidateKind = 'latency' | 'errors' | 'saturation' | 'memory' | 'dependency' | 'logs';
 
 /** One ranked suspect. `score` is method-specific: compare ranks across methods, not scores. */
 export interface RootCauseCandidate {

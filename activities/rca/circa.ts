@@ -2,6 +2,7 @@ import { byScore, type CandidateKind, type RcaMethod, type RootCauseCandidate } 
 import type { Evidence, RedSeries, Series } from './evidence';
 import { serviceGraph, type ServiceGraph } from './graph';
 import { filled, mean, median, ridge, secondLargest } from './stats';
+import { isMetricKind, metricKind } from './signals';
 
 /**
  * CIRCA-style structural hypothesis testing (Li et al., KDD '22). The structural graph has,
@@ -46,9 +47,11 @@ export const circa: RcaMethod = {
           .filter((x) => x.v.service === service)
           .sort((a, b) => b.score - a.score);
         const top = own[0];
+        // A metric that fell is a consequence (see kindSeries): the next variable decides.
+        const telling = own.find(({ v }) => !isMetricKind(v.kind) || delta(v.raw, nb) > 0) ?? top;
         return {
           service,
-          kind: top?.v.kind ?? 'latency',
+          kind: telling?.v.kind ?? 'latency',
           score: top?.score ?? 0,
           evidence: {
             metricDeltas: Object.fromEntries(
@@ -142,7 +145,7 @@ function structuralGraph(evidence: Evidence, graph: ServiceGraph): Variable[] {
       list.push(m.values);
     }
     metricVars[i] = [...byName].map(([name, series]) =>
-      add({ service, name, kind: 'saturation', raw: meanAcross(series), oneSided: false }),
+      add({ service, name, kind: metricKind(name), raw: meanAcross(series), oneSided: false }),
     );
   });
   const link = (parent: number | undefined, child: number | undefined): void => {

@@ -1,7 +1,7 @@
 import { byScore, type RcaMethod, type RootCauseCandidate } from './candidate';
 import type { Evidence } from './evidence';
 import { serviceGraph } from './graph';
-import { familyMaxima, kindOfFamily, scoreSeries, signalFamilies } from './signals';
+import { familyMaxima, kindOfFamily, kindSeries, scoreSeries, signalFamilies } from './signals';
 
 /**
  * Personalised random walk over the anomaly-weighted dependency graph (MicroCause /
@@ -19,13 +19,15 @@ export const randomWalk: RcaMethod = {
   name: 'random-walk',
   rank(evidence: Evidence): RootCauseCandidate[] {
     const graph = serviceGraph(evidence);
-    const maxima = familyMaxima(evidence, scoreSeries(evidence));
+    const scored = scoreSeries(evidence);
+    const maxima = familyMaxima(evidence, scored);
     const n = graph.services.length;
     const strongest = graph.services.map((s) => {
       const m = maxima.get(s);
       let family = signalFamilies[0] ?? 'latency';
       for (const f of signalFamilies) if (m && m[f] > m[family]) family = f;
-      return { family, z: Math.max(0, m?.[family] ?? 0) };
+      const own = scored.filter((x) => x.service === s).sort((x, y) => y.z - x.z);
+      return { family, z: Math.max(0, m?.[family] ?? 0), telling: kindSeries(own) };
     });
     // Squash robust z into (0, 1): beyond ~10 sigmas every anomaly is simply "very anomalous".
     const a = strongest.map(({ z }) => z / (z + 10));
@@ -58,7 +60,11 @@ export const randomWalk: RcaMethod = {
     return byScore(
       graph.services.map((service, i) => ({
         service,
-        kind: kindOfFamily(strongest[i]?.family ?? 'latency', graph.instrumented[i] ?? false),
+        kind: kindOfFamily(
+          strongest[i]?.telling?.family ?? strongest[i]?.family ?? 'latency',
+          graph.instrumented[i] ?? false,
+          strongest[i]?.telling?.name,
+        ),
         score: p[i] ?? 0,
         evidence: {},
       })),

@@ -28,7 +28,30 @@ export const signalFamilies: readonly SignalFamily[] = [
   'metric',
 ];
 
-export function kindOfFamily(family: SignalFamily, instrumented: boolean): CandidateKind {
+export const isMetricKind = (kind: CandidateKind) => kind === 'memory' || kind === 'saturation';
+
+/** The kind of root cause a metric points at: memory (a leak) or other saturation. */
+export function metricKind(name: string): CandidateKind {
+  return /memory|heap/i.test(name) ? 'memory' : 'saturation';
+}
+
+/**
+ * The series that says what kind of root cause a service is, from its series strongest first:
+ * a metric that fell (a restarted pod's memory, an idle service's CPU) is a consequence, so the
+ * next series decides.
+ */
+export function kindSeries<T extends Pick<ScoredSeries, 'family' | 'delta'>>(
+  strongestFirst: readonly T[],
+): T | undefined {
+  return strongestFirst.find((s) => s.family !== 'metric' || s.delta > 0) ?? strongestFirst[0];
+}
+
+/** The kind of root cause a series of `family` points at (`name` tells metrics apart). */
+export function kindOfFamily(
+  family: SignalFamily,
+  instrumented: boolean,
+  name = '',
+): CandidateKind {
   switch (family) {
     case 'latency':
     case 'clientLatency':
@@ -42,7 +65,7 @@ export function kindOfFamily(family: SignalFamily, instrumented: boolean): Candi
     case 'unanswered':
       return 'dependency';
     case 'metric':
-      return 'saturation';
+      return metricKind(name);
   }
 }
 

@@ -1,12 +1,12 @@
-import { CopyEncoder } from '../../store/telemetry-copy';
 import { rollupBucket } from '../../store/telemetry-rollups';
 import { encodeLog, type LogRow } from '../../store/telemetry-rows';
 import type { LogTemplateTagger } from '../log-templates';
 import { LogsRequest, LogsResponse, type LogRecord } from '../otlp';
 import { nanosToMicros } from '../time';
 import { anyValueJson, cleanText, countOrNull, isSmallint, keyValuesJson } from '../values';
-import { describeResource, sourceEntry, type ResourceContext } from './resource';
+import type { ResourceContext } from './resource';
 import {
+  encodeDrafts,
   exportResponse,
   isValidId,
   newNeeds,
@@ -14,6 +14,7 @@ import {
   type AcceptWindow,
   type ConvertedRequest,
   type Signal,
+  walkScopes,
 } from './signal';
 
 interface LogDraft extends LogRow {
@@ -76,42 +77,34 @@ function convert(
   const drafts: LogDraft[] = [];
   const needs = newNeeds();
   const rejections = new Rejections();
-  for (const rl of request.resourceLogs ?? []) {
-    const resource = describeResource(rl.resource, rl.schemaUrl);
-    for (const sl of rl.scopeLogs ?? []) {
-      const source = sourceEntry(resource, sl.scope, sl.schemaUrl);
-      const before = drafts.length;
+  walkScopes(
+    request.resourceLogs,
+    (rl) => rl.scopeLogs,
+    drafts,
+    needs,
+    (sl, resource, sourceKey) => {
       for (const record of sl.logRecords ?? []) {
-        const d = logDraft(record, resource, source.key, window, rejections);
+        const d = logDraft(record, resource, sourceKey, window, rejections);
         if (d) drafts.push(d);
       }
-      if (drafts.length > before) {
-        needs.sources.push(source);
-        needs.services.add(resource.serviceName);
-      }
-    }
-  }
+    },
+  );
   return {
     accepted: drafts.length,
     rejected: rejections.count,
     rejectionMessage: rejections.message('log records'),
     needs,
     encode(ids, rollups) {
-      const encoder = new CopyEncoder(Math.min(1 << 20, Math.max(4096, drafts.length * 400)));
-      let minUs = Infinity;
-      let maxUs = -Infinity;
-      for (const d of drafts) {
+      const encoded = encodeDrafts('logs', drafts, 400, (encoder, d) => {
         d.serviceId = ids.serviceId(d.serviceName);
         d.sourceId = ids.sourceId(d.sourceKey);
         if (d.body !== null)
           d.templateId = templates.tag(d.serviceName, d.body, d.severityNumber, d.timeUs);
         encodeLog(encoder, d);
-        if (d.timeUs < minUs) minUs = d.timeUs;
-        if (d.timeUs > maxUs) maxUs = d.timeUs;
         rollups.addLog(rollupBucket(d.timeUs), d.serviceId, severityClass(d.severityNumber));
-      }
-      const rows = encoder.finish();
-      return { table: 'logs', rows, minUs, maxUs, durable: () => templates.persist() };
+        return d.timeUs;
+      });
+      return { ...encoded, durable: () => templates.persist() };
     },
   };
 }

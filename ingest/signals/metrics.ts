@@ -1,4 +1,3 @@
-import { CopyEncoder } from '../../store/telemetry-copy';
 import type { MetricEntry } from '../../store/telemetry-dictionaries';
 import { rollupBucket } from '../../store/telemetry-rollups';
 import { encodeMetricPoint, type MetricPointRow } from '../../store/telemetry-rows';
@@ -14,14 +13,15 @@ import {
 } from '../otlp';
 import { nanosText, nanosToMicros } from '../time';
 import { cleanText, idHex, int64Number, isSmallint, keyValuesJson, type LongLike } from '../values';
-import { describeResource, sourceEntry } from './resource';
 import {
+  encodeDrafts,
   exportResponse,
   newNeeds,
   Rejections,
   type AcceptWindow,
   type ConvertedRequest,
   type Signal,
+  walkScopes,
 } from './signal';
 
 /** metrics.type in the store. */
@@ -181,11 +181,12 @@ function convert(request: MetricsRequest, window: AcceptWindow): ConvertedReques
   const drafts: PointDraft[] = [];
   const needs = newNeeds();
   const rejections = new Rejections();
-  for (const rm of request.resourceMetrics ?? []) {
-    const resource = describeResource(rm.resource, rm.schemaUrl);
-    for (const sm of rm.scopeMetrics ?? []) {
-      const source = sourceEntry(resource, sm.scope, sm.schemaUrl);
-      const before = drafts.length;
+  walkScopes(
+    request.resourceMetrics,
+    (rm) => rm.scopeMetrics,
+    drafts,
+    needs,
+    (sm, resource, sourceKey) => {
       for (const metric of sm.metrics ?? []) {
         const described = describeMetric(metric);
         if (!described) continue; // a metric without data has no points to store
@@ -211,7 +212,7 @@ function convert(request: MetricsRequest, window: AcceptWindow): ConvertedReques
             attributes: keyValuesJson(p.attributes),
             exemplars: exemplarsJson(p.exemplars),
             serviceName: resource.serviceName,
-            sourceKey: source.key,
+            sourceKey,
             metric: described.entry,
             observations: values.count ?? 0,
           });
@@ -219,28 +220,19 @@ function convert(request: MetricsRequest, window: AcceptWindow): ConvertedReques
         }
         if (used) needs.metrics.push(described.entry);
       }
-      if (drafts.length > before) {
-        needs.sources.push(source);
-        needs.services.add(resource.serviceName);
-      }
-    }
-  }
+    },
+  );
   return {
     accepted: drafts.length,
     rejected: rejections.count,
     rejectionMessage: rejections.message('data points'),
     needs,
-    encode(ids, rollups) {
-      const encoder = new CopyEncoder(Math.min(1 << 20, Math.max(4096, drafts.length * 300)));
-      let minUs = Infinity;
-      let maxUs = -Infinity;
-      for (const d of drafts) {
+    encode: (ids, rollups) =>
+      encodeDrafts('metricPoints', drafts, 300, (encoder, d) => {
         d.serviceId = ids.serviceId(d.serviceName);
         d.sourceId = ids.sourceId(d.sourceKey);
         d.metricId = ids.metricId(d.metric);
         encodeMetricPoint(encoder, d);
-        if (d.timeUs < minUs) minUs = d.timeUs;
-        if (d.timeUs > maxUs) maxUs = d.timeUs;
         const recorded = ((d.flags ?? 0) & NO_RECORDED_VALUE) === 0;
         rollups.addMetric(
           rollupBucket(d.timeUs),
@@ -249,9 +241,8 @@ function convert(request: MetricsRequest, window: AcceptWindow): ConvertedReques
           recorded ? d.value : null,
           recorded ? d.observations : 0,
         );
-      }
-      return { table: 'metricPoints', rows: encoder.finish(), minUs, maxUs };
-    },
+        return d.timeUs;
+      }),
   };
 }
 

@@ -1,6 +1,8 @@
-import type { CopyRows } from '../../store/telemetry-copy';
+import { CopyEncoder, type CopyRows } from '../../store/telemetry-copy';
 import type { DictionaryNeeds, ResolvedIds } from '../../store/telemetry-dictionaries';
 import type { Rollups } from '../../store/telemetry-rollups';
+import type { InstrumentationScope, Resource } from '../otlp';
+import { describeResource, sourceEntry, type ResourceContext } from './resource';
 
 /** Times a row may carry (Unix µs): older rows would land in dropped partitions. */
 export interface AcceptWindow {
@@ -52,6 +54,62 @@ export const newNeeds = (): DictionaryNeeds => ({
   metrics: [],
   sources: [],
 });
+
+interface ResourceBlock {
+  resource?: Resource | null;
+  schemaUrl?: string | null;
+}
+interface ScopeBlock {
+  scope?: InstrumentationScope | null;
+  schemaUrl?: string | null;
+}
+
+/**
+ * The resource → scope walk every signal shares. `add` turns one scope block's items into
+ * drafts; the block's source and service are needed only when it contributed a draft.
+ */
+export function walkScopes<R extends ResourceBlock, S extends ScopeBlock>(
+  resources: readonly R[] | null | undefined,
+  scopesOf: (block: R) => readonly S[] | null | undefined,
+  drafts: readonly unknown[],
+  needs: DictionaryNeeds,
+  add: (block: S, resource: ResourceContext, sourceKey: string) => void,
+): void {
+  for (const rb of resources ?? []) {
+    const resource = describeResource(rb.resource, rb.schemaUrl);
+    for (const sb of scopesOf(rb) ?? []) {
+      const source = sourceEntry(resource, sb.scope, sb.schemaUrl);
+      const before = drafts.length;
+      add(sb, resource, source.key);
+      if (drafts.length > before) {
+        needs.sources.push(source);
+        needs.services.add(resource.serviceName);
+      }
+    }
+  }
+}
+
+/**
+ * Encodes drafts as COPY rows with their time range. `encodeOne` fills in a draft's ids,
+ * writes its row, adds its rollups and returns the row's time (Unix µs).
+ */
+export function encodeDrafts<D>(
+  table: EncodedRows['table'],
+  drafts: readonly D[],
+  bytesPerRow: number,
+  encodeOne: (encoder: CopyEncoder, draft: D) => number,
+): EncodedRows {
+  // Chunks about as large as the request's rows (4 KiB to 1 MiB): usually a single one.
+  const encoder = new CopyEncoder(Math.min(1 << 20, Math.max(4096, drafts.length * bytesPerRow)));
+  let minUs = Infinity;
+  let maxUs = -Infinity;
+  for (const d of drafts) {
+    const us = encodeOne(encoder, d);
+    if (us < minUs) minUs = us;
+    if (us > maxUs) maxUs = us;
+  }
+  return { table, rows: encoder.finish(), minUs, maxUs };
+}
 
 /** Counts rejected items per reason for the partial-success message. */
 export class Rejections {

@@ -265,8 +265,18 @@ function decodeSpan(r: Reader, end: number, json: JsonBytes): WireSpan {
   return span;
 }
 
-function decodeScopeSpans(r: Reader, end: number, json: JsonBytes): WireScopeSpans {
-  const out: WireScopeSpans = { scope: null, schemaUrl: '', spans: [] };
+/**
+ * ResourceSpans and ScopeSpans share one layout: field 1 is the resource or scope (decoded by
+ * the generated code), 2 a repeated child message, 3 the schema URL.
+ */
+function decodeBlock<Head, Child>(
+  r: Reader,
+  end: number,
+  json: JsonBytes,
+  head: (r: Reader, length: number) => Head,
+  child: (r: Reader, end: number, json: JsonBytes) => Child,
+): { head: Head | null; schemaUrl: string; children: Child[] } {
+  const out = { head: null as Head | null, schemaUrl: '', children: [] as Child[] };
   const outer = r.len;
   r.len = end;
   while (r.pos < end) {
@@ -275,14 +285,14 @@ function decodeScopeSpans(r: Reader, end: number, json: JsonBytes): WireScopeSpa
     if (wireType === 2) {
       const field = tag >>> 3;
       if (field === 1) {
-        out.scope = ScopeMessage.decode(r, r.uint32());
+        out.head = head(r, r.uint32());
         continue;
       }
       if (field === 2) {
-        const spanStart = lengthDelimited(r);
-        const spanEnd = r.pos;
-        r.pos = spanStart;
-        out.spans.push(decodeSpan(r, spanEnd, json));
+        const childStart = lengthDelimited(r);
+        const childEnd = r.pos;
+        r.pos = childStart;
+        out.children.push(child(r, childEnd, json));
         continue;
       }
       if (field === 3) {
@@ -296,35 +306,14 @@ function decodeScopeSpans(r: Reader, end: number, json: JsonBytes): WireScopeSpa
   return out;
 }
 
+function decodeScopeSpans(r: Reader, end: number, json: JsonBytes): WireScopeSpans {
+  const b = decodeBlock(r, end, json, (r, n) => ScopeMessage.decode(r, n), decodeSpan);
+  return { scope: b.head, schemaUrl: b.schemaUrl, spans: b.children };
+}
+
 function decodeResourceSpans(r: Reader, end: number, json: JsonBytes): WireResourceSpans {
-  const out: WireResourceSpans = { resource: null, schemaUrl: '', scopeSpans: [] };
-  const outer = r.len;
-  r.len = end;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    const wireType = tag & 7;
-    if (wireType === 2) {
-      const field = tag >>> 3;
-      if (field === 1) {
-        out.resource = ResourceMessage.decode(r, r.uint32());
-        continue;
-      }
-      if (field === 2) {
-        const scopeStart = lengthDelimited(r);
-        const scopeEnd = r.pos;
-        r.pos = scopeStart;
-        out.scopeSpans.push(decodeScopeSpans(r, scopeEnd, json));
-        continue;
-      }
-      if (field === 3) {
-        out.schemaUrl = r.stringVerify();
-        continue;
-      }
-    }
-    r.skipType(wireType);
-  }
-  r.len = outer;
-  return out;
+  const b = decodeBlock(r, end, json, (r, n) => ResourceMessage.decode(r, n), decodeScopeSpans);
+  return { resource: b.head, schemaUrl: b.schemaUrl, scopeSpans: b.children };
 }
 
 /**

@@ -1,4 +1,3 @@
-import { CopyEncoder } from '../../store/telemetry-copy';
 import { operationKey } from '../../store/telemetry-dictionaries';
 import { rollupBucket } from '../../store/telemetry-rollups';
 import { encodeSpan, type SpanRow } from '../../store/telemetry-rows';
@@ -7,8 +6,9 @@ import type { EdgeSpan, ServiceEdgeTracker } from '../service-edges';
 import { halvesToMicros, nanosText } from '../time';
 import { cleanText, idHex, isSmallint, jsonString, keyValuesJson } from '../values';
 import { decodeTraceRequest, type WireResourceSpans, type WireSpan } from './trace-wire';
-import { describeResource, sourceEntry, type ResourceContext } from './resource';
+import type { ResourceContext } from './resource';
 import {
+  encodeDrafts,
   exportResponse,
   isValidId,
   newNeeds,
@@ -16,6 +16,7 @@ import {
   type AcceptWindow,
   type ConvertedRequest,
   type Signal,
+  walkScopes,
 } from './signal';
 
 /** A span row that still carries names where the table wants dictionary ids. */
@@ -124,19 +125,19 @@ function convert(
   request: WireResourceSpans[],
   window: AcceptWindow,
   edges: ServiceEdgeTracker,
-  sizeHint: number,
 ): ConvertedRequest {
   const drafts: SpanDraft[] = [];
   const needs = newNeeds();
   const operations = new Set<string>();
   const rejections = new Rejections();
-  for (const rs of request) {
-    const resource = describeResource(rs.resource, rs.schemaUrl);
-    for (const ss of rs.scopeSpans) {
-      const source = sourceEntry(resource, ss.scope, ss.schemaUrl);
-      const before = drafts.length;
+  walkScopes(
+    request,
+    (rs) => rs.scopeSpans,
+    drafts,
+    needs,
+    (ss, resource, sourceKey) => {
       for (const span of ss.spans) {
-        const d = spanDraft(span, resource, source.key, window, rejections);
+        const d = spanDraft(span, resource, sourceKey, window, rejections);
         if (!d) continue;
         drafts.push(d);
         if (!operations.has(d.operationKey)) {
@@ -150,30 +151,20 @@ function convert(
         }
         if (d.peerServiceName) needs.services.add(d.peerServiceName);
       }
-      if (drafts.length > before) {
-        needs.sources.push(source);
-        needs.services.add(resource.serviceName);
-      }
-    }
-  }
+    },
+  );
   return {
     accepted: drafts.length,
     rejected: rejections.count,
     rejectionMessage: rejections.message('spans'),
     needs,
     encode(ids, rollups) {
-      const encoder = new CopyEncoder(sizeHint);
-      let minUs = Infinity;
-      let maxUs = -Infinity;
-      for (const d of drafts) {
+      const encoded = encodeDrafts('spans', drafts, 700, (encoder, d) => {
         d.serviceId = ids.serviceId(d.serviceName);
         d.operationId = ids.operationId(d.operationKey);
         d.sourceId = ids.sourceId(d.sourceKey);
         if (d.peerServiceName) d.peerServiceId = ids.serviceId(d.peerServiceName);
         encodeSpan(encoder, d);
-        if (d.startUs < minUs) minUs = d.startUs;
-        if (d.startUs > maxUs) maxUs = d.startUs;
-        const bucket = rollupBucket(d.startUs);
         const us = Math.max(0, d.durationNs / 1000);
         const error = d.statusCode === STATUS_ERROR;
         // A service's own calls: its SERVER and CONSUMER spans, and its root spans.
@@ -181,20 +172,14 @@ function convert(
           d.kind === SpanKind.SPAN_KIND_SERVER ||
           d.kind === SpanKind.SPAN_KIND_CONSUMER ||
           d.parentSpanId === null;
-        rollups.addSpan(bucket, d.operationId, d.serviceId, us, error, ofService);
-      }
+        rollups.addSpan(rollupBucket(d.startUs), d.operationId, d.serviceId, us, error, ofService);
+        return d.startUs;
+      });
       edges.observe(drafts, rollups);
-      return { table: 'spans', rows: encoder.finish(), minUs, maxUs };
+      return encoded;
     },
   };
 }
-
-/** Size of the first COPY chunk: about the encoded size of a typical request, capped. */
-const chunkSizeFor = (request: WireResourceSpans[]) => {
-  let spans = 0;
-  for (const rs of request) for (const ss of rs.scopeSpans) spans += ss.spans.length;
-  return Math.min(1 << 20, Math.max(4096, spans * 700));
-};
 
 /**
  * Traces. Protobuf bodies go through the span wire decoder; OTLP/JSON is read by the
@@ -208,7 +193,7 @@ export function createTraceSignal(edges: ServiceEdgeTracker): Signal<WireResourc
     decode: decodeTraceRequest,
     fromJson: (json) =>
       decodeTraceRequest(TraceRequest.encode(TraceRequest.fromObject(json)).finish()),
-    convert: (request, window) => convert(request, window, edges, chunkSizeFor(request)),
+    convert: (request, window) => convert(request, window, edges),
     response: (rejected, message, format) =>
       exportResponse(
         (m) => TraceResponse.encode(m).finish(),

@@ -281,6 +281,9 @@ describe('built-in runbooks', () => {
       'notify-only@1',
       'k8s-rollout-restart@1',
     ]);
+    // A leak: more replicas would only leak too, a restart clears it.
+    const leak = { ...input, rootCause: { service: 'cart', kind: 'memory' as const, score: 1 } };
+    expect(runbooksFor(leak).map((e) => e.name)).toEqual(['notify-only', 'k8s-rollout-restart']);
     expect(runbooksFor({ incidentId: 'x', service: 'cart' }).map((e) => e.name)).toEqual([
       'notify-only',
     ]);

@@ -96,6 +96,17 @@ describe('anomaly correlation', () => {
     expect(candidates.map((c) => c.fingerprint)).toEqual(['cart']);
   });
 
+  it("attaches the callers of an open incident's service when it shows nothing new itself", () => {
+    const open = [{ fingerprint: 'payment', service: 'payment', services: ['payment'] }];
+    const candidates = correlateAnomalies(
+      [anomaly('checkout', 0.99, 'errors'), anomaly('frontend', 0.98, 'errors')],
+      edges,
+      open,
+      at,
+    );
+    expect(candidates.map((c) => [c.fingerprint, c.service])).toEqual([['payment', 'checkout']]);
+  });
+
   it('keeps a new fault apart from an unfixed one that shares its callers', () => {
     const open = [{ fingerprint: 'cart', service: 'cart', services: ['cart'] }];
     const candidates = correlateAnomalies(

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { baro } from '../../activities/rca/baro';
 import { circa } from '../../activities/rca/circa';
 import { fuse, fusionModel, investigate, voteNames } from '../../activities/rca/ensemble';
-import { buildEvidence, type Evidence, type RedSeries } from '../../activities/rca/evidence';
+import {
+  baselineStartFor,
+  buildEvidence,
+  type Evidence,
+  type RedSeries,
+} from '../../activities/rca/evidence';
 import { forward, gnn, softmax, type GnnWeights } from '../../activities/rca/gnn';
 import { memberMethods } from '../../activities/rca/features';
 import { logEvidence } from '../../activities/rca/logs';
@@ -85,6 +90,42 @@ describe('method building blocks', () => {
     expect(top?.service).toBe('b');
     expect(top?.kind).toBe('saturation');
     expect(Object.keys(top?.evidence.metricDeltas ?? {})[0]).toBe('acme.queue.depth@b-0');
+  });
+
+  it('tells a growing memory metric (a leak) from other saturation', () => {
+    const evidence = syntheticEvidence();
+    evidence.metrics.push({
+      service: 'b',
+      instance: 'b-0',
+      name: 'process.runtime.jvm.memory.heap.used',
+      values: Array.from({ length: 36 }, (_, i) => (i < 24 ? 100 + (i % 3) : 400)),
+    });
+    for (const method of [baro, circa, randomWalk]) {
+      const top = method.rank(evidence).find((c) => c.service === 'b');
+      expect(top?.kind, method.name).toBe('memory');
+    }
+  });
+
+  it('takes a metric that fell for a consequence, not the kind (a deploy restarted the pods)', () => {
+    const evidence = syntheticEvidence();
+    evidence.metrics.push({
+      service: 'b',
+      instance: 'b-0',
+      name: 'memory.usage',
+      values: Array.from({ length: 36 }, (_, i) => (i < 24 ? 400 + (i % 3) : 100)),
+    });
+    // b fails: its own spans and its callers' client spans into it say so.
+    for (const red of [
+      evidence.operations.find((o) => o.service === 'b')!.red,
+      ...evidence.edges.filter((e) => e.callee === 'b').map((e) => e.client),
+    ]) {
+      red.errors = red.calls.map((n, i) => (i < 24 ? 0 : Math.round(n * 0.05)));
+    }
+    for (const method of [baro, circa, randomWalk]) {
+      const top = method.rank(evidence).find((c) => c.service === 'b');
+      expect(top?.kind, method.name).not.toMatch(/memory|saturation/);
+    }
+    expect(baro.rank(evidence).find((c) => c.service === 'b')?.kind).toBe('errors');
   });
 
   it('ranks a service whose logs show a new error template first', () => {
@@ -267,6 +308,17 @@ describe('ensemble on simulated incidents', () => {
       full.baselineBuckets,
     );
   }, 60_000);
+
+  it('reaches the baseline further back past other incidents, within a limit', () => {
+    const t = 10_000_000;
+    expect(baselineStartFor(t, 600_000, [])).toBe(t - 600_000);
+    // Two minutes excluded inside the baseline: it starts two minutes earlier.
+    expect(baselineStartFor(t, 600_000, [{ from: t - 300_000, to: t - 180_000 }])).toBe(
+      t - 720_000,
+    );
+    // Everything excluded: it stops at three times its length.
+    expect(baselineStartFor(t, 600_000, [{ from: 0, to: t }])).toBe(t - 1_800_000);
+  });
 
   it('never sees the ground truth', () => {
     const scenario = makeScenario(onlineBoutique, 'code-path-change', 2, {
