@@ -91,6 +91,19 @@ async function main() {
     }),
     faultsAt: () => world.activeFaults(Date.now()).active,
   });
+  const shutDown = async () => {
+    await traffic.stop();
+    await stack.stop();
+    await cluster.close();
+    await rm(home, { recursive: true, force: true });
+  };
+  // Stopped by hand, the run still stops the servers it started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.log(`${signal}: stopping the stack…`);
+      void shutDown().finally(() => process.exit(130));
+    });
+  }
   const pool = stack.pool;
   const incidentsSince = async (t: number) =>
     (
@@ -200,10 +213,7 @@ ${rows}
     console.log(md);
     await writeBenchmarkSection('e2e', md);
   } finally {
-    await traffic.stop();
-    await stack.stop();
-    await cluster.close();
-    await rm(home, { recursive: true, force: true });
+    await shutDown();
   }
 }
 
