@@ -1,5 +1,10 @@
 import { investigate } from './rca/ensemble';
-import { baselineStartFor, buildEvidence, maxBaselineStretch } from './rca/evidence';
+import {
+  baselineStartFor,
+  buildEvidence,
+  faultWindowStart,
+  maxBaselineStretch,
+} from './rca/evidence';
 import type { RootCauseCandidate } from './rca/candidate';
 import type { Pool } from '../store/db';
 import { incidentPeriods } from '../store/incidents';
@@ -36,19 +41,28 @@ function trim(candidates: RootCauseCandidate[]): RootCauseCandidate[] {
 /**
  * Ranks root-cause candidates for a fault window against the baseline before it, from the
  * telemetry in PostgreSQL, with every method and their ensemble. Other incidents' periods are
- * left out of the baseline, which reaches further back to stay `baselineMs` long.
+ * left out of the baseline, which reaches further back to stay `baselineMs` long, and the fault
+ * window opens only after an other incident whose last anomaly came before `firstAnomalyAt`
+ * (its fading symptoms are not this fault's).
  */
 export async function rankWindow(
   pool: Pool,
-  window: { faultStart: Date; end: Date; baselineMs: number; incidentId?: string },
+  window: {
+    faultStart: Date;
+    end: Date;
+    baselineMs: number;
+    incidentId?: string;
+    firstAnomalyAt?: Date;
+  },
 ) {
-  const faultStart = window.faultStart.getTime();
-  const excluded = await incidentPeriods(pool, {
-    from: new Date(faultStart - maxBaselineStretch * window.baselineMs),
-    to: window.faultStart,
+  const firstAnomaly = window.firstAnomalyAt?.getTime() ?? window.faultStart.getTime();
+  const others = await incidentPeriods(pool, {
+    from: new Date(window.faultStart.getTime() - maxBaselineStretch * window.baselineMs),
+    to: new Date(firstAnomaly),
     exceptIncidentId: window.incidentId,
   });
-  const baselineStart = baselineStartFor(faultStart, window.baselineMs, excluded);
+  const faultStart = faultWindowStart(window.faultStart.getTime(), firstAnomaly, others);
+  const baselineStart = baselineStartFor(faultStart, window.baselineMs, others);
   const telemetry = await loadWindowTelemetry(pool, {
     from: new Date(baselineStart),
     to: window.end,
@@ -57,9 +71,14 @@ export async function rankWindow(
     baselineStart,
     faultStart,
     end: window.end.getTime(),
-    excluded,
+    excluded: others,
   });
-  return { ...investigate(evidence), telemetry, baselineStart: new Date(baselineStart) };
+  return {
+    ...investigate(evidence),
+    telemetry,
+    baselineStart: new Date(baselineStart),
+    faultStart: new Date(faultStart),
+  };
 }
 
 export function createInvestigationActivities({ pool }: { pool: Pool }) {
@@ -73,14 +92,17 @@ export function createInvestigationActivities({ pool }: { pool: Pool }) {
       const record =
         existing ??
         (await (async () => {
-          const faultStart = new Date(input.faultStart);
           const end = new Date(input.end);
-          const { ranking, members, telemetry, baselineStart } = await rankWindow(pool, {
-            faultStart,
-            end,
-            baselineMs: input.baselineMinutes * 60_000,
-            incidentId: input.incidentId,
-          });
+          const { ranking, members, telemetry, baselineStart, faultStart } = await rankWindow(
+            pool,
+            {
+              faultStart: new Date(input.faultStart),
+              end,
+              baselineMs: input.baselineMinutes * 60_000,
+              incidentId: input.incidentId,
+              firstAnomalyAt: input.firstAnomalyAt ? new Date(input.firstAnomalyAt) : undefined,
+            },
+          );
           const fresh = {
             investigationId: input.investigationId,
             incidentId: input.incidentId,

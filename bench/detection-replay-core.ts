@@ -111,7 +111,7 @@ interface OpenedIncident {
   at: number;
   service: string;
   /** When its investigation ranks root causes, the window it ranks, and the top cause. */
-  window: { faultStart: number; end: number };
+  window: { firstAnomaly: number; faultStart: number; end: number };
   rootCause?: string;
   rankedAt?: number;
 }
@@ -251,7 +251,11 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
       incidents.set(candidate.fingerprint, state);
       const firstAnomaly = Math.min(...state.topAnomalies.map((a) => Date.parse(a.at)));
       // The workflow starts the investigation right after recording the incident.
-      const window = { faultStart: firstAnomaly - faultLeadMs, end: openedAt + 1_000 };
+      const window = {
+        firstAnomaly,
+        faultStart: firstAnomaly - faultLeadMs,
+        end: openedAt + 1_000,
+      };
       opened.push({ id, at: openedAt, service: candidate.service, window });
       await writeIfVisible(candidate.fingerprint, state);
       log(
@@ -297,6 +301,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
         end: new Date(o.window.end),
         baselineMs: investigationBaselineMs,
         incidentId: o.id,
+        firstAnomalyAt: new Date(o.window.firstAnomaly),
       });
       o.rankedAt = now;
       o.rootCause = ranking[0]?.service;

@@ -75,7 +75,7 @@ export type LiveSimulationOptions = Omit<SimulationOptions, 'faults' | 'duration
 export function liveSimulation(options: LiveSimulationOptions): {
   slice(fromMs: number, toMs: number, faults: readonly Fault[]): TelemetryBatch;
 } {
-  const sim = new Simulation({ ...options, durationSec: 0 });
+  const sim = new Simulation(options);
   return {
     slice(fromMs, toMs, faults) {
       sim.setFaults(faults);
@@ -96,7 +96,7 @@ class Simulation {
   /** Deploys already announced, by service and start: live faults are new objects each slice. */
   private announcedDeploys = new Set<string>();
 
-  constructor(private readonly options: Omit<SimulationOptions, 'faults'>) {
+  constructor(private readonly options: LiveSimulationOptions) {
     const { topology, seed, start } = options;
     this.random = new Random(seed);
     const day = Math.floor(start / 86_400_000);

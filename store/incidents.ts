@@ -65,7 +65,7 @@ export async function incidentPeriods(
   pool: Pool,
   range: { from: Date; to: Date; exceptIncidentId?: string },
   margins = { leadMs: 60_000, tailMs: 120_000 },
-): Promise<{ from: number; to: number }[]> {
+): Promise<{ from: number; to: number; lastAnomalyAt: number }[]> {
   const { rows } = await pool.query<{ opened_at: Date; last_anomaly_at: Date }>(
     `SELECT opened_at, last_anomaly_at FROM incident
      WHERE opened_at - $3 * interval '1 millisecond' < $2
@@ -76,5 +76,6 @@ export async function incidentPeriods(
   return rows.map((r) => ({
     from: r.opened_at.getTime() - margins.leadMs,
     to: r.last_anomaly_at.getTime() + margins.tailMs,
+    lastAnomalyAt: r.last_anomaly_at.getTime(),
   }));
 }

@@ -45,6 +45,25 @@ export function baselineStartFor(
   return start;
 }
 
+/**
+ * Where a fault window whose first anomaly is at `firstAnomaly` opens: at `faultStart`, or after
+ * the last anomaly of an other incident that ended in between (its fading symptoms are not this
+ * fault's). Incidents still going on at `firstAnomaly` are concurrent faults and change nothing.
+ */
+export function faultWindowStart(
+  faultStart: number,
+  firstAnomaly: number,
+  others: readonly { lastAnomalyAt: number }[],
+  bucketMs = 10_000,
+): number {
+  return Math.max(
+    faultStart,
+    ...others
+      .filter((o) => o.lastAnomalyAt < firstAnomaly)
+      .map((o) => Math.min(firstAnomaly, o.lastAnomalyAt + bucketMs)),
+  );
+}
+
 /** Maps each bucket of the window to its index once excluded baseline buckets are dropped. */
 function bucketIndex(window: EvidenceWindow, bucketMs: number) {
   const count = Math.ceil((window.end - window.baselineStart) / bucketMs);

@@ -5,6 +5,7 @@ import { fuse, fusionModel, investigate, voteNames } from '../../activities/rca/
 import {
   baselineStartFor,
   buildEvidence,
+  faultWindowStart,
   type Evidence,
   type RedSeries,
 } from '../../activities/rca/evidence';
@@ -308,6 +309,18 @@ describe('ensemble on simulated incidents', () => {
       full.baselineBuckets,
     );
   }, 60_000);
+
+  it('opens the fault window after an incident that ended just before, not a concurrent one', () => {
+    const first = 1_000_000;
+    expect(faultWindowStart(first - 60_000, first, [])).toBe(first - 60_000);
+    expect(faultWindowStart(first - 60_000, first, [{ lastAnomalyAt: first - 30_000 }])).toBe(
+      first - 20_000,
+    );
+    expect(faultWindowStart(first - 60_000, first, [{ lastAnomalyAt: first + 20_000 }])).toBe(
+      first - 60_000,
+    );
+    expect(faultWindowStart(first - 60_000, first, [{ lastAnomalyAt: first - 5_000 }])).toBe(first);
+  });
 
   it('reaches the baseline further back past other incidents, within a limit', () => {
     const t = 10_000_000;

@@ -128,6 +128,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
             investigationId,
             incidentId: opened.incidentId,
             faultStart: new Date(firstAnomaly - faultLeadMs).toISOString(),
+            firstAnomalyAt: new Date(firstAnomaly).toISOString(),
             end: new Date().toISOString(),
             baselineMinutes: input.baselineMinutes ?? defaultBaselineMinutes,
             incident: {

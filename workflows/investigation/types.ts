@@ -11,6 +11,11 @@ export interface InvestigationInput {
   incidentId?: string;
   /** ISO-8601: when the fault began (the first anomaly, less a margin). */
   faultStart: string;
+  /**
+   * ISO-8601: the incident's first anomaly. An other incident whose last anomaly came between
+   * `faultStart` and this one ended just before: the fault window opens after it.
+   */
+  firstAnomalyAt?: string;
   /** ISO-8601: end of the fault window. */
   end: string;
   /** Minutes of healthy traffic before the fault to compare against. */
