@@ -94,7 +94,10 @@ export function correlateAnomalies(
 
   function report(group: string[]): void {
     const culprit = pickCulprit(group, sinksOf(group), byService, outage);
-    const attached = related(culprit, group, open, calls);
+    // A new error template at the culprit itself is a new fault there, even when an open
+    // incident lists the culprit among the services its own fault slowed down.
+    const newAtCulprit = byService.get(culprit)?.some(conclusive) ?? false;
+    const attached = related(culprit, group, open, calls, newAtCulprit);
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
     const fingerprint = attached ?? fingerprintOf(culprit);
     const evidential = groupAnomalies.filter((a) => !supporting(a));
@@ -211,14 +214,16 @@ function related(
   group: string[],
   open: OpenIncidentRef[],
   calls: Set<string>,
+  newAtCulprit: boolean,
 ): string | undefined {
   // The culprit calling an open incident's service fails because of it: the incident's fault
   // seen upstream, in a pass where the failing service itself showed nothing new.
-  return open.find(
-    (incident) =>
-      incident.services.includes(culprit) ||
-      group.includes(incident.service) ||
-      calls.has(`${culprit}\u0000${incident.service}`),
+  return open.find((incident) =>
+    newAtCulprit
+      ? incident.service === culprit
+      : incident.services.includes(culprit) ||
+        group.includes(incident.service) ||
+        calls.has(`${culprit}\u0000${incident.service}`),
   )?.fingerprint;
 }
 

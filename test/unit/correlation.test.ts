@@ -107,6 +107,19 @@ describe('anomaly correlation', () => {
     expect(candidates.map((c) => [c.fingerprint, c.service])).toEqual([['payment', 'checkout']]);
   });
 
+  it('opens a new incident for a new error template at a service an open incident slowed', () => {
+    const open = [{ fingerprint: 'db', service: 'db', services: ['db', 'cart', 'frontend'] }];
+    const novel = { ...anomaly('frontend', 0.99, 'logs'), seriesKey: 'tmpl:frontend:abc:new' };
+    const conclusive = (a: Anomaly) => a.seriesKey.endsWith(':new');
+    const [c] = correlateAnomalies([novel], edges, open, at, { conclusive });
+    expect(c).toMatchObject({ fingerprint: 'frontend', service: 'frontend' });
+    // Without a new template, frontend's symptoms are still the open fault's.
+    const [d] = correlateAnomalies([anomaly('frontend', 0.99, 'logs')], edges, open, at, {
+      conclusive,
+    });
+    expect(d?.fingerprint).toBe('db');
+  });
+
   it('keeps a new fault apart from an unfixed one that shares its callers', () => {
     const open = [{ fingerprint: 'cart', service: 'cart', services: ['cart'] }];
     const candidates = correlateAnomalies(
