@@ -53,11 +53,6 @@ export interface ReplayOptions {
   offsetSeconds: number;
   /** Epoch ms the simulated timeline starts at. */
   start: number;
-  /**
-   * How long after opening an incident its row appears in the incident table (the incident
-   * workflow writes it from an activity; a busy worker can take longer than a pass). Default 1 s.
-   */
-  incidentWriteDelayMs?: number;
   log?: (line: string) => void;
 }
 
@@ -100,6 +95,8 @@ const afterFaultMs = 60_000;
 const transientFaultMs = 90_000;
 /** A runbook cures a curable fault this long after its root causes are ranked (bench:e2e). */
 const cureAfterRankMs = 5_000;
+/** The incident workflow writes its row from an activity, about this long after opening. */
+const incidentRowDelayMs = 1_000;
 /** The incident workflow's default investigation baseline. */
 const investigationBaselineMs = 10 * 60_000;
 /** worker/demo/world.ts: how long an injected memory leak takes to reach full size. */
@@ -203,7 +200,6 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
     if (rollups.size) await queue.submit(writeItem(null, rollups));
   }
 
-  const writeDelayMs = opts.incidentWriteDelayMs ?? 1_000;
   /** When each open incident's row first appears in the incident table. */
   const rowAt = new Map<string, number>();
   const writeIfVisible = async (fingerprint: string, state: IncidentState) => {
@@ -245,7 +241,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
       }
       // The workflow opens at its first activation, a moment after signal-with-start.
       const openedAt = now + 1_000;
-      rowAt.set(candidate.fingerprint, now + writeDelayMs);
+      rowAt.set(candidate.fingerprint, now + incidentRowDelayMs);
       const id = `${candidate.fingerprint}-${new Date(openedAt).toISOString()}`;
       const state = openIncident(id, candidate, new Date(openedAt).toISOString());
       incidents.set(candidate.fingerprint, state);

@@ -38,9 +38,9 @@ export interface CorrelationOptions {
  * caller). The group's culprit is its deepest service: one whose callees are all healthy.
  * A group attaches to an open incident when one blames what the other is about (the group's
  * culprit is among the incident's services or calls the incident's service, or the incident's
- * service is in the group), so
- * repeats never open another, while a new fault behind a shared caller (every fault makes
- * the frontend slow) still opens its own. A service that went down is its group's culprit.
+ * service is in the group), so repeats never open another, while a new fault behind a shared
+ * caller (every fault makes the frontend slow) still opens its own. A service that went down
+ * is its group's culprit.
  */
 export function correlateAnomalies(
   anomalies: Anomaly[],
