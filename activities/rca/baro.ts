@@ -1,7 +1,7 @@
 import { byScore, type RcaMethod, type RootCauseCandidate } from './candidate';
 import type { Evidence } from './evidence';
 import { serviceGraph } from './graph';
-import { kindOfFamily, kindSeries, scoreSeries, type ScoredSeries } from './signals';
+import { kindOfService, scoreSeries, seriesByService, type ScoredSeries } from './signals';
 
 /**
  * BARO-style robust change ranking: every series received (latency, errors, gaps, and any
@@ -12,25 +12,15 @@ export const baro: RcaMethod = {
   name: 'baro',
   rank(evidence: Evidence): RootCauseCandidate[] {
     const graph = serviceGraph(evidence);
-    const byService = new Map<string, ScoredSeries[]>();
-    for (const s of scoreSeries(evidence)) {
-      let list = byService.get(s.service);
-      if (!list) byService.set(s.service, (list = []));
-      list.push(s);
-    }
+    const byService = seriesByService(scoreSeries(evidence));
     return byScore(
       graph.services.map((service, i) => {
-        const series = (byService.get(service) ?? []).sort((a, b) => b.z - a.z);
+        const series = byService.get(service) ?? [];
         const top = series[0];
-        const telling = kindSeries(series);
         return {
           service,
           operation: top?.operation,
-          kind: kindOfFamily(
-            telling?.family ?? 'metric',
-            graph.instrumented[i] ?? false,
-            telling?.name,
-          ),
+          kind: kindOfService(series, graph.instrumented[i] ?? false, 'metric'),
           score: Math.max(0, top?.z ?? 0),
           evidence: { metricDeltas: deltas(series.slice(0, 5)) },
         };

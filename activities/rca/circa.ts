@@ -47,7 +47,7 @@ export const circa: RcaMethod = {
           .filter((x) => x.v.service === service)
           .sort((a, b) => b.score - a.score);
         const top = own[0];
-        // A metric that fell is a consequence (see kindSeries): the next variable decides.
+        // A metric that fell is a consequence (see kindOfService): the next variable decides.
         const telling = own.find(({ v }) => !isMetricKind(v.kind) || delta(v.raw, nb) > 0) ?? top;
         return {
           service,

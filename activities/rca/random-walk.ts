@@ -1,7 +1,13 @@
 import { byScore, type RcaMethod, type RootCauseCandidate } from './candidate';
 import type { Evidence } from './evidence';
 import { serviceGraph } from './graph';
-import { familyMaxima, kindOfFamily, kindSeries, scoreSeries, signalFamilies } from './signals';
+import {
+  familyMaxima,
+  kindOfService,
+  scoreSeries,
+  seriesByService,
+  signalFamilies,
+} from './signals';
 
 /**
  * Personalised random walk over the anomaly-weighted dependency graph (MicroCause /
@@ -21,13 +27,13 @@ export const randomWalk: RcaMethod = {
     const graph = serviceGraph(evidence);
     const scored = scoreSeries(evidence);
     const maxima = familyMaxima(evidence, scored);
+    const byService = seriesByService(scored);
     const n = graph.services.length;
     const strongest = graph.services.map((s) => {
       const m = maxima.get(s);
       let family = signalFamilies[0] ?? 'latency';
       for (const f of signalFamilies) if (m && m[f] > m[family]) family = f;
-      const own = scored.filter((x) => x.service === s).sort((x, y) => y.z - x.z);
-      return { family, z: Math.max(0, m?.[family] ?? 0), telling: kindSeries(own) };
+      return { family, z: Math.max(0, m?.[family] ?? 0) };
     });
     // Squash robust z into (0, 1): beyond ~10 sigmas every anomaly is simply "very anomalous".
     const a = strongest.map(({ z }) => z / (z + 10));
@@ -60,10 +66,10 @@ export const randomWalk: RcaMethod = {
     return byScore(
       graph.services.map((service, i) => ({
         service,
-        kind: kindOfFamily(
-          strongest[i]?.telling?.family ?? strongest[i]?.family ?? 'latency',
+        kind: kindOfService(
+          byService.get(service) ?? [],
           graph.instrumented[i] ?? false,
-          strongest[i]?.telling?.name,
+          strongest[i]?.family ?? 'latency',
         ),
         score: p[i] ?? 0,
         evidence: {},

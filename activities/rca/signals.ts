@@ -35,15 +35,31 @@ export function metricKind(name: string): CandidateKind {
   return /memory|heap/i.test(name) ? 'memory' : 'saturation';
 }
 
+/** Each service's scored series, strongest first. */
+export function seriesByService(scored: readonly ScoredSeries[]): Map<string, ScoredSeries[]> {
+  const byService = new Map<string, ScoredSeries[]>();
+  for (const s of scored) {
+    let list = byService.get(s.service);
+    if (!list) byService.set(s.service, (list = []));
+    list.push(s);
+  }
+  for (const list of byService.values()) list.sort((a, b) => b.z - a.z);
+  return byService;
+}
+
 /**
- * The series that says what kind of root cause a service is, from its series strongest first:
- * a metric that fell (a restarted pod's memory, an idle service's CPU) is a consequence, so the
- * next series decides.
+ * The kind of root cause a service is, from its series strongest first (`fallback` when it has
+ * none): a metric that fell (a restarted pod's memory, an idle service's CPU) is a consequence,
+ * so the next series decides.
  */
-export function kindSeries<T extends Pick<ScoredSeries, 'family' | 'delta'>>(
-  strongestFirst: readonly T[],
-): T | undefined {
-  return strongestFirst.find((s) => s.family !== 'metric' || s.delta > 0) ?? strongestFirst[0];
+export function kindOfService(
+  strongestFirst: readonly ScoredSeries[],
+  instrumented: boolean,
+  fallback: SignalFamily,
+): CandidateKind {
+  const telling =
+    strongestFirst.find((s) => s.family !== 'metric' || s.delta > 0) ?? strongestFirst[0];
+  return kindOfFamily(telling?.family ?? fallback, instrumented, telling?.name);
 }
 
 /** The kind of root cause a series of `family` points at (`name` tells metrics apart). */

@@ -78,15 +78,18 @@ function syntheticEvidence(): Evidence {
   };
 }
 
+/** A metric of service b: flat (with jitter) over the 24 baseline buckets, then `after`. */
+const stepOnB = (name: string, before: number, after: number) => ({
+  service: 'b',
+  instance: 'b-0',
+  name,
+  values: Array.from({ length: 36 }, (_, i) => (i < 24 ? before + (i % 3) : after)),
+});
+
 describe('method building blocks', () => {
   it('scores any metric name, not only known ones (BARO)', () => {
     const evidence = syntheticEvidence();
-    evidence.metrics.push({
-      service: 'b',
-      instance: 'b-0',
-      name: 'acme.queue.depth',
-      values: Array.from({ length: 36 }, (_, i) => (i < 24 ? 10 + (i % 3) : 80)),
-    });
+    evidence.metrics.push(stepOnB('acme.queue.depth', 10, 80));
     const top = baro.rank(evidence)[0];
     expect(top?.service).toBe('b');
     expect(top?.kind).toBe('saturation');
@@ -95,12 +98,7 @@ describe('method building blocks', () => {
 
   it('tells a growing memory metric (a leak) from other saturation', () => {
     const evidence = syntheticEvidence();
-    evidence.metrics.push({
-      service: 'b',
-      instance: 'b-0',
-      name: 'process.runtime.jvm.memory.heap.used',
-      values: Array.from({ length: 36 }, (_, i) => (i < 24 ? 100 + (i % 3) : 400)),
-    });
+    evidence.metrics.push(stepOnB('process.runtime.jvm.memory.heap.used', 100, 400));
     for (const method of [baro, circa, randomWalk]) {
       const top = method.rank(evidence).find((c) => c.service === 'b');
       expect(top?.kind, method.name).toBe('memory');
@@ -109,12 +107,7 @@ describe('method building blocks', () => {
 
   it('takes a metric that fell for a consequence, not the kind (a deploy restarted the pods)', () => {
     const evidence = syntheticEvidence();
-    evidence.metrics.push({
-      service: 'b',
-      instance: 'b-0',
-      name: 'memory.usage',
-      values: Array.from({ length: 36 }, (_, i) => (i < 24 ? 400 + (i % 3) : 100)),
-    });
+    evidence.metrics.push(stepOnB('memory.usage', 400, 100));
     // b fails: its own spans and its callers' client spans into it say so.
     for (const red of [
       evidence.operations.find((o) => o.service === 'b')!.red,
