@@ -37,7 +37,8 @@ describe('aiops investigate on data ingested through the OTLP receiver', () => {
       baselineSec: 240,
       faultSec: 120,
     });
-    const shift = Date.now() - 60_000 - scenario.window.end;
+    // Whole buckets, so the evidence's 10 s buckets fall where the scenario's do on every run.
+    const shift = Math.floor((Date.now() - 60_000 - scenario.window.end) / 10_000) * 10_000;
     const faults = scenario.faults.map((f) => ({
       ...f,
       startMs: f.startMs + shift,
