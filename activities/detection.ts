@@ -34,6 +34,8 @@ export interface DetectionSettings {
   threshold: number;
   incidentTaskQueue: string;
   quietPeriodSeconds: number;
+  /** An incident ranks root causes no earlier than this long after its first anomaly. */
+  faultEvidenceSeconds: number;
 }
 
 export const defaultDetectionSettings: DetectionSettings = {
@@ -42,6 +44,7 @@ export const defaultDetectionSettings: DetectionSettings = {
   threshold: 0.9,
   incidentTaskQueue: 'aiops-incident',
   quietPeriodSeconds: 180,
+  faultEvidenceSeconds: 30,
 };
 
 export interface DetectionDeps {
@@ -292,6 +295,7 @@ export function createDetectionActivities({
           await signalIncident(client, candidate, {
             taskQueue: detection.incidentTaskQueue,
             quietPeriodSeconds: detection.quietPeriodSeconds,
+            faultEvidenceSeconds: detection.faultEvidenceSeconds,
           }),
         );
       }

@@ -5,6 +5,7 @@ import type { IncidentCandidate } from '../workflows/incident/types';
 export interface IncidentStartOptions {
   taskQueue: string;
   quietPeriodSeconds: number;
+  faultEvidenceSeconds?: number;
 }
 
 /**
@@ -21,7 +22,15 @@ export async function signalIncident(
   await client.workflow.signalWithStart('incidentWorkflow', {
     workflowId,
     taskQueue: opts.taskQueue,
-    args: [{ fingerprint: candidate.fingerprint, quietPeriodSeconds: opts.quietPeriodSeconds }],
+    args: [
+      {
+        fingerprint: candidate.fingerprint,
+        quietPeriodSeconds: opts.quietPeriodSeconds,
+        ...(opts.faultEvidenceSeconds !== undefined && {
+          faultEvidenceSeconds: opts.faultEvidenceSeconds,
+        }),
+      },
+    ],
     signal: anomaliesObserved,
     signalArgs: [candidate],
     staticSummary: `Incident on ${candidate.service}: ${signals}`,

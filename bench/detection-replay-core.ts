@@ -103,6 +103,11 @@ const investigationBaselineMs = 10 * 60_000;
 const leakRampMs = 120_000;
 const curable = new Set<FaultKind>(['bad-deploy', 'memory-leak', 'cpu-saturation']);
 
+/** A fault's start within its 10 s bucket, spread over whole seconds by its seed. */
+function injectionPhaseMs(seed: number): number {
+  return ((seed * 7) % 10) * 1_000;
+}
+
 interface OpenedIncident {
   id: string;
   at: number;
@@ -246,11 +251,12 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
       const state = openIncident(id, candidate, new Date(openedAt).toISOString());
       incidents.set(candidate.fingerprint, state);
       const firstAnomaly = Math.min(...state.topAnomalies.map((a) => Date.parse(a.at)));
-      // The workflow starts the investigation right after recording the incident.
+      // The workflow starts the investigation right after recording the incident, once the
+      // first anomaly is faultEvidenceSeconds old.
       const window = {
         firstAnomaly,
         faultStart: firstAnomaly - faultLeadMs,
-        end: openedAt + 1_000,
+        end: Math.max(openedAt + 1_000, firstAnomaly + opts.detection.faultEvidenceSeconds * 1000),
       };
       opened.push({ id, at: openedAt, service: candidate.service, window });
       await writeIfVisible(candidate.fingerprint, state);
@@ -331,6 +337,11 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
     for (let i = 0; i < opts.faults; i++) {
       const kind = kinds[i % kinds.length]!;
       const template = liveFaultTemplate(opts.topology, kind, opts.faultSeed + i, opts.trafficSeed);
+      // bench:e2e injects at any moment of a bucket; a fault starting at a bucket boundary would
+      // be the easy case every time.
+      await runUntil(
+        now + ((injectionPhaseMs(opts.faultSeed + i) - (now % sliceMs) + sliceMs) % sliceMs),
+      );
       const injectedAt = now;
       const fault: Fault = {
         ...template,

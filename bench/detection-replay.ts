@@ -46,6 +46,7 @@ async function main() {
         graceSeconds: config.detection.graceSeconds,
         threshold: config.detection.threshold,
         quietPeriodSeconds: config.detection.quietPeriodSeconds,
+        faultEvidenceSeconds: config.detection.faultEvidenceSeconds,
       },
       log: verbose ? (line) => console.log(line) : undefined,
     });

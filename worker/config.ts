@@ -98,6 +98,7 @@ const configSchema = z.object({
   AIOPS_DETECTION_GRACE_SECONDS: z.coerce.number().min(0).default(3),
   AIOPS_DETECTION_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.9),
   AIOPS_INCIDENT_QUIET_SECONDS: z.coerce.number().int().min(1).default(180),
+  AIOPS_INCIDENT_EVIDENCE_SECONDS: z.coerce.number().min(0).max(300).default(30),
   AIOPS_OTLP_HOST: z.string().default('127.0.0.1'),
   AIOPS_OTLP_GRPC_PORT: port.default(4317),
   AIOPS_OTLP_HTTP_PORT: port.default(4318),
@@ -133,6 +134,8 @@ export interface Config {
     threshold: number;
     /** An incident resolves itself after this long without a new anomaly. */
     quietPeriodSeconds: number;
+    /** An incident ranks root causes no earlier than this long after its first anomaly. */
+    faultEvidenceSeconds: number;
   };
   /** OTLP receivers (ingest/). */
   ingest: {
@@ -243,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       graceSeconds: e.AIOPS_DETECTION_GRACE_SECONDS,
       threshold: e.AIOPS_DETECTION_THRESHOLD,
       quietPeriodSeconds: e.AIOPS_INCIDENT_QUIET_SECONDS,
+      faultEvidenceSeconds: e.AIOPS_INCIDENT_EVIDENCE_SECONDS,
     },
     ingest: {
       host: e.AIOPS_OTLP_HOST,

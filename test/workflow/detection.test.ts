@@ -106,6 +106,7 @@ describe('detection: Schedule → detection pass → one incident per fault', ()
         threshold: 0.9,
         incidentTaskQueue: env.taskQueue,
         quietPeriodSeconds: 4,
+        faultEvidenceSeconds: 0,
       },
     };
     const detection = engineSchedules(config).find((s) => s.scheduleId === detectionScheduleId)!;

@@ -99,6 +99,38 @@ describe('incident workflow', () => {
     });
   });
 
+  it('ranks root causes only once the first anomaly is faultEvidenceSeconds old', async () => {
+    const fingerprint = `slow-${randomUUID().slice(0, 8)}`;
+    await env.withWorker({ pool }, async () => {
+      const opened = candidate(fingerprint, [{}]);
+      const workflowId = await signalIncident(env.client, opened, {
+        taskQueue: env.taskQueue,
+        quietPeriodSeconds: 600,
+        faultEvidenceSeconds: 2,
+      });
+      const handle = env.client.workflow.getHandle(workflowId);
+      let state = await handle.query(incidentState).catch(() => undefined);
+      while (!state?.investigationId) {
+        await new Promise((r) => setTimeout(r, 100));
+        state = await handle.query(incidentState).catch(() => undefined);
+      }
+      const investigation = env.client.workflow.getHandle(state.investigationId);
+      let started = await investigation.describe().catch(() => undefined);
+      while (!started) {
+        await new Promise((r) => setTimeout(r, 100));
+        started = await investigation.describe().catch(() => undefined);
+      }
+      const firstAnomaly = Date.parse(opened.anomalies[0]!.at);
+      expect(started.startTime.getTime()).toBeGreaterThanOrEqual(firstAnomaly + 2_000);
+      const history = await investigation.fetchHistory();
+      const [input] = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
+      const args = JSON.parse(Buffer.from(input!.data!).toString()) as { end: string };
+      expect(Date.parse(args.end)).toBeGreaterThanOrEqual(firstAnomaly + 2_000);
+      await handle.executeUpdate(closeIncident, { args: [{ by: 'test', reason: 'done' }] });
+      await handle.result();
+    });
+  });
+
   it('continues as new when its history grows, keeping the incident state', async () => {
     const fingerprint = `noisy-${randomUUID().slice(0, 8)}`;
     await env.withWorker({ pool }, async () => {

@@ -124,6 +124,7 @@ export async function startStack(
               threshold: config.detection.threshold,
               incidentTaskQueue: config.taskQueues.incident,
               quietPeriodSeconds: config.detection.quietPeriodSeconds,
+              faultEvidenceSeconds: config.detection.faultEvidenceSeconds,
             },
             neo4j,
             anthropic: createAnthropicClient(config.investigation.llm),

@@ -66,6 +66,11 @@ export interface IncidentInput {
   remediate?: boolean;
   /** Task queue of the runbook workers (default: this workflow's). */
   remediationTaskQueue?: string;
+  /**
+   * Seconds after the first anomaly before root causes are ranked (default 0). An incident opened
+   * seconds into a fault has too little of it stored to rank; the wait lets the fault show.
+   */
+  faultEvidenceSeconds?: number;
   /** Minutes of healthy traffic the investigation compares the fault window with. */
   baselineMinutes?: number;
   /** Continue as new past this many history events (default 5,000, far below Temporal's limit). */

@@ -6,6 +6,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -120,6 +121,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     const investigationId = `investigation-${opened.incidentId}`;
     await publish({ ...current(), status: 'investigating', investigationId });
     const firstAnomaly = Math.min(...opened.topAnomalies.map((a) => Date.parse(a.at)));
+    const evidenceWaitMs = firstAnomaly + (input.faultEvidenceSeconds ?? 0) * 1000 - Date.now();
+    if (evidenceWaitMs > 0) await sleep(evidenceWaitMs);
     try {
       const investigation = await executeChild(investigationWorkflow, {
         workflowId: investigationId,
