@@ -35,10 +35,19 @@ function configureRuntime(logLevel: Config['logLevel']) {
       trace: () => undefined,
       debug: () => undefined,
       info: () => undefined,
-      warn: logLevel === 'error' ? () => undefined : (m) => console.warn(`[worker] ${m}`),
-      error: (m) => console.error(`[worker] ${m}`),
+      warn: logLevel === 'error' ? () => undefined : (m, meta) => console.warn(workerLine(m, meta)),
+      error: (m, meta) => console.error(workerLine(m, meta)),
     },
   });
+}
+
+/** "Activity failed" alone says nothing: name the activity, its workflow and the error. */
+function workerLine(message: string, meta?: Record<string, unknown>): string {
+  const where = [meta?.activityType ?? meta?.workflowType, meta?.workflowId]
+    .filter((part) => typeof part === 'string')
+    .join(' in ');
+  const error = meta?.error instanceof Error ? meta.error.message : undefined;
+  return `[worker] ${message}${where ? ` (${where})` : ''}${error ? `: ${error}` : ''}`;
 }
 
 /**
