@@ -2,13 +2,37 @@ import type { ServiceHealth } from '../runbooks/sdk/types';
 import type { Pool } from './db';
 import { histogramQuantile } from './telemetry-histogram';
 
+/** The service's own spans (SERVER/CONSUMER rollups). */
+const ownRollups = `
+  SELECT sum(r.calls) AS calls, sum(r.errors) AS errors, hist_sum(r.latency) AS h
+  FROM rollup_services r JOIN services s ON s.id = r.service_id
+  WHERE s.name = $1 AND r.bucket >= $2`;
+
+/** Its callers' client spans into it. */
+const callerRollups = `
+  SELECT sum(r.calls) AS calls, sum(r.errors) AS errors, hist_sum(r.latency) AS h
+  FROM rollup_edges r JOIN services s ON s.id = r.callee_service_id
+  WHERE s.name = $1 AND r.bucket >= $2`;
+
 /**
- * A service's RED numbers since a moment, from the 10-second service rollups: what runbook
- * verification polls. Buckets that started before `since` are left out, so only traffic after
- * the fix counts.
+ * A service's RED numbers since a moment, from the 10-second rollups: what runbook verification
+ * polls. Buckets that started before `since` are left out, so only traffic after the fix counts.
+ * A service without spans of its own since then (a datastore, or one that stopped answering) is
+ * judged by its callers' client spans into it; otherwise verification of a fix to, say, a Redis
+ * would wait out its whole deadline for requests it can never see.
  */
 export async function serviceHealthSince(
   pool: Pool,
+  service: string,
+  since: Date,
+): Promise<ServiceHealth> {
+  const own = await healthFrom(pool, ownRollups, service, since);
+  return own.requests > 0 ? own : healthFrom(pool, callerRollups, service, since);
+}
+
+async function healthFrom(
+  pool: Pool,
+  rollups: string,
   service: string,
   since: Date,
 ): Promise<ServiceHealth> {
@@ -19,9 +43,7 @@ export async function serviceHealthSince(
     counts: string[] | null;
   }>(
     `SELECT t.calls, t.errors, array_lower(t.h, 1) AS lo, t.h[array_lower(t.h, 1):array_upper(t.h, 1)] AS counts
-     FROM (SELECT sum(r.calls) AS calls, sum(r.errors) AS errors, hist_sum(r.latency) AS h
-           FROM rollup_services r JOIN services s ON s.id = r.service_id
-           WHERE s.name = $1 AND r.bucket >= $2) t`,
+     FROM (${rollups}) t`,
     [service, since],
   );
   const r = rows[0];

@@ -6,6 +6,7 @@ import { createPool, type Pool } from '../../store/db';
 import { queryLogs } from '../../store/queries/logs';
 import { edgeRed, operationRed, serviceRed } from '../../store/queries/red';
 import { serviceGraph } from '../../store/queries/service-graph';
+import { serviceHealthSince } from '../../store/service-health';
 import { erroringTraces, slowestTraces, traceById } from '../../store/queries/traces';
 import { loadConfig } from '../../worker/config';
 import { freePort } from '../../worker/stack/ports';
@@ -322,6 +323,19 @@ describe('queries over data ingested through the receivers', () => {
       { ...window, stepSeconds: 60 },
     );
     expect(edge).toMatchObject({ calls: 10, errors: 1 });
+  });
+
+  it("judges a service's health by its own spans, a datastore's by its callers' spans", async () => {
+    const cartHealth = await serviceHealthSince(pool, cart, window.from);
+    expect(cartHealth).toMatchObject({ service: cart, requests: 10 });
+    expect(cartHealth.errorRate).toBeCloseTo(0.1);
+    // redis sends no spans: the ten HGET client spans from cart are what it served.
+    const redisHealth = await serviceHealthSince(pool, redis, window.from);
+    expect(redisHealth).toMatchObject({ service: redis, requests: 10, errorRate: 0 });
+    expect(redisHealth.p95LatencyMs).toBeGreaterThan(4 * 0.9);
+    expect(redisHealth.p95LatencyMs).toBeLessThan(4 * 1.1);
+    // Only traffic after the moment counts.
+    expect(await serviceHealthSince(pool, redis, window.to)).toMatchObject({ requests: 0 });
   });
 
   it('derives the service dependency graph, each call counted once', async () => {
