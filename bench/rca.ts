@@ -54,13 +54,13 @@ export const profiles: readonly Profile[] = [
   {
     name: 'live',
     description:
-      '15 rps, 300 s baseline, the window the incident workflow ranks: from 60 s before the fault to 20 s into it (a fault lasting 180 s, so a leak has barely begun)',
+      '15 rps, 300 s baseline, the window the incident workflow ranks: from 60 s before the fault to 30 s into it (a fault lasting 180 s, so a leak has barely begun)',
     options: () => ({
       rps: 15,
       baselineSec: 300,
       faultSec: 180,
       windowLeadSec: 60,
-      observeSec: 20,
+      observeSec: 30,
     }),
   },
 ];
@@ -285,7 +285,7 @@ function report(
   lines.push(
     `Command: \`npx tsx bench/rca.ts\` (\`npm run bench:rca\`) · Machine: ${machineDescription()} · Date: ${new Date().toISOString().slice(0, 10)}`,
     '',
-    `Three scenario profiles, each 2 topologies (online-boutique: 11 services, train-ticket: 40) × ${faultKinds.length} fault kinds × ${seedsPerCase} evaluation seeds (1…${seedsPerCase}); 10 s buckets, benign background events (cron CPU spikes, GC pauses, routine rollouts, chatty logs) overlapping the fault. \`standard\` is the simulator's default; \`hard\` was fixed before any method was evaluated on it, to leave the ceiling: fewer requests, the incident caught at onset, subtler faults, more benign events. \`live\` is the window the incident workflow ranks in the running engine (from 60 s before the first anomaly to the moment the incident opens, about 15–25 s into the fault), added after bench:detection-replay showed live rankings weaker than the first two profiles. Service-level accuracy; in \`standard\` and \`hard\` the investigation window starts at the injection time. The GNN already reads every member's scores as features (it is itself a learned fusion), so the ensemble's margin over it is small: the paired counts under each pooled table, not the two-decimal columns, say whether it is real. Seeds: the GNN is trained on 100001…100008 and the fusion (stacking weights, and the refitted weights of each ablation row) is fitted on 5001…5008, both per profile × topology × fault kind (\`npm run train:gnn\`); evaluation seeds are never used for either. Run time ${elapsedSec.toFixed(0)} s; 1-minute load average at the end ${loadavg()[0]?.toFixed(1)} (a shared machine: latencies include contention).`,
+    `Three scenario profiles, each 2 topologies (online-boutique: 11 services, train-ticket: 40) × ${faultKinds.length} fault kinds × ${seedsPerCase} evaluation seeds (1…${seedsPerCase}); 10 s buckets, benign background events (cron CPU spikes, GC pauses, routine rollouts, chatty logs) overlapping the fault. \`standard\` is the simulator's default; \`hard\` was fixed before any method was evaluated on it, to leave the ceiling: fewer requests, the incident caught at onset, subtler faults, more benign events. \`live\` is the window the incident workflow ranks in the running engine (from 60 s before the first anomaly to 30 s after it, \`AIOPS_INCIDENT_EVIDENCE_SECONDS\`, about 30 s into the fault), added after bench:detection-replay showed live rankings weaker than the first two profiles. Service-level accuracy; in \`standard\` and \`hard\` the investigation window starts at the injection time. The GNN already reads every member's scores as features (it is itself a learned fusion), so the ensemble's margin over it is small: the paired counts under each pooled table, not the two-decimal columns, say whether it is real. Seeds: the GNN is trained on 100001…100008 and the fusion (stacking weights, and the refitted weights of each ablation row) is fitted on 5001…5008, both per profile × topology × fault kind (\`npm run train:gnn\`); evaluation seeds are never used for either. Run time ${elapsedSec.toFixed(0)} s; 1-minute load average at the end ${loadavg()[0]?.toFixed(1)} (a shared machine: latencies include contention).`,
     '',
   );
   for (const { profile, outcomes } of results) lines.push(...profileReport(profile, outcomes));

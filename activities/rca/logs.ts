@@ -25,8 +25,6 @@ export function templateChanges(evidence: Evidence, service: string): TemplateCh
     const requestScoped = series.traceIds.length > 0 || Object.keys(series.operations).length > 0;
     const weight = (severityWeight[series.severity] ?? 0.6) * (requestScoped ? 1 : 0.5);
     const surprise = (fault - expected) / Math.sqrt(expected);
-    // Disappearing lines matter (a changed code path) but are weaker evidence than new ones.
-    const score = weight * (surprise >= 0 ? surprise : -0.5 * surprise);
     const status =
       surprise < 3 && surprise > -3
         ? 'steady'
@@ -35,6 +33,10 @@ export function templateChanges(evidence: Evidence, service: string): TemplateCh
           : base === 0
             ? 'new'
             : 'bursting';
+    // A steady template is no evidence: scoring its noise would make a fault the logs do not
+    // show (a leak's onset) look like a decisive log pick of whichever service is noisiest.
+    // Disappearing lines matter (a changed code path) but are weaker evidence than new ones.
+    const score = status === 'steady' ? 0 : weight * (surprise >= 0 ? surprise : -0.5 * surprise);
     out.push({ template, series, status, score });
   }
   return out.sort((a, b) => b.score - a.score);
@@ -57,7 +59,7 @@ export const logEvidence: RcaMethod = {
     const traceSets = changes.map(
       (c) => new Set(c.filter((t) => t.status !== 'steady').flatMap((t) => t.series.traceIds)),
     );
-    return byScore(
+    const ranked = byScore(
       graph.services.map((service, i) => {
         const own = raw[i] ?? 0;
         const echoes = (graph.callees[i] ?? []).some((c) => {
@@ -79,6 +81,8 @@ export const logEvidence: RcaMethod = {
         };
       }),
     );
+    // Services whose logs changed nothing are not suspects: ranking them would vote for noise.
+    return ranked.filter((c) => c.score > 0);
   },
 };
 
