@@ -310,9 +310,9 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
       log(
         `${((now - opts.start) / 1000).toFixed(0).padStart(6)} s   ranked ${o.service}: ${ranking
           .slice(0, 3)
-          .map((c) => `${c.service} ${c.score.toFixed(2)}`)
+          .map((c) => `${c.service} ${c.kind} ${c.score.toFixed(2)}`)
           .join(', ')} (${Object.entries(members)
-          .map(([method, list]) => `${method}: ${list[0]?.service ?? '-'}`)
+          .map(([method, list]) => `${method}: ${list[0]?.service ?? '-'} ${list[0]?.kind ?? ''}`)
           .join(', ')})`,
       );
     }

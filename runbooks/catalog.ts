@@ -95,6 +95,11 @@ export function latestRunbook(name: string): CatalogEntry | undefined {
     );
 }
 
+/** The input says where this runbook acts. */
+export function canRun(entry: CatalogEntry, input: RunbookInput): boolean {
+  return entry.requires.every((field) => input[field] !== undefined && input[field] !== '');
+}
+
 /**
  * The runbooks (latest versions) that fit an incident: the root cause kind matches and the input
  * says where to act. Least risky first; notify-only always fits, so the list is never empty.
@@ -105,7 +110,7 @@ export function runbooksFor(input: RunbookInput): CatalogEntry[] {
   return names
     .map((name) => latestRunbook(name) as CatalogEntry)
     .filter((e) => e.kinds === 'any' || (kind !== undefined && e.kinds.includes(kind)))
-    .filter((e) => e.requires.every((field) => input[field] !== undefined && input[field] !== ''))
+    .filter((e) => canRun(e, input))
     .sort(
       (a, b) =>
         riskOrder.indexOf(a.risk) - riskOrder.indexOf(b.risk) || a.name.localeCompare(b.name),

@@ -6,12 +6,18 @@ export interface RemediationTarget {
   host?: string;
   /** The systemd unit of a service that runs on a host (not in Kubernetes): named like it. */
   unit?: string;
+  /** The version it runs replaced an older one within `recentDeployMs`: the likeliest culprit. */
+  recentDeploy?: { version: string; firstSeen: string };
 }
+
+/** How recent a new version must be to count as the change that caused an incident. */
+export const recentDeployMs = 15 * 60_000;
 
 interface Placement {
   namespace: string | null;
   deployment: string | null;
   host: string | null;
+  version: string | null;
 }
 
 /**
@@ -24,8 +30,10 @@ export async function latestRemediationTarget(
   service: string,
 ): Promise<RemediationTarget> {
   const fromSpans = await pool.query<Placement>(
-    `SELECT sp.k8s_namespace AS namespace, sp.k8s_deployment AS deployment, sp.host
+    `SELECT sp.k8s_namespace AS namespace, sp.k8s_deployment AS deployment, sp.host,
+            src.resource->>'service.version' AS version
      FROM spans sp JOIN services s ON s.id = sp.service_id
+     JOIN telemetry_sources src ON src.id = sp.source_id
      WHERE s.name = $1 AND sp.start_time > now() - interval '1 hour'
        AND (sp.k8s_deployment IS NOT NULL OR sp.host IS NOT NULL)
      ORDER BY sp.start_time DESC LIMIT 1`,
@@ -37,7 +45,8 @@ export async function latestRemediationTarget(
       await pool.query<Placement>(
         `SELECT src.resource->>'k8s.namespace.name' AS namespace,
                 src.resource->>'k8s.deployment.name' AS deployment,
-                src.resource->>'host.name' AS host
+                src.resource->>'host.name' AS host,
+                src.resource->>'service.version' AS version
          FROM metric_points mp
          JOIN services s ON s.id = mp.service_id
          JOIN telemetry_sources src ON src.id = mp.source_id
@@ -47,10 +56,35 @@ export async function latestRemediationTarget(
         [service],
       )
     ).rows[0];
+  const recentDeploy = r?.version ? await recentDeployOf(pool, service, r.version) : undefined;
   return {
     ...(r?.namespace && { namespace: r.namespace }),
     ...(r?.deployment && { deployment: r.deployment }),
     ...(r?.host && { host: r.host }),
     ...(r?.host && !r.deployment && { unit: service }),
+    ...(recentDeploy && { recentDeploy }),
   };
+}
+
+/**
+ * The running version, when the service's telemetry first showed it within `recentDeployMs`
+ * and an older version before it. A version rolled back to is old, so a rollback is never
+ * proposed twice for the same deploy.
+ */
+async function recentDeployOf(
+  pool: Pool,
+  service: string,
+  running: string,
+): Promise<RemediationTarget['recentDeploy']> {
+  const { rows } = await pool.query<{ version: string; first_seen: Date }>(
+    `SELECT src.resource->>'service.version' AS version, min(src.first_seen) AS first_seen
+     FROM telemetry_sources src
+     WHERE src.resource->>'service.name' = $1 AND src.resource ? 'service.version'
+     GROUP BY 1 ORDER BY 2 DESC LIMIT 2`,
+    [service],
+  );
+  const [newest, older] = rows;
+  if (!newest || !older || newest.version !== running) return undefined;
+  if (Date.now() - newest.first_seen.getTime() > recentDeployMs) return undefined;
+  return { version: newest.version, firstSeen: newest.first_seen.toISOString() };
 }

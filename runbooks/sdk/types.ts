@@ -21,6 +21,8 @@ export interface RunbookInput {
   /** An allow-listed script (by name) and its arguments, for the script runbook. */
   script?: { name: string; args?: string[] };
   rootCause?: { service: string; kind: CandidateKind; score: number };
+  /** The service's running version replaced an older one shortly before (from its telemetry). */
+  recentDeploy?: { version: string; firstSeen: string };
   summary?: string;
   /** Return the plan and touch nothing. */
   dryRun?: boolean;

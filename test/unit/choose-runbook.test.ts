@@ -34,6 +34,18 @@ describe('choosing a runbook for an incident', () => {
     expect(choice.entry.name).toBe('k8s-rollback');
   });
 
+  it('rolls back a version deployed shortly before the fault, whatever the kind', () => {
+    const recentDeploy = { version: '1.4.0-hotfix.1', firstSeen: '2026-11-26T08:09:00.000Z' };
+    for (const kind of ['dependency', 'errors', 'memory'] as const) {
+      const choice = chooseRunbook(incident(kind, { recentDeploy }), undefined, 'notify-only');
+      expect(choice.entry.name).toBe('k8s-rollback');
+      expect(choice.reason).toMatch(/1\.4\.0-hotfix\.1 was deployed/);
+    }
+    // Without a Deployment to roll back, the deploy changes nothing.
+    const hosted = incident('dependency', { recentDeploy, deployment: undefined });
+    expect(chooseRunbook(hosted, undefined, null).entry.name).toBe('notify-only');
+  });
+
   it("follows the summary's recommendation when it fits the incident", () => {
     expect(chooseRunbook(incident('saturation'), undefined, 'k8s-rollout-restart').entry.name).toBe(
       'k8s-rollout-restart',

@@ -1,4 +1,4 @@
-import { runbooksFor, type CatalogEntry } from '../../runbooks/catalog';
+import { canRun, latestRunbook, runbooksFor, type CatalogEntry } from '../../runbooks/catalog';
 import type { RunbookInput } from '../../runbooks/sdk/types';
 
 export interface RunbookChoice {
@@ -9,8 +9,10 @@ export interface RunbookChoice {
 
 /**
  * Picks the runbook for an incident from the catalog: what fixed this root cause most often
- * before (knowledge graph), else what the summary recommends, else the least risky remedy that
- * fits the root-cause kind; notify-only when nothing else applies.
+ * before (knowledge graph), else rolling back a version deployed shortly before (whatever the
+ * kind: a bad deploy can show as errors, unanswered calls or a leak), else what the summary
+ * recommends, else the least risky remedy that fits the root-cause kind; notify-only when
+ * nothing else applies.
  */
 export function chooseRunbook(
   input: RunbookInput,
@@ -27,6 +29,13 @@ export function chooseRunbook(
     return {
       entry: fromGraph,
       reason: `fixed this root cause ${graphRecommendation!.successes} time(s) before (knowledge graph)`,
+    };
+  }
+  const rollback = latestRunbook('k8s-rollback');
+  if (input.recentDeploy && rollback && canRun(rollback, input)) {
+    return {
+      entry: rollback,
+      reason: `${input.service} version ${input.recentDeploy.version} was deployed at ${input.recentDeploy.firstSeen}, shortly before the fault`,
     };
   }
   const fromSummary = byName(summaryRecommendation);
