@@ -67,9 +67,9 @@ export async function latestRemediationTarget(
 }
 
 /**
- * The running version, when the service's telemetry first showed it within `recentDeployMs`
- * and an older version before it. A version rolled back to is old, so a rollback is never
- * proposed twice for the same deploy.
+ * The running version, when the service's telemetry first showed it within `recentDeployMs` and
+ * other versions before it (a fleet may run several versions at once; a deploy brings new ones).
+ * A version rolled back to is old, so a rollback is never proposed twice for the same deploy.
  */
 async function recentDeployOf(
   pool: Pool,
@@ -80,11 +80,11 @@ async function recentDeployOf(
     `SELECT src.resource->>'service.version' AS version, min(src.first_seen) AS first_seen
      FROM telemetry_sources src
      WHERE src.resource->>'service.name' = $1 AND src.resource ? 'service.version'
-     GROUP BY 1 ORDER BY 2 DESC LIMIT 2`,
+     GROUP BY 1`,
     [service],
   );
-  const [newest, older] = rows;
-  if (!newest || !older || newest.version !== running) return undefined;
-  if (Date.now() - newest.first_seen.getTime() > recentDeployMs) return undefined;
-  return { version: newest.version, firstSeen: newest.first_seen.toISOString() };
+  const mine = rows.find((r) => r.version === running);
+  if (!mine || Date.now() - mine.first_seen.getTime() > recentDeployMs) return undefined;
+  if (!rows.some((r) => r.first_seen < mine.first_seen)) return undefined;
+  return { version: mine.version, firstSeen: mine.first_seen.toISOString() };
 }

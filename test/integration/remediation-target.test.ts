@@ -9,13 +9,17 @@ import { freePort } from '../../worker/stack/ports';
 
 const kv = (key: string, value: string) => ({ key, value: { stringValue: value } });
 
-/** One SERVER span of `service` at `version`, `agoMs` before now, from its Deployment's pod. */
-function spanOf(service: string, version: string, agoMs: number) {
-  // Past 2^53 ns the number rounds by a few hundred ns: the spans are seconds apart.
-  const start = (Date.now() - agoMs) * 1e6;
+/**
+ * One SERVER span per version of `service`, `agoMs` before now (the last version's a little
+ * later), each from a pod of its Deployment running that version: one request, as a fleet of
+ * mixed versions reports.
+ */
+function spansOf(service: string, versions: string[], agoMs: number) {
   return TraceRequest.encode({
-    resourceSpans: [
-      {
+    resourceSpans: versions.map((version, i) => {
+      // Past 2^53 ns the number rounds by a few hundred ns: the spans are a second apart.
+      const start = (Date.now() - agoMs + i * 1_000) * 1e6;
+      return {
         resource: {
           attributes: [
             kv('service.name', service),
@@ -40,8 +44,8 @@ function spanOf(service: string, version: string, agoMs: number) {
             ],
           },
         ],
-      },
-    ],
+      };
+    }),
   }).finish();
 }
 
@@ -73,21 +77,22 @@ describe('where to remediate, and what changed', () => {
     expect(res.status).toBe(200);
   }
 
-  it('names a version that replaced an older one just now, and forgets it once rolled back', async () => {
+  it('names a version that replaced older ones just now, and forgets it once rolled back', async () => {
     const service = `it-rt-${randomUUID().slice(0, 8)}`;
-    await send(spanOf(service, '1.0.0', 30_000));
+    await send(spansOf(service, ['1.0.0', '1.2.0'], 30_000));
+    // Versions seen from the start are the fleet as found, not a deploy.
     expect(await latestRemediationTarget(pool, service)).toEqual({
       namespace: 'shop',
       deployment: service,
     });
 
-    await send(spanOf(service, '1.1.0-hotfix.1', 20_000));
+    await send(spansOf(service, ['1.0.0-hotfix.1', '1.2.0-hotfix.1'], 20_000));
     const deployed = await latestRemediationTarget(pool, service);
     expect(deployed).toMatchObject({ deployment: service });
-    expect(deployed.recentDeploy?.version).toBe('1.1.0-hotfix.1');
+    expect(deployed.recentDeploy?.version).toBe('1.2.0-hotfix.1');
 
-    // Rolled back: the running version is the old one again, so nothing to roll back.
-    await send(spanOf(service, '1.0.0', 10_000));
+    // Rolled back: the running versions are the old ones again, so nothing to roll back.
+    await send(spansOf(service, ['1.0.0', '1.2.0'], 10_000));
     expect((await latestRemediationTarget(pool, service)).recentDeploy).toBeUndefined();
   });
 });
