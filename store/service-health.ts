@@ -2,7 +2,7 @@ import type { ServiceHealth } from '../runbooks/sdk/types';
 import type { Pool } from './db';
 import { histogramQuantile } from './telemetry-histogram';
 
-/** The service's own spans (SERVER/CONSUMER rollups). */
+/** The service's own spans (its service rollups). */
 const ownRollups = `
   SELECT sum(r.calls) AS calls, sum(r.errors) AS errors, hist_sum(r.latency) AS h
   FROM rollup_services r JOIN services s ON s.id = r.service_id
