@@ -1,3 +1,4 @@
+import type { RecentDeploy } from '../runbooks/sdk/types';
 import type { Pool } from './db';
 
 export interface RemediationTarget {
@@ -7,11 +8,11 @@ export interface RemediationTarget {
   /** The systemd unit of a service that runs on a host (not in Kubernetes): named like it. */
   unit?: string;
   /** The version it runs replaced an older one within `recentDeployMs`: the likeliest culprit. */
-  recentDeploy?: { version: string; firstSeen: string };
+  recentDeploy?: RecentDeploy;
 }
 
 /** How recent a new version must be to count as the change that caused an incident. */
-export const recentDeployMs = 15 * 60_000;
+const recentDeployMs = 15 * 60_000;
 
 interface Placement {
   namespace: string | null;
@@ -75,7 +76,7 @@ async function recentDeployOf(
   pool: Pool,
   service: string,
   running: string,
-): Promise<RemediationTarget['recentDeploy']> {
+): Promise<RecentDeploy | undefined> {
   const { rows } = await pool.query<{ version: string; first_seen: Date }>(
     `SELECT src.resource->>'service.version' AS version, min(src.first_seen) AS first_seen
      FROM telemetry_sources src

@@ -10,6 +10,12 @@ export type Risk = 'low' | 'medium' | 'high';
 
 export const riskOrder: readonly Risk[] = ['low', 'medium', 'high'];
 
+/** A version of a service first seen (in its telemetry) after other versions of it. */
+export interface RecentDeploy {
+  version: string;
+  firstSeen: string;
+}
+
 export interface RunbookInput {
   incidentId: string;
   service: string;
@@ -22,7 +28,7 @@ export interface RunbookInput {
   script?: { name: string; args?: string[] };
   rootCause?: { service: string; kind: CandidateKind; score: number };
   /** The service's running version replaced an older one shortly before (from its telemetry). */
-  recentDeploy?: { version: string; firstSeen: string };
+  recentDeploy?: RecentDeploy;
   summary?: string;
   /** Return the plan and touch nothing. */
   dryRun?: boolean;
