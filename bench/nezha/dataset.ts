@@ -146,6 +146,28 @@ export function readTraceMinute(
   }));
 }
 
+/** `2023-01-29T09:20:29.295` or `…29.295318Z` (UTC) → epoch nanoseconds. */
+export function isoNanos(iso: string): bigint | null {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z?$/.exec(iso.trim());
+  if (!m) return null;
+  const seconds = Date.parse(`${m[1]}Z`);
+  if (Number.isNaN(seconds)) return null;
+  return BigInt(seconds) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+}
+
+/**
+ * A log line's time: `TimeUnixNano`, unless it disagrees with the `Timestamp` column by more than
+ * a second (some rows hold an overflowed, negative `TimeUnixNano`), then the timestamp.
+ */
+function logTime(unixNano: string, timestamp: string): bigint {
+  const stamped = isoNanos(timestamp);
+  const nanos = /^\d+$/.test(unixNano) ? BigInt(unixNano) : null;
+  if (nanos === null) return stamped ?? 0n;
+  if (stamped === null) return nanos;
+  const diff = nanos > stamped ? nanos - stamped : stamped - nanos;
+  return diff > 1_000_000_000n ? stamped : nanos;
+}
+
 /** A minute's log lines, or null when the file is absent. */
 export function readLogMinute(
   day: string,
@@ -156,7 +178,7 @@ export function readLogMinute(
   const path = minutePath(root, collection, day, 'log', minute);
   if (!existsSync(path)) return null;
   return readCsv(path).map((r) => ({
-    timeNs: BigInt(r.TimeUnixNano!),
+    timeNs: logTime(r.TimeUnixNano!, r.Timestamp!),
     pod: r.PodName!,
     traceId: r.TraceID || null,
     spanId: r.SpanID || null,

@@ -69,6 +69,8 @@ beforeAll(() => {
     [
       logHeader,
       `x,${ns('2023-01-30T11:51:50.003Z')},n,${order},server,aa01,0003,${runtimeLine('19:51:50.003 ERROR o.OrderController#1 java.lang.RuntimeException: boom')}`,
+      // Some rows hold an overflowed TimeUnixNano; their Timestamp column is right.
+      `2023-01-30T11:51:51.5,-6795364578871345152,n,${order},server,aa01,0003,${runtimeLine('19:51:51.500 ERROR o.OrderController#1 again')}`,
     ].join('\n'),
   );
   put(
@@ -96,6 +98,11 @@ type Attributes = { key: string; value: { stringValue: string } }[];
 interface TracesBody {
   resourceSpans: { resource: { attributes: Attributes }; scopeSpans: { spans: OtlpSpan[] }[] }[];
 }
+const msOf = (nanos: string) => Number(BigInt(nanos) / 1_000_000n);
+const startOf = (s: { startTimeUnixNano: string }) => msOf(s.startTimeUnixNano);
+interface LogsBody {
+  resourceLogs: { scopeLogs: { logRecords: { timeUnixNano: string }[] }[] }[];
+}
 interface MetricsBody {
   resourceMetrics: {
     scopeMetrics: { metrics: { name: string; unit: string; gauge: { dataPoints: unknown[] } }[] }[];
@@ -121,7 +128,7 @@ describe('Nezha replay', () => {
     const replay = buildFaultReplay(fault!, { injectAt, root });
     expect(replay.window.end.getTime() - replay.window.start.getTime()).toBe(180_000);
     expect(replay.absent).toEqual({ trace: ['11_53'], log: ['11_52', '11_53'] });
-    expect(replay.counts).toEqual({ spans: 3 * 4 + 2 * 4, logs: 3 + 1, metricRows: 2 });
+    expect(replay.counts).toEqual({ spans: 3 * 4 + 2 * 4, logs: 3 + 2, metricRows: 2 });
 
     const traceBodies = replay.requests.filter((r) => r.signal === 'traces').map((r) => r.body);
     const allSpans = traceBodies.flatMap((b) =>
@@ -139,8 +146,6 @@ describe('Nezha replay', () => {
       expect(c[0]!.traceId).toHaveLength(4);
     }
     // Copy k lands k minutes before the injection (the source minute started 10 s before it).
-    const startOf = (s: { startTimeUnixNano: string }) =>
-      Number(BigInt(s.startTimeUnixNano) / 1_000_000n);
     expect(startOf(copies[0]![0]!)).toBe(injectAt.getTime() - 180_000 + 10_000);
     expect(startOf(copies[2]![0]!)).toBe(injectAt.getTime() - 60_000 + 10_000);
     // The fault's minutes keep their ids and move by injectAt − inject_time.
@@ -159,6 +164,15 @@ describe('Nezha replay', () => {
       { key: 'k8s.pod.name', value: { stringValue: order } },
     ]);
     expect(allSpans.every((s) => !('status' in s))).toBe(true);
+
+    const logTimes = replay.requests
+      .filter((r) => r.signal === 'logs')
+      .flatMap((r) =>
+        (r.body as LogsBody).resourceLogs.flatMap((rl) =>
+          rl.scopeLogs.flatMap((sl) => sl.logRecords.map((l) => msOf(l.timeUnixNano))),
+        ),
+      );
+    expect(logTimes.slice(3)).toEqual([injectAt.getTime() + 4_003, injectAt.getTime() + 5_500]);
 
     const metrics = replay.requests.find((r) => r.signal === 'metrics')!.body as MetricsBody;
     const series = metrics.resourceMetrics[0]!.scopeMetrics[0]!.metrics;
