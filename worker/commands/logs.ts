@@ -46,7 +46,8 @@ export async function mineLogLines(input: Readable, output: Writable): Promise<v
 }
 
 export function logsCommand(): Command {
-  const logs = new Command('logs').description('log analysis: template mining');
+  // Its description is in the CLI's command table (worker/cli.ts), read without loading this.
+  const logs = new Command('logs');
   logs
     .command('mine')
     .description(
