@@ -67,10 +67,8 @@ function printTable(result: InvestigationResult) {
 }
 
 export function investigateCommand(): Command {
+  // Its description is in the CLI's command table (worker/cli.ts), read without loading this.
   return new Command('investigate')
-    .description(
-      'rank root causes for a time window of ingested data (runs the investigation workflow)',
-    )
     .requiredOption('--start <time>', 'start of the fault window (ISO-8601)', isoTime)
     .option('--end <time>', 'end of the fault window (ISO-8601; default now)', isoTime)
     .addOption(

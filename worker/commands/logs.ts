@@ -119,7 +119,8 @@ export function nonTextWarning({ lines, nonTextLines }: MineSummary): string | u
 }
 
 export function logsCommand(): Command {
-  const logs = new Command('logs').description('log analysis: template mining');
+  // Its description is in the CLI's command table (worker/cli.ts), read without loading this.
+  const logs = new Command('logs');
   logs
     .command('mine')
     .description(
