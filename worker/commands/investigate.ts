@@ -57,6 +57,19 @@ export function candidatesJson(result: InvestigationResult): string {
   return JSON.stringify({ candidates });
 }
 
+/**
+ * Why there is nothing to rank, when no service had stored telemetry in the window and its
+ * baseline (an empty candidate list would read as "no suspect" rather than "no data").
+ */
+export function emptyWindowReason(
+  result: InvestigationResult,
+  opts: InvestigateOptions,
+): string | null {
+  if (result.ranked.candidates.length > 0) return null;
+  const end = opts.end ?? 'now';
+  return `no stored telemetry to rank between ${opts.start} and ${end} (nor in the ${opts.baseline} minutes of baseline before it): ${result.ranked.spans} spans and no service with logs or metrics; check the time range (UTC) and that data was ingested`;
+}
+
 function printTable(result: InvestigationResult) {
   const rows = result.ranked.candidates.map((c, i) =>
     [String(i + 1), c.service, c.operation ?? '-', c.kind, c.score.toFixed(3)].join('\t'),
@@ -84,6 +97,12 @@ export function investigateCommand(): Command {
     .option('--json', 'print {"candidates":[…]} as JSON')
     .action(async (opts: InvestigateOptions & { json?: boolean }) => {
       const result = await runInvestigation(loadConfig(), opts);
+      const reason = emptyWindowReason(result, opts);
+      if (reason) {
+        process.stderr.write(`aiops: ${reason}\n`);
+        process.exitCode = 1;
+        return;
+      }
       if (opts.json) {
         process.stdout.write(candidatesJson(result) + '\n');
       } else {
