@@ -35,7 +35,7 @@ describe('aiops investigate over a window with no stored data', () => {
       );
       expect(result.ranked.candidates).toEqual([]);
       expect(emptyWindowReason(result, opts)).toMatch(
-        new RegExp(`^no stored telemetry to rank between ${opts.start} and ${opts.end}`),
+        new RegExp(`^no spans stored to rank between ${opts.start} and ${opts.end}`),
       );
     } finally {
       await incidentQueue.close();

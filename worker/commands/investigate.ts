@@ -58,8 +58,8 @@ export function candidatesJson(result: InvestigationResult): string {
 }
 
 /**
- * Why there is nothing to rank, when no service had stored telemetry in the window and its
- * baseline (an empty candidate list would read as "no suspect" rather than "no data").
+ * Why there is nothing to rank: no spans were stored in the window and its baseline (the
+ * candidates come from them), so an empty list would read as "no suspect" instead of "no data".
  */
 export function emptyWindowReason(
   result: InvestigationResult,
@@ -67,7 +67,7 @@ export function emptyWindowReason(
 ): string | null {
   if (result.ranked.candidates.length > 0) return null;
   const end = opts.end ?? 'now';
-  return `no stored telemetry to rank between ${opts.start} and ${end} (nor in the ${opts.baseline} minutes of baseline before it): ${result.ranked.spans} spans and no service with logs or metrics; check the time range (UTC) and that data was ingested`;
+  return `no spans stored to rank between ${opts.start} and ${end} (nor in the ${opts.baseline} minutes of baseline before it); check the time range (UTC) and that traces were ingested`;
 }
 
 function printTable(result: InvestigationResult) {
