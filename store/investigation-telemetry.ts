@@ -69,6 +69,31 @@ function resourceOf(
 
 const hex = (b: Buffer | null) => (b ? b.toString('hex') : undefined);
 
+const levelWords: Record<string, number> = {
+  TRACE: 1,
+  DEBUG: 5,
+  INFO: 9,
+  NOTICE: 10,
+  WARN: 13,
+  WARNING: 13,
+  ERROR: 17,
+  SEVERE: 17,
+  FATAL: 21,
+  CRITICAL: 21,
+};
+const levelPattern =
+  /(?:^|[\s[|:=])(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL)(?=$|[\s\]|:,])/;
+
+/**
+ * The severity a record was sent with or, when it came without one (plain-text lines that a
+ * Collector forwards as they are), the level word written near the start of its text.
+ */
+export function severityOf(severityNumber: number, body: string): number {
+  if (severityNumber > 0) return severityNumber;
+  const level = levelPattern.exec(body.slice(0, 80))?.[1];
+  return level ? (levelWords[level.toUpperCase()] ?? 0) : 0;
+}
+
 /**
  * Loads a window's spans, logs and metric points in the shape the root-cause methods read.
  * When the window holds more spans than the budget, whole traces are sampled by the first
@@ -181,16 +206,20 @@ export async function loadWindowTelemetry(
         resource: resourceOf(r.service, r.resource, r.k8s_pod, r.host),
       };
     }),
-    logs: logs.rows.map((r) => ({
-      timeUnixNano: BigInt(r.time_us) * 1000n,
-      service: r.service,
-      severityText: severityText(r.severity_number),
-      severityNumber: r.severity_number,
-      body: r.body ?? '',
-      traceId: hex(r.trace_id),
-      spanId: hex(r.span_id),
-      resource: resourceOf(r.service, r.resource, null, null),
-    })),
+    logs: logs.rows.map((r) => {
+      const body = r.body ?? '';
+      const severity = severityOf(r.severity_number, body);
+      return {
+        timeUnixNano: BigInt(r.time_us) * 1000n,
+        service: r.service,
+        severityText: severityText(severity),
+        severityNumber: severity,
+        body,
+        traceId: hex(r.trace_id),
+        spanId: hex(r.span_id),
+        resource: resourceOf(r.service, r.resource, null, null),
+      };
+    }),
     metrics: metrics.rows
       .filter((r) => r.value !== null)
       .map((r) => {

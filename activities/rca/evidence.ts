@@ -1,3 +1,4 @@
+import { lineShape, slotSeparator } from '../../detectors/logs/shape';
 import type { LogRecord, MetricPoint, Span } from '../../simulator/telemetry';
 
 /**
@@ -155,7 +156,7 @@ export interface Evidence {
   bucketMs: number;
   bucketCount: number;
   baselineBuckets: number;
-  /** Every service seen: span emitters and peers named by CLIENT spans (databases). */
+  /** Every service seen: span emitters, peers named by CLIENT spans (databases), log and metric sources. */
   services: string[];
   operations: OperationSeries[];
   edges: EdgeSeries[];
@@ -173,9 +174,20 @@ export interface EvidenceOptions {
   traceIdsPerTemplate?: number;
 }
 
-/** Log template key: the body with digit runs masked (a real miner can replace this). */
+/**
+ * Log template key: the body with its variable-looking tokens (numbers, ids, hex, paths, runs
+ * of them) masked the way the ingest's template miner masks them, so lines carrying trace ids
+ * or UUIDs still share a template.
+ */
 export function templateOf(body: string): string {
-  return body.replace(/\d+/g, '<*>');
+  const shape = lineShape(body.length > 2000 ? body.slice(0, 2000) : body);
+  let out = '';
+  for (const slot of shape.slots) {
+    out += slotSeparator(shape, slot);
+    out +=
+      slot.kind === 'variable' ? '<*>' : slot.kind === 'indexed' ? `${slot.text}<*>` : slot.text;
+  }
+  return out + shape.line.slice(shape.tailStart);
 }
 
 export function buildEvidence(
@@ -201,6 +213,7 @@ export function buildEvidence(
     if (!list) traces.set(span.traceId, (list = []));
     list.push(span);
   }
+  for (const [traceId, list] of traces) traces.set(traceId, withInferredKinds(list));
 
   const operations = new Map<string, Map<string, RedBuilder>>();
   const edges = new Map<string, Map<string, EdgeBuilder>>();
@@ -214,8 +227,12 @@ export function buildEvidence(
   // Client/server matching happens within each trace: small maps, and traces are the unit
   // a PostgreSQL query would return anyway.
   for (const list of traces.values()) {
+    const byId = new Map<string, Span>();
     const clients = new Map<string, Span>();
-    for (const span of list) if (span.kind === 'CLIENT') clients.set(span.spanId, span);
+    for (const span of list) {
+      byId.set(span.spanId, span);
+      if (span.kind === 'CLIENT') clients.set(span.spanId, span);
+    }
     const answered = new Set<Span>();
     for (const span of list) {
       if (span.kind !== 'SERVER') continue;
@@ -228,11 +245,15 @@ export function buildEvidence(
       if (!red) byOperation.set(span.operation, (red = new RedBuilder(bucketCount)));
       const duration = durationMs(span);
       red.add(b, duration, span.status === 'ERROR');
-      const parent = span.parentSpanId ? clients.get(span.parentSpanId) : undefined;
-      if (parent) {
-        answered.add(parent);
+      const parent = span.parentSpanId ? byId.get(span.parentSpanId) : undefined;
+      const client = parent && clients.get(parent.spanId);
+      if (client) {
+        answered.add(client);
         const instance = span.resource['service.instance.id'];
-        edge(parent.service, span.service).addGap(b, instance, durationMs(parent) - duration);
+        edge(client.service, span.service).addGap(b, instance, durationMs(client) - duration);
+      } else if (parent && parent.service !== span.service) {
+        // Called straight from the caller's own server span: the edge exists, its gap is unknown.
+        edge(parent.service, span.service);
       }
     }
     for (const span of clients.values()) {
@@ -261,6 +282,31 @@ export function buildEvidence(
     logs: logTemplates(logs, traces, bucketOf, bucketCount, baselineBuckets, options),
     traces: sampleTraces(traces, bucketOf, baselineBuckets, options.tracesPerClass ?? 300),
   };
+}
+
+/**
+ * Span kinds where the sender left them out (INTERNAL or unspecified), from where the parent and
+ * children run: a span entered from another service (or a root) is SERVER; one with a child in
+ * another service is CLIENT, calling that child's service. A CLIENT span sent as such keeps its
+ * attributes: without `peer.service` its edge and gap still come from the matched server span.
+ */
+export function withInferredKinds(trace: readonly Span[]): Span[] {
+  const byId = new Map(trace.map((s) => [s.spanId, s]));
+  const peerOf = new Map<string, string>();
+  for (const s of trace) {
+    const parent = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
+    if (parent && parent.service !== s.service && !peerOf.has(parent.spanId)) {
+      peerOf.set(parent.spanId, s.service);
+    }
+  }
+  return trace.map((s) => {
+    if (s.kind !== 'INTERNAL') return s;
+    const parent = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
+    if (!parent || parent.service !== s.service) return { ...s, kind: 'SERVER' };
+    const peer = peerOf.get(s.spanId);
+    if (!peer) return s;
+    return { ...s, kind: 'CLIENT', attributes: { ...s.attributes, 'peer.service': peer } };
+  });
 }
 
 function durationMs(span: Span): number {
@@ -445,9 +491,7 @@ function logTemplates(
       series.severity = log.severityText;
     }
     series.counts[b] = (series.counts[b] ?? 0) + 1;
-    const span = log.traceId
-      ? traces.get(log.traceId)?.find((x) => x.spanId === log.spanId && x.kind === 'SERVER')
-      : undefined;
+    const span = log.traceId ? serverSpanOf(traces.get(log.traceId), log.spanId) : undefined;
     if (span) series.operations[span.operation] = (series.operations[span.operation] ?? 0) + 1;
     if (log.traceId && b >= baselineBuckets) {
       samples.get(series)?.offer(traceHash(log.traceId), log.traceId);
@@ -455,6 +499,16 @@ function logTemplates(
   }
   for (const [series, sample] of samples) series.traceIds = sample.values();
   return out;
+}
+
+/** The SERVER span a log line was written under: its own span, or the nearest such ancestor. */
+function serverSpanOf(trace: readonly Span[] | undefined, spanId: string | undefined) {
+  let span = spanId ? trace?.find((x) => x.spanId === spanId) : undefined;
+  for (let hops = 0; span && span.kind !== 'SERVER' && hops < 32; hops++) {
+    const parentId = span.parentSpanId;
+    span = parentId ? trace?.find((x) => x.spanId === parentId) : undefined;
+  }
+  return span;
 }
 
 function sampleTraces(

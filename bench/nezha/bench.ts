@@ -15,11 +15,18 @@ import {
   defaultNezhaRoot,
   listDays,
   listFaults,
+  type MetricRow,
   type NezhaFault,
   type NezhaFaultType,
   type NezhaSystem,
 } from './dataset';
-import { baselineSource, buildFaultReplay, type BaselineSource, type FaultReplay } from './replay';
+import {
+  baselineSource,
+  buildFaultReplay,
+  dayMetrics,
+  type BaselineSource,
+  type FaultReplay,
+} from './replay';
 import { sendReplay } from './send';
 
 export interface NezhaOutcome {
@@ -78,13 +85,16 @@ export async function runNezha(
     });
     const receivers = await startReceivers({ config, pool, tuning: { edgeWaitMs: 2_000 } });
     const endpoint = `http://127.0.0.1:${receivers.httpPort}`;
-    const baselines = new Map<string, BaselineSource>();
+    const days = new Map<string, { baseline: BaselineSource; metrics: Map<string, MetricRow[]> }>();
     const replays: FaultReplay[] = [];
     try {
       for (const [i, fault] of faults.entries()) {
-        const baseline = baselines.get(fault.day) ?? baselineSource(fault.day, root);
-        baselines.set(fault.day, baseline);
-        const replay = buildFaultReplay(fault, { injectAt: injectAt(i), baseline, root });
+        const day = days.get(fault.day) ?? {
+          baseline: baselineSource(fault.day, root),
+          metrics: dayMetrics(fault.day, root),
+        };
+        days.set(fault.day, day);
+        const replay = buildFaultReplay(fault, { injectAt: injectAt(i), ...day, root });
         await sendReplay(endpoint, replay.requests);
         replays.push(replay);
         log(

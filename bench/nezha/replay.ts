@@ -22,6 +22,7 @@ import {
   readPodMetrics,
   readTraceMinute,
   type LogRow,
+  type MetricRow,
   type NezhaFault,
   type TraceRow,
 } from './dataset';
@@ -91,6 +92,11 @@ export function baselineSource(day: string, root = defaultNezhaRoot): BaselineSo
   };
 }
 
+/** Every pod's metric rows of a fault day, by pod. */
+export function dayMetrics(day: string, root = defaultNezhaRoot): Map<string, MetricRow[]> {
+  return new Map(metricPods(day, root).map((pod) => [pod, readPodMetrics(day, pod, root)]));
+}
+
 export interface ReplayOptions {
   /** Where the injection lands; every time is shifted by `injectAt − inject_time`. */
   injectAt: Date;
@@ -100,6 +106,8 @@ export interface ReplayOptions {
   faultMinutes?: number;
   /** Defaults to `baselineSource(fault.day)`; pass one to reuse it across a day's faults. */
   baseline?: BaselineSource;
+  /** Defaults to `dayMetrics(fault.day)`; pass it to read a day's metric files once. */
+  metrics?: ReadonlyMap<string, MetricRow[]>;
   /** Spans, logs or metric rows per request. */
   rowsPerRequest?: number;
   root?: string;
@@ -165,10 +173,8 @@ export function buildFaultReplay(fault: NezhaFault, options: ReplayOptions): Fau
 
   const from = injectMs - baselineMinutes * 60_000;
   const to = injectMs + 3 * 60_000;
-  for (const pod of metricPods(fault.day, root)) {
-    const rows = readPodMetrics(fault.day, pod, root).filter(
-      (r) => r.timeMs >= from && r.timeMs < to,
-    );
+  for (const all of (options.metrics ?? dayMetrics(fault.day, root)).values()) {
+    const rows = all.filter((r) => r.timeMs >= from && r.timeMs < to);
     if (!rows.length) continue;
     requests.push({ signal: 'metrics', body: metricsRequest(rows, shiftNs) });
     counts.metricRows += rows.length;

@@ -22,12 +22,16 @@ export async function sendRequest(
   maxAttempts = 5,
 ): Promise<void> {
   const body = JSON.stringify(request.body);
+  const url = `${endpoint.replace(/\/$/, '')}/v1/${request.signal}`;
+  const post = () =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   for (let attempt = 1; ; attempt++) {
-    const res = await fetch(`${endpoint.replace(/\/$/, '')}/v1/${request.signal}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
+    // A kept-alive socket the server closed while idle fails at once: retry on a fresh one.
+    const res = await post().catch((err: unknown) => {
+      if (attempt >= maxAttempts) throw err;
+      return null;
     });
+    if (!res) continue;
     const text = await res.text();
     if (res.ok) {
       const partial = text

@@ -66,6 +66,19 @@ export function candidatesJson(result: InvestigationResult): string {
   return JSON.stringify({ candidates });
 }
 
+/**
+ * Why there is nothing to rank: no spans were stored in the window and its baseline (the
+ * candidates come from them), so an empty list would read as "no suspect" instead of "no data".
+ */
+export function emptyWindowReason(
+  result: InvestigationResult,
+  opts: InvestigateOptions,
+): string | null {
+  if (result.ranked.candidates.length > 0) return null;
+  const end = opts.end ?? 'now';
+  return `no spans stored to rank between ${opts.start} and ${end} (nor in the ${opts.baseline} minutes of baseline before it); check the time range (UTC) and that traces were ingested`;
+}
+
 function printTable(result: InvestigationResult) {
   const rows = result.ranked.candidates.map((c, i) =>
     [String(i + 1), c.service, c.operation ?? '-', c.kind, c.score.toFixed(3)].join('\t'),
@@ -101,6 +114,12 @@ export function investigateCommand(): Command {
       });
       if (problems.length) command.error(`error: ${problems.join('; ')}`);
       const result = await runInvestigation(loadConfig(), opts);
+      const reason = emptyWindowReason(result, opts);
+      if (reason) {
+        process.stderr.write(`aiops: ${reason}\n`);
+        process.exitCode = 1;
+        return;
+      }
       if (opts.json) {
         process.stdout.write(candidatesJson(result) + '\n');
       } else {
