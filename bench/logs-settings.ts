@@ -16,6 +16,8 @@ const choices: { [K in Exclude<keyof MinerOptions, 'sourceSlots'>]: readonly Min
   optionalValueGroups: [true, false],
   emptyBracketValue: [true, false],
   hostPort: [true, false],
+  durationUnits: [true, false],
+  boundsInValue: [true, false],
 };
 
 /** The settings that differ from the engine's defaults, for the report. */

@@ -1,4 +1,11 @@
-import { isCalendarWord, isLiteralValue, isSizeUnit, tokenKind, type TokenKind } from './maskers';
+import {
+  isCalendarWord,
+  isDurationUnit,
+  isLiteralValue,
+  isSizeUnit,
+  tokenKind,
+  type TokenKind,
+} from './maskers';
 import type { MinerOptions } from './options';
 import { tokenize, type Token } from './tokenize';
 
@@ -103,7 +110,7 @@ export function isQualifiedName(text: string): boolean {
  * Masks tokens by type (maskers.ts) and by context (options); a run of calendar words next to
  * a value, or of two or more, is a date.
  */
-function mask(tokens: readonly Token[], options: MinerOptions): void {
+function mask(line: string, tokens: readonly Token[], options: MinerOptions): void {
   let calendar = false;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as Token;
@@ -112,7 +119,7 @@ function mask(tokens: readonly Token[], options: MinerOptions): void {
     token.kind = token.text === '' ? 'variable' : tokenKind(token.text);
     if (token.kind !== 'word') continue;
     if (
-      (options.valueAfterEquals && token.sepCore.endsWith('=')) ||
+      (options.valueAfterEquals && line.charCodeAt(token.start - 1) === equals) ||
       (options.literalValues && isLiteralValue(token.text)) ||
       (options.hostPort && isHostBeforePort(token, tokens[i + 1]))
     ) {
@@ -131,6 +138,8 @@ function mask(tokens: readonly Token[], options: MinerOptions): void {
     i = end;
   }
 }
+
+const equals = 61;
 
 const closerOf: Record<string, string> = { '(': ')', '[': ']' };
 
@@ -171,8 +180,11 @@ function dropValueGroups(shape: LineShape): void {
 }
 
 export function lineShape(line: string, options: MinerOptions): LineShape {
-  const { tokens, tailStart, tailCore } = tokenize(line, options.emptyBracketValue);
-  mask(tokens, options);
+  const { tokens, tailStart, tailCore } = tokenize(line, {
+    emptyValues: options.emptyBracketValue,
+    bounds: options.boundsInValue,
+  });
+  mask(line, tokens, options);
   const slots: ShapeSlot[] = [];
   let previous: Token | undefined;
   let previousKind: TokenKind | undefined;
@@ -182,7 +194,11 @@ export function lineShape(line: string, options: MinerOptions): LineShape {
       previous.kind = 'variable';
       previous.text = '';
       previous.end = token.end;
-    } else if (previous?.kind === 'variable' && token.sepCore === '' && isSizeUnit(token.text)) {
+    } else if (
+      previous?.kind === 'variable' &&
+      token.sepCore === '' &&
+      (isSizeUnit(token.text) || (options.durationUnits && isDurationUnit(token.text)))
+    ) {
       previous.end = token.end;
     } else {
       if (kind === 'variable') token.text = '';
