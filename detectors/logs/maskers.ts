@@ -96,5 +96,6 @@ export function isDurationUnit(text: string): boolean {
 const literalValues = new Set('true false True False TRUE FALSE null NULL'.split(' '));
 
 export function isLiteralValue(text: string): boolean {
-  return literalValues.has(text);
+  // Most words are not 4 or 5 letters long: skip the set for them.
+  return (text.length === 4 || text.length === 5) && literalValues.has(text);
 }
