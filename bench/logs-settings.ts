@@ -104,3 +104,18 @@ export function leaveOneOutOptions(
     ),
   );
 }
+
+/** Each configuration that differs from `options` in one setting, for sensitivity reports. */
+export function singleChanges(
+  options: MinerOptions,
+): { setting: string; value: string; options: MinerOptions }[] {
+  return settingKeys.flatMap((key) =>
+    (choices[key] as readonly unknown[])
+      .filter((value) => value !== options[key])
+      .map((value) => ({
+        setting: key,
+        value: String(value),
+        options: { ...options, [key]: value } as MinerOptions,
+      })),
+  );
+}
