@@ -16,6 +16,8 @@ const choices: { [K in Exclude<keyof MinerOptions, 'sourceSlots'>]: readonly Min
   optionalValueGroups: [true, false],
   emptyBracketValue: [true, false],
   hostPort: [true, false],
+  durationUnits: [true, false],
+  boundsInValue: [true, false],
 };
 
 /** The settings that differ from the engine's defaults, for the report. */
@@ -100,5 +102,20 @@ export function leaveOneOutOptions(
       score,
       cache,
     ),
+  );
+}
+
+/** Each configuration that differs from `options` in one setting, for sensitivity reports. */
+export function singleChanges(
+  options: MinerOptions,
+): { setting: string; value: string; options: MinerOptions }[] {
+  return settingKeys.flatMap((key) =>
+    (choices[key] as readonly unknown[])
+      .filter((value) => value !== options[key])
+      .map((value) => ({
+        setting: key,
+        value: String(value),
+        options: { ...options, [key]: value } as MinerOptions,
+      })),
   );
 }

@@ -83,9 +83,19 @@ export function isSizeUnit(text: string): boolean {
   return sizeUnits.has(text);
 }
 
+/** Duration units after a number: `12 ms`, `1 sec` and `3 minutes` are one parameter each. */
+const durationUnits = new Set(
+  'ns us µs ms s sec secs second seconds min mins minute minutes h hr hrs hour hours'.split(' '),
+);
+
+export function isDurationUnit(text: string): boolean {
+  return durationUnits.has(text);
+}
+
 /** Booleans and null: values by type wherever they stand. */
 const literalValues = new Set('true false True False TRUE FALSE null NULL'.split(' '));
 
 export function isLiteralValue(text: string): boolean {
-  return literalValues.has(text);
+  // Most words are not 4 or 5 letters long: skip the set for them.
+  return (text.length === 4 || text.length === 5) && literalValues.has(text);
 }

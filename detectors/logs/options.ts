@@ -44,6 +44,10 @@ export interface MinerOptions {
   optionalValueGroups: boolean;
   /** `()` holds an empty value, so `f()` and `f(x)` have the same shape. */
   emptyBracketValue: boolean;
+  /** Duration units after a number belong to it, as size units always do (`12 ms`, `1 sec`). */
+  durationUnits: boolean;
+  /** `<1` and `>5` at the start of a word are values: a bound is a value. */
+  boundsInValue: boolean;
   /** A qualified name followed by `:port` (`api.example.cn:443`) is one value, a host. */
   hostPort: boolean;
 }
@@ -59,4 +63,6 @@ export const defaultMinerOptions: Readonly<MinerOptions> = {
   optionalValueGroups: true,
   emptyBracketValue: true,
   hostPort: true,
+  durationUnits: true,
+  boundsInValue: true,
 };

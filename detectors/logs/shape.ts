@@ -1,4 +1,11 @@
-import { isCalendarWord, isLiteralValue, isSizeUnit, tokenKind, type TokenKind } from './maskers';
+import {
+  isCalendarWord,
+  isDurationUnit,
+  isLiteralValue,
+  isSizeUnit,
+  tokenKind,
+  type TokenKind,
+} from './maskers';
 import type { MinerOptions } from './options';
 import { tokenize, type Token } from './tokenize';
 
@@ -26,17 +33,14 @@ export interface Slot {
  */
 export interface LineShape {
   line: string;
-  slots: ShapeSlot[];
+  slots: Token[];
+  /** Delimiters to render instead of those written, where an optional group left a slot. */
+  separators: Map<Token, string> | undefined;
   /** The delimiters after the last slot, as written, and without whitespace. */
   tail: string;
   tailCore: string;
   /** Identity of the whole shape: lines with equal keys belong to the same template. */
   key: string;
-}
-
-/** A line's slot; `sep` overrides the delimiters as written where an optional group left. */
-export interface ShapeSlot extends Token {
-  sep?: string;
 }
 
 /** Separators compare without their whitespace: `to:` and `to :` are the same shape. */
@@ -62,8 +66,8 @@ export function lineKeys(shape: LineShape): string[] {
 }
 
 /** The delimiters before a line's slot, as written. */
-export function slotSeparator(shape: LineShape, slot: ShapeSlot): string {
-  return slot.sep ?? shape.line.slice(slot.sepStart, slot.start);
+export function slotSeparator(shape: LineShape, slot: Token): string {
+  return shape.separators?.get(slot) ?? shape.line.slice(slot.sepStart, slot.start);
 }
 
 /**
@@ -103,7 +107,7 @@ export function isQualifiedName(text: string): boolean {
  * Masks tokens by type (maskers.ts) and by context (options); a run of calendar words next to
  * a value, or of two or more, is a date.
  */
-function mask(tokens: readonly Token[], options: MinerOptions): void {
+function mask(line: string, tokens: readonly Token[], options: MinerOptions): void {
   let calendar = false;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as Token;
@@ -112,7 +116,7 @@ function mask(tokens: readonly Token[], options: MinerOptions): void {
     token.kind = token.text === '' ? 'variable' : tokenKind(token.text);
     if (token.kind !== 'word') continue;
     if (
-      (options.valueAfterEquals && token.sepCore.endsWith('=')) ||
+      (options.valueAfterEquals && line.charCodeAt(token.start - 1) === equals) ||
       (options.literalValues && isLiteralValue(token.text)) ||
       (options.hostPort && isHostBeforePort(token, tokens[i + 1]))
     ) {
@@ -132,6 +136,8 @@ function mask(tokens: readonly Token[], options: MinerOptions): void {
   }
 }
 
+const equals = 61;
+
 const closerOf: Record<string, string> = { '(': ')', '[': ']' };
 
 /**
@@ -140,16 +146,19 @@ const closerOf: Record<string, string> = { '(': ')', '[': ']' };
  */
 function dropValueGroups(shape: LineShape): void {
   const { slots } = shape;
-  // Only a message with a word has text for a group to annotate.
-  if (!slots.some((s) => s.kind === 'word')) return;
+  let hasWord: boolean | undefined;
   for (let i = 1; i < slots.length; i++) {
-    const slot = slots[i] as ShapeSlot;
-    const closer = closerOf[slot.sepCore.slice(-1)];
+    const slot = slots[i] as Token;
+    if (slot.kind !== 'variable' || slot.sepCore === '') continue;
+    const closer = closerOf[slot.sepCore.charAt(slot.sepCore.length - 1)];
     // An empty pair (`f()`) stays: its empty value lets `f()` meet `f(x)`.
-    if (slot.kind !== 'variable' || closer === undefined || slot.start === slot.end) continue;
+    if (closer === undefined || slot.start === slot.end) continue;
     const next = slots[i + 1];
     const after = next ? next.sepCore : shape.tailCore;
     if (!after.startsWith(closer)) continue;
+    // Only a message with a word has text for a group to annotate.
+    hasWord ??= slots.some((s) => s.kind === 'word');
+    if (!hasWord) return;
     const before = slotSeparator(shape, slot);
     const joined = (text: string) =>
       `${before.slice(0, before.lastIndexOf(closer === ')' ? '(' : '['))}${text}`.replace(
@@ -159,7 +168,8 @@ function dropValueGroups(shape: LineShape): void {
     const openCore = slot.sepCore.slice(0, -1);
     if (next) {
       const nextSep = slotSeparator(shape, next);
-      next.sep = joined(nextSep.slice(nextSep.indexOf(closer) + 1));
+      shape.separators ??= new Map();
+      shape.separators.set(next, joined(nextSep.slice(nextSep.indexOf(closer) + 1)));
       next.sepCore = openCore + next.sepCore.slice(1);
     } else {
       shape.tail = joined(shape.tail.slice(shape.tail.indexOf(closer) + 1));
@@ -171,9 +181,12 @@ function dropValueGroups(shape: LineShape): void {
 }
 
 export function lineShape(line: string, options: MinerOptions): LineShape {
-  const { tokens, tailStart, tailCore } = tokenize(line, options.emptyBracketValue);
-  mask(tokens, options);
-  const slots: ShapeSlot[] = [];
+  const { tokens, tailStart, tailCore } = tokenize(line, {
+    emptyValues: options.emptyBracketValue,
+    bounds: options.boundsInValue,
+  });
+  mask(line, tokens, options);
+  const slots: Token[] = [];
   let previous: Token | undefined;
   let previousKind: TokenKind | undefined;
   for (const token of tokens) {
@@ -182,7 +195,11 @@ export function lineShape(line: string, options: MinerOptions): LineShape {
       previous.kind = 'variable';
       previous.text = '';
       previous.end = token.end;
-    } else if (previous?.kind === 'variable' && token.sepCore === '' && isSizeUnit(token.text)) {
+    } else if (
+      previous?.kind === 'variable' &&
+      token.sepCore === '' &&
+      (isSizeUnit(token.text) || (options.durationUnits && isDurationUnit(token.text)))
+    ) {
       previous.end = token.end;
     } else {
       if (kind === 'variable') token.text = '';
@@ -192,7 +209,14 @@ export function lineShape(line: string, options: MinerOptions): LineShape {
     }
     previousKind = kind;
   }
-  const shape = { line, slots, tail: line.slice(tailStart), tailCore, key: '' };
+  const shape: LineShape = {
+    line,
+    slots,
+    separators: undefined,
+    tail: line.slice(tailStart),
+    tailCore,
+    key: '',
+  };
   if (options.optionalValueGroups) dropValueGroups(shape);
   let key = '';
   for (const slot of slots) key += `${slot.sepCore}${kindMarks[slot.kind]}${slot.text}\u0000`;

@@ -111,11 +111,31 @@ function tokenEnd(line: string, start: number, wordEnd: number): number {
 /** `(` `[` `{` → their closer, for empty pairs. */
 const pairClosers: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
-/**
- * `emptyValues`: an empty bracket pair (`f()`) holds an empty token, so it has the shape of
- * `f(x)`; the token's text is empty and masking makes it a value.
- */
-export function tokenize(line: string, emptyValues = false): TokenizedLine {
+export interface TokenizeOptions {
+  /**
+   * An empty bracket pair (`f()`) holds an empty token, so it has the shape of `f(x)`; the
+   * token's text is empty and masking makes it a value.
+   */
+  emptyValues?: boolean;
+  /** `<` or `>` starting a word before a digit bounds the value (`<1 sec`): part of it. */
+  bounds?: boolean;
+}
+
+const digit0 = 48;
+const digit9 = 57;
+
+/** A `<`/`>` at the start of a word, right before a digit. */
+function isBound(line: string, i: number): boolean {
+  const c = line.charCodeAt(i);
+  if (c !== 60 && c !== 62) return false;
+  const next = line.charCodeAt(i + 1);
+  return next >= digit0 && next <= digit9 && (i === 0 || classAt(line, i - 1) === whitespace);
+}
+
+export function tokenize(
+  line: string,
+  { emptyValues = false, bounds = false }: TokenizeOptions = {},
+): TokenizedLine {
   const tokens: Token[] = [];
   const n = line.length;
   let sepStart = 0;
@@ -141,7 +161,8 @@ export function tokenize(line: string, emptyValues = false): TokenizedLine {
         if (code === colon || code === backslash) mayBeWhole = true;
       }
     }
-    if (cls === punctuation) {
+    const bound = cls === punctuation && bounds && isBound(line, i);
+    if (cls === punctuation && !bound) {
       const c = line[i] as string;
       sepCore += c;
       i++;
@@ -153,7 +174,7 @@ export function tokenize(line: string, emptyValues = false): TokenizedLine {
       continue;
     }
     const whole = firstInWord ? wholeWordEnd(line, i, wordEnd, mayBeWhole) : -1;
-    const end = whole >= 0 ? whole : tokenEnd(line, i, wordEnd);
+    const end = whole >= 0 ? whole : tokenEnd(line, bound ? i + 1 : i, wordEnd);
     tokens.push({ kind: 'word', text: line.slice(i, end), start: i, end, sepStart, sepCore });
     firstInWord = false;
     sepCore = '';

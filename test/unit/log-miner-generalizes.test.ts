@@ -71,6 +71,30 @@ describe('the log miner generalizes by principle', () => {
     expect(distinct(ids.slice(3))).toBe(1);
   });
 
+  it('reads a unit or a bound as part of its value', () => {
+    const ids = finalIds([
+      'a.example.com:80 close, lifetime <1 sec',
+      'b.example.cn:443 close, lifetime 00:02',
+      'c.example.de:443 close, lifetime 3 min',
+    ]);
+    expect(distinct(ids)).toBe(1);
+  });
+
+  it('terminates and keeps every character on punctuation-heavy input', () => {
+    const alphabet = '<>()[]{}=:,;"\' /.-_0aZ\t';
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const miner = new LogTemplateMiner();
+    for (let n = 0; n < 2000; n++) {
+      const length = Math.floor(random() * 24);
+      let line = '';
+      for (let i = 0; i < length; i++) line += alphabet[Math.floor(random() * alphabet.length)];
+      const { template, params } = miner.add(line);
+      expect(typeof template).toBe('string');
+      for (const param of params) expect(line).toContain(param);
+    }
+  });
+
   it('keeps the first template id when a template generalizes', () => {
     const miner = new LogTemplateMiner();
     const first = miner.add('com.apple.xpc: scheduler job finished');
@@ -88,7 +112,7 @@ describe('the log miner generalizes by principle', () => {
     const services = ['cart-v1', 'cart-v2', 'pay.v1', 'pay.v2', 'ship-3', 'mail-4'];
     const ids = services.map((s) => miner.add(`${s} request handled in 12 ms`).templateId);
     expect(distinct(ids)).toBe(services.length);
-    expect(miner.templates().map((t) => t.template)).toContain('cart-v1 request handled in <*> ms');
+    expect(miner.templates().map((t) => t.template)).toContain('cart-v1 request handled in <*>');
   });
 });
 
