@@ -6,7 +6,9 @@ import {
   type TemplateBurstState,
 } from '../detectors/anomaly/template-burst';
 import { correlateAnomalies, type OpenIncidentRef } from '../detectors/correlation';
-import { DirectionalSeriesScorer, type SeriesScorerState } from '../detectors/series-scorer';
+import { CalibratedSeriesScorer } from '../detectors/anomaly/calibrated-series';
+import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
+import type { SeriesScorerState } from '../detectors/series-scorer';
 import type { Pool } from '../store/db';
 import {
   commitPass,
@@ -30,7 +32,7 @@ export interface DetectionSettings {
   graceSeconds: number;
   /** Longest stretch one pass scores (catch-up after downtime is bounded). */
   maxWindowSeconds: number;
-  /** Score from which a point is an anomaly. */
+  /** Score from which a point is an anomaly: tail probability below 10^(−10·threshold). */
   threshold: number;
   incidentTaskQueue: string;
   quietPeriodSeconds: number;
@@ -41,7 +43,7 @@ export interface DetectionSettings {
 export const defaultDetectionSettings: DetectionSettings = {
   graceSeconds: 3,
   maxWindowSeconds: 300,
-  threshold: 0.9,
+  threshold: DEFAULT_ANOMALY_THRESHOLD,
   incidentTaskQueue: 'aiops-incident',
   quietPeriodSeconds: 180,
   faultEvidenceSeconds: 30,
@@ -178,7 +180,7 @@ export function createDetectionActivities({
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
       for (const [key, points] of series) {
-        const scorer = new DirectionalSeriesScorer(points[0]!.signal);
+        const scorer = new CalibratedSeriesScorer(points[0]!.signal);
         const state = stored.get(key) as SeriesScorerState | undefined;
         if (state) scorer.importState(state);
         // A new series takes its late rows too; one stored before watermarks, only new buckets.

@@ -32,7 +32,7 @@ const window = 60; // 10 minutes of 10-second buckets
 /** Three minutes of history before any point can be anomalous. */
 const warmup = 18;
 /** Robust z at which the score reaches 1 − 1/e. */
-const zScale = 4;
+export const zScale = 4;
 /** Smallest latency spread assumed, relative to the median (about half a histogram bucket). */
 const latencyResolution = 0.08;
 /** After this many suspicious points in a row the new level is accepted as normal. */
@@ -45,7 +45,7 @@ const overDispersion = 3;
 /** No service is assumed to fail less often than this, however clean its history. */
 const minErrorRate = 0.002;
 /** −log10 of the tail probability at which an error score reaches 1 − 1/e. */
-const log10PScale = 2.5;
+export const log10PScale = 2.5;
 /**
  * Error evidence is also pooled over the latest buckets (a failure or two per bucket on a quiet
  * service adds up), paying for the extra tests (Bonferroni).

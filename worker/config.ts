@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
 import { defaultLlmSettings } from '../activities/summarizer/settings';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -96,7 +97,7 @@ const configSchema = z.object({
   AIOPS_HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
   AIOPS_DETECTION_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(10),
   AIOPS_DETECTION_GRACE_SECONDS: z.coerce.number().min(0).default(3),
-  AIOPS_DETECTION_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.9),
+  AIOPS_DETECTION_THRESHOLD: z.coerce.number().gt(0).lt(1).default(DEFAULT_ANOMALY_THRESHOLD),
   AIOPS_INCIDENT_QUIET_SECONDS: z.coerce.number().int().min(1).default(180),
   AIOPS_INCIDENT_EVIDENCE_SECONDS: z.coerce.number().min(0).max(300).default(30),
   AIOPS_OTLP_HOST: z.string().default('127.0.0.1'),

@@ -1,10 +1,10 @@
 /**
  * The settings the leave-one-category-out score chooses among: the shipped configuration and
  * neighbours of it in the parameters that were tuned on NAB (how long an alert silences its
- * series, how long the likelihoods learn). Every fold picks one of these, and its threshold, on
+ * series, how long the likelihoods learn, which members take part). Every fold picks one of these, and its threshold, on
  * the categories it does not score, so tuning them is paid for in the headline number.
  */
-import type { EnsembleConfig } from '../../detectors/anomaly/ensemble';
+import { MEMBER_NAMES, type EnsembleConfig } from '../../detectors/anomaly/ensemble';
 
 export interface Setting {
   readonly name: string;
@@ -33,6 +33,12 @@ export function settingGrid(shipped: EnsembleConfig): Setting[] {
         learning === shipped.likelihood.estimationSamples;
       if (!same) grid.push({ name: `rest ${restPoints}, learn ${learning}+${learning}`, config });
     }
+  }
+  for (const member of MEMBER_NAMES.filter((m) => !shipped.members.includes(m))) {
+    grid.push({
+      name: `+ ${member}`,
+      config: { ...shipped, members: [...shipped.members, member] },
+    });
   }
   return grid;
 }

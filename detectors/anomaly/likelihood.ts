@@ -4,6 +4,7 @@
  * average against the long-run distribution of that average. Reported on NAB's log scale so
  * the rare 1 − 10⁻⁵ events spread over [0.5, 1].
  */
+import { tailScore } from './calibration';
 import { RingBuffer } from './rolling';
 import type { StreamingDetector } from './types';
 
@@ -98,9 +99,9 @@ export function tailProbability(x: number, mean: number, stdev: number): number 
   return 0.5 * erfc(z / Math.SQRT2);
 }
 
-/** NAB's log scale: likelihood 0.5 → 0.03, 1 − 10⁻⁵ → 0.5, 1 − 10⁻¹⁰ → 1. */
+/** NAB's log scale, the engine's score scale: likelihood 0.5 → 0.03, 1 − 10⁻⁵ → 0.5, 1 − 10⁻¹⁰ → 1. */
 export function logLikelihood(likelihood: number): number {
-  return Math.log(1.0000000001 - likelihood) / Math.log(1.0 - 0.9999999999);
+  return tailScore(Math.log10(1.0000000001 - likelihood));
 }
 
 /** Numerical Recipes' Chebyshev fit for erfc, fractional error < 1.2e-7 everywhere. */

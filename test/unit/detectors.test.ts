@@ -42,7 +42,7 @@ function quantile(values: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
 }
 
-/** After the learning period (the ensemble's likelihoods learn for 600 points). */
+/** Well after the learning period (the ensemble's likelihoods learn for 300 points). */
 const normalPoints = (scores: number[]): number[] =>
   scores.filter((_, t) => t >= 700 && t !== SPIKE_AT);
 

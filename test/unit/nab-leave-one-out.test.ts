@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { DataFile } from '../../bench/nab/corpus';
+import { categoryOf, leaveOneCategoryOut, type Candidate } from '../../bench/nab/leave-one-out';
+
+const ROWS = 100;
+const timestamps = Array.from({ length: ROWS }, (_, i) => i * 60_000);
+/** One window per file, rows 50–59 (after the 15-row probation). */
+const WINDOW = [timestamps[50] as number, timestamps[59] as number] as const;
+const profiles = { standard: { tpWeight: 1, fpWeight: 0.11, fnWeight: 1 } };
+
+function file(category: string, name: string): DataFile {
+  return {
+    relativePath: `${category}/${name}.csv`,
+    path: `/nonexistent/${category}/${name}.csv`,
+    timestamps,
+    values: timestamps.map(() => 0),
+    windows: [WINDOW],
+  };
+}
+
+const corpus = ['A', 'B', 'C'].flatMap((c) => [file(c, 'one'), file(c, 'two')]);
+const nullScores = new Map(corpus.map((f) => [f.relativePath, timestamps.map(() => 0)]));
+
+/** Scores with a detection of `hit` at the window start and, optionally, a false one at row 80. */
+function scores(perCategory: Record<string, { hit: number; falseAlarm?: number }>): Candidate {
+  return {
+    name: JSON.stringify(perCategory),
+    scores: new Map(
+      corpus.map((f) => {
+        const { hit, falseAlarm = 0 } = perCategory[categoryOf(f)] ?? { hit: 0 };
+        return [
+          f.relativePath,
+          timestamps.map((_, i) => (i === 50 ? hit : i === 80 ? falseAlarm : 0)),
+        ];
+      }),
+    ),
+  };
+}
+
+describe('NAB leave one category out', () => {
+  it('scores a perfect detector 100 left out and in-sample', () => {
+    const perfect = scores({ A: { hit: 1 }, B: { hit: 1 }, C: { hit: 1 } });
+    const result = leaveOneCategoryOut(corpus, profiles, nullScores, [perfect]);
+    expect(result.pooled.standard?.normalized).toBeCloseTo(100, 6);
+    expect(result.inSample.standard?.normalized).toBeCloseTo(100, 6);
+    for (const c of result.categories) expect(c.leftOut.standard?.normalized).toBeCloseTo(100, 6);
+  });
+
+  it('scores a category at the threshold the other categories chose, not at its own', () => {
+    // A's anomalies score only 0.6; B and C flag theirs at 0.9 and a false alarm at 0.8 each,
+    // so the others choose a threshold above 0.8 and A, left out, is missed.
+    const detector = scores({
+      A: { hit: 0.6 },
+      B: { hit: 0.9, falseAlarm: 0.8 },
+      C: { hit: 0.9, falseAlarm: 0.8 },
+    });
+    const result = leaveOneCategoryOut(corpus, profiles, nullScores, [detector]);
+    const a = result.categories.find((c) => c.category === 'A');
+    expect(a?.leftOut.standard?.threshold).toBe(0.9);
+    expect(a?.leftOut.standard?.normalized).toBeCloseTo(0, 6);
+    // In-sample, one threshold catches A too (a hit outweighs four cheap false alarms).
+    expect(result.inSample.standard?.threshold).toBe(0.6);
+    expect(a?.inSample.standard?.normalized).toBeCloseTo(100, 6);
+    expect(result.pooled.standard?.normalized).toBeLessThan(
+      result.inSample.standard?.normalized as number,
+    );
+  });
+
+  it('chooses the setting on the other categories', () => {
+    const forA = scores({ A: { hit: 1 } });
+    const forOthers = scores({ B: { hit: 1 }, C: { hit: 1 } });
+    const result = leaveOneCategoryOut(corpus, profiles, nullScores, [forA, forOthers]);
+    const a = result.categories.find((c) => c.category === 'A');
+    expect(a?.leftOut.standard?.candidate).toBe(forOthers.name);
+    expect(a?.leftOut.standard?.normalized).toBeCloseTo(0, 6);
+    const b = result.categories.find((c) => c.category === 'B');
+    // Leaving B out, A and C tie (one category each): the earlier candidate wins the tie.
+    expect(b?.leftOut.standard?.candidate).toBe(forA.name);
+    expect(result.inSample.standard?.candidate).toBe(forOthers.name);
+  });
+
+  it('has no normalised score for a category without windows, only its false-alarm cost', () => {
+    const quiet = [file('A', 'one'), { ...file('Z', 'none'), windows: [] }];
+    const nulls = new Map(quiet.map((f) => [f.relativePath, timestamps.map(() => 0)]));
+    const detector: Candidate = {
+      name: 'd',
+      scores: new Map(
+        quiet.map((f) => [
+          f.relativePath,
+          timestamps.map((_, i) => (i === 50 || i === 80 ? 1 : 0)),
+        ]),
+      ),
+    };
+    const result = leaveOneCategoryOut(quiet, profiles, nulls, [detector]);
+    const z = result.categories.find((c) => c.category === 'Z');
+    expect(z?.leftOut.standard?.normalized).toBeNull();
+    // Two detections far from any window in Z: two full false-positive charges.
+    expect(z?.leftOut.standard?.raw).toBeCloseTo(-0.22, 6);
+  });
+});
