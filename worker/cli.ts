@@ -69,6 +69,57 @@ export async function buildCli(run?: string): Promise<Command> {
     .command('doctor')
     .description('check every component and say what is missing and how to get it')
     .action(async () => printChecks((await import('./doctor.js')).runDoctor(await config())));
+  program
+    .command('worker')
+    .description(
+      'production role: poll the task queues (all, or --queues) on the configured Temporal',
+    )
+    .option(
+      '--queues <groups>',
+      'comma-separated queue groups: detection, incident, remediation, housekeeping',
+    )
+    .action(async (opts: { queues?: string }) => {
+      const [{ runRole }, { parseQueueGroups, startWorkerRole }] = await Promise.all([
+        import('./roles/role.js'),
+        import('./roles/worker.js'),
+      ]);
+      await runRole('worker', (ctx) =>
+        startWorkerRole(ctx, opts.queues ? parseQueueGroups(opts.queues, ctx.config) : undefined),
+      );
+    });
+  program
+    .command('ingest')
+    .description('production role: the OTLP receivers (gRPC and HTTP) writing to PostgreSQL')
+    .action(async () => {
+      const [{ runRole }, { startIngestRole }] = await Promise.all([
+        import('./roles/role.js'),
+        import('./roles/ingest.js'),
+      ]);
+      await runRole('ingest', startIngestRole);
+    });
+  program
+    .command('gateway')
+    .description('production role: the Slack approval gateway')
+    .action(async () => {
+      const [{ runRole }, { startGatewayRole }] = await Promise.all([
+        import('./roles/role.js'),
+        import('./roles/gateway.js'),
+      ]);
+      await runRole('gateway', startGatewayRole);
+    });
+  program
+    .command('setup')
+    .description(
+      'production: apply migrations, register search attributes and schedules (idempotent)',
+    )
+    .action(async () => {
+      const [{ runSetup }, { createLogger }, cfg] = await Promise.all([
+        import('./roles/setup.js'),
+        import('./telemetry/logger.js'),
+        config(),
+      ]);
+      await runSetup(cfg, createLogger(cfg.logLevel, 'setup'));
+    });
   for (const [name, { summary, load }] of Object.entries(moduleCommands)) {
     program.addCommand(
       name === run ? (await load()).description(summary) : new Command(name).description(summary),
