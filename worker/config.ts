@@ -109,7 +109,7 @@ const configSchema = z.object({
   AIOPS_HEALTH_HOST: z.string().default('127.0.0.1'),
   AIOPS_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   AIOPS_TELEMETRY_OTLP_ENDPOINT: optionalString,
-  AIOPS_TELEMETRY_EXPORT_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  AIOPS_TELEMETRY_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   ...remediationSettings,
   ...investigationSettings,
 });
@@ -287,7 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       healthHost: e.AIOPS_HEALTH_HOST,
       healthPort: e.AIOPS_HEALTH_PORT,
       otlpEndpoint: e.AIOPS_TELEMETRY_OTLP_ENDPOINT,
-      exportIntervalMs: e.AIOPS_TELEMETRY_EXPORT_INTERVAL_MS,
+      exportIntervalMs: e.AIOPS_TELEMETRY_INTERVAL_MS,
     },
     investigation: {
       neo4j: {

@@ -77,7 +77,7 @@ describe('production roles', { timeout: 240_000 }, () => {
     });
     const { proc, health } = await role(['worker', '--queues', 'housekeeping'], {
       AIOPS_TELEMETRY_OTLP_ENDPOINT: `http://127.0.0.1:${otlpHttpPort}`,
-      AIOPS_TELEMETRY_EXPORT_INTERVAL_MS: '500',
+      AIOPS_TELEMETRY_INTERVAL_MS: '500',
     });
     expect(proc.output()).toContain(`${prefix}-housekeeping`);
     expect(proc.output()).not.toContain(`${prefix}-detection`);
