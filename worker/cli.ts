@@ -45,6 +45,10 @@ async function printChecks(checks: Promise<import('./doctor.js').Check[]>): Prom
 
 const config = () => import('./config.js').then((m) => m.loadConfig());
 
+/** Runs a production role; its module loads only then. */
+const runRole: typeof import('./roles/role.js').runRole = async (name, start) =>
+  (await import('./roles/role.js')).runRole(name, start);
+
 /** The CLI; `run` names the command about to run, whose module is then loaded in full. */
 export async function buildCli(run?: string): Promise<Command> {
   const program = new Command('aiops')
@@ -78,35 +82,25 @@ export async function buildCli(run?: string): Promise<Command> {
       '--queues <groups>',
       'comma-separated queue groups: detection, incident, remediation, housekeeping',
     )
-    .action(async (opts: { queues?: string }) => {
-      const [{ runRole }, { parseQueueGroups, startWorkerRole }] = await Promise.all([
-        import('./roles/role.js'),
-        import('./roles/worker.js'),
-      ]);
-      await runRole('worker', (ctx) =>
-        startWorkerRole(ctx, opts.queues ? parseQueueGroups(opts.queues, ctx.config) : undefined),
-      );
-    });
+    .action((opts: { queues?: string }) =>
+      runRole('worker', async (ctx) => {
+        const { parseQueueGroups, startWorkerRole } = await import('./roles/worker.js');
+        const groups = opts.queues ? parseQueueGroups(opts.queues, ctx.config) : undefined;
+        return startWorkerRole(ctx, groups);
+      }),
+    );
   program
     .command('ingest')
     .description('production role: the OTLP receivers (gRPC and HTTP) writing to PostgreSQL')
-    .action(async () => {
-      const [{ runRole }, { startIngestRole }] = await Promise.all([
-        import('./roles/role.js'),
-        import('./roles/ingest.js'),
-      ]);
-      await runRole('ingest', startIngestRole);
-    });
+    .action(() =>
+      runRole('ingest', async (ctx) => (await import('./roles/ingest.js')).startIngestRole(ctx)),
+    );
   program
     .command('gateway')
     .description('production role: the Slack approval gateway')
-    .action(async () => {
-      const [{ runRole }, { startGatewayRole }] = await Promise.all([
-        import('./roles/role.js'),
-        import('./roles/gateway.js'),
-      ]);
-      await runRole('gateway', startGatewayRole);
-    });
+    .action(() =>
+      runRole('gateway', async (ctx) => (await import('./roles/gateway.js')).startGatewayRole(ctx)),
+    );
   program
     .command('setup')
     .description(

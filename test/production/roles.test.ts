@@ -94,31 +94,26 @@ describe('production roles', { timeout: 240_000 }, () => {
       /aiops_activity_duration_count\{activity="recordHeartbeat",outcome="completed"/,
     );
     // Temporal's interceptors traced the workflow (through the sandbox sink) and the activity.
-    const operations = async () =>
-      (
-        await pool.query<{ name: string }>(
-          `SELECT DISTINCT o.name FROM spans s
-             JOIN services v ON v.id = s.service_id JOIN operations o ON o.id = s.operation_id
-            WHERE v.name = 'aiops-engine' AND s.start_time >= $1`,
-          [since],
-        )
-      ).rows.map((r) => r.name);
+    // Names of what the engine itself sent: operations of its spans, metrics of its points.
+    const engineNames =
+      (rows: 'spans' | 'metric_points', names: 'operations' | 'metrics', time: string) =>
+      async () =>
+        (
+          await pool.query<{ name: string }>(
+            `SELECT DISTINCT n.name FROM ${rows} t
+               JOIN services v ON v.id = t.service_id
+               JOIN ${names} n ON n.id = t.${names === 'operations' ? 'operation_id' : 'metric_id'}
+              WHERE v.name = 'aiops-engine' AND t.${time} >= $1`,
+            [since],
+          )
+        ).rows.map((r) => r.name);
     await expect
-      .poll(operations, { timeout: 60_000, interval: 1000 })
+      .poll(engineNames('spans', 'operations', 'start_time'), { timeout: 60_000, interval: 1000 })
       .toEqual(
         expect.arrayContaining(['RunWorkflow:heartbeatWorkflow', 'RunActivity:recordHeartbeat']),
       );
-    const metricNames = async () =>
-      (
-        await pool.query<{ name: string }>(
-          `SELECT DISTINCT m.name FROM metric_points p
-             JOIN metrics m ON m.id = p.metric_id JOIN services v ON v.id = p.service_id
-            WHERE v.name = 'aiops-engine' AND p.time >= $1`,
-          [since],
-        )
-      ).rows.map((r) => r.name);
     await expect
-      .poll(metricNames, { timeout: 30_000, interval: 1000 })
+      .poll(engineNames('metric_points', 'metrics', 'time'), { timeout: 30_000, interval: 1000 })
       .toEqual(expect.arrayContaining(['aiops.activity.duration']));
   });
 

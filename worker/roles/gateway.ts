@@ -1,7 +1,7 @@
 import { startApprovalGateway } from '../approval-gateway';
 import { ConfigError, temporalAddress } from '../config';
 import { connectClient } from '../temporal-connection';
-import type { RoleContext, RunningRole } from './role';
+import { answers, type RoleContext, type RunningRole } from './role';
 
 /** `aiops gateway`: the Slack approval gateway. Ready while Temporal answers its health check. */
 export async function startGatewayRole({ config, logger }: RoleContext): Promise<RunningRole> {
@@ -18,14 +18,7 @@ export async function startGatewayRole({ config, logger }: RoleContext): Promise
     log: (line) => logger.info(line),
   });
   return {
-    ready: async () => {
-      try {
-        await connection.healthService.check({});
-        return undefined;
-      } catch (err) {
-        return `Temporal: ${err instanceof Error ? err.message : String(err)}`;
-      }
-    },
+    ready: answers('Temporal', () => connection.healthService.check({})),
     async stop() {
       await gateway.stop();
       await connection.close();

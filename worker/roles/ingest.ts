@@ -2,7 +2,7 @@ import { startReceivers } from '../../ingest/receivers';
 import { createPool } from '../../store/db';
 import { databaseUrl } from '../config';
 import { ingestMetrics } from '../telemetry/ingest-metrics';
-import type { RoleContext, RunningRole } from './role';
+import { answers, type RoleContext, type RunningRole } from './role';
 
 /**
  * `aiops ingest`: the OTLP receivers (gRPC and HTTP), scaled apart from the workers. Ready while
@@ -25,14 +25,7 @@ export async function startIngestRole({
     `OTLP receivers on ${config.ingest.host}: gRPC :${receivers.grpcPort}, HTTP :${receivers.httpPort}`,
   );
   return {
-    ready: async () => {
-      try {
-        await pool.query('SELECT 1');
-        return undefined;
-      } catch (err) {
-        return `PostgreSQL: ${err instanceof Error ? err.message : String(err)}`;
-      }
-    },
+    ready: answers('PostgreSQL', () => pool.query('SELECT 1')),
     async stop() {
       await receivers.stop();
       await pool.end();

@@ -11,6 +11,18 @@ export interface RunningRole {
   stop(): Promise<void>;
 }
 
+/** A readiness check from a call that throws when a dependency does not answer. */
+export function answers(dependency: string, call: () => Promise<unknown>): ReadinessCheck {
+  return async () => {
+    try {
+      await call();
+      return undefined;
+    } catch (err) {
+      return `${dependency}: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  };
+}
+
 export interface RoleContext {
   config: Config;
   logger: Logger;
