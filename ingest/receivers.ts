@@ -8,6 +8,7 @@ import { BatchQueue } from './batch-queue';
 import { startGrpcReceiver } from './grpc-receiver';
 import { createHttpReceiver } from './http-receiver';
 import { LogTemplateTagger } from './log-templates';
+import { observedWrite, ObservedPipeline, watchQueue, type IngestObserver } from './observer';
 import { IngestPipeline, writeItem } from './pipeline';
 import { ServiceEdgeTracker } from './service-edges';
 import { createLogsSignal } from './signals/logs';
@@ -50,6 +51,8 @@ export interface ReceiverDeps {
   /** Where write failures are reported (they also reach clients as UNAVAILABLE). */
   onError?: (err: unknown) => void;
   now?: () => number;
+  /** Told of every export, refusal and flush (the engine's ingest metrics). */
+  observer?: IngestObserver;
 }
 
 /**
@@ -63,7 +66,7 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
   const { ingest, retention } = deps.config;
   const writer = new TelemetryWriter(deps.pool);
   const queue = new BatchQueue({
-    write: (batch) => writer.write(batch),
+    write: observedWrite((batch) => writer.write(batch), deps.observer),
     maxBytes: ingest.queueBytes,
     batchBytes: tuning.batchBytes,
     concurrency: tuning.flushConcurrency,
@@ -79,11 +82,11 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
       maxUs: nowUs + tuning.futureToleranceMs * 1000,
     };
   };
-  const pipeline = new IngestPipeline({
-    queue,
-    dictionaries: new TelemetryDictionaries(deps.pool),
-    window,
-  });
+  const pipelineDeps = { queue, dictionaries: new TelemetryDictionaries(deps.pool), window };
+  const pipeline = deps.observer
+    ? new ObservedPipeline(pipelineDeps, deps.observer)
+    : new IngestPipeline(pipelineDeps);
+  watchQueue(queue, deps.observer);
   const templates = new LogTemplateTagger(deps.pool, now);
   const signals = [createTraceSignal(edges), createMetricsSignal(), createLogsSignal(templates)];
 

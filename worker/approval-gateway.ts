@@ -3,14 +3,14 @@ import '../activities/undici-node20';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel, type BlockButtonAction } from '@slack/bolt';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import {
   approvalBlockId,
   approveActionId,
   rejectActionId,
   type ApprovalButtonValue,
 } from '../activities/slack/messages';
-import { loadConfig, temporalAddress, type RemediationConfig } from './config';
+import type { RemediationConfig } from './config';
 import { sendApproval } from './commands/approve';
 
 export type SlackGatewaySettings = NonNullable<RemediationConfig['slack']>;
@@ -103,28 +103,4 @@ export async function startApprovalGateway(opts: {
   const port = socketMode ? undefined : (started?.address() as AddressInfo | null)?.port;
   log(socketMode ? 'connected to Slack (Socket Mode)' : `listening on :${port}/slack/events`);
   return { port, stop: () => app.stop().then(() => undefined) };
-}
-
-async function main() {
-  const config = loadConfig();
-  const slack = config.remediation.slack;
-  if (!slack) {
-    throw new Error('Slack is not configured: set AIOPS_SLACK_BOT_TOKEN and AIOPS_SLACK_CHANNEL');
-  }
-  const connection = await Connection.connect({ address: temporalAddress(config) });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const gateway = await startApprovalGateway({ temporal, slack });
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await gateway.stop();
-  await connection.close();
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`approval-gateway: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
 }

@@ -31,7 +31,7 @@ async function main() {
   const root = resolve(outDir, '..');
   copyRuntimeFiles(root, outDir);
   const started = Date.now();
-  const bundle = await bundleWorkflows();
+  const bundle = await bundleWorkflows({ tracing: true });
   await writeFile(prebuiltWorkflowBundlePath, bundle.code);
   process.stdout.write(
     `build: workflow bundle ${prebuiltWorkflowBundlePath} (${Math.round(bundle.code.length / 1024)} KiB, ${Date.now() - started} ms)\n`,

@@ -45,6 +45,10 @@ async function printChecks(checks: Promise<import('./doctor.js').Check[]>): Prom
 
 const config = () => import('./config.js').then((m) => m.loadConfig());
 
+/** Runs a production role; its module loads only then. */
+const runRole: typeof import('./roles/role.js').runRole = async (name, start) =>
+  (await import('./roles/role.js')).runRole(name, start);
+
 /** The CLI; `run` names the command about to run, whose module is then loaded in full. */
 export async function buildCli(run?: string): Promise<Command> {
   const program = new Command('aiops')
@@ -69,6 +73,47 @@ export async function buildCli(run?: string): Promise<Command> {
     .command('doctor')
     .description('check every component and say what is missing and how to get it')
     .action(async () => printChecks((await import('./doctor.js')).runDoctor(await config())));
+  program
+    .command('worker')
+    .description(
+      'production role: poll the task queues (all, or --queues) on the configured Temporal',
+    )
+    .option(
+      '--queues <groups>',
+      'comma-separated queue groups: detection, incident, remediation, housekeeping',
+    )
+    .action((opts: { queues?: string }) =>
+      runRole('worker', async (ctx) => {
+        const { parseQueueGroups, startWorkerRole } = await import('./roles/worker.js');
+        const groups = opts.queues ? parseQueueGroups(opts.queues, ctx.config) : undefined;
+        return startWorkerRole(ctx, groups);
+      }),
+    );
+  program
+    .command('ingest')
+    .description('production role: the OTLP receivers (gRPC and HTTP) writing to PostgreSQL')
+    .action(() =>
+      runRole('ingest', async (ctx) => (await import('./roles/ingest.js')).startIngestRole(ctx)),
+    );
+  program
+    .command('gateway')
+    .description('production role: the Slack approval gateway')
+    .action(() =>
+      runRole('gateway', async (ctx) => (await import('./roles/gateway.js')).startGatewayRole(ctx)),
+    );
+  program
+    .command('setup')
+    .description(
+      'production: apply migrations, register search attributes and schedules (idempotent)',
+    )
+    .action(async () => {
+      const [{ runSetup }, { createLogger }, cfg] = await Promise.all([
+        import('./roles/setup.js'),
+        import('./telemetry/logger.js'),
+        config(),
+      ]);
+      await runSetup(cfg, createLogger(cfg.logLevel, 'setup'));
+    });
   for (const [name, { summary, load }] of Object.entries(moduleCommands)) {
     program.addCommand(
       name === run ? (await load()).description(summary) : new Command(name).description(summary),

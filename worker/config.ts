@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
 import { defaultLlmSettings } from '../activities/summarizer/settings';
+import { loadTemporalEndpoint, type TemporalEndpoint } from './temporal-connection';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bytes = z.coerce.number().int();
@@ -88,8 +89,6 @@ const configSchema = z.object({
   AIOPS_HOME: z.string().default('.aiops'),
   DATABASE_URL: optionalString,
   AIOPS_PG_PORT: port.default(55432),
-  TEMPORAL_ADDRESS: optionalString,
-  TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_CLI_PATH: optionalString,
   AIOPS_TEMPORAL_PORT: port.default(7233),
   AIOPS_TEMPORAL_UI_PORT: port.default(8233),
@@ -108,6 +107,10 @@ const configSchema = z.object({
   AIOPS_RAW_RETENTION_HOURS: z.coerce.number().int().min(2).default(72),
   AIOPS_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   AIOPS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  AIOPS_HEALTH_HOST: z.string().default('127.0.0.1'),
+  AIOPS_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  AIOPS_TELEMETRY_OTLP_ENDPOINT: optionalString,
+  AIOPS_TELEMETRY_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   ...remediationSettings,
   ...investigationSettings,
 });
@@ -119,8 +122,11 @@ export interface Config {
   home: string;
   postgres: { url: string | undefined; port: number; dataDir: string };
   temporal: {
+    /** Undefined: no Temporal is configured; `aiops up` runs a dev server. */
     address: string | undefined;
     namespace: string;
+    /** The standard Temporal environment configuration: address, TLS, API key, metadata. */
+    endpoint: TemporalEndpoint;
     cliPath: string | undefined;
     port: number;
     uiPort: number;
@@ -151,6 +157,15 @@ export interface Config {
   /** How long telemetry is kept: raw spans, logs and metric points; 10-second rollups. */
   retention: { rawHours: number; rollupDays: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The engine's own telemetry: probe/scrape endpoint of each role, and OTLP export. */
+  telemetry: {
+    healthHost: string;
+    /** Port of /healthz, /readyz and /metrics on the roles (0: any free port). */
+    healthPort: number;
+    /** OTLP/HTTP base URL (e.g. http://collector:4318) for the engine's traces and metrics; unset: none. */
+    otlpEndpoint: string | undefined;
+    exportIntervalMs: number;
+  };
   remediation: RemediationConfig;
   investigation: InvestigationConfig;
 }
@@ -212,6 +227,15 @@ export interface RemediationConfig {
 
 export class ConfigError extends Error {}
 
+function temporalEndpoint(env: NodeJS.ProcessEnv): TemporalEndpoint {
+  try {
+    return loadTemporalEndpoint(env);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(`Invalid Temporal environment configuration: ${reason}`);
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
@@ -221,14 +245,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`Invalid configuration:\n${problems}`);
   }
   const e = parsed.data;
+  const endpoint = temporalEndpoint(env);
   const home = resolve(cwd, e.AIOPS_HOME);
   const prefix = e.AIOPS_TASK_QUEUE_PREFIX;
   return {
     home,
     postgres: { url: e.DATABASE_URL, port: e.AIOPS_PG_PORT, dataDir: resolve(home, 'postgres') },
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      address: endpoint.address,
+      namespace: endpoint.namespace ?? 'default',
+      endpoint,
       cliPath: e.TEMPORAL_CLI_PATH,
       port: e.AIOPS_TEMPORAL_PORT,
       uiPort: e.AIOPS_TEMPORAL_UI_PORT,
@@ -258,6 +284,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     retention: { rawHours: e.AIOPS_RAW_RETENTION_HOURS, rollupDays: e.AIOPS_ROLLUP_RETENTION_DAYS },
     logLevel: e.AIOPS_LOG_LEVEL,
+    telemetry: {
+      healthHost: e.AIOPS_HEALTH_HOST,
+      healthPort: e.AIOPS_HEALTH_PORT,
+      otlpEndpoint: e.AIOPS_TELEMETRY_OTLP_ENDPOINT,
+      exportIntervalMs: e.AIOPS_TELEMETRY_INTERVAL_MS,
+    },
     investigation: {
       neo4j: {
         uri: e.NEO4J_URI,

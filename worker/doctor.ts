@@ -106,7 +106,7 @@ async function checkPostgres(config: Config): Promise<Check[]> {
 async function checkTemporal(config: Config): Promise<Check[]> {
   const component = 'Temporal';
   if (config.temporal.address) {
-    const probe = await probeTemporal(config.temporal.address);
+    const probe = await probeTemporal(config.temporal, config.temporal.address);
     return [
       probe.ok
         ? { component, state: 'ok', detail: `TEMPORAL_ADDRESS answers (server ${probe.version})` }
@@ -150,7 +150,7 @@ async function checkTemporal(config: Config): Promise<Check[]> {
           },
     );
   }
-  const running = await probeTemporal(temporalAddress(config));
+  const running = await probeTemporal(config.temporal, temporalAddress(config));
   if (running.ok) {
     checks.push({
       component,

@@ -1,8 +1,8 @@
-import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../store/db';
 import { countHeartbeats } from '../store/heartbeat';
 import { databaseUrl, temporalAddress, type Config } from './config';
 import { engineSchedules } from './schedules';
+import { connectClient } from './temporal-connection';
 import type { Check } from './doctor';
 
 /** What is running right now: database, Temporal, worker pollers and the schedule. */
@@ -27,20 +27,20 @@ export async function stackStatus(config: Config): Promise<Check[]> {
     await pool.end();
   }
   const address = temporalAddress(config);
-  let connection: Connection;
+  let connected: Awaited<ReturnType<typeof connectClient>>;
   try {
-    connection = await Connection.connect({ address, connectTimeout: 3_000 });
-  } catch {
+    connected = await connectClient(config.temporal, address, { connectTimeout: 3_000 });
+  } catch (err) {
     checks.push({
       component: 'Temporal',
       state: 'missing',
-      detail: `not reachable at ${address}`,
+      detail: err instanceof Error ? err.message : `not reachable at ${address}`,
       fix: 'Run `npm start`.',
     });
     return checks;
   }
+  const { connection, client } = connected;
   try {
-    const client = new Client({ connection, namespace: config.temporal.namespace });
     checks.push({
       component: 'Temporal',
       state: 'ok',

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import {
   bundleWorkflowCode,
-  NativeConnection,
   Runtime,
   Worker,
   type WorkflowBundleOption,
@@ -10,14 +9,24 @@ import {
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from './config';
+import type { EngineTelemetry } from './telemetry/engine-telemetry';
+import { createLogger, type Logger } from './telemetry/logger';
+import { workerTelemetryOptions, workflowTracingModule } from './telemetry/temporal-tracing';
+import { connectWorker } from './temporal-connection';
 
 /** Where `npm run build` writes the workflow bundle: beside the compiled code in `dist/`. */
 export const prebuiltWorkflowBundlePath = resolve(__dirname, '..', 'workflow-bundle.js');
 
-/** Bundles the workflows of this code: compiled `.js` in `dist/`, `.ts` when run from source. */
-export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+/**
+ * Bundles the workflows of this code: compiled `.js` in `dist/`, `.ts` when run from source.
+ * `tracing` adds Temporal's OpenTelemetry workflow interceptors (the engine's bundle has them).
+ */
+export async function bundleWorkflows(
+  opts: { tracing?: boolean } = {},
+): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: resolve(__dirname, '..', 'workflows', `index${extname(__filename)}`),
+    ...(opts.tracing && { workflowInterceptorModules: [workflowTracingModule] }),
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
   });
 }
@@ -26,7 +35,7 @@ export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
 async function defaultWorkflowBundle(): Promise<WorkflowBundleOption> {
   return existsSync(prebuiltWorkflowBundlePath)
     ? { codePath: prebuiltWorkflowBundlePath }
-    : bundleWorkflows();
+    : bundleWorkflows({ tracing: true });
 }
 
 export interface RunningWorkers {
@@ -38,29 +47,39 @@ export interface RunningWorkers {
 
 let runtimeConfigured = false;
 
-/** Quiet the Rust core's own logging unless asked; our supervisor prints the progress. */
-function configureRuntime(logLevel: Config['logLevel']) {
+/** The SDK's and the Rust core's logs go to the engine's log, at its level (once per process). */
+function configureRuntime(logger: Logger) {
   if (runtimeConfigured) return;
   runtimeConfigured = true;
+  const sdk = logger.child({ component: 'temporal' });
+  const at =
+    (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, meta?: Record<string, unknown>) =>
+      sdk[level](sdkFields(meta), message);
   Runtime.install({
     logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: logLevel === 'error' ? () => undefined : (m, meta) => console.warn(workerLine(m, meta)),
-      error: (m, meta) => console.error(workerLine(m, meta)),
+      log: (level, message, meta) => at(pinoLevel(level))(message, meta),
+      trace: at('trace'),
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
     },
   });
 }
 
-/** "Activity failed" alone says nothing: name the activity, its workflow and the error. */
-function workerLine(message: string, meta?: Record<string, unknown>): string {
-  const where = [meta?.activityType ?? meta?.workflowType, meta?.workflowId]
-    .filter((part) => typeof part === 'string')
-    .join(' in ');
-  const error = meta?.error instanceof Error ? meta.error.message : undefined;
-  return `[worker] ${message}${where ? ` (${where})` : ''}${error ? `: ${error}` : ''}`;
+function pinoLevel(level: string): 'trace' | 'debug' | 'info' | 'warn' | 'error' {
+  const lower = level.toLowerCase();
+  return lower === 'trace' || lower === 'debug' || lower === 'warn' || lower === 'error'
+    ? lower
+    : 'info';
+}
+
+/** "Activity failed" alone says nothing: keep the activity, workflow and error as fields. */
+function sdkFields(meta: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!meta) return {};
+  const { error, ...rest } = meta;
+  return error === undefined ? rest : { ...rest, err: error };
 }
 
 /**
@@ -72,12 +91,18 @@ export async function startWorkers(opts: {
   address: string;
   deps: ActivityDeps;
   bundle?: WorkflowBundleOption;
+  /** Task queues to poll; default: every concern's. */
+  taskQueues?: string[];
+  logger?: Logger;
+  /** The engine's traces and metrics; unset, workflow spans are dropped. */
+  telemetry?: EngineTelemetry;
 }): Promise<RunningWorkers> {
-  configureRuntime(opts.config.logLevel);
+  configureRuntime(opts.logger ?? createLogger(opts.config.logLevel, 'worker'));
   const workflowBundle = opts.bundle ?? (await defaultWorkflowBundle());
-  const connection = await NativeConnection.connect({ address: opts.address });
+  const connection = await connectWorker(opts.config.temporal, opts.address);
   const activities = createActivities(opts.deps);
-  const taskQueues = Object.values(opts.config.taskQueues);
+  const { sinks, interceptors } = workerTelemetryOptions(opts.telemetry);
+  const taskQueues = opts.taskQueues ?? Object.values(opts.config.taskQueues);
   const workers = await Promise.all(
     taskQueues.map((taskQueue) =>
       Worker.create({
@@ -86,6 +111,8 @@ export async function startWorkers(opts: {
         taskQueue,
         workflowBundle,
         activities,
+        sinks,
+        interceptors,
       }),
     ),
   );

@@ -1,10 +1,11 @@
 import { userInfo } from 'node:os';
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { Command } from 'commander';
 import { approveUpdate, runbookStatusQuery, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { ApprovalAck, ApprovalDecision, RunbookStatus } from '../../runbooks/sdk/types';
 import { loadConfig, temporalAddress } from '../config';
+import { connectClient } from '../temporal-connection';
 
 export type ApprovalAnswer =
   { recorded: true; ack: ApprovalAck } | { recorded: false; reason: string };
@@ -58,9 +59,8 @@ interface ApproveOptions {
 
 async function approve(incidentId: string, opts: ApproveOptions): Promise<void> {
   const config = loadConfig();
-  const connection = await Connection.connect({ address: temporalAddress(config) });
+  const { connection, client } = await connectClient(config.temporal, temporalAddress(config));
   try {
-    const client = new Client({ connection, namespace: config.temporal.namespace });
     const run = await findRunbookRun(client, incidentId);
     if (!run) {
       process.stderr.write(`No runbook is running for incident ${incidentId}.\n`);

@@ -1,4 +1,3 @@
-import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, temporalAddress, type Config } from '../config';
 import {
@@ -6,6 +5,7 @@ import {
   investigationWindowProblems,
   parseIsoTime,
 } from '../../workflows/investigation/limits';
+import { connectClient } from '../temporal-connection';
 import type { InvestigationResult } from '../../workflows/investigation/types';
 
 function isoTime(value: string): string {
@@ -35,9 +35,8 @@ export async function runInvestigation(
   config: Config,
   opts: InvestigateOptions,
 ): Promise<InvestigationResult> {
-  const connection = await Connection.connect({ address: temporalAddress(config) });
+  const { connection, client } = await connectClient(config.temporal, temporalAddress(config));
   try {
-    const client = new Client({ connection, namespace: config.temporal.namespace });
     const end = opts.end ?? new Date().toISOString();
     const investigationId = `investigation-cli-${opts.start}-${end}`.replace(/[:.]/g, '');
     return await client.workflow.execute('investigationWorkflow', {

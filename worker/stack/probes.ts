@@ -1,5 +1,5 @@
-import { Connection } from '@temporalio/client';
 import pg from 'pg';
+import { connectClient, type TemporalSettings } from '../temporal-connection';
 
 /** Whether a PostgreSQL server answers at this URL; the error message when it does not. */
 export async function probePostgres(
@@ -19,10 +19,11 @@ export async function probePostgres(
 
 /** Whether a Temporal frontend answers at this address; its server version when it does. */
 export async function probeTemporal(
+  settings: TemporalSettings,
   address: string,
 ): Promise<{ ok: true; version: string } | { ok: false; error: string }> {
   try {
-    const connection = await Connection.connect({ address, connectTimeout: 3_000 });
+    const { connection } = await connectClient(settings, address, { connectTimeout: 3_000 });
     try {
       const info = await connection.workflowService.getSystemInfo({});
       return { ok: true, version: info.serverVersion ?? 'unknown' };

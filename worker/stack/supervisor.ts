@@ -1,18 +1,16 @@
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Driver } from 'neo4j-driver';
 import type { ActivityDeps } from '../../activities';
-import { defaultDetectionSettings } from '../../activities/detection';
 import { createGraphDriver } from '../../activities/knowledge-graph';
-import { createAnthropicClient } from '../../activities/summarizer';
 import { startReceivers } from '../../ingest/receivers';
 import { createPool, type Pool } from '../../store/db';
 import { migrate } from '../../store/migrate';
-import { serviceHealthSince } from '../../store/service-health';
 import { startApprovalGateway } from '../approval-gateway';
 import { temporalAddress, type Config } from '../config';
-import { remediationDeps } from '../remediation';
+import { engineActivityDeps } from '../engine-deps';
 import { engineSchedules, ensureSchedule } from '../schedules';
+import { connectClient } from '../temporal-connection';
 import { startWorkers, type RunningWorkers } from '../worker';
 import { startNeo4j } from './neo4j';
 import { startEmbeddedPostgres } from './postgres';
@@ -103,37 +101,14 @@ export async function startStack(
       address = server.address;
       uiUrl = server.uiUrl;
     }
-    const connection = await Connection.connect({ address });
+    const { connection, client } = await connectClient(config.temporal, address);
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.temporal.namespace });
 
     const neo4j = await startKnowledgeGraph(config, progress, stops);
-    const remediation = await remediationDeps(config.remediation);
+    const deps = { ...(await engineActivityDeps(config, { pool, client, neo4j })), ...overrides };
     const workers = await progress.step(
-      'Worker: bundling workflows and starting workers',
-      () =>
-        startWorkers({
-          config,
-          address,
-          deps: {
-            pool,
-            client,
-            detection: {
-              ...defaultDetectionSettings,
-              graceSeconds: config.detection.graceSeconds,
-              threshold: config.detection.threshold,
-              incidentTaskQueue: config.taskQueues.incident,
-              quietPeriodSeconds: config.detection.quietPeriodSeconds,
-              faultEvidenceSeconds: config.detection.faultEvidenceSeconds,
-            },
-            neo4j,
-            anthropic: createAnthropicClient(config.investigation.llm),
-            llm: config.investigation.llm,
-            health: { serviceHealth: (service, since) => serviceHealthSince(pool, service, since) },
-            ...remediation,
-            ...overrides,
-          },
-        }),
+      'Worker: starting workers',
+      () => startWorkers({ config, address, deps }),
       (w) => `Worker: polling task queues ${w.taskQueues.join(', ')}`,
     );
     stops.push(() => workers.shutdown());

@@ -1,0 +1,32 @@
+import type { Client } from '@temporalio/client';
+import type { Driver } from 'neo4j-driver';
+import type { ActivityDeps } from '../activities';
+import { defaultDetectionSettings } from '../activities/detection';
+import { createAnthropicClient } from '../activities/summarizer';
+import type { Pool } from '../store/db';
+import { serviceHealthSince } from '../store/service-health';
+import type { Config } from './config';
+import { remediationDeps } from './remediation';
+
+/** The activities' dependencies from configuration: one recipe for `aiops up` and `aiops worker`. */
+export async function engineActivityDeps(
+  config: Config,
+  services: { pool: Pool; client: Client; neo4j: Driver | undefined },
+): Promise<ActivityDeps> {
+  const { pool } = services;
+  return {
+    ...services,
+    detection: {
+      ...defaultDetectionSettings,
+      graceSeconds: config.detection.graceSeconds,
+      threshold: config.detection.threshold,
+      incidentTaskQueue: config.taskQueues.incident,
+      quietPeriodSeconds: config.detection.quietPeriodSeconds,
+      faultEvidenceSeconds: config.detection.faultEvidenceSeconds,
+    },
+    anthropic: createAnthropicClient(config.investigation.llm),
+    llm: config.investigation.llm,
+    health: { serviceHealth: (service, since) => serviceHealthSince(pool, service, since) },
+    ...(await remediationDeps(config.remediation)),
+  };
+}
