@@ -4,6 +4,7 @@ import { TelemetryDictionaries } from '../store/telemetry-dictionaries';
 import { Rollups } from '../store/telemetry-rollups';
 import { TelemetryWriter } from '../store/telemetry-writer';
 import type { Config } from '../worker/config';
+import { Admission } from './admission';
 import { BatchQueue } from './batch-queue';
 import { startGrpcReceiver } from './grpc-receiver';
 import { createHttpReceiver } from './http-receiver';
@@ -26,6 +27,8 @@ export interface IngestTuning {
   lingerMs: number;
   /** Rows may be this far in the future (clock skew). */
   futureToleranceMs: number;
+  /** Requests decoded at once (a decoded request takes several times its body). */
+  maxConcurrentDecodes: number;
 }
 
 export const defaultIngestTuning: IngestTuning = {
@@ -34,6 +37,7 @@ export const defaultIngestTuning: IngestTuning = {
   flushConcurrency: 2,
   lingerMs: 50,
   futureToleranceMs: 2 * 3_600_000,
+  maxConcurrentDecodes: 1,
 };
 
 export interface RunningReceivers {
@@ -79,19 +83,31 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
       maxUs: nowUs + tuning.futureToleranceMs * 1000,
     };
   };
+  // Request bodies held while read and decoded: as many bytes as the queue holds encoded.
+  const admission = new Admission({
+    maxRequestBytes: ingest.maxRequestBytes,
+    maxInFlightBytes: ingest.queueBytes,
+    maxConcurrentDecodes: tuning.maxConcurrentDecodes,
+  });
   const pipeline = new IngestPipeline({
     queue,
+    admission,
     dictionaries: new TelemetryDictionaries(deps.pool),
     window,
   });
   const templates = new LogTemplateTagger(deps.pool, now);
   const signals = [createTraceSignal(edges), createMetricsSignal(), createLogsSignal(templates)];
 
-  const http = createHttpReceiver({ pipeline, signals, maxRequestBytes: ingest.maxRequestBytes });
+  const http = createHttpReceiver({
+    pipeline,
+    signals,
+    maxRequestBytes: ingest.maxRequestBytes,
+    admission,
+  });
   const grpc = await listen(http, ingest.host, ingest.httpPort)
     .then(() =>
       startGrpcReceiver(
-        { pipeline, signals, maxRequestBytes: ingest.maxRequestBytes },
+        { pipeline, signals, maxRequestBytes: ingest.maxRequestBytes, admission },
         ingest.host,
         ingest.grpcPort,
       ),

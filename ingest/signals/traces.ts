@@ -85,11 +85,16 @@ function spanDraft(
     rejections.add('start time outside the retention window');
     return null;
   }
+  // Exact while the duration is under 104 days (2^53 ns).
+  const durationNs = (span.endHi - span.startHi) * 4_294_967_296 + (span.endLo - span.startLo);
+  if (durationNs < 0) {
+    rejections.add('end time before start time');
+    return null;
+  }
   const name = cleanText(span.name);
   return {
     startUs,
-    // Exact while the duration is under 104 days (2^53 ns).
-    durationNs: (span.endHi - span.startHi) * 4_294_967_296 + (span.endLo - span.startLo),
+    durationNs,
     traceId: span.traceId,
     spanId: span.spanId,
     parentSpanId: span.parentSpanId,
