@@ -31,6 +31,12 @@ interface SpanDraft extends SpanRow, EdgeSpan {
 
 const STATUS_ERROR = 2;
 
+/**
+ * What one span may carry: past these it is refused as an invalid item (partial success), so
+ * one client cannot fill the attributes column with unbounded data.
+ */
+export const spanAttributeCaps = { maxAttributes: 128, maxValueBytes: 8192 } as const;
+
 function eventsJson(events: SpanEvent[]): string | null {
   if (events.length === 0) return null;
   return `[${events
@@ -78,6 +84,14 @@ function spanDraft(
   }
   if (!isSmallint(span.kind) || !isSmallint(span.statusCode)) {
     rejections.add('invalid span kind or status code');
+    return null;
+  }
+  if (span.attributeCount > spanAttributeCaps.maxAttributes) {
+    rejections.add(`more than ${spanAttributeCaps.maxAttributes} attributes`);
+    return null;
+  }
+  if (span.largestAttributeBytes > spanAttributeCaps.maxValueBytes) {
+    rejections.add(`an attribute value over ${spanAttributeCaps.maxValueBytes} bytes`);
     return null;
   }
   const startUs = halvesToMicros(span.startHi, span.startLo);

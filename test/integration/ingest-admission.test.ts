@@ -23,31 +23,51 @@ async function testConfig(ingest: Partial<Config['ingest']>): Promise<Config> {
   return { ...config, ingest: { ...config.ingest, ...ingest } };
 }
 
-/** `count` spans of one service, starting now and lasting `durationNs`. */
-function traces(serviceName: string, count: number, durationNs = 1_000_000) {
-  const start = Date.now() * 1e6;
+/** An OTLP trace request of `spans` from one service. */
+function traceRequest(serviceName: string, spans: object[]): Buffer {
   return Buffer.from(
     TraceRequest.encode({
       resourceSpans: [
         {
           resource: { attributes: [{ key: 'service.name', value: { stringValue: serviceName } }] },
-          scopeSpans: [
-            {
-              spans: Array.from({ length: count }, (_, i) => ({
-                traceId: randomBytes(16),
-                spanId: randomBytes(8),
-                name: `op-${i % 3}`,
-                kind: 2,
-                startTimeUnixNano: start,
-                endTimeUnixNano: start + durationNs,
-              })),
-            },
-          ],
+          scopeSpans: [{ spans }],
         },
       ],
     }).finish(),
   );
 }
+
+/** A span starting now and lasting `durationNs`. */
+function span(durationNs = 1_000_000, extra: object = {}) {
+  const start = Date.now() * 1e6;
+  return {
+    traceId: randomBytes(16),
+    spanId: randomBytes(8),
+    name: 'op',
+    kind: 2,
+    startTimeUnixNano: start,
+    endTimeUnixNano: start + durationNs,
+    ...extra,
+  };
+}
+
+/** `count` spans of one service, each lasting `durationNs`. */
+const traces = (serviceName: string, count: number, durationNs?: number) =>
+  traceRequest(
+    serviceName,
+    Array.from({ length: count }, () => span(durationNs)),
+  );
+
+/** One span of `serviceName` with these attributes (string values). */
+const spanWithAttributes = (serviceName: string, attributes: Record<string, string>) =>
+  traceRequest(serviceName, [
+    span(undefined, {
+      attributes: Object.entries(attributes).map(([key, v]) => ({
+        key,
+        value: { stringValue: v },
+      })),
+    }),
+  ]);
 
 /** Sends the head of a POST (and `sent` body bytes) on a raw socket; resolves with the socket. */
 function postHead(port: number, contentLength: number, sent = 0): Promise<Socket> {
@@ -154,6 +174,53 @@ describe('admission before reading', () => {
   });
 });
 
+describe('caps on what one item carries', () => {
+  let pool: Pool;
+  let receivers: RunningReceivers;
+
+  beforeAll(async () => {
+    pool = createPool(inject('databaseUrl'));
+    receivers = await startReceivers({ config: await testConfig({}), pool });
+  });
+  afterAll(async () => {
+    await receivers.stop();
+    await pool.end();
+  });
+
+  it.each([
+    [
+      'too many attributes',
+      Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`k${i}`, 'v'])),
+      '1 spans rejected: more than 128 attributes',
+    ],
+    [
+      'a huge attribute value',
+      { big: 'x'.repeat(9000) },
+      '1 spans rejected: an attribute value over 8192 bytes',
+    ],
+  ])('refuses a span with %s (partial success with the reason)', async (_, attributes, reason) => {
+    const res = await fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
+      method: 'POST',
+      body: spanWithAttributes(`adm-caps-${run}`, attributes),
+      headers: { 'Content-Type': 'application/x-protobuf' },
+    });
+    expect(res.status).toBe(200);
+    const partial = TraceResponse.decode(Buffer.from(await res.arrayBuffer())).partialSuccess;
+    expect(Number(partial?.rejectedSpans)).toBe(1);
+    expect(partial?.errorMessage).toBe(reason);
+  });
+
+  it('stores a span within the caps', async () => {
+    const attributes = Object.fromEntries(Array.from({ length: 128 }, (_, i) => [`k${i}`, 'v']));
+    const res = await fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
+      method: 'POST',
+      body: spanWithAttributes(`adm-caps-${run}`, { ...attributes, k0: 'x'.repeat(8000) }),
+      headers: { 'Content-Type': 'application/x-protobuf' },
+    });
+    expect(TraceResponse.decode(Buffer.from(await res.arrayBuffer())).partialSuccess).toBeFalsy();
+  });
+});
+
 describe('Admission', () => {
   it('decodes at most the given number of requests at once', async () => {
     const admission = new Admission({
@@ -195,7 +262,8 @@ describe('the receiver process under an oversize flood', () => {
     });
     try {
       // About 15 MiB of real spans, the same bytes for every client.
-      const body = traces(`adm-flood-${run}`, Math.floor((15 * mib) / 56));
+      const perSpan = traces(`adm-flood-${run}`, 1000).length / 1000;
+      const body = traces(`adm-flood-${run}`, Math.round((15 * mib) / perSpan));
       const answers = await Promise.all(
         Array.from({ length: 120 }, () =>
           fetch(`http://127.0.0.1:${ports.http}/v1/traces`, {
