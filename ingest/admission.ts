@@ -29,10 +29,6 @@ export class Admission {
 
   constructor(private readonly limits: AdmissionLimits) {}
 
-  get bytes(): number {
-    return this.inFlightBytes;
-  }
-
   /** Whether one more request could be admitted now (for transports that learn sizes later). */
   hasRoom(): boolean {
     return this.inFlightBytes < this.limits.maxInFlightBytes;

@@ -10,7 +10,7 @@ import {
   type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
-import type { Admission } from './admission';
+import type { Admission, AdmissionTicket } from './admission';
 import { asExportError, OverloadedError } from './errors';
 import { RetryInfo, RpcStatus } from './otlp';
 import type { IngestPipeline } from './pipeline';
@@ -98,7 +98,7 @@ export async function startGrpcReceiver(
     };
     server.addService(definition, {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-        let ticket: ReturnType<Admission['admit']> | undefined;
+        let ticket: AdmissionTicket | undefined;
         Promise.resolve()
           .then(() => {
             ticket = deps.admission.admit(call.request.length);
