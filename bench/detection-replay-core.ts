@@ -4,6 +4,7 @@ import {
   type DetectionPassResult,
   type DetectionSettings,
 } from '../activities/detection';
+import { Admission } from '../ingest/admission';
 import { BatchQueue } from '../ingest/batch-queue';
 import { LogTemplateTagger } from '../ingest/log-templates';
 import { IngestPipeline, writeItem } from '../ingest/pipeline';
@@ -144,6 +145,11 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
   const edges = new ServiceEdgeTracker(15_000, undefined, clock);
   const pipeline = new IngestPipeline({
     queue,
+    admission: new Admission({
+      maxRequestBytes: 256 * 2 ** 20,
+      maxInFlightBytes: 256 * 2 ** 20,
+      maxConcurrentDecodes: 1,
+    }),
     dictionaries: new TelemetryDictionaries(pool),
     window: () => ({
       nowUs: now * 1000,

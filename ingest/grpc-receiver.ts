@@ -2,12 +2,16 @@ import {
   Metadata,
   Server,
   ServerCredentials,
+  ServerInterceptingCall,
+  status as GrpcStatus,
+  type ServerInterceptor,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { asExportError } from './errors';
+import type { Admission, AdmissionTicket } from './admission';
+import { asExportError, OverloadedError } from './errors';
 import { RetryInfo, RpcStatus } from './otlp';
 import type { IngestPipeline } from './pipeline';
 import type { Signal } from './signals/signal';
@@ -17,6 +21,7 @@ export interface GrpcReceiverDeps {
   signals: readonly Signal[];
   /** Larger messages are refused by grpc-js with RESOURCE_EXHAUSTED. */
   maxRequestBytes: number;
+  admission: Admission;
 }
 
 export interface RunningGrpcReceiver {
@@ -43,6 +48,28 @@ function toServiceError(err: unknown): Partial<ServiceError> {
 }
 
 /**
+ * Refuses a call on its metadata, before its message is read, while the receiver already holds
+ * as many request bytes as it may (UNAVAILABLE with a retry hint: the exporter retries).
+ */
+function admissionInterceptor(hasRoom: () => boolean): ServerInterceptor {
+  return (_method, call) =>
+    new ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, proceed) => {
+            if (hasRoom()) return proceed(metadata);
+            const refusal = toServiceError(new OverloadedError('receiver busy; retry later'));
+            call.sendStatus({
+              code: GrpcStatus.UNAVAILABLE,
+              details: refusal.details ?? '',
+              metadata: refusal.metadata ?? new Metadata(),
+            });
+          },
+        }),
+    });
+}
+
+/**
  * OTLP/gRPC: the TraceService, MetricsService and LogsService Export methods. grpc-js hands
  * over the raw (already decompressed) message; the pipeline decodes it with the generated code
  * and the call completes only after the data is committed.
@@ -54,6 +81,7 @@ export async function startGrpcReceiver(
 ): Promise<RunningGrpcReceiver> {
   const server = new Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes,
+    interceptors: [admissionInterceptor(() => deps.admission.hasRoom() && deps.pipeline.hasRoom())],
   });
   for (const signal of deps.signals) {
     const definition: ServiceDefinition = {
@@ -70,11 +98,18 @@ export async function startGrpcReceiver(
     };
     server.addService(definition, {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-        deps.pipeline.export(signal, call.request, 'protobuf').then(
-          (outcome) =>
-            callback(null, signal.response(outcome.rejected, outcome.message, 'protobuf')),
-          (err: unknown) => callback(toServiceError(err)),
-        );
+        let ticket: AdmissionTicket | undefined;
+        Promise.resolve()
+          .then(() => {
+            ticket = deps.admission.admit(call.request.length);
+            return deps.pipeline.export(signal, call.request, 'protobuf');
+          })
+          .then(
+            (outcome) =>
+              callback(null, signal.response(outcome.rejected, outcome.message, 'protobuf')),
+            (err: unknown) => callback(toServiceError(err)),
+          )
+          .finally(() => ticket?.release());
       },
     });
   }

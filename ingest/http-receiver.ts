@@ -8,6 +8,7 @@ import {
   RequestTooLargeError,
   type ExportError,
 } from './errors';
+import type { Admission, AdmissionTicket } from './admission';
 import { RpcStatus } from './otlp';
 import type { Format, IngestPipeline } from './pipeline';
 import type { Signal } from './signals/signal';
@@ -17,6 +18,7 @@ export interface HttpReceiverDeps {
   signals: readonly Signal[];
   /** Limit on the (decompressed) request body. */
   maxRequestBytes: number;
+  admission: Admission;
 }
 
 const contentTypes: Record<Format, string> = {
@@ -52,25 +54,33 @@ function sendStatus(
   res.end(body);
 }
 
-function sendError(res: ServerResponse, err: ExportError, format: Format): void {
+function sendError(res: ServerResponse, err: ExportError, format: Format, bodyRead = true): void {
   const headers: Record<string, string> = {};
   if (err.retryAfterSeconds !== null) headers['Retry-After'] = String(err.retryAfterSeconds);
   // Stop reading a body we refused: the connection closes after the response.
-  if (err instanceof RequestTooLargeError) headers.Connection = 'close';
+  if (err instanceof RequestTooLargeError || !bodyRead) headers.Connection = 'close';
   sendStatus(res, err.httpStatus, err.grpcCode, err.message, format, headers);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** Reads the body, holding its bytes on the ticket as they arrive (bodies without a length). */
+function readBody(
+  req: IncomingMessage,
+  ticket: AdmissionTicket,
+  declared: number,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
+      try {
+        if (size > declared) ticket.grow(size);
+        chunks.push(chunk);
+      } catch (err) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new RequestTooLargeError(`request body exceeds ${limit} bytes`));
-      } else chunks.push(chunk);
+        reject(err as Error);
+      }
     });
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
     req.on('error', reject);
@@ -139,13 +149,19 @@ export function createHttpReceiver(deps: HttpReceiverDeps): Server {
         `unsupported content encoding "${encoding}"; use gzip or none`,
         format,
       );
+    let ticket: AdmissionTicket | undefined;
     try {
-      // Push back before reading the body: an overloaded receiver should not buffer more.
+      // Admission before reading the body, by its declared size and the bytes others hold:
+      // an overloaded receiver must not buffer more.
       if (!deps.pipeline.hasRoom()) throw new OverloadedError('ingest queue full; retry later');
-      if (Number(req.headers['content-length']) > deps.maxRequestBytes)
-        throw new RequestTooLargeError(`request body exceeds ${deps.maxRequestBytes} bytes`);
-      let body = await readBody(req, deps.maxRequestBytes);
-      if (encoding === 'gzip') body = await gunzipWithin(body, deps.maxRequestBytes);
+      const declared = Number(req.headers['content-length']) || 0;
+      ticket = deps.admission.admit(declared);
+      let body = await readBody(req, ticket, declared);
+      if (encoding === 'gzip') {
+        const compressed = body.length;
+        body = await gunzipWithin(body, deps.maxRequestBytes);
+        ticket.grow(compressed + body.length);
+      }
       const outcome = await deps.pipeline.export(signal, body, format);
       const response = signal.response(outcome.rejected, outcome.message, format);
       res.writeHead(200, {
@@ -154,7 +170,9 @@ export function createHttpReceiver(deps: HttpReceiverDeps): Server {
       });
       res.end(response);
     } catch (err) {
-      sendError(res, asExportError(err), format);
+      sendError(res, asExportError(err), format, req.complete);
+    } finally {
+      ticket?.release();
     }
   }
 

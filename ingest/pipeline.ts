@@ -4,6 +4,7 @@ import type {
   DictionaryNeeds,
 } from '../store/telemetry-dictionaries';
 import { Rollups } from '../store/telemetry-rollups';
+import type { Admission } from './admission';
 import type { BatchQueue, WriteItem } from './batch-queue';
 import { InvalidRequestError, StoreUnavailableError } from './errors';
 import { prepareOtlpJson } from './otlp-json';
@@ -18,6 +19,7 @@ export interface ExportOutcome {
 
 export interface IngestPipelineDeps {
   queue: BatchQueue;
+  admission: Admission;
   dictionaries: TelemetryDictionaries;
   window(): AcceptWindow;
 }
@@ -40,7 +42,9 @@ export class IngestPipeline {
   async export<R>(signal: Signal<R>, body: Buffer, format: Format): Promise<ExportOutcome> {
     const reservation = this.deps.queue.reserve(body.length);
     try {
-      const { item, outcome } = await this.prepare(signal, body, format);
+      const { item, outcome } = await this.deps.admission.decode(() =>
+        this.prepare(signal, body, format),
+      );
       if (item) {
         reservation.resize(item.bytes);
         await this.deps.queue.submit(item);

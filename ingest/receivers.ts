@@ -4,6 +4,7 @@ import { TelemetryDictionaries } from '../store/telemetry-dictionaries';
 import { Rollups } from '../store/telemetry-rollups';
 import { TelemetryWriter } from '../store/telemetry-writer';
 import type { Config } from '../worker/config';
+import { Admission } from './admission';
 import { BatchQueue } from './batch-queue';
 import { startGrpcReceiver } from './grpc-receiver';
 import { createHttpReceiver } from './http-receiver';
@@ -27,6 +28,8 @@ export interface IngestTuning {
   lingerMs: number;
   /** Rows may be this far in the future (clock skew). */
   futureToleranceMs: number;
+  /** Requests decoded at once (a decoded request takes several times its body). */
+  maxConcurrentDecodes: number;
 }
 
 export const defaultIngestTuning: IngestTuning = {
@@ -35,6 +38,7 @@ export const defaultIngestTuning: IngestTuning = {
   flushConcurrency: 2,
   lingerMs: 50,
   futureToleranceMs: 2 * 3_600_000,
+  maxConcurrentDecodes: 1,
 };
 
 export interface RunningReceivers {
@@ -82,7 +86,18 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
       maxUs: nowUs + tuning.futureToleranceMs * 1000,
     };
   };
-  const pipelineDeps = { queue, dictionaries: new TelemetryDictionaries(deps.pool), window };
+  // Request bodies held while read and decoded: as many bytes as the queue holds encoded.
+  const admission = new Admission({
+    maxRequestBytes: ingest.maxRequestBytes,
+    maxInFlightBytes: ingest.queueBytes,
+    maxConcurrentDecodes: tuning.maxConcurrentDecodes,
+  });
+  const pipelineDeps = {
+    queue,
+    admission,
+    dictionaries: new TelemetryDictionaries(deps.pool),
+    window,
+  };
   const pipeline = deps.observer
     ? new ObservedPipeline(pipelineDeps, deps.observer)
     : new IngestPipeline(pipelineDeps);
@@ -90,11 +105,16 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
   const templates = new LogTemplateTagger(deps.pool, now);
   const signals = [createTraceSignal(edges), createMetricsSignal(), createLogsSignal(templates)];
 
-  const http = createHttpReceiver({ pipeline, signals, maxRequestBytes: ingest.maxRequestBytes });
+  const http = createHttpReceiver({
+    pipeline,
+    signals,
+    maxRequestBytes: ingest.maxRequestBytes,
+    admission,
+  });
   const grpc = await listen(http, ingest.host, ingest.httpPort)
     .then(() =>
       startGrpcReceiver(
-        { pipeline, signals, maxRequestBytes: ingest.maxRequestBytes },
+        { pipeline, signals, maxRequestBytes: ingest.maxRequestBytes, admission },
         ingest.host,
         ingest.grpcPort,
       ),

@@ -76,6 +76,21 @@ export function createSlackActivities({ pool, slack }: { pool: Pool; slack?: Sla
       });
     },
 
+    /** Tells the incident channel that a fix could not be verified and is left for a human. */
+    async escalateUnverifiedRecovery(escalation: {
+      incidentId: string;
+      runbook: string;
+      service: string;
+      reason: string;
+    }): Promise<void> {
+      const text = `Needs a human: ${escalation.runbook} for incident ${escalation.incidentId}: ${escalation.reason}.`;
+      if (!slack) {
+        log.warn(text);
+        return;
+      }
+      await slack.client.chat.postMessage({ channel: slack.channel, text });
+    },
+
     /** The notify-only runbook's action: a message to the incident channel, nothing else. */
     async notifyChannel({
       params,

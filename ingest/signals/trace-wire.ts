@@ -36,6 +36,9 @@ export interface WireSpan {
   endHi: number;
   endLo: number;
   attributes: Buffer | null;
+  /** KeyValues in `attributes`, and the largest value's encoded size (for the receiver's caps). */
+  attributeCount: number;
+  largestAttributeBytes: number;
   httpStatus: number | null;
   peerService: string | null;
   dbSystem: string | null;
@@ -112,6 +115,9 @@ const kv = newRegions();
 function attribute(r: Reader, kvStart: number, kvEnd: number, span: WireSpan, json: JsonBytes) {
   keyValueRegions(r, kvStart, kvEnd, kv);
   const { start: keyStart, end: keyEnd, valueStart, valueEnd } = kv;
+  span.attributeCount++;
+  if (valueEnd - valueStart > span.largestAttributeBytes)
+    span.largestAttributeBytes = valueEnd - valueStart;
   const rule = valueStart >= 0 ? promotionOf(r.buf, keyStart, keyEnd) : undefined;
   if (rule) {
     const parsed = promotedValue(rule.column, readScalar(r, valueStart, valueEnd));
@@ -156,6 +162,8 @@ function decodeSpan(r: Reader, end: number, json: JsonBytes): WireSpan {
     endHi: 0,
     endLo: 0,
     attributes: null,
+    attributeCount: 0,
+    largestAttributeBytes: 0,
     httpStatus: null,
     peerService: null,
     dbSystem: null,

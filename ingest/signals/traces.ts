@@ -31,6 +31,12 @@ interface SpanDraft extends SpanRow, EdgeSpan {
 
 const STATUS_ERROR = 2;
 
+/**
+ * What one span may carry: past these it is refused as an invalid item (partial success), so
+ * one client cannot fill the attributes column with unbounded data.
+ */
+export const spanAttributeCaps = { maxAttributes: 128, maxValueBytes: 8192 } as const;
+
 function eventsJson(events: SpanEvent[]): string | null {
   if (events.length === 0) return null;
   return `[${events
@@ -80,16 +86,29 @@ function spanDraft(
     rejections.add('invalid span kind or status code');
     return null;
   }
+  if (span.attributeCount > spanAttributeCaps.maxAttributes) {
+    rejections.add(`more than ${spanAttributeCaps.maxAttributes} attributes`);
+    return null;
+  }
+  if (span.largestAttributeBytes > spanAttributeCaps.maxValueBytes) {
+    rejections.add(`an attribute value over ${spanAttributeCaps.maxValueBytes} bytes`);
+    return null;
+  }
   const startUs = halvesToMicros(span.startHi, span.startLo);
   if (startUs < window.minUs || startUs > window.maxUs) {
     rejections.add('start time outside the retention window');
     return null;
   }
+  // Exact while the duration is under 104 days (2^53 ns).
+  const durationNs = (span.endHi - span.startHi) * 4_294_967_296 + (span.endLo - span.startLo);
+  if (durationNs < 0) {
+    rejections.add('end time before start time');
+    return null;
+  }
   const name = cleanText(span.name);
   return {
     startUs,
-    // Exact while the duration is under 104 days (2^53 ns).
-    durationNs: (span.endHi - span.startHi) * 4_294_967_296 + (span.endLo - span.startLo),
+    durationNs,
     traceId: span.traceId,
     spanId: span.spanId,
     parentSpanId: span.parentSpanId,

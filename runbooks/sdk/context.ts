@@ -8,7 +8,11 @@ export interface RunbookContext {
   step<N extends ActionName>(options: StepOptions<N>): Promise<void>;
   /** Waits for the approvals the policy asks for; rejection or timeout rolls the run back. */
   approval(options: ApprovalOptions): Promise<void>;
-  /** Waits until the service's RED metrics recover; if they do not in time, rolls back. */
+  /**
+   * Waits until the service's RED metrics recover; if they measurably do not in time, rolls
+   * back. When recovery cannot be told (health unreadable, too little traffic) it keeps waiting,
+   * then ends the run `unverified` with the fix in place and a human told why.
+   */
   verify(options: VerifyOptions): Promise<void>;
 }
 
@@ -51,6 +55,11 @@ export interface VerifyOptions {
   minRequests?: number;
   maxErrorRate?: number;
   maxP95LatencyMs?: number;
+  /**
+   * After `within`, how long to keep checking (with backoff) while recovery cannot be told
+   * before escalating to a human; the fix is never undone without a measured failure.
+   */
+  cannotTellFor?: Duration;
 }
 
 export interface RunbookDefinition {

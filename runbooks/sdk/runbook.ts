@@ -32,7 +32,7 @@ import type {
   RunbookStatus,
   StepRecord,
 } from './types';
-import { verifyRecovery } from './verify';
+import { RecoveryUnverified, verifyRecovery } from './verify';
 
 const { resolveApprovalPolicy } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -88,6 +88,8 @@ class RunbookRun implements RunbookContext {
       await this.def.body(this, this.input);
       return this.result('succeeded');
     } catch (err) {
+      // Not knowing is no failure: nothing is undone without a measured one.
+      if (err instanceof RecoveryUnverified) return this.result('unverified', err.message);
       const halt = haltOf(err);
       this.phase = 'compensating';
       const undone = await this.saga.unwind();
@@ -135,7 +137,10 @@ class RunbookRun implements RunbookContext {
 
   async verify(o: VerifyOptions): Promise<void> {
     this.phase = 'verifying';
-    await verifyRecovery(o);
+    await verifyRecovery(o, {
+      incidentId: this.input.incidentId,
+      runbook: `${this.def.name} v${this.def.version}`,
+    });
     this.phase = 'running';
   }
 

@@ -35,7 +35,14 @@ export interface RunbookInput {
   requestedBy?: string;
 }
 
-export type RunbookOutcome = 'succeeded' | 'rolled_back' | 'rejected' | 'failed' | 'dry_run';
+export type RunbookOutcome =
+  | 'succeeded'
+  | 'rolled_back'
+  | 'rejected'
+  | 'failed'
+  | 'dry_run'
+  /** Acted, but whether it worked could not be told: left in place, a human was told. */
+  | 'unverified';
 
 export interface RunbookResult {
   outcome: RunbookOutcome;

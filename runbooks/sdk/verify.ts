@@ -1,4 +1,4 @@
-import { isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import { isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import { RunbookHalt, type VerifyOptions } from './context';
@@ -9,13 +9,24 @@ const { checkServiceHealth } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 3 },
 });
+const { escalateUnverifiedRecovery } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumInterval: '1 minute' },
+});
 
 const defaults = {
   every: '15 seconds',
   healthyChecks: 1,
   minRequests: 20,
   maxErrorRate: 0.05,
+  cannotTellFor: '30 minutes',
 } as const;
+
+/** The longest wait between health checks while the health cannot be read. */
+const maxBackoffMs = 5 * 60_000;
+
+/** Workflows started before verification knew "cannot tell" keep judging as they did. */
+export const cannotTellPatch = 'verify-cannot-tell';
 
 /**
  * Healthy: enough post-fix traffic to judge, with errors (and, when asked, p95 latency) within
@@ -27,15 +38,89 @@ export function isHealthy(h: ServiceHealth, o: VerifyOptions): boolean {
   return o.maxP95LatencyMs === undefined || h.p95LatencyMs <= o.maxP95LatencyMs;
 }
 
+/** What one health check says about the fix. */
+export type Verdict =
+  | { kind: 'recovered'; detail: string }
+  | { kind: 'not_recovered'; detail: string }
+  /** The health could not be read, or there is too little post-fix traffic to judge. */
+  | { kind: 'cannot_tell'; detail: string };
+
+/** Judges one reading: only enough traffic, measured, can say the fix did not work. Pure. */
+export function verdictOf(h: ServiceHealth, o: VerifyOptions): Verdict {
+  const detail = describeHealth(h);
+  const minRequests = o.minRequests ?? defaults.minRequests;
+  if (h.requests < minRequests)
+    return { kind: 'cannot_tell', detail: `${detail}; fewer than ${minRequests} to judge` };
+  return { kind: isHealthy(h, o) ? 'recovered' : 'not_recovered', detail };
+}
+
 function describeHealth(h: ServiceHealth): string {
   return `${h.requests} requests, error rate ${(h.errorRate * 100).toFixed(1)}%, p95 ${Math.round(h.p95LatencyMs)} ms`;
 }
 
+async function check(o: VerifyOptions, since: string): Promise<Verdict> {
+  try {
+    return verdictOf(await checkServiceHealth(o.service, since), o);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return { kind: 'cannot_tell', detail: `health unavailable: ${failureMessage(err)}` };
+  }
+}
+
+/** Verification ended without a verdict: the fix stays in place and a human was told why. */
+export class RecoveryUnverified extends Error {
+  override readonly name = 'RecoveryUnverified';
+}
+
+export interface VerifyContext {
+  incidentId: string;
+  runbook: string;
+}
+
 /**
- * Polls the service's RED metrics until `healthyChecks` consecutive checks pass; throws a
- * RunbookHalt (roll back) when `within` runs out first. A failed health read counts as unhealthy.
+ * Polls the service's RED metrics until `healthyChecks` consecutive checks pass. When `within`
+ * runs out on a measured unhealthy service it throws a RunbookHalt (roll back). When it runs out
+ * while the health cannot be told (database or telemetry down, too little traffic), it never
+ * rolls back, since undoing a fix that worked is worse than waiting: it keeps checking with
+ * backoff for `cannotTellFor`, then escalates to a human with the reason and throws
+ * RecoveryUnverified.
  */
-export async function verifyRecovery(o: VerifyOptions): Promise<void> {
+export async function verifyRecovery(o: VerifyOptions, context: VerifyContext): Promise<void> {
+  if (!patched(cannotTellPatch)) return verifyRecoveryBeforeCannotTell(o);
+  const since = new Date().toISOString();
+  const deadline = Date.now() + msToNumber(o.within);
+  let everyMs = msToNumber(o.every ?? defaults.every);
+  const needed = o.healthyChecks ?? defaults.healthyChecks;
+  let streak = 0;
+  let unknownUntil: number | undefined;
+  for (;;) {
+    const verdict = await check(o, since);
+    streak = verdict.kind === 'recovered' ? streak + 1 : 0;
+    if (streak >= needed) return;
+    if (Date.now() + everyMs > deadline) {
+      if (verdict.kind !== 'cannot_tell')
+        throw new RunbookHalt(
+          'rolled_back',
+          `${o.service} did not recover within ${String(o.within)} (${verdict.detail})`,
+        );
+      const cannotTellFor = o.cannotTellFor ?? defaults.cannotTellFor;
+      unknownUntil ??= Date.now() + msToNumber(cannotTellFor);
+      if (Date.now() >= unknownUntil) {
+        const reason =
+          `could not tell whether ${o.service} recovered within ${String(o.within)} and ` +
+          `${String(cannotTellFor)} more (${verdict.detail}); ` +
+          'the fix was left in place for a human to judge';
+        await escalateUnverifiedRecovery({ ...context, service: o.service, reason });
+        throw new RecoveryUnverified(reason);
+      }
+      everyMs = Math.min(everyMs * 2, maxBackoffMs, Math.max(1, unknownUntil - Date.now()));
+    }
+    await sleep(everyMs);
+  }
+}
+
+/** Verification as it ran before the patch: a failed health read counted as unhealthy. */
+async function verifyRecoveryBeforeCannotTell(o: VerifyOptions): Promise<void> {
   const since = new Date().toISOString();
   const deadline = Date.now() + msToNumber(o.within);
   const everyMs = msToNumber(o.every ?? defaults.every);

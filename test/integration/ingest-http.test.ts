@@ -324,6 +324,7 @@ describe('OTLP/HTTP receiver', () => {
                   spanId: randomBytes(8).toString('hex'),
                   name: 'nul\u0000name',
                   startTimeUnixNano: String(Date.now() * 1e6),
+                  endTimeUnixNano: String(Date.now() * 1e6 + 1e6),
                   attributes: [{ key: 'k\u0000', value: { stringValue: 'lone \ud800 surrogate' } }],
                 },
               ],

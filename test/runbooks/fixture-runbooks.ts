@@ -85,6 +85,23 @@ export const testGatedV1 = defineRunbook({
   },
 });
 
+/** A step, then a verification that gives an unreadable health 6 more seconds to be told. */
+export const testVerifyPatientlyV1 = defineRunbook({
+  name: 'test-verify-patiently',
+  version: 1,
+  title: 'verification that waits out an outage',
+  risk: 'medium',
+  async body(rb, input) {
+    await rollbackApi(rb, ns(input));
+    await rb.verify({
+      service: input.service,
+      within: '2 seconds',
+      every: '500 milliseconds',
+      cannotTellFor: '6 seconds',
+    });
+  },
+});
+
 /** A gate nobody answers in time. */
 export const testImpatientV1 = defineRunbook({
   name: 'test-impatient',

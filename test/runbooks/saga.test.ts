@@ -268,6 +268,43 @@ describe('runbook saga: compensation in reverse on failure, rejection, timeout, 
     expect(c.webReplicas()).toBe(2);
   });
 
+  it('leaves the fix in place and escalates when health cannot be read', async () => {
+    const run = start('testVerifyPatientlyV1', 'unknown');
+    const c = cluster(run.input.namespace as string);
+    health.unavailable.add(run.input.service);
+    const handle = await run.handle;
+    const result = await handle.result();
+    expect(result.outcome).toBe('unverified');
+    expect(result.reason).toMatch(
+      /could not tell whether .* recovered within 2 seconds and 6 seconds more \(health unavailable: .*ECONNREFUSED/,
+    );
+    expect(result.steps.map((s) => [s.name, s.status, s.compensation])).toEqual([
+      ['rollback-api', 'succeeded', undefined],
+    ]);
+    expect(c.apiImage()).toBe('api:1');
+    const history = await handle.fetchHistory();
+    const scheduled = history.events?.flatMap((e) => {
+      const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      return name ? [name] : [];
+    });
+    expect(scheduled).toContain('escalateUnverifiedRecovery');
+  });
+
+  it('keeps a fix that verifies once its health can be read again', async () => {
+    const run = start('testVerifyPatientlyV1', 'outage');
+    const c = cluster(run.input.namespace as string);
+    health.unavailable.add(run.input.service);
+    const handle = await run.handle;
+    await waitForStatus(handle, (s) => s.phase === 'verifying');
+    // Past `within`: the old verification had rolled the good fix back by now.
+    await new Promise((r) => setTimeout(r, 3_500));
+    health.unavailable.delete(run.input.service);
+    const result = await handle.result();
+    expect(result.outcome).toBe('succeeded');
+    expect(result.steps.map((s) => s.compensation)).toEqual([undefined]);
+    expect(c.apiImage()).toBe('api:1');
+  });
+
   it('compensates when cancelled while waiting for approval', async () => {
     const run = start('testGatedV1', 'cancel-gate');
     const c = cluster(run.input.namespace as string);

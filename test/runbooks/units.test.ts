@@ -3,7 +3,7 @@ import { decideApproval } from '../../activities/approval-policy';
 import { ledgerAnnotation, readLedger, withEntry } from '../../activities/kubernetes/ledger';
 import { approvalMessage, decidedMessage } from '../../activities/slack/messages';
 import type { VerifyOptions } from '../../runbooks/sdk/context';
-import { isHealthy } from '../../runbooks/sdk/verify';
+import { isHealthy, verdictOf } from '../../runbooks/sdk/verify';
 import type { ApprovalRequest } from '../../runbooks/sdk/types';
 import { ConfigError, loadConfig } from '../../worker/config';
 import { testPolicy } from './fakes';
@@ -40,6 +40,16 @@ describe('verification', () => {
     expect(isHealthy({ ...health, requests: 3 }, o)).toBe(false);
     expect(isHealthy({ ...health, errorRate: 0.2 }, o)).toBe(false);
     expect(isHealthy(health, { ...o, maxP95LatencyMs: 250 })).toBe(false);
+  });
+
+  it('says "cannot tell" on too little traffic, and "not recovered" only when measured', () => {
+    const o: VerifyOptions = { service: 's', within: '1 minute' };
+    expect(verdictOf(health, o).kind).toBe('recovered');
+    expect(verdictOf({ ...health, requests: 0 }, o)).toMatchObject({
+      kind: 'cannot_tell',
+      detail: '0 requests, error rate 1.0%, p95 300 ms; fewer than 20 to judge',
+    });
+    expect(verdictOf({ ...health, errorRate: 0.2 }, o).kind).toBe('not_recovered');
   });
 });
 

@@ -9,6 +9,7 @@ import { freePort } from '../../worker/stack/ports';
 import { startEmbeddedPostgres } from '../../worker/stack/postgres';
 import { ensureTemporalCli } from '../../worker/stack/temporal-cli';
 import { engineSearchAttributes, startTemporalDevServer } from '../../worker/stack/temporal-server';
+import { ensureOpensshServer } from './openssh';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -61,6 +62,7 @@ export default async function setup(project: TestProject) {
     const [pg, cli] = await Promise.all([
       freePort().then((port) => startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port })),
       ensureTemporalCli(toolsDir, process.env.TEMPORAL_CLI_PATH, (m) => console.log(m)),
+      ensureOpensshServer((m) => console.log(m)),
     ]);
     cleanups.push(pg.stop);
     const temporal = await startTemporalDevServer({
@@ -82,6 +84,10 @@ export default async function setup(project: TestProject) {
     project.provide('workDir', workDir);
     project.provide('neo4j', await neo4j);
   } catch (err) {
+    // One line that says what to do (vitest may exit before printing a setup error in full).
+    process.stderr.write(
+      `test setup failed: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     await neo4j;
     await teardown();
     throw err;

