@@ -1,3 +1,5 @@
+import { getHeapStatistics } from 'node:v8';
+import { ApplicationFailure } from '@temporalio/common';
 import { investigate } from './rca/ensemble';
 import {
   baselineStartFor,
@@ -7,6 +9,7 @@ import {
 } from './rca/evidence';
 import type { RootCauseCandidate } from './rca/candidate';
 import type { Pool } from '../store/db';
+import type { WindowTelemetry } from '../store/investigation-telemetry';
 import { incidentPeriods } from '../store/incidents';
 import { loadWindowTelemetry } from '../store/investigation-telemetry';
 import { latestRemediationTarget, type RemediationTarget } from '../store/remediation-targets';
@@ -38,6 +41,48 @@ function trim(candidates: RootCauseCandidate[]): RootCauseCandidate[] {
   }));
 }
 
+/** Heap an investigation's evidence may take; beyond it, or beyond the free heap, it fails. */
+export const evidenceMemoryBudgetBytes = 512 * 1024 * 1024;
+
+// Per series and 10-second bucket: calls, errors, a duration list and their array slots.
+const bytesPerSeriesBucket = 96;
+
+/**
+ * What the evidence of a window would take on the heap: each operation, call edge and metric
+ * series holds one slot per 10-second bucket of the window.
+ */
+export function evidenceBytes(telemetry: WindowTelemetry, windowMs: number): number {
+  const series = new Set<string>();
+  for (const s of telemetry.spans) {
+    series.add(`op ${s.service} ${s.operation}`);
+    series.add(`edge ${s.service}`);
+  }
+  for (const m of telemetry.metrics) series.add(`metric ${m.service} ${m.instance} ${m.name}`);
+  // One more for the window's own bucket index, which exists even without telemetry.
+  return (series.size + 1) * Math.ceil(windowMs / 10_000) * bytesPerSeriesBucket;
+}
+
+/**
+ * Fails the activity (not the process) when building the evidence would exceed the budget or
+ * the heap still free: an out-of-memory crash would take every other worker of the process down.
+ */
+export function assertEvidenceFits(
+  telemetry: WindowTelemetry,
+  windowMs: number,
+  budgetBytes = evidenceMemoryBudgetBytes,
+): void {
+  const heap = getHeapStatistics();
+  const free = heap.heap_size_limit - heap.used_heap_size;
+  const needed = evidenceBytes(telemetry, windowMs);
+  if (needed > Math.min(budgetBytes, free / 2))
+    throw ApplicationFailure.nonRetryable(
+      `the evidence of this window would take ~${Math.round(needed / 2 ** 20)} MiB, over the ` +
+        `investigation budget of ${Math.round(Math.min(budgetBytes, free / 2) / 2 ** 20)} MiB; ` +
+        'investigate a shorter window or baseline',
+      'InvestigationMemoryBudgetExceeded',
+    );
+}
+
 /**
  * Ranks root-cause candidates for a fault window against the baseline before it, from the
  * telemetry in PostgreSQL, with every method and their ensemble. Other incidents' periods are
@@ -53,6 +98,7 @@ export async function rankWindow(
     baselineMs: number;
     incidentId?: string;
     firstAnomalyAt?: Date;
+    memoryBudgetBytes?: number;
   },
 ) {
   const firstAnomaly = window.firstAnomalyAt?.getTime() ?? window.faultStart.getTime();
@@ -67,6 +113,7 @@ export async function rankWindow(
     from: new Date(baselineStart),
     to: window.end,
   });
+  assertEvidenceFits(telemetry, window.end.getTime() - baselineStart, window.memoryBudgetBytes);
   const evidence = buildEvidence(telemetry.spans, telemetry.logs, telemetry.metrics, {
     baselineStart,
     faultStart,

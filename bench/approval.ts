@@ -18,7 +18,7 @@ import { runbookStatusQuery, runbookWorkflowId } from '../runbooks/sdk/messages'
 import type { RunbookWorkflow } from '../runbooks/sdk/runbook';
 import { createPool } from '../store/db';
 import { migrate } from '../store/migrate';
-import { startK8sStandin } from '../deploy/k8s-standin/server';
+import { startK8sStandin } from '../test/k8s-standin/server';
 import { buttonPayload, postInteraction } from '../test/fixtures/slack-standin/interactions';
 import { startSlackStandin } from '../test/fixtures/slack-standin/server';
 import { startApprovalGateway } from '../worker/approval-gateway';

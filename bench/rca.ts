@@ -8,7 +8,6 @@
  */
 import { buildEvidence } from '../activities/rca/evidence';
 import { fuse, fusionModel, investigate } from '../activities/rca/ensemble';
-import type { RootCauseCandidate } from '../activities/rca/candidate';
 import { faultKinds, type FaultKind } from '../simulator/faults';
 import { onlineBoutique } from '../simulator/online-boutique';
 import { makeScenario, type ScenarioOptions } from '../simulator/scenario';
@@ -16,6 +15,10 @@ import { collect } from '../simulator/simulate';
 import { trainTicket } from '../simulator/train-ticket';
 import { loadavg } from 'node:os';
 import { machineDescription, writeBenchmarkSection } from './report';
+import { runNezha } from './nezha/bench';
+import { defaultNezhaRoot } from './nezha/dataset';
+import { nezhaLearnedNote, nezhaReport } from './nezha/report';
+import { accuracy, f2, quantileOf, rankOf, signTest, type Accuracy } from './rca-scoring';
 
 const seedsPerCase = Number(process.env.RCA_SEEDS ?? 12);
 export const topologies = [onlineBoutique, trainTicket];
@@ -76,11 +79,6 @@ interface Outcome {
   spans: number;
 }
 
-function rankOf(ranking: readonly RootCauseCandidate[], service: string): number {
-  const i = ranking.findIndex((c) => c.service === service);
-  return i < 0 ? Infinity : i + 1;
-}
-
 function run(profile: Profile): Outcome[] {
   const outcomes: Outcome[] = [];
   const total = topologies.length * faultKinds.length * seedsPerCase;
@@ -121,37 +119,6 @@ function run(profile: Profile): Outcome[] {
   }
   process.stderr.write('\n');
   return outcomes;
-}
-
-interface Accuracy {
-  ac1: number;
-  ac3: number;
-  avg5: number;
-}
-
-function accuracy(ranks: readonly number[]): Accuracy {
-  const ac = (k: number) => ranks.filter((r) => r <= k).length / ranks.length;
-  return { ac1: ac(1), ac3: ac(3), avg5: (ac(1) + ac(2) + ac(3) + ac(4) + ac(5)) / 5 };
-}
-
-const f2 = (x: number) => x.toFixed(2);
-
-function quantileOf(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-}
-
-/** Two-sided exact sign test on the discordant pairs: P(split at least this uneven | no difference). */
-function signTest(wins: number, losses: number): number {
-  const n = wins + losses;
-  const k = Math.min(wins, losses);
-  let p = 0;
-  let term = 0.5 ** n;
-  for (let i = 0; i <= k; i++) {
-    p += term;
-    term = (term * (n - i)) / (i + 1);
-  }
-  return Math.min(1, 2 * p);
 }
 
 function profileReport(profile: Profile, outcomes: readonly Outcome[]): string[] {
@@ -294,12 +261,46 @@ function report(
   return lines.join('\n');
 }
 
+/** `--profile a,b` (default: every simulator profile and `nezha`); `--days d1,d2` limits Nezha. */
+function parseArgs(argv: readonly string[]): { profiles: string[]; days?: string[] } {
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1]?.split(',').filter(Boolean) : undefined;
+  };
+  const names = value('--profile') ?? [...profiles.map((p) => p.name), 'nezha'];
+  const known = new Set([...profiles.map((p) => p.name), 'nezha']);
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length)
+    throw new Error(`unknown profile ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+  return { profiles: names, days: value('--days') };
+}
+
 async function main(): Promise<void> {
-  const started = performance.now();
-  const results = profiles.map((profile) => ({ profile, outcomes: run(profile) }));
-  const markdown = report(results, (performance.now() - started) / 1000);
-  console.log(markdown);
-  await writeBenchmarkSection('rca', markdown);
+  const args = parseArgs(process.argv.slice(2));
+  const simulated = profiles.filter((p) => args.profiles.includes(p.name));
+  if (simulated.length) {
+    const started = performance.now();
+    const results = simulated.map((profile) => ({ profile, outcomes: run(profile) }));
+    const markdown = report(results, (performance.now() - started) / 1000);
+    console.log(markdown);
+    await writeBenchmarkSection('rca', markdown);
+  }
+  if (args.profiles.includes('nezha')) {
+    const started = performance.now();
+    const outcomes = await runNezha({
+      filter: args.days ? (f) => args.days!.includes(f.day) : undefined,
+    });
+    if (!outcomes) {
+      console.log(`nezha profile skipped: no Nezha data under ${defaultNezhaRoot}`);
+      return;
+    }
+    const markdown = nezhaReport(outcomes, {
+      elapsedSec: (performance.now() - started) / 1000,
+      learned: nezhaLearnedNote,
+    });
+    console.log(markdown);
+    if (!args.days) await writeBenchmarkSection('rca-nezha', markdown);
+  }
 }
 
 if (require.main === module) {

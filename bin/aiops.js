@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so `aiops` works from a checkout without a build step.
-const { spawnSync } = require('node:child_process');
+// Runs the compiled CLI (`npm run build` writes dist/; `npm install` runs it through `prepare`).
+const { existsSync } = require('node:fs');
 const { join } = require('node:path');
-const cli = join(__dirname, '..', 'worker', 'cli.ts');
-const tsx = require.resolve('tsx/cli');
-const result = spawnSync(process.execPath, [tsx, cli, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+const cli = join(__dirname, '..', 'dist', 'worker', 'cli.js');
+if (!existsSync(cli)) {
+  process.stderr.write(
+    'aiops: not built yet; run `npm run build` in ' + join(__dirname, '..') + '\n',
+  );
+  process.exit(1);
+}
+void require(cli).main();

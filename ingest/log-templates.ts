@@ -13,12 +13,12 @@ const refreshMs = 10_000;
 
 /**
  * Tags log records with their template at ingest. One online miner per ingest process (the
- * service name leads each line and the miner never generalizes a first word, so templates
+ * service name leads each line as the miner's source slot, never generalized, so templates
  * stay per service). Ids are only handed out durably: `persist()` must resolve before rows
  * carrying them commit, and it saves the miner whenever its templates changed.
  */
 export class LogTemplateTagger {
-  private readonly miner = new LogTemplateMiner();
+  private readonly miner = new LogTemplateMiner({ sourceSlots: 1 });
   private lines = 0;
   private version = 0;
   private savedVersion = 0;

@@ -1,4 +1,5 @@
 import type { Pool } from './db';
+import { rowBoundLimit, withinRowBound } from './query-bounds';
 
 export interface ApprovalRow {
   workflowId: string;
@@ -60,8 +61,11 @@ export async function approvalsOfIncident(pool: Pool, incidentId: string): Promi
     runbook: string;
     runbook_version: number;
     decided_at: Date;
-  }>('SELECT * FROM approvals WHERE incident_id = $1 ORDER BY decided_at, approver', [incidentId]);
-  return rows.map((r) => ({
+  }>(
+    `SELECT * FROM approvals WHERE incident_id = $1 ORDER BY decided_at, approver ${rowBoundLimit}`,
+    [incidentId],
+  );
+  return withinRowBound(rows, 'approvals of an incident').map((r) => ({
     workflowId: r.workflow_id,
     runId: r.run_id,
     gate: r.gate,

@@ -4,6 +4,7 @@ import {
   type SparseHistogram,
 } from './telemetry-histogram';
 import type { Pool } from './db';
+import { rowBoundLimit, withinRowBound } from './query-bounds';
 
 /** One value of one detection series in one 10-second bucket. */
 export interface SeriesPoint {
@@ -95,13 +96,13 @@ export async function readDetectionSeries(
     pool.query<RedRow>(
       `SELECT r.bucket, s.name AS service, NULL AS name, r.calls, r.errors, ${histogramColumns}
        FROM rollup_services r JOIN services s ON s.id = r.service_id
-       WHERE r.bucket > $1 AND r.bucket <= $2`,
+       WHERE r.bucket > $1 AND r.bucket <= $2 ${rowBoundLimit}`,
       window,
     ),
     pool.query<RedRow>(
       `SELECT r.bucket, s.name AS service, o.name, r.calls, r.errors, ${histogramColumns}
        FROM rollup_operations r JOIN services s ON s.id = r.service_id JOIN operations o ON o.id = r.operation_id
-       WHERE r.bucket > $1 AND r.bucket <= $2 AND o.kind IN (2, 5)`,
+       WHERE r.bucket > $1 AND r.bucket <= $2 AND o.kind IN (2, 5) ${rowBoundLimit}`,
       window,
     ),
     pool.query<RedRow>(
@@ -109,23 +110,25 @@ export async function readDetectionSeries(
        FROM rollup_edges r
        JOIN services caller ON caller.id = r.caller_service_id
        JOIN services callee ON callee.id = r.callee_service_id
-       WHERE r.bucket > $1 AND r.bucket <= $2`,
+       WHERE r.bucket > $1 AND r.bucket <= $2 ${rowBoundLimit}`,
       window,
     ),
     pool.query<{ bucket: Date; service: string; name: string; value: number }>(
       `SELECT r.bucket, s.name AS service, m.name, r.value_sum / greatest(r.points, 1) AS value
        FROM rollup_metrics r JOIN services s ON s.id = r.service_id JOIN metrics m ON m.id = r.metric_id
-       WHERE r.bucket > $1 AND r.bucket <= $2`,
+       WHERE r.bucket > $1 AND r.bucket <= $2 ${rowBoundLimit}`,
       [from, metricsTo],
     ),
     pool.query<{ bucket: Date; service: string; records: string }>(
       `SELECT r.bucket, s.name AS service, sum(r.records) AS records
        FROM rollup_logs r JOIN services s ON s.id = r.service_id
        WHERE r.bucket > $1 AND r.bucket <= $2 AND r.severity >= 5
-       GROUP BY r.bucket, s.name`,
+       GROUP BY r.bucket, s.name ${rowBoundLimit}`,
       window,
     ),
   ]);
+  for (const [what, result] of Object.entries({ services, operations, edges, metrics, logs }))
+    withinRowBound<unknown>(result.rows, `detection series (${what})`);
   return [
     ...services.rows.flatMap((r) => redPoints('svc', r)),
     ...operations.rows.flatMap((r) => redPoints('op', r, r.name ?? undefined)),
@@ -182,10 +185,10 @@ export async function readServiceEdges(pool: Pool, from: Date, to: Date) {
      FROM rollup_edges r
      JOIN services caller ON caller.id = r.caller_service_id
      JOIN services callee ON callee.id = r.callee_service_id
-     WHERE r.bucket > $1 AND r.bucket <= $2`,
+     WHERE r.bucket > $1 AND r.bucket <= $2 ${rowBoundLimit}`,
     [from, to],
   );
-  return rows;
+  return withinRowBound(rows, 'service edges');
 }
 
 export async function loadDetectorStates(

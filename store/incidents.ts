@@ -1,5 +1,6 @@
 import type { IncidentState } from '../workflows/incident/types';
 import type { Pool } from './db';
+import { rowBoundLimit, withinRowBound } from './query-bounds';
 
 /** Upsert by incident id: replaying the same state twice leaves one identical row. */
 export async function upsertIncident(pool: Pool, s: IncidentState): Promise<void> {
@@ -46,9 +47,9 @@ export async function openIncidents(pool: Pool): Promise<OpenIncident[]> {
     services: string[];
   }>(
     `SELECT incident_id, fingerprint, service, services FROM incident
-     WHERE status NOT IN ('resolved', 'closed')`,
+     WHERE status NOT IN ('resolved', 'closed') ${rowBoundLimit}`,
   );
-  return rows.map((r) => ({
+  return withinRowBound(rows, 'open incidents').map((r) => ({
     incidentId: r.incident_id,
     fingerprint: r.fingerprint,
     service: r.service,
@@ -70,10 +71,10 @@ export async function incidentPeriods(
     `SELECT opened_at, last_anomaly_at FROM incident
      WHERE opened_at - $3 * interval '1 millisecond' < $2
        AND last_anomaly_at + $4 * interval '1 millisecond' > $1
-       AND incident_id IS DISTINCT FROM $5`,
+       AND incident_id IS DISTINCT FROM $5 ${rowBoundLimit}`,
     [range.from, range.to, margins.leadMs, margins.tailMs, range.exceptIncidentId ?? null],
   );
-  return rows.map((r) => ({
+  return withinRowBound(rows, 'incident periods').map((r) => ({
     from: r.opened_at.getTime() - margins.leadMs,
     to: r.last_anomaly_at.getTime() + margins.tailMs,
     lastAnomalyAt: r.last_anomaly_at.getTime(),

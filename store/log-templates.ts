@@ -1,5 +1,6 @@
 import type { MinerState } from '../detectors/logs/miner';
 import type { Pool } from './db';
+import { rowBoundLimit, withinRowBound } from './query-bounds';
 
 /** What the ingest process saves so template ids stay stable across restarts. */
 export interface MinerSnapshot {
@@ -118,10 +119,10 @@ export async function readTemplateCounts(
      LEFT JOIN log_templates t ON t.template_id = l.template_id
      WHERE l.time >= $1 AND l.time < $2 AND l.template_id IS NOT NULL
      GROUP BY 1, 2, 3
-     ORDER BY 1`,
+     ORDER BY 1 ${rowBoundLimit}`,
     [from, to],
   );
-  return rows.map((r) => ({
+  return withinRowBound(rows, 'log template counts').map((r) => ({
     bucket: r.bucket.getTime(),
     service: r.service,
     templateId: r.template_id,
@@ -151,10 +152,10 @@ export async function readNewTemplates(
   }>(
     `SELECT template_id, service, template, first_seen FROM log_templates
      WHERE novel AND severity_number >= $3 AND first_seen >= $1 AND first_seen < $2
-     ORDER BY first_seen`,
+     ORDER BY first_seen ${rowBoundLimit}`,
     [from, to, minSeverity],
   );
-  return rows.map((r) => ({
+  return withinRowBound(rows, 'new log templates').map((r) => ({
     templateId: r.template_id,
     service: r.service,
     template: r.template,

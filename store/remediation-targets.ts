@@ -1,5 +1,6 @@
 import type { RecentDeploy } from '../runbooks/sdk/types';
 import type { Pool } from './db';
+import { rowBoundLimit, withinRowBound } from './query-bounds';
 
 export interface RemediationTarget {
   namespace?: string;
@@ -81,10 +82,10 @@ async function recentDeployOf(
     `SELECT src.resource->>'service.version' AS version, min(src.first_seen) AS first_seen
      FROM telemetry_sources src
      WHERE src.resource->>'service.name' = $1 AND src.resource ? 'service.version'
-     GROUP BY 1`,
+     GROUP BY 1 ${rowBoundLimit}`,
     [service],
   );
-  const mine = rows.find((r) => r.version === running);
+  const mine = withinRowBound(rows, 'versions of a service').find((r) => r.version === running);
   if (!mine || Date.now() - mine.first_seen.getTime() > recentDeployMs) return undefined;
   if (!rows.some((r) => r.first_seen < mine.first_seen)) return undefined;
   return { version: mine.version, firstSeen: mine.first_seen.toISOString() };

@@ -1,113 +1,9 @@
-import { userInfo } from 'node:os';
-import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { approveCommand } from './commands/approve';
-import { detectCommand } from './commands/detect';
-import { investigateCommand } from './commands/investigate';
-import { logsCommand } from './commands/logs';
-import { loadConfig, ConfigError } from './config';
-import { startDemo, startDemoCluster } from './demo/demo';
-import { runDoctor, type Check } from './doctor';
-import { createProgress } from './stack/progress';
-import { PortInUseError } from './stack/ports';
-import { PostgresStartError } from './stack/postgres';
-import { TemporalCliMissingError } from './stack/temporal-cli';
-import { startStack } from './stack/supervisor';
-import { stackStatus } from './status';
 
-const marks: Record<Check['state'], string> = { ok: '✔', warning: '!', missing: '✖' };
-
-function printChecks(checks: Check[]): boolean {
-  for (const c of checks) {
-    process.stdout.write(`${marks[c.state]} ${c.component.padEnd(12)} ${c.detail}\n`);
-    if (c.fix) process.stdout.write(`  ${''.padEnd(12)} → ${c.fix}\n`);
-  }
-  return checks.every((c) => c.state !== 'missing');
-}
-
-interface UpOptions {
-  demo: boolean;
-  faultEvery: number;
-  rps: number;
-}
-
-async function up(opts: UpOptions) {
-  const config = loadConfig();
-  const progress = createProgress();
-  const cluster = opts.demo
-    ? await progress.step(
-        'Demo: starting the local Kubernetes stand-in and the SSH host',
-        () => startDemoCluster({ hostDir: join(config.home, 'demo-host') }),
-        (c) =>
-          c.host
-            ? `Demo: Kubernetes stand-in, and sshd on 127.0.0.1:${c.host.ssh.port} for ${c.host.service}`
-            : `Demo: Kubernetes stand-in; SSH host unavailable (${c.hostUnavailable ?? 'not started'})`,
-      )
-    : undefined;
-  if (cluster && Object.keys(config.remediation.approval.groups).length === 0) {
-    // The demo's approvers: whoever runs it (aiops approve defaults to the login name).
-    const me = userInfo().username;
-    config.remediation.approval.groups = { oncall: [me], 'sre-leads': [me] };
-  }
-  const stack = await startStack(config, progress, cluster?.deps).catch(async (err: unknown) => {
-    await cluster?.close();
-    throw err;
-  });
-  const print = (line: string) =>
-    process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-  const demo = cluster
-    ? startDemo({
-        cluster,
-        pool: stack.pool,
-        otlpHttpEndpoint: stack.otlpHttpEndpoint,
-        demo: {
-          rps: opts.rps,
-          warmupSeconds: 240,
-          faultEverySeconds: opts.faultEvery,
-          transientFaultSeconds: 120,
-          seed: 7,
-        },
-        print,
-      })
-    : undefined;
-  process.stdout.write('\nThe engine is running.\n');
-  if (stack.uiUrl) {
-    process.stdout.write(
-      `  Temporal Web UI:  ${stack.uiUrl}/namespaces/${config.temporal.namespace}/workflows\n`,
-    );
-  }
-  process.stdout.write(
-    `  Temporal:         ${stack.temporalAddress}  (e.g. temporal workflow list --address ${stack.temporalAddress})\n`,
-  );
-  process.stdout.write(`  PostgreSQL:       ${stack.databaseUrl}\n`);
-  process.stdout.write(
-    `  OTLP:             gRPC ${stack.otlpGrpcAddress}, HTTP ${stack.otlpHttpEndpoint}\n`,
-  );
-  process.stdout.write('Press Ctrl-C to stop.\n');
-  await new Promise<void>((resolveStop) => {
-    // A Ctrl-C reaches every process of the group, and npm/tsx relay it again: only the first
-    // signal starts the shutdown; repeats must not kill us halfway through it.
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      process.stdout.write(
-        `\n${signal}: stopping the demo, worker, receivers, Temporal, Neo4j and PostgreSQL…\n`,
-      );
-      resolveStop();
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    stack.workers.done.catch((err: unknown) => {
-      process.stderr.write(`worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      resolveStop();
-    });
-  });
-  await demo?.stop();
-  await stack.stop();
-  await cluster?.close();
-  process.stdout.write('Stopped.\n');
-}
+/**
+ * The `aiops` command line. It loads only commander up front: each command's module (and the
+ * SDKs behind it) is imported when that command runs, so `aiops --help` answers at once.
+ */
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -116,7 +12,41 @@ function positiveInt(value: string): number {
   return n;
 }
 
-export function buildCli(): Command {
+/** Commands defined in their own modules: named and summarised here, loaded when they run. */
+const moduleCommands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  approve: {
+    summary: "approve (or --reject) the runbook waiting for an incident's approval",
+    load: () => import('./commands/approve.js').then((m) => m.approveCommand()),
+  },
+  detect: {
+    summary: 'streaming anomaly detection on metric series',
+    load: () => import('./commands/detect.js').then((m) => m.detectCommand()),
+  },
+  logs: {
+    summary: 'log analysis: template mining',
+    load: () => import('./commands/logs.js').then((m) => m.logsCommand()),
+  },
+  investigate: {
+    summary:
+      'rank root causes for a time window of ingested data (runs the investigation workflow)',
+    load: () => import('./commands/investigate.js').then((m) => m.investigateCommand()),
+  },
+};
+
+async function printChecks(checks: Promise<import('./doctor.js').Check[]>): Promise<void> {
+  const marks = { ok: '✔', warning: '!', missing: '✖' } as const;
+  const all = await checks;
+  for (const c of all) {
+    process.stdout.write(`${marks[c.state]} ${c.component.padEnd(12)} ${c.detail}\n`);
+    if (c.fix) process.stdout.write(`  ${''.padEnd(12)} → ${c.fix}\n`);
+  }
+  if (all.some((c) => c.state === 'missing')) process.exitCode = 1;
+}
+
+const config = () => import('./config.js').then((m) => m.loadConfig());
+
+/** The CLI; `run` names the command about to run, whose module is then loaded in full. */
+export async function buildCli(run?: string): Promise<Command> {
   const program = new Command('aiops')
     .description('Incident automation on Temporal: detect → diagnose → fix')
     .showHelpAfterError();
@@ -128,45 +58,36 @@ export function buildCli(): Command {
     .option('--no-demo', 'run the bare engine, without the simulated shop and its faults')
     .option('--fault-every <seconds>', 'demo: seconds between injected faults', positiveInt, 240)
     .option('--rps <n>', 'demo: requests per second of simulated traffic', positiveInt, 15)
-    .action(up);
+    .action(async (opts: import('./roles/up.js').UpOptions) =>
+      (await import('./roles/up.js')).up(opts),
+    );
   program
     .command('status')
     .description('show what is running: database, Temporal, workers, schedule')
-    .action(async () => {
-      if (!printChecks(await stackStatus(loadConfig()))) process.exitCode = 1;
-    });
+    .action(async () => printChecks((await import('./status.js')).stackStatus(await config())));
   program
     .command('doctor')
     .description('check every component and say what is missing and how to get it')
-    .action(async () => {
-      if (!printChecks(await runDoctor(loadConfig()))) process.exitCode = 1;
-    });
-  program.addCommand(approveCommand());
-  program.addCommand(detectCommand());
-  program.addCommand(logsCommand());
-  program.addCommand(investigateCommand());
+    .action(async () => printChecks((await import('./doctor.js')).runDoctor(await config())));
+  for (const [name, { summary, load }] of Object.entries(moduleCommands)) {
+    program.addCommand(
+      name === run ? (await load()).description(summary) : new Command(name).description(summary),
+    );
+  }
   return program;
 }
 
 /** Known failures print one clear line; anything else keeps its stack trace. */
-function reportFailure(err: unknown): never {
-  if (
-    err instanceof ConfigError ||
-    err instanceof PortInUseError ||
-    err instanceof PostgresStartError ||
-    err instanceof TemporalCliMissingError
-  ) {
-    process.stderr.write(`aiops: ${err.message}\n`);
-  } else {
-    process.stderr.write(
-      `aiops: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-  }
+async function reportFailure(err: unknown): Promise<never> {
+  const { isKnownFailure } = await import('./failures.js');
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`aiops: ${isKnownFailure(err) ? err.message : detail}\n`);
   process.exit(1);
 }
 
-if (require.main === module) {
-  buildCli()
-    .parseAsync(process.argv)
-    .then(() => process.exit(process.exitCode ?? 0), reportFailure);
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const program = await buildCli(argv[2]);
+  await program.parseAsync(argv).then(() => process.exit(process.exitCode ?? 0), reportFailure);
 }
+
+if (require.main === module) void main();

@@ -1,19 +1,32 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
 import {
   bundleWorkflowCode,
   NativeConnection,
   Runtime,
   Worker,
+  type WorkflowBundleOption,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from './config';
 
+/** Where `npm run build` writes the workflow bundle: beside the compiled code in `dist/`. */
+export const prebuiltWorkflowBundlePath = resolve(__dirname, '..', 'workflow-bundle.js');
+
+/** Bundles the workflows of this code: compiled `.js` in `dist/`, `.ts` when run from source. */
 export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
-    workflowsPath: resolve(__dirname, '..', 'workflows', 'index.ts'),
+    workflowsPath: resolve(__dirname, '..', 'workflows', `index${extname(__filename)}`),
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
   });
+}
+
+/** The build's bundle when running compiled code; otherwise (from source) one built now. */
+async function defaultWorkflowBundle(): Promise<WorkflowBundleOption> {
+  return existsSync(prebuiltWorkflowBundlePath)
+    ? { codePath: prebuiltWorkflowBundlePath }
+    : bundleWorkflows();
 }
 
 export interface RunningWorkers {
@@ -52,16 +65,16 @@ function workerLine(message: string, meta?: Record<string, unknown>): string {
 
 /**
  * One worker per concern (detection, incidents, remediation, housekeeping), all sharing one
- * workflow bundle built once per process.
+ * workflow bundle (built once by `npm run build`).
  */
 export async function startWorkers(opts: {
   config: Config;
   address: string;
   deps: ActivityDeps;
-  bundle?: WorkflowBundleWithSourceMap;
+  bundle?: WorkflowBundleOption;
 }): Promise<RunningWorkers> {
   configureRuntime(opts.config.logLevel);
-  const workflowBundle = opts.bundle ?? (await bundleWorkflows());
+  const workflowBundle = opts.bundle ?? (await defaultWorkflowBundle());
   const connection = await NativeConnection.connect({ address: opts.address });
   const activities = createActivities(opts.deps);
   const taskQueues = Object.values(opts.config.taskQueues);

@@ -82,3 +82,10 @@ const sizeUnits = new Set('B KB MB GB TB PB KiB MiB GiB TiB PiB'.split(' '));
 export function isSizeUnit(text: string): boolean {
   return sizeUnits.has(text);
 }
+
+/** Booleans and null: values by type wherever they stand. */
+const literalValues = new Set('true false True False TRUE FALSE null NULL'.split(' '));
+
+export function isLiteralValue(text: string): boolean {
+  return literalValues.has(text);
+}

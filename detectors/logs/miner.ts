@@ -1,6 +1,7 @@
 import { variablePosition } from './generalize';
+import { defaultMinerOptions, type MinerOptions } from './options';
 import { lineShape, type LineShape, type Slot } from './shape';
-import { linePath, Template } from './template';
+import { linePath, pathOf, Template } from './template';
 import { templateIdFor } from './template-id';
 
 export interface TemplateMatch {
@@ -55,12 +56,14 @@ class Cluster {
 
 /**
  * Online log template miner. Like Drain it files templates in a shallow parse tree (message
- * length, first token) and matches a line against the few templates on its path; unlike
- * Drain it needs no per-source parameters or similarity threshold: values are masked
- * generically (maskers.ts), a line joins a template only when it has all of the template's
- * constants, and a position becomes a wildcard once the data shows it varies (generalize.ts).
- * Deterministic: the same lines in the same order give the same templates and ids, and a
- * miner restored from exportState() continues exactly as the original would.
+ * length, closing punctuation, source slots) and matches a line against the few templates on
+ * its path; unlike Drain it needs no similarity threshold: values are masked by type and
+ * context (maskers.ts, shape.ts), a line joins a template only when it has all of the
+ * template's constants, and a position becomes a wildcard once the data shows it varies
+ * (generalize.ts). One configuration serves every source (options.ts). Streaming: a line's
+ * template depends only on the lines before it. Deterministic: the same lines in the same
+ * order give the same templates and ids, and a miner restored from exportState() continues
+ * exactly as the original would. A template keeps its id when it generalizes.
  */
 export class LogTemplateMiner {
   /** Every cluster in creation order, merged ones included (for their ids). */
@@ -69,10 +72,15 @@ export class LogTemplateMiner {
   /** Live clusters by parse-tree path, oldest first. */
   private readonly paths = new Map<string, Cluster[]>();
   private readonly shapeCache = new Map<string, Cluster>();
+  private readonly options: MinerOptions;
+
+  constructor(options: Partial<MinerOptions> = {}) {
+    this.options = { ...defaultMinerOptions, ...options };
+  }
 
   /** Learns from a line and returns its template. */
   add(line: string): AddResult {
-    const shape = lineShape(line);
+    const shape = lineShape(line, this.options);
     let cluster = this.find(shape);
     let isNew = false;
     const changed = !cluster;
@@ -89,7 +97,7 @@ export class LogTemplateMiner {
 
   /** The template of a line without learning from it; undefined when no template fits. */
   match(line: string): TemplateMatch | undefined {
-    const shape = lineShape(line);
+    const shape = lineShape(line, this.options);
     const cluster = this.find(shape);
     if (!cluster) return undefined;
     const { id, template } = cluster;
@@ -156,7 +164,7 @@ export class LogTemplateMiner {
   private find(shape: LineShape): Cluster | undefined {
     const cached = this.shapeCache.get(shape.key);
     if (cached) return cached.live();
-    const { keys, path } = linePath(shape);
+    const { keys, path } = linePath(shape, this.options.sourceSlots);
     let best: Cluster | undefined;
     let bestNames = -1;
     for (const cluster of this.paths.get(path) ?? []) {
@@ -187,9 +195,14 @@ export class LogTemplateMiner {
   private register(cluster: Cluster): void {
     this.clusters.push(cluster);
     this.byId.set(cluster.id, cluster);
-    const onPath = this.paths.get(cluster.template.path);
+    const path = this.pathOf(cluster.template);
+    const onPath = this.paths.get(path);
     if (onPath) onPath.push(cluster);
-    else this.paths.set(cluster.template.path, [cluster]);
+    else this.paths.set(path, [cluster]);
+  }
+
+  private pathOf(template: Template): string {
+    return pathOf(template.keys, template.tailCore, this.options.sourceSlots);
   }
 
   /**
@@ -198,10 +211,10 @@ export class LogTemplateMiner {
    * into the oldest of them, which keeps its id. Repeats while that enables more.
    */
   private generalize(cluster: Cluster): Cluster {
-    const path = cluster.template.path;
+    const path = this.pathOf(cluster.template);
     for (;;) {
       const onPath = this.paths.get(path) ?? [];
-      const position = variablePosition(cluster.template, onPath);
+      const position = variablePosition(cluster.template, onPath, this.options);
       if (position < 0) return cluster;
       const general = cluster.template.withWildcard(position);
       const members = onPath.filter((c) => general.subsumes(c.template));

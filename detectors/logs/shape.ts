@@ -1,4 +1,5 @@
-import { isCalendarWord, isSizeUnit, tokenKind, type TokenKind } from './maskers';
+import { isCalendarWord, isLiteralValue, isSizeUnit, tokenKind, type TokenKind } from './maskers';
+import type { MinerOptions } from './options';
 import { tokenize, type Token } from './tokenize';
 
 /**
@@ -25,11 +26,17 @@ export interface Slot {
  */
 export interface LineShape {
   line: string;
-  slots: Token[];
-  tailStart: number;
+  slots: ShapeSlot[];
+  /** The delimiters after the last slot, as written, and without whitespace. */
+  tail: string;
   tailCore: string;
   /** Identity of the whole shape: lines with equal keys belong to the same template. */
   key: string;
+}
+
+/** A line's slot; `sep` overrides the delimiters as written where an optional group left. */
+export interface ShapeSlot extends Token {
+  sep?: string;
 }
 
 /** Separators compare without their whitespace: `to:` and `to :` are the same shape. */
@@ -55,8 +62,8 @@ export function lineKeys(shape: LineShape): string[] {
 }
 
 /** The delimiters before a line's slot, as written. */
-export function slotSeparator(shape: LineShape, slot: Token): string {
-  return shape.line.slice(slot.sepStart, slot.start);
+export function slotSeparator(shape: LineShape, slot: ShapeSlot): string {
+  return slot.sep ?? shape.line.slice(slot.sepStart, slot.start);
 }
 
 /**
@@ -75,11 +82,42 @@ function isCalendarToken(tokens: readonly Token[], i: number): boolean {
   return token !== undefined && token.kind === 'word' && isCalendarWord(token.text);
 }
 
-/** Masks tokens; a run of calendar words next to a value, or of two or more, is a date. */
-function mask(tokens: readonly Token[]): void {
+/** `api.example.cn` in `api.example.cn:443`: a qualified name right before `:digits`. */
+function isHostBeforePort(token: Token, next: Token | undefined): boolean {
+  return (
+    next !== undefined &&
+    next.sepCore === ':' &&
+    next.start - next.sepStart === 1 &&
+    next.sepStart === token.end &&
+    /^[0-9]+$/.test(next.text) &&
+    isQualifiedName(token.text)
+  );
+}
+
+/** Dotted names (`com.apple.xpc`, `api.example.cn`): they name hosts, packages, classes. */
+export function isQualifiedName(text: string): boolean {
+  return /[A-Za-z0-9_-]\.[A-Za-z_]/.test(text);
+}
+
+/**
+ * Masks tokens by type (maskers.ts) and by context (options); a run of calendar words next to
+ * a value, or of two or more, is a date.
+ */
+function mask(tokens: readonly Token[], options: MinerOptions): void {
   let calendar = false;
-  for (const token of tokens) {
-    token.kind = tokenKind(token.text);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as Token;
+    // A source's name is a name, even with digits (`cart-v2`): templates stay per source.
+    if (i < options.sourceSlots) continue;
+    token.kind = token.text === '' ? 'variable' : tokenKind(token.text);
+    if (token.kind !== 'word') continue;
+    if (
+      (options.valueAfterEquals && token.sepCore.endsWith('=')) ||
+      (options.literalValues && isLiteralValue(token.text)) ||
+      (options.hostPort && isHostBeforePort(token, tokens[i + 1]))
+    ) {
+      token.kind = 'variable';
+    }
     calendar ||= token.kind === 'word' && isCalendarWord(token.text);
   }
   if (!calendar) return;
@@ -94,10 +132,48 @@ function mask(tokens: readonly Token[]): void {
   }
 }
 
-export function lineShape(line: string): LineShape {
-  const { tokens, tailStart, tailCore } = tokenize(line);
-  mask(tokens);
-  const slots: Token[] = [];
+const closerOf: Record<string, string> = { '(': ')', '[': ']' };
+
+/**
+ * Drops bracketed groups holding one value only (`bytes (1.16 KB) sent`) after some text,
+ * which some lines of an event carry and others not; the delimiters around it merge.
+ */
+function dropValueGroups(shape: LineShape): void {
+  const { slots } = shape;
+  // Only a message with a word has text for a group to annotate.
+  if (!slots.some((s) => s.kind === 'word')) return;
+  for (let i = 1; i < slots.length; i++) {
+    const slot = slots[i] as ShapeSlot;
+    const closer = closerOf[slot.sepCore.slice(-1)];
+    // An empty pair (`f()`) stays: its empty value lets `f()` meet `f(x)`.
+    if (slot.kind !== 'variable' || closer === undefined || slot.start === slot.end) continue;
+    const next = slots[i + 1];
+    const after = next ? next.sepCore : shape.tailCore;
+    if (!after.startsWith(closer)) continue;
+    const before = slotSeparator(shape, slot);
+    const joined = (text: string) =>
+      `${before.slice(0, before.lastIndexOf(closer === ')' ? '(' : '['))}${text}`.replace(
+        /\s+/g,
+        ' ',
+      );
+    const openCore = slot.sepCore.slice(0, -1);
+    if (next) {
+      const nextSep = slotSeparator(shape, next);
+      next.sep = joined(nextSep.slice(nextSep.indexOf(closer) + 1));
+      next.sepCore = openCore + next.sepCore.slice(1);
+    } else {
+      shape.tail = joined(shape.tail.slice(shape.tail.indexOf(closer) + 1));
+      shape.tailCore = openCore + shape.tailCore.slice(1);
+    }
+    slots.splice(i, 1);
+    i--;
+  }
+}
+
+export function lineShape(line: string, options: MinerOptions): LineShape {
+  const { tokens, tailStart, tailCore } = tokenize(line, options.emptyBracketValue);
+  mask(tokens, options);
+  const slots: ShapeSlot[] = [];
   let previous: Token | undefined;
   let previousKind: TokenKind | undefined;
   for (const token of tokens) {
@@ -116,7 +192,10 @@ export function lineShape(line: string): LineShape {
     }
     previousKind = kind;
   }
+  const shape = { line, slots, tail: line.slice(tailStart), tailCore, key: '' };
+  if (options.optionalValueGroups) dropValueGroups(shape);
   let key = '';
   for (const slot of slots) key += `${slot.sepCore}${kindMarks[slot.kind]}${slot.text}\u0000`;
-  return { line, slots, tailStart, tailCore, key: key + tailCore };
+  shape.key = key + shape.tailCore;
+  return shape;
 }

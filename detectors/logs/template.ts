@@ -14,8 +14,8 @@ export class Template {
   readonly separators: readonly string[];
   /** Rendered with its variables as `<*>`. */
   readonly text: string;
-  /** The parse-tree path: only lines on the same path can match (see pathOf). */
-  readonly path: string;
+  /** The closing punctuation without whitespace. */
+  readonly tailCore: string;
 
   constructor(
     readonly slots: readonly Slot[],
@@ -24,7 +24,7 @@ export class Template {
     this.keys = slots.map(slotKey);
     this.separators = slots.map((s) => separatorCore(s.sep));
     this.text = render(slots, tail);
-    this.path = pathOf(this.keys, separatorCore(tail));
+    this.tailCore = separatorCore(tail);
   }
 
   /** The template of exactly this line. */
@@ -34,7 +34,7 @@ export class Template {
       sep: slotSeparator(shape, t),
       text: t.text,
     }));
-    return new Template(slots, shape.line.slice(shape.tailStart));
+    return new Template(slots, shape.tail);
   }
 
   withWildcard(position: number): Template {
@@ -97,6 +97,15 @@ export class Template {
     return this.slots.some((s, i) => i !== position && s.kind === 'word');
   }
 
+  /** How many constant words remain besides `position`. */
+  wordsBesides(position: number): number {
+    let words = 0;
+    this.slots.forEach((s, i) => {
+      if (i !== position && s.kind === 'word') words++;
+    });
+    return words;
+  }
+
   /** The line's values for the template's variables, in order. */
   params(shape: LineShape): string[] {
     const values: string[] = [];
@@ -128,16 +137,18 @@ function render(slots: readonly Slot[], tail: string): string {
 }
 
 /**
- * The parse-tree path of a template or line: its length, its first slot and its closing
- * punctuation. A line can only match templates on its own path, because the first slot
- * never becomes a wildcard.
+ * The parse-tree path of a template or line: its length, its closing punctuation and its
+ * source slots (see MinerOptions.sourceSlots). A line can only match templates on its own
+ * path, because none of these ever changes when a template generalizes.
  */
-function pathOf(keys: readonly string[], tailCore: string): string {
-  return `${keys.length}\u0000${keys[0] ?? ''}\u0000${tailCore}`;
+export function pathOf(keys: readonly string[], tailCore: string, sourceSlots: number): string {
+  let path = `${keys.length}\u0000${tailCore}`;
+  for (let i = 0; i < sourceSlots; i++) path += `\u0000${keys[i] ?? ''}`;
+  return path;
 }
 
 /** The keys and path of a line, for matching it against the templates of its path. */
-export function linePath(shape: LineShape): { keys: string[]; path: string } {
+export function linePath(shape: LineShape, sourceSlots: number): { keys: string[]; path: string } {
   const keys = lineKeys(shape);
-  return { keys, path: pathOf(keys, shape.tailCore) };
+  return { keys, path: pathOf(keys, shape.tailCore, sourceSlots) };
 }

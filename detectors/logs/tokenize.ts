@@ -108,7 +108,14 @@ function tokenEnd(line: string, start: number, wordEnd: number): number {
   return end;
 }
 
-export function tokenize(line: string): TokenizedLine {
+/** `(` `[` `{` → their closer, for empty pairs. */
+const pairClosers: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
+/**
+ * `emptyValues`: an empty bracket pair (`f()`) holds an empty token, so it has the shape of
+ * `f(x)`; the token's text is empty and masking makes it a value.
+ */
+export function tokenize(line: string, emptyValues = false): TokenizedLine {
   const tokens: Token[] = [];
   const n = line.length;
   let sepStart = 0;
@@ -135,8 +142,14 @@ export function tokenize(line: string): TokenizedLine {
       }
     }
     if (cls === punctuation) {
-      sepCore += line[i];
+      const c = line[i] as string;
+      sepCore += c;
       i++;
+      if (emptyValues && pairClosers[c] !== undefined && line[i] === pairClosers[c]) {
+        tokens.push({ kind: 'word', text: '', start: i, end: i, sepStart, sepCore });
+        sepCore = '';
+        sepStart = i;
+      }
       continue;
     }
     const whole = firstInWord ? wholeWordEnd(line, i, wordEnd, mayBeWhole) : -1;

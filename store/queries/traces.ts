@@ -1,4 +1,5 @@
 import type { Pool } from '../db';
+import { queryBounds } from '../query-bounds';
 
 /** A stored span as investigations read it: names resolved, promoted attributes folded back. */
 export interface TraceSpan {
@@ -68,7 +69,7 @@ function toTraceSpan(r: SpanRecord): TraceSpan {
 }
 
 /**
- * Every span of a trace, oldest first. A window (when the trace happened, roughly) lets
+ * Every span of a trace, oldest first, up to `queryBounds.maxTraceSpans`. A window (when the trace happened, roughly) lets
  * PostgreSQL skip the partitions outside it; without one every partition's index is probed.
  */
 export async function traceById(
@@ -88,8 +89,14 @@ export async function traceById(
       WHERE sp.trace_id = $1
         AND ($2::timestamptz IS NULL OR sp.start_time >= $2)
         AND ($3::timestamptz IS NULL OR sp.start_time < $3)
-      ORDER BY sp.start_time, sp.span_id`,
-    [Buffer.from(traceId, 'hex'), window?.from ?? null, window?.to ?? null],
+      ORDER BY sp.start_time, sp.span_id
+      LIMIT $4`,
+    [
+      Buffer.from(traceId, 'hex'),
+      window?.from ?? null,
+      window?.to ?? null,
+      queryBounds.maxTraceSpans,
+    ],
   );
   return rows.map(toTraceSpan);
 }
@@ -139,7 +146,8 @@ interface SummaryRecord {
 }
 
 async function traceSummaries(pool: Pool, sql: string, q: ServiceTracesQuery) {
-  const { rows } = await pool.query<SummaryRecord>(sql, [q.service, q.from, q.to, q.limit ?? 20]);
+  const limit = Math.min(q.limit ?? 20, queryBounds.maxTraceSummaries);
+  const { rows } = await pool.query<SummaryRecord>(sql, [q.service, q.from, q.to, limit]);
   return rows.map((r): TraceSummary => ({
     traceId: r.trace_id.toString('hex'),
     startTime: r.start_time,

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { ApprovalPolicy } from '../../activities/approval-policy';
 import { createPool } from '../../store/db';
 import { migrate } from '../../store/migrate';
 import { loadConfig } from '../../worker/config';
@@ -14,10 +15,21 @@ import { engineSearchAttributes, startTemporalDevServer } from '../../worker/sta
 import { startWorkers } from '../../worker/worker';
 import { replayScenarios } from './scenarios';
 
-/** Records one history per replay scenario into test/replay/histories (run after workflow changes). */
+/** Someone must be allowed to answer the scenarios that pass a gate. */
+const recordingPolicy: ApprovalPolicy = {
+  requiredFrom: 'medium',
+  twoApproversFrom: 'high',
+  groups: { oncall: ['alice'] },
+};
+
+/**
+ * Records one history per replay scenario into test/replay/histories (run after workflow
+ * changes); scenario names as arguments record only those.
+ */
 async function main() {
   const workDir = await mkdtemp(join(tmpdir(), 'aiops-record-'));
   await chmod(workDir, 0o755);
+  const only = process.argv.slice(2);
   const config = loadConfig({ AIOPS_TASK_QUEUE_PREFIX: 'record' });
   const pg = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port: await freePort() });
   const cli = await ensureTemporalCli(
@@ -35,10 +47,15 @@ async function main() {
   const pool = createPool(pg.url);
   try {
     await migrate(pg.url);
-    const workers = await startWorkers({ config, address: temporal.address, deps: { pool } });
+    const workers = await startWorkers({
+      config,
+      address: temporal.address,
+      deps: { pool, approvalPolicy: recordingPolicy },
+    });
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
     for (const scenario of replayScenarios) {
+      if (only.length > 0 && !only.includes(scenario.name)) continue;
       const workflowId = await scenario.run(client, config.taskQueues.housekeeping);
       // The CLI's JSON is the canonical history format that historyFromJSON reads back.
       const { stdout } = await promisify(execFile)(

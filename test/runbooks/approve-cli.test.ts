@@ -4,7 +4,7 @@ import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
 import { approvalsOfIncident } from '../../store/approvals';
 import { createPool, type Pool } from '../../store/db';
 import { approveCommand } from '../../worker/commands/approve';
-import { startK8sStandin, type K8sStandin } from '../../deploy/k8s-standin/server';
+import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 import {
   awaitingApproval,

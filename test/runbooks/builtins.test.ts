@@ -9,7 +9,7 @@ import { approveUpdate, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
 import type { ApprovalDecision, RunbookInput } from '../../runbooks/sdk/types';
 import { createPool, type Pool } from '../../store/db';
-import { startK8sStandin, type K8sStandin } from '../../deploy/k8s-standin/server';
+import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
 import { startSlackStandin, type SlackStandin } from '../fixtures/slack-standin/server';
 import { startSshd, type TestSshd } from '../fixtures/sshd/sshd';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
-import { startK8sStandin, type K8sStandin } from '../../deploy/k8s-standin/server';
+import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
 import { startSshd, type TestSshd } from '../fixtures/sshd/sshd';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 import { bundleFixtureRunbooks, incidentId } from './harness';

@@ -8,7 +8,7 @@ import { createActivities, type ActivityDeps } from '../../activities';
 import { loadKubeConfig } from '../../activities/kubernetes';
 import { runbookStatusQuery } from '../../runbooks/sdk/messages';
 import type { RunbookStatus } from '../../runbooks/sdk/types';
-import type { K8sStandin } from '../../deploy/k8s-standin/server';
+import type { K8sStandin } from '../k8s-standin/server';
 import { quietRuntime } from '../setup/temporal';
 
 export { FakeHealth, testPolicy } from './fakes';

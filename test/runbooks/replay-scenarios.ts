@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { runbookStatusQuery, runbookWorkflowId } from '../../runbooks/sdk/messages';
+import { approveUpdate, runbookStatusQuery, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookInput } from '../../runbooks/sdk/types';
 import type { ReplayScenario } from '../replay/scenarios';
 
@@ -30,14 +30,27 @@ function runbookScenario(
   };
 }
 
-async function cancelAtGate(client: Client, workflowId: string) {
+async function waitAtGate(client: Client, workflowId: string) {
   const handle = client.workflow.getHandle(workflowId);
   for (;;) {
     const status = await handle.query(runbookStatusQuery).catch(() => undefined);
-    if (status?.awaiting) break;
+    if (status?.awaiting) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  await handle.cancel();
+}
+
+async function cancelAtGate(client: Client, workflowId: string) {
+  await waitAtGate(client, workflowId);
+  await client.workflow.getHandle(workflowId).cancel();
+}
+
+/** Answers the gate the way runs before signed approvals were answered (a plain decision). */
+async function approveAtGate(client: Client, workflowId: string) {
+  const handle = client.workflow.getHandle(workflowId);
+  await waitAtGate(client, workflowId);
+  await handle.executeUpdate(approveUpdate, {
+    args: [{ decision: 'approve', approver: 'alice', via: 'cli' }],
+  });
 }
 
 const deployment = { service: 'cart', namespace: 'shop', deployment: 'cart' };
@@ -50,4 +63,5 @@ export const runbookReplayScenarios: ReplayScenario[] = [
   runbookScenario('runbook-notify-only', 'notifyOnlyV1', { service: 'cart', summary: 'p95 up' }),
   runbookScenario('runbook-scale-out-v1-step-fails', 'k8sScaleOutV1', deployment),
   runbookScenario('runbook-rollback-cancelled-at-gate', 'k8sRollbackV1', deployment, cancelAtGate),
+  runbookScenario('runbook-rollback-approved-unsigned', 'k8sRollbackV1', deployment, approveAtGate),
 ];

@@ -7,7 +7,7 @@ import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
 import type { ApprovalDecision, RunbookInput, RunbookResult } from '../../runbooks/sdk/types';
 import { approvalsOfIncident } from '../../store/approvals';
 import { createPool, type Pool } from '../../store/db';
-import { startK8sStandin, type K8sStandin } from '../../deploy/k8s-standin/server';
+import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 import {
   awaitingApproval,

@@ -6,7 +6,7 @@ import { runbookStatusQuery, runbookWorkflowId } from '../../runbooks/sdk/messag
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
 import { createPool, type Pool } from '../../store/db';
 import { startApprovalGateway, type ApprovalGateway } from '../../worker/approval-gateway';
-import { startK8sStandin, type K8sStandin } from '../../deploy/k8s-standin/server';
+import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
 import { buttonPayload, postInteraction } from '../fixtures/slack-standin/interactions';
 import { startSlackStandin, type SlackStandin } from '../fixtures/slack-standin/server';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';

@@ -8,7 +8,7 @@ import { approveUpdate, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
 import type { ApprovalDecision } from '../../runbooks/sdk/types';
 import { createPool, type Pool } from '../../store/db';
-import { startK8sStandin, type K8sStandin } from '../../deploy/k8s-standin/server';
+import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 import {
   awaitingApproval,

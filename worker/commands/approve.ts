@@ -101,8 +101,8 @@ async function approve(incidentId: string, opts: ApproveOptions): Promise<void> 
 }
 
 export function approveCommand(): Command {
+  // Its description is in the CLI's command table (worker/cli.ts), read without loading this.
   return new Command('approve')
-    .description("approve (or --reject) the runbook waiting for an incident's approval")
     .argument('<incident>', 'incident id')
     .option('--reject', 'reject instead of approving; the runbook rolls back')
     .option('--reason <text>', 'why, for the audit trail')

@@ -73,7 +73,8 @@ async function scoreStream(input: NodeJS.ReadableStream, output: NodeJS.Writable
 }
 
 export function detectCommand(): Command {
-  const detect = new Command('detect').description('Streaming anomaly detection on metric series');
+  // Its description is in the CLI's command table (worker/cli.ts), read without loading this.
+  const detect = new Command('detect');
   detect
     .command('score')
     .description(

@@ -1,17 +1,26 @@
 import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, temporalAddress, type Config } from '../config';
+import {
+  investigationLimits,
+  investigationWindowProblems,
+  parseIsoTime,
+} from '../../workflows/investigation/limits';
 import type { InvestigationResult } from '../../workflows/investigation/types';
 
 function isoTime(value: string): string {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new InvalidArgumentError(`not an ISO-8601 time: ${value}`);
+  const ms = parseIsoTime(value);
+  if (ms === undefined)
+    throw new InvalidArgumentError(`not an ISO-8601 time (e.g. 2026-01-31T14:05:00Z): ${value}`);
   return new Date(ms).toISOString();
 }
 
-function positiveNumber(value: string): number {
+function baselineMinutes(value: string): number {
   const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError(`not a positive number: ${value}`);
+  if (!(n > 0 && n <= investigationLimits.maxBaselineMinutes))
+    throw new InvalidArgumentError(
+      `not a number of minutes above 0 and at most ${investigationLimits.maxBaselineMinutes}: ${value}`,
+    );
   return n;
 }
 
@@ -67,11 +76,13 @@ function printTable(result: InvestigationResult) {
 }
 
 export function investigateCommand(): Command {
+  // Its description is in the CLI's command table (worker/cli.ts), read without loading this.
   return new Command('investigate')
-    .description(
-      'rank root causes for a time window of ingested data (runs the investigation workflow)',
+    .requiredOption(
+      '--start <time>',
+      `start of the fault window (ISO-8601; at most ${investigationLimits.maxFaultWindowMinutes} minutes before --end)`,
+      isoTime,
     )
-    .requiredOption('--start <time>', 'start of the fault window (ISO-8601)', isoTime)
     .option('--end <time>', 'end of the fault window (ISO-8601; default now)', isoTime)
     .addOption(
       new Option(
@@ -79,10 +90,16 @@ export function investigateCommand(): Command {
         'minutes of healthy traffic before --start to compare with',
       )
         .default(10)
-        .argParser(positiveNumber),
+        .argParser(baselineMinutes),
     )
     .option('--json', 'print {"candidates":[…]} as JSON')
-    .action(async (opts: InvestigateOptions & { json?: boolean }) => {
+    .action(async (opts: InvestigateOptions & { json?: boolean }, command: Command) => {
+      const problems = investigationWindowProblems({
+        faultStart: opts.start,
+        end: opts.end ?? new Date().toISOString(),
+        baselineMinutes: opts.baseline,
+      });
+      if (problems.length) command.error(`error: ${problems.join('; ')}`);
       const result = await runInvestigation(loadConfig(), opts);
       if (opts.json) {
         process.stdout.write(candidatesJson(result) + '\n');

@@ -1,7 +1,7 @@
 import '../../activities/undici-node20';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ActivityDeps } from '../../activities';
-import { startK8sStandin, type K8sStandin } from '../../deploy/k8s-standin/server';
+import { startK8sStandin, type K8sStandin } from '../../test/k8s-standin/server';
 import type { FaultKind } from '../../simulator/faults';
 import { onlineBoutique } from '../../simulator/online-boutique';
 import type { ResourceDecorator } from '../../simulator/otlp-export';

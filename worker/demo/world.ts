@@ -1,4 +1,4 @@
-import type { K8sStandin } from '../../deploy/k8s-standin/server';
+import type { K8sStandin } from '../../test/k8s-standin/server';
 import type { Fault, FaultKind } from '../../simulator/faults';
 import { podName } from '../../simulator/instances';
 import { makeScenario } from '../../simulator/scenario';

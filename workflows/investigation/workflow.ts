@@ -1,4 +1,4 @@
-import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type {
   RunbookRecommendation,
@@ -7,6 +7,7 @@ import type {
 import { runbookCatalog } from '../../runbooks/catalog';
 import type { AnomalySignal } from '../incident/types';
 import { investigationDetails } from './details';
+import { investigationWindowProblems } from './limits';
 import type { InvestigationInput, InvestigationResult } from './types';
 
 const { rankRootCauses, findSimilarIncidents, recommendRunbook, recordInvestigationSummary } =
@@ -28,6 +29,13 @@ const { summarizeIncident } = proxyActivities<Activities>({
 export async function investigationWorkflow(
   input: InvestigationInput,
 ): Promise<InvestigationResult> {
+  // A bad window fails the workflow now; retrying the activity with it could only fail again.
+  const problems = investigationWindowProblems(input);
+  if (problems.length)
+    throw ApplicationFailure.nonRetryable(
+      `invalid investigation input: ${problems.join('; ')}`,
+      'InvalidInvestigationInput',
+    );
   const notes: string[] = [];
   const ranked = await rankRootCauses.executeWithOptions(
     {

@@ -1,0 +1,14 @@
+import { ConfigError } from './config';
+import { PortInUseError } from './stack/ports';
+import { PostgresStartError } from './stack/postgres';
+import { TemporalCliMissingError } from './stack/temporal-cli';
+
+/** Failures whose message says all the user needs: printed as one line, without a stack. */
+export function isKnownFailure(err: unknown): err is Error {
+  return (
+    err instanceof ConfigError ||
+    err instanceof PortInUseError ||
+    err instanceof PostgresStartError ||
+    err instanceof TemporalCliMissingError
+  );
+}
