@@ -34,7 +34,7 @@ import { sendRequest } from './nezha/send';
  * three recorded minutes (traces, logs, metrics) in turn, with background between faults.
  *
  * LIVE_PROFILE=short (default: the first fault of each type on the Train Ticket days) or full
- * (every fault of every day); LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES, LIVE_GAP_MINUTES,
+ * (every fault of every day); LIVE_DAYS (comma-separated, to replay fewer days); LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES, LIVE_GAP_MINUTES,
  * LIVE_SEED. The engine is found as `npm start` runs it (same environment: AIOPS_HOME, ports).
  */
 const env = process.env;
@@ -51,7 +51,8 @@ const minuteMs = 60_000;
 const tickMs = 1_000;
 
 const days =
-  profile === 'short' ? ['2023-01-30', '2023-01-29'] : ['2023-01-30', '2023-01-29', '2022-08-22'];
+  env.LIVE_DAYS?.split(',') ??
+  (profile === 'short' ? ['2023-01-30', '2023-01-29'] : ['2023-01-30', '2023-01-29', '2022-08-22']);
 
 function faultsOf(day: string): NezhaFault[] {
   const all = listFaults(day);
@@ -72,17 +73,17 @@ function random(state: number): () => number {
 
 const msToNs = (ms: number) => BigInt(Math.round(ms)) * 1_000_000n;
 
-/** Rows due at a time (a span when it ends, a log line or metric point when stamped). */
-interface Batch {
+/**
+ * One minute of telemetry, already moved to its place on the timeline; each row is due when a
+ * real exporter would send it (a span when it ends, a log line or metric point when stamped).
+ */
+interface Minute {
   spans: TraceRow[];
   logs: LogRow[];
   metrics: MetricRow[];
   kinds: ReadonlyMap<string, number>;
   ids: (id: string) => string;
 }
-
-/** One minute of telemetry, already moved to its place on the timeline. */
-type Minute = Batch;
 
 interface DaySource {
   day: string;
@@ -267,6 +268,7 @@ async function main() {
   );
   const pending: Minute[] = [];
   let next = 0;
+  let announced = 0;
   for (let now = Date.now(); now < run.end + settleMs; now = Date.now()) {
     // Build each minute a little before it starts, so its first seconds are on time.
     while (next < run.minutes.length && run.minutes[next]!.at <= now + 5_000) {
@@ -281,8 +283,8 @@ async function main() {
       const m = pending[i]!;
       if (!m.spans.length && !m.logs.length && !m.metrics.length) pending.splice(i, 1);
     }
-    const slot = run.slots.find((s) => s.injectAt > now - tickMs && s.injectAt <= now);
-    if (slot) {
+    for (; announced < run.slots.length && run.slots[announced]!.injectAt <= now; announced++) {
+      const slot = run.slots[announced]!;
       console.log(
         `${clock(now)} fault: ${slot.fault.type} on ${slot.fault.service} (${slot.fault.day} ${slot.fault.injectTime.toISOString().slice(11, 19)})`,
       );
@@ -326,7 +328,7 @@ function markdown(run: ReturnType<typeof plan>, incidents: IncidentRow[], start:
     )
     .join('\n');
   return `
-LIVE_PROFILE=${profile} LIVE_WARMUP_MINUTES=${warmupMinutes} LIVE_FAULT_FREE_MINUTES=${faultFreeMinutes} LIVE_GAP_MINUTES=${gapMinutes} LIVE_SEED=${seed} npm run bench:live — from ${new Date(start).toISOString()}, ${incidents.length} incidents in all
+LIVE_PROFILE=${profile} LIVE_DAYS=${days.join(',')} LIVE_WARMUP_MINUTES=${warmupMinutes} LIVE_FAULT_FREE_MINUTES=${faultFreeMinutes} LIVE_GAP_MINUTES=${gapMinutes} LIVE_SEED=${seed} npm run bench:live — from ${new Date(start).toISOString()}, ${incidents.length} incidents in all
 
 | # | fault (day, inject_time) | type | service | detect (s) | incident blames | top root cause | incidents |
 |---|---|---|---|---|---|---|---|

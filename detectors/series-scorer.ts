@@ -9,6 +9,8 @@
  * bucket's requests slower than the suspicious line are tested (binomial, pooled over the
  * latest buckets) against how often the series' own recent requests were that slow, so one slow
  * request is never an anomaly and fifty are.
+ * A deviation the series showed in several separate episodes of its window (a quiet service's
+ * occasional burst) is its normal behaviour, not news.
  * Error ratios: a binomial tail test of the bucket's failed calls against the recent error
  * rate, so the bar adapts to traffic: 3 failures of 4 calls on a quiet service count, 3 of
  * 3,000 on a busy one do not. The baseline rate is inflated for over-dispersion (error rates
@@ -24,6 +26,8 @@ export interface SeriesScorerState {
   slow?: number[];
   /** The latest buckets' [slow requests, requests] (latency only), newest first. */
   slowTail?: [number, number][];
+  /** Every point of the window, admitted or not, oldest first (not error ratios). */
+  seen?: number[];
   /** Consecutive suspicious points not yet admitted to the baseline. */
   streak: number;
   /** Newest bucket scored (epoch ms): a late row for it is not scored twice. */
@@ -73,6 +77,15 @@ const minSlowRequests = 2;
 const slowOverDispersion = 1.5;
 /** No series is assumed to serve slow requests less often than this. */
 const minSlowRate = 0.005;
+
+/**
+ * A deviation the series reached in this many separate episodes of its window is its normal
+ * behaviour (a quiet service's occasional burst or slow request), not news. Episodes, not
+ * points: a fault that lasts is one episode, however many buckets it spans.
+ */
+const recurringEpisodes = 3;
+/** An earlier point repeats this one when it deviated at least this share as far. */
+const repeatShare = 0.5;
 
 /** Counts a bucket's requests slower than a latency (in the series' units). */
 export type SlowerThan = (value: number) => number;
@@ -163,6 +176,7 @@ export class DirectionalSeriesScorer {
   private tail: [number, number][] = [];
   private slow: number[] = [];
   private slowTail: [number, number][] = [];
+  private seen: number[] = [];
 
   constructor(private readonly signal: SeriesSignal) {}
 
@@ -180,6 +194,7 @@ export class DirectionalSeriesScorer {
     if (!Number.isFinite(value)) return { score: 0, baseline: undefined };
     if (this.recent.length < warmup) {
       this.admit(value, support, slowerThan && this.slowCount(slowerThan));
+      this.remember(value);
       return { score: 0, baseline: undefined };
     }
     const slow = slowerThan && this.slowCount(slowerThan);
@@ -195,7 +210,31 @@ export class DirectionalSeriesScorer {
       this.streak = 0;
       this.admit(value, support, slow);
     }
+    this.remember(value);
     return scored;
+  }
+
+  private remember(value: number) {
+    if (this.signal === 'errors') return;
+    this.seen.push(value);
+    if (this.seen.length > window) this.seen.shift();
+  }
+
+  /**
+   * Separate episodes before the current one (the points of the streak still running) in which
+   * the series deviated from `center` at least `repeatShare` as far as `value`, the same way.
+   */
+  private episodesLike(value: number, center: number): number {
+    const direction = Math.sign(value - center);
+    const reach = repeatShare * Math.abs(value - center);
+    let episodes = 0;
+    let inside = false;
+    for (const v of this.seen.slice(0, Math.max(0, this.seen.length - this.streak))) {
+      const like = (v - center) * direction >= reach;
+      if (like && !inside) episodes++;
+      inside = like;
+    }
+    return episodes;
   }
 
   /** The baseline's median, spread and smallest change that matters. */
@@ -230,7 +269,10 @@ export class DirectionalSeriesScorer {
     const levelZ =
       recent.length < levelBuckets ? 0 : z(recent.reduce((a, b) => a + b, 0) / levelBuckets);
     const level = z(value) >= levelZ ? (levelZ * Math.sqrt(levelBuckets)) / levelMargin : 0;
-    const score = 1 - Math.exp(-Math.max(z(value), level) / zScale);
+    const strength = 1 - Math.exp(-Math.max(z(value), level) / zScale);
+    const recurring =
+      strength >= suspiciousScore && this.episodesLike(value, center) >= recurringEpisodes;
+    const score = recurring ? 0 : strength;
     if (calls === undefined || slow === undefined) return { score, baseline: center };
     return { score: Math.min(score, this.slowRequestScore(slow, calls)), baseline: center };
   }
@@ -310,6 +352,7 @@ export class DirectionalSeriesScorer {
         slowTail: this.slowTail.map(([k, n]) => [k, n] as [number, number]),
       }),
       streak: this.streak,
+      ...(this.seen.length > 0 && { seen: [...this.seen] }),
       ...(this.last !== undefined && { last: this.last }),
       ...(this.tail.length > 0 && { tail: this.tail.map(([r, c]) => [r, c] as [number, number]) }),
     };
@@ -325,6 +368,8 @@ export class DirectionalSeriesScorer {
       ? state.slowTail.map(([k, n]) => [k, n] as [number, number])
       : [];
     this.streak = state.streak;
+    // States saved before every point was remembered: the admitted ones are what is known.
+    this.seen = state.seen ? [...state.seen] : this.signal === 'errors' ? [] : [...state.recent];
     this.last = state.last;
     this.tail = state.tail ? state.tail.map(([r, c]) => [r, c] as [number, number]) : [];
   }
