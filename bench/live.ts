@@ -1,3 +1,4 @@
+import { median } from '../activities/rca/stats';
 import { createPool } from '../store/db';
 import { databaseUrl, loadConfig } from '../worker/config';
 import {
@@ -248,12 +249,6 @@ interface IncidentRow {
   root_cause: { service?: string } | null;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length
-    ? (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2
-    : NaN;
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
