@@ -18,6 +18,7 @@ import {
   readDetectionSeries,
   readServiceEdges,
   readSilentServices,
+  requestsSlowerThan,
   type SeriesPoint,
 } from '../store/detection';
 import { openIncidents } from '../store/incidents';
@@ -187,7 +188,13 @@ export function createDetectionActivities({
         const after = scorer.lastBucket ?? (state ? windowStart : windowStart - lateRowsMs);
         for (const p of points) {
           if (p.bucket <= after) continue;
-          const scored = scorer.score(p.value, p.support, p.bucket);
+          const { histogram } = p;
+          const scored = scorer.score(
+            p.value,
+            p.support,
+            p.bucket,
+            histogram && ((ms) => requestsSlowerThan(histogram, ms)),
+          );
           result.pointsScored++;
           if (scored.score >= detection.threshold) {
             anomalies.push({

@@ -14,7 +14,7 @@ import { createMetricsSignal } from '../ingest/signals/metrics';
 import { createTraceSignal } from '../ingest/signals/traces';
 import { faultKinds, type Fault, type FaultKind } from '../simulator/faults';
 import { encodeLogs, encodeMetrics, encodeTraces } from '../simulator/otlp-export';
-import { liveSimulation } from '../simulator/simulate';
+import { liveSimulation, type LumpyTraffic } from '../simulator/simulate';
 import { liveFaultTemplate } from '../worker/demo/world';
 import { rankWindow } from '../activities/investigation';
 import { faultLeadMs } from '../workflows/incident/investigation-window';
@@ -48,6 +48,8 @@ export interface ReplayOptions {
   kinds?: readonly FaultKind[];
   faultFreeMinutes: number;
   rps: number;
+  /** Lumpy low-traffic services (default: the demo's smooth traffic). */
+  lumpy?: LumpyTraffic;
   detection: DetectionSettings;
   /** How often the detection Schedule runs a pass, and its phase (worker/schedules.ts). */
   intervalSeconds: number;
@@ -176,6 +178,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
     seed: opts.trafficSeed,
     start: opts.start,
     rps: opts.rps,
+    lumpy: opts.lumpy,
   });
   const faultFreeStart = opts.start + warmupMs;
   const faultsStart = faultFreeStart + opts.faultFreeMinutes * 60_000;

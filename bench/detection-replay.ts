@@ -1,6 +1,7 @@
 import { defaultDetectionSettings } from '../activities/detection';
 import { faultKinds, type FaultKind } from '../simulator/faults';
 import { onlineBoutique } from '../simulator/online-boutique';
+import { quietServiceTraffic } from '../simulator/simulate';
 import { loadConfig } from '../worker/config';
 import { detectionOffsetSeconds } from '../worker/schedules';
 import { replayMarkdown, runReplay } from './detection-replay-core';
@@ -17,6 +18,9 @@ const faultFreeMinutes = Number(env.REPLAY_FAULT_FREE_MINUTES ?? 60);
 const trafficSeed = Number(env.REPLAY_TRAFFIC_SEED ?? 1000);
 const faultSeed = Number(env.REPLAY_FAULT_SEED ?? 2000);
 const verbose = env.REPLAY_VERBOSE === '1';
+/** Entry requests per second (the demo's 15 by default) and lumpy quiet-service traffic. */
+const rps = Number(env.REPLAY_RPS ?? 15);
+const lumpy = env.REPLAY_LUMPY === '1' ? quietServiceTraffic : undefined;
 /** Comma-separated fault kinds to cycle through (default: all). */
 const kinds = env.REPLAY_KINDS?.split(',').map((k) => {
   if (!(faultKinds as readonly string[]).includes(k)) throw new Error(`unknown fault kind ${k}`);
@@ -37,7 +41,8 @@ async function main() {
       faults,
       kinds,
       faultFreeMinutes,
-      rps: 15,
+      rps,
+      lumpy,
       start,
       intervalSeconds: config.detection.intervalSeconds,
       offsetSeconds: detectionOffsetSeconds(config.detection),
@@ -51,7 +56,7 @@ async function main() {
       log: verbose ? (line) => console.log(line) : undefined,
     });
     console.log(
-      `${kinds ? `REPLAY_KINDS=${kinds.join(',')} ` : ''}REPLAY_FAULTS=${faults} REPLAY_FAULT_FREE_MINUTES=${faultFreeMinutes} REPLAY_TRAFFIC_SEED=${trafficSeed} REPLAY_FAULT_SEED=${faultSeed} npm run bench:detection-replay — ${result.passes} passes in ${result.wallSeconds.toFixed(0)} s\n`,
+      `${kinds ? `REPLAY_KINDS=${kinds.join(',')} ` : ''}${rps !== 15 ? `REPLAY_RPS=${rps} ` : ''}${lumpy ? 'REPLAY_LUMPY=1 ' : ''}REPLAY_FAULTS=${faults} REPLAY_FAULT_FREE_MINUTES=${faultFreeMinutes} REPLAY_TRAFFIC_SEED=${trafficSeed} REPLAY_FAULT_SEED=${faultSeed} npm run bench:detection-replay — ${result.passes} passes in ${result.wallSeconds.toFixed(0)} s\n`,
     );
     console.log(replayMarkdown(result));
   });

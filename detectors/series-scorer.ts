@@ -4,6 +4,13 @@
  *
  * Latency, metrics and log counts: robust z of each point against the rolling median/MAD of
  * recent healthy points, with floors on the change so a flat series does not alarm on noise.
+ * Latency also needs evidence in numbers of requests: a p95 is one request's latency when the
+ * bucket holds one, and a service that now and then serves a slow request does so again. The
+ * bucket's requests slower than the suspicious line are tested (binomial, pooled over the
+ * latest buckets) against how often the series' own recent requests were that slow, so one slow
+ * request is never an anomaly and fifty are.
+ * A deviation the series showed in several separate episodes of its window (a quiet service's
+ * occasional burst) is its normal behaviour, not news.
  * Error ratios: a binomial tail test of the bucket's failed calls against the recent error
  * rate, so the bar adapts to traffic: 3 failures of 4 calls on a quiet service count, 3 of
  * 3,000 on a busy one do not. The baseline rate is inflated for over-dispersion (error rates
@@ -13,8 +20,14 @@ export type SeriesSignal = 'latency' | 'errors' | 'logs' | 'metric';
 
 export interface SeriesScorerState {
   recent: number[];
-  /** Calls behind each of `recent` (error ratios only). */
+  /** Calls behind each of `recent` (error ratios and latency). */
   support?: number[];
+  /** Requests slower than the suspicious line behind each of `recent` (latency only). */
+  slow?: number[];
+  /** The latest buckets' [slow requests, requests] (latency only), newest first. */
+  slowTail?: [number, number][];
+  /** Every point of the window, admitted or not, oldest first (not error ratios). */
+  seen?: number[];
   /** Consecutive suspicious points not yet admitted to the baseline. */
   streak: number;
   /** Newest bucket scored (epoch ms): a late row for it is not scored twice. */
@@ -56,6 +69,26 @@ const levelBuckets = 6;
 const levelMargin = 1.5;
 /** A score from which a point is kept out of the baseline (still no anomaly). */
 const suspiciousScore = 0.5;
+/** The robust z of that score: requests slower than this far above the median are slow. */
+const suspiciousZ = -zScale * Math.log(1 - suspiciousScore);
+/** Slow requests a latency anomaly needs, pooled over the latest buckets (one is bad luck). */
+const minSlowRequests = 2;
+/** Slow-request rates wander less than error rates (no deploys behind them): a smaller margin. */
+const slowOverDispersion = 1.5;
+/** No series is assumed to serve slow requests less often than this. */
+const minSlowRate = 0.005;
+
+/**
+ * A deviation the series reached in this many separate episodes of its window is its normal
+ * behaviour (a quiet service's occasional burst or slow request), not news. Episodes, not
+ * points: a fault that lasts is one episode, however many buckets it spans.
+ */
+const recurringEpisodes = 3;
+/** An earlier point repeats this one when it deviated at least this share as far. */
+const repeatShare = 0.5;
+
+/** Counts a bucket's requests slower than a latency (in the series' units). */
+export type SlowerThan = (value: number) => number;
 
 /** The smallest change in each signal's units that can ever matter. */
 function changeFloor(signal: SeriesSignal, median: number): number {
@@ -110,12 +143,40 @@ export function binomialTailLog10(k: number, n: number, p: number): number {
   return Math.min(0, (max + Math.log(sum)) / Math.LN10);
 }
 
+/**
+ * The score of the strongest evidence among the newest bucket pooled with 1, 2, … of the ones
+ * before it (`points`: [events, trials], newest first) against an event rate, paying for the
+ * extra tests (Bonferroni). `counts` says which pooled counts may be judged at all.
+ */
+function pooledTailScore(
+  points: [number, number][],
+  expected: number,
+  counts: (events: number, trials: number) => boolean,
+): number {
+  let log10P = 0;
+  let events = 0;
+  let trials = 0;
+  for (const [k, n] of points) {
+    events += k;
+    trials += n;
+    if (!counts(events, trials)) continue;
+    log10P = Math.min(
+      log10P,
+      binomialTailLog10(events, trials, expected) + Math.log10(pooledBuckets),
+    );
+  }
+  return Math.max(0, 1 - Math.exp(log10P / log10PScale));
+}
+
 export class DirectionalSeriesScorer {
   private recent: number[] = [];
   private support: number[] = [];
   private streak = 0;
   private last: number | undefined;
   private tail: [number, number][] = [];
+  private slow: number[] = [];
+  private slowTail: [number, number][] = [];
+  private seen: number[] = [];
 
   constructor(private readonly signal: SeriesSignal) {}
 
@@ -124,34 +185,76 @@ export class DirectionalSeriesScorer {
     return this.last;
   }
 
-  score(value: number, support?: number, bucket?: number): ScoredPoint {
+  /**
+   * `support`: the calls behind the point (error ratios and latency); `slowerThan`: counts the
+   * bucket's requests slower than a latency (latency; without it, latency is judged by z alone).
+   */
+  score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
     if (bucket !== undefined) this.last = Math.max(this.last ?? bucket, bucket);
     if (!Number.isFinite(value)) return { score: 0, baseline: undefined };
     if (this.recent.length < warmup) {
-      this.admit(value, support);
+      this.admit(value, support, slowerThan && this.slowCount(slowerThan));
+      this.remember(value);
       return { score: 0, baseline: undefined };
     }
+    const slow = slowerThan && this.slowCount(slowerThan);
     const scored =
       this.signal === 'errors' && support !== undefined
         ? this.errorScore(value, support)
-        : this.robustScore(value);
+        : this.robustScore(value, support, slow);
     // Suspicious points stay out of the baseline too: a slow climb (a leak) would otherwise
     // drag the baseline up with it, and the pooled error rate is not robust like a median.
     if (scored.score >= suspiciousScore && this.streak < acceptShiftAfter) {
       this.streak++;
     } else {
       this.streak = 0;
-      this.admit(value, support);
+      this.admit(value, support, slow);
     }
+    this.remember(value);
     return scored;
   }
 
-  private robustScore(value: number): ScoredPoint {
+  private remember(value: number) {
+    if (this.signal === 'errors') return;
+    this.seen.push(value);
+    if (this.seen.length > window) this.seen.shift();
+  }
+
+  /**
+   * Separate episodes before the current one (the points of the streak still running) in which
+   * the series deviated from `center` at least `repeatShare` as far as `value`, the same way.
+   */
+  private episodesLike(value: number, center: number): number {
+    const direction = Math.sign(value - center);
+    const reach = repeatShare * Math.abs(value - center);
+    let episodes = 0;
+    let inside = false;
+    for (const v of this.seen.slice(0, Math.max(0, this.seen.length - this.streak))) {
+      const like = (v - center) * direction >= reach;
+      if (like && !inside) episodes++;
+      inside = like;
+    }
+    return episodes;
+  }
+
+  /** The baseline's median, spread and smallest change that matters. */
+  private spread(): { center: number; scale: number; floor: number } {
     const sorted = [...this.recent].sort((a, b) => a - b);
     const center = median(sorted);
     const mad = median(sorted.map((v) => Math.abs(v - center)).sort((a, b) => a - b));
     const floor = changeFloor(this.signal, center);
-    const scale = Math.max(1.4826 * mad, floor / 3, this.resolution(center));
+    return { center, floor, scale: Math.max(1.4826 * mad, floor / 3, this.resolution(center)) };
+  }
+
+  /** The bucket's requests above the suspicious line (none before the baseline has a median). */
+  private slowCount(slowerThan: SlowerThan): number {
+    if (this.recent.length === 0) return 0;
+    const { center, floor, scale } = this.spread();
+    return slowerThan(center + Math.max(floor, suspiciousZ * scale));
+  }
+
+  private robustScore(value: number, calls?: number, slow?: number): ScoredPoint {
+    const { center, floor, scale } = this.spread();
     const z = (v: number) => {
       const deviation = this.signal === 'metric' ? Math.abs(v - center) : v - center;
       // A change below the floor is never anomalous, however quiet the series was before.
@@ -166,7 +269,31 @@ export class DirectionalSeriesScorer {
     const levelZ =
       recent.length < levelBuckets ? 0 : z(recent.reduce((a, b) => a + b, 0) / levelBuckets);
     const level = z(value) >= levelZ ? (levelZ * Math.sqrt(levelBuckets)) / levelMargin : 0;
-    return { score: 1 - Math.exp(-Math.max(z(value), level) / zScale), baseline: center };
+    const strength = 1 - Math.exp(-Math.max(z(value), level) / zScale);
+    const recurring =
+      strength >= suspiciousScore && this.episodesLike(value, center) >= recurringEpisodes;
+    const score = recurring ? 0 : strength;
+    if (calls === undefined || slow === undefined) return { score, baseline: center };
+    return { score: Math.min(score, this.slowRequestScore(slow, calls)), baseline: center };
+  }
+
+  /**
+   * How unlikely this many slow requests are (pooled with the latest buckets) at the rate the
+   * series' recent requests were slow: the weight of a latency point's evidence.
+   */
+  private slowRequestScore(slow: number, calls: number): number {
+    let slowSeen = 0;
+    let total = 0;
+    for (let i = 0; i < this.recent.length; i++) {
+      slowSeen += this.slow[i] ?? 0;
+      total += this.support[i] ?? 0;
+    }
+    const rate = total > 0 ? slowSeen / total : 0;
+    const points: [number, number][] = [[slow, calls], ...this.slowTail];
+    this.slowTail = points.slice(0, pooledBuckets - 1);
+    if (slow === 0) return 0;
+    const expected = Math.min(0.5, Math.max(minSlowRate, slowOverDispersion * rate));
+    return pooledTailScore(points, expected, (k) => k >= minSlowRequests);
   }
 
   /**
@@ -187,32 +314,31 @@ export class DirectionalSeriesScorer {
     }
     const rate = total > 0 ? failed / total : 0;
     const expected = Math.min(0.5, Math.max(minErrorRate, overDispersion * rate));
-    const points: [number, number][] = [[ratio, calls], ...this.tail];
-    this.tail = points.slice(0, pooledBuckets - 1);
-    let log10P = 0;
-    let failures = 0;
-    let n = 0;
+    const points: [number, number][] = [
+      [Math.round(ratio * calls), Math.round(calls)],
+      ...this.tail.map(([r, c]): [number, number] => [Math.round(r * c), Math.round(c)]),
+    ];
+    this.tail = [[ratio, calls] as [number, number], ...this.tail].slice(0, pooledBuckets - 1);
     // Only a bucket with failures of its own can be anomalous: pooling finds them sooner,
     // it does not extend an alarm into the healthy buckets after it.
-    if (Math.round(ratio * calls) === 0) return { score: 0, baseline: rate };
-    for (const [r, c] of points) {
-      failures += Math.round(r * c);
-      n += Math.round(c);
-      if (failures < minFailedCalls || failures / n - rate < changeFloor('errors', rate)) continue;
-      log10P = Math.min(
-        log10P,
-        binomialTailLog10(failures, n, expected) + Math.log10(pooledBuckets),
-      );
-    }
-    return { score: Math.max(0, 1 - Math.exp(log10P / log10PScale)), baseline: rate };
+    if (points[0]![0] === 0) return { score: 0, baseline: rate };
+    const score = pooledTailScore(
+      points,
+      expected,
+      (failures, n) =>
+        failures >= minFailedCalls && failures / n - rate >= changeFloor('errors', rate),
+    );
+    return { score, baseline: rate };
   }
 
-  private admit(value: number, support: number | undefined) {
+  private admit(value: number, support: number | undefined, slow: number | undefined) {
     this.recent.push(value);
     this.support.push(support ?? 0);
+    this.slow.push(slow ?? 0);
     if (this.recent.length > window) {
       this.recent.shift();
       this.support.shift();
+      this.slow.shift();
     }
   }
 
@@ -220,7 +346,13 @@ export class DirectionalSeriesScorer {
     return {
       recent: [...this.recent],
       ...(this.signal === 'errors' && { support: [...this.support] }),
+      ...(this.signal === 'latency' && {
+        support: [...this.support],
+        slow: [...this.slow],
+        slowTail: this.slowTail.map(([k, n]) => [k, n] as [number, number]),
+      }),
       streak: this.streak,
+      ...(this.seen.length > 0 && { seen: [...this.seen] }),
       ...(this.last !== undefined && { last: this.last }),
       ...(this.tail.length > 0 && { tail: this.tail.map(([r, c]) => [r, c] as [number, number]) }),
     };
@@ -230,7 +362,14 @@ export class DirectionalSeriesScorer {
     this.recent = [...state.recent];
     // States saved before support was kept: weigh each old ratio as one typical bucket.
     this.support = state.support ? [...state.support] : state.recent.map(() => 1);
+    // Latency states saved before slow requests were counted: no slow request seen yet.
+    this.slow = state.slow ? [...state.slow] : state.recent.map(() => 0);
+    this.slowTail = state.slowTail
+      ? state.slowTail.map(([k, n]) => [k, n] as [number, number])
+      : [];
     this.streak = state.streak;
+    // States saved before every point was remembered: the admitted ones are what is known.
+    this.seen = state.seen ? [...state.seen] : this.signal === 'errors' ? [] : [...state.recent];
     this.last = state.last;
     this.tail = state.tail ? state.tail.map(([r, c]) => [r, c] as [number, number]) : [];
   }

@@ -30,7 +30,28 @@ export interface SimulationOptions {
   faults: readonly Fault[];
   /** Width of each yielded batch; metrics are exported once per slice. Default 10 s. */
   sliceSec?: number;
+  /** Traffic as a quiet real service sees it (default: smooth Poisson, no slow outliers). */
+  lumpy?: LumpyTraffic;
 }
+
+/**
+ * Real services at low traffic are lumpy: requests arrive in bursts, and now and then one is
+ * served slowly (a cache miss, a cold connection, a GC pause) without anything being wrong.
+ */
+export interface LumpyTraffic {
+  /** Log-normal σ of each slice's load around its usual level (0: Poisson arrivals only). */
+  burstiness: number;
+  /** Chance that a service serves a request slowly, and how many times slower. */
+  slowChance: number;
+  slowFactor: number;
+}
+
+/** The lumpy profile bench:detection-replay and the tests use with low traffic. */
+export const quietServiceTraffic: LumpyTraffic = {
+  burstiness: 0.6,
+  slowChance: 0.01,
+  slowFactor: 10,
+};
 
 /** Chance that a caller gives up and fails when a downstream call fails (else it falls back). */
 const propagateFailure = 0.9;
@@ -134,7 +155,9 @@ class Simulation {
     this.logs = [];
     const r = this.random;
     const seconds = (toMs - fromMs) / 1000;
-    const count = r.poisson(this.options.rps * seconds * dailyLoad(fromMs));
+    const lumpy = this.options.lumpy;
+    const burst = lumpy?.burstiness ? r.logNormal(1, lumpy.burstiness) : 1;
+    const count = r.poisson(this.options.rps * seconds * dailyLoad(fromMs) * burst);
     const starts = Array.from({ length: count }, () => fromMs + r.next() * (toMs - fromMs));
     starts.sort((a, b) => a - b);
     for (const service of this.services.values()) {
@@ -203,7 +226,8 @@ class Simulation {
     const resource = effects.newVersion ? instance.deployedResource : instance.resource;
     const selfMs =
       r.logNormal(op.selfMs * service.dayLatency * instance.drift, op.sigma) *
-        effects.latencyFactor +
+        effects.latencyFactor *
+        this.outlier() +
       effects.addMs;
     let t = startMs + selfMs * 0.6;
     let failed = false;
@@ -323,12 +347,19 @@ class Simulation {
     const effects = serverEffects(service.faults, op.name, instance.id, startMs);
     const selfMs =
       this.random.logNormal(op.selfMs * service.dayLatency * instance.drift, op.sigma) *
-        effects.latencyFactor +
+        effects.latencyFactor *
+        this.outlier() +
       effects.addMs;
     instance.requests++;
     instance.busyMs += selfMs;
     instance.selfMs += selfMs;
     return { endMs: startMs + selfMs, failed: false, statusCode: 200 };
+  }
+
+  /** A healthy request's occasional slowness (lumpy traffic only; no draw otherwise). */
+  private outlier(): number {
+    const lumpy = this.options.lumpy;
+    return lumpy && this.random.chance(lumpy.slowChance) ? lumpy.slowFactor : 1;
   }
 
   private log(

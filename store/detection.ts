@@ -1,4 +1,8 @@
-import { histogramQuantile } from './telemetry-histogram';
+import {
+  histogramQuantile,
+  latencyBucketMicros,
+  type SparseHistogram,
+} from './telemetry-histogram';
 import type { Pool } from './db';
 import { rowBoundLimit, withinRowBound } from './query-bounds';
 
@@ -10,8 +14,19 @@ export interface SeriesPoint {
   signal: 'latency' | 'errors' | 'logs' | 'metric';
   bucket: number;
   value: number;
-  /** Calls behind a ratio: the error test weighs the ratio by them. */
+  /** Calls behind a ratio or a latency: the scorer weighs the point by them. */
   support?: number;
+  /** A latency point's requests by duration: the scorer counts the slow ones. */
+  histogram?: SparseHistogram;
+}
+
+/** Requests of a latency histogram slower than `ms` (by each histogram bucket's middle). */
+export function requestsSlowerThan(histogram: SparseHistogram, ms: number): number {
+  let slow = 0;
+  histogram.counts.forEach((count, i) => {
+    if (latencyBucketMicros(histogram.offset + i) / 1000 > ms) slow += count;
+  });
+  return slow;
 }
 
 interface RedRow {
@@ -29,11 +44,9 @@ function redPoints(prefix: string, row: RedRow, operation?: string): SeriesPoint
   const calls = Number(row.calls);
   const points: SeriesPoint[] = [];
   const key = `${prefix}:${row.service}${row.name === null ? '' : `:${row.name}`}`;
-  const p95 =
-    row.counts && row.lo !== null
-      ? histogramQuantile({ offset: row.lo, counts: row.counts }, 0.95)
-      : null;
-  if (p95 !== null) {
+  const histogram = row.counts && row.lo !== null ? { offset: row.lo, counts: row.counts } : null;
+  const p95 = histogram && histogramQuantile(histogram, 0.95);
+  if (histogram && p95 !== null) {
     points.push({
       seriesKey: `${key}:p95`,
       service: row.service,
@@ -41,6 +54,8 @@ function redPoints(prefix: string, row: RedRow, operation?: string): SeriesPoint
       signal: 'latency',
       bucket,
       value: p95 / 1000,
+      support: histogram.counts.reduce((a, b) => a + b, 0),
+      histogram,
     });
   }
   // Every bucket with calls: the scorer's binomial test weighs a ratio by the calls behind it.

@@ -50,6 +50,32 @@ describe('error ratios: a binomial test that adapts to traffic', () => {
   });
 });
 
+describe('what a series has shown before', () => {
+  /** A metric at 0, then a burst to about 900 every `every` buckets. */
+  function bursts(every: number, buckets: number) {
+    const scorer = new DirectionalSeriesScorer('metric');
+    const scores: number[] = [];
+    for (let i = 0; i < buckets; i++) {
+      const burst = i >= 30 && i % every === 0;
+      scores.push(scorer.score(burst ? 900 + (i % 7) * 20 : 0).score);
+    }
+    return { scorer, burstScores: scores.filter((_, i) => i >= 30 && i % every === 0) };
+  }
+
+  it('is news the first times a burst comes, not once it recurred in separate episodes', () => {
+    const { burstScores } = bursts(6, 90);
+    expect(burstScores[0]).toBeGreaterThanOrEqual(0.9);
+    expect(burstScores.slice(3).every((s) => s === 0)).toBe(true);
+  });
+
+  it('keeps scoring a shift that lasts: one episode, however many buckets', () => {
+    const scorer = new DirectionalSeriesScorer('metric');
+    for (let i = 0; i < 30; i++) scorer.score(10 + (i % 3));
+    const shifted = Array.from({ length: 12 }, () => scorer.score(900).score);
+    expect(shifted.every((s) => s >= 0.9)).toBe(true);
+  });
+});
+
 describe('novel log templates', () => {
   const start = 1_000_000_000;
   const warm: TemplateBurstState = { watched: [], since: start - burstWarmupMs };

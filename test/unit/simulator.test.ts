@@ -4,7 +4,7 @@ import { buildEvidence, type Evidence } from '../../activities/rca/evidence';
 import { faultKinds, type FaultKind } from '../../simulator/faults';
 import { onlineBoutique } from '../../simulator/online-boutique';
 import { makeScenario, type Scenario } from '../../simulator/scenario';
-import { collect, simulate } from '../../simulator/simulate';
+import { collect, liveSimulation, quietServiceTraffic, simulate } from '../../simulator/simulate';
 import { trainTicket } from '../../simulator/train-ticket';
 import { expectedCallsPerRequest } from '../../simulator/topology';
 
@@ -76,6 +76,41 @@ describe('simulate', () => {
     }
     // ~40 rps × 180 s × ~16 spans per request.
     expect(spans).toBeGreaterThan(50_000);
+  });
+});
+
+describe('lumpy low traffic', () => {
+  /** Entry requests per 10 s slice and root-span durations over an hour at 1 request/s. */
+  function hour(lumpy: boolean) {
+    const sim = liveSimulation({
+      topology: onlineBoutique,
+      seed: 5,
+      start: Date.UTC(2026, 0, 1, 12),
+      rps: 1,
+      lumpy: lumpy ? quietServiceTraffic : undefined,
+    });
+    const perSlice: number[] = [];
+    const durations: number[] = [];
+    for (let t = 0; t < 360; t++) {
+      const from = Date.UTC(2026, 0, 1, 12) + t * 10_000;
+      const roots = sim.slice(from, from + 10_000, []).spans.filter((s) => !s.parentSpanId);
+      perSlice.push(roots.length);
+      for (const s of roots) durations.push(Number(s.endTimeUnixNano - s.startTimeUnixNano) / 1e6);
+    }
+    const mean = perSlice.reduce((a, b) => a + b, 0) / perSlice.length;
+    const variance = perSlice.reduce((a, b) => a + (b - mean) ** 2, 0) / perSlice.length;
+    const sorted = [...durations].sort((a, b) => a - b);
+    const median = sorted[sorted.length >> 1]!;
+    return { dispersion: variance / mean, slow: durations.filter((d) => d > 5 * median).length };
+  }
+
+  it('arrives in bursts and serves the odd request slowly, where smooth traffic does not', () => {
+    const smooth = hour(false);
+    const lumpy = hour(true);
+    // Poisson arrivals have variance ≈ mean; bursts make it several times larger.
+    expect(smooth.dispersion).toBeLessThan(1.5);
+    expect(lumpy.dispersion).toBeGreaterThan(2);
+    expect(lumpy.slow).toBeGreaterThan(3 * Math.max(1, smooth.slow));
   });
 });
 

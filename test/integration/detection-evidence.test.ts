@@ -1,0 +1,143 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createDetectionActivities,
+  defaultDetectionSettings,
+  type DetectionPassResult,
+} from '../../activities/detection';
+import type { Pool } from '../../store/db';
+import {
+  histogramLiteral,
+  latencyBucket,
+  latencyBucketCount,
+} from '../../store/telemetry-histogram';
+import type { IncidentCandidate } from '../../workflows/incident/types';
+import { createIsolatedDatabase } from '../setup/database';
+
+const bucketMs = 10_000;
+const start = Date.UTC(2026, 0, 7, 9, 0, 0);
+/** frontend → checkout → db: a request's latency is its own plus its callee's. */
+const chain = ['frontend', 'checkout', 'db'];
+
+function latencyLiteral(durationsMs: number[]): string {
+  const dense = new Array<number>(latencyBucketCount).fill(0);
+  for (const ms of durationsMs) dense[latencyBucket(ms * 1000)]!++;
+  return histogramLiteral(dense);
+}
+
+/**
+ * How long the i-th request of a bucket spends in the database, as seen in `service`'s spans
+ * of that bucket (a request crossing a bucket's end has its caller's span in one bucket and
+ * its callee's in the next).
+ */
+type DbMs = (i: number, service: string) => number;
+
+/**
+ * Writes one bucket's rollups: `calls` requests through the chain, each caller adding a few
+ * milliseconds of its own to the database's time.
+ */
+async function writeBucket(pool: Pool, bucket: number, calls: number, dbMs: DbMs) {
+  const ids = new Map(
+    (await pool.query<{ id: number; name: string }>('SELECT id, name FROM services')).rows.map(
+      (r) => [r.name, r.id],
+    ),
+  );
+  const own = (service: string, i: number) => 2 + ((i * 7 + bucket / bucketMs) % 3) * 0.4;
+  const durations = (service: string) =>
+    Array.from(
+      { length: calls },
+      (_, i) =>
+        dbMs(i, service) +
+        chain.slice(chain.indexOf(service), -1).reduce((sum, s) => sum + own(s, i), 0),
+    );
+  for (const service of chain) {
+    await pool.query(
+      `INSERT INTO rollup_services (bucket, service_id, calls, errors, duration_sum_us, latency)
+       VALUES ($1, $2, $3, 0, 0, $4::int4[])`,
+      [new Date(bucket), ids.get(service), calls, latencyLiteral(durations(service))],
+    );
+  }
+  for (let i = 1; i < chain.length; i++) {
+    await pool.query(
+      `INSERT INTO rollup_edges (bucket, caller_service_id, callee_service_id, calls, errors, duration_sum_us, latency)
+       VALUES ($1, $2, $3, $4, 0, 0, $5::int4[])`,
+      [
+        new Date(bucket),
+        ids.get(chain[i - 1]!),
+        ids.get(chain[i]!),
+        calls,
+        latencyLiteral(durations(chain[i]!).map((ms) => ms + 0.5)),
+      ],
+    );
+  }
+}
+
+/** A database latency that wanders a little from bucket to bucket and request to request. */
+const usualDbMs =
+  (bucketIndex: number): DbMs =>
+  (i) =>
+    7.5 * (1 + 0.1 * Math.sin(bucketIndex + i * 1.3));
+
+describe('detection weighs latency by the requests behind it', () => {
+  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+
+  beforeEach(async () => {
+    db = await createIsolatedDatabase();
+    await db.pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
+      new Date(start - 3_600_000),
+      new Date(start + 3_600_000),
+    ]);
+    for (const s of chain) await db.pool.query('INSERT INTO services (name) VALUES ($1)', [s]);
+    await db.pool.query(
+      `INSERT INTO detection_pass (pass_id, window_end, result) VALUES ('seed', $1, '{}')`,
+      [new Date(start - bucketMs)],
+    );
+  });
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  /** Writes `buckets` buckets from `start` and runs a pass after each, as the Schedule does. */
+  async function run(
+    buckets: number,
+    calls: number,
+    dbMs: (bucketIndex: number) => DbMs,
+  ): Promise<IncidentCandidate[]> {
+    let now = start;
+    const activities = createDetectionActivities({
+      pool: db.pool,
+      clock: () => now,
+      detection: defaultDetectionSettings,
+    });
+    const candidates: IncidentCandidate[] = [];
+    for (let b = 0; b < buckets; b++) {
+      const bucket = start + b * bucketMs;
+      await writeBucket(db.pool, bucket, calls, dbMs(b));
+      now = bucket + bucketMs + 4_000;
+      const env = new MockActivityEnvironment({
+        workflowExecution: { workflowId: 'detection', runId: `pass-${b}` },
+      });
+      const pass = (await env.run(activities.runDetectionPass)) as DetectionPassResult;
+      candidates.push(...pass.candidates);
+    }
+    return candidates;
+  }
+
+  it('opens nothing for one slow request in a bucket of one, recurring once a minute', async () => {
+    // Ten quiet minutes, then ten in which one request a minute takes 85 ms instead of 7.5 in
+    // the database, crossing a bucket's end: the frontend's span is slow in one bucket, the
+    // checkout's and the database's in the next (two buckets of latency anomalies before).
+    const slow = (b: number) => b >= 60 && b % 6 === 0;
+    const candidates = await run(120, 1, (b) => (i, service) => {
+      const slowHere = service === 'frontend' ? slow(b) : slow(b - 1);
+      return slowHere ? 85 : usualDbMs(b)(i, service);
+    });
+    expect(candidates).toEqual([]);
+  }, 120_000);
+
+  it('opens an incident on the database when fifty requests a bucket shift to 85 ms', async () => {
+    const candidates = await run(66, 50, (b) => (b >= 60 ? () => 85 : usualDbMs(b)));
+    expect(candidates.length).toBeGreaterThanOrEqual(1);
+    expect(candidates[0]).toMatchObject({ service: 'db', fingerprint: 'db' });
+  }, 120_000);
+});
