@@ -1,3 +1,4 @@
+import { defaultMinerOptions } from '../../detectors/logs/options';
 import { lineShape, slotSeparator } from '../../detectors/logs/shape';
 import type { LogRecord, MetricPoint, Span } from '../../simulator/telemetry';
 
@@ -180,14 +181,14 @@ export interface EvidenceOptions {
  * or UUIDs still share a template.
  */
 export function templateOf(body: string): string {
-  const shape = lineShape(body.length > 2000 ? body.slice(0, 2000) : body);
+  const shape = lineShape(body.length > 2000 ? body.slice(0, 2000) : body, defaultMinerOptions);
   let out = '';
   for (const slot of shape.slots) {
     out += slotSeparator(shape, slot);
     out +=
       slot.kind === 'variable' ? '<*>' : slot.kind === 'indexed' ? `${slot.text}<*>` : slot.text;
   }
-  return out + shape.line.slice(shape.tailStart);
+  return out + shape.tail;
 }
 
 export function buildEvidence(

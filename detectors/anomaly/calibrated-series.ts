@@ -12,6 +12,7 @@ import {
   type ScoredPoint,
   type SeriesScorerState,
   type SeriesSignal,
+  type SlowerThan,
 } from '../series-scorer';
 import { laplaceTailLog10, tailScore } from './calibration';
 
@@ -26,8 +27,8 @@ export class CalibratedSeriesScorer {
     return this.scorer.lastBucket;
   }
 
-  score(value: number, support?: number, bucket?: number): ScoredPoint {
-    const scored = this.scorer.score(value, support, bucket);
+  score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
+    const scored = this.scorer.score(value, support, bucket, slowerThan);
     if (scored.score <= 0) return { ...scored, score: 0 };
     // The raw score is 1 − e^(−z/zScale) for a robust z, 1 − e^(log10 p / log10PScale) for
     // an error ratio's binomial tail: undo the squashing, then read both as probabilities.
