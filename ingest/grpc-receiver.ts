@@ -2,11 +2,13 @@ import {
   Metadata,
   Server,
   ServerCredentials,
+  status as GrpcStatus,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
+import type { IngestAuth } from './auth';
 import { asExportError } from './errors';
 import { RetryInfo, RpcStatus } from './otlp';
 import type { IngestPipeline } from './pipeline';
@@ -17,6 +19,7 @@ export interface GrpcReceiverDeps {
   signals: readonly Signal[];
   /** Larger messages are refused by grpc-js with RESOURCE_EXHAUSTED. */
   maxRequestBytes: number;
+  auth?: IngestAuth;
 }
 
 export interface RunningGrpcReceiver {
@@ -70,7 +73,14 @@ export async function startGrpcReceiver(
     };
     server.addService(definition, {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-        deps.pipeline.export(signal, call.request, 'protobuf').then(
+        const authorization = call.metadata.get('authorization')[0];
+        const caller = deps.auth?.authenticate(
+          typeof authorization === 'string' ? authorization : undefined,
+        );
+        if (caller && !caller.ok) {
+          return callback({ code: GrpcStatus.UNAUTHENTICATED, details: caller.reason });
+        }
+        deps.pipeline.export(signal, call.request, 'protobuf', caller?.tenant).then(
           (outcome) =>
             callback(null, signal.response(outcome.rejected, outcome.message, 'protobuf')),
           (err: unknown) => callback(toServiceError(err)),
@@ -78,10 +88,9 @@ export async function startGrpcReceiver(
       },
     });
   }
+  const credentials = deps.auth?.grpcCredentials() ?? ServerCredentials.createInsecure();
   const boundPort = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
+    server.bindAsync(`${host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
   );
   return {
     port: boundPort,

@@ -1,9 +1,11 @@
-import type { Server } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Pool } from '../store/db';
 import { TelemetryDictionaries } from '../store/telemetry-dictionaries';
 import { Rollups } from '../store/telemetry-rollups';
 import { TelemetryWriter } from '../store/telemetry-writer';
 import type { Config } from '../worker/config';
+import { ingestAuth } from './auth';
 import { BatchQueue } from './batch-queue';
 import { startGrpcReceiver } from './grpc-receiver';
 import { createHttpReceiver } from './http-receiver';
@@ -87,11 +89,17 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
   const templates = new LogTemplateTagger(deps.pool, now);
   const signals = [createTraceSignal(edges), createMetricsSignal(), createLogsSignal(templates)];
 
-  const http = createHttpReceiver({ pipeline, signals, maxRequestBytes: ingest.maxRequestBytes });
+  const auth = ingestAuth(deps.config.ingestAuth);
+  const http = createHttpReceiver({
+    pipeline,
+    signals,
+    maxRequestBytes: ingest.maxRequestBytes,
+    auth,
+  });
   const grpc = await listen(http, ingest.host, ingest.httpPort)
     .then(() =>
       startGrpcReceiver(
-        { pipeline, signals, maxRequestBytes: ingest.maxRequestBytes },
+        { pipeline, signals, maxRequestBytes: ingest.maxRequestBytes, auth },
         ingest.host,
         ingest.grpcPort,
       ),
@@ -124,6 +132,8 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
       })()),
   };
 }
+
+type Server = HttpServer | HttpsServer;
 
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
