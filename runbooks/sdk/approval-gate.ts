@@ -62,7 +62,6 @@ interface Answer {
   approver: string;
   via: ApprovalChannel;
   reason?: string;
-  gate?: string;
   nonce?: string;
 }
 
