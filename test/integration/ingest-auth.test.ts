@@ -16,6 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startReceivers, type RunningReceivers } from '../../ingest/receivers';
 import { createPool, type Pool } from '../../store/db';
+import { upsertIncident } from '../../store/incidents';
 import { loadConfig } from '../../worker/config';
 import { tokenDigest } from '../../worker/approver-identities';
 import { freePort } from '../../worker/stack/ports';
@@ -219,4 +220,30 @@ describe('OTLP receivers: tokens, TLS and mTLS', () => {
       await attempt('mtls', transport, { tls: clientCert }, 'refused');
     });
   }
+
+  it('an incident on a service shows the tenants whose telemetry names it', async () => {
+    const name = `it-auth-${run}-incident`;
+    const exporter = exporterFor('http', `127.0.0.1:${receivers.plain.httpPort}`, {
+      token: tokens.teamA,
+    });
+    expect((await exportSpan(exporter, name)).code).toBe(success);
+    const at = new Date().toISOString();
+    await upsertIncident(pool, {
+      incidentId: `INC-tenant-${run}`,
+      fingerprint: `tenant-${run}`,
+      service: name,
+      services: [name],
+      status: 'open',
+      severity: 'low',
+      openedAt: at,
+      lastAnomalyAt: at,
+      anomalyCount: 1,
+      topAnomalies: [],
+    });
+    const { rows } = await pool.query<{ tenants: string[] }>(
+      'SELECT tenants FROM incident WHERE incident_id = $1',
+      [`INC-tenant-${run}`],
+    );
+    expect(rows).toEqual([{ tenants: ['team-a'] }]);
+  });
 });
