@@ -8,12 +8,19 @@ export interface ApprovalPolicy {
   twoApproversFrom: Risk | 'never';
   /** Approver groups: group name → identities (`alice`, `slack:U012AB3CD`). */
   groups: Record<string, string[]>;
+  /**
+   * Public keys (hex) of the approval authorities whose signed statements gates accept. They
+   * come from the worker's configuration, not the run's input: whoever can start a run must not
+   * be able to name the authority that approves it.
+   */
+  authorityKeys: string[];
 }
 
 export const defaultApprovalPolicy: ApprovalPolicy = {
   requiredFrom: 'medium',
   twoApproversFrom: 'high',
   groups: {},
+  authorityKeys: [],
 };
 
 function atLeast(risk: Risk, threshold: Risk | 'never'): boolean {
@@ -37,5 +44,6 @@ export function decideApproval(
     required,
     approvers: membersOf(policy, gate.approvers),
     escalationApprovers: membersOf(policy, gate.escalateTo),
+    authorityKeys: policy.authorityKeys,
   };
 }

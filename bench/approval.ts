@@ -5,6 +5,7 @@
  * Everything real but Slack and the cluster: Temporal dev server, PostgreSQL, worker, gateway.
  * Run: npm run bench:approval
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +22,7 @@ import { migrate } from '../store/migrate';
 import { startK8sStandin } from '../test/k8s-standin/server';
 import { buttonPayload, postInteraction } from '../test/fixtures/slack-standin/interactions';
 import { startSlackStandin } from '../test/fixtures/slack-standin/server';
+import { createApprovalAuthority } from '../worker/approval-authority';
 import { startApprovalGateway } from '../worker/approval-gateway';
 import { bundleWorkflows } from '../worker/worker';
 import { freePort } from '../worker/stack/ports';
@@ -33,6 +35,7 @@ const runs = 25;
 const warmUp = 3;
 const signingSecret = 'bench-signing-secret';
 const channel = 'C0BENCH';
+const authority = createApprovalAuthority(generateKeyPairSync('ed25519').privateKey);
 const taskQueue = 'bench-approval';
 
 function percentile(sorted: number[], p: number): number {
@@ -113,6 +116,7 @@ async function main() {
           requiredFrom: 'medium',
           twoApproversFrom: 'high',
           groups: { oncall: ['slack:UBENCH'] },
+          authorityKeys: [authority.publicKey],
         },
       }),
     });
@@ -127,13 +131,14 @@ async function main() {
     const client = new Client({ connection });
     const gateway = await startApprovalGateway({
       temporal: client,
+      gateway: { host: '127.0.0.1', port: 0, identities: {} },
+      authority,
       slack: {
         botToken: 'xoxb-bench',
         signingSecret,
         appToken: undefined,
         channel,
         mode: 'http',
-        port: 0,
         apiUrl: slack.apiUrl,
       },
       log: () => undefined,

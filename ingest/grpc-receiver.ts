@@ -11,6 +11,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import type { Admission, AdmissionTicket } from './admission';
+import type { IngestAuth, IngestCaller } from './auth';
 import { asExportError, OverloadedError } from './errors';
 import { RetryInfo, RpcStatus } from './otlp';
 import type { IngestPipeline } from './pipeline';
@@ -22,6 +23,7 @@ export interface GrpcReceiverDeps {
   /** Larger messages are refused by grpc-js with RESOURCE_EXHAUSTED. */
   maxRequestBytes: number;
   admission: Admission;
+  auth?: IngestAuth;
 }
 
 export interface RunningGrpcReceiver {
@@ -47,16 +49,35 @@ function toServiceError(err: unknown): Partial<ServiceError> {
   return { code: e.grpcCode, details: e.message, metadata };
 }
 
+/** The caller named by the call's bearer token; undefined when no tokens are configured. */
+function authenticate(auth: IngestAuth | undefined, metadata: Metadata): IngestCaller | undefined {
+  const authorization = metadata.get('authorization')[0];
+  return auth?.authenticate(typeof authorization === 'string' ? authorization : undefined);
+}
+
 /**
- * Refuses a call on its metadata, before its message is read, while the receiver already holds
- * as many request bytes as it may (UNAVAILABLE with a retry hint: the exporter retries).
+ * Refuses a call on its metadata, before its message is read: first a caller without a valid
+ * token (UNAUTHENTICATED), then while the receiver already holds as many request bytes as it
+ * may (UNAVAILABLE with a retry hint: the exporter retries).
  */
-function admissionInterceptor(hasRoom: () => boolean): ServerInterceptor {
+function admissionInterceptor(
+  auth: IngestAuth | undefined,
+  hasRoom: () => boolean,
+): ServerInterceptor {
   return (_method, call) =>
     new ServerInterceptingCall(call, {
       start: (next) =>
         next({
           onReceiveMetadata: (metadata, proceed) => {
+            const caller = authenticate(auth, metadata);
+            if (caller && !caller.ok) {
+              call.sendStatus({
+                code: GrpcStatus.UNAUTHENTICATED,
+                details: caller.reason,
+                metadata: new Metadata(),
+              });
+              return;
+            }
             if (hasRoom()) return proceed(metadata);
             const refusal = toServiceError(new OverloadedError('receiver busy; retry later'));
             call.sendStatus({
@@ -81,7 +102,9 @@ export async function startGrpcReceiver(
 ): Promise<RunningGrpcReceiver> {
   const server = new Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes,
-    interceptors: [admissionInterceptor(() => deps.admission.hasRoom() && deps.pipeline.hasRoom())],
+    interceptors: [
+      admissionInterceptor(deps.auth, () => deps.admission.hasRoom() && deps.pipeline.hasRoom()),
+    ],
   });
   for (const signal of deps.signals) {
     const definition: ServiceDefinition = {
@@ -98,11 +121,15 @@ export async function startGrpcReceiver(
     };
     server.addService(definition, {
       Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+        const caller = authenticate(deps.auth, call.metadata);
+        if (caller && !caller.ok) {
+          return callback({ code: GrpcStatus.UNAUTHENTICATED, details: caller.reason });
+        }
         let ticket: AdmissionTicket | undefined;
         Promise.resolve()
           .then(() => {
             ticket = deps.admission.admit(call.request.length);
-            return deps.pipeline.export(signal, call.request, 'protobuf');
+            return deps.pipeline.export(signal, call.request, 'protobuf', caller?.tenant);
           })
           .then(
             (outcome) =>
@@ -113,10 +140,9 @@ export async function startGrpcReceiver(
       },
     });
   }
+  const credentials = deps.auth?.grpcCredentials() ?? ServerCredentials.createInsecure();
   const boundPort = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
+    server.bindAsync(`${host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
   );
   return {
     port: boundPort,

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { gunzip } from 'node:zlib';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
@@ -9,6 +10,7 @@ import {
   type ExportError,
 } from './errors';
 import type { Admission, AdmissionTicket } from './admission';
+import type { IngestAuth } from './auth';
 import { RpcStatus } from './otlp';
 import type { Format, IngestPipeline } from './pipeline';
 import type { Signal } from './signals/signal';
@@ -19,6 +21,7 @@ export interface HttpReceiverDeps {
   /** Limit on the (decompressed) request body. */
   maxRequestBytes: number;
   admission: Admission;
+  auth?: IngestAuth;
 }
 
 const contentTypes: Record<Format, string> = {
@@ -103,13 +106,20 @@ function gunzipWithin(body: Buffer, limit: number): Promise<Buffer> {
  * gzip-compressed. The response (success, partial success or a google.rpc.Status error) is in
  * the request's content type and is sent only after the data is committed.
  */
-export function createHttpReceiver(deps: HttpReceiverDeps): Server {
+export function createHttpReceiver(deps: HttpReceiverDeps): Server | HttpsServer {
   const byPath = new Map(deps.signals.map((s) => [s.httpPath, s]));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]!;
     const format = requestFormat(req.headers['content-type']);
     const replyFormat = format ?? 'json';
+    const caller = deps.auth?.authenticate(req.headers.authorization);
+    if (caller && !caller.ok) {
+      res.setHeader('Connection', 'close');
+      return sendStatus(res, 401, GrpcStatus.UNAUTHENTICATED, caller.reason, replyFormat, {
+        'WWW-Authenticate': 'Bearer',
+      });
+    }
+    const path = (req.url ?? '/').split('?')[0]!;
     const signal = byPath.get(path);
     if (!signal) {
       const paths = [...byPath.keys()].join(', ');
@@ -162,7 +172,7 @@ export function createHttpReceiver(deps: HttpReceiverDeps): Server {
         body = await gunzipWithin(body, deps.maxRequestBytes);
         ticket.grow(compressed + body.length);
       }
-      const outcome = await deps.pipeline.export(signal, body, format);
+      const outcome = await deps.pipeline.export(signal, body, format, caller?.tenant);
       const response = signal.response(outcome.rejected, outcome.message, format);
       res.writeHead(200, {
         'Content-Type': contentTypes[format],
@@ -176,10 +186,12 @@ export function createHttpReceiver(deps: HttpReceiverDeps): Server {
     }
   }
 
-  return createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendError(res, asExportError(err), 'json');
       else res.destroy();
     });
-  });
+  };
+  const https = deps.auth?.httpsOptions;
+  return https ? createHttpsServer(https, listener) : createServer(listener);
 }

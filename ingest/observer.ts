@@ -27,9 +27,10 @@ export class ObservedPipeline extends IngestPipeline {
     signal: Signal<R>,
     body: Buffer,
     format: Format,
+    tenant?: string,
   ): Promise<ExportOutcome> {
     try {
-      const outcome = await super.export(signal, body, format);
+      const outcome = await super.export(signal, body, format, tenant);
       this.observer.exported(signal.name, outcome.rejected);
       return outcome;
     } catch (err) {

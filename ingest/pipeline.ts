@@ -39,11 +39,16 @@ export class IngestPipeline {
     return this.deps.queue.hasRoom();
   }
 
-  async export<R>(signal: Signal<R>, body: Buffer, format: Format): Promise<ExportOutcome> {
+  async export<R>(
+    signal: Signal<R>,
+    body: Buffer,
+    format: Format,
+    tenant?: string,
+  ): Promise<ExportOutcome> {
     const reservation = this.deps.queue.reserve(body.length);
     try {
       const { item, outcome } = await this.deps.admission.decode(() =>
-        this.prepare(signal, body, format),
+        this.prepare(signal, body, format, tenant),
       );
       if (item) {
         reservation.resize(item.bytes);
@@ -56,10 +61,11 @@ export class IngestPipeline {
   }
 
   /** Decoded objects stay in here: only the encoded rows wait in the queue. */
-  private async prepare<R>(signal: Signal<R>, body: Buffer, format: Format) {
+  private async prepare<R>(signal: Signal<R>, body: Buffer, format: Format, tenant?: string) {
     const converted = signal.convert(decode(signal, body, format), this.deps.window());
     const outcome = { rejected: converted.rejected, message: converted.rejectionMessage };
     if (converted.accepted === 0) return { item: null, outcome };
+    if (tenant !== undefined) converted.needs.tenant = tenant;
     const ids = await this.resolve(converted.needs);
     const ready = signal.ready?.bind(signal);
     if (ready) await storeCall(`could not load the ${signal.name} state`, ready);

@@ -1,10 +1,12 @@
-import type { Server } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Pool } from '../store/db';
 import { TelemetryDictionaries } from '../store/telemetry-dictionaries';
 import { Rollups } from '../store/telemetry-rollups';
 import { TelemetryWriter } from '../store/telemetry-writer';
 import type { Config } from '../worker/config';
 import { Admission } from './admission';
+import { ingestAuth } from './auth';
 import { BatchQueue } from './batch-queue';
 import { startGrpcReceiver } from './grpc-receiver';
 import { createHttpReceiver } from './http-receiver';
@@ -105,16 +107,18 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
   const templates = new LogTemplateTagger(deps.pool, now);
   const signals = [createTraceSignal(edges), createMetricsSignal(), createLogsSignal(templates)];
 
+  const auth = ingestAuth(deps.config.ingestAuth);
   const http = createHttpReceiver({
     pipeline,
     signals,
     maxRequestBytes: ingest.maxRequestBytes,
     admission,
+    auth,
   });
   const grpc = await listen(http, ingest.host, ingest.httpPort)
     .then(() =>
       startGrpcReceiver(
-        { pipeline, signals, maxRequestBytes: ingest.maxRequestBytes, admission },
+        { pipeline, signals, maxRequestBytes: ingest.maxRequestBytes, admission, auth },
         ingest.host,
         ingest.grpcPort,
       ),
@@ -147,6 +151,8 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
       })()),
   };
 }
+
+type Server = HttpServer | HttpsServer;
 
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {

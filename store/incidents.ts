@@ -2,13 +2,20 @@ import type { IncidentState } from '../workflows/incident/types';
 import type { Pool } from './db';
 import { rowBoundLimit, withinRowBound } from './query-bounds';
 
-/** Upsert by incident id: replaying the same state twice leaves one identical row. */
+/**
+ * Upsert by incident id: replaying the same state twice leaves one identical row. `tenants`:
+ * the tenants whose authenticated telemetry names one of the incident's services.
+ */
 export async function upsertIncident(pool: Pool, s: IncidentState): Promise<void> {
   await pool.query(
     `INSERT INTO incident (incident_id, fingerprint, service, services, status, severity, opened_at,
-       last_anomaly_at, anomaly_count, root_cause, runbook, resolution, top_anomalies, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
+       last_anomaly_at, anomaly_count, root_cause, runbook, resolution, top_anomalies, updated_at,
+       tenants)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(),
+       (SELECT coalesce(array_agg(DISTINCT tenant ORDER BY tenant), '{}') FROM telemetry_sources
+         WHERE tenant IS NOT NULL AND resource->>'service.name' = ANY($4)))
      ON CONFLICT (incident_id) DO UPDATE SET
+       tenants = EXCLUDED.tenants,
        services = EXCLUDED.services, status = EXCLUDED.status, severity = EXCLUDED.severity,
        last_anomaly_at = EXCLUDED.last_anomaly_at, anomaly_count = EXCLUDED.anomaly_count,
        root_cause = EXCLUDED.root_cause, runbook = EXCLUDED.runbook,

@@ -36,6 +36,8 @@ export interface DictionaryNeeds {
   operations: { key: string; serviceName: string; kind: number; name: string }[];
   metrics: MetricEntry[];
   sources: SourceEntry[];
+  /** The tenant the sender's token names: part of every source's identity. */
+  tenant?: string;
 }
 
 export const operationKey = (serviceName: string, kind: number, name: string) =>
@@ -92,8 +94,11 @@ export class TelemetryDictionaries {
     if (operations.length) await this.resolveOperations(operations, ids);
     const metrics = this.fromCache(needs.metrics, metricKey, 'metrics', ids);
     if (metrics.length) await this.resolveMetrics(metrics, ids);
-    const sources = this.fromCache(needs.sources, (s) => s.key, 'sources', ids);
-    if (sources.length) await this.resolveSources(sources, ids);
+    // The same resource sent by two tenants is two sources; ids are still looked up by key.
+    const tenant = needs.tenant ?? null;
+    const sourceKey = (key: string) => (tenant === null ? key : `${tenant}\u0000${key}`);
+    const sources = this.fromCache(needs.sources, (s) => s.key, 'sources', ids, sourceKey);
+    if (sources.length) await this.resolveSources(sources, tenant, sourceKey, ids);
     return ids;
   }
 
@@ -103,11 +108,12 @@ export class TelemetryDictionaries {
     key: (t: T) => string,
     kind: 'services' | 'operations' | 'metrics' | 'sources',
     ids: ResolvedIds,
+    cacheKey: (key: string) => string = (k) => k,
   ): T[] {
     const missing = new Map<string, T>();
     for (const item of items) {
       const k = key(item);
-      const id = this.cache[kind].get(k);
+      const id = this.cache[kind].get(cacheKey(k));
       if (id !== undefined) ids[kind].set(k, id);
       else missing.set(k, item);
     }
@@ -119,10 +125,11 @@ export class TelemetryDictionaries {
     key: string,
     id: number,
     ids: ResolvedIds,
+    cacheKey: string = key,
   ) {
     const cache = this.cache[kind];
     if (cache.size >= this.maxCached) cache.clear();
-    cache.set(key, id);
+    cache.set(cacheKey, id);
     ids[kind].set(key, id);
   }
 
@@ -209,8 +216,14 @@ export class TelemetryDictionaries {
     );
   }
 
-  private async resolveSources(sources: SourceEntry[], ids: ResolvedIds) {
-    const byFingerprint = new Map(sources.map((s) => [fingerprint(s.key).toString('hex'), s]));
+  private async resolveSources(
+    sources: SourceEntry[],
+    tenant: string | null,
+    sourceKey: (key: string) => string,
+    ids: ResolvedIds,
+  ) {
+    const print = (s: SourceEntry) => fingerprint(sourceKey(s.key));
+    const byFingerprint = new Map(sources.map((s) => [print(s).toString('hex'), s]));
     await untilResolved(
       sources,
       (s) => ids.sources.has(s.key),
@@ -221,13 +234,14 @@ export class TelemetryDictionaries {
                           AS u(fingerprint, resource, resource_schema_url, scope_name,
                                scope_version, scope_attributes, scope_schema_url, dropped_attributes)),
          ins AS (INSERT INTO telemetry_sources (fingerprint, resource, resource_schema_url,
-                   scope_name, scope_version, scope_attributes, scope_schema_url, dropped_attributes)
-                 SELECT * FROM input ON CONFLICT (fingerprint) DO NOTHING RETURNING id, fingerprint)
+                   scope_name, scope_version, scope_attributes, scope_schema_url, dropped_attributes,
+                   tenant)
+                 SELECT *, $9::text FROM input ON CONFLICT (fingerprint) DO NOTHING RETURNING id, fingerprint)
          SELECT id, fingerprint FROM ins
          UNION ALL
          SELECT s.id, s.fingerprint FROM telemetry_sources s JOIN input USING (fingerprint)`,
           [
-            missing.map((s) => fingerprint(s.key)),
+            missing.map(print),
             missing.map((s) => s.resource),
             missing.map((s) => s.resourceSchemaUrl),
             missing.map((s) => s.scopeName),
@@ -235,11 +249,14 @@ export class TelemetryDictionaries {
             missing.map((s) => s.scopeAttributes),
             missing.map((s) => s.scopeSchemaUrl),
             missing.map((s) => s.droppedAttributes),
+            tenant,
           ],
         );
         for (const r of rows) {
           const source = byFingerprint.get(r.fingerprint.toString('hex'));
-          if (source) this.learn('sources', source.key, Number(r.id), ids);
+          if (source) {
+            this.learn('sources', source.key, Number(r.id), ids, sourceKey(source.key));
+          }
         }
       },
     );

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
 import { defaultLlmSettings } from '../activities/summarizer/settings';
+import type { IngestAuthSettings } from '../ingest/auth';
+import type { ApproverIdentities } from './approver-identities';
 import { loadTemporalEndpoint, type TemporalEndpoint } from './temporal-connection';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -51,11 +53,31 @@ const remediationSettings = {
   AIOPS_SLACK_APP_TOKEN: optionalString,
   AIOPS_SLACK_CHANNEL: optionalString,
   AIOPS_SLACK_MODE: z.enum(['http', 'socket']).default('http'),
-  AIOPS_SLACK_PORT: port.default(3000),
   AIOPS_SLACK_API_URL: optionalString,
   AIOPS_APPROVERS: jsonSetting(z.record(z.string(), z.array(z.string()))),
   AIOPS_APPROVAL_REQUIRED_FROM: risk.default('medium'),
   AIOPS_APPROVAL_TWO_PERSON_FROM: z.enum(['low', 'medium', 'high', 'never']).default('high'),
+  AIOPS_GATEWAY_HOST: z.string().default('127.0.0.1'),
+  AIOPS_GATEWAY_PORT: port.default(3000),
+  AIOPS_GATEWAY_URL: optionalString,
+  AIOPS_APPROVER_TOKEN: optionalString,
+  AIOPS_APPROVER_IDENTITIES: jsonSetting(
+    z.record(
+      z.string(),
+      z.object({ slack: z.array(z.string()).optional(), tokens: z.array(z.string()).optional() }),
+    ),
+  ),
+  AIOPS_APPROVAL_KEY_FILE: optionalString,
+  AIOPS_APPROVAL_AUTHORITY_KEYS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((k) => k.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/, 'must be hex Ed25519 public keys'))),
 };
 
 /** Investigation: the Neo4j knowledge graph of past incidents and the LLM summary. */
@@ -104,6 +126,10 @@ const configSchema = z.object({
   AIOPS_OTLP_HTTP_PORT: port.default(4318),
   AIOPS_OTLP_MAX_REQUEST_BYTES: bytes.min(1024).default(16 * mib),
   AIOPS_INGEST_QUEUE_BYTES: bytes.min(mib).default(64 * mib),
+  AIOPS_OTLP_TOKENS: jsonSetting(z.record(z.string(), z.string().nullable())),
+  AIOPS_OTLP_TLS_CERT: optionalString,
+  AIOPS_OTLP_TLS_KEY: optionalString,
+  AIOPS_OTLP_TLS_CLIENT_CA: optionalString,
   AIOPS_RAW_RETENTION_HOURS: z.coerce.number().int().min(2).default(72),
   AIOPS_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   AIOPS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -156,6 +182,8 @@ export interface Config {
   };
   /** How long telemetry is kept: raw spans, logs and metric points; 10-second rollups. */
   retention: { rawHours: number; rollupDays: number };
+  /** Who may send telemetry: bearer tokens (by digest, each naming a tenant) and TLS. */
+  ingestAuth: IngestAuthSettings;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The engine's own telemetry: probe/scrape endpoint of each role, and OTLP export. */
   telemetry: {
@@ -214,7 +242,6 @@ export interface RemediationConfig {
         appToken: string | undefined;
         channel: string;
         mode: 'http' | 'socket';
-        port: number;
         apiUrl: string | undefined;
       }
     | undefined;
@@ -222,6 +249,20 @@ export interface RemediationConfig {
     requiredFrom: 'low' | 'medium' | 'high';
     twoApproversFrom: 'low' | 'medium' | 'high' | 'never';
     groups: Record<string, string[]>;
+    /** Trusted approval authority public keys; empty: the local authority's (`keyFile`). */
+    authorityKeys: string[];
+    /** The approval authority's private key (gateway only); created on first use. */
+    keyFile: string;
+  };
+  /** The approval gateway: Slack's endpoint, and signed statements for `aiops approve`. */
+  gateway: {
+    host: string;
+    port: number;
+    /** Where `aiops approve` reaches the gateway. */
+    url: string;
+    identities: ApproverIdentities;
+    /** The CLI user's personal approver token. */
+    approverToken: string | undefined;
   };
 }
 
@@ -283,6 +324,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       queueBytes: e.AIOPS_INGEST_QUEUE_BYTES,
     },
     retention: { rawHours: e.AIOPS_RAW_RETENTION_HOURS, rollupDays: e.AIOPS_ROLLUP_RETENTION_DAYS },
+    ingestAuth: ingestAuthSettings(e, cwd),
     logLevel: e.AIOPS_LOG_LEVEL,
     telemetry: {
       healthHost: e.AIOPS_HEALTH_HOST,
@@ -326,7 +368,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
               appToken: e.AIOPS_SLACK_APP_TOKEN,
               channel: e.AIOPS_SLACK_CHANNEL,
               mode: e.AIOPS_SLACK_MODE,
-              port: e.AIOPS_SLACK_PORT,
               apiUrl: e.AIOPS_SLACK_API_URL,
             }
           : undefined,
@@ -334,8 +375,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         requiredFrom: e.AIOPS_APPROVAL_REQUIRED_FROM,
         twoApproversFrom: e.AIOPS_APPROVAL_TWO_PERSON_FROM,
         groups: e.AIOPS_APPROVERS ?? {},
+        authorityKeys: e.AIOPS_APPROVAL_AUTHORITY_KEYS,
+        keyFile: resolve(home, e.AIOPS_APPROVAL_KEY_FILE ?? 'approval-authority.pem'),
+      },
+      gateway: {
+        host: e.AIOPS_GATEWAY_HOST,
+        port: e.AIOPS_GATEWAY_PORT,
+        url: e.AIOPS_GATEWAY_URL ?? `http://127.0.0.1:${e.AIOPS_GATEWAY_PORT}`,
+        identities: e.AIOPS_APPROVER_IDENTITIES ?? {},
+        approverToken: e.AIOPS_APPROVER_TOKEN,
       },
     },
+  };
+}
+
+function ingestAuthSettings(e: z.output<typeof configSchema>, cwd: string): IngestAuthSettings {
+  const { AIOPS_OTLP_TLS_CERT: cert, AIOPS_OTLP_TLS_KEY: key, AIOPS_OTLP_TLS_CLIENT_CA: ca } = e;
+  if ((cert === undefined) !== (key === undefined) || (ca !== undefined && cert === undefined)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  AIOPS_OTLP_TLS_CERT and AIOPS_OTLP_TLS_KEY go together (and AIOPS_OTLP_TLS_CLIENT_CA needs them)',
+    );
+  }
+  return {
+    tokens: e.AIOPS_OTLP_TOKENS ?? {},
+    tls:
+      cert && key
+        ? {
+            certFile: resolve(cwd, cert),
+            keyFile: resolve(cwd, key),
+            clientCaFile: ca === undefined ? undefined : resolve(cwd, ca),
+          }
+        : undefined,
   };
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import { loadKubeConfig } from '../activities/kubernetes';
 import { createSlackClient } from '../activities/slack';
+import { trustedAuthorityKeys } from './approval-authority';
 import type { RemediationConfig } from './config';
 
 export type RemediationDeps = Pick<ActivityDeps, 'kube' | 'ssh' | 'slack' | 'approvalPolicy'>;
@@ -25,7 +26,7 @@ function clusterReachable(kubeconfig: string | undefined): boolean {
 export async function remediationDeps(config: RemediationConfig): Promise<RemediationDeps> {
   const { ssh, slack, approval } = config;
   return {
-    approvalPolicy: approval,
+    approvalPolicy: { ...approval, authorityKeys: await trustedAuthorityKeys(approval) },
     ...(clusterReachable(config.kubeconfig) ? { kube: loadKubeConfig(config.kubeconfig) } : {}),
     ...(ssh.keyPath
       ? {

@@ -13,9 +13,11 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import type { ApprovalOptions } from './context';
 import { RunbookHalt } from './context';
+import { checkApprovalStatement, claimsOf, isSignedApproval } from './approval-statement';
 import { approveUpdate, runbookAwaitingApproval } from './messages';
 import type {
   ApprovalAck,
+  ApprovalChannel,
   ApprovalDecision,
   ApprovalMessageRef,
   ApprovalRecord,
@@ -42,6 +44,8 @@ const { requestRunbookApproval, updateRunbookApproval, escalateRunbookApproval }
 
 interface OpenGate extends PendingApproval {
   escalationApprovers: string[];
+  /** Public keys of the approval authorities whose statements this gate accepts. */
+  authorityKeys: string[];
   decisions: ApprovalRecord[];
   outcome?: 'approved' | 'rejected';
 }
@@ -52,14 +56,26 @@ export interface GateRun {
   plan: PlanItem[];
 }
 
+/** One answer as the gate records it: who (verified), how, and what. */
+interface Answer {
+  decision: 'approve' | 'reject';
+  approver: string;
+  via: ApprovalChannel;
+  reason?: string;
+  nonce?: string;
+}
+
 /**
- * The approval gates of one run. Answers arrive as the `approve` Update; its validator refuses
- * (without touching the history) answers from anyone outside the gate's approvers, repeated
- * answers, and answers when no gate is open.
+ * The approval gates of one run. Answers arrive as the `approve` Update carrying a statement
+ * signed by an approval authority; the validator refuses (without touching the history)
+ * unsigned, forged, expired, reused or foreign statements, answers from anyone outside the
+ * gate's approvers, repeated answers, and answers when no gate is open.
  */
 export class ApprovalGates {
   readonly records: ApprovalRecord[] = [];
   private open: OpenGate | undefined;
+  /** Nonces of the statements this run has accepted: each statement counts once. */
+  private readonly nonces = new Set<string>();
 
   constructor(private readonly run: GateRun) {
     setHandler(approveUpdate, (d) => this.answer(d), { validator: (d) => this.validate(d) });
@@ -95,6 +111,8 @@ export class ApprovalGates {
       approvedBy: [],
       expiresAt: new Date(startedAt + timeoutMs).toISOString(),
       escalationApprovers: policy.escalationApprovers,
+      // Policies recorded before signed approvals carry no keys: such a gate accepts nothing.
+      authorityKeys: policy.authorityKeys ?? [],
       decisions: [],
     };
     this.open = gate;
@@ -192,17 +210,22 @@ export class ApprovalGates {
     }
   }
 
-  private validate(d: ApprovalDecision) {
-    if (!isDecision(d)) {
-      throw new Error(
-        'expected {"decision": "approve"|"reject", "approver": "<id>", "via": "slack"|"cli"|"ui"}',
-      );
-    }
+  private validate(arg: unknown) {
     const gate = this.open;
     const runbook = `${this.run.runbook.name} v${this.run.runbook.version}`;
     if (!gate || gate.outcome !== undefined)
       throw new Error(`${runbook} is not waiting for an approval`);
-    if (d.gate !== undefined && d.gate !== gate.gate) {
+    const { workflowId, runId } = workflowInfo();
+    const checked = checkApprovalStatement(arg, {
+      authorityKeys: gate.authorityKeys,
+      workflowId,
+      runId,
+      now: Date.now(),
+    });
+    if ('refused' in checked) throw new Error(checked.refused);
+    const d = checked.claims;
+    if (this.nonces.has(d.nonce)) throw new Error('this statement has already been used');
+    if (d.gate !== gate.gate) {
       throw new Error(`${runbook} is waiting at gate ${gate.gate}, not ${d.gate}`);
     }
     if (!gate.approvers.includes(d.approver))
@@ -212,8 +235,10 @@ export class ApprovalGates {
     }
   }
 
-  private answer(d: ApprovalDecision): ApprovalAck {
+  private answer(arg: unknown): ApprovalAck {
     const gate = this.open as OpenGate;
+    const d = answerOf(arg);
+    if (d.nonce !== undefined) this.nonces.add(d.nonce);
     const updateId = currentUpdateInfo()?.id;
     gate.decisions.push({
       gate: gate.gate,
@@ -283,17 +308,19 @@ export class ApprovalGates {
   }
 }
 
-function isDecision(d: unknown): d is ApprovalDecision {
-  if (typeof d !== 'object' || d === null) return false;
-  const v = d as Record<string, unknown>;
-  return (
-    (v.decision === 'approve' || v.decision === 'reject') &&
-    typeof v.approver === 'string' &&
-    v.approver !== '' &&
-    (v.via === 'slack' || v.via === 'cli' || v.via === 'ui') &&
-    (v.reason === undefined || typeof v.reason === 'string') &&
-    (v.gate === undefined || typeof v.gate === 'string')
-  );
+/**
+ * The answer an accepted Update carries. Histories recorded before signed approvals hold plain
+ * decisions; handlers run unvalidated on replay, so those are still read here.
+ */
+function answerOf(arg: unknown): Answer {
+  if (isSignedApproval(arg)) return claimsOf(arg);
+  const legacy = arg as ApprovalDecision;
+  return {
+    decision: legacy.decision,
+    approver: legacy.approver,
+    via: legacy.via,
+    ...(legacy.reason ? { reason: legacy.reason } : {}),
+  };
 }
 
 /** Runs a chat activity; its failure is logged, never fatal (cancellation still is). */

@@ -1,13 +1,14 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalAck, ApprovalDecision, RunbookStatus } from './types';
+import type { SignedApproval } from './approval-statement';
+import type { ApprovalAck, RunbookStatus } from './types';
 
 /**
  * Message definitions shared by runbook workflows and their clients (Slack gateway, CLI, UI).
- * From the Temporal UI or CLI:
- *   temporal workflow update execute --workflow-id runbook-<incident> --name approve \
- *     --input '{"decision":"approve","approver":"alice","via":"ui"}'
+ * `approve` takes a statement signed by the approval authority, which only the approval gateway
+ * issues (to Slack presses and to `aiops approve`); a hand-written answer from the Temporal UI
+ * or CLI is refused with the reason.
  */
-export const approveUpdate = defineUpdate<ApprovalAck, [ApprovalDecision]>('approve');
+export const approveUpdate = defineUpdate<ApprovalAck, [SignedApproval]>('approve');
 
 export const runbookStatusQuery = defineQuery<RunbookStatus>('runbookStatus');
 

@@ -106,7 +106,10 @@ export interface ApprovalRecord {
   updateId?: string;
 }
 
-/** What an approver sends, as the argument of the `approve` Update (Slack, CLI or UI). */
+/**
+ * What approvers sent as the `approve` Update before approvals were signed statements
+ * (approval-statement.ts). Kept so recorded histories still replay; a validator refuses it now.
+ */
 export interface ApprovalDecision {
   decision: 'approve' | 'reject';
   approver: string;
@@ -194,6 +197,8 @@ export interface ApprovalPolicyDecision {
   required: number;
   approvers: string[];
   escalationApprovers: string[];
+  /** Public keys (hex) of the approval authorities whose signed statements the gate accepts. */
+  authorityKeys?: string[];
 }
 
 /** RED metrics of one service since verification started, as the verification reads them. */

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPool, type Pool } from '../../store/db';
@@ -163,14 +165,15 @@ describe('production roles', { timeout: 240_000 }, () => {
     expect(metrics).toMatch(/aiops_ingest_queue_bytes\{[^}]*\} \d+/);
   });
 
-  it('gateway answers Slack interactions and its probes', async () => {
+  it('gateway answers Slack interactions, /approvals and its probes', async () => {
     const slackPort = await freePort();
     const { health } = await role(['gateway'], {
       AIOPS_SLACK_BOT_TOKEN: 'xoxb-test',
       AIOPS_SLACK_CHANNEL: 'C0TEST',
       AIOPS_SLACK_SIGNING_SECRET: 'secret',
       AIOPS_SLACK_API_URL: slack.apiUrl,
-      AIOPS_SLACK_PORT: String(slackPort),
+      AIOPS_GATEWAY_PORT: String(slackPort),
+      AIOPS_APPROVAL_KEY_FILE: join(tmpdir(), `${prefix}-authority.pem`),
     });
     expect((await fetch(`${health}/healthz`)).status).toBe(200);
     expect((await fetch(`${health}/readyz`)).status).toBe(200);
@@ -180,12 +183,33 @@ describe('production roles', { timeout: 240_000 }, () => {
       body: 'payload=%7B%7D',
     });
     expect(unsigned.status).toBe(401);
+    // `aiops approve` asks /approvals for a statement: only with a known approver token.
+    const anonymous = await fetch(`http://127.0.0.1:${slackPort}/approvals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ incidentId: 'INC-0', decision: 'approve' }),
+    });
+    expect(anonymous.status).toBe(401);
   });
 
-  it('gateway without Slack settings says which to set', async () => {
-    const result = await runOnce(['gateway'], baseEnv);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/set AIOPS_SLACK_BOT_TOKEN and AIOPS_SLACK_CHANNEL/);
+  it('gateway without Slack settings serves /approvals only', async () => {
+    const gatewayPort = await freePort();
+    const { health } = await role(['gateway'], {
+      AIOPS_GATEWAY_PORT: String(gatewayPort),
+      AIOPS_APPROVAL_KEY_FILE: join(tmpdir(), `${prefix}-authority-2.pem`),
+    });
+    expect((await fetch(`${health}/readyz`)).status).toBe(200);
+    const slackEvents = await fetch(`http://127.0.0.1:${gatewayPort}/slack/events`, {
+      method: 'POST',
+      body: 'payload=%7B%7D',
+    });
+    expect(slackEvents.status).toBe(404);
+    const anonymous = await fetch(`http://127.0.0.1:${gatewayPort}/approvals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ incidentId: 'INC-0', decision: 'approve' }),
+    });
+    expect(anonymous.status).toBe(401);
   });
 
   it('AIOPS_LOG_LEVEL=debug prints debug lines as JSON; info does not', async () => {

@@ -13,6 +13,7 @@ import { startEmbeddedPostgres } from '../../worker/stack/postgres';
 import { ensureTemporalCli } from '../../worker/stack/temporal-cli';
 import { engineSearchAttributes, startTemporalDevServer } from '../../worker/stack/temporal-server';
 import { startWorkers } from '../../worker/worker';
+import { testAuthority } from '../runbooks/fakes';
 import { replayScenarios } from './scenarios';
 
 /** Someone must be allowed to answer the scenarios that pass a gate. */
@@ -20,6 +21,7 @@ const recordingPolicy: ApprovalPolicy = {
   requiredFrom: 'medium',
   twoApproversFrom: 'high',
   groups: { oncall: ['alice'] },
+  authorityKeys: [testAuthority.publicKey],
 };
 
 /**

@@ -7,7 +7,7 @@ import { latestRunbook, runbookCatalog, runbooksFor } from '../../runbooks/catal
 import * as workflows from '../../workflows';
 import { approveUpdate, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
-import type { ApprovalDecision, RunbookInput } from '../../runbooks/sdk/types';
+import type { RunbookInput } from '../../runbooks/sdk/types';
 import { createPool, type Pool } from '../../store/db';
 import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
 import { startSlackStandin, type SlackStandin } from '../fixtures/slack-standin/server';
@@ -22,6 +22,7 @@ import {
   testPolicy,
   waitForStatus,
   type RunningWorker,
+  signedAnswer,
 } from './harness';
 
 /** Every built-in runbook, run by the engine's own workflow bundle against real(istic) targets. */
@@ -86,8 +87,10 @@ describe('built-in runbooks', () => {
   async function approveAs(handle: WorkflowHandle<RunbookWorkflow>, ...approvers: string[]) {
     await waitForStatus(handle, awaitingApproval);
     for (const approver of approvers) {
-      const d: ApprovalDecision = { decision: 'approve', approver, via: 'cli' };
-      await handle.executeUpdate(approveUpdate, { args: [d] });
+      await handle.executeUpdate(
+        approveUpdate,
+        await signedAnswer(handle, { decision: 'approve', approver }),
+      );
     }
   }
 

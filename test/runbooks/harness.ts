@@ -11,7 +11,7 @@ import type { RunbookStatus } from '../../runbooks/sdk/types';
 import type { K8sStandin } from '../k8s-standin/server';
 import { quietRuntime } from '../setup/temporal';
 
-export { FakeHealth, testPolicy } from './fakes';
+export { FakeHealth, signedAnswer, testAuthority, testPolicy } from './fakes';
 
 /** The kubeconfig of a stand-in, written to a file as operators would have it. */
 export async function kubeConfigFor(standin: K8sStandin) {

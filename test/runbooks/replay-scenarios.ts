@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { approveUpdate, runbookStatusQuery, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookInput } from '../../runbooks/sdk/types';
 import type { ReplayScenario } from '../replay/scenarios';
+import { signedAnswer } from './fakes';
 
 /**
  * Runbook histories for the replay test. The recorder's worker has no cluster, hosts or Slack,
@@ -44,13 +45,13 @@ async function cancelAtGate(client: Client, workflowId: string) {
   await client.workflow.getHandle(workflowId).cancel();
 }
 
-/** Answers the gate the way runs before signed approvals were answered (a plain decision). */
 async function approveAtGate(client: Client, workflowId: string) {
   const handle = client.workflow.getHandle(workflowId);
   await waitAtGate(client, workflowId);
-  await handle.executeUpdate(approveUpdate, {
-    args: [{ decision: 'approve', approver: 'alice', via: 'cli' }],
-  });
+  await handle.executeUpdate(
+    approveUpdate,
+    await signedAnswer(handle, { decision: 'approve', approver: 'alice' }),
+  );
 }
 
 const deployment = { service: 'cart', namespace: 'shop', deployment: 'cart' };
@@ -63,5 +64,7 @@ export const runbookReplayScenarios: ReplayScenario[] = [
   runbookScenario('runbook-notify-only', 'notifyOnlyV1', { service: 'cart', summary: 'p95 up' }),
   runbookScenario('runbook-scale-out-v1-step-fails', 'k8sScaleOutV1', deployment),
   runbookScenario('runbook-rollback-cancelled-at-gate', 'k8sRollbackV1', deployment, cancelAtGate),
-  runbookScenario('runbook-rollback-approved-unsigned', 'k8sRollbackV1', deployment, approveAtGate),
+  // runbook-rollback-approved-unsigned.json, recorded before approvals were signed, is kept as
+  // it is: it proves runs answered by plain decisions still replay.
+  runbookScenario('runbook-rollback-approved', 'k8sRollbackV1', deployment, approveAtGate),
 ];

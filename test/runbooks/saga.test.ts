@@ -4,7 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { ActivityDeps } from '../../activities';
 import { approveUpdate, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
-import type { ApprovalDecision, RunbookInput, RunbookResult } from '../../runbooks/sdk/types';
+import type { RunbookInput, RunbookResult } from '../../runbooks/sdk/types';
 import { approvalsOfIncident } from '../../store/approvals';
 import { createPool, type Pool } from '../../store/db';
 import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
@@ -15,6 +15,7 @@ import {
   FakeHealth,
   incidentId,
   kubeConfigFor,
+  signedAnswer,
   testPolicy,
   startRunbookWorker,
   type RunningWorker,
@@ -99,8 +100,6 @@ describe('runbook saga: compensation in reverse on failure, rejection, timeout, 
     };
   }
 
-  const answer = (d: ApprovalDecision) => ({ args: [d] as [ApprovalDecision] });
-
   it('undoes completed steps newest first when a step fails', async () => {
     const run = start('testFailingStepV1', 'fail');
     const c = cluster(run.input.namespace as string);
@@ -137,7 +136,11 @@ describe('runbook saga: compensation in reverse on failure, rejection, timeout, 
       expect(c.webReplicas()).toBe(3);
       const ack = await handle.executeUpdate(
         approveUpdate,
-        answer({ decision: 'reject', approver: 'bob', via: 'cli', reason: 'not during the sale' }),
+        await signedAnswer(handle, {
+          decision: 'reject',
+          approver: 'bob',
+          reason: 'not during the sale',
+        }),
       );
       expect(ack).toEqual({ gate: 'go-ahead', status: 'rejected', approvals: 0, required: 1 });
       return handle.result();
@@ -170,19 +173,21 @@ describe('runbook saga: compensation in reverse on failure, rejection, timeout, 
       const handle = await run.handle;
       // Before the gate opens nobody can answer (the first step may still be running).
       const early = await handle
-        .executeUpdate(approveUpdate, answer({ decision: 'approve', approver: 'alice', via: 'ui' }))
+        .executeUpdate(
+          approveUpdate,
+          await signedAnswer(handle, { decision: 'approve', approver: 'alice' }),
+        )
         .catch((e: unknown) => e);
       if (early instanceof WorkflowUpdateFailedError) {
         expect(early.cause?.message).toMatch(/not waiting for an approval/);
       }
       const before = await waitForStatus(handle, awaitingApproval);
       const refusals = [
-        { decision: 'approve', approver: 'mallory', via: 'slack' },
-        { decision: 'approve', approver: 'alice', via: 'ui', gate: 'other-gate' },
-        { decision: 'maybe', approver: 'alice', via: 'ui' },
-      ] as ApprovalDecision[];
-      for (const d of refusals) {
-        await expect(handle.executeUpdate(approveUpdate, answer(d))).rejects.toBeInstanceOf(
+        await signedAnswer(handle, { decision: 'approve', approver: 'mallory', via: 'slack' }),
+        await signedAnswer(handle, { decision: 'approve', approver: 'alice', gate: 'other-gate' }),
+      ];
+      for (const args of refusals) {
+        await expect(handle.executeUpdate(approveUpdate, args)).rejects.toBeInstanceOf(
           WorkflowUpdateFailedError,
         );
       }
@@ -191,18 +196,18 @@ describe('runbook saga: compensation in reverse on failure, rejection, timeout, 
       expect(after.awaiting?.approvedBy).toEqual(before.awaiting?.approvedBy);
       await handle.executeUpdate(
         approveUpdate,
-        answer({ decision: 'approve', approver: 'alice', via: 'ui' }),
+        await signedAnswer(handle, { decision: 'approve', approver: 'alice' }),
       );
       await expect(
         handle.executeUpdate(
           approveUpdate,
-          answer({ decision: 'approve', approver: 'alice', via: 'ui' }),
+          await signedAnswer(handle, { decision: 'approve', approver: 'alice' }),
         ),
       ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
       const result = await handle.result();
       expect(result.outcome).toBe('succeeded');
       expect(result.approvals.map((a) => [a.approver, a.decision, a.via])).toEqual([
-        ['alice', 'approved', 'ui'],
+        ['alice', 'approved', 'cli'],
       ]);
     })();
   });
@@ -225,7 +230,7 @@ describe('runbook saga: compensation in reverse on failure, rejection, timeout, 
     const result = await (async () => {
       const handle = await run.handle;
       await waitForStatus(handle, awaitingApproval);
-      const lead = answer({ decision: 'approve', approver: 'carol', via: 'cli' });
+      const lead = await signedAnswer(handle, { decision: 'approve', approver: 'carol' });
       await expect(handle.executeUpdate(approveUpdate, lead)).rejects.toBeInstanceOf(
         WorkflowUpdateFailedError,
       );
@@ -246,7 +251,7 @@ describe('runbook saga: compensation in reverse on failure, rejection, timeout, 
       await waitForStatus(handle, awaitingApproval);
       await handle.executeUpdate(
         approveUpdate,
-        answer({ decision: 'approve', approver: 'alice', via: 'cli' }),
+        await signedAnswer(handle, { decision: 'approve', approver: 'alice' }),
       );
       return handle.result();
     })();
@@ -330,7 +335,7 @@ describe('runbook saga: compensation in reverse on failure, rejection, timeout, 
       await waitForStatus(handle, awaitingApproval);
       await handle.executeUpdate(
         approveUpdate,
-        answer({ decision: 'approve', approver: 'alice', via: 'cli' }),
+        await signedAnswer(handle, { decision: 'approve', approver: 'alice' }),
       );
       await waitForStatus(handle, (s) => s.phase === 'verifying');
       await handle.cancel();
@@ -356,12 +361,12 @@ describe('runbook saga: compensation in reverse on failure, rejection, timeout, 
       await waitForStatus(handle, awaitingApproval);
       const first = await handle.executeUpdate(
         approveUpdate,
-        answer({ decision: 'approve', approver: 'alice', via: 'cli' }),
+        await signedAnswer(handle, { decision: 'approve', approver: 'alice' }),
       );
       expect(first).toMatchObject({ status: 'pending', approvals: 1, required: 2 });
       const second = await handle.executeUpdate(
         approveUpdate,
-        answer({ decision: 'approve', approver: 'bob', via: 'ui' }),
+        await signedAnswer(handle, { decision: 'approve', approver: 'bob' }),
       );
       expect(second).toMatchObject({ status: 'approved', approvals: 2, required: 2 });
       return handle.result();

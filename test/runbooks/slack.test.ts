@@ -4,8 +4,11 @@ import { createSlackClient } from '../../activities/slack';
 import { approvalBlockId, approveActionId, rejectActionId } from '../../activities/slack/messages';
 import { runbookStatusQuery, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
+import { approvalsOfIncident } from '../../store/approvals';
 import { createPool, type Pool } from '../../store/db';
 import { startApprovalGateway, type ApprovalGateway } from '../../worker/approval-gateway';
+import { tokenDigest } from '../../worker/approver-identities';
+import { requestStatement, sendApproval } from '../../worker/commands/approve';
 import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
 import { buttonPayload, postInteraction } from '../fixtures/slack-standin/interactions';
 import { startSlackStandin, type SlackStandin } from '../fixtures/slack-standin/server';
@@ -16,6 +19,7 @@ import {
   incidentId,
   kubeConfigFor,
   startRunbookWorker,
+  testAuthority,
   testPolicy,
   waitForStatus,
   type RunningWorker,
@@ -23,6 +27,12 @@ import {
 
 const signingSecret = 'test-signing-secret-8f2b';
 const channel = 'C0INCIDENTS';
+const carolToken = 'tok-carol-41b7';
+/** Carol answers from Slack (UCAROL) and the CLI (her token); the gateway knows both are her. */
+const identities = {
+  carol: { slack: ['UCAROL'], tokens: [tokenDigest(carolToken).toString('hex')] },
+  bob: { slack: ['UBOB'] },
+};
 
 /**
  * Approvals from Slack: the request is posted through the Web API (to the stand-in), button
@@ -57,13 +67,14 @@ describe('Slack approvals through the Bolt gateway', () => {
     });
     gateway = await startApprovalGateway({
       temporal: env.client,
+      gateway: { host: '127.0.0.1', port: 0, identities },
+      authority: testAuthority,
       slack: {
         botToken: 'xoxb-test',
         signingSecret,
         appToken: undefined,
         channel,
         mode: 'http',
-        port: 0,
         apiUrl: slack.apiUrl,
       },
       log: () => undefined,
@@ -79,11 +90,11 @@ describe('Slack approvals through the Bolt gateway', () => {
   });
 
   /** Starts a restart runbook and returns it with its posted approval request. */
-  async function requestApproval(label: string) {
+  async function requestApproval(label: string, taskQueue = env.taskQueue) {
     const id = incidentId(label);
     k8s.addDeployment('shop', id.toLowerCase(), { replicas: 1, image: 'app:1' });
     const handle = await env.client.workflow.start<RunbookWorkflow>('k8sRolloutRestartV1', {
-      taskQueue: env.taskQueue,
+      taskQueue,
       workflowId: runbookWorkflowId(id),
       args: [
         {
@@ -136,12 +147,13 @@ describe('Slack approvals through the Bolt gateway', () => {
 
   it('an approve press from an approver becomes the Update; the message shows the decision', async () => {
     const { handle, press, ts } = await requestApproval('approve');
-    const res = await postInteraction(
-      interactionsUrl,
-      signingSecret,
-      press('UALICE', approveActionId),
-    );
+    const sentAt = { timestamp: Math.floor(Date.now() / 1000) };
+    const payload = press('UALICE', approveActionId);
+    const res = await postInteraction(interactionsUrl, signingSecret, payload, sentAt);
     expect(res.status).toBe(200);
+    // The same signed request again (a replay) is refused before Bolt sees it.
+    const replay = await postInteraction(interactionsUrl, signingSecret, payload, sentAt);
+    expect(replay.status).toBe(401);
     const result = await handle.result();
     expect(result.outcome).toBe('succeeded');
     expect(result.approvals).toMatchObject([
@@ -180,6 +192,12 @@ describe('Slack approvals through the Bolt gateway', () => {
     expect(stale.status).toBe(401);
     await unchanged(handle);
 
+    const ahead = await postInteraction(interactionsUrl, signingSecret, payload, {
+      timestamp: Math.floor(Date.now() / 1000) + 10 * 60,
+    });
+    expect(ahead.status).toBe(401);
+    await unchanged(handle);
+
     const outsider = await postInteraction(
       interactionsUrl,
       signingSecret,
@@ -194,5 +212,50 @@ describe('Slack approvals through the Bolt gateway', () => {
 
     await handle.cancel();
     expect((await handle.result()).outcome).toBe('rolled_back');
+  });
+
+  it('one person under two names (Slack and CLI) counts once towards a two-person gate', async () => {
+    const taskQueue = `${env.taskQueue}-two`;
+    const strict = await startRunbookWorker({
+      taskQueue,
+      deps: {
+        pool,
+        kube: (await kubeConfigFor(k8s)).kube,
+        slack: { client: createSlackClient('xoxb-test', slack.apiUrl), channel },
+        health: new FakeHealth(),
+        // `slack:UCAROL` is listed as if it were someone else: the gateway still answers as carol.
+        approvalPolicy: {
+          ...testPolicy,
+          twoApproversFrom: 'medium',
+          groups: { oncall: ['carol', 'bob', 'slack:UCAROL'] },
+        },
+      },
+    });
+    try {
+      const { id, handle, press } = await requestApproval('two-names', taskQueue);
+      const statement = await requestStatement(`http://127.0.0.1:${gateway.port}`, carolToken, {
+        incidentId: id,
+        decision: 'approve',
+      });
+      if ('error' in statement) throw new Error(statement.error);
+      const viaCli = await sendApproval(env.client, statement, statement.approval);
+      expect(viaCli).toMatchObject({ recorded: true, ack: { status: 'pending', approvals: 1 } });
+
+      await postInteraction(interactionsUrl, signingSecret, press('UCAROL', approveActionId));
+      const note = await slack.waitFor('chat.postEphemeral', (a) => a.user === 'UCAROL');
+      expect(String(note.args.text)).toMatch(/not recorded: carol has already answered/);
+      expect((await handle.query(runbookStatusQuery)).awaiting?.approvedBy).toEqual(['carol']);
+
+      await postInteraction(interactionsUrl, signingSecret, press('UBOB', approveActionId));
+      expect((await handle.result()).outcome).toBe('succeeded');
+      expect(
+        (await approvalsOfIncident(pool, id)).map((a) => [a.approver, a.via, a.decision]),
+      ).toEqual([
+        ['carol', 'cli', 'approved'],
+        ['bob', 'slack', 'approved'],
+      ]);
+    } finally {
+      await strict.stop();
+    }
   });
 });

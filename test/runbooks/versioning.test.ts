@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -6,7 +7,6 @@ import type { ActivityDeps } from '../../activities';
 import { latestRunbook } from '../../runbooks/catalog';
 import { approveUpdate, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
-import type { ApprovalDecision } from '../../runbooks/sdk/types';
 import { createPool, type Pool } from '../../store/db';
 import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
@@ -18,9 +18,11 @@ import {
   startRunbookWorker,
   testPolicy,
   waitForStatus,
+  signedAnswer,
 } from './harness';
 
-const alice: ApprovalDecision = { decision: 'approve', approver: 'alice', via: 'cli' };
+const aliceApproves = (handle: WorkflowHandle, gate?: string) =>
+  signedAnswer(handle, { decision: 'approve', approver: 'alice', ...(gate ? { gate } : {}) });
 
 async function bundle(file: string): Promise<string> {
   const { code } = await bundleWorkflowCode({
@@ -85,8 +87,8 @@ describe('runbook versioning', () => {
       const v2 = start(latest?.workflowType ?? '', 'v2');
       const v2Handle = await v2.handle;
       await waitForStatus(v2Handle, awaitingApproval);
-      await v1Handle.executeUpdate(approveUpdate, { args: [alice] });
-      await v2Handle.executeUpdate(approveUpdate, { args: [alice] });
+      await v1Handle.executeUpdate(approveUpdate, await aliceApproves(v1Handle));
+      await v2Handle.executeUpdate(approveUpdate, await aliceApproves(v2Handle));
       const [r1, r2] = await Promise.all([v1Handle.result(), v2Handle.result()]);
       expect(r1).toMatchObject({
         outcome: 'succeeded',
@@ -119,13 +121,13 @@ describe('runbook versioning', () => {
 
     const current = await startRunbookWorker({ taskQueue, deps, code: patched });
     try {
-      await oldHandle.executeUpdate(approveUpdate, { args: [alice] });
+      await oldHandle.executeUpdate(approveUpdate, await aliceApproves(oldHandle, 'go'));
       const oldResult = await oldHandle.result();
       expect(oldResult.steps.map((s) => s.name)).toEqual(['scale-web']);
 
       const fresh = await start('testEvolvingV1', 'new', taskQueue).handle;
       await waitForStatus(fresh, awaitingApproval);
-      await fresh.executeUpdate(approveUpdate, { args: [alice] });
+      await fresh.executeUpdate(approveUpdate, await aliceApproves(fresh, 'go'));
       expect((await fresh.result()).steps.map((s) => s.name)).toEqual(['restart-web', 'scale-web']);
     } finally {
       await current.stop();
@@ -136,5 +138,6 @@ describe('runbook versioning', () => {
     await expect(
       Worker.runReplayHistory({ workflowBundle: { code: unguarded } }, history),
     ).rejects.toBeInstanceOf(DeterminismViolationError);
-  });
+    // Three workflow bundles are built at once: half a minute or more on a shared 2-core machine.
+  }, 180_000);
 });

@@ -1,9 +1,11 @@
-import { userInfo } from 'node:os';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { Command } from 'commander';
 import { approveUpdate, runbookStatusQuery, runbookWorkflowId } from '../../runbooks/sdk/messages';
-import type { ApprovalAck, ApprovalDecision, RunbookStatus } from '../../runbooks/sdk/types';
+import type { SignedApproval } from '../../runbooks/sdk/approval-statement';
+import type { ApprovalAck, RunbookStatus } from '../../runbooks/sdk/types';
+import type { StatementRequest, StatementResponse } from '../approvals-endpoint';
+import { localApproverToken } from '../approver-identities';
 import { loadConfig, temporalAddress } from '../config';
 import { connectClient } from '../temporal-connection';
 
@@ -11,17 +13,18 @@ export type ApprovalAnswer =
   { recorded: true; ack: ApprovalAck } | { recorded: false; reason: string };
 
 /**
- * Sends a decision as the `approve` Update. A refusal by the workflow's validator (not an
- * approver, not waiting, already answered) or a finished run comes back as a reason.
+ * Sends a signed answer as the `approve` Update. A refusal by the workflow's validator (not an
+ * approver, not waiting, already answered, not validly signed) or a finished run comes back as
+ * a reason.
  */
 export async function sendApproval(
   client: Client,
   target: { workflowId: string; runId?: string },
-  decision: ApprovalDecision,
+  approval: SignedApproval,
 ): Promise<ApprovalAnswer> {
   try {
     const handle = client.workflow.getHandle(target.workflowId, target.runId);
-    return { recorded: true, ack: await handle.executeUpdate(approveUpdate, { args: [decision] }) };
+    return { recorded: true, ack: await handle.executeUpdate(approveUpdate, { args: [approval] }) };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       return { recorded: false, reason: err.cause?.message ?? err.message };
@@ -37,13 +40,13 @@ export async function sendApproval(
 export async function findRunbookRun(
   client: Client,
   incidentId: string,
-): Promise<{ workflowId: string; status: RunbookStatus } | undefined> {
+): Promise<{ workflowId: string; runId: string; status: RunbookStatus } | undefined> {
   const workflowId = runbookWorkflowId(incidentId);
   const handle = client.workflow.getHandle(workflowId);
   try {
     const described = await handle.describe();
     if (described.status.name !== 'RUNNING') return undefined;
-    return { workflowId, status: await handle.query(runbookStatusQuery) };
+    return { workflowId, runId: described.runId, status: await handle.query(runbookStatusQuery) };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
@@ -53,39 +56,57 @@ export async function findRunbookRun(
 interface ApproveOptions {
   reject?: boolean;
   reason?: string;
-  as?: string;
   gate?: string;
+}
+
+/** Asks the approval gateway, as the holder of `token`, for a signed statement of this answer. */
+export async function requestStatement(
+  gatewayUrl: string,
+  token: string,
+  ask: StatementRequest,
+): Promise<StatementResponse | { error: string }> {
+  const res = await fetch(new URL('/approvals', gatewayUrl), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(ask),
+  });
+  const body = (await res.json().catch(() => ({}))) as Partial<
+    StatementResponse & { error: string }
+  >;
+  if (res.ok && body.approval && body.workflowId && body.runId) {
+    return { workflowId: body.workflowId, runId: body.runId, approval: body.approval };
+  }
+  return { error: body.error ?? `the approval gateway answered ${res.status}` };
 }
 
 async function approve(incidentId: string, opts: ApproveOptions): Promise<void> {
   const config = loadConfig();
+  const { url } = config.remediation.gateway;
+  const approverToken =
+    config.remediation.gateway.approverToken ?? (await localApproverToken(config.home, false));
+  if (!approverToken) {
+    process.stderr.write(
+      'Set AIOPS_APPROVER_TOKEN to your personal approver token: the approval gateway signs your answer once it knows who you are.\n',
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const statement = await requestStatement(url, approverToken, {
+    incidentId,
+    decision: opts.reject ? 'reject' : 'approve',
+    ...(opts.reason ? { reason: opts.reason } : {}),
+    ...(opts.gate ? { gate: opts.gate } : {}),
+  }).catch((err: unknown) => ({
+    error: `the approval gateway at ${url} is not reachable (${err instanceof Error ? err.message : String(err)})`,
+  }));
+  if ('error' in statement) {
+    process.stderr.write(`Not recorded: ${statement.error}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const { connection, client } = await connectClient(config.temporal, temporalAddress(config));
   try {
-    const run = await findRunbookRun(client, incidentId);
-    if (!run) {
-      process.stderr.write(`No runbook is running for incident ${incidentId}.\n`);
-      process.exitCode = 1;
-      return;
-    }
-    const { runbook, awaiting } = run.status;
-    if (!awaiting) {
-      process.stderr.write(
-        `${runbook.name} v${runbook.version} for incident ${incidentId} is not waiting for an approval (${run.status.phase}).\n`,
-      );
-      process.exitCode = 1;
-      return;
-    }
-    const answer = await sendApproval(
-      client,
-      { workflowId: run.workflowId },
-      {
-        decision: opts.reject ? 'reject' : 'approve',
-        approver: opts.as ?? userInfo().username,
-        via: 'cli',
-        ...(opts.reason ? { reason: opts.reason } : {}),
-        ...(opts.gate ? { gate: opts.gate } : {}),
-      },
-    );
+    const answer = await sendApproval(client, statement, statement.approval);
     if (!answer.recorded) {
       process.stderr.write(`Not recorded: ${answer.reason}\n`);
       process.exitCode = 1;
@@ -93,7 +114,7 @@ async function approve(incidentId: string, opts: ApproveOptions): Promise<void> 
     }
     const { ack } = answer;
     process.stdout.write(
-      `${runbook.name} v${runbook.version}, gate ${ack.gate}: ${ack.status} (${ack.approvals} of ${ack.required} approvals)\n`,
+      `gate ${ack.gate}: ${ack.status} (${ack.approvals} of ${ack.required} approvals)\n`,
     );
   } finally {
     await connection.close();
@@ -106,7 +127,6 @@ export function approveCommand(): Command {
     .argument('<incident>', 'incident id')
     .option('--reject', 'reject instead of approving; the runbook rolls back')
     .option('--reason <text>', 'why, for the audit trail')
-    .option('--as <identity>', 'approver identity (default: your login name)')
     .option('--gate <name>', 'the gate to answer, when it matters')
     .action(approve);
 }

@@ -36,9 +36,7 @@ export function watchIncidents(pool: Pool, print: (line: string) => void, everyM
         `${first ? 'incident opened' : 'incident'} ${r.incident_id}: ${r.status} [${r.severity}] on ${r.service}${cause}${runbook}${resolution}`,
       );
       if (r.status === 'awaiting_approval' && r.runbook) {
-        print(
-          `  waiting for approval: npx aiops approve ${r.incident_id}   (or the approve Update in the Temporal UI)`,
-        );
+        print(`  waiting for approval: npx aiops approve ${r.incident_id}`);
       }
     }
   };

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { localApproverToken, tokenDigest } from '../approver-identities';
 import { loadConfig } from '../config';
 import { startDemo, startDemoCluster } from '../demo/demo';
 import { createProgress } from '../stack/progress';
@@ -26,9 +27,15 @@ export async function up(opts: UpOptions) {
       )
     : undefined;
   if (cluster && Object.keys(config.remediation.approval.groups).length === 0) {
-    // The demo's approvers: whoever runs it (aiops approve defaults to the login name).
+    // The demo's approvers: whoever runs it, known to the gateway by the local approver token.
     const me = userInfo().username;
     config.remediation.approval.groups = { oncall: [me], 'sre-leads': [me] };
+    const token = await localApproverToken(config.home, true);
+    if (token && Object.keys(config.remediation.gateway.identities).length === 0) {
+      config.remediation.gateway.identities = {
+        [me]: { tokens: [tokenDigest(token).toString('hex')] },
+      };
+    }
   }
   const stack = await startStack(config, progress, cluster?.deps).catch(async (err: unknown) => {
     await cluster?.close();

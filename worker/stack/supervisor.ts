@@ -6,6 +6,7 @@ import { createGraphDriver } from '../../activities/knowledge-graph';
 import { startReceivers } from '../../ingest/receivers';
 import { createPool, type Pool } from '../../store/db';
 import { migrate } from '../../store/migrate';
+import { createApprovalAuthority, loadAuthorityKey } from '../approval-authority';
 import { startApprovalGateway } from '../approval-gateway';
 import { temporalAddress, type Config } from '../config';
 import { engineActivityDeps } from '../engine-deps';
@@ -35,7 +36,7 @@ export interface RunningStack {
 /**
  * Brings up the local stack: PostgreSQL (embedded unless DATABASE_URL), schema migrations,
  * Temporal (dev server unless TEMPORAL_ADDRESS), Neo4j (local unless NEO4J_URI), the workers,
- * the OTLP receivers, the schedules and, when Slack is configured, the approval gateway.
+ * the OTLP receivers, the schedules and the approval gateway (with Slack when configured).
  */
 export async function startStack(
   config: Config,
@@ -119,14 +120,19 @@ export async function startStack(
         `Ingest: OTLP/gRPC on 127.0.0.1:${r.grpcPort}, OTLP/HTTP on http://127.0.0.1:${r.httpPort}`,
     );
     stops.push(() => receivers.stop());
-    if (config.remediation.slack) {
-      const slack = config.remediation.slack;
-      const gateway = await progress.step(
-        `Slack: starting the approval gateway (${slack.mode} mode)`,
-        () => startApprovalGateway({ temporal: client, slack, log: progress.info }),
-      );
-      stops.push(() => gateway.stop());
-    }
+    const { slack, gateway: gatewaySettings, approval } = config.remediation;
+    const gateway = await progress.step(
+      `Approvals: starting the approval gateway${slack ? ` (Slack ${slack.mode} mode)` : ''}`,
+      async () =>
+        startApprovalGateway({
+          temporal: client,
+          gateway: gatewaySettings,
+          authority: createApprovalAuthority(await loadAuthorityKey(approval.keyFile)),
+          ...(slack ? { slack } : {}),
+          log: progress.info,
+        }),
+    );
+    stops.push(() => gateway.stop());
     for (const schedule of engineSchedules(config)) {
       await progress.step(
         `Schedule: registering ${schedule.scheduleId}`,
