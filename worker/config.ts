@@ -160,6 +160,8 @@ export interface Config {
     toolsDir: string;
   };
   taskQueues: { detection: string; incident: string; remediation: string; housekeeping: string };
+  /** Schedule ids share the task queue prefix, so two engines can share one namespace. */
+  scheduleIds: { heartbeat: string; detection: string; retention: string };
   heartbeatIntervalSeconds: number;
   detection: {
     intervalSeconds: number;
@@ -307,6 +309,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       incident: `${prefix}-incident`,
       remediation: `${prefix}-remediation`,
       housekeeping: `${prefix}-housekeeping`,
+    },
+    scheduleIds: {
+      heartbeat: `${prefix}-heartbeat`,
+      detection: `${prefix}-detection`,
+      retention: `${prefix}-retention`,
     },
     heartbeatIntervalSeconds: e.AIOPS_HEARTBEAT_INTERVAL_SECONDS,
     detection: {

@@ -2,10 +2,6 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@tem
 import { rollupBucketSeconds } from '../store/telemetry-rollups';
 import type { Config } from './config';
 
-export const heartbeatScheduleId = 'aiops-heartbeat';
-export const detectionScheduleId = 'aiops-detection';
-export const retentionScheduleId = 'aiops-retention';
-
 export interface EngineSchedule {
   scheduleId: string;
   workflowType: string;
@@ -65,14 +61,14 @@ export async function ensureSchedule(
 export function engineSchedules(config: Config): EngineSchedule[] {
   return [
     {
-      scheduleId: heartbeatScheduleId,
+      scheduleId: config.scheduleIds.heartbeat,
       workflowType: 'heartbeatWorkflow',
       taskQueue: config.taskQueues.housekeeping,
       everySeconds: config.heartbeatIntervalSeconds,
       purpose: 'liveness of the schedule → workflow → activity → PostgreSQL chain',
     },
     {
-      scheduleId: detectionScheduleId,
+      scheduleId: config.scheduleIds.detection,
       workflowType: 'detectionWorkflow',
       taskQueue: config.taskQueues.detection,
       everySeconds: config.detection.intervalSeconds,
@@ -99,7 +95,7 @@ export function detectionOffsetSeconds(detection: {
 /** Hourly telemetry partition upkeep: partitions a day ahead, drops past retention. */
 export function retentionSchedule(config: Config): EngineSchedule {
   return {
-    scheduleId: retentionScheduleId,
+    scheduleId: config.scheduleIds.retention,
     workflowType: 'retentionWorkflow',
     taskQueue: config.taskQueues.housekeeping,
     everySeconds: 3600,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPool, type Pool } from '../../store/db';
 import { ensureTelemetryPartitions } from '../../store/telemetry-partitions';
 import { loadConfig } from '../../worker/config';
-import { ensureRetentionSchedule, retentionScheduleId } from '../../worker/schedules';
+import { ensureRetentionSchedule } from '../../worker/schedules';
 import type { RetentionSummary } from '../../workflows/retention';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 
@@ -73,7 +73,7 @@ describe('telemetry retention (Temporal Schedule → workflow → activities)', 
     });
     expect(await ensureRetentionSchedule(env.client, config)).toBe('created');
     expect(await ensureRetentionSchedule(env.client, config)).toBe('updated');
-    const handle = env.client.schedule.getHandle(retentionScheduleId);
+    const handle = env.client.schedule.getHandle(config.scheduleIds.retention);
     try {
       const described = await handle.describe();
       expect(described.action).toMatchObject({

@@ -41,7 +41,7 @@ describe('production roles', { timeout: 240_000 }, () => {
 
   afterAll(async () => {
     await Promise.all(running.map((r) => r.stop()));
-    for (const id of ['aiops-heartbeat', 'aiops-detection', 'aiops-retention']) {
+    for (const id of ['heartbeat', 'detection', 'retention'].map((name) => `${prefix}-${name}`)) {
       await client.schedule
         .getHandle(id)
         .delete()
@@ -63,11 +63,15 @@ describe('production roles', { timeout: 240_000 }, () => {
   it('setup is idempotent: migrations, search attributes and schedules, twice', async () => {
     const first = await runOnce(['setup'], baseEnv);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/"scheduleId":"aiops-heartbeat","outcome":"(created|updated)"/);
+    expect(first.stdout).toMatch(
+      new RegExp(`"scheduleId":"${prefix}-heartbeat","outcome":"(created|updated)"`),
+    );
     const second = await runOnce(['setup'], baseEnv);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/search attributes already registered/);
-    expect(second.stdout).toMatch(/"scheduleId":"aiops-heartbeat","outcome":"updated"/);
+    expect(second.stdout).toMatch(
+      new RegExp(`"scheduleId":"${prefix}-heartbeat","outcome":"updated"`),
+    );
   });
 
   it('worker polls only the queue groups given; its own spans and metrics reach the engine receiver', async () => {
@@ -83,7 +87,7 @@ describe('production roles', { timeout: 240_000 }, () => {
     });
     expect(proc.output()).toContain(`${prefix}-housekeeping`);
     expect(proc.output()).not.toContain(`${prefix}-detection`);
-    const handle = client.schedule.getHandle('aiops-heartbeat');
+    const handle = client.schedule.getHandle(`${prefix}-heartbeat`);
     await expect
       .poll(async () => (await handle.describe()).info.recentActions.length, { timeout: 60_000 })
       .toBeGreaterThan(0);

@@ -6,7 +6,7 @@ import {
   latencyBucketCount,
 } from '../../store/telemetry-histogram';
 import { loadConfig } from '../../worker/config';
-import { detectionScheduleId, engineSchedules, ensureSchedule } from '../../worker/schedules';
+import { engineSchedules, ensureSchedule } from '../../worker/schedules';
 import { incidentState } from '../../workflows/incident/messages';
 import { createIsolatedDatabase } from '../setup/database';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
@@ -109,6 +109,7 @@ describe('detection: Schedule → detection pass → one incident per fault', ()
         faultEvidenceSeconds: 0,
       },
     };
+    const detectionScheduleId = config.scheduleIds.detection;
     const detection = engineSchedules(config).find((s) => s.scheduleId === detectionScheduleId)!;
     const incidentHandle = env.client.workflow.getHandle('incident-db');
     await env.withWorker(deps, async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPool, type Pool } from '../../store/db';
 import { loadConfig } from '../../worker/config';
-import { engineSchedules, ensureSchedule, heartbeatScheduleId } from '../../worker/schedules';
+import { engineSchedules, ensureSchedule } from '../../worker/schedules';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 
 async function heartbeatRows(pool: Pool, workflowIdPrefix: string): Promise<number> {
@@ -38,6 +38,7 @@ describe('heartbeat chain: Schedule → workflow → activity → PostgreSQL', (
       AIOPS_TASK_QUEUE_PREFIX: env.taskQueue,
       AIOPS_HEARTBEAT_INTERVAL_SECONDS: '3600',
     });
+    const heartbeatScheduleId = config.scheduleIds.heartbeat;
     const heartbeat = engineSchedules(config).find((s) => s.scheduleId === heartbeatScheduleId)!;
     expect(await ensureSchedule(env.client, heartbeat)).toBe('created');
     expect(await ensureSchedule(env.client, heartbeat)).toBe('updated');
@@ -53,14 +54,14 @@ describe('heartbeat chain: Schedule → workflow → activity → PostgreSQL', (
         await housekeeping.withWorker({ pool }, async () => {
           await schedule.trigger();
           const deadline = Date.now() + 30_000;
-          while (Date.now() < deadline && (await heartbeatRows(pool, 'aiops-heartbeat')) === 0) {
+          while (Date.now() < deadline && (await heartbeatRows(pool, heartbeatScheduleId)) === 0) {
             await new Promise((r) => setTimeout(r, 200));
           }
         });
       } finally {
         await housekeeping.close();
       }
-      expect(await heartbeatRows(pool, 'aiops-heartbeat')).toBe(1);
+      expect(await heartbeatRows(pool, heartbeatScheduleId)).toBe(1);
     } finally {
       await schedule.delete();
     }
