@@ -16,6 +16,7 @@ describe('approval policy', () => {
       required: 1,
       approvers: ['alice', 'bob', 'slack:UALICE'],
       escalationApprovers: ['carol'],
+      authorityKeys: testPolicy.authorityKeys,
     });
     expect(decideApproval(testPolicy, { ...gate, risk: 'high' }).required).toBe(2);
     expect(
@@ -135,9 +136,8 @@ describe('remediation configuration', () => {
       botToken: 'xoxb-1',
       channel: 'C1',
       mode: 'socket',
-      port: 3000,
     });
-    expect(config.remediation.approval).toEqual({
+    expect(config.remediation.approval).toMatchObject({
       requiredFrom: 'medium',
       twoApproversFrom: 'never',
       groups: { oncall: ['alice', 'slack:U1'] },
