@@ -280,15 +280,19 @@ export function rounded(w: GnnWeights): GnnWeights {
 export interface TuningIncident {
   rankings: MemberRankings;
   truth: string;
+  /** Where it comes from: `simulator`, or the recorded system (a Nezha system name). */
+  source?: string;
+  /** Its share of the loss (default 1). */
+  weight?: number;
 }
 
-function buildTuningSet(weights: GnnWeights): TuningIncident[] {
+export function buildTuningSet(weights: GnnWeights): TuningIncident[] {
   const incidents: TuningIncident[] = [];
   for (const scenario of scenarios(tuningSeedBase, tuningSeedsPerCase)) {
     const evidence = evidenceOf(scenario);
     const rankings = rankMembers(evidence);
     rankings[gnn.name] = rankWithGnn(weights, evidence, rankings);
-    incidents.push({ rankings, truth: scenario.groundTruth.service });
+    incidents.push({ rankings, truth: scenario.groundTruth.service, source: 'simulator' });
     process.stdout.write(`\rbuilt ${incidents.length} tuning scenarios`);
   }
   process.stdout.write('\n');
@@ -314,9 +318,10 @@ export function fitFusion(
   incidents: readonly TuningIncident[],
   methods: readonly string[],
 ): { weights: FusionWeights; loss: number } {
-  const data = incidents.map(({ rankings, truth }) => {
+  const total = incidents.reduce((s, i) => s + (i.weight ?? 1), 0);
+  const data = incidents.map(({ rankings, truth, weight }) => {
     const { services, x } = fusionInputs(rankings, methods);
-    return { x, target: services.indexOf(truth) };
+    return { x, target: services.indexOf(truth), share: (weight ?? 1) / total };
   });
   const d = methods.length * voteNames.length;
   let w = new Array<number>(d).fill(0);
@@ -326,13 +331,13 @@ export function fitFusion(
   for (let step = 1; step <= fusionIterations; step++) {
     const grad = w.map((wk) => fusionPenalty * wk);
     loss = (fusionPenalty / 2) * w.reduce((s, wk) => s + wk * wk, 0);
-    for (const { x, target } of data) {
+    for (const { x, target, share } of data) {
       const p = softmax(x.map((row) => row.reduce((s, xk, k) => s + xk * (w[k] ?? 0), 0)));
       // A truth no method ranked contributes nothing the weights could change.
       if (target < 0) continue;
-      loss -= Math.log(Math.max(1e-12, p[target] ?? 0)) / data.length;
+      loss -= Math.log(Math.max(1e-12, p[target] ?? 0)) * share;
       x.forEach((row, i) => {
-        const r = ((p[i] ?? 0) - (i === target ? 1 : 0)) / data.length;
+        const r = ((p[i] ?? 0) - (i === target ? 1 : 0)) * share;
         row.forEach((xk, k) => (grad[k] = (grad[k] ?? 0) + r * xk));
       });
     }
