@@ -3,7 +3,10 @@
  * then fits the ensemble's fusion on separate tuning scenarios (the members and the trained GNN
  * ranking them) and writes activities/rca/fusion-weights.json. Plain TypeScript: hand-written
  * backpropagation through the two GraphSAGE layers, and Adam for both fits. Both use seeds
- * disjoint from each other and from bench/rca.ts's evaluation seeds. Run: `npm run train:gnn`.
+ * disjoint from each other and from bench/rca.ts's evaluation seeds. The fusion also learns from
+ * the recorded faults of `../shared/data/nezha` where present, and is refitted without each
+ * recorded system for the benchmark's leave-one-system-out score. Run: `npm run train:gnn`
+ * (`-- --fusion-only` keeps the committed GNN).
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -25,12 +28,14 @@ import {
   standardise,
   type Adjacency,
   type GnnLayer,
+  trainedWeights,
   type GnnWeights,
 } from '../activities/rca/gnn';
 import { faultKinds } from '../simulator/faults';
 import { Random } from '../simulator/random';
 import { makeScenario, type Scenario } from '../simulator/scenario';
 import { collect } from '../simulator/simulate';
+import { runNezha } from './nezha/bench';
 import { profiles, topologies } from './rca';
 
 /** GNN training seeds; bench/rca.ts evaluates on 1…N, far below these. */
@@ -280,15 +285,19 @@ export function rounded(w: GnnWeights): GnnWeights {
 export interface TuningIncident {
   rankings: MemberRankings;
   truth: string;
+  /** Where it comes from: `simulator`, or the recorded system (a Nezha system name). */
+  source?: string;
+  /** Its share of the loss (default 1). */
+  weight?: number;
 }
 
-function buildTuningSet(weights: GnnWeights): TuningIncident[] {
+export function buildTuningSet(weights: GnnWeights): TuningIncident[] {
   const incidents: TuningIncident[] = [];
   for (const scenario of scenarios(tuningSeedBase, tuningSeedsPerCase)) {
     const evidence = evidenceOf(scenario);
     const rankings = rankMembers(evidence);
     rankings[gnn.name] = rankWithGnn(weights, evidence, rankings);
-    incidents.push({ rankings, truth: scenario.groundTruth.service });
+    incidents.push({ rankings, truth: scenario.groundTruth.service, source: 'simulator' });
     process.stdout.write(`\rbuilt ${incidents.length} tuning scenarios`);
   }
   process.stdout.write('\n');
@@ -314,9 +323,10 @@ export function fitFusion(
   incidents: readonly TuningIncident[],
   methods: readonly string[],
 ): { weights: FusionWeights; loss: number } {
-  const data = incidents.map(({ rankings, truth }) => {
+  const total = incidents.reduce((s, i) => s + (i.weight ?? 1), 0);
+  const data = incidents.map(({ rankings, truth, weight }) => {
     const { services, x } = fusionInputs(rankings, methods);
-    return { x, target: services.indexOf(truth) };
+    return { x, target: services.indexOf(truth), share: (weight ?? 1) / total };
   });
   const d = methods.length * voteNames.length;
   let w = new Array<number>(d).fill(0);
@@ -326,13 +336,13 @@ export function fitFusion(
   for (let step = 1; step <= fusionIterations; step++) {
     const grad = w.map((wk) => fusionPenalty * wk);
     loss = (fusionPenalty / 2) * w.reduce((s, wk) => s + wk * wk, 0);
-    for (const { x, target } of data) {
+    for (const { x, target, share } of data) {
       const p = softmax(x.map((row) => row.reduce((s, xk, k) => s + xk * (w[k] ?? 0), 0)));
       // A truth no method ranked contributes nothing the weights could change.
       if (target < 0) continue;
-      loss -= Math.log(Math.max(1e-12, p[target] ?? 0)) / data.length;
+      loss -= Math.log(Math.max(1e-12, p[target] ?? 0)) * share;
       x.forEach((row, i) => {
-        const r = ((p[i] ?? 0) - (i === target ? 1 : 0)) / data.length;
+        const r = ((p[i] ?? 0) - (i === target ? 1 : 0)) * share;
         row.forEach((xk, k) => (grad[k] = (grad[k] ?? 0) + r * xk));
       });
     }
@@ -365,34 +375,96 @@ async function writeJson(path: string, value: unknown): Promise<void> {
   writeFileSync(path, await format(JSON.stringify(value), { ...options, parser: 'json' }));
 }
 
+/**
+ * The recorded faults of `../shared/data/nezha` as tuning incidents (replayed and ranked as
+ * bench:rca's nezha profile does); none when the data is not there.
+ */
+async function recordedTuningSet(): Promise<TuningIncident[]> {
+  const incidents: TuningIncident[] = [];
+  const outcomes = await runNezha({
+    onRanked: (replay, result) =>
+      incidents.push({
+        rankings: result.members,
+        truth: replay.fault.service,
+        source: replay.fault.system,
+      }),
+  });
+  if (!outcomes) console.log('no Nezha data: the fusion is fitted on simulator scenarios only');
+  return incidents;
+}
+
+/** The simulator and the recorded systems count equally, however many incidents each has. */
+const recordedShare = 0.5;
+
+/**
+ * Fits the fusion on simulator and recorded incidents (each half of the loss when both are
+ * there), once on everything and once without each recorded system: the benchmark scores a
+ * system with the weights that never saw it.
+ */
+export function fitFusionModel(
+  simulated: readonly TuningIncident[],
+  recorded: readonly TuningIncident[],
+  methods: readonly string[],
+): {
+  weights: FusionWeights;
+  loss: number;
+  leaveOneSystemOut: Record<string, FusionWeights>;
+  fit: (without?: string) => { weights: FusionWeights; loss: number };
+} {
+  const fit = (withoutSystem?: string, fused = methods) => {
+    const real = recorded.filter((i) => i.source !== withoutSystem);
+    const simWeight = (real.length ? 1 - recordedShare : 1) / simulated.length;
+    const realWeight = recordedShare / Math.max(1, real.length);
+    return fitFusion(
+      [
+        ...simulated.map((i) => ({ ...i, weight: simWeight })),
+        ...real.map((i) => ({ ...i, weight: realWeight })),
+      ],
+      fused,
+    );
+  };
+  const full = fit();
+  const systems = [...new Set(recorded.map((i) => i.source ?? ''))].sort();
+  return {
+    ...full,
+    leaveOneSystemOut: Object.fromEntries(systems.map((s) => [s, fit(s).weights])),
+    fit: (left) =>
+      fit(
+        undefined,
+        methods.filter((m) => m !== left),
+      ),
+  };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
-  const weights = rounded(train(buildSamples()));
-  await writeJson(weightsPath, weights);
-  console.log(`wrote ${weightsPath} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  // --fusion-only: keep the committed GNN and refit only the fusion on top of it.
+  const weights = process.argv.includes('--fusion-only')
+    ? trainedWeights()
+    : rounded(train(buildSamples()));
+  if (!process.argv.includes('--fusion-only')) {
+    await writeJson(weightsPath, weights);
+    console.log(`wrote ${weightsPath} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
 
   const tuning = buildTuningSet(weights);
+  const recorded = await recordedTuningSet();
   const methods = [...memberMethods.map((m) => m.name), gnn.name];
-  const full = fitFusion(tuning, methods);
-  console.log(`fusion: loss ${full.loss.toFixed(4)}`, full.weights);
-  const ablations = Object.fromEntries(
-    methods.map((left) => [
-      left,
-      fitFusion(
-        tuning,
-        methods.filter((m) => m !== left),
-      ).weights,
-    ]),
-  );
+  const model = fitFusionModel(tuning, recorded, methods);
+  console.log(`fusion: loss ${model.loss.toFixed(4)}`, model.weights);
+  const ablations = Object.fromEntries(methods.map((left) => [left, model.fit(left).weights]));
   await writeJson(fusionPath, {
-    weights: full.weights,
+    weights: model.weights,
+    leaveOneSystemOut: model.leaveOneSystemOut,
     ablations,
     training: {
-      command: 'npm run train:gnn',
+      command: `npm run train:gnn${process.argv.includes('--fusion-only') ? ' -- --fusion-only' : ''}`,
       votes: voteNames.join(', '),
       scenarios: tuning.length,
       seeds: `${tuningSeedBase}…${tuningSeedBase + tuningSeedsPerCase - 1} per profile × topology × fault kind`,
-      finalLoss: Number(full.loss.toFixed(4)),
+      recordedFaults: recorded.length,
+      recordedShare,
+      finalLoss: Number(model.loss.toFixed(4)),
     },
   });
   console.log(`wrote ${fusionPath} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -10,17 +10,41 @@ export interface TemplateChange {
   score: number;
 }
 
-const severityWeight: Record<string, number> = { ERROR: 1, WARN: 0.8, INFO: 0.6, DEBUG: 0.4 };
+/**
+ * An error line that was not there is a fault's own voice; a new or vanished INFO line is as
+ * often a different mix of requests (another route, another user action) as a changed code path.
+ */
+const severityWeight: Record<string, number> = { ERROR: 1, WARN: 0.7, INFO: 0.3, DEBUG: 0.15 };
 
+/** Requests per bucket in the fault window over the baseline's, served by `services` (all if empty). */
+export function trafficRatio(evidence: Evidence, services?: ReadonlySet<string>): number {
+  const nb = evidence.baselineBuckets;
+  const nf = evidence.bucketCount - nb;
+  let base = 0;
+  let fault = 0;
+  for (const op of evidence.operations) {
+    if (services && !services.has(op.service)) continue;
+    op.red.calls.forEach((c, i) => (i < nb ? (base += c) : (fault += c)));
+  }
+  return base > 0 && fault > 0 ? fault / nf / (base / nb) : 1;
+}
+
+/**
+ * Each template's change between windows at the service's own traffic: when a service serves
+ * half the requests its lines halve too, which is no news. A service without spans is scaled
+ * by the whole system's traffic.
+ */
 export function templateChanges(evidence: Evidence, service: string): TemplateChange[] {
   const nb = evidence.baselineBuckets;
   const nf = evidence.bucketCount - nb;
+  const serves = evidence.operations.some((o) => o.service === service);
+  const ratio = trafficRatio(evidence, serves ? new Set([service]) : undefined);
   const out: TemplateChange[] = [];
   for (const [template, series] of Object.entries(evidence.logs[service] ?? {})) {
     let base = 0;
     let fault = 0;
     series.counts.forEach((c, i) => (i < nb ? (base += c) : (fault += c)));
-    const expected = ((base + 0.5) * nf) / nb;
+    const expected = ((base + 0.5) * nf * ratio) / nb;
     // Lines without trace context are housekeeping, not request handling: weaker evidence.
     const requestScoped = series.traceIds.length > 0 || Object.keys(series.operations).length > 0;
     const weight = (severityWeight[series.severity] ?? 0.6) * (requestScoped ? 1 : 0.5);

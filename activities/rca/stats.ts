@@ -46,9 +46,15 @@ export interface RobustChange {
   delta: number;
 }
 
+/** Fewer baseline points than this (a per-minute scrape over a few minutes) measure no spread. */
+const fewPoints = 6;
+
 /**
  * BARO-style robust change of one series: fault buckets scaled by the baseline median and IQR.
- * `floor` bounds the scale from below (constant baselines would otherwise divide by zero).
+ * `floor` bounds the scale from below (constant baselines would otherwise divide by zero). An
+ * IQR of three or four points is mostly luck (two equal scrapes make it zero, and a counter
+ * going from 0 to 2 a change of millions of sigmas), so a sparse series is scaled by at least a
+ * tenth of its level: it can say "changed several-fold", never more.
  */
 export function robustChange(
   values: Series,
@@ -59,7 +65,8 @@ export function robustChange(
   const fault = present(values.slice(baselineBuckets));
   if (base.length < 3 || fault.length === 0) return { z: 0, delta: 0 };
   const m = median(base);
-  const scale = Math.max((quantile(base, 0.75) - quantile(base, 0.25)) / 1.349, floor(m));
+  const sparse = base.length < fewPoints ? 0.1 * Math.max(Math.abs(m), Math.abs(median(fault))) : 0;
+  const scale = Math.max((quantile(base, 0.75) - quantile(base, 0.25)) / 1.349, floor(m), sparse);
   const up = secondLargest(fault.map((v) => (v - m) / scale));
   const down = secondLargest(fault.map((v) => (m - v) / scale));
   return { z: up >= down ? up : -down, delta: median(fault) - m };

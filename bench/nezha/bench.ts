@@ -7,6 +7,7 @@
  */
 import { rankWindow } from '../../activities/investigation';
 import type { RootCauseCandidate } from '../../activities/rca/candidate';
+import { fuse, fusionModel } from '../../activities/rca/ensemble';
 import { startReceivers } from '../../ingest/receivers';
 import { loadConfig } from '../../worker/config';
 import { freePort } from '../../worker/stack/ports';
@@ -42,6 +43,9 @@ export interface NezhaOutcome {
   absent: { trace: string[]; log: string[] };
   baseline: string;
 }
+
+/** The ensemble fused by the weights fitted without the scored system's faults. */
+export const leftOut = 'ensemble, system left out';
 
 const slotMs = 10 * 60_000;
 const baselineMinutes = 3;
@@ -118,6 +122,9 @@ export async function runNezha(
       const { ranking, members, telemetry } = result;
       const truth = replay.fault.service;
       const ranks: Record<string, number> = { ensemble: rankOf(ranking, truth) };
+      // The headline: the fusion refitted without this system's faults.
+      const unseen = fusionModel().leaveOneSystemOut?.[replay.fault.system];
+      if (unseen) ranks[leftOut] = rankOf(fuse(members, unseen), truth);
       for (const [name, list] of Object.entries(members)) ranks[name] = rankOf(list, truth);
       outcomes.push({
         fault: replay.fault,

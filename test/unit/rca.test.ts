@@ -11,7 +11,8 @@ import {
 } from '../../activities/rca/evidence';
 import { forward, gnn, softmax, type GnnWeights } from '../../activities/rca/gnn';
 import { memberMethods } from '../../activities/rca/features';
-import { logEvidence } from '../../activities/rca/logs';
+import { logEvidence, templateChanges } from '../../activities/rca/logs';
+import { robustChange } from '../../activities/rca/stats';
 import { microRank } from '../../activities/rca/microrank';
 import { randomWalk } from '../../activities/rca/random-walk';
 import { scoreSeries } from '../../activities/rca/signals';
@@ -19,6 +20,7 @@ import type { RootCauseCandidate } from '../../activities/rca/candidate';
 import {
   backward,
   fitFusion,
+  fitFusionModel,
   zerosLike,
   type Sample,
   type TuningIncident,
@@ -120,6 +122,59 @@ describe('method building blocks', () => {
       expect(top?.kind, method.name).not.toMatch(/memory|saturation/);
     }
     expect(baro.rank(evidence).find((c) => c.service === 'b')?.kind).toBe('errors');
+  });
+
+  it('judges log lines at the traffic of their service, and error lines above INFO lines', () => {
+    // Baseline 3 buckets, fault 3: the service serves half the requests in the fault window.
+    const calls = [20, 20, 20, 10, 10, 10];
+    const series = (severity: string, counts: number[]) => ({
+      severity,
+      counts,
+      operations: {},
+      traceIds: ['t1'],
+    });
+    const red: RedSeries = {
+      calls,
+      errors: calls.map(() => 0),
+      meanMs: calls.map(() => 5),
+      p50Ms: calls.map(() => 5),
+      p95Ms: calls.map(() => 9),
+      p99Ms: calls.map(() => 9),
+    };
+    const evidence = {
+      window: { baselineStart: 0, faultStart: 30_000, end: 60_000 },
+      bucketMs: 10_000,
+      bucketCount: 6,
+      baselineBuckets: 3,
+      services: ['a'],
+      operations: [{ service: 'a', operation: 'op', red }],
+      edges: [],
+      metrics: [],
+      logs: {
+        a: {
+          usual: series('INFO', [20, 20, 20, 10, 10, 10]),
+          newInfo: series('INFO', [0, 0, 0, 8, 8, 8]),
+          newError: series('ERROR', [0, 0, 0, 8, 8, 8]),
+        },
+      },
+      traces: { normal: [], abnormal: [] },
+    } satisfies Evidence;
+    const changes = new Map(templateChanges(evidence, 'a').map((c) => [c.template, c]));
+    expect(changes.get('usual')?.status).toBe('steady');
+    expect(changes.get('newError')?.status).toBe('new');
+    expect(changes.get('newError')?.score).toBeGreaterThan(
+      2 * (changes.get('newInfo')?.score ?? 0),
+    );
+  });
+
+  it('scales a series of a few scrapes by its level: a counter leaving 0 is no millions-sigma event', () => {
+    const sparse = [0, null, null, 0, null, null, 0.001, null, null, 2, null, null, 2, null, 2];
+    const z = robustChange(sparse, 9).z;
+    expect(z).toBeGreaterThan(3);
+    expect(z).toBeLessThanOrEqual(10);
+    // With a baseline of many points the IQR is measured, and stays the scale.
+    const dense = [1, 1.1, 0.9, 1, 1.05, 0.95, 1, 1.1, 0.9, 3, 3, 3];
+    expect(robustChange(dense, 9).z).toBeGreaterThan(10);
   });
 
   it('ranks a service whose logs show a new error template first', () => {
@@ -243,6 +298,36 @@ describe('stacked fusion', () => {
     const fused = fuse({ reliable: ranking('c', 0.8), coin: ranking('a', 0.8) }, weights);
     expect(fused[0]?.service).toBe('c');
     expect(fused.reduce((s, c) => s + c.score, 0)).toBeCloseTo(1, 9);
+  });
+
+  it('leaves each recorded system out of the weights that score it', () => {
+    const r = new Random(5);
+    // Member `seen` is right on system A's faults only, `sim` on the simulator's only.
+    const incident = (source: string, right: 'seen' | 'sim'): TuningIncident => {
+      const truth = r.pick(services);
+      const other = services.find((s) => s !== truth) ?? 'a';
+      return {
+        truth,
+        source,
+        rankings: {
+          seen: ranking(right === 'seen' ? truth : other, 0.8),
+          sim: ranking(right === 'sim' ? truth : other, 0.8),
+        },
+      };
+    };
+    const simulated = Array.from({ length: 100 }, () => incident('simulator', 'sim'));
+    const recorded = [
+      ...Array.from({ length: 30 }, () => incident('A', 'seen')),
+      ...Array.from({ length: 30 }, () => incident('B', 'sim')),
+    ];
+    const model = fitFusionModel(simulated, recorded, ['seen', 'sim']);
+    const total = (w: number[] = []) => w.reduce((s, x) => s + x, 0);
+    expect(Object.keys(model.leaveOneSystemOut).sort()).toEqual(['A', 'B']);
+    // Without A, nothing taught the fusion to trust `seen`.
+    expect(total(model.leaveOneSystemOut.A?.seen)).toBeLessThan(total(model.weights.seen));
+    expect(total(model.leaveOneSystemOut.A?.seen)).toBeLessThan(
+      total(model.leaveOneSystemOut.B?.seen),
+    );
   });
 
   it('the committed fusion covers every method, and every ablation leaves its member out', () => {
