@@ -31,10 +31,11 @@ export const loghubSystems = [
 const dataDir = resolve(__dirname, '..', '..', 'shared', 'data', 'loghub-2k');
 const pyenv = resolve(__dirname, '..', '.aiops', 'pyenv');
 const drain3Runner = resolve(__dirname, 'drain3_runner.py');
+const drain3Mine = resolve(__dirname, 'drain3_mine.py');
 const timingRuns = 5;
 const cli = resolve(__dirname, '..', 'bin', 'aiops.js');
 /** Runs of the whole CLI process, which start-up makes slow. */
-const cliRuns = 3;
+const cliRuns = 5;
 const minRunSeconds = 0.25;
 
 /** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and newlines. */
@@ -245,6 +246,9 @@ function cliReport(times: CliTimes | string): string[] {
     `of ${cliRuns}: the whole process, start-up included, ${times.cliWall.toFixed(2)} s wall,`,
     `${times.cliCpu.toFixed(2)} s CPU; reading, mining and printing in-process after warm-up (the`,
     `miner's own share) ${times.inProcessWall.toFixed(3)} s wall, ${times.inProcessCpu.toFixed(3)} s CPU.`,
+    `In the same runs, \`node -e 0\` took ${times.nodeWall.toFixed(2)} s wall, ${times.nodeCpu.toFixed(2)} s CPU,`,
+    `and Drain3 doing the same job as a process (\`bench/drain3_mine.py\`: Python start-up, mining,`,
+    `printing) ${times.drain3Wall.toFixed(2)} s wall, ${times.drain3Cpu.toFixed(2)} s CPU.`,
     `1-minute load average then: ${times.load.toFixed(1)} on ${cpus().length} cores, so wall times`,
     'here mostly measure the other jobs; CPU times are the better guide. Target: < 0.5 s wall.',
   ];
@@ -358,6 +362,11 @@ interface CliTimes {
   cliCpu: number;
   inProcessWall: number;
   inProcessCpu: number;
+  /** Peers timed as whole processes in the same runs: `node -e 0` and Drain3 doing the job. */
+  nodeWall: number;
+  nodeCpu: number;
+  drain3Wall: number;
+  drain3Cpu: number;
   /** 1-minute load average when measured: the machine is shared. */
   load: number;
 }
@@ -388,18 +397,35 @@ async function measureCli({ name, contents }: Dataset): Promise<CliTimes> {
       cliCpu: [] as number[],
       inProcessWall: [] as number[],
       inProcessCpu: [] as number[],
+      nodeWall: [] as number[],
+      nodeCpu: [] as number[],
+      drain3Wall: [] as number[],
+      drain3Cpu: [] as number[],
     };
-    for (let run = 0; run < cliRuns; run++) {
+    /** Runs a process to completion; its wall and CPU seconds. */
+    const timed = (command: string, args: string[], env = process.env): [number, number] => {
       const started = performance.now();
       const cpuBefore = childrenCpuSeconds();
-      const result = spawnSync(process.execPath, [cli, 'logs', 'mine', file], {
-        maxBuffer: 64 * 1024 * 1024,
-      });
+      const result = spawnSync(command, args, { env, maxBuffer: 64 * 1024 * 1024 });
       if (result.status !== 0) {
-        throw new Error(`it failed (${String(result.stderr).trim() || `status ${result.status}`})`);
+        const reason = String(result.stderr).trim() || `status ${result.status}`;
+        throw new Error(`${command} ${args.join(' ')} failed (${reason})`);
       }
-      runs.cliWall.push((performance.now() - started) / 1000);
-      runs.cliCpu.push(childrenCpuSeconds() - cpuBefore);
+      return [(performance.now() - started) / 1000, childrenCpuSeconds() - cpuBefore];
+    };
+    for (let run = 0; run < cliRuns; run++) {
+      const [cliWall, cliCpu] = timed(process.execPath, [cli, 'logs', 'mine', file]);
+      runs.cliWall.push(cliWall);
+      runs.cliCpu.push(cliCpu);
+      const [nodeWall, nodeCpu] = timed(process.execPath, ['-e', '0']);
+      runs.nodeWall.push(nodeWall);
+      runs.nodeCpu.push(nodeCpu);
+      const [drain3Wall, drain3Cpu] = timed('python3', [drain3Mine, file], {
+        ...process.env,
+        PYTHONPATH: pyenv,
+      });
+      runs.drain3Wall.push(drain3Wall);
+      runs.drain3Cpu.push(drain3Cpu);
       const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
       const own = performance.now();
       const ownCpu = process.cpuUsage();
@@ -414,6 +440,10 @@ async function measureCli({ name, contents }: Dataset): Promise<CliTimes> {
       cliCpu: median(runs.cliCpu),
       inProcessWall: median(runs.inProcessWall),
       inProcessCpu: median(runs.inProcessCpu),
+      nodeWall: median(runs.nodeWall),
+      nodeCpu: median(runs.nodeCpu),
+      drain3Wall: median(runs.drain3Wall),
+      drain3Cpu: median(runs.drain3Cpu),
       load: loadavg()[0] ?? 0,
     };
   } finally {

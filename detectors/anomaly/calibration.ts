@@ -16,6 +16,16 @@ export function tailScore(log10P: number): number {
 }
 
 /**
+ * The score of the rarest of `looks` tail probabilities, each on this scale, as one tail
+ * probability: the chance that any of `looks` independent readings of the same point is that
+ * rare is at most `looks` times as large (Bonferroni), so taking the largest of several
+ * calibrated scores does not raise the false-alarm rate a threshold stands for.
+ */
+export function rarestOf(score: number, looks: number): number {
+  return Math.max(0, score - Math.log10(Math.max(1, looks)) / SCORE_DECADES);
+}
+
+/**
  * log10 of the probability of a deviation of at least `z` standard deviations (either way)
  * under a Laplace law. Operational series (latency, counts) have exponential rather than
  * Gaussian tails; the Laplace law, the maximum-entropy law for a given mean absolute deviation,

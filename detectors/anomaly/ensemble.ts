@@ -1,10 +1,12 @@
 /**
  * The ensemble: each member scores the point, members with a raw (uncalibrated) score pass it
  * through their own anomaly likelihood so every member speaks in the same "how rare is this
- * for this series" units, the largest calibrated score wins, and the alert damper turns
- * excursions into single alerts.
+ * for this series" units, the largest calibrated score wins (corrected for the number of
+ * likelihoods that looked, so a threshold keeps its false-alarm rate however many members run),
+ * and the alert damper turns excursions into single alerts.
  */
 import { AlertDamper, type AlertDamperConfig, type AlertDamperState } from './alert-damper';
+import { rarestOf } from './calibration';
 import { ForecastResidualDetector, type ForecastResidualConfig } from './forecast-residual';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood';
 import { RangeBreakoutDetector, type RangeBreakoutConfig } from './range-breakout';
@@ -57,19 +59,24 @@ function buildMember(name: MemberName, config: EnsembleConfig): Member {
 export class EnsembleDetector implements StreamingDetector<number, EnsembleState> {
   private readonly members: readonly Member[];
   private readonly damper: AlertDamper;
+  /** Members read through a likelihood: the looks the rarest likelihood is corrected for. */
+  private readonly likelihoods: number;
 
   constructor(config: EnsembleConfig) {
     this.members = config.members.map((name) => buildMember(name, config));
     this.damper = new AlertDamper(config.damper);
+    this.likelihoods = this.members.filter((m) => m.likelihood !== null).length;
   }
 
   score(x: number): number {
-    let best = 0;
+    let stated = 0;
+    let rarest = 0;
     for (const m of this.members) {
       const raw = m.detector.score(x);
-      best = Math.max(best, m.likelihood === null ? raw : m.likelihood.score(raw));
+      if (m.likelihood === null) stated = Math.max(stated, raw);
+      else rarest = Math.max(rarest, m.likelihood.score(raw));
     }
-    return this.damper.score(best);
+    return this.damper.score(Math.max(stated, rarestOf(rarest, this.likelihoods)));
   }
 
   exportState(): EnsembleState {

@@ -10,6 +10,7 @@ import { CalibratedSeriesScorer } from '../../detectors/anomaly/calibrated-serie
 import {
   DEFAULT_ANOMALY_THRESHOLD,
   laplaceTailLog10,
+  rarestOf,
   tailScore,
 } from '../../detectors/anomaly/calibration';
 import { createDetector } from '../../detectors/anomaly/config';
@@ -148,6 +149,27 @@ describe('the score scale', () => {
     expect(logLikelihood(1 - 1e-5)).toBeCloseTo(0.5, 6);
     // A robust z of 9.3 is p ≈ 10^−5.7 under the Laplace law: the default threshold.
     expect(tailScore(laplaceTailLog10(9.28))).toBeCloseTo(THRESHOLD, 2);
+  });
+
+  it('keeps the rarest of several independent readings at the false-alarm rate it states', () => {
+    // Three members each reading a fault-free point as a uniform p-value: the largest of their
+    // scores alone crosses the p = 1% level about 3% of the time; corrected, at most 1%.
+    const prng = new Prng(11);
+    const draws = 100_000;
+    const level = tailScore(-2);
+    let raw = 0;
+    let corrected = 0;
+    for (let i = 0; i < draws; i++) {
+      const scores = [0, 1, 2].map(() => tailScore(Math.log10(1 - prng.next())));
+      const largest = Math.max(...scores);
+      if (largest >= level) raw++;
+      if (rarestOf(largest, scores.length) >= level) corrected++;
+    }
+    expect(raw / draws).toBeGreaterThan(0.025);
+    expect(corrected / draws).toBeLessThanOrEqual(0.0105);
+    expect(corrected / draws).toBeGreaterThan(0.009);
+    expect(rarestOf(0.5, 1)).toBe(0.5);
+    expect(rarestOf(0.01, 3)).toBe(0);
   });
 });
 
