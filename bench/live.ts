@@ -1,5 +1,5 @@
 import { median } from '../activities/rca/stats';
-import { createPool } from '../store/db';
+import { createPool, type Pool } from '../store/db';
 import { databaseUrl, loadConfig } from '../worker/config';
 import {
   listFaults,
@@ -244,10 +244,45 @@ async function sendDue(endpoint: string, pending: Minute[], now: number) {
 
 interface IncidentRow {
   incident_id: string;
+  fingerprint: string;
   opened_at: Date;
   service: string;
   root_cause: { service?: string } | null;
 }
+
+interface OpeningAnomaly {
+  seriesKey: string;
+  score: number;
+  value: number;
+  baseline?: number;
+  at: string;
+}
+
+/**
+ * Why each incident opened: the anomalies of the last detection pass, committed before the
+ * incident's row, that reported its fingerprint (the engine's own pass output).
+ */
+async function openingAnomalies(
+  pool: Pool,
+  incidents: IncidentRow[],
+): Promise<Map<string, OpeningAnomaly[]>> {
+  const why = new Map<string, OpeningAnomaly[]>();
+  for (const incident of incidents) {
+    const { rows } = await pool.query<{ anomalies: OpeningAnomaly[] }>(
+      `SELECT c->'anomalies' AS anomalies
+       FROM detection_pass, jsonb_array_elements(result->'candidates') c
+       WHERE finished_at <= $1 AND finished_at > $1::timestamptz - interval '1 minute'
+         AND c->>'fingerprint' = $2
+       ORDER BY finished_at DESC LIMIT 1`,
+      [incident.opened_at, incident.fingerprint],
+    );
+    why.set(incident.incident_id, rows[0]?.anomalies ?? []);
+  }
+  return why;
+}
+
+const describeAnomaly = (a: OpeningAnomaly) =>
+  `${a.at.slice(11, 19)} ${a.seriesKey} ${a.value.toFixed(a.value < 10 ? 2 : 0)}${a.baseline === undefined ? '' : ` vs ${a.baseline.toFixed(a.baseline < 10 ? 2 : 0)}`} (${a.score.toFixed(3)})`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
@@ -288,12 +323,20 @@ async function main() {
   }
 
   const { rows } = await pool.query<IncidentRow>(
-    `SELECT incident_id, opened_at, service, root_cause FROM incident
+    `SELECT incident_id, fingerprint, opened_at, service, root_cause FROM incident
      WHERE opened_at >= $1 ORDER BY opened_at`,
     [new Date(start)],
   );
+  const why = await openingAnomalies(pool, rows);
   await pool.end();
   console.log(markdown(run, rows, start));
+  console.log("Why each incident opened (the opening pass's anomalies, strongest first):");
+  for (const r of rows) {
+    const anomalies = why.get(r.incident_id) ?? [];
+    console.log(
+      `- ${clock(r.opened_at.getTime())} ${r.incident_id}: ${anomalies.slice(0, 4).map(describeAnomaly).join('; ')}${anomalies.length > 4 ? `; +${anomalies.length - 4} more` : ''}`,
+    );
+  }
 }
 
 function markdown(run: ReturnType<typeof plan>, incidents: IncidentRow[], start: number): string {
