@@ -22,7 +22,9 @@ import {
   type SeriesPoint,
 } from '../store/detection';
 import { openIncidents } from '../store/incidents';
-import { readNewTemplates } from '../store/log-templates';
+import { readNewTemplates, readServiceTemplates } from '../store/log-templates';
+import { severityOf } from '../store/investigation-telemetry';
+import { newsworthyTemplates } from '../detectors/template-novelty';
 import { rollupBucketSeconds } from '../store/telemetry-rollups';
 import type { Anomaly, IncidentCandidate } from '../workflows/incident/types';
 import { signalIncident } from './incident-signal';
@@ -105,6 +107,20 @@ function withReported(open: OpenIncidentRef[], reported: ReportedCandidate[]): O
   return [...open, ...reported.filter((r) => !known.has(r.fingerprint))];
 }
 
+/** WARN and worse (OTel severity number), read from the line's text when sent without one. */
+const warnSeverity = 13;
+
+/** Novel templates first logged in [from, to) that are news (see detectors/template-novelty). */
+async function readNewsworthyTemplates(pool: Pool, from: Date, to: Date) {
+  const novel = await readNewTemplates(pool, from, to, 0);
+  const known = await readServiceTemplates(pool, [...new Set(novel.map((t) => t.service))]);
+  const at = (t: { firstSeen: Date }) => ({ firstSeen: t.firstSeen.getTime() });
+  return newsworthyTemplates(
+    novel.map((t) => ({ ...t, ...at(t), novel: t })),
+    known.map((t) => ({ ...t, ...at(t) })),
+  ).map((t) => t.novel);
+}
+
 function groupBySeries(points: SeriesPoint[]): Map<string, SeriesPoint[]> {
   const series = new Map<string, SeriesPoint[]>();
   for (const p of points) {
@@ -160,7 +176,7 @@ export function createDetectionActivities({
       const logsFrom = new Date(from.getTime() - lateRowsMs);
       const [logs, novel] = await Promise.all([
         readTemplateWindow(pool, logsFrom, to),
-        readNewTemplates(pool, logsFrom, to, 0),
+        readNewsworthyTemplates(pool, logsFrom, to),
       ]);
       const [rows, silent] = await Promise.all([
         readDetectionSeries(
@@ -218,7 +234,9 @@ export function createDetectionActivities({
           seriesKey: `tmpl:${t.service}:${t.templateId}`,
           service: t.service,
           firstBucket: Math.floor(t.firstSeen.getTime() / bucketMs) * bucketMs,
-          severe: severe.has(`tmpl:${t.service}:${t.templateId}`),
+          severe:
+            severe.has(`tmpl:${t.service}:${t.templateId}`) ||
+            severityOf(0, t.template) >= warnSeverity,
         })),
         logs.points,
         windowEnd,

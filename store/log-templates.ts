@@ -162,3 +162,21 @@ export async function readNewTemplates(
     firstSeen: r.first_seen,
   }));
 }
+
+/** Every template of these services (merged ones included: each was a line once logged). */
+export async function readServiceTemplates(
+  pool: Pool,
+  services: string[],
+): Promise<{ service: string; template: string; firstSeen: Date }[]> {
+  if (!services.length) return [];
+  const { rows } = await pool.query<{ service: string; template: string; first_seen: Date }>(
+    `SELECT service, template, first_seen FROM log_templates
+     WHERE service = ANY($1::text[]) ORDER BY first_seen ${rowBoundLimit}`,
+    [services],
+  );
+  return withinRowBound(rows, 'service log templates').map((r) => ({
+    service: r.service,
+    template: r.template,
+    firstSeen: r.first_seen,
+  }));
+}
