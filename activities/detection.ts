@@ -104,7 +104,12 @@ interface ReportedCandidate extends OpenIncidentRef {
 /** Open incidents, with the ones recently reported but maybe not yet written. */
 function withReported(open: OpenIncidentRef[], reported: ReportedCandidate[]): OpenIncidentRef[] {
   const known = new Set(open.map((o) => o.fingerprint));
-  return [...open, ...reported.filter((r) => !known.has(r.fingerprint))];
+  return [
+    ...open,
+    ...reported
+      .filter((r) => !known.has(r.fingerprint))
+      .map((r) => ({ ...r, openedAt: r.reportedAt })),
+  ];
 }
 
 /** WARN and worse (OTel severity number), read from the line's text when sent without one. */

@@ -11,7 +11,16 @@ export interface OpenIncidentRef {
   /** The service the incident blames. */
   service: string;
   services: string[];
+  /** When it opened (epoch ms): a group that began with it is the same fault seen elsewhere. */
+  openedAt?: number;
 }
+
+/**
+ * Anomalies that begin this close to an open incident's opening, anywhere in the call graph
+ * it is connected to, are that fault seen in more places: one cause shows everywhere at once,
+ * two independent faults starting within half a minute of each other are rare.
+ */
+export const coincidentOnsetMs = 30_000;
 
 export interface CorrelationOptions {
   /**
@@ -63,6 +72,11 @@ export function correlateAnomalies(
   }
   const anomalous = new Set(byService.keys());
   const calls = new Set(edges.map((e) => `${e.caller}\u0000${e.callee}`));
+  const linked = new Map<string, Set<string>>();
+  for (const { caller, callee } of edges) {
+    link(linked, caller, callee);
+    link(linked, callee, caller);
+  }
   const neighbours = new Map<string, Set<string>>();
   const anomalousCallees = new Map<string, Set<string>>();
   for (const { caller, callee } of edges) {
@@ -97,8 +111,10 @@ export function correlateAnomalies(
     // A new error template at the culprit itself is a new fault there, even when an open
     // incident lists the culprit among the services its own fault slowed down.
     const newAtCulprit = byService.get(culprit)?.some(conclusive) ?? false;
-    const attached = related(culprit, group, open, calls, newAtCulprit);
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
+    const onset = Math.min(...groupAnomalies.map((a) => Date.parse(a.at)));
+    const attached =
+      related(culprit, group, open, calls, newAtCulprit) ?? coincident(onset, group, open, linked);
     const fingerprint = attached ?? fingerprintOf(culprit);
     const evidential = groupAnomalies.filter((a) => !supporting(a));
     const opens = evidence(evidential) >= minAnomaliesToOpen || evidential.some(conclusive);
@@ -225,6 +241,22 @@ function related(
         group.includes(incident.service) ||
         calls.has(`${culprit}\u0000${incident.service}`),
   )?.fingerprint;
+}
+
+/** The open incident that opened as this group began, in a part of the call graph it reaches. */
+function coincident(
+  onset: number,
+  group: string[],
+  open: OpenIncidentRef[],
+  linked: Map<string, Set<string>>,
+): string | undefined {
+  const near = open.filter(
+    (o) => o.openedAt !== undefined && Math.abs(onset - o.openedAt) <= coincidentOnsetMs,
+  );
+  if (!near.length) return undefined;
+  const reach = new Set<string>();
+  component(group[0]!, linked, reach);
+  return near.find((o) => o.services.some((s) => reach.has(s)))?.fingerprint;
 }
 
 /** Workflow-id safe: the fingerprint becomes part of `incident-<fingerprint>`. */
