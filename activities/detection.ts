@@ -293,7 +293,8 @@ export function createDetectionActivities({
             outage: (a) => a.seriesKey.startsWith('silent:'),
             // Less load or I/O than usual is what a failing caller does to its callees.
             supporting: (a) =>
-              a.signal === 'saturation' && a.baseline !== undefined && a.value < a.baseline,
+              (a.signal === 'saturation' && a.baseline !== undefined && a.value < a.baseline) ||
+              logs.everyday.has(a.seriesKey),
           },
         );
       }

@@ -1,6 +1,7 @@
 import type { Pool } from '../store/db';
 import type { SeriesPoint } from '../store/detection';
-import { readNewTemplates, readTemplateCounts } from '../store/log-templates';
+import { severityOf } from '../store/investigation-telemetry';
+import { readNewTemplates, readTemplateCounts, readTemplateTexts } from '../store/log-templates';
 import type { Anomaly } from '../workflows/incident/types';
 
 /** OTel severity number from which a new template matters (WARN and worse). */
@@ -12,6 +13,11 @@ export interface TemplateWindow {
   points: SeriesPoint[];
   /** Warning or error templates the system had never logged before. */
   newTemplates: Anomaly[];
+  /**
+   * Count series of templates below WARN: more of a service's everyday lines is more work
+   * (traffic), not a failure, so their rises back an incident but never open one.
+   */
+  everyday: Set<string>;
 }
 
 /**
@@ -27,7 +33,17 @@ export async function readTemplateWindow(
     readTemplateCounts(pool, from, to),
     readNewTemplates(pool, from, to, warnSeverity),
   ]);
+  const texts = await readTemplateTexts(pool, [...new Set(counts.map((c) => c.templateId))]);
+  const everyday = new Set(
+    counts
+      .filter((c) => {
+        const t = texts.get(c.templateId);
+        return t !== undefined && severityOf(t.severityNumber, t.template) < warnSeverity;
+      })
+      .map((c) => `tmpl:${c.service}:${c.templateId}`),
+  );
   return {
+    everyday,
     points: counts.map((c) => ({
       seriesKey: `tmpl:${c.service}:${c.templateId}`,
       service: c.service,

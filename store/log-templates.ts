@@ -180,3 +180,26 @@ export async function readServiceTemplates(
     firstSeen: r.first_seen,
   }));
 }
+
+/** The text and severity of these templates, by id. */
+export async function readTemplateTexts(
+  pool: Pool,
+  templateIds: string[],
+): Promise<Map<string, { template: string; severityNumber: number }>> {
+  if (!templateIds.length) return new Map();
+  const { rows } = await pool.query<{
+    template_id: string;
+    template: string;
+    severity_number: number;
+  }>(
+    `SELECT template_id, template, severity_number FROM log_templates
+     WHERE template_id = ANY($1::text[]) ${rowBoundLimit}`,
+    [templateIds],
+  );
+  return new Map(
+    withinRowBound(rows, 'log template texts').map((r) => [
+      r.template_id,
+      { template: r.template, severityNumber: r.severity_number },
+    ]),
+  );
+}

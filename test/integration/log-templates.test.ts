@@ -114,6 +114,9 @@ describe('log templates tagged at ingest', () => {
       service: 'cart',
       signal: 'logs',
     });
+    // More everyday lines is more work; more of an error line is a failure.
+    expect(next.everyday.has(`tmpl:cart:${after.get(known)}`)).toBe(true);
+    expect(next.everyday.has(`tmpl:cart:${after.get(declined)}`)).toBe(false);
     expect(next.points.map((p) => [p.seriesKey, p.value]).sort()).toEqual(
       [
         [`tmpl:cart:${after.get(declined)}`, 1],
