@@ -26,8 +26,8 @@ export interface CorrelationOptions {
   /**
    * A new incident needs this many independent anomalies; one stray point attaches but never
    * opens. Series that measure the same calls count once: a service's (its operations, the
-   * edges into it) per signal and bucket, and latency once per bucket across the group;
-   * each metric counts on its own.
+   * edges into it) per signal and bucket, and latency once per bucket across the group; a
+   * service's metrics once per bucket.
    */
   minAnomaliesToOpen?: number;
   /** Anomalies that open an incident on their own (e.g. a novel log template that recurs). */
@@ -164,16 +164,31 @@ function splitExplained(
 function evidence(anomalies: Anomaly[]): number {
   // One slow request is slow in every service it passed through: latency anomalies of one
   // bucket are one piece of evidence however many services show them.
-  // Distinct metrics are distinct measurements; a service's error series share their calls.
+  // A service's metrics of one bucket measure one pod (its p90, p95 and p99; its CPU in cores
+  // and in percent): one piece of evidence. The same number under the same metric name at
+  // several services is one source (a node they share), counted once.
+  // A service's error series share their calls.
+  const sourceOf = new Map<string, string>();
+  for (const a of anomalies) {
+    if (a.signal !== 'saturation') continue;
+    const reading = `${metricName(a)}|${a.value}|${a.at}`;
+    if (!sourceOf.has(reading)) sourceOf.set(reading, a.service);
+  }
   return new Set(
     anomalies.map((a) =>
       a.signal === 'latency'
         ? `latency|${a.at}`
         : a.signal === 'saturation'
-          ? `${a.seriesKey}|${a.at}`
+          ? `${sourceOf.get(`${metricName(a)}|${a.value}|${a.at}`)}|saturation|${a.at}`
           : `${a.service}|${a.signal}|${a.at}`,
     ),
   ).size;
+}
+
+/** `metric:<service>:<name>` → `<name>`. */
+function metricName(a: Anomaly): string {
+  const prefix = `metric:${a.service}:`;
+  return a.seriesKey.startsWith(prefix) ? a.seriesKey.slice(prefix.length) : a.seriesKey;
 }
 
 function link(map: Map<string, Set<string>>, from: string, to: string) {
@@ -254,8 +269,10 @@ function coincident(
     (o) => o.openedAt !== undefined && Math.abs(onset - o.openedAt) <= coincidentOnsetMs,
   );
   if (!near.length) return undefined;
+  // A group of services with no known calls (metrics only) cannot be shown to be apart.
+  if (!group.some((s) => linked.has(s))) return near[0]!.fingerprint;
   const reach = new Set<string>();
-  component(group[0]!, linked, reach);
+  for (const s of group) if (!reach.has(s)) component(s, linked, reach);
   return near.find((o) => o.services.some((s) => reach.has(s)))?.fingerprint;
 }
 

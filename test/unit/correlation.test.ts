@@ -214,8 +214,15 @@ describe('anomaly correlation', () => {
     expect(joined).toMatchObject({ fingerprint: 'payment', service: 'cart' });
     const [later] = correlateAnomalies(cart(opened + 120_000), edges, open, at);
     expect(later).toMatchObject({ fingerprint: 'cart', service: 'cart' });
-    // Not reachable in the call graph: its own fault, however close in time.
-    const [apart] = correlateAnomalies(cart(opened + 20_000), [], open, at);
+    // In a part of the call graph the incident does not reach: its own fault, however close.
+    const apartGraph = [
+      { caller: 'cart', callee: 'db' },
+      { caller: 'checkout', callee: 'payment' },
+    ];
+    const [apart] = correlateAnomalies(cart(opened + 20_000), apartGraph, open, at);
     expect(apart).toMatchObject({ fingerprint: 'cart' });
+    // Services with no known calls (metrics only) cannot be shown to be apart.
+    const [unplaced] = correlateAnomalies(cart(opened + 20_000), [], open, at);
+    expect(unplaced).toMatchObject({ fingerprint: 'payment' });
   });
 });
