@@ -192,7 +192,7 @@ export function createDetectionActivities({
         ),
         readSilentServices(pool, new Date(windowEnd), bucketMs),
       ]);
-      const series = groupBySeries([...rows, ...logs.points]);
+      const series = groupBySeries([...rows, ...logs.points, ...logs.errorShares]);
       const stored = await loadDetectorStates(pool, [
         ...series.keys(),
         templateBurstKey,

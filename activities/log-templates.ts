@@ -18,6 +18,12 @@ export interface TemplateWindow {
    * (traffic), not a failure, so their rises back an incident but never open one.
    */
   everyday: Set<string>;
+  /**
+   * Per service and bucket, the share of its log lines at WARN or worse (series
+   * `logerr:<service>`, weighed by the lines): the error rate of code that logs its failures
+   * instead of failing its calls (a method that throws or returns the wrong value).
+   */
+  errorShares: SeriesPoint[];
 }
 
 /**
@@ -34,16 +40,33 @@ export async function readTemplateWindow(
     readNewTemplates(pool, from, to, warnSeverity),
   ]);
   const texts = await readTemplateTexts(pool, [...new Set(counts.map((c) => c.templateId))]);
+  const level = (templateId: string) => {
+    const t = texts.get(templateId);
+    return t && severityOf(t.severityNumber, t.template);
+  };
   const everyday = new Set(
     counts
-      .filter((c) => {
-        const t = texts.get(c.templateId);
-        return t !== undefined && severityOf(t.severityNumber, t.template) < warnSeverity;
-      })
+      .filter((c) => (level(c.templateId) ?? warnSeverity) < warnSeverity)
       .map((c) => `tmpl:${c.service}:${c.templateId}`),
   );
+  const lines = new Map<string, { service: string; bucket: number; all: number; bad: number }>();
+  for (const c of counts) {
+    const key = `${c.service}|${c.bucket}`;
+    const tally = lines.get(key) ?? { service: c.service, bucket: c.bucket, all: 0, bad: 0 };
+    tally.all += c.records;
+    if ((level(c.templateId) ?? 0) >= warnSeverity) tally.bad += c.records;
+    lines.set(key, tally);
+  }
   return {
     everyday,
+    errorShares: [...lines.values()].map((t) => ({
+      seriesKey: `logerr:${t.service}`,
+      service: t.service,
+      signal: 'errors',
+      bucket: t.bucket,
+      value: t.bad / t.all,
+      support: t.all,
+    })),
     points: counts.map((c) => ({
       seriesKey: `tmpl:${c.service}:${c.templateId}`,
       service: c.service,
