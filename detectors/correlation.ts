@@ -117,11 +117,7 @@ export function correlateAnomalies(
       related(culprit, group, open, calls, newAtCulprit) ?? coincident(onset, group, open, linked);
     const fingerprint = attached ?? fingerprintOf(culprit);
     const evidential = groupAnomalies.filter((a) => !supporting(a));
-    // Symptoms, not causes: resource metrics say why requests may suffer, and a fault that
-    // matters shows in the requests too (slower, failing, logging errors, gone silent).
-    const felt = evidential.some((a) => a.signal !== 'saturation');
-    const opens =
-      (felt && evidence(evidential) >= minAnomaliesToOpen) || evidential.some(conclusive);
+    const opens = evidence(evidential) >= minAnomaliesToOpen || evidential.some(conclusive);
     if (!attached && !opens) return;
     candidates.push({
       key: `${reportedAt}|${fingerprint}|${group.join(',')}`,

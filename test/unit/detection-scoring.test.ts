@@ -184,14 +184,9 @@ describe('correlation evidence', () => {
     // The node both pods run on, reported under each: one reading.
     const node = [pod('cart', 'NodeCpu', 27.39), pod('ads', 'NodeCpu', 27.39)];
     expect(correlateAnomalies(node, [{ caller: 'cart', callee: 'ads' }], [], at)).toEqual([]);
-    // Two pods' own CPU: two measurements, but no request felt them yet.
+    // Two pods' own CPU: two measurements.
     const own = [pod('cart', 'Cpu', 0.9), pod('ads', 'Cpu', 0.7)];
-    const graph = [{ caller: 'cart', callee: 'ads' }];
-    expect(correlateAnomalies(own, graph, [], at)).toEqual([]);
-    // With slower requests at one of them, a fault: two pieces of evidence, one felt.
-    const slow = anomaly('svc:ads:p95', 'ads', 'latency');
-    expect(correlateAnomalies([pod('ads', 'Cpu', 0.7), slow], graph, [], at)).toHaveLength(1);
-    expect(correlateAnomalies([...own, slow], graph, [], at)).toHaveLength(1);
+    expect(correlateAnomalies(own, [{ caller: 'cart', callee: 'ads' }], [], at)).toHaveLength(1);
   });
 
   it('blames a service that went down, not the callee that lost its traffic', () => {
