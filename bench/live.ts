@@ -180,7 +180,8 @@ function plan(start: number) {
   const rand = random(seed);
   const minutes: Planned[] = [];
   const slots: FaultSlot[] = [];
-  const scored: { from: number; to: number }[] = [];
+  /** Fault-free stretches: the looped background, or a fault file's seconds before injection. */
+  const scored: { from: number; to: number; day: string; looped: boolean }[] = [];
   let t = start;
   for (const day of days) {
     const faults = faultsOf(day);
@@ -197,13 +198,13 @@ function plan(start: number) {
     background(warmupMinutes);
     const freeFrom = t;
     background(faultFreeMinutes);
-    scored.push({ from: freeFrom, to: t });
+    scored.push({ from: freeFrom, to: t, day, looped: true });
     for (const fault of faults) {
       const segmentStart = t;
       const first = minuteStart(fault.day, minuteName(fault.injectTime)).getTime();
       const injectAt = segmentStart + (fault.injectTime.getTime() - first);
       // The recorded seconds before the injection are fault-free traffic too.
-      scored.push({ from: segmentStart, to: injectAt });
+      scored.push({ from: segmentStart, to: injectAt, day, looped: false });
       for (let m = 0; m < faultMinutes; m++, t += minuteMs) {
         const at = t;
         minutes.push({ at, build: () => faultMinute(source, fault, segmentStart, m) });
@@ -380,7 +381,28 @@ ${table}
 | incidents per fault | ${(rows.reduce((s, r) => s + r.mine.length, 0) / Math.max(1, rows.length)).toFixed(2)} |
 | false incidents, fault-free traffic | ${falseOnes.length} in ${freeMinutes.toFixed(1)} min (${((60 * falseOnes.length) / Math.max(1e-9, freeMinutes)).toFixed(1)}/h)${falseOnes.length ? ` [${falseOnes.map((r) => r.service).join(', ')}]` : ''} |
 | warm-up (not scored) | ${warmups} min |
+
+False incidents by fault-free stretch: ${falseByStretch(run.scored, at, falseOnes)}
 `;
+}
+
+/** Where the false incidents opened: per day, in the looped background or a recording's first seconds. */
+function falseByStretch(
+  scored: ReturnType<typeof plan>['scored'],
+  at: (r: IncidentRow) => number,
+  falseOnes: IncidentRow[],
+): string {
+  const tally = new Map<string, { incidents: number; minutes: number }>();
+  for (const s of scored) {
+    const key = `${s.day} ${s.looped ? 'looped background' : 'before injection'}`;
+    const t = tally.get(key) ?? { incidents: 0, minutes: 0 };
+    t.minutes += (s.to - s.from) / minuteMs;
+    t.incidents += falseOnes.filter((r) => at(r) >= s.from && at(r) < s.to).length;
+    tally.set(key, t);
+  }
+  return [...tally]
+    .map(([key, t]) => `${key}: ${t.incidents} in ${t.minutes.toFixed(1)} min`)
+    .join('; ');
 }
 
 main().catch((err: unknown) => {
