@@ -28,7 +28,7 @@ import { newsworthyTemplates } from '../detectors/template-novelty';
 import { rollupBucketSeconds } from '../store/telemetry-rollups';
 import type { Anomaly, IncidentCandidate } from '../workflows/incident/types';
 import { signalIncident } from './incident-signal';
-import { readTemplateWindow } from './log-templates';
+import { readTemplateWindow, warnSeverity } from './log-templates';
 
 export interface DetectionSettings {
   /** A bucket is scored once this long has passed since its end, so late spans are in it. */
@@ -111,9 +111,6 @@ function withReported(open: OpenIncidentRef[], reported: ReportedCandidate[]): O
       .map((r) => ({ ...r, openedAt: r.reportedAt })),
   ];
 }
-
-/** WARN and worse (OTel severity number), read from the line's text when sent without one. */
-const warnSeverity = 13;
 
 /** Novel templates first logged in [from, to) that are news (see detectors/template-novelty). */
 async function readNewsworthyTemplates(pool: Pool, from: Date, to: Date) {

@@ -5,7 +5,7 @@ import { readNewTemplates, readTemplateCounts, readTemplateTexts } from '../stor
 import type { Anomaly } from '../workflows/incident/types';
 
 /** OTel severity number from which a new template matters (WARN and worse). */
-const warnSeverity = 13;
+export const warnSeverity = 13;
 const newTemplateScore = 0.95;
 
 export interface TemplateWindow {
