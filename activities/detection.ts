@@ -22,11 +22,13 @@ import {
   type SeriesPoint,
 } from '../store/detection';
 import { openIncidents } from '../store/incidents';
-import { readNewTemplates } from '../store/log-templates';
+import { readNewTemplates, readServiceTemplates } from '../store/log-templates';
+import { severityOf } from '../store/investigation-telemetry';
+import { newsworthyTemplates } from '../detectors/template-novelty';
 import { rollupBucketSeconds } from '../store/telemetry-rollups';
 import type { Anomaly, IncidentCandidate } from '../workflows/incident/types';
 import { signalIncident } from './incident-signal';
-import { readTemplateWindow } from './log-templates';
+import { readTemplateWindow, warnSeverity } from './log-templates';
 
 export interface DetectionSettings {
   /** A bucket is scored once this long has passed since its end, so late spans are in it. */
@@ -102,7 +104,23 @@ interface ReportedCandidate extends OpenIncidentRef {
 /** Open incidents, with the ones recently reported but maybe not yet written. */
 function withReported(open: OpenIncidentRef[], reported: ReportedCandidate[]): OpenIncidentRef[] {
   const known = new Set(open.map((o) => o.fingerprint));
-  return [...open, ...reported.filter((r) => !known.has(r.fingerprint))];
+  return [
+    ...open,
+    ...reported
+      .filter((r) => !known.has(r.fingerprint))
+      .map((r) => ({ ...r, openedAt: r.reportedAt })),
+  ];
+}
+
+/** Novel templates first logged in [from, to) that are news (see detectors/template-novelty). */
+async function readNewsworthyTemplates(pool: Pool, from: Date, to: Date) {
+  const novel = await readNewTemplates(pool, from, to, 0);
+  const known = await readServiceTemplates(pool, [...new Set(novel.map((t) => t.service))]);
+  const at = (t: { firstSeen: Date }) => ({ firstSeen: t.firstSeen.getTime() });
+  return newsworthyTemplates(
+    novel.map((t) => ({ ...t, ...at(t), novel: t })),
+    known.map((t) => ({ ...t, ...at(t) })),
+  ).map((t) => t.novel);
 }
 
 function groupBySeries(points: SeriesPoint[]): Map<string, SeriesPoint[]> {
@@ -160,7 +178,7 @@ export function createDetectionActivities({
       const logsFrom = new Date(from.getTime() - lateRowsMs);
       const [logs, novel] = await Promise.all([
         readTemplateWindow(pool, logsFrom, to),
-        readNewTemplates(pool, logsFrom, to, 0),
+        readNewsworthyTemplates(pool, logsFrom, to),
       ]);
       const [rows, silent] = await Promise.all([
         readDetectionSeries(
@@ -171,7 +189,7 @@ export function createDetectionActivities({
         ),
         readSilentServices(pool, new Date(windowEnd), bucketMs),
       ]);
-      const series = groupBySeries([...rows, ...logs.points]);
+      const series = groupBySeries([...rows, ...logs.points, ...logs.errorShares]);
       const stored = await loadDetectorStates(pool, [
         ...series.keys(),
         templateBurstKey,
@@ -218,7 +236,9 @@ export function createDetectionActivities({
           seriesKey: `tmpl:${t.service}:${t.templateId}`,
           service: t.service,
           firstBucket: Math.floor(t.firstSeen.getTime() / bucketMs) * bucketMs,
-          severe: severe.has(`tmpl:${t.service}:${t.templateId}`),
+          severe:
+            severe.has(`tmpl:${t.service}:${t.templateId}`) ||
+            severityOf(0, t.template) >= warnSeverity,
         })),
         logs.points,
         windowEnd,
@@ -270,7 +290,8 @@ export function createDetectionActivities({
             outage: (a) => a.seriesKey.startsWith('silent:'),
             // Less load or I/O than usual is what a failing caller does to its callees.
             supporting: (a) =>
-              a.signal === 'saturation' && a.baseline !== undefined && a.value < a.baseline,
+              (a.signal === 'saturation' && a.baseline !== undefined && a.value < a.baseline) ||
+              logs.everyday.has(a.seriesKey),
           },
         );
       }

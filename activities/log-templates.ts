@@ -1,10 +1,11 @@
 import type { Pool } from '../store/db';
 import type { SeriesPoint } from '../store/detection';
-import { readNewTemplates, readTemplateCounts } from '../store/log-templates';
+import { severityOf } from '../store/investigation-telemetry';
+import { readNewTemplates, readTemplateCounts, readTemplateTexts } from '../store/log-templates';
 import type { Anomaly } from '../workflows/incident/types';
 
 /** OTel severity number from which a new template matters (WARN and worse). */
-const warnSeverity = 13;
+export const warnSeverity = 13;
 const newTemplateScore = 0.95;
 
 export interface TemplateWindow {
@@ -12,6 +13,17 @@ export interface TemplateWindow {
   points: SeriesPoint[];
   /** Warning or error templates the system had never logged before. */
   newTemplates: Anomaly[];
+  /**
+   * Count series of templates below WARN: more of a service's everyday lines is more work
+   * (traffic), not a failure, so their rises back an incident but never open one.
+   */
+  everyday: Set<string>;
+  /**
+   * Per service and bucket, the share of its log lines at WARN or worse (series
+   * `logerr:<service>`, weighed by the lines): the error rate of code that logs its failures
+   * instead of failing its calls (a method that throws or returns the wrong value).
+   */
+  errorShares: SeriesPoint[];
 }
 
 /**
@@ -27,7 +39,34 @@ export async function readTemplateWindow(
     readTemplateCounts(pool, from, to),
     readNewTemplates(pool, from, to, warnSeverity),
   ]);
+  const texts = await readTemplateTexts(pool, [...new Set(counts.map((c) => c.templateId))]);
+  const level = (templateId: string) => {
+    const t = texts.get(templateId);
+    return t && severityOf(t.severityNumber, t.template);
+  };
+  const everyday = new Set(
+    counts
+      .filter((c) => (level(c.templateId) ?? warnSeverity) < warnSeverity)
+      .map((c) => `tmpl:${c.service}:${c.templateId}`),
+  );
+  const lines = new Map<string, { service: string; bucket: number; all: number; bad: number }>();
+  for (const c of counts) {
+    const key = `${c.service}|${c.bucket}`;
+    const tally = lines.get(key) ?? { service: c.service, bucket: c.bucket, all: 0, bad: 0 };
+    tally.all += c.records;
+    if ((level(c.templateId) ?? 0) >= warnSeverity) tally.bad += c.records;
+    lines.set(key, tally);
+  }
   return {
+    everyday,
+    errorShares: [...lines.values()].map((t) => ({
+      seriesKey: `logerr:${t.service}`,
+      service: t.service,
+      signal: 'errors',
+      bucket: t.bucket,
+      value: t.bad / t.all,
+      support: t.all,
+    })),
     points: counts.map((c) => ({
       seriesKey: `tmpl:${c.service}:${c.templateId}`,
       service: c.service,

@@ -1,5 +1,5 @@
 import { median } from '../activities/rca/stats';
-import { createPool } from '../store/db';
+import { createPool, type Pool } from '../store/db';
 import { databaseUrl, loadConfig } from '../worker/config';
 import {
   listFaults,
@@ -180,7 +180,8 @@ function plan(start: number) {
   const rand = random(seed);
   const minutes: Planned[] = [];
   const slots: FaultSlot[] = [];
-  const scored: { from: number; to: number }[] = [];
+  /** Fault-free stretches: the looped background, or a fault file's seconds before injection. */
+  const scored: { from: number; to: number; day: string; looped: boolean }[] = [];
   let t = start;
   for (const day of days) {
     const faults = faultsOf(day);
@@ -197,13 +198,13 @@ function plan(start: number) {
     background(warmupMinutes);
     const freeFrom = t;
     background(faultFreeMinutes);
-    scored.push({ from: freeFrom, to: t });
+    scored.push({ from: freeFrom, to: t, day, looped: true });
     for (const fault of faults) {
       const segmentStart = t;
       const first = minuteStart(fault.day, minuteName(fault.injectTime)).getTime();
       const injectAt = segmentStart + (fault.injectTime.getTime() - first);
       // The recorded seconds before the injection are fault-free traffic too.
-      scored.push({ from: segmentStart, to: injectAt });
+      scored.push({ from: segmentStart, to: injectAt, day, looped: false });
       for (let m = 0; m < faultMinutes; m++, t += minuteMs) {
         const at = t;
         minutes.push({ at, build: () => faultMinute(source, fault, segmentStart, m) });
@@ -244,10 +245,45 @@ async function sendDue(endpoint: string, pending: Minute[], now: number) {
 
 interface IncidentRow {
   incident_id: string;
+  fingerprint: string;
   opened_at: Date;
   service: string;
   root_cause: { service?: string } | null;
 }
+
+interface OpeningAnomaly {
+  seriesKey: string;
+  score: number;
+  value: number;
+  baseline?: number;
+  at: string;
+}
+
+/**
+ * Why each incident opened: the anomalies of the last detection pass, committed before the
+ * incident's row, that reported its fingerprint (the engine's own pass output).
+ */
+async function openingAnomalies(
+  pool: Pool,
+  incidents: IncidentRow[],
+): Promise<Map<string, OpeningAnomaly[]>> {
+  const why = new Map<string, OpeningAnomaly[]>();
+  for (const incident of incidents) {
+    const { rows } = await pool.query<{ anomalies: OpeningAnomaly[] }>(
+      `SELECT c->'anomalies' AS anomalies
+       FROM detection_pass, jsonb_array_elements(result->'candidates') c
+       WHERE finished_at <= $1 AND finished_at > $1::timestamptz - interval '1 minute'
+         AND c->>'fingerprint' = $2
+       ORDER BY finished_at DESC LIMIT 1`,
+      [incident.opened_at, incident.fingerprint],
+    );
+    why.set(incident.incident_id, rows[0]?.anomalies ?? []);
+  }
+  return why;
+}
+
+const describeAnomaly = (a: OpeningAnomaly) =>
+  `${a.at.slice(11, 19)} ${a.seriesKey} ${a.value.toFixed(a.value < 10 ? 2 : 0)}${a.baseline === undefined ? '' : ` vs ${a.baseline.toFixed(a.baseline < 10 ? 2 : 0)}`} (${a.score.toFixed(3)})`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
@@ -288,12 +324,20 @@ async function main() {
   }
 
   const { rows } = await pool.query<IncidentRow>(
-    `SELECT incident_id, opened_at, service, root_cause FROM incident
+    `SELECT incident_id, fingerprint, opened_at, service, root_cause FROM incident
      WHERE opened_at >= $1 ORDER BY opened_at`,
     [new Date(start)],
   );
+  const why = await openingAnomalies(pool, rows);
   await pool.end();
   console.log(markdown(run, rows, start));
+  console.log("Why each incident opened (the opening pass's anomalies, strongest first):");
+  for (const r of rows) {
+    const anomalies = why.get(r.incident_id) ?? [];
+    console.log(
+      `- ${clock(r.opened_at.getTime())} ${r.incident_id}: ${anomalies.slice(0, 4).map(describeAnomaly).join('; ')}${anomalies.length > 4 ? `; +${anomalies.length - 4} more` : ''}`,
+    );
+  }
 }
 
 function markdown(run: ReturnType<typeof plan>, incidents: IncidentRow[], start: number): string {
@@ -337,7 +381,28 @@ ${table}
 | incidents per fault | ${(rows.reduce((s, r) => s + r.mine.length, 0) / Math.max(1, rows.length)).toFixed(2)} |
 | false incidents, fault-free traffic | ${falseOnes.length} in ${freeMinutes.toFixed(1)} min (${((60 * falseOnes.length) / Math.max(1e-9, freeMinutes)).toFixed(1)}/h)${falseOnes.length ? ` [${falseOnes.map((r) => r.service).join(', ')}]` : ''} |
 | warm-up (not scored) | ${warmups} min |
+
+False incidents by fault-free stretch: ${falseByStretch(run.scored, at, falseOnes)}
 `;
+}
+
+/** Where the false incidents opened: per day, in the looped background or a recording's first seconds. */
+function falseByStretch(
+  scored: ReturnType<typeof plan>['scored'],
+  at: (r: IncidentRow) => number,
+  falseOnes: IncidentRow[],
+): string {
+  const tally = new Map<string, { incidents: number; minutes: number }>();
+  for (const s of scored) {
+    const key = `${s.day} ${s.looped ? 'looped background' : 'before injection'}`;
+    const t = tally.get(key) ?? { incidents: 0, minutes: 0 };
+    t.minutes += (s.to - s.from) / minuteMs;
+    t.incidents += falseOnes.filter((r) => at(r) >= s.from && at(r) < s.to).length;
+    tally.set(key, t);
+  }
+  return [...tally]
+    .map(([key, t]) => `${key}: ${t.incidents} in ${t.minutes.toFixed(1)} min`)
+    .join('; ');
 }
 
 main().catch((err: unknown) => {

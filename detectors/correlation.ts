@@ -11,14 +11,23 @@ export interface OpenIncidentRef {
   /** The service the incident blames. */
   service: string;
   services: string[];
+  /** When it opened (epoch ms): a group that began with it is the same fault seen elsewhere. */
+  openedAt?: number;
 }
+
+/**
+ * Anomalies that begin this close to an open incident's opening, anywhere in the call graph
+ * it is connected to, are that fault seen in more places: one cause shows everywhere at once,
+ * two independent faults starting within half a minute of each other are rare.
+ */
+export const coincidentOnsetMs = 30_000;
 
 export interface CorrelationOptions {
   /**
    * A new incident needs this many independent anomalies; one stray point attaches but never
    * opens. Series that measure the same calls count once: a service's (its operations, the
-   * edges into it) per signal and bucket, and latency once per bucket across the group;
-   * each metric counts on its own.
+   * edges into it) per signal and bucket, and latency once per bucket across the group; a
+   * service's metrics once per bucket.
    */
   minAnomaliesToOpen?: number;
   /** Anomalies that open an incident on their own (e.g. a novel log template that recurs). */
@@ -63,6 +72,11 @@ export function correlateAnomalies(
   }
   const anomalous = new Set(byService.keys());
   const calls = new Set(edges.map((e) => `${e.caller}\u0000${e.callee}`));
+  const linked = new Map<string, Set<string>>();
+  for (const { caller, callee } of edges) {
+    link(linked, caller, callee);
+    link(linked, callee, caller);
+  }
   const neighbours = new Map<string, Set<string>>();
   const anomalousCallees = new Map<string, Set<string>>();
   for (const { caller, callee } of edges) {
@@ -97,8 +111,10 @@ export function correlateAnomalies(
     // A new error template at the culprit itself is a new fault there, even when an open
     // incident lists the culprit among the services its own fault slowed down.
     const newAtCulprit = byService.get(culprit)?.some(conclusive) ?? false;
-    const attached = related(culprit, group, open, calls, newAtCulprit);
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
+    const onset = Math.min(...groupAnomalies.map((a) => Date.parse(a.at)));
+    const attached =
+      related(culprit, group, open, calls, newAtCulprit) ?? coincident(onset, group, open, linked);
     const fingerprint = attached ?? fingerprintOf(culprit);
     const evidential = groupAnomalies.filter((a) => !supporting(a));
     const opens = evidence(evidential) >= minAnomaliesToOpen || evidential.some(conclusive);
@@ -148,16 +164,31 @@ function splitExplained(
 function evidence(anomalies: Anomaly[]): number {
   // One slow request is slow in every service it passed through: latency anomalies of one
   // bucket are one piece of evidence however many services show them.
-  // Distinct metrics are distinct measurements; a service's error series share their calls.
+  // A service's metrics of one bucket measure one pod (its p90, p95 and p99; its CPU in cores
+  // and in percent): one piece of evidence. The same number under the same metric name at
+  // several services is one source (a node they share), counted once.
+  // A service's error series share their calls.
+  const sourceOf = new Map<string, string>();
+  for (const a of anomalies) {
+    if (a.signal !== 'saturation') continue;
+    const reading = `${metricName(a)}|${a.value}|${a.at}`;
+    if (!sourceOf.has(reading)) sourceOf.set(reading, a.service);
+  }
   return new Set(
     anomalies.map((a) =>
       a.signal === 'latency'
         ? `latency|${a.at}`
         : a.signal === 'saturation'
-          ? `${a.seriesKey}|${a.at}`
+          ? `${sourceOf.get(`${metricName(a)}|${a.value}|${a.at}`)}|saturation|${a.at}`
           : `${a.service}|${a.signal}|${a.at}`,
     ),
   ).size;
+}
+
+/** `metric:<service>:<name>` → `<name>`. */
+function metricName(a: Anomaly): string {
+  const prefix = `metric:${a.service}:`;
+  return a.seriesKey.startsWith(prefix) ? a.seriesKey.slice(prefix.length) : a.seriesKey;
 }
 
 function link(map: Map<string, Set<string>>, from: string, to: string) {
@@ -225,6 +256,24 @@ function related(
         group.includes(incident.service) ||
         calls.has(`${culprit}\u0000${incident.service}`),
   )?.fingerprint;
+}
+
+/** The open incident that opened as this group began, in a part of the call graph it reaches. */
+function coincident(
+  onset: number,
+  group: string[],
+  open: OpenIncidentRef[],
+  linked: Map<string, Set<string>>,
+): string | undefined {
+  const near = open.filter(
+    (o) => o.openedAt !== undefined && Math.abs(onset - o.openedAt) <= coincidentOnsetMs,
+  );
+  if (!near.length) return undefined;
+  // A group of services with no known calls (metrics only) cannot be shown to be apart.
+  if (!group.some((s) => linked.has(s))) return near[0]!.fingerprint;
+  const reach = new Set<string>();
+  for (const s of group) if (!reach.has(s)) component(s, linked, reach);
+  return near.find((o) => o.services.some((s) => reach.has(s)))?.fingerprint;
 }
 
 /** Workflow-id safe: the fingerprint becomes part of `incident-<fingerprint>`. */

@@ -43,6 +43,8 @@ export interface OpenIncident {
   fingerprint: string;
   service: string;
   services: string[];
+  /** Epoch ms. */
+  openedAt: number;
 }
 
 /** Incidents not yet resolved or closed: detection attaches new anomalies of their services. */
@@ -52,8 +54,9 @@ export async function openIncidents(pool: Pool): Promise<OpenIncident[]> {
     fingerprint: string;
     service: string;
     services: string[];
+    opened_at: Date;
   }>(
-    `SELECT incident_id, fingerprint, service, services FROM incident
+    `SELECT incident_id, fingerprint, service, services, opened_at FROM incident
      WHERE status NOT IN ('resolved', 'closed') ${rowBoundLimit}`,
   );
   return withinRowBound(rows, 'open incidents').map((r) => ({
@@ -61,6 +64,7 @@ export async function openIncidents(pool: Pool): Promise<OpenIncident[]> {
     fingerprint: r.fingerprint,
     service: r.service,
     services: r.services,
+    openedAt: r.opened_at.getTime(),
   }));
 }
 

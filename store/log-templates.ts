@@ -162,3 +162,44 @@ export async function readNewTemplates(
     firstSeen: r.first_seen,
   }));
 }
+
+/** Every template of these services (merged ones included: each was a line once logged). */
+export async function readServiceTemplates(
+  pool: Pool,
+  services: string[],
+): Promise<{ service: string; template: string; firstSeen: Date }[]> {
+  if (!services.length) return [];
+  const { rows } = await pool.query<{ service: string; template: string; first_seen: Date }>(
+    `SELECT service, template, first_seen FROM log_templates
+     WHERE service = ANY($1::text[]) ORDER BY first_seen ${rowBoundLimit}`,
+    [services],
+  );
+  return withinRowBound(rows, 'service log templates').map((r) => ({
+    service: r.service,
+    template: r.template,
+    firstSeen: r.first_seen,
+  }));
+}
+
+/** The text and severity of these templates, by id. */
+export async function readTemplateTexts(
+  pool: Pool,
+  templateIds: string[],
+): Promise<Map<string, { template: string; severityNumber: number }>> {
+  if (!templateIds.length) return new Map();
+  const { rows } = await pool.query<{
+    template_id: string;
+    template: string;
+    severity_number: number;
+  }>(
+    `SELECT template_id, template, severity_number FROM log_templates
+     WHERE template_id = ANY($1::text[]) ${rowBoundLimit}`,
+    [templateIds],
+  );
+  return new Map(
+    withinRowBound(rows, 'log template texts').map((r) => [
+      r.template_id,
+      { template: r.template, severityNumber: r.severity_number },
+    ]),
+  );
+}

@@ -114,6 +114,19 @@ describe('log templates tagged at ingest', () => {
       service: 'cart',
       signal: 'logs',
     });
+    // More everyday lines is more work; more of an error line is a failure.
+    expect(next.everyday.has(`tmpl:cart:${after.get(known)}`)).toBe(true);
+    expect(next.everyday.has(`tmpl:cart:${after.get(declined)}`)).toBe(false);
+    // The service's error share of the bucket: one of its two lines.
+    expect(next.errorShares).toEqual([
+      expect.objectContaining({
+        seriesKey: 'logerr:cart',
+        signal: 'errors',
+        value: 0.5,
+        support: 2,
+      }),
+    ]);
+    expect(warmup.errorShares.every((p) => p.value === 0)).toBe(true);
     expect(next.points.map((p) => [p.seriesKey, p.value]).sort()).toEqual(
       [
         [`tmpl:cart:${after.get(declined)}`, 1],

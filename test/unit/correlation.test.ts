@@ -197,4 +197,32 @@ describe('anomaly correlation', () => {
     );
     expect(c?.fingerprint).toBe('shop-frontend-v2');
   });
+
+  it('joins a group that began as an open incident opened; a later one opens its own', () => {
+    // frontend → cart → db: an incident on payment opened as cart's anomalies began (one
+    // cause seen in two places); cart and payment are linked only through frontend/checkout.
+    const opened = Date.parse(at);
+    const open = [
+      { fingerprint: 'payment', service: 'payment', services: ['payment'], openedAt: opened },
+    ];
+    const cart = (t: number) =>
+      [anomaly('cart'), anomaly('cart', 0.9, 'errors')].map((a) => ({
+        ...a,
+        at: new Date(t).toISOString(),
+      }));
+    const [joined] = correlateAnomalies(cart(opened + 20_000), edges, open, at);
+    expect(joined).toMatchObject({ fingerprint: 'payment', service: 'cart' });
+    const [later] = correlateAnomalies(cart(opened + 120_000), edges, open, at);
+    expect(later).toMatchObject({ fingerprint: 'cart', service: 'cart' });
+    // In a part of the call graph the incident does not reach: its own fault, however close.
+    const apartGraph = [
+      { caller: 'cart', callee: 'db' },
+      { caller: 'checkout', callee: 'payment' },
+    ];
+    const [apart] = correlateAnomalies(cart(opened + 20_000), apartGraph, open, at);
+    expect(apart).toMatchObject({ fingerprint: 'cart' });
+    // Services with no known calls (metrics only) cannot be shown to be apart.
+    const [unplaced] = correlateAnomalies(cart(opened + 20_000), [], open, at);
+    expect(unplaced).toMatchObject({ fingerprint: 'payment' });
+  });
 });

