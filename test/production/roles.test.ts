@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPool, type Pool } from '../../store/db';
+import { loadConfig } from '../../worker/config';
 import { freePort } from '../../worker/stack/ports';
 import { startSlackStandin, type SlackStandin } from '../fixtures/slack-standin/server';
 import { assertBuilt, runOnce, startRole, type RoleProcess } from './role-process';
@@ -41,7 +42,7 @@ describe('production roles', { timeout: 240_000 }, () => {
 
   afterAll(async () => {
     await Promise.all(running.map((r) => r.stop()));
-    for (const id of ['heartbeat', 'detection', 'retention'].map((name) => `${prefix}-${name}`)) {
+    for (const id of Object.values(loadConfig({ AIOPS_TASK_QUEUE_PREFIX: prefix }).scheduleIds)) {
       await client.schedule
         .getHandle(id)
         .delete()

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decideApproval } from '../../activities/approval-policy';
 import { ledgerAnnotation, readLedger, withEntry } from '../../activities/kubernetes/ledger';
@@ -137,10 +138,12 @@ describe('remediation configuration', () => {
       channel: 'C1',
       mode: 'socket',
     });
-    expect(config.remediation.approval).toMatchObject({
+    expect(config.remediation.approval).toEqual({
       requiredFrom: 'medium',
       twoApproversFrom: 'never',
       groups: { oncall: ['alice', 'slack:U1'] },
+      authorityKeys: [],
+      keyFile: resolve(config.home, 'approval-authority.pem'),
     });
     expect(config.remediation.ssh.scripts.flush).toEqual({
       command: ['/usr/local/bin/flush'],
