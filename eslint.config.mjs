@@ -8,7 +8,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.aiops/**', 'proto/gen/**', 'bin/**', 'dist/**'] },
+  { ignores: ['node_modules/**', '.aiops/**', '.scratch/**', 'proto/gen/**', 'bin/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
