@@ -79,6 +79,21 @@ describe('NAB leave one category out', () => {
     expect(result.inSample.standard?.candidate).toBe(forOthers.name);
   });
 
+  it('chooses the setting that does best on categories it was not fitted on', () => {
+    // Left out A, the choice is made on B and C. `lucky` fits both perfectly, but only at a
+    // threshold (0.5) that B alone would never choose: fitted on one of them, it misses the
+    // other. `steady` pays one false alarm on B for the same threshold everywhere.
+    const lucky = scores({ A: { hit: 1 }, B: { hit: 0.9 }, C: { hit: 0.5 } });
+    const steady = scores({ A: { hit: 1 }, B: { hit: 0.9, falseAlarm: 0.95 }, C: { hit: 0.9 } });
+    const result = leaveOneCategoryOut(corpus, profiles, nullScores, [lucky, steady]);
+    const a = result.categories.find((c) => c.category === 'A');
+    expect(a?.leftOut.standard?.candidate).toBe(steady.name);
+    // One candidate: the threshold is all there is to choose, on the others' total as NAB does.
+    const alone = leaveOneCategoryOut(corpus, profiles, nullScores, [lucky]);
+    const aAlone = alone.categories.find((c) => c.category === 'A');
+    expect(aAlone?.leftOut.standard?.threshold).toBe(0.5);
+  });
+
   it('has no normalised score for a category without windows, only its false-alarm cost', () => {
     const quiet = [file('A', 'one'), { ...file('Z', 'none'), windows: [] }];
     const nulls = new Map(quiet.map((f) => [f.relativePath, timestamps.map(() => 0)]));
