@@ -92,5 +92,34 @@ export function detectPeriod(series: readonly number[], search: PeriodSearch): n
       bestCorrelation = c;
     }
   }
+  return best === null ? null : refinePeriod(series, best);
+}
+
+/** How far from the autocorrelation's peak the exact period is looked for, as a share of it. */
+const REFINE_REACH = 0.05;
+
+/**
+ * The lag near `period` at which the series best repeats itself point by point (least mean
+ * squared difference, YIN's difference function). An autocorrelation peak is broad and the
+ * partial cycle at the edge of the history shifts it by a few lags; a season modelled a few
+ * points off drifts out of phase by that much every cycle.
+ */
+function refinePeriod(series: readonly number[], period: number): number {
+  const reach = Math.max(1, Math.round(REFINE_REACH * period));
+  let best = period;
+  let bestDifference = Infinity;
+  for (let lag = Math.max(1, period - reach); lag <= period + reach; lag++) {
+    if (lag >= series.length) break;
+    let sum = 0;
+    for (let t = lag; t < series.length; t++) {
+      const d = (series[t] as number) - (series[t - lag] as number);
+      sum += d * d;
+    }
+    const difference = sum / (series.length - lag);
+    if (difference < bestDifference) {
+      bestDifference = difference;
+      best = lag;
+    }
+  }
   return best;
 }
