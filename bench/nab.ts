@@ -119,11 +119,11 @@ async function main(): Promise<void> {
     '**Headline: leave one category out (LOO).** For each of the 4 categories, the setting ' +
       '(one of the grid in `bench/nab/settings.ts`) and the alert threshold are chosen on the ' +
       'other 3 categories: the setting by its own leave-one-category-out score among those 3 ' +
-      "(how it does on a category it was not fitted on, not its best fit to them), the threshold with NAB's " +
-      'optimiser on all 3; the left-out category is scored at that choice; the 4 raw scores ' +
-      'are summed and normalised as NAB normalises a corpus. The published peers have no ' +
-      'settings, only their threshold is chosen the same way. In-sample = the same choice made ' +
-      'on all 35 series (for the peers: NAB as published).',
+      '(how it does on a category it was not fitted on, not its best fit to them), the ' +
+      "threshold with NAB's optimiser on all 3; the left-out category is scored at that " +
+      'choice; the 4 raw scores are summed and normalised as NAB normalises a corpus. The ' +
+      'published peers have no settings, only their threshold is chosen the same way. ' +
+      'In-sample = the same choice made on all 35 series (for the peers: NAB as published).',
     '',
     leaveOneOutTable([ours, ...peers]),
     '',

@@ -57,8 +57,8 @@ interface Choice {
 
 /**
  * How well a candidate does on categories it was not fitted on: each category of `files` scored
- * at the threshold NAB's optimiser picks on the others, summed. A candidate's best fit to all
- * of `files` rewards the luck of its threshold on them; this is what the choice is for.
+ * at the threshold NAB's optimiser picks on the others, summed. Its best fit to all of `files`
+ * would also reward a threshold that happens to suit just those categories together.
  */
 function heldOutScore(
   files: readonly DataFile[],
