@@ -67,8 +67,6 @@ function resourceOf(
   };
 }
 
-const hex = (b: Buffer | null) => (b ? b.toString('hex') : undefined);
-
 const levelWords: Record<string, number> = {
   TRACE: 1,
   DEBUG: 5,
@@ -94,10 +92,102 @@ export function severityOf(severityNumber: number, body: string): number {
   return level ? (levelWords[level.toUpperCase()] ?? 0) : 0;
 }
 
+/** Small dictionaries the row queries reference by id, joined in memory (not once per row). */
+interface Dictionaries {
+  services: Map<number, string>;
+  operations: Map<number, string>;
+  resources: Map<string, Resource>;
+  sources: Map<string, Record<string, unknown> | null>;
+}
+
+async function loadDictionaries(pool: Pool): Promise<Omit<Dictionaries, 'sources' | 'resources'>> {
+  const [services, operations] = await Promise.all([
+    pool.query<[number, string]>({ text: 'SELECT id, name FROM services', rowMode: 'array' }),
+    pool.query<[number, string]>({ text: 'SELECT id, name FROM operations', rowMode: 'array' }),
+  ]);
+  return { services: new Map(services.rows), operations: new Map(operations.rows) };
+}
+
+/** The resources of the sources the rows name (a few per pod, however many rows). */
+async function loadSources(
+  pool: Pool,
+  ids: ReadonlySet<string>,
+): Promise<Map<string, Record<string, unknown> | null>> {
+  if (!ids.size) return new Map();
+  const { rows } = await pool.query<[string, Record<string, unknown> | null]>({
+    text: 'SELECT id, resource FROM telemetry_sources WHERE id = ANY($1::bigint[])',
+    values: [[...ids]],
+    rowMode: 'array',
+  });
+  return new Map(rows);
+}
+
+/** One Resource object per (service, source, pod, host): rows share it instead of rebuilding it. */
+function resourceFor(
+  d: Dictionaries,
+  service: string,
+  sourceId: string | null,
+  pod: string | null,
+  host: string | null,
+): Resource {
+  const key = `${service}\u0000${sourceId}\u0000${pod}\u0000${host}`;
+  let resource = d.resources.get(key);
+  if (!resource) {
+    resource = resourceOf(service, (sourceId && d.sources.get(sourceId)) || null, pod, host);
+    d.resources.set(key, resource);
+  }
+  return resource;
+}
+
+const named = (names: ReadonlyMap<number, string>, id: number, what: string): string => {
+  const name = names.get(id);
+  if (name === undefined) throw new Error(`stored row names ${what} ${id}, which is not stored`);
+  return name;
+};
+
+type SpanRow = [
+  startUs: string,
+  durationNs: string,
+  traceId: string,
+  spanId: string,
+  parentSpanId: string | null,
+  serviceId: number,
+  operationId: number,
+  kind: number,
+  statusCode: number,
+  httpStatus: number | null,
+  peerService: string | null,
+  dbSystem: string | null,
+  k8sPod: string | null,
+  host: string | null,
+  sourceId: string,
+];
+
+type LogRow = [
+  timeUs: string,
+  serviceId: number,
+  severityNumber: number,
+  body: string | null,
+  traceId: string | null,
+  spanId: string | null,
+  sourceId: string,
+];
+
+type MetricRow = [
+  timeUs: string,
+  serviceId: number,
+  name: string,
+  unit: string,
+  value: number | null,
+  sourceId: string,
+];
+
 /**
  * Loads a window's spans, logs and metric points in the shape the root-cause methods read.
  * When the window holds more spans than the budget, whole traces are sampled by the first
- * byte of their id, so every loaded trace is complete.
+ * byte of their id, so every loaded trace is complete. Rows come as ids and arrays; services,
+ * operations and resources are joined here from their small dictionaries, and ids come as hex
+ * text: per-row joins and bytea decoding were most of an investigation's time.
  */
 export async function loadWindowTelemetry(
   pool: Pool,
@@ -114,123 +204,101 @@ export async function loadWindowTelemetry(
   const byteLimit = Math.max(1, Math.min(256, Math.floor(256 * ratio)));
 
   const [spans, logs, metrics] = await Promise.all([
-    pool.query<{
-      start_us: string;
-      duration_ns: string;
-      trace_id: Buffer;
-      span_id: Buffer;
-      parent_span_id: Buffer | null;
-      service: string;
-      operation: string;
-      kind: number;
-      status_code: number;
-      http_status: number | null;
-      peer_service: string | null;
-      db_system: string | null;
-      k8s_pod: string | null;
-      host: string | null;
-      resource: Record<string, unknown> | null;
-    }>(
-      `SELECT (extract(epoch FROM sp.start_time) * 1e6)::bigint AS start_us, sp.duration_ns,
-         sp.trace_id, sp.span_id, sp.parent_span_id, s.name AS service, o.name AS operation,
-         sp.kind, sp.status_code, sp.http_status, sp.peer_service, sp.db_system, sp.k8s_pod,
-         sp.host, src.resource
-       FROM spans sp
-       JOIN services s ON s.id = sp.service_id
-       JOIN operations o ON o.id = sp.operation_id
-       LEFT JOIN telemetry_sources src ON src.id = sp.source_id
-       WHERE sp.start_time >= $1 AND sp.start_time < $2 AND get_byte(sp.trace_id, 0) < $3
+    pool.query<SpanRow>({
+      text: `SELECT (extract(epoch FROM start_time) * 1e6)::bigint, duration_ns,
+         encode(trace_id, 'hex'), encode(span_id, 'hex'), encode(parent_span_id, 'hex'),
+         service_id, operation_id, kind, status_code, http_status, peer_service, db_system,
+         k8s_pod, host, source_id
+       FROM spans
+       WHERE start_time >= $1 AND start_time < $2 AND get_byte(trace_id, 0) < $3
        LIMIT $4`,
-      [...range, byteLimit, budget.maxSpans * 2],
-    ),
-    pool.query<{
-      time_us: string;
-      service: string;
-      severity_number: number;
-      body: string | null;
-      trace_id: Buffer | null;
-      span_id: Buffer | null;
-      resource: Record<string, unknown> | null;
-    }>(
-      `SELECT (extract(epoch FROM l.time) * 1e6)::bigint AS time_us, s.name AS service,
-         l.severity_number, coalesce(l.body, l.body_value::text) AS body, l.trace_id, l.span_id,
-         src.resource
-       FROM logs l
-       JOIN services s ON s.id = l.service_id
-       LEFT JOIN telemetry_sources src ON src.id = l.source_id
-       WHERE l.time >= $1 AND l.time < $2 AND (l.trace_id IS NULL OR get_byte(l.trace_id, 0) < $3)
-       ORDER BY l.time
+      values: [...range, byteLimit, budget.maxSpans * 2],
+      rowMode: 'array',
+    }),
+    pool.query<LogRow>({
+      text: `SELECT (extract(epoch FROM time) * 1e6)::bigint, service_id, severity_number,
+         coalesce(body, body_value::text), encode(trace_id, 'hex'), encode(span_id, 'hex'),
+         source_id
+       FROM logs
+       WHERE time >= $1 AND time < $2 AND (trace_id IS NULL OR get_byte(trace_id, 0) < $3)
+       ORDER BY time
        LIMIT $4`,
-      [...range, byteLimit, budget.maxLogs],
-    ),
-    pool.query<{
-      time_us: string;
-      service: string;
-      name: string;
-      unit: string;
-      value: number | null;
-      resource: Record<string, unknown> | null;
-    }>(
-      `SELECT (extract(epoch FROM mp.time) * 1e6)::bigint AS time_us, s.name AS service, m.name,
-         m.unit, coalesce(mp.value, mp.int_value::double precision) AS value, src.resource
+      values: [...range, byteLimit, budget.maxLogs],
+      rowMode: 'array',
+    }),
+    pool.query<MetricRow>({
+      text: `SELECT (extract(epoch FROM mp.time) * 1e6)::bigint, mp.service_id, m.name, m.unit,
+         coalesce(mp.value, mp.int_value::double precision), mp.source_id
        FROM metric_points mp
-       JOIN services s ON s.id = mp.service_id
        JOIN metrics m ON m.id = mp.metric_id
-       LEFT JOIN telemetry_sources src ON src.id = mp.source_id
        WHERE mp.time >= $1 AND mp.time < $2
        ORDER BY mp.time
        LIMIT $3`,
-      [...range, budget.maxMetricPoints],
-    ),
+      values: [...range, budget.maxMetricPoints],
+      rowMode: 'array',
+    }),
   ]);
+  const sourceIds = new Set<string>();
+  for (const r of spans.rows) sourceIds.add(r[14]);
+  for (const r of logs.rows) sourceIds.add(r[6]);
+  for (const r of metrics.rows) sourceIds.add(r[5]);
+  // Read after the rows, so every id they name is already in the dictionaries.
+  const [names, sources] = await Promise.all([
+    loadDictionaries(pool),
+    loadSources(pool, sourceIds),
+  ]);
+  const d: Dictionaries = { ...names, sources, resources: new Map() };
 
   return {
     traceSampleRatio: byteLimit / 256,
     spans: spans.rows.map((r) => {
-      const start = BigInt(r.start_us) * 1000n;
+      const start = BigInt(r[0]) * 1000n;
+      const service = named(d.services, r[5], 'service');
       const attributes: Record<string, string | number> = {};
-      if (r.http_status !== null) attributes['http.status_code'] = r.http_status;
-      if (r.peer_service) attributes['peer.service'] = r.peer_service;
-      if (r.db_system) attributes['db.system'] = r.db_system;
+      if (r[9] !== null) attributes['http.status_code'] = r[9];
+      if (r[10]) attributes['peer.service'] = r[10];
+      if (r[11]) attributes['db.system'] = r[11];
       return {
-        traceId: r.trace_id.toString('hex'),
-        spanId: r.span_id.toString('hex'),
-        parentSpanId: r.parent_span_id?.length ? r.parent_span_id.toString('hex') : undefined,
-        service: r.service,
-        operation: r.operation,
-        kind: kinds[r.kind] ?? 'INTERNAL',
+        traceId: r[2],
+        spanId: r[3],
+        parentSpanId: r[4] || undefined,
+        service,
+        operation: named(d.operations, r[6], 'operation'),
+        kind: kinds[r[7]] ?? 'INTERNAL',
         startTimeUnixNano: start,
-        endTimeUnixNano: start + BigInt(r.duration_ns),
-        status: r.status_code === 2 ? 'ERROR' : r.status_code === 1 ? 'OK' : 'UNSET',
+        endTimeUnixNano: start + BigInt(r[1]),
+        status: r[8] === 2 ? 'ERROR' : r[8] === 1 ? 'OK' : 'UNSET',
         attributes,
-        resource: resourceOf(r.service, r.resource, r.k8s_pod, r.host),
+        resource: resourceFor(d, service, r[14], r[12], r[13]),
       };
     }),
     logs: logs.rows.map((r) => {
-      const body = r.body ?? '';
-      const severity = severityOf(r.severity_number, body);
+      const body = r[3] ?? '';
+      const severity = severityOf(r[2], body);
+      const service = named(d.services, r[1], 'service');
       return {
-        timeUnixNano: BigInt(r.time_us) * 1000n,
-        service: r.service,
+        timeUnixNano: BigInt(r[0]) * 1000n,
+        service,
         severityText: severityText(severity),
         severityNumber: severity,
         body,
-        traceId: hex(r.trace_id),
-        spanId: hex(r.span_id),
-        resource: resourceOf(r.service, r.resource, null, null),
+        traceId: r[4] ?? undefined,
+        spanId: r[5] ?? undefined,
+        resource: resourceFor(d, service, r[6], null, null),
       };
     }),
     metrics: metrics.rows
-      .filter((r) => r.value !== null)
+      .filter((r) => r[4] !== null)
       .map((r) => {
-        const resource = resourceOf(r.service, r.resource, null, null);
+        const service = named(d.services, r[1], 'service');
+        const resource = resourceFor(d, service, r[5], null, null);
         return {
-          timeUnixNano: BigInt(r.time_us) * 1000n,
-          service: r.service,
+          timeUnixNano: BigInt(r[0]) * 1000n,
+          service,
           instance: resource['service.instance.id'],
-          name: r.name,
-          unit: r.unit,
-          value: r.value!,
+          name: r[2],
+          unit: r[3],
+          value: r[4]!,
           resource,
         };
       }),
