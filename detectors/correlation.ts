@@ -164,31 +164,17 @@ function splitExplained(
 function evidence(anomalies: Anomaly[]): number {
   // One slow request is slow in every service it passed through: latency anomalies of one
   // bucket are one piece of evidence however many services show them.
-  // A service's metrics of one bucket measure one pod (its p90, p95 and p99; its CPU in cores
-  // and in percent): one piece of evidence. The same number under the same metric name at
-  // several services is one source (a node they share), counted once.
+  // A scrape reads every pod's metrics at the same moment: whatever one bucket's metrics show,
+  // at one service or at many (a node they share, a rollout, a fault), is one look; a second
+  // look (the next bucket) or a symptom of another kind is what makes it a fault.
   // A service's error series share their calls.
-  const sourceOf = new Map<string, string>();
-  for (const a of anomalies) {
-    if (a.signal !== 'saturation') continue;
-    const reading = `${metricName(a)}|${a.value}|${a.at}`;
-    if (!sourceOf.has(reading)) sourceOf.set(reading, a.service);
-  }
   return new Set(
     anomalies.map((a) =>
-      a.signal === 'latency'
-        ? `latency|${a.at}`
-        : a.signal === 'saturation'
-          ? `${sourceOf.get(`${metricName(a)}|${a.value}|${a.at}`)}|saturation|${a.at}`
-          : `${a.service}|${a.signal}|${a.at}`,
+      a.signal === 'latency' || a.signal === 'saturation'
+        ? `${a.signal}|${a.at}`
+        : `${a.service}|${a.signal}|${a.at}`,
     ),
   ).size;
-}
-
-/** `metric:<service>:<name>` → `<name>`. */
-function metricName(a: Anomaly): string {
-  const prefix = `metric:${a.service}:`;
-  return a.seriesKey.startsWith(prefix) ? a.seriesKey.slice(prefix.length) : a.seriesKey;
 }
 
 function link(map: Map<string, Set<string>>, from: string, to: string) {

@@ -50,6 +50,21 @@ describe('error ratios: a binomial test that adapts to traffic', () => {
   });
 });
 
+describe('what an error series has shown before', () => {
+  it('is news the first times a few failures come, not once they recurred; a bigger burst still is', () => {
+    const scorer = warmedErrors(30, 10);
+    const episodes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      for (let j = 0; j < 8; j++) scorer.score(0, 10);
+      episodes.push(scorer.score(4 / 10, 10).score);
+    }
+    expect(episodes[0]).toBeGreaterThanOrEqual(0.9);
+    expect(episodes.slice(3).every((s) => s === 0)).toBe(true);
+    for (let j = 0; j < 8; j++) scorer.score(0, 10);
+    expect(scorer.score(9 / 10, 10).score).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
 describe('what a series has shown before', () => {
   /** A metric at 0, then a burst to about 900 every `every` buckets. */
   function bursts(every: number, buckets: number) {
@@ -198,7 +213,7 @@ describe('correlation evidence', () => {
     expect(correlateAnomalies(twoBuckets, [], [], at)).toHaveLength(1);
   });
 
-  it('counts a pod’s metrics of one bucket once, and one node’s reading at several pods once', () => {
+  it('counts one bucket’s metrics once, at one pod or at several; a second bucket counts again', () => {
     const pod = (service: string, name: string, value: number) => ({
       ...anomaly(`metric:${service}:${name}`, service, 'saturation'),
       value,
@@ -219,9 +234,14 @@ describe('correlation evidence', () => {
     // The node both pods run on, reported under each: one reading.
     const node = [pod('cart', 'NodeCpu', 27.39), pod('ads', 'NodeCpu', 27.39)];
     expect(correlateAnomalies(node, [{ caller: 'cart', callee: 'ads' }], [], at)).toEqual([]);
-    // Two pods' own CPU: two measurements.
+    // Two pods' own CPU in one scrape: one look at the system.
     const own = [pod('cart', 'Cpu', 0.9), pod('ads', 'Cpu', 0.7)];
-    expect(correlateAnomalies(own, [{ caller: 'cart', callee: 'ads' }], [], at)).toHaveLength(1);
+    expect(correlateAnomalies(own, [{ caller: 'cart', callee: 'ads' }], [], at)).toEqual([]);
+    // The next scrape showing it again, or a symptom of another kind beside it, is a fault.
+    const again = { ...pod('cart', 'Cpu', 0.92), at: '2026-01-01T00:00:10.000Z' };
+    expect(correlateAnomalies([...own, again], [], [], at)).toHaveLength(1);
+    const felt = anomaly('svc:cart:p95', 'cart', 'latency');
+    expect(correlateAnomalies([pod('cart', 'Cpu', 0.9), felt], [], [], at)).toHaveLength(1);
   });
 
   it('blames a service that went down, not the callee that lost its traffic', () => {
