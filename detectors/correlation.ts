@@ -164,17 +164,25 @@ function splitExplained(
 function evidence(anomalies: Anomaly[]): number {
   // One slow request is slow in every service it passed through: latency anomalies of one
   // bucket are one piece of evidence however many services show them.
-  // A scrape reads every pod's metrics at the same moment: whatever one bucket's metrics show,
-  // at one service or at many (a node they share, a rollout, a fault), is one look; a second
-  // look (the next bucket) or a symptom of another kind is what makes it a fault.
   // A service's error series share their calls.
-  return new Set(
-    anomalies.map((a) =>
-      a.signal === 'latency' || a.signal === 'saturation'
-        ? `${a.signal}|${a.at}`
-        : `${a.service}|${a.signal}|${a.at}`,
-    ),
-  ).size;
+  const pieces = new Set(
+    anomalies
+      .filter((a) => a.signal !== 'saturation')
+      .map((a) =>
+        a.signal === 'latency' ? `latency|${a.at}` : `${a.service}|${a.signal}|${a.at}`,
+      ),
+  );
+  // A scrape reads every pod at about the same moment: what one scrape shows, at one service or
+  // at many (a node they share, a rollout), is one look. Metrics persist when a service's own
+  // readings stay off in a later bucket too: each of its buckets is then a piece.
+  const bucketsOf = new Map<string, Set<string>>();
+  for (const a of anomalies) {
+    if (a.signal !== 'saturation') continue;
+    const buckets = bucketsOf.get(a.service) ?? new Set<string>();
+    buckets.add(a.at);
+    bucketsOf.set(a.service, buckets);
+  }
+  return pieces.size + Math.max(0, ...[...bucketsOf.values()].map((b) => b.size));
 }
 
 function link(map: Map<string, Set<string>>, from: string, to: string) {

@@ -17,8 +17,7 @@
  * median and spread need: three per-minute readings are three minutes of evidence, not thirty.
  * Error ratios: a binomial tail test of the bucket's failed calls against the recent error
  * rate, so the bar adapts to traffic: 3 failures of 4 calls on a quiet service count, 3 of
- * 3,000 on a busy one do not; failures as many and as frequent as in several earlier separate
- * episodes are the service's normal too. The baseline rate is inflated for over-dispersion (error rates
+ * 3,000 on a busy one do not. The baseline rate is inflated for over-dispersion (error rates
  * drift from one minute to the next) and never taken below a small floor.
  */
 export type SeriesSignal = 'latency' | 'errors' | 'logs' | 'metric';
@@ -31,10 +30,8 @@ export interface SeriesScorerState {
   slow?: number[];
   /** The latest buckets' [slow requests, requests] (latency only), newest first. */
   slowTail?: [number, number][];
-  /** Every point of the window, admitted or not, oldest first. */
+  /** Every point of the window, admitted or not, oldest first (not error ratios). */
   seen?: number[];
-  /** Failed calls behind each of `seen` (error ratios only). */
-  seenFailed?: number[];
   /** Consecutive suspicious points not yet admitted to the baseline. */
   streak: number;
   /** Newest bucket scored (epoch ms): a late row for it is not scored twice. */
@@ -197,7 +194,6 @@ export class DirectionalSeriesScorer {
   private slow: number[] = [];
   private slowTail: [number, number][] = [];
   private seen: number[] = [];
-  private seenFailed: number[] = [];
   private cadence: number | undefined;
 
   constructor(private readonly signal: SeriesSignal) {}
@@ -220,7 +216,7 @@ export class DirectionalSeriesScorer {
     if (!Number.isFinite(value)) return { score: 0, baseline: undefined };
     if (this.recent.length < this.points(warmupSpan)) {
       this.admit(value, support, slowerThan && this.slowCount(slowerThan));
-      this.remember(value, support);
+      this.remember(value);
       return { score: 0, baseline: undefined };
     }
     const slow = slowerThan && this.slowCount(slowerThan);
@@ -239,7 +235,7 @@ export class DirectionalSeriesScorer {
       this.streak = 0;
       this.admit(value, support, slow);
     }
-    this.remember(value, support);
+    this.remember(value);
     return scored;
   }
 
@@ -260,11 +256,10 @@ export class DirectionalSeriesScorer {
     this.streak = 0;
   }
 
-  private remember(value: number, calls: number | undefined) {
+  private remember(value: number) {
+    if (this.signal === 'errors') return;
     this.seen.push(value);
-    if (this.signal === 'errors') this.seenFailed.push(Math.round(value * (calls ?? 0)));
     while (this.seen.length > this.points(windowSpan)) this.seen.shift();
-    while (this.seenFailed.length > this.seen.length) this.seenFailed.shift();
   }
 
   /**
@@ -278,26 +273,6 @@ export class DirectionalSeriesScorer {
     let inside = false;
     for (const v of this.seen.slice(0, Math.max(0, this.seen.length - this.streak))) {
       const like = (v - center) * direction >= reach;
-      if (like && !inside) episodes++;
-      inside = like;
-    }
-    return episodes;
-  }
-
-  /**
-   * Separate earlier episodes (before the running streak) in which the series failed at least
-   * `repeatShare` as often as now, in share and in number: a service that logs or returns a few
-   * errors now and then does so again, and that is its normal, not news.
-   */
-  private errorEpisodesLike(ratio: number, failed: number): number {
-    let episodes = 0;
-    let inside = false;
-    const before = Math.max(0, this.seen.length - this.streak);
-    for (let i = 0; i < before; i++) {
-      const like =
-        (this.seenFailed[i] ?? 0) > 0 &&
-        this.seen[i]! >= repeatShare * ratio &&
-        (this.seenFailed[i] ?? 0) >= repeatShare * failed;
       if (like && !inside) episodes++;
       inside = like;
     }
@@ -395,9 +370,7 @@ export class DirectionalSeriesScorer {
       (failures, n) =>
         failures >= minFailedCalls && failures / n - rate >= changeFloor('errors', rate),
     );
-    const recurring =
-      score >= suspiciousScore && this.errorEpisodesLike(ratio, points[0]![0]) >= recurringEpisodes;
-    return { score: recurring ? 0 : score, baseline: rate };
+    return { score, baseline: rate };
   }
 
   private admit(value: number, support: number | undefined, slow: number | undefined) {
@@ -422,7 +395,6 @@ export class DirectionalSeriesScorer {
       }),
       streak: this.streak,
       ...(this.seen.length > 0 && { seen: [...this.seen] }),
-      ...(this.seenFailed.length > 0 && { seenFailed: [...this.seenFailed] }),
       ...(this.last !== undefined && { last: this.last }),
       ...(this.cadence !== undefined && { cadence: this.cadence }),
       ...(this.tail.length > 0 && { tail: this.tail.map(([r, c]) => [r, c] as [number, number]) }),
@@ -441,12 +413,6 @@ export class DirectionalSeriesScorer {
     this.streak = state.streak;
     // States saved before every point was remembered: the admitted ones are what is known.
     this.seen = state.seen ? [...state.seen] : this.signal === 'errors' ? [] : [...state.recent];
-    // Error states saved before failures were remembered: start remembering now.
-    this.seenFailed = state.seenFailed ? [...state.seenFailed] : [];
-    if (this.signal === 'errors' && this.seenFailed.length !== this.seen.length) {
-      this.seen = [];
-      this.seenFailed = [];
-    }
     this.last = state.last;
     this.cadence = state.cadence;
     this.tail = state.tail ? state.tail.map(([r, c]) => [r, c] as [number, number]) : [];
