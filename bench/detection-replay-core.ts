@@ -24,7 +24,7 @@ import { upsertIncident } from '../store/incidents';
 import { TelemetryDictionaries } from '../store/telemetry-dictionaries';
 import { Rollups } from '../store/telemetry-rollups';
 import { TelemetryWriter } from '../store/telemetry-writer';
-import { attachAnomalies, openIncident } from '../workflows/incident/state';
+import { attachAnomalies, openIncident, quietSince } from '../workflows/incident/state';
 import type { IncidentState } from '../workflows/incident/types';
 
 /**
@@ -224,7 +224,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
     for (const [fingerprint, incident] of incidents) await writeIfVisible(fingerprint, incident);
     // Quiet incidents resolve before the pass reads which are open (the workflow's timer).
     for (const [fingerprint, incident] of incidents) {
-      if (now - Date.parse(incident.lastAnomalyAt) >= opts.detection.quietPeriodSeconds * 1000) {
+      if (now - quietSince(incident) >= opts.detection.quietPeriodSeconds * 1000) {
         incidents.delete(fingerprint);
         rowAt.delete(fingerprint);
         await upsertIncident(pool, { ...incident, status: 'resolved' });
@@ -239,7 +239,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
     for (const candidate of result.candidates) {
       const open = incidents.get(candidate.fingerprint);
       if (open) {
-        const attached = attachAnomalies(open, candidate);
+        const attached = attachAnomalies(open, candidate, new Date(now).toISOString());
         incidents.set(candidate.fingerprint, attached);
         log(
           `${((now - opts.start) / 1000).toFixed(0).padStart(6)} s   attach to ${candidate.fingerprint}: ${candidate.anomalies

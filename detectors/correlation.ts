@@ -164,31 +164,25 @@ function splitExplained(
 function evidence(anomalies: Anomaly[]): number {
   // One slow request is slow in every service it passed through: latency anomalies of one
   // bucket are one piece of evidence however many services show them.
-  // A service's metrics of one bucket measure one pod (its p90, p95 and p99; its CPU in cores
-  // and in percent): one piece of evidence. The same number under the same metric name at
-  // several services is one source (a node they share), counted once.
   // A service's error series share their calls.
-  const sourceOf = new Map<string, string>();
+  const pieces = new Set(
+    anomalies
+      .filter((a) => a.signal !== 'saturation')
+      .map((a) =>
+        a.signal === 'latency' ? `latency|${a.at}` : `${a.service}|${a.signal}|${a.at}`,
+      ),
+  );
+  // A scrape reads every pod at about the same moment: what one scrape shows, at one service or
+  // at many (a node they share, a rollout), is one look. Metrics persist when a service's own
+  // readings stay off in a later bucket too: each of its buckets is then a piece.
+  const bucketsOf = new Map<string, Set<string>>();
   for (const a of anomalies) {
     if (a.signal !== 'saturation') continue;
-    const reading = `${metricName(a)}|${a.value}|${a.at}`;
-    if (!sourceOf.has(reading)) sourceOf.set(reading, a.service);
+    const buckets = bucketsOf.get(a.service) ?? new Set<string>();
+    buckets.add(a.at);
+    bucketsOf.set(a.service, buckets);
   }
-  return new Set(
-    anomalies.map((a) =>
-      a.signal === 'latency'
-        ? `latency|${a.at}`
-        : a.signal === 'saturation'
-          ? `${sourceOf.get(`${metricName(a)}|${a.value}|${a.at}`)}|saturation|${a.at}`
-          : `${a.service}|${a.signal}|${a.at}`,
-    ),
-  ).size;
-}
-
-/** `metric:<service>:<name>` → `<name>`. */
-function metricName(a: Anomaly): string {
-  const prefix = `metric:${a.service}:`;
-  return a.seriesKey.startsWith(prefix) ? a.seriesKey.slice(prefix.length) : a.seriesKey;
+  return pieces.size + Math.max(0, ...[...bucketsOf.values()].map((b) => b.size));
 }
 
 function link(map: Map<string, Set<string>>, from: string, to: string) {

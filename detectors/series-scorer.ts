@@ -11,6 +11,10 @@
  * request is never an anomaly and fifty are.
  * A deviation the series showed in several separate episodes of its window (a quiet service's
  * occasional burst) is its normal behaviour, not news.
+ * Warm-up, baseline window and the time after which a new level is normal are durations, held
+ * in points at the series' own cadence (the finest spacing it has shown: a per-minute scrape is
+ * one point a minute, a request series' idle gaps are not its cadence), never fewer points than
+ * median and spread need: three per-minute readings are three minutes of evidence, not thirty.
  * Error ratios: a binomial tail test of the bucket's failed calls against the recent error
  * rate, so the bar adapts to traffic: 3 failures of 4 calls on a quiet service count, 3 of
  * 3,000 on a busy one do not. The baseline rate is inflated for over-dispersion (error rates
@@ -32,6 +36,8 @@ export interface SeriesScorerState {
   streak: number;
   /** Newest bucket scored (epoch ms): a late row for it is not scored twice. */
   last?: number;
+  /** The finest spacing between the series' points seen (ms). */
+  cadence?: number;
   /** The latest points, admitted or not, as [value, calls] (calls: error ratios only). */
   tail?: [number, number][];
 }
@@ -41,15 +47,21 @@ export interface ScoredPoint {
   baseline: number | undefined;
 }
 
-const window = 60; // 10 minutes of 10-second buckets
-/** Three minutes of history before any point can be anomalous. */
-const warmup = 18;
+/** The rollups' bucket: the cadence assumed until the series shows its own. */
+const bucketMs = 10_000;
+/** Ten minutes of baseline (60 ten-second buckets), never fewer than 10 points. */
+const windowSpan = { ms: 600_000, minPoints: 10 };
+/** Three minutes of history before any point can be anomalous, and at least 5 points. */
+const warmupSpan = { ms: 180_000, minPoints: 5 };
 /** Robust z at which the score reaches 1 − 1/e. */
 export const zScale = 4;
 /** Smallest latency spread assumed, relative to the median (about half a histogram bucket). */
 const latencyResolution = 0.08;
-/** After this many suspicious points in a row the new level is accepted as normal. */
-const acceptShiftAfter = 30;
+/**
+ * After five minutes of suspicious points in a row (and at least 3) the new level is accepted as
+ * normal: the baseline restarts from it.
+ */
+const acceptSpan = { ms: 300_000, minPoints: 3 };
 
 /** Failed calls a bucket needs before its error ratio can be anomalous (one is bad luck). */
 const minFailedCalls = 2;
@@ -102,6 +114,11 @@ function changeFloor(signal: SeriesSignal, median: number): number {
     case 'metric':
       return Math.max(1e-9, 0.05 * Math.abs(median));
   }
+}
+
+/** Points of a series with this cadence that cover a span. */
+function pointsFor(span: { ms: number; minPoints: number }, cadence: number): number {
+  return Math.max(span.minPoints, Math.round(span.ms / cadence));
 }
 
 function median(sorted: number[]): number {
@@ -177,6 +194,7 @@ export class DirectionalSeriesScorer {
   private slow: number[] = [];
   private slowTail: [number, number][] = [];
   private seen: number[] = [];
+  private cadence: number | undefined;
 
   constructor(private readonly signal: SeriesSignal) {}
 
@@ -190,9 +208,13 @@ export class DirectionalSeriesScorer {
    * bucket's requests slower than a latency (latency; without it, latency is judged by z alone).
    */
   score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
-    if (bucket !== undefined) this.last = Math.max(this.last ?? bucket, bucket);
+    if (bucket !== undefined) {
+      const gap = this.last === undefined ? 0 : bucket - this.last;
+      if (gap > 0) this.cadence = Math.min(this.cadence ?? gap, gap);
+      this.last = Math.max(this.last ?? bucket, bucket);
+    }
     if (!Number.isFinite(value)) return { score: 0, baseline: undefined };
-    if (this.recent.length < warmup) {
+    if (this.recent.length < this.points(warmupSpan)) {
       this.admit(value, support, slowerThan && this.slowCount(slowerThan));
       this.remember(value);
       return { score: 0, baseline: undefined };
@@ -204,9 +226,12 @@ export class DirectionalSeriesScorer {
         : this.robustScore(value, support, slow);
     // Suspicious points stay out of the baseline too: a slow climb (a leak) would otherwise
     // drag the baseline up with it, and the pooled error rate is not robust like a median.
-    if (scored.score >= suspiciousScore && this.streak < acceptShiftAfter) {
-      this.streak++;
-    } else {
+    if (scored.score < suspiciousScore) {
+      this.streak = 0;
+      this.admit(value, support, slow);
+    } else if (++this.streak >= this.points(acceptSpan) && this.signal !== 'errors') {
+      this.restartBaseline(value);
+    } else if (this.streak >= this.points(acceptSpan)) {
       this.streak = 0;
       this.admit(value, support, slow);
     }
@@ -214,10 +239,27 @@ export class DirectionalSeriesScorer {
     return scored;
   }
 
+  /** Points of this series that cover a span at its cadence. */
+  private points(span: { ms: number; minPoints: number }): number {
+    return pointsFor(span, this.cadence ?? bucketMs);
+  }
+
+  /**
+   * A level held for the accepting span is the series' normal now: the baseline is the streak's
+   * points (the old level's would keep every new point anomalous until they aged out).
+   */
+  private restartBaseline(value: number) {
+    const level = [...this.seen.slice(this.seen.length - (this.streak - 1)), value];
+    this.recent = level;
+    this.support = level.map(() => 0);
+    this.slow = level.map(() => 0);
+    this.streak = 0;
+  }
+
   private remember(value: number) {
     if (this.signal === 'errors') return;
     this.seen.push(value);
-    if (this.seen.length > window) this.seen.shift();
+    while (this.seen.length > this.points(windowSpan)) this.seen.shift();
   }
 
   /**
@@ -335,7 +377,7 @@ export class DirectionalSeriesScorer {
     this.recent.push(value);
     this.support.push(support ?? 0);
     this.slow.push(slow ?? 0);
-    if (this.recent.length > window) {
+    while (this.recent.length > this.points(windowSpan)) {
       this.recent.shift();
       this.support.shift();
       this.slow.shift();
@@ -354,6 +396,7 @@ export class DirectionalSeriesScorer {
       streak: this.streak,
       ...(this.seen.length > 0 && { seen: [...this.seen] }),
       ...(this.last !== undefined && { last: this.last }),
+      ...(this.cadence !== undefined && { cadence: this.cadence }),
       ...(this.tail.length > 0 && { tail: this.tail.map(([r, c]) => [r, c] as [number, number]) }),
     };
   }
@@ -371,6 +414,7 @@ export class DirectionalSeriesScorer {
     // States saved before every point was remembered: the admitted ones are what is known.
     this.seen = state.seen ? [...state.seen] : this.signal === 'errors' ? [] : [...state.recent];
     this.last = state.last;
+    this.cadence = state.cadence;
     this.tail = state.tail ? state.tail.map(([r, c]) => [r, c] as [number, number]) : [];
   }
 }

@@ -76,6 +76,41 @@ describe('what a series has shown before', () => {
   });
 });
 
+describe('warm-up and new levels in time, at the series own cadence', () => {
+  const minute = 60_000;
+  /** A metric read every `cadence` ms around 100, then `value`; returns the last score. */
+  function readings(cadence: number, normal: number, shifted: number[]) {
+    const scorer = new DirectionalSeriesScorer('metric');
+    let at = 0;
+    for (let i = 0; i < normal; i++) scorer.score(100 + (i % 3), undefined, (at += cadence));
+    return shifted.map((v) => scorer.score(v, undefined, (at += cadence)).score);
+  }
+
+  it('judges a per-minute reading after a few minutes, a 10-second one only after three', () => {
+    // Five readings a minute apart are five minutes of history; five 10-second ones are 50 s.
+    expect(readings(minute, 5, [300])[0]).toBeGreaterThanOrEqual(0.9);
+    expect(readings(10_000, 5, [300])[0]).toBe(0);
+    expect(readings(10_000, 18, [300])[0]).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('accepts a level held for five minutes as normal: five per-minute readings, thirty 10-second ones', () => {
+    const perMinute = readings(minute, 20, Array(8).fill(300));
+    expect(perMinute.slice(0, 4).every((s) => s >= 0.9)).toBe(true);
+    expect(perMinute.slice(5).every((s) => s === 0)).toBe(true);
+    const perBucket = readings(10_000, 60, Array(34).fill(300));
+    expect(perBucket.slice(0, 29).every((s) => s >= 0.9)).toBe(true);
+    expect(perBucket.slice(30).every((s) => s === 0)).toBe(true);
+  });
+
+  it('keeps its cadence across export/import', () => {
+    const scorer = new DirectionalSeriesScorer('metric');
+    for (let i = 1; i <= 5; i++) scorer.score(100 + (i % 3), undefined, i * minute);
+    const copy = new DirectionalSeriesScorer('metric');
+    copy.importState(scorer.exportState());
+    expect(copy.score(300, undefined, 6 * minute).score).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
 describe('novel log templates', () => {
   const start = 1_000_000_000;
   const warm: TemplateBurstState = { watched: [], since: start - burstWarmupMs };
@@ -163,7 +198,8 @@ describe('correlation evidence', () => {
     expect(correlateAnomalies(twoBuckets, [], [], at)).toHaveLength(1);
   });
 
-  it('counts a pod’s metrics of one bucket once, and one node’s reading at several pods once', () => {
+  it('counts one scrape’s metrics once, at one pod or at several; a pod off again counts again', () => {
+    const later = '2026-01-01T00:00:10.000Z';
     const pod = (service: string, name: string, value: number) => ({
       ...anomaly(`metric:${service}:${name}`, service, 'saturation'),
       value,
@@ -184,9 +220,17 @@ describe('correlation evidence', () => {
     // The node both pods run on, reported under each: one reading.
     const node = [pod('cart', 'NodeCpu', 27.39), pod('ads', 'NodeCpu', 27.39)];
     expect(correlateAnomalies(node, [{ caller: 'cart', callee: 'ads' }], [], at)).toEqual([]);
-    // Two pods' own CPU: two measurements.
+    // Two pods' own CPU in one scrape: one look at the system.
     const own = [pod('cart', 'Cpu', 0.9), pod('ads', 'Cpu', 0.7)];
-    expect(correlateAnomalies(own, [{ caller: 'cart', callee: 'ads' }], [], at)).toHaveLength(1);
+    expect(correlateAnomalies(own, [{ caller: 'cart', callee: 'ads' }], [], at)).toEqual([]);
+    // Pods read a few seconds apart may fall in two buckets: still one look.
+    const skewed = [pod('cart', 'Cpu', 0.9), { ...pod('ads', 'Cpu', 0.7), at: later }];
+    expect(correlateAnomalies(skewed, [{ caller: 'cart', callee: 'ads' }], [], at)).toEqual([]);
+    // The same pod off again in the next bucket, or a symptom of another kind beside it, is a fault.
+    const again = { ...pod('cart', 'Cpu', 0.92), at: later };
+    expect(correlateAnomalies([...own, again], [], [], at)).toHaveLength(1);
+    const felt = anomaly('svc:cart:p95', 'cart', 'latency');
+    expect(correlateAnomalies([pod('cart', 'Cpu', 0.9), felt], [], [], at)).toHaveLength(1);
   });
 
   it('blames a service that went down, not the callee that lost its traffic', () => {

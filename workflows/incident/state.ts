@@ -26,8 +26,25 @@ export function openIncident(
 
 const recentKeyLimit = 32;
 
-/** Folds a repeat of the same fault into the open incident (once per report key). */
-export function attachAnomalies(state: IncidentState, candidate: IncidentCandidate): IncidentState {
+/**
+ * Since when the incident has been quiet: its newest anomaly's bucket or, later, the moment the
+ * latest report of it arrived. Detection reports a bucket 15–25 s after it ends, so counting
+ * from the bucket alone would resolve an incident while its fault's next report is on the way
+ * (and that report would open a second incident for the same fault).
+ */
+export function quietSince(state: IncidentState): number {
+  return Math.max(Date.parse(state.lastAnomalyAt), Date.parse(state.lastHeardAt ?? state.openedAt));
+}
+
+/**
+ * Folds a repeat of the same fault into the open incident (once per report key); `heardAt`
+ * (ISO-8601): when this report reached the incident.
+ */
+export function attachAnomalies(
+  state: IncidentState,
+  candidate: IncidentCandidate,
+  heardAt?: string,
+): IncidentState {
   const keys = state.recentCandidateKeys ?? [];
   if (candidate.key !== undefined && keys.includes(candidate.key)) return state;
   const services = [...new Set([...state.services, ...candidate.services])].sort();
@@ -43,6 +60,9 @@ export function attachAnomalies(state: IncidentState, candidate: IncidentCandida
     topAnomalies: top,
     anomalyCount: state.anomalyCount + candidate.anomalies.length,
     lastAnomalyAt,
+    ...(heardAt !== undefined && {
+      lastHeardAt: [state.lastHeardAt ?? state.openedAt, heardAt].sort().at(-1),
+    }),
     ...(candidate.key === undefined
       ? {}
       : { recentCandidateKeys: [...keys, candidate.key].slice(-recentKeyLimit) }),

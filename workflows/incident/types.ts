@@ -42,6 +42,8 @@ export interface IncidentState {
   severity: Severity;
   openedAt: string;
   lastAnomalyAt: string;
+  /** When the latest report of its anomalies reached the incident (absent: when it opened). */
+  lastHeardAt?: string;
   anomalyCount: number;
   /** The strongest anomalies seen, capped so the state stays small. */
   topAnomalies: Anomaly[];

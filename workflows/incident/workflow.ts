@@ -27,7 +27,7 @@ import { chooseRunbook } from './choose-runbook';
 import { incidentDetails } from './details';
 import { faultLeadMs } from './investigation-window';
 import { anomaliesObserved, closeIncident, incidentState } from './messages';
-import { attachAnomalies, openIncident } from './state';
+import { attachAnomalies, openIncident, quietSince } from './state';
 import type { CloseRequest, IncidentCandidate, IncidentInput, IncidentState } from './types';
 
 const { recordIncident, resolveRemediationTarget, recordIncidentInGraph } =
@@ -101,7 +101,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   function applyPending(from: IncidentState): IncidentState {
     let next = from;
-    for (const candidate of pending.splice(0)) next = attachAnomalies(next, candidate);
+    const heardAt = new Date().toISOString();
+    for (const candidate of pending.splice(0)) next = attachAnomalies(next, candidate, heardAt);
     return next;
   }
 
@@ -228,7 +229,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   const quietMs = input.quietPeriodSeconds * 1000;
   for (;;) {
-    const sinceLast = Date.now() - Date.parse(current().lastAnomalyAt);
+    const sinceLast = Date.now() - quietSince(current());
     const heard = await condition(
       () => pending.length > 0 || closeRequest !== undefined,
       Math.max(1, quietMs - sinceLast),
