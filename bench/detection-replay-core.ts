@@ -22,6 +22,7 @@ import type { Topology } from '../simulator/topology';
 import type { Pool } from '../store/db';
 import { upsertIncident } from '../store/incidents';
 import { TelemetryDictionaries } from '../store/telemetry-dictionaries';
+import { NewNames } from '../ingest/new-names';
 import { Rollups } from '../store/telemetry-rollups';
 import { TelemetryWriter } from '../store/telemetry-writer';
 import { attachAnomalies, openIncident, quietSince } from '../workflows/incident/state';
@@ -153,6 +154,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
       maxConcurrentDecodes: 1,
     }),
     dictionaries: new TelemetryDictionaries(pool),
+    // A recording's names are its own: no cap on how fast they appear.
+    newNames: new NewNames(pool, { servicesPerMinute: Infinity, operationsPerMinute: Infinity }),
     window: () => ({
       nowUs: now * 1000,
       minUs: (now - 48 * 3_600_000) * 1000,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { faultKinds, type FaultKind } from '../simulator/faults';
 import { onlineBoutique } from '../simulator/online-boutique';
 import { loadConfig } from '../worker/config';
-import { startDemoCluster } from '../worker/demo/demo';
+import { demoEngineEnv, startDemoCluster } from '../worker/demo/demo';
 import { startLiveTraffic } from '../worker/demo/traffic';
 import { DemoWorld, demoNamespace } from '../worker/demo/world';
 import { freePort } from '../worker/stack/ports';
@@ -75,7 +75,9 @@ async function main() {
   config.investigation.neo4j.home = join(home, 'neo4j');
   config.temporal.toolsDir = join(process.cwd(), '.aiops', 'tools');
   const cluster = await startDemoCluster();
-  const stack = await startStack(config, createProgress(), { kube: cluster.kube });
+  const stack = await startStack(config, createProgress(), {
+    roleEnv: { ...env, ...(await demoEngineEnv(cluster, join(home, 'demo-engine'))) },
+  });
   const world = new DemoWorld(cluster.standin, onlineBoutique, {
     transientFaultMs,
     trafficSeed,

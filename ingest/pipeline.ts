@@ -7,6 +7,7 @@ import { Rollups } from '../store/telemetry-rollups';
 import type { Admission } from './admission';
 import type { BatchQueue, WriteItem } from './batch-queue';
 import { InvalidRequestError, StoreUnavailableError } from './errors';
+import type { NewNames } from './new-names';
 import { prepareOtlpJson } from './otlp-json';
 import type { AcceptWindow, EncodedRows, Signal } from './signals/signal';
 
@@ -21,6 +22,8 @@ export interface IngestPipelineDeps {
   queue: BatchQueue;
   admission: Admission;
   dictionaries: TelemetryDictionaries;
+  /** The cap on new services and operations per minute. */
+  newNames: NewNames;
   window(): AcceptWindow;
 }
 
@@ -62,7 +65,9 @@ export class IngestPipeline {
 
   /** Decoded objects stay in here: only the encoded rows wait in the queue. */
   private async prepare<R>(signal: Signal<R>, body: Buffer, format: Format, tenant?: string) {
-    const converted = signal.convert(decode(signal, body, format), this.deps.window());
+    const request = decode(signal, body, format);
+    await storeCall('could not load the known services', () => this.deps.newNames.ready());
+    const converted = signal.convert(request, this.deps.window(), this.deps.newNames.gate());
     const outcome = { rejected: converted.rejected, message: converted.rejectionMessage };
     if (converted.accepted === 0) return { item: null, outcome };
     if (tenant !== undefined) converted.needs.tenant = tenant;

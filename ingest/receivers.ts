@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Pool } from '../store/db';
 import { TelemetryDictionaries } from '../store/telemetry-dictionaries';
+import { NewNames } from './new-names';
 import { Rollups } from '../store/telemetry-rollups';
 import { TelemetryWriter } from '../store/telemetry-writer';
 import type { Config } from '../worker/config';
@@ -98,6 +99,7 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
     queue,
     admission,
     dictionaries: new TelemetryDictionaries(deps.pool),
+    newNames: new NewNames(deps.pool, ingest.newNames, now),
     window,
   };
   const pipeline = deps.observer

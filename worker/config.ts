@@ -126,6 +126,8 @@ const configSchema = z.object({
   AIOPS_OTLP_HTTP_PORT: port.default(4318),
   AIOPS_OTLP_MAX_REQUEST_BYTES: bytes.min(1024).default(16 * mib),
   AIOPS_INGEST_QUEUE_BYTES: bytes.min(mib).default(64 * mib),
+  AIOPS_INGEST_NEW_SERVICES_PER_MINUTE: z.coerce.number().int().min(1).default(200),
+  AIOPS_INGEST_NEW_OPERATIONS_PER_MINUTE: z.coerce.number().int().min(1).default(2000),
   AIOPS_OTLP_TOKENS: jsonSetting(z.record(z.string(), z.string().nullable())),
   AIOPS_OTLP_TLS_CERT: optionalString,
   AIOPS_OTLP_TLS_KEY: optionalString,
@@ -181,6 +183,8 @@ export interface Config {
     maxRequestBytes: number;
     /** Memory bound of the queue between receivers and PostgreSQL; past it, clients are pushed back. */
     queueBytes: number;
+    /** Services and operations never seen before admitted per minute; items past it are refused. */
+    newNames: { servicesPerMinute: number; operationsPerMinute: number };
   };
   /** How long telemetry is kept: raw spans, logs and metric points; 10-second rollups. */
   retention: { rawHours: number; rollupDays: number };
@@ -329,6 +333,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       httpPort: e.AIOPS_OTLP_HTTP_PORT,
       maxRequestBytes: e.AIOPS_OTLP_MAX_REQUEST_BYTES,
       queueBytes: e.AIOPS_INGEST_QUEUE_BYTES,
+      newNames: {
+        servicesPerMinute: e.AIOPS_INGEST_NEW_SERVICES_PER_MINUTE,
+        operationsPerMinute: e.AIOPS_INGEST_NEW_OPERATIONS_PER_MINUTE,
+      },
     },
     retention: { rawHours: e.AIOPS_RAW_RETENTION_HOURS, rollupDays: e.AIOPS_ROLLUP_RETENTION_DAYS },
     ingestAuth: ingestAuthSettings(e, cwd),

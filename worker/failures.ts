@@ -1,4 +1,5 @@
 import { ConfigError } from './config';
+import { StackInUseError } from './stack/pid-files';
 import { PortInUseError } from './stack/ports';
 import { PostgresStartError } from './stack/postgres';
 import { TemporalCliMissingError } from './stack/temporal-cli';
@@ -9,6 +10,7 @@ export function isKnownFailure(err: unknown): err is Error {
     err instanceof ConfigError ||
     err instanceof PortInUseError ||
     err instanceof PostgresStartError ||
-    err instanceof TemporalCliMissingError
+    err instanceof TemporalCliMissingError ||
+    err instanceof StackInUseError
   );
 }

@@ -31,7 +31,8 @@ function planLine(item: PlanItem, i: number): string {
     case 'approval':
       return `${i + 1}. *approval* ${item.name}: ${item.describe}`;
     case 'verify':
-      return `${i + 1}. *verify*: ${item.describe}`;
+    case 'precondition':
+      return `${i + 1}. *${item.kind}*: ${item.describe}`;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { NameGate } from '../new-names';
 import { rollupBucket } from '../../store/telemetry-rollups';
 import { encodeLog, type LogRow } from '../../store/telemetry-rows';
 import type { LogTemplateTagger } from '../log-templates';
@@ -72,6 +73,7 @@ function logDraft(
 function convert(
   request: LogsRequest,
   window: AcceptWindow,
+  names: NameGate,
   templates: LogTemplateTagger,
 ): ConvertedRequest {
   const drafts: LogDraft[] = [];
@@ -85,7 +87,9 @@ function convert(
     (sl, resource, sourceKey) => {
       for (const record of sl.logRecords ?? []) {
         const d = logDraft(record, resource, sourceKey, window, rejections);
-        if (d) drafts.push(d);
+        if (!d) continue;
+        if (names.allows(d.serviceName)) drafts.push(d);
+        else rejections.add(names.refusal);
       }
     },
   );
@@ -116,7 +120,7 @@ export function createLogsSignal(templates: LogTemplateTagger): Signal<LogsReque
     grpcPath: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
     decode: (body) => LogsRequest.decode(body),
     fromJson: (json) => LogsRequest.fromObject(json),
-    convert: (request, window) => convert(request, window, templates),
+    convert: (request, window, names) => convert(request, window, names, templates),
     ready: () => templates.ready(),
     response: (rejected, message, format) =>
       exportResponse(

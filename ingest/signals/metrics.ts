@@ -1,3 +1,4 @@
+import type { NameGate } from '../new-names';
 import type { MetricEntry } from '../../store/telemetry-dictionaries';
 import { rollupBucket } from '../../store/telemetry-rollups';
 import { encodeMetricPoint, type MetricPointRow } from '../../store/telemetry-rows';
@@ -177,7 +178,7 @@ function describeMetric(
   return null;
 }
 
-function convert(request: MetricsRequest, window: AcceptWindow): ConvertedRequest {
+function convert(request: MetricsRequest, window: AcceptWindow, names: NameGate): ConvertedRequest {
   const drafts: PointDraft[] = [];
   const needs = newNeeds();
   const rejections = new Rejections();
@@ -199,6 +200,10 @@ function convert(request: MetricsRequest, window: AcceptWindow): ConvertedReques
           const timeUs = nanosToMicros(p.timeUnixNano);
           if (timeUs < window.minUs || timeUs > window.maxUs) {
             rejections.add('time outside the retention window');
+            continue;
+          }
+          if (!names.allows(resource.serviceName)) {
+            rejections.add(names.refusal);
             continue;
           }
           drafts.push({

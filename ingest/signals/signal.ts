@@ -1,6 +1,7 @@
 import { CopyEncoder, type CopyRows } from '../../store/telemetry-copy';
 import type { DictionaryNeeds, ResolvedIds } from '../../store/telemetry-dictionaries';
 import type { Rollups } from '../../store/telemetry-rollups';
+import type { NameGate } from '../new-names';
 import type { InstrumentationScope, Resource } from '../otlp';
 import { describeResource, sourceEntry, type ResourceContext } from './resource';
 
@@ -41,7 +42,8 @@ export interface Signal<Request = unknown> {
   decode(body: Uint8Array): Request;
   /** OTLP/JSON, after ids were turned from hex into bytes (see otlp-json.ts). */
   fromJson(json: Record<string, unknown>): Request;
-  convert(request: Request, window: AcceptWindow): ConvertedRequest;
+  /** Items whose new service or operation `names` refuses are rejected, needing no id. */
+  convert(request: Request, window: AcceptWindow, names: NameGate): ConvertedRequest;
   /** State the signal needs from the store before it can encode (loaded once). */
   ready?(): Promise<void>;
   /** The Export response; partial success only when something was rejected. */

@@ -1,3 +1,4 @@
+import type { NameGate } from '../new-names';
 import { operationKey } from '../../store/telemetry-dictionaries';
 import { rollupBucket } from '../../store/telemetry-rollups';
 import { encodeSpan, type SpanRow } from '../../store/telemetry-rows';
@@ -143,6 +144,7 @@ function spanDraft(
 function convert(
   request: WireResourceSpans[],
   window: AcceptWindow,
+  names: NameGate,
   edges: ServiceEdgeTracker,
 ): ConvertedRequest {
   const drafts: SpanDraft[] = [];
@@ -158,6 +160,10 @@ function convert(
       for (const span of ss.spans) {
         const d = spanDraft(span, resource, sourceKey, window, rejections);
         if (!d) continue;
+        if (!names.allows(d.serviceName, d.operationKey, d.peerServiceName)) {
+          rejections.add(names.refusal);
+          continue;
+        }
         drafts.push(d);
         if (!operations.has(d.operationKey)) {
           operations.add(d.operationKey);
@@ -212,7 +218,7 @@ export function createTraceSignal(edges: ServiceEdgeTracker): Signal<WireResourc
     decode: decodeTraceRequest,
     fromJson: (json) =>
       decodeTraceRequest(TraceRequest.encode(TraceRequest.fromObject(json)).finish()),
-    convert: (request, window) => convert(request, window, edges),
+    convert: (request, window, names) => convert(request, window, names, edges),
     response: (rejected, message, format) =>
       exportResponse(
         (m) => TraceResponse.encode(m).finish(),

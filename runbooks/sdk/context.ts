@@ -1,5 +1,6 @@
 import type { Duration } from '@temporalio/common';
 import type { ActionCall, ActionName, Undo } from './actions';
+import type { PreconditionOptions } from './precondition';
 import type { Risk, RunbookInput, RunbookOutcome } from './types';
 
 /** The building blocks a runbook body is written with. */
@@ -14,6 +15,12 @@ export interface RunbookContext {
    * then ends the run `unverified` with the fix in place and a human told why.
    */
   verify(options: VerifyOptions): Promise<void>;
+  /**
+   * Checks that the service still fails before the steps after it act; healthy halts the run
+   * like a failed step. When it cannot be read it waits, then ends the run `unverified` with a
+   * human told why: nothing further is done and nothing is undone.
+   */
+  precondition(options: PreconditionOptions): Promise<void>;
 }
 
 export interface StepOptions<N extends ActionName> {

@@ -9,6 +9,7 @@ export {
   type StepOptions,
   type VerifyOptions,
 } from './context';
+export type { PreconditionOptions } from './precondition';
 export { approveUpdate, runbookStatusQuery, runbookWorkflowId } from './messages';
 export { defineRunbook, type RunbookWorkflow } from './runbook';
 export type * from './types';

@@ -6,6 +6,7 @@ import type {
   StepOptions,
   VerifyOptions,
 } from './context';
+import type { PreconditionOptions } from './precondition';
 import { riskOrder, type PlanItem, type RunbookInput } from './types';
 
 /**
@@ -60,6 +61,16 @@ class Planner implements RunbookContext {
       kind: 'verify',
       name,
       describe: `wait up to ${String(o.within)} for ${o.service}'s error rate and latency to recover`,
+    });
+  }
+
+  async precondition(o: PreconditionOptions): Promise<void> {
+    const name = `precondition-${o.service}`;
+    this.claim(name);
+    this.items.push({
+      kind: 'precondition',
+      name,
+      describe: `check that ${o.service} still fails before going on`,
     });
   }
 

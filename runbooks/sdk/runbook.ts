@@ -32,6 +32,11 @@ import type {
   RunbookStatus,
   StepRecord,
 } from './types';
+import {
+  checkPrecondition,
+  PreconditionUnverified,
+  type PreconditionOptions,
+} from './precondition';
 import { RecoveryUnverified, verifyRecovery } from './verify';
 
 const { resolveApprovalPolicy } = proxyActivities<Activities>({
@@ -89,7 +94,8 @@ class RunbookRun implements RunbookContext {
       return this.result('succeeded');
     } catch (err) {
       // Not knowing is no failure: nothing is undone without a measured one.
-      if (err instanceof RecoveryUnverified) return this.result('unverified', err.message);
+      if (err instanceof RecoveryUnverified || err instanceof PreconditionUnverified)
+        return this.result('unverified', err.message);
       const halt = haltOf(err);
       this.phase = 'compensating';
       const undone = await this.saga.unwind();
@@ -142,6 +148,14 @@ class RunbookRun implements RunbookContext {
       runbook: `${this.def.name} v${this.def.version}`,
     });
     this.phase = 'running';
+  }
+
+  async precondition(o: PreconditionOptions): Promise<void> {
+    this.throwIfCancelled();
+    await checkPrecondition(o, {
+      incidentId: this.input.incidentId,
+      runbook: `${this.def.name} v${this.def.version}`,
+    });
   }
 
   private throwIfCancelled() {

@@ -41,7 +41,10 @@ export type RunbookOutcome =
   | 'rejected'
   | 'failed'
   | 'dry_run'
-  /** Acted, but whether it worked could not be told: left in place, a human was told. */
+  /**
+   * Whether it worked (verify), or whether acting was still right (a precondition), could not
+   * be told: what was done is left in place, a human was told.
+   */
   | 'unverified';
 
 export interface RunbookResult {
@@ -74,7 +77,7 @@ export type PlanItem =
       /** Filled for dry runs from the live policy: 0 means the gate passes by itself. */
       required?: number;
     }
-  | { kind: 'verify'; name: string; describe: string };
+  | { kind: 'verify' | 'precondition'; name: string; describe: string };
 
 export interface StepRecord {
   name: string;

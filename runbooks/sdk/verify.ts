@@ -22,6 +22,9 @@ const defaults = {
   cannotTellFor: '30 minutes',
 } as const;
 
+/** What makes a reading healthy. */
+type HealthBounds = Pick<VerifyOptions, 'minRequests' | 'maxErrorRate' | 'maxP95LatencyMs'>;
+
 /** The longest wait between health checks while the health cannot be read. */
 const maxBackoffMs = 5 * 60_000;
 
@@ -32,7 +35,7 @@ export const cannotTellPatch = 'verify-cannot-tell';
  * Healthy: enough post-fix traffic to judge, with errors (and, when asked, p95 latency) within
  * bounds. Pure, so it is unit-testable.
  */
-export function isHealthy(h: ServiceHealth, o: VerifyOptions): boolean {
+export function isHealthy(h: ServiceHealth, o: HealthBounds): boolean {
   if (h.requests < (o.minRequests ?? defaults.minRequests)) return false;
   if (h.errorRate > (o.maxErrorRate ?? defaults.maxErrorRate)) return false;
   return o.maxP95LatencyMs === undefined || h.p95LatencyMs <= o.maxP95LatencyMs;
@@ -46,7 +49,7 @@ export type Verdict =
   | { kind: 'cannot_tell'; detail: string };
 
 /** Judges one reading: only enough traffic, measured, can say the fix did not work. Pure. */
-export function verdictOf(h: ServiceHealth, o: VerifyOptions): Verdict {
+export function verdictOf(h: ServiceHealth, o: HealthBounds): Verdict {
   const detail = describeHealth(h);
   const minRequests = o.minRequests ?? defaults.minRequests;
   if (h.requests < minRequests)
@@ -58,7 +61,11 @@ function describeHealth(h: ServiceHealth): string {
   return `${h.requests} requests, error rate ${(h.errorRate * 100).toFixed(1)}%, p95 ${Math.round(h.p95LatencyMs)} ms`;
 }
 
-async function check(o: VerifyOptions, since: string): Promise<Verdict> {
+/** One reading of the service's health since `since`, judged; an unreadable one is `cannot_tell`. */
+export async function readVerdict(
+  o: Pick<VerifyOptions, 'service' | 'minRequests' | 'maxErrorRate' | 'maxP95LatencyMs'>,
+  since: string,
+): Promise<Verdict> {
   try {
     return verdictOf(await checkServiceHealth(o.service, since), o);
   } catch (err) {
@@ -94,7 +101,7 @@ export async function verifyRecovery(o: VerifyOptions, context: VerifyContext): 
   let streak = 0;
   let unknownUntil: number | undefined;
   for (;;) {
-    const verdict = await check(o, since);
+    const verdict = await readVerdict(o, since);
     streak = verdict.kind === 'recovered' ? streak + 1 : 0;
     if (streak >= needed) return;
     if (Date.now() + everyMs > deadline) {

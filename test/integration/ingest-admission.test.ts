@@ -221,6 +221,88 @@ describe('caps on what one item carries', () => {
   });
 });
 
+describe('the cap on new services and operations per minute', () => {
+  let pool: Pool;
+  let receivers: RunningReceivers;
+  // A frozen clock: the buckets do not refill while the test runs.
+  const frozen = Date.now();
+  const prefix = `adm-card-${run}`;
+
+  beforeAll(async () => {
+    pool = createPool(inject('databaseUrl'));
+    const config = await testConfig({
+      newNames: { servicesPerMinute: 5, operationsPerMinute: 40 },
+    });
+    receivers = await startReceivers({ config, pool, now: () => frozen });
+  });
+  afterAll(async () => {
+    await receivers.stop();
+    await pool.end();
+  });
+
+  const post = async (body: Buffer) => {
+    const res = await fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/x-protobuf' },
+    });
+    expect(res.status).toBe(200);
+    return TraceResponse.decode(Buffer.from(await res.arrayBuffer())).partialSuccess;
+  };
+  const count = async (sql: string) =>
+    Number((await pool.query<{ n: string }>(sql, [`${prefix}-%`])).rows[0]?.n);
+
+  it('stores the first new services up to the cap, and refuses the rest with nothing kept of them', async () => {
+    // One request naming 2,000 services: before the cap, 2,000 permanent dictionary rows.
+    const body = Buffer.from(
+      TraceRequest.encode({
+        resourceSpans: Array.from({ length: 2000 }, (_, i) => ({
+          resource: {
+            attributes: [{ key: 'service.name', value: { stringValue: `${prefix}-${i}` } }],
+          },
+          scopeSpans: [{ spans: [span()] }],
+        })),
+      }).finish(),
+    );
+    const partial = await post(body);
+    expect(Number(partial?.rejectedSpans)).toBe(1995);
+    expect(partial?.errorMessage).toBe(
+      '1995 spans rejected: new service over the limit of 5 new services per minute',
+    );
+    expect(await count('SELECT count(*) AS n FROM services WHERE name LIKE $1')).toBe(5);
+    expect(
+      await count(
+        'SELECT count(*) AS n FROM operations o JOIN services s ON s.id = o.service_id WHERE s.name LIKE $1',
+      ),
+    ).toBe(5);
+    expect(
+      await count(
+        'SELECT count(*) AS n FROM spans sp JOIN services s ON s.id = sp.service_id WHERE s.name LIKE $1',
+      ),
+    ).toBe(5);
+    // Known services cost nothing: their spans are taken as ever.
+    expect(await post(traces(`${prefix}-0`, 3))).toBeFalsy();
+  });
+
+  it('refuses new operations past their cap (5 of 40 were taken by the new services)', async () => {
+    const partial = await post(
+      traceRequest(
+        `${prefix}-1`,
+        Array.from({ length: 50 }, (_, i) => span(undefined, { name: `op-${i}` })),
+      ),
+    );
+    expect(Number(partial?.rejectedSpans)).toBe(15);
+    expect(partial?.errorMessage).toBe(
+      '15 spans rejected: new operation over the limit of 40 new operations per minute',
+    );
+    expect(
+      await count(
+        'SELECT count(*) AS n FROM operations o JOIN services s ON s.id = o.service_id WHERE s.name LIKE $1',
+      ),
+    ).toBe(40);
+  });
+});
+
 describe('Admission', () => {
   it('decodes at most the given number of requests at once', async () => {
     const admission = new Admission({

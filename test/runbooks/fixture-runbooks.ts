@@ -147,3 +147,20 @@ export const testLongStepsV1 = defineRunbook({
     await rb.verify({ service: input.service, within: '10 seconds', every: '500 milliseconds' });
   },
 });
+
+/** A step, then a check that the service still fails (6 s of patience when unreadable), a step. */
+export const testPreconditionV1 = defineRunbook({
+  name: 'test-precondition',
+  version: 1,
+  title: 'acts only on a service that still fails',
+  risk: 'medium',
+  async body(rb, input) {
+    await scaleWeb(rb, ns(input));
+    await rb.precondition({
+      service: input.service,
+      every: '500 milliseconds',
+      cannotTellFor: '6 seconds',
+    });
+    await rollbackApi(rb, ns(input));
+  },
+});

@@ -310,6 +310,56 @@ describe('runbook saga: compensation in reverse on failure, rejection, timeout, 
     expect(c.apiImage()).toBe('api:1');
   });
 
+  it('never undoes a step when a precondition cannot be read: waits, escalates, stops', async () => {
+    const run = start('testPreconditionV1', 'pre-unknown');
+    const c = cluster(run.input.namespace as string);
+    health.unavailable.add(run.input.service);
+    const handle = await run.handle;
+    const result = await handle.result();
+    expect(result.outcome).toBe('unverified');
+    expect(result.reason).toMatch(
+      /could not tell whether .* still fails for 6 seconds \(health unavailable: .*ECONNREFUSED.*\); the runbook stopped before acting, nothing was undone/,
+    );
+    expect(result.steps.map((s) => [s.name, s.status, s.compensation])).toEqual([
+      ['scale-web', 'succeeded', undefined],
+    ]);
+    expect(c.webReplicas()).toBe(3);
+    expect(c.apiImage()).toBe('api:2');
+    const history = await handle.fetchHistory();
+    const checks = history.events?.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkServiceHealth',
+    );
+    // Read again after a backoff (each read is itself retried for about 3 s), not judged once.
+    expect(checks?.length).toBeGreaterThanOrEqual(2);
+    expect(
+      history.events?.some(
+        (e) =>
+          e.activityTaskScheduledEventAttributes?.activityType?.name ===
+          'escalateUnverifiedRecovery',
+      ),
+    ).toBe(true);
+  });
+
+  it('goes on when the precondition holds, and halts (undoing) when it measurably does not', async () => {
+    const failing = start('testPreconditionV1', 'pre-holds');
+    const f = cluster(failing.input.namespace as string);
+    health.unhealthy.add(failing.input.service);
+    const recovered = start('testPreconditionV1', 'pre-healthy');
+    const r = cluster(recovered.input.namespace as string);
+    const [held, halted] = await Promise.all([
+      (await failing.handle).result(),
+      (await recovered.handle).result(),
+    ]);
+    expect(held.outcome).toBe('succeeded');
+    expect(f.apiImage()).toBe('api:1');
+    expect(halted.outcome).toBe('rolled_back');
+    expect(halted.reason).toMatch(/precondition: svc-pre-healthy is healthy again/);
+    expect(halted.steps.map((s) => [s.name, s.compensation?.status])).toEqual([
+      ['scale-web', 'succeeded'],
+    ]);
+    expect(r.webReplicas()).toBe(2);
+  });
+
   it('compensates when cancelled while waiting for approval', async () => {
     const run = start('testGatedV1', 'cancel-gate');
     const c = cluster(run.input.namespace as string);

@@ -1,4 +1,6 @@
 import '../../activities/undici-node20';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ActivityDeps } from '../../activities';
 import { startK8sStandin, type K8sStandin } from '../../test/k8s-standin/server';
@@ -81,6 +83,35 @@ export async function startDemoCluster(opts: { hostDir?: string } = {}): Promise
       await standin.close();
     },
   };
+}
+
+/**
+ * The same dependencies as settings, for the engine's worker processes: the stand-in's
+ * kubeconfig and the host's SSH user key and pinned host key, written as files into `dir`.
+ */
+export async function demoEngineEnv(
+  cluster: DemoCluster,
+  dir: string,
+): Promise<Record<string, string>> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(kubeconfig, cluster.standin.kubeconfig(), { mode: 0o600 });
+  const env: Record<string, string> = { AIOPS_KUBECONFIG: kubeconfig };
+  const { host } = cluster;
+  if (host) {
+    const key = join(dir, 'ssh_user_key');
+    const knownHosts = join(dir, 'known_hosts');
+    await writeFile(key, host.ssh.privateKey, { mode: 0o600 });
+    await chmod(key, 0o600);
+    await writeFile(knownHosts, host.ssh.pins.knownHosts);
+    Object.assign(env, {
+      AIOPS_SSH_USER: host.ssh.username,
+      AIOPS_SSH_PORT: String(host.ssh.port),
+      AIOPS_SSH_KEY_PATH: key,
+      AIOPS_SSH_KNOWN_HOSTS: knownHosts,
+    });
+  }
+  return env;
 }
 
 /**

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { localApproverToken, tokenDigest } from '../approver-identities';
 import { loadConfig } from '../config';
-import { startDemo, startDemoCluster } from '../demo/demo';
+import { demoEngineEnv, startDemo, startDemoCluster } from '../demo/demo';
 import { createProgress } from '../stack/progress';
 import { startStack } from '../stack/supervisor';
 
@@ -26,18 +26,19 @@ export async function up(opts: UpOptions) {
             : `Demo: Kubernetes stand-in; SSH host unavailable (${c.hostUnavailable ?? 'not started'})`,
       )
     : undefined;
+  const roleEnv = cluster ? await demoEngineEnv(cluster, join(config.home, 'demo-engine')) : {};
   if (cluster && Object.keys(config.remediation.approval.groups).length === 0) {
     // The demo's approvers: whoever runs it, known to the gateway by the local approver token.
     const me = userInfo().username;
-    config.remediation.approval.groups = { oncall: [me], 'sre-leads': [me] };
+    roleEnv.AIOPS_APPROVERS = JSON.stringify({ oncall: [me], 'sre-leads': [me] });
     const token = await localApproverToken(config.home, true);
     if (token && Object.keys(config.remediation.gateway.identities).length === 0) {
-      config.remediation.gateway.identities = {
+      roleEnv.AIOPS_APPROVER_IDENTITIES = JSON.stringify({
         [me]: { tokens: [tokenDigest(token).toString('hex')] },
-      };
+      });
     }
   }
-  const stack = await startStack(config, progress, cluster?.deps).catch(async (err: unknown) => {
+  const stack = await startStack(config, progress, { roleEnv }).catch(async (err: unknown) => {
     await cluster?.close();
     throw err;
   });
@@ -80,16 +81,12 @@ export async function up(opts: UpOptions) {
       if (stopping) return;
       stopping = true;
       process.stdout.write(
-        `\n${signal}: stopping the demo, worker, receivers, Temporal, Neo4j and PostgreSQL…\n`,
+        `\n${signal}: stopping the demo, gateway, receivers, workers, Neo4j, Temporal and PostgreSQL…\n`,
       );
       resolveStop();
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
-    stack.workers.done.catch((err: unknown) => {
-      process.stderr.write(`worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      resolveStop();
-    });
   });
   await demo?.stop();
   await stack.stop();

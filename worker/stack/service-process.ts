@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams, type SpawnOptions } from 'node:child_process';
+import type { PidFiles } from './pid-files';
 
 export interface ServiceProcess {
   child: ChildProcessWithoutNullStreams;
@@ -11,22 +12,29 @@ export interface ServiceProcessOptions extends Omit<SpawnOptions, 'stdio' | 'det
   /** What asks this server to shut down cleanly (PostgreSQL: SIGINT, a fast shutdown). */
   stopSignal?: NodeJS.Signals;
   graceMs: number;
+  /** Where the process is recorded while it runs, so a later start can find it after a crash. */
+  pidFile?: { files: PidFiles; name: string };
 }
 
 /**
  * Starts a server of the local stack in a process group of its own, so a terminal's Ctrl-C
  * reaches only the supervisor, which stops the stack in order (workers and receivers before
  * the database they write to). Should the supervisor die first, its exit still signals the
- * server, so nothing outlives it but a SIGKILL of the supervisor.
+ * server, so nothing outlives it but a SIGKILL of the supervisor; the pid file is for that case.
  */
 export function spawnServiceProcess(
   command: string,
   args: string[],
   options: ServiceProcessOptions,
 ): ServiceProcess {
-  const { stopSignal = 'SIGTERM', graceMs, ...spawnOptions } = options;
+  const { stopSignal = 'SIGTERM', graceMs, pidFile, ...spawnOptions } = options;
   const child = spawn(command, args, { ...spawnOptions, stdio: 'pipe', detached: true });
   child.stdin.end();
+  const { pid } = child;
+  if (pidFile && pid !== undefined) {
+    pidFile.files.record(pidFile.name, pid, stopSignal);
+    child.once('exit', () => pidFile.files.forget(pidFile.name, pid));
+  }
   const running = () => child.exitCode === null && child.signalCode === null;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const onSupervisorExit = () => {

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import { allSearchAttributes } from '../../workflows/search-attributes';
+import type { PidFiles } from './pid-files';
 import { assertPortFree } from './ports';
 import { spawnServiceProcess } from './service-process';
 
@@ -36,11 +37,16 @@ export interface DevServerOptions {
   logFile: string;
   searchAttributes: { name: string; type: string }[];
   readyTimeoutMs?: number;
+  /** Records the server's pid (the local stack's, for leftovers of a crashed run). */
+  pidFiles?: PidFiles;
 }
 
 export interface RunningTemporal {
   address: string;
   uiUrl: string | undefined;
+  /** Settles when the server exits, stopped or not. */
+  exited: Promise<void>;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -74,7 +80,10 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
     args.push('--db-filename', opts.dbFile);
   }
   const logStream = createWriteStream(opts.logFile, { flags: 'a' });
-  const server = spawnServiceProcess(opts.cliPath, args, { graceMs: 10_000 });
+  const server = spawnServiceProcess(opts.cliPath, args, {
+    graceMs: 10_000,
+    ...(opts.pidFiles && { pidFile: { files: opts.pidFiles, name: 'temporal' } }),
+  });
   const { child } = server;
   child.stdout.pipe(logStream);
   child.stderr.pipe(logStream);
@@ -89,6 +98,8 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
   return {
     address,
     uiUrl: opts.uiPort === undefined ? undefined : `http://127.0.0.1:${opts.uiPort}`,
+    exited: server.exited,
+    pid: server.child.pid,
     stop: server.stop,
   };
 }
