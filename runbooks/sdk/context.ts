@@ -1,5 +1,8 @@
 import type { Duration } from '@temporalio/common';
+import type { CandidateKind } from '../../activities/rca/candidate';
 import type { ActionCall, ActionName, Undo } from './actions';
+import type { InputSchema, RunbookInputOf } from './inputs';
+import type { IncidentKind } from './incident-kinds';
 import type { Risk, RunbookInput, RunbookOutcome } from './types';
 
 /** The building blocks a runbook body is written with. */
@@ -62,7 +65,11 @@ export interface VerifyOptions {
   cannotTellFor?: Duration;
 }
 
-export interface RunbookDefinition {
+/**
+ * Everything about one runbook version, in its own file: the catalog, the CLI and the worker's
+ * registration all derive from it.
+ */
+export interface RunbookDefinition<S extends InputSchema = InputSchema> {
   /** Stable across versions, kebab-case; the catalog and audit trail use it. */
   name: string;
   /** Bumped with every change that alters the command sequence (new workflow type). */
@@ -70,7 +77,19 @@ export interface RunbookDefinition {
   title: string;
   /** The highest risk of its steps; the approval policy decides on it. */
   risk: Risk;
-  body(rb: RunbookContext, input: RunbookInput): Promise<void>;
+  /**
+   * Root cause kinds (from the investigation) it is a remedy for, so an incident may choose it;
+   * `any` for fallbacks; unset or empty: only run when asked for by name.
+   */
+  kinds?: CandidateKind[] | 'any';
+  /** The incidents it fits, in operators' words (the catalog and `aiops runbooks list`). */
+  incidentKinds?: IncidentKind[];
+  /**
+   * The input fields it needs and their shape; a run whose input does not fit fails before it
+   * touches anything, saying which field is missing or wrong. Unset: nothing beyond the incident.
+   */
+  inputs?: S;
+  body(rb: RunbookContext, input: RunbookInputOf<S>): Promise<void>;
 }
 
 /** The input lacks what this runbook needs; the run fails before it touches anything. */

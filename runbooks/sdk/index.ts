@@ -10,5 +10,7 @@ export {
   type VerifyOptions,
 } from './context';
 export { approveUpdate, runbookStatusQuery, runbookWorkflowId } from './messages';
-export { defineRunbook, type RunbookWorkflow } from './runbook';
+export { defineRunbook, workflowTypeOf, type RunbookWorkflow } from './runbook';
+export { field, type InputSchema, type RunbookInputOf } from './inputs';
+export { incidentKinds, type IncidentKind } from './incident-kinds';
 export type * from './types';

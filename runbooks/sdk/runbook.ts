@@ -20,6 +20,7 @@ import {
   type StepOptions,
   type VerifyOptions,
 } from './context';
+import { checkInput, type InputSchema } from './inputs';
 import { failureMessage, invokeAction } from './invoke';
 import { runbookStatusQuery } from './messages';
 import { planOf } from './plan';
@@ -42,15 +43,25 @@ const { resolveApprovalPolicy } = proxyActivities<Activities>({
 /** Steps retry a few times (actions are idempotent); then the run rolls back. */
 const stepAttempts = 3;
 
-export type RunbookWorkflow = (input: RunbookInput) => Promise<RunbookResult>;
+/** A runbook's workflow function, carrying the definition the catalog is derived from. */
+export type RunbookWorkflow = ((input: RunbookInput) => Promise<RunbookResult>) & {
+  readonly definition: RunbookDefinition;
+};
 
 /**
- * Turns a runbook definition into a workflow function. Export it from workflows/index.ts under
- * `<camelName>V<version>`: that export name is the workflow type, so each version is its own
- * type and runs in flight finish on the code they started with.
+ * Turns a runbook definition into a workflow function. Export it from runbooks/index.ts under
+ * `<camelName>V<version>` (workflowTypeOf): that export name is the workflow type, so each
+ * version is its own type and runs in flight finish on the code they started with.
  */
-export function defineRunbook(def: RunbookDefinition): RunbookWorkflow {
-  return (input) => new RunbookRun(def, input).execute();
+export function defineRunbook<S extends InputSchema>(def: RunbookDefinition<S>): RunbookWorkflow {
+  const definition = def as unknown as RunbookDefinition;
+  const workflow = (input: RunbookInput) => new RunbookRun(definition, input).execute();
+  return Object.assign(workflow, { definition });
+}
+
+/** The workflow type (export name) of a runbook version: `k8s-scale-out` v2 → `k8sScaleOutV2`. */
+export function workflowTypeOf(def: Pick<RunbookDefinition, 'name' | 'version'>): string {
+  return `${def.name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}V${def.version}`;
 }
 
 class RunbookRun implements RunbookContext {
@@ -62,7 +73,7 @@ class RunbookRun implements RunbookContext {
 
   constructor(
     private readonly def: RunbookDefinition,
-    private readonly input: RunbookInput,
+    private input: RunbookInput,
   ) {
     const { name, version, title, risk } = def;
     this.gates = new ApprovalGates({
@@ -75,6 +86,7 @@ class RunbookRun implements RunbookContext {
 
   async execute(): Promise<RunbookResult> {
     try {
+      this.input = checkInput(this.def.inputs, this.input);
       this.plan.push(...(await planOf(this.def, this.input)));
     } catch (err) {
       if (err instanceof RunbookInputError) return this.result('failed', err.message);
