@@ -1,3 +1,5 @@
+import { RunbookInputError } from '../runbooks/sdk/context';
+import { UnknownRunbookError } from './commands/runbook-describe';
 import { ConfigError } from './config';
 import { PortInUseError } from './stack/ports';
 import { PostgresStartError } from './stack/postgres';
@@ -9,6 +11,8 @@ export function isKnownFailure(err: unknown): err is Error {
     err instanceof ConfigError ||
     err instanceof PortInUseError ||
     err instanceof PostgresStartError ||
-    err instanceof TemporalCliMissingError
+    err instanceof TemporalCliMissingError ||
+    err instanceof RunbookInputError ||
+    err instanceof UnknownRunbookError
   );
 }

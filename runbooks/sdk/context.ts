@@ -3,7 +3,7 @@ import type { CandidateKind } from '../../activities/rca/candidate';
 import type { ActionCall, ActionName, Undo } from './actions';
 import type { InputSchema, RunbookInputOf } from './inputs';
 import type { IncidentKind } from './incident-kinds';
-import type { Risk, RunbookInput, RunbookOutcome } from './types';
+import type { Risk, RunbookOutcome } from './types';
 
 /** The building blocks a runbook body is written with. */
 export interface RunbookContext {
@@ -106,18 +106,4 @@ export class RunbookHalt extends Error {
   ) {
     super(reason);
   }
-}
-
-/** Returns the named fields of the input, or explains which one is missing. */
-export function requireInput<K extends keyof RunbookInput>(
-  input: RunbookInput,
-  ...fields: K[]
-): { [F in K]-?: NonNullable<RunbookInput[F]> } {
-  const missing = fields.filter((f) => input[f] === undefined || input[f] === '');
-  if (missing.length > 0) {
-    throw new RunbookInputError(`input is missing ${missing.join(', ')}`);
-  }
-  return Object.fromEntries(fields.map((f) => [f, input[f]])) as {
-    [F in K]-?: NonNullable<RunbookInput[F]>;
-  };
 }

@@ -1,7 +1,6 @@
 // The runbook SDK: what a runbook file imports.
 export { action, irreversible, type ActionCall, type ActionName, type Undo } from './actions';
 export {
-  requireInput,
   RunbookInputError,
   type ApprovalOptions,
   type RunbookContext,
