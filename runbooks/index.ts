@@ -4,5 +4,7 @@ export { k8sRollbackV1 } from './k8s-rollback';
 export { k8sRolloutRestartV1 } from './k8s-rollout-restart';
 export { k8sScaleOutV1, k8sScaleOutV2 } from './k8s-scale-out';
 export { notifyOnlyV1 } from './notify-only';
+export { pgCancelSlowQueryV1 } from './pg-cancel-slow-query';
+export { pgTerminateBlockingSessionV1 } from './pg-terminate-blocking-session';
 export { sshRestartUnitV1 } from './ssh-restart-unit';
 export { sshRunScriptV1 } from './ssh-run-script';

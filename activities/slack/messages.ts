@@ -32,6 +32,8 @@ function planLine(item: PlanItem, i: number): string {
       return `${i + 1}. *approval* ${item.name}: ${item.describe}`;
     case 'verify':
       return `${i + 1}. *verify*: ${item.describe}`;
+    case 'inspect':
+      return `${i + 1}. *inspect* ${item.name}: ${item.describe}${item.found ? `. Found: ${item.found}` : ''}`;
   }
 }
 

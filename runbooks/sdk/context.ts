@@ -1,6 +1,6 @@
 import type { Duration } from '@temporalio/common';
 import type { CandidateKind } from '../../activities/rca/candidate';
-import type { ActionCall, ActionName, Undo } from './actions';
+import type { ActionCall, ActionDetails, ActionName, Undo } from './actions';
 import type { InputSchema, RunbookInputOf } from './inputs';
 import type { IncidentKind } from './incident-kinds';
 import type { Risk, RunbookOutcome } from './types';
@@ -17,6 +17,23 @@ export interface RunbookContext {
    * then ends the run `unverified` with the fix in place and a human told why.
    */
   verify(options: VerifyOptions): Promise<void>;
+  /**
+   * Reads the live target with a read-only action (changing nothing) and returns what it found,
+   * so the steps can act on exactly that and approvers see it. It runs once, while the plan is
+   * made, and the run continues with that same reading.
+   */
+  inspect<N extends ActionName>(options: InspectOptions<N>): Promise<ActionDetails<N>>;
+}
+
+export interface InspectOptions<N extends ActionName> {
+  /** Unique within the runbook. */
+  name: string;
+  describe: string;
+  timeout: Duration;
+  /** A read-only action. */
+  action: ActionCall<N>;
+  /** A reading to plan with where no live target is at hand (`aiops runbooks show`). */
+  example: ActionDetails<N>;
 }
 
 export interface StepOptions<N extends ActionName> {

@@ -13,6 +13,7 @@ export const field = {
   namespace: z.string().min(1).optional().describe('Kubernetes namespace (default: default)'),
   deployment: z.string().min(1).describe('the Deployment to act on'),
   host: z.string().min(1).describe('the host, as SSH reaches it'),
+  database: z.string().min(1).describe('a database by its name in AIOPS_PG_DATABASES'),
   unit: z.string().min(1).describe('a systemd unit on the host'),
   script: z
     .object({ name: z.string().min(1), args: z.array(z.string()).optional() })

@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   CancellationScope,
   CancelledFailure,
   isCancellation,
@@ -9,12 +10,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { runbook as runbookAttribute } from '../../workflows/search-attributes';
-import type { ActionName, Undo } from './actions';
+import type { ActionDetails, ActionName, Undo } from './actions';
 import { ApprovalGates } from './approval-gate';
 import {
   RunbookHalt,
   RunbookInputError,
   type ApprovalOptions,
+  type InspectOptions,
   type RunbookContext,
   type RunbookDefinition,
   type StepOptions,
@@ -23,7 +25,7 @@ import {
 import { checkInput, type InputSchema } from './inputs';
 import { failureMessage, invokeAction } from './invoke';
 import { runbookStatusQuery } from './messages';
-import { planOf } from './plan';
+import { planOf, type Inspector } from './plan';
 import { Saga } from './saga';
 import type {
   PlanItem,
@@ -69,6 +71,8 @@ class RunbookRun implements RunbookContext {
   private plan: PlanItem[] = [];
   private readonly steps: StepRecord[] = [];
   private readonly saga = new Saga();
+  /** Inspections made while planning, by name: the run continues with the same readings. */
+  private readonly readings = new Map<string, unknown>();
   private readonly gates: ApprovalGates;
 
   constructor(
@@ -87,9 +91,12 @@ class RunbookRun implements RunbookContext {
   async execute(): Promise<RunbookResult> {
     try {
       this.input = checkInput(this.def.inputs, this.input);
-      this.plan.push(...(await planOf(this.def, this.input)));
+      this.plan.push(...(await planOf(this.def, this.input, this.readLive)));
     } catch (err) {
       if (err instanceof RunbookInputError) return this.result('failed', err.message);
+      // An inspection that could not read the target: nothing was changed yet.
+      if (err instanceof ActivityFailure)
+        return this.result('failed', `inspection failed: ${failureMessage(err)}`);
       throw err;
     }
     if (this.input.dryRun) return this.dryRun();
@@ -139,6 +146,25 @@ class RunbookRun implements RunbookContext {
       throw new RunbookHalt('rolled_back', `step ${o.name} failed: ${record.error}`);
     }
     this.throwIfCancelled();
+  }
+
+  /** Reads the target for the plan (read-only actions, retried like steps). */
+  private readonly readLive: Inspector = async (o) => {
+    const { workflowId, runId } = workflowInfo();
+    const result = await invokeAction(o.action, `${workflowId}/${runId}/${o.name}`, {
+      timeout: o.timeout,
+      attempts: stepAttempts,
+    });
+    this.readings.set(o.name, result.details);
+    return {
+      details: result.details as ActionDetails<typeof o.action.activity>,
+      summary: result.summary,
+    };
+  };
+
+  async inspect<N extends ActionName>(o: InspectOptions<N>): Promise<ActionDetails<N>> {
+    if (this.readings.has(o.name)) return this.readings.get(o.name) as ActionDetails<N>;
+    return (await this.readLive(o)).details;
   }
 
   async approval(o: ApprovalOptions): Promise<void> {

@@ -112,6 +112,8 @@ export function planText(plan: PlanItem[]): string[] {
       const required = item.required === undefined ? '' : `, ${item.required} approval(s) needed`;
       return `${n} approval ${item.name} by ${item.approvers.join(', ')} within ${item.timeout}${required}: ${item.describe}`;
     }
+    if (item.kind === 'inspect')
+      return `${n} inspect ${item.name} (${item.activity}): ${item.describe}${item.found ? `\n     found: ${item.found}` : ''}`;
     return `${n} verify: ${item.describe}`;
   });
 }
