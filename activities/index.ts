@@ -12,6 +12,7 @@ import type { ApprovalPolicy } from './approval-policy';
 import { createHealthActivities, type HealthSource } from './health';
 import { createHeartbeatActivities } from './heartbeat';
 import { createKubernetesActivities } from './kubernetes';
+import { createPostgresActivities, type PostgresSettings } from './postgres';
 import { createSlackActivities, type SlackDeps } from './slack';
 import { createSshActivities, type SshSettings } from './ssh';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -30,6 +31,8 @@ export interface ActivityDeps {
   /** Runbook actions and approvals; each action fails with a clear reason when its dep is unset. */
   kube?: KubeConfig;
   ssh?: SshSettings;
+  /** The databases PostgreSQL actions may act on, by name. */
+  postgres?: PostgresSettings;
   slack?: SlackDeps;
   approvalPolicy?: ApprovalPolicy;
   /** Called with each recorded approval decision (e.g. to add it to the knowledge graph). */
@@ -59,6 +62,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHealthActivities(deps),
     ...createKubernetesActivities(deps),
     ...createSshActivities(deps),
+    ...createPostgresActivities(deps),
     ...createSlackActivities(deps),
     ...createRetentionActivities(deps),
   };

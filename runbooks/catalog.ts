@@ -1,90 +1,49 @@
 import type { CandidateKind } from '../activities/rca/candidate';
+import * as builtins from './index';
+import type { IncidentKind } from './sdk/incident-kinds';
+import { requiredFields } from './sdk/inputs';
+import type { RunbookWorkflow } from './sdk/runbook';
 import { riskOrder, type Risk, type RunbookInput } from './sdk/types';
 
 /** One runbook version the engine can start; plain data, safe to use in workflow code. */
 export interface CatalogEntry {
   name: string;
   version: number;
-  /** The workflow type to start (exported from workflows/index.ts). */
+  /** The workflow type to start (its export name in runbooks/index.ts). */
   workflowType: string;
   title: string;
   risk: Risk;
   /** Root cause kinds it is a remedy for; empty: only when asked for by name. */
   kinds: CandidateKind[] | 'any';
+  /** The incidents it fits, in operators' words. */
+  incidentKinds: IncidentKind[];
   /** Input fields it cannot run without (where to act). */
   requires: (keyof RunbookInput)[];
 }
 
-/**
- * Every registered runbook version. Older versions stay listed (and registered with the worker)
- * while runs started on them may still be in flight; new runs take the latest version.
- */
-export const runbookCatalog: readonly CatalogEntry[] = [
-  {
-    name: 'k8s-rollback',
-    version: 1,
-    workflowType: 'k8sRollbackV1',
-    title: 'Roll a Deployment back to its previous revision',
-    risk: 'medium',
-    kinds: ['errors', 'latency', 'logs'],
-    requires: ['deployment'],
-  },
-  {
-    name: 'k8s-rollout-restart',
-    version: 1,
-    workflowType: 'k8sRolloutRestartV1',
-    title: 'Rolling restart of a Deployment',
-    risk: 'medium',
-    kinds: ['memory', 'saturation', 'logs', 'latency'],
-    requires: ['deployment'],
-  },
-  {
-    name: 'k8s-scale-out',
-    version: 1,
-    workflowType: 'k8sScaleOutV1',
-    title: 'Scale a Deployment out',
-    risk: 'low',
-    kinds: ['saturation', 'latency'],
-    requires: ['deployment'],
-  },
-  {
-    name: 'k8s-scale-out',
-    version: 2,
-    workflowType: 'k8sScaleOutV2',
-    title: 'Scale a Deployment out',
-    risk: 'low',
-    kinds: ['saturation', 'latency'],
-    requires: ['deployment'],
-  },
-  {
-    name: 'ssh-restart-unit',
-    version: 1,
-    workflowType: 'sshRestartUnitV1',
-    title: 'Restart a systemd service on its host',
-    risk: 'medium',
-    kinds: ['memory', 'saturation', 'errors', 'logs', 'latency'],
-    requires: ['host', 'unit'],
-  },
-  {
-    name: 'ssh-run-script',
-    version: 1,
-    workflowType: 'sshRunScriptV1',
-    title: 'Run an allow-listed script on a host',
-    risk: 'high',
-    kinds: [],
-    requires: ['host', 'script'],
-  },
-  {
-    name: 'notify-only',
-    version: 1,
-    workflowType: 'notifyOnlyV1',
-    title: 'Notify the incident channel',
-    risk: 'low',
-    kinds: 'any',
-    requires: [],
-  },
-];
+/** A catalog entry from a runbook's own declaration, under the name the worker registers. */
+export function catalogEntry(workflowType: string, workflow: RunbookWorkflow): CatalogEntry {
+  const { name, version, title, risk, kinds, incidentKinds, inputs } = workflow.definition;
+  return {
+    name,
+    version,
+    workflowType,
+    title,
+    risk,
+    kinds: kinds ?? [],
+    incidentKinds: incidentKinds ?? [],
+    requires: requiredFields(inputs),
+  };
+}
 
+/**
+ * Every registered runbook version, derived from the runbooks themselves. Older versions stay
+ * listed (and registered with the worker) while runs started on them may still be in flight;
+ * new runs take the latest version.
+ */
+export const runbookCatalog: readonly CatalogEntry[] = Object.entries(
+  builtins as Record<string, RunbookWorkflow>,
+).map(([workflowType, workflow]) => catalogEntry(workflowType, workflow));
 /** The version new runs of `name` use. */
 export function latestRunbook(name: string): CatalogEntry | undefined {
   return runbookCatalog

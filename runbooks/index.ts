@@ -1,7 +1,10 @@
-// Every runbook workflow type; workflows/index.ts re-exports them for the worker bundle.
+// Every runbook workflow type, under its workflowTypeOf name; the catalog is derived from these
+// exports and workflows/index.ts re-exports them for the worker bundle.
 export { k8sRollbackV1 } from './k8s-rollback';
 export { k8sRolloutRestartV1 } from './k8s-rollout-restart';
 export { k8sScaleOutV1, k8sScaleOutV2 } from './k8s-scale-out';
 export { notifyOnlyV1 } from './notify-only';
+export { pgCancelSlowQueryV1 } from './pg-cancel-slow-query';
+export { pgTerminateBlockingSessionV1 } from './pg-terminate-blocking-session';
 export { sshRestartUnitV1 } from './ssh-restart-unit';
 export { sshRunScriptV1 } from './ssh-run-script';

@@ -1,4 +1,5 @@
-import { action, defineRunbook, requireInput } from './sdk';
+import { z } from 'zod';
+import { action, defineRunbook, field } from './sdk';
 import { onCallApproval } from './gates';
 
 /** Undoes a bad deploy: the Deployment goes back to its previous revision. */
@@ -7,10 +8,12 @@ export const k8sRollbackV1 = defineRunbook({
   version: 1,
   title: 'Roll a Deployment back to its previous revision',
   risk: 'medium',
+  kinds: ['errors', 'latency', 'logs'],
+  incidentKinds: ['bad-deploy', 'config-error-burst'],
+  inputs: z.object({ deployment: field.deployment, namespace: field.namespace }),
   async body(rb, input) {
-    const { deployment } = requireInput(input, 'deployment');
-    const target = { namespace: input.namespace ?? 'default', deployment };
-    const name = `${target.namespace}/${deployment}`;
+    const target = { namespace: input.namespace ?? 'default', deployment: input.deployment };
+    const name = `${target.namespace}/${input.deployment}`;
     await rb.approval(onCallApproval('approve', `Roll ${name} back to its previous revision`));
     await rb.step({
       name: 'rollback',

@@ -1,4 +1,5 @@
-import { action, defineRunbook, irreversible, requireInput } from './sdk';
+import { z } from 'zod';
+import { action, defineRunbook, field, irreversible } from './sdk';
 import { onCallApproval } from './gates';
 
 /** Replaces a Deployment's pods (stuck workers, leaks, bad caches), then checks it recovers. */
@@ -7,10 +8,12 @@ export const k8sRolloutRestartV1 = defineRunbook({
   version: 1,
   title: 'Rolling restart of a Deployment',
   risk: 'medium',
+  kinds: ['memory', 'saturation', 'logs', 'latency'],
+  incidentKinds: ['memory-leak', 'hung-process', 'cpu-saturation'],
+  inputs: z.object({ deployment: field.deployment, namespace: field.namespace }),
   async body(rb, input) {
-    const { deployment } = requireInput(input, 'deployment');
-    const target = { namespace: input.namespace ?? 'default', deployment };
-    const name = `${target.namespace}/${deployment}`;
+    const target = { namespace: input.namespace ?? 'default', deployment: input.deployment };
+    const name = `${target.namespace}/${input.deployment}`;
     await rb.approval(onCallApproval('approve', `Restart the pods of ${name}`));
     await rb.step({
       name: 'rollout-restart',

@@ -1,19 +1,20 @@
-import { action, defineRunbook, requireInput, type RunbookContext } from './sdk';
-import type { RunbookInput } from './sdk';
+import { z } from 'zod';
+import { action, defineRunbook, field, type RunbookContext } from './sdk';
 import { onCallApproval } from './gates';
 
 /** Never scale a Deployment beyond this many replicas automatically. */
 const maxReplicas = 20;
 
+const inputs = z.object({ deployment: field.deployment, namespace: field.namespace });
+
 async function scaleOut(
   rb: RunbookContext,
-  input: RunbookInput,
+  { service, ...input }: z.output<typeof inputs> & { service: string },
   replicas: { add: number } | { multiply: number },
   how: string,
 ) {
-  const { deployment } = requireInput(input, 'deployment');
-  const target = { namespace: input.namespace ?? 'default', deployment };
-  const name = `${target.namespace}/${deployment}`;
+  const target = { namespace: input.namespace ?? 'default', deployment: input.deployment };
+  const name = `${target.namespace}/${input.deployment}`;
   await rb.approval(onCallApproval('approve', `Scale ${name} out (${how})`));
   await rb.step({
     name: 'scale-out',
@@ -27,7 +28,7 @@ async function scaleOut(
         action('k8sScaleDeployment', { ...target, replicas: { set: d.from }, expect: d.to }),
     },
   });
-  await rb.verify({ service: input.service, within: '10 minutes' });
+  await rb.verify({ service, within: '10 minutes' });
 }
 
 /** Saturation relief: one more replica. Kept for runs started before v2 shipped. */
@@ -36,6 +37,9 @@ export const k8sScaleOutV1 = defineRunbook({
   version: 1,
   title: 'Scale a Deployment out',
   risk: 'low',
+  kinds: ['saturation', 'latency'],
+  incidentKinds: ['cpu-saturation', 'traffic-surge'],
+  inputs,
   body: (rb, input) => scaleOut(rb, input, { add: 1 }, 'one more replica'),
 });
 
@@ -45,5 +49,8 @@ export const k8sScaleOutV2 = defineRunbook({
   version: 2,
   title: 'Scale a Deployment out',
   risk: 'low',
+  kinds: ['saturation', 'latency'],
+  incidentKinds: ['cpu-saturation', 'traffic-surge'],
+  inputs,
   body: (rb, input) => scaleOut(rb, input, { multiply: 1.5 }, '50% more replicas'),
 });

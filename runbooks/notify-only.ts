@@ -6,6 +6,8 @@ export const notifyOnlyV1 = defineRunbook({
   version: 1,
   title: 'Notify the incident channel',
   risk: 'low',
+  kinds: 'any',
+  incidentKinds: ['unknown'],
   async body(rb, input) {
     const cause = input.rootCause
       ? ` Top root cause: ${input.rootCause.service} (${input.rootCause.kind}, score ${input.rootCause.score.toFixed(2)}).`

@@ -1,4 +1,5 @@
-import { action, defineRunbook, irreversible, requireInput } from './sdk';
+import { z } from 'zod';
+import { action, defineRunbook, field, irreversible } from './sdk';
 import { onCallApproval } from './gates';
 
 /** For services on hosts (not Kubernetes): `systemctl restart <unit>` over SSH. */
@@ -7,8 +8,11 @@ export const sshRestartUnitV1 = defineRunbook({
   version: 1,
   title: 'Restart a systemd service on its host',
   risk: 'medium',
+  kinds: ['memory', 'saturation', 'errors', 'logs', 'latency'],
+  incidentKinds: ['memory-leak', 'hung-process', 'cpu-saturation'],
+  inputs: z.object({ host: field.host, unit: field.unit }),
   async body(rb, input) {
-    const { host, unit } = requireInput(input, 'host', 'unit');
+    const { host, unit } = input;
     await rb.approval(onCallApproval('approve', `Restart ${unit} on ${host}`));
     await rb.step({
       name: 'restart-unit',

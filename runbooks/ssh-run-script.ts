@@ -1,4 +1,5 @@
-import { action, defineRunbook, irreversible, requireInput } from './sdk';
+import { z } from 'zod';
+import { action, defineRunbook, field, irreversible } from './sdk';
 import { onCallApproval } from './gates';
 
 /**
@@ -10,8 +11,10 @@ export const sshRunScriptV1 = defineRunbook({
   version: 1,
   title: 'Run an allow-listed script on a host',
   risk: 'high',
+  incidentKinds: ['unknown'],
+  inputs: z.object({ host: field.host, script: field.script }),
   async body(rb, input) {
-    const { host, script } = requireInput(input, 'host', 'script');
+    const { host, script } = input;
     const args = script.args ?? [];
     const shown = [script.name, ...args].join(' ');
     await rb.approval(onCallApproval('approve', `Run \`${shown}\` on ${host}`));

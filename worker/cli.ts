@@ -26,6 +26,10 @@ const moduleCommands: Record<string, { summary: string; load: () => Promise<Comm
     summary: 'log analysis: template mining',
     load: () => import('./commands/logs.js').then((m) => m.logsCommand()),
   },
+  runbooks: {
+    summary: 'the runbook catalog: list, show, validate, dry-run, run',
+    load: () => import('./commands/runbooks.js').then((m) => m.runbooksCommand()),
+  },
   investigate: {
     summary:
       'rank root causes for a time window of ingested data (runs the investigation workflow)',

@@ -1,3 +1,5 @@
+import { RunbookInputError } from '../runbooks/sdk/context';
+import { UnknownRunbookError } from './commands/runbook-describe';
 import { ConfigError } from './config';
 import { StackInUseError } from './stack/pid-files';
 import { PortInUseError } from './stack/ports';
@@ -11,6 +13,8 @@ export function isKnownFailure(err: unknown): err is Error {
     err instanceof PortInUseError ||
     err instanceof PostgresStartError ||
     err instanceof TemporalCliMissingError ||
-    err instanceof StackInUseError
+    err instanceof StackInUseError ||
+    err instanceof RunbookInputError ||
+    err instanceof UnknownRunbookError
   );
 }

@@ -31,8 +31,11 @@ function planLine(item: PlanItem, i: number): string {
     case 'approval':
       return `${i + 1}. *approval* ${item.name}: ${item.describe}`;
     case 'verify':
+      return `${i + 1}. *verify*: ${item.describe}`;
     case 'precondition':
-      return `${i + 1}. *${item.kind}*: ${item.describe}`;
+      return `${i + 1}. *precondition*: ${item.describe}`;
+    case 'inspect':
+      return `${i + 1}. *inspect* ${item.name}: ${item.describe}${item.found ? `. Found: ${item.found}` : ''}`;
   }
 }
 

@@ -1,7 +1,10 @@
 import type { Duration } from '@temporalio/common';
-import type { ActionCall, ActionName, Undo } from './actions';
+import type { CandidateKind } from '../../activities/rca/candidate';
+import type { ActionCall, ActionDetails, ActionName, Undo } from './actions';
+import type { InputSchema, RunbookInputOf } from './inputs';
+import type { IncidentKind } from './incident-kinds';
 import type { PreconditionOptions } from './precondition';
-import type { Risk, RunbookInput, RunbookOutcome } from './types';
+import type { Risk, RunbookOutcome } from './types';
 
 /** The building blocks a runbook body is written with. */
 export interface RunbookContext {
@@ -21,6 +24,23 @@ export interface RunbookContext {
    * human told why: nothing further is done and nothing is undone.
    */
   precondition(options: PreconditionOptions): Promise<void>;
+  /**
+   * Reads the live target with a read-only action (changing nothing) and returns what it found,
+   * so the steps can act on exactly that and approvers see it. It runs once, while the plan is
+   * made, and the run continues with that same reading.
+   */
+  inspect<N extends ActionName>(options: InspectOptions<N>): Promise<ActionDetails<N>>;
+}
+
+export interface InspectOptions<N extends ActionName> {
+  /** Unique within the runbook. */
+  name: string;
+  describe: string;
+  timeout: Duration;
+  /** A read-only action. */
+  action: ActionCall<N>;
+  /** A reading to plan with where no live target is at hand (`aiops runbooks show`). */
+  example: ActionDetails<N>;
 }
 
 export interface StepOptions<N extends ActionName> {
@@ -69,7 +89,11 @@ export interface VerifyOptions {
   cannotTellFor?: Duration;
 }
 
-export interface RunbookDefinition {
+/**
+ * Everything about one runbook version, in its own file: the catalog, the CLI and the worker's
+ * registration all derive from it.
+ */
+export interface RunbookDefinition<S extends InputSchema = InputSchema> {
   /** Stable across versions, kebab-case; the catalog and audit trail use it. */
   name: string;
   /** Bumped with every change that alters the command sequence (new workflow type). */
@@ -77,7 +101,19 @@ export interface RunbookDefinition {
   title: string;
   /** The highest risk of its steps; the approval policy decides on it. */
   risk: Risk;
-  body(rb: RunbookContext, input: RunbookInput): Promise<void>;
+  /**
+   * Root cause kinds (from the investigation) it is a remedy for, so an incident may choose it;
+   * `any` for fallbacks; unset or empty: only run when asked for by name.
+   */
+  kinds?: CandidateKind[] | 'any';
+  /** The incidents it fits, in operators' words (the catalog and `aiops runbooks list`). */
+  incidentKinds?: IncidentKind[];
+  /**
+   * The input fields it needs and their shape; a run whose input does not fit fails before it
+   * touches anything, saying which field is missing or wrong. Unset: nothing beyond the incident.
+   */
+  inputs?: S;
+  body(rb: RunbookContext, input: RunbookInputOf<S>): Promise<void>;
 }
 
 /** The input lacks what this runbook needs; the run fails before it touches anything. */
@@ -94,18 +130,4 @@ export class RunbookHalt extends Error {
   ) {
     super(reason);
   }
-}
-
-/** Returns the named fields of the input, or explains which one is missing. */
-export function requireInput<K extends keyof RunbookInput>(
-  input: RunbookInput,
-  ...fields: K[]
-): { [F in K]-?: NonNullable<RunbookInput[F]> } {
-  const missing = fields.filter((f) => input[f] === undefined || input[f] === '');
-  if (missing.length > 0) {
-    throw new RunbookInputError(`input is missing ${missing.join(', ')}`);
-  }
-  return Object.fromEntries(fields.map((f) => [f, input[f]])) as {
-    [F in K]-?: NonNullable<RunbookInput[F]>;
-  };
 }

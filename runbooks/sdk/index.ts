@@ -1,7 +1,6 @@
 // The runbook SDK: what a runbook file imports.
 export { action, irreversible, type ActionCall, type ActionName, type Undo } from './actions';
 export {
-  requireInput,
   RunbookInputError,
   type ApprovalOptions,
   type RunbookContext,
@@ -11,5 +10,7 @@ export {
 } from './context';
 export type { PreconditionOptions } from './precondition';
 export { approveUpdate, runbookStatusQuery, runbookWorkflowId } from './messages';
-export { defineRunbook, type RunbookWorkflow } from './runbook';
+export { defineRunbook, workflowTypeOf, type RunbookWorkflow } from './runbook';
+export { field, type InputSchema, type RunbookInputOf } from './inputs';
+export { incidentKinds, type IncidentKind } from './incident-kinds';
 export type * from './types';

@@ -1,6 +1,7 @@
-import { isIrreversible, type ActionName } from './actions';
+import { isIrreversible, type ActionDetails, type ActionName } from './actions';
 import type {
   ApprovalOptions,
+  InspectOptions,
   RunbookContext,
   RunbookDefinition,
   StepOptions,
@@ -9,13 +10,26 @@ import type {
 import type { PreconditionOptions } from './precondition';
 import { riskOrder, type PlanItem, type RunbookInput } from './types';
 
+/** How the planner reads the live target for an inspection: its details and a summary. */
+export type Inspector = <N extends ActionName>(
+  o: InspectOptions<N>,
+) => Promise<{ details: ActionDetails<N>; summary?: string }>;
+
+/** Without a live target, an inspection plans with the runbook's example reading. */
+const fromExample: Inspector = async (o) => ({ details: o.example });
+
 /**
- * Runs a runbook body without acting: every building block only writes down what it would do.
- * Steps return nothing to the body, so the plan is exactly the path a run takes when every step
+ * Runs a runbook body without acting: every building block only writes down what it would do,
+ * except inspections, which read (never change) the live target through `inspector`. Steps
+ * return nothing to the body, so the plan is exactly the path a run takes when every step
  * succeeds; this is what approvers see and what a dry run returns.
  */
-export async function planOf(def: RunbookDefinition, input: RunbookInput): Promise<PlanItem[]> {
-  const planner = new Planner(def);
+export async function planOf(
+  def: RunbookDefinition,
+  input: RunbookInput,
+  inspector: Inspector = fromExample,
+): Promise<PlanItem[]> {
+  const planner = new Planner(def, inspector);
   await def.body(planner, input);
   return planner.items;
 }
@@ -23,7 +37,23 @@ export async function planOf(def: RunbookDefinition, input: RunbookInput): Promi
 class Planner implements RunbookContext {
   readonly items: PlanItem[] = [];
 
-  constructor(private readonly def: RunbookDefinition) {}
+  constructor(
+    private readonly def: RunbookDefinition,
+    private readonly inspector: Inspector,
+  ) {}
+
+  async inspect<N extends ActionName>(o: InspectOptions<N>): Promise<ActionDetails<N>> {
+    this.claim(o.name);
+    const { details, summary } = await this.inspector(o);
+    this.items.push({
+      kind: 'inspect',
+      name: o.name,
+      describe: o.describe,
+      activity: o.action.activity,
+      ...(summary === undefined ? {} : { found: summary }),
+    });
+    return details;
+  }
 
   async step<N extends ActionName>(o: StepOptions<N>): Promise<void> {
     this.claim(o.name);

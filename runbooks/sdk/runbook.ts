@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   CancellationScope,
   CancelledFailure,
   isCancellation,
@@ -9,20 +10,22 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { runbook as runbookAttribute } from '../../workflows/search-attributes';
-import type { ActionName, Undo } from './actions';
+import type { ActionDetails, ActionName, Undo } from './actions';
 import { ApprovalGates } from './approval-gate';
 import {
   RunbookHalt,
   RunbookInputError,
   type ApprovalOptions,
+  type InspectOptions,
   type RunbookContext,
   type RunbookDefinition,
   type StepOptions,
   type VerifyOptions,
 } from './context';
+import { checkInput, type InputSchema } from './inputs';
 import { failureMessage, invokeAction } from './invoke';
 import { runbookStatusQuery } from './messages';
-import { planOf } from './plan';
+import { planOf, type Inspector } from './plan';
 import { Saga } from './saga';
 import type {
   PlanItem,
@@ -47,15 +50,25 @@ const { resolveApprovalPolicy } = proxyActivities<Activities>({
 /** Steps retry a few times (actions are idempotent); then the run rolls back. */
 const stepAttempts = 3;
 
-export type RunbookWorkflow = (input: RunbookInput) => Promise<RunbookResult>;
+/** A runbook's workflow function, carrying the definition the catalog is derived from. */
+export type RunbookWorkflow = ((input: RunbookInput) => Promise<RunbookResult>) & {
+  readonly definition: RunbookDefinition;
+};
 
 /**
- * Turns a runbook definition into a workflow function. Export it from workflows/index.ts under
- * `<camelName>V<version>`: that export name is the workflow type, so each version is its own
- * type and runs in flight finish on the code they started with.
+ * Turns a runbook definition into a workflow function. Export it from runbooks/index.ts under
+ * `<camelName>V<version>` (workflowTypeOf): that export name is the workflow type, so each
+ * version is its own type and runs in flight finish on the code they started with.
  */
-export function defineRunbook(def: RunbookDefinition): RunbookWorkflow {
-  return (input) => new RunbookRun(def, input).execute();
+export function defineRunbook<S extends InputSchema>(def: RunbookDefinition<S>): RunbookWorkflow {
+  const definition = def as unknown as RunbookDefinition;
+  const workflow = (input: RunbookInput) => new RunbookRun(definition, input).execute();
+  return Object.assign(workflow, { definition });
+}
+
+/** The workflow type (export name) of a runbook version: `k8s-scale-out` v2 → `k8sScaleOutV2`. */
+export function workflowTypeOf(def: Pick<RunbookDefinition, 'name' | 'version'>): string {
+  return `${def.name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}V${def.version}`;
 }
 
 class RunbookRun implements RunbookContext {
@@ -63,11 +76,13 @@ class RunbookRun implements RunbookContext {
   private plan: PlanItem[] = [];
   private readonly steps: StepRecord[] = [];
   private readonly saga = new Saga();
+  /** Inspections made while planning, by name: the run continues with the same readings. */
+  private readonly readings = new Map<string, unknown>();
   private readonly gates: ApprovalGates;
 
   constructor(
     private readonly def: RunbookDefinition,
-    private readonly input: RunbookInput,
+    private input: RunbookInput,
   ) {
     const { name, version, title, risk } = def;
     this.gates = new ApprovalGates({
@@ -80,9 +95,13 @@ class RunbookRun implements RunbookContext {
 
   async execute(): Promise<RunbookResult> {
     try {
-      this.plan.push(...(await planOf(this.def, this.input)));
+      this.input = checkInput(this.def.inputs, this.input);
+      this.plan.push(...(await planOf(this.def, this.input, this.readLive)));
     } catch (err) {
       if (err instanceof RunbookInputError) return this.result('failed', err.message);
+      // An inspection that could not read the target: nothing was changed yet.
+      if (err instanceof ActivityFailure)
+        return this.result('failed', `inspection failed: ${failureMessage(err)}`);
       throw err;
     }
     if (this.input.dryRun) return this.dryRun();
@@ -133,6 +152,25 @@ class RunbookRun implements RunbookContext {
       throw new RunbookHalt('rolled_back', `step ${o.name} failed: ${record.error}`);
     }
     this.throwIfCancelled();
+  }
+
+  /** Reads the target for the plan (read-only actions, retried like steps). */
+  private readonly readLive: Inspector = async (o) => {
+    const { workflowId, runId } = workflowInfo();
+    const result = await invokeAction(o.action, `${workflowId}/${runId}/${o.name}`, {
+      timeout: o.timeout,
+      attempts: stepAttempts,
+    });
+    this.readings.set(o.name, result.details);
+    return {
+      details: result.details as ActionDetails<typeof o.action.activity>,
+      summary: result.summary,
+    };
+  };
+
+  async inspect<N extends ActionName>(o: InspectOptions<N>): Promise<ActionDetails<N>> {
+    if (this.readings.has(o.name)) return this.readings.get(o.name) as ActionDetails<N>;
+    return (await this.readLive(o)).details;
   }
 
   async approval(o: ApprovalOptions): Promise<void> {

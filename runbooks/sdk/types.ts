@@ -22,6 +22,8 @@ export interface RunbookInput {
   namespace?: string;
   deployment?: string;
   host?: string;
+  /** An allow-listed database (by name) the service's queries run on. */
+  database?: string;
   /** A systemd unit on `host`. */
   unit?: string;
   /** An allow-listed script (by name) and its arguments, for the script runbook. */
@@ -77,7 +79,15 @@ export type PlanItem =
       /** Filled for dry runs from the live policy: 0 means the gate passes by itself. */
       required?: number;
     }
-  | { kind: 'verify' | 'precondition'; name: string; describe: string };
+  | { kind: 'verify' | 'precondition'; name: string; describe: string }
+  | {
+      kind: 'inspect';
+      name: string;
+      describe: string;
+      activity: string;
+      /** What the live target showed (filled when planned in a run or dry run). */
+      found?: string;
+    };
 
 export interface StepRecord {
   name: string;
