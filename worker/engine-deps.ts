@@ -23,6 +23,7 @@ export async function engineActivityDeps(
       incidentTaskQueue: config.taskQueues.incident,
       quietPeriodSeconds: config.detection.quietPeriodSeconds,
       faultEvidenceSeconds: config.detection.faultEvidenceSeconds,
+      alertFlapSeconds: config.integrations.alerts.flapSeconds,
     },
     anthropic: createAnthropicClient(config.investigation.llm),
     llm: config.investigation.llm,
