@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { NotifyTargets } from '../activities/notify';
+import { pagerDutyEventsUrl } from '../activities/notify/pagerduty';
 import { jsonSetting, optionalString } from '../worker/config-values';
 
 /**
@@ -44,6 +46,8 @@ export const integrationSettings = {
   AIOPS_ALERT_FLAP_SECONDS: z.coerce.number().int().min(0).default(900),
   AIOPS_NOTIFY_WEBHOOK_URL: optionalString,
   AIOPS_NOTIFY_WEBHOOK_SECRET: optionalString,
+  AIOPS_PAGERDUTY_ROUTING_KEY: optionalString,
+  AIOPS_PAGERDUTY_EVENTS_URL: z.url().default(pagerDutyEventsUrl),
 };
 
 type IntegrationEnv = z.output<z.ZodObject<typeof integrationSettings>>;
@@ -54,8 +58,8 @@ export interface IntegrationsConfig {
     /** An alert firing again this soon after it resolved backs an open incident, never opens one. */
     flapSeconds: number;
   };
-  /** Generic outgoing webhook; unset URL: none. */
-  webhook: { url: string; secret: string | undefined } | undefined;
+  /** Where incident changes go besides Slack (each unset: not sent). */
+  notify: NotifyTargets;
 }
 
 export function integrationsConfig(e: IntegrationEnv): IntegrationsConfig {
@@ -64,8 +68,13 @@ export function integrationsConfig(e: IntegrationEnv): IntegrationsConfig {
       serviceRules: e.AIOPS_ALERT_SERVICE_RULES ?? defaultServiceLabelRules,
       flapSeconds: e.AIOPS_ALERT_FLAP_SECONDS,
     },
-    webhook: e.AIOPS_NOTIFY_WEBHOOK_URL
-      ? { url: e.AIOPS_NOTIFY_WEBHOOK_URL, secret: e.AIOPS_NOTIFY_WEBHOOK_SECRET }
-      : undefined,
+    notify: {
+      ...(e.AIOPS_NOTIFY_WEBHOOK_URL && {
+        webhook: { url: e.AIOPS_NOTIFY_WEBHOOK_URL, secret: e.AIOPS_NOTIFY_WEBHOOK_SECRET },
+      }),
+      ...(e.AIOPS_PAGERDUTY_ROUTING_KEY && {
+        pagerDuty: { routingKey: e.AIOPS_PAGERDUTY_ROUTING_KEY, url: e.AIOPS_PAGERDUTY_EVENTS_URL },
+      }),
+    },
   };
 }
