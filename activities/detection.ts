@@ -5,10 +5,12 @@ import {
   type NovelTemplate,
   type TemplateBurstState,
 } from '../detectors/anomaly/template-burst';
+import { alertAnomalies, alertBacks, alertOpens } from '../detectors/alert-anomalies';
 import { correlateAnomalies, type OpenIncidentRef } from '../detectors/correlation';
 import { CalibratedSeriesScorer } from '../detectors/anomaly/calibrated-series';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
 import type { SeriesScorerState } from '../detectors/series-scorer';
+import { readAlertsToScore } from '../store/alerts';
 import type { Pool } from '../store/db';
 import {
   commitPass,
@@ -41,6 +43,8 @@ export interface DetectionSettings {
   quietPeriodSeconds: number;
   /** An incident ranks root causes no earlier than this long after its first anomaly. */
   faultEvidenceSeconds: number;
+  /** An alert firing again this soon after it resolved backs an open incident, never opens one. */
+  alertFlapSeconds?: number;
 }
 
 export const defaultDetectionSettings: DetectionSettings = {
@@ -96,6 +100,8 @@ const holdMs = 2 * bucketMs;
  */
 const reportedKey = 'correlation:reported';
 const reportedOpenMs = 30_000;
+/** detector_state key of the alert episodes already reported (see detectors/alert-anomalies). */
+const alertsKey = 'alerts:reported';
 
 interface ReportedCandidate extends OpenIncidentRef {
   reportedAt: number;
@@ -195,6 +201,7 @@ export function createDetectionActivities({
         templateBurstKey,
         heldKey,
         reportedKey,
+        alertsKey,
       ]);
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
@@ -266,6 +273,17 @@ export function createDetectionActivities({
           at: new Date(windowEnd + bucketMs).toISOString(),
         });
       }
+      const alerts = alertAnomalies(
+        await readAlertsToScore(pool, new Date(windowStart - lateRowsMs)),
+        (stored.get(alertsKey) as string[] | undefined) ?? [],
+        {
+          bucketMs,
+          currentBucket: windowEnd,
+          flapMs: (detection.alertFlapSeconds ?? 900) * 1000,
+        },
+      );
+      states.set(alertsKey, alerts.reported);
+      anomalies.push(...alerts.anomalies);
       result.seriesScored = series.size;
       result.anomalies = anomalies.length;
       const held = ((stored.get(heldKey) as Anomaly[] | undefined) ?? []).filter(
@@ -286,12 +304,13 @@ export function createDetectionActivities({
           withReported(await openIncidents(pool), recentlyReported),
           result.windowEnd,
           {
-            conclusive: (a) => a.seriesKey.endsWith(':new'),
+            conclusive: (a) => a.seriesKey.endsWith(':new') || alertOpens(a),
             outage: (a) => a.seriesKey.startsWith('silent:'),
             // Less load or I/O than usual is what a failing caller does to its callees.
             supporting: (a) =>
               (a.signal === 'saturation' && a.baseline !== undefined && a.value < a.baseline) ||
-              logs.everyday.has(a.seriesKey),
+              logs.everyday.has(a.seriesKey) ||
+              alertBacks(a),
           },
         );
       }

@@ -17,6 +17,7 @@ import { createSlackActivities, type SlackDeps } from './slack';
 import { createSshActivities, type SshSettings } from './ssh';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createIncidentActivities } from './incidents';
+import type { IncidentNotifier } from './notify';
 import { createInvestigationActivities } from './investigation';
 import { createKnowledgeGraphActivities } from './knowledge-graph';
 import { createSummarizerActivities, defaultLlmSettings, type LlmSettings } from './summarizer';
@@ -44,6 +45,8 @@ export interface ActivityDeps {
   /** Unset (no API key): summaries come from the deterministic template. */
   anthropic?: Anthropic;
   llm?: LlmSettings;
+  /** Incident changes to a generic webhook and PagerDuty; unset, none are sent. */
+  notifier?: IncidentNotifier | undefined;
 }
 
 /** Every activity of the engine, built from explicitly passed dependencies (no singletons). */

@@ -10,6 +10,7 @@ import {
   type ExportError,
 } from './errors';
 import type { Admission, AdmissionTicket } from './admission';
+import type { HttpRoute } from './alerts';
 import type { IngestAuth } from './auth';
 import { RpcStatus } from './otlp';
 import type { Format, IngestPipeline } from './pipeline';
@@ -22,6 +23,8 @@ export interface HttpReceiverDeps {
   maxRequestBytes: number;
   admission: Admission;
   auth?: IngestAuth;
+  /** Other endpoints on this server (the alert webhooks), behind the same authentication. */
+  routes?: Record<string, HttpRoute>;
 }
 
 const contentTypes: Record<Format, string> = {
@@ -66,7 +69,7 @@ function sendError(res: ServerResponse, err: ExportError, format: Format, bodyRe
 }
 
 /** Reads the body, holding its bytes on the ticket as they arrive (bodies without a length). */
-function readBody(
+export function readBody(
   req: IncomingMessage,
   ticket: AdmissionTicket,
   declared: number,
@@ -120,6 +123,8 @@ export function createHttpReceiver(deps: HttpReceiverDeps): Server | HttpsServer
       });
     }
     const path = (req.url ?? '/').split('?')[0]!;
+    const route = deps.routes?.[path];
+    if (route) return route(req, res, caller?.tenant);
     const signal = byPath.get(path);
     if (!signal) {
       const paths = [...byPath.keys()].join(', ');

@@ -7,6 +7,8 @@ import { Rollups } from '../store/telemetry-rollups';
 import { TelemetryWriter } from '../store/telemetry-writer';
 import type { Config } from '../worker/config';
 import { Admission } from './admission';
+import { createAlertRoutes } from './alerts';
+import { serviceMapper } from './alert-service';
 import { ingestAuth } from './auth';
 import { BatchQueue } from './batch-queue';
 import { startGrpcReceiver } from './grpc-receiver';
@@ -116,6 +118,11 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
     maxRequestBytes: ingest.maxRequestBytes,
     admission,
     auth,
+    routes: createAlertRoutes({
+      pool: deps.pool,
+      admission,
+      serviceOf: serviceMapper(deps.config.integrations.alerts.serviceRules),
+    }),
   });
   const grpc = await listen(http, ingest.host, ingest.httpPort)
     .then(() =>

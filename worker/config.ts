@@ -4,34 +4,18 @@ import { z } from 'zod';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
 import { defaultLlmSettings } from '../activities/summarizer/settings';
 import type { IngestAuthSettings } from '../ingest/auth';
+import {
+  integrationSettings,
+  integrationsConfig,
+  type IntegrationsConfig,
+} from '../integrations/config';
 import type { ApproverIdentities } from './approver-identities';
+import { jsonSetting, optionalString } from './config-values';
 import { loadTemporalEndpoint, type TemporalEndpoint } from './temporal-connection';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bytes = z.coerce.number().int();
 const mib = 2 ** 20;
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-/** A JSON-valued setting (blank means unset), validated against `schema`. */
-function jsonSetting<T extends z.ZodType>(schema: T) {
-  return z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return undefined;
-      try {
-        return JSON.parse(v) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema.optional());
-}
-
 const risk = z.enum(['low', 'medium', 'high']);
 
 /** Remediation: Kubernetes and SSH actions, Slack approvals, and the approval policy. */
@@ -141,6 +125,7 @@ const configSchema = z.object({
   AIOPS_TELEMETRY_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   ...remediationSettings,
   ...investigationSettings,
+  ...integrationSettings,
 });
 
 export type Env = z.input<typeof configSchema>;
@@ -202,6 +187,8 @@ export interface Config {
   };
   remediation: RemediationConfig;
   investigation: InvestigationConfig;
+  /** Alertmanager/Prometheus/Kubernetes sources and notifications beyond Slack. */
+  integrations: IntegrationsConfig;
 }
 
 export interface InvestigationConfig {
@@ -340,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     retention: { rawHours: e.AIOPS_RAW_RETENTION_HOURS, rollupDays: e.AIOPS_ROLLUP_RETENTION_DAYS },
     ingestAuth: ingestAuthSettings(e, cwd),
+    integrations: integrationsConfig(e),
     logLevel: e.AIOPS_LOG_LEVEL,
     telemetry: {
       healthHost: e.AIOPS_HEALTH_HOST,

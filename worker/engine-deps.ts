@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Driver } from 'neo4j-driver';
 import type { ActivityDeps } from '../activities';
 import { defaultDetectionSettings } from '../activities/detection';
+import { createIncidentNotifier } from '../activities/notify';
 import { createAnthropicClient } from '../activities/summarizer';
 import type { Pool } from '../store/db';
 import { serviceHealthSince } from '../store/service-health';
@@ -23,7 +24,9 @@ export async function engineActivityDeps(
       incidentTaskQueue: config.taskQueues.incident,
       quietPeriodSeconds: config.detection.quietPeriodSeconds,
       faultEvidenceSeconds: config.detection.faultEvidenceSeconds,
+      alertFlapSeconds: config.integrations.alerts.flapSeconds,
     },
+    notifier: createIncidentNotifier(pool, config.integrations.notify),
     anthropic: createAnthropicClient(config.investigation.llm),
     llm: config.investigation.llm,
     health: { serviceHealth: (service, since) => serviceHealthSince(pool, service, since) },

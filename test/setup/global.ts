@@ -10,6 +10,7 @@ import { startEmbeddedPostgres } from '../../worker/stack/postgres';
 import { ensureTemporalCli } from '../../worker/stack/temporal-cli';
 import { engineSearchAttributes, startTemporalDevServer } from '../../worker/stack/temporal-server';
 import { ensureOpensshServer } from './openssh';
+import { ensurePrometheusServers } from './prometheus';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -62,7 +63,10 @@ export default async function setup(project: TestProject) {
     const [pg, cli] = await Promise.all([
       freePort().then((port) => startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), port })),
       ensureTemporalCli(toolsDir, process.env.TEMPORAL_CLI_PATH, (m) => console.log(m)),
-      ensureOpensshServer((m) => console.log(m)),
+      // One apt-get at a time: both take its locks.
+      ensureOpensshServer((m) => console.log(m)).then(() =>
+        ensurePrometheusServers((m) => console.log(m)),
+      ),
     ]);
     cleanups.push(pg.stop);
     const temporal = await startTemporalDevServer({

@@ -11,6 +11,8 @@ export function severityOf(anomalies: Anomaly[], serviceCount: number): Severity
     else if (a.signal === 'latency' || a.signal === 'saturation')
       s = a.score >= 0.99 ? 'high' : 'medium';
     else if (a.signal === 'traffic') s = 'medium';
+    // Someone chose to be told: as severe as their rule says (critical) or next to it.
+    else if (a.signal === 'alert') s = a.score >= 1 ? 'critical' : 'high';
     if (rank[s] > rank[severity]) severity = s;
   }
   return severity;

@@ -13,7 +13,9 @@ export interface Anomaly {
   at: string;
 }
 
-export type AnomalySignal = 'latency' | 'errors' | 'traffic' | 'saturation' | 'logs' | 'metric';
+/** `alert`: an alert from Alertmanager or the alert webhook (its operation is the alert's name). */
+export type AnomalySignal =
+  'latency' | 'errors' | 'traffic' | 'saturation' | 'logs' | 'metric' | 'alert';
 
 /** Anomalies the detection pass correlated into one fault. */
 export interface IncidentCandidate {
