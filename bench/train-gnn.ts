@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { buildEvidence, type Evidence } from '../activities/rca/evidence';
-import { fusionInputs, voteNames, type FusionWeights } from '../activities/rca/ensemble';
+import { fusionInputs, rankAll, voteNames, type FusionWeights } from '../activities/rca/ensemble';
 import {
   featureNames,
   memberMethods,
@@ -23,7 +23,6 @@ import {
 import {
   forward,
   gnn,
-  rankWithGnn,
   softmax,
   standardise,
   type Adjacency,
@@ -295,8 +294,7 @@ export function buildTuningSet(weights: GnnWeights): TuningIncident[] {
   const incidents: TuningIncident[] = [];
   for (const scenario of scenarios(tuningSeedBase, tuningSeedsPerCase)) {
     const evidence = evidenceOf(scenario);
-    const rankings = rankMembers(evidence);
-    rankings[gnn.name] = rankWithGnn(weights, evidence, rankings);
+    const rankings = rankAll(evidence, weights);
     incidents.push({ rankings, truth: scenario.groundTruth.service, source: 'simulator' });
     process.stdout.write(`\rbuilt ${incidents.length} tuning scenarios`);
   }

@@ -1,8 +1,10 @@
+import { callPatterns, withCallPatterns } from './call-patterns';
 import { byScore, type RcaMethod, type RootCauseCandidate } from './candidate';
 import type { Evidence } from './evidence';
 import { rankMembers, type MemberRankings } from './features';
 import fusionFile from './fusion-weights.json';
-import { gnn, rankWithGnn, softmax, trainedWeights } from './gnn';
+import { gnn, rankWithGnn, softmax, trainedWeights, type GnnWeights } from './gnn';
+import { logEvidence } from './logs';
 
 /**
  * Stacked rank fusion. The methods' scores live on unrelated scales, so each method speaks
@@ -118,10 +120,28 @@ export interface Investigation {
   members: MemberRankings;
 }
 
-/** Runs every method once (the GNN reuses the members' output) and fuses them. */
-export function investigate(evidence: Evidence): Investigation {
+/**
+ * Every method's ranking, once each (the GNN reuses the members' output). The fusion hears the
+ * logs member with the call-pattern changes added (both are code-level evidence: a throw or a
+ * wrong value shows in a service's lines or in what its calls do next); the GNN reads the
+ * members as it was trained on them.
+ */
+export function rankAll(
+  evidence: Evidence,
+  gnnWeights: GnnWeights = trainedWeights(),
+): MemberRankings {
   const members = rankMembers(evidence);
-  members[gnn.name] = rankWithGnn(trainedWeights(), evidence, members);
+  members[gnn.name] = rankWithGnn(gnnWeights, evidence, members);
+  members[logEvidence.name] = withCallPatterns(
+    members[logEvidence.name] ?? [],
+    callPatterns.rank(evidence),
+  );
+  return members;
+}
+
+/** Runs every method once and fuses them. */
+export function investigate(evidence: Evidence): Investigation {
+  const members = rankAll(evidence);
   return { ranking: fuse(members), members };
 }
 

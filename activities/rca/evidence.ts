@@ -152,6 +152,23 @@ export interface SampledTrace {
   spans: TraceSpanSummary[];
 }
 
+/**
+ * What one operation's SERVER spans do per call, baseline against fault window: the spans
+ * below each call, down to and including the first span in another service, counted by
+ * `service operation`. A code path that changes (an early return, a throw, a wrong value that
+ * makes the code take another branch) changes these counts per call.
+ */
+export interface CallPattern {
+  service: string;
+  operation: string;
+  /** SERVER spans of the operation: [baseline, fault window]. */
+  calls: [number, number];
+  /** `service operation` of a span below the call → [baseline, fault window] counts. */
+  children: Record<string, [number, number]>;
+  /** `service operation` → calls with at least one such span below them, per window. */
+  callsWith: Record<string, [number, number]>;
+}
+
 export interface Evidence {
   window: EvidenceWindow;
   bucketMs: number;
@@ -166,6 +183,8 @@ export interface Evidence {
   logs: Record<string, Record<string, LogTemplateSeries>>;
   /** Fault-window traces: abnormal = error or slower than the baseline p99 of its entry route. */
   traces: { normal: SampledTrace[]; abnormal: SampledTrace[] };
+  /** Per operation, what its calls do below them (absent in evidence built by hand). */
+  callPatterns?: CallPattern[];
 }
 
 export interface EvidenceOptions {
@@ -282,7 +301,59 @@ export function buildEvidence(
     metrics: metricSeries(metrics, bucketOf, bucketCount),
     logs: logTemplates(logs, traces, bucketOf, bucketCount, baselineBuckets, options),
     traces: sampleTraces(traces, bucketOf, baselineBuckets, options.tracesPerClass ?? 300),
+    callPatterns: callPatterns(traces, bucketOf, baselineBuckets),
   };
+}
+
+function callPatterns(
+  traces: ReadonlyMap<string, readonly Span[]>,
+  bucketOf: (ns: bigint) => number,
+  baselineBuckets: number,
+): CallPattern[] {
+  const patterns = new Map<string, CallPattern>();
+  for (const list of traces.values()) {
+    const children = new Map<string, Span[]>();
+    for (const span of list) {
+      if (!span.parentSpanId) continue;
+      let c = children.get(span.parentSpanId);
+      if (!c) children.set(span.parentSpanId, (c = []));
+      c.push(span);
+    }
+    for (const span of list) {
+      if (span.kind !== 'SERVER') continue;
+      const b = bucketOf(span.startTimeUnixNano);
+      if (b < 0) continue;
+      const w = b < baselineBuckets ? 0 : 1;
+      const key = `${span.service}\u0000${span.operation}`;
+      let p = patterns.get(key);
+      if (!p) {
+        p = {
+          service: span.service,
+          operation: span.operation,
+          calls: [0, 0],
+          children: {},
+          callsWith: {},
+        };
+        patterns.set(key, p);
+      }
+      p.calls[w]++;
+      // The call's own work: spans of its service below it, and the first span in each callee.
+      const stack = [...(children.get(span.spanId) ?? [])];
+      const seen = new Set<string>();
+      for (let child = stack.pop(); child; child = stack.pop()) {
+        const key = `${child.service} ${child.operation}`;
+        (p.children[key] ??= [0, 0])[w]++;
+        if (!seen.has(key)) {
+          seen.add(key);
+          (p.callsWith[key] ??= [0, 0])[w]++;
+        }
+        if (child.service === span.service && child.kind !== 'SERVER') {
+          stack.push(...(children.get(child.spanId) ?? []));
+        }
+      }
+    }
+  }
+  return [...patterns.values()];
 }
 
 /**
