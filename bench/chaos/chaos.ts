@@ -24,11 +24,11 @@ const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 1;
 const victims = ['worker-incident', 'ingest', 'PostgreSQL', 'Temporal', 'Neo4j', 'gateway'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Peak resident memory (VmHWM) of a live process, MiB. */
+/** Peak resident memory (VmHWM) of a live process, MiB; 0 when gone (or a zombie, which has none). */
 function peakRssMiB(pid: number | undefined): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
   } catch {
     return 0;
   }
@@ -183,7 +183,7 @@ interface Result {
 
 function report(results: Result[], acknowledged: number, lost: number, peaks: Map<string, number>) {
   console.log(
-    '\n| component killed (SIGKILL) | running again after | exports acknowledged again after |',
+    '\n| component killed (SIGKILL) | running again after | longest time without an acknowledged export |',
   );
   console.log('|---|---|---|');
   for (const r of results) {
