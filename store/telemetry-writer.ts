@@ -36,6 +36,10 @@ export class TelemetryWriter {
     if (minUs <= maxUs) await this.coverage.ensure(minUs, maxUs);
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A checked-out client losing its server emits 'error' (the pool listens only to idle
+    // ones); unheard, it would end the process. The write in flight fails and is not acknowledged.
+    const onError = (err: Error) => (broken = err);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       if (hasRows(batch.spans)) await copyBinary(client, 'spans', spanColumns, batch.spans);
@@ -50,6 +54,7 @@ export class TelemetryWriter {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
