@@ -68,6 +68,7 @@ export const runbookReplayScenarios: ReplayScenario[] = [
   // runbook-rollback-approved-unsigned.json, recorded before approvals were signed, is kept as
   // it is: it proves runs answered by plain decisions still replay.
   runbookScenario('runbook-rollback-approved', 'k8sRollbackV1', deployment, approveAtGate),
+  runbookScenario('runbook-pause-rollout-step-fails', 'k8sPauseRolloutV1', deployment),
   // No database configured: the inspection made while planning fails, and nothing is acted on.
   runbookScenario('runbook-pg-cancel-inspection-fails', 'pgCancelSlowQueryV1', {
     service: 'payments',
