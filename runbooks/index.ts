@@ -2,6 +2,7 @@
 // exports and workflows/index.ts re-exports them for the worker bundle.
 export { k8sRollbackV1 } from './k8s-rollback';
 export { k8sRolloutRestartV1 } from './k8s-rollout-restart';
+export { k8sPauseRolloutV1 } from './k8s-pause-rollout';
 export { k8sScaleOutV1, k8sScaleOutV2 } from './k8s-scale-out';
 export { notifyOnlyV1 } from './notify-only';
 export { pgCancelSlowQueryV1 } from './pg-cancel-slow-query';

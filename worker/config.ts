@@ -32,6 +32,8 @@ const remediationSettings = {
       z.object({ command: z.array(z.string()).min(1), undo: z.string().optional() }),
     ),
   ),
+  /** The databases PostgreSQL runbooks may act on: `{"payments": "postgres://…"}`. */
+  AIOPS_PG_DATABASES: jsonSetting(z.record(z.string(), z.string().min(1))),
   AIOPS_SLACK_BOT_TOKEN: optionalString,
   AIOPS_SLACK_SIGNING_SECRET: optionalString,
   AIOPS_SLACK_APP_TOKEN: optionalString,
@@ -227,6 +229,8 @@ export interface RemediationConfig {
     fingerprints: Record<string, string[]>;
     scripts: Record<string, { command: string[]; undo?: string }>;
   };
+  /** Database name → connection URL, for PostgreSQL actions. */
+  databases: Record<string, string>;
   /** Unset unless a bot token and channel are configured. */
   slack:
     | {
@@ -363,6 +367,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         fingerprints: e.AIOPS_SSH_HOST_FINGERPRINTS ?? {},
         scripts: e.AIOPS_SSH_SCRIPTS ?? {},
       },
+      databases: e.AIOPS_PG_DATABASES ?? {},
       slack:
         e.AIOPS_SLACK_BOT_TOKEN && e.AIOPS_SLACK_CHANNEL
           ? {

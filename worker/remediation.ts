@@ -8,7 +8,10 @@ import { createSlackClient } from '../activities/slack';
 import { trustedAuthorityKeys } from './approval-authority';
 import type { RemediationConfig } from './config';
 
-export type RemediationDeps = Pick<ActivityDeps, 'kube' | 'ssh' | 'slack' | 'approvalPolicy'>;
+export type RemediationDeps = Pick<
+  ActivityDeps,
+  'kube' | 'ssh' | 'slack' | 'approvalPolicy' | 'postgres'
+>;
 
 function clusterReachable(kubeconfig: string | undefined): boolean {
   return (
@@ -41,6 +44,9 @@ export async function remediationDeps(config: RemediationConfig): Promise<Remedi
             scripts: ssh.scripts,
           },
         }
+      : {}),
+    ...(Object.keys(config.databases).length > 0
+      ? { postgres: { databases: config.databases } }
       : {}),
     ...(slack
       ? {

@@ -121,6 +121,39 @@ export function createKubernetesActivities({ kube }: { kube?: KubeConfig }) {
       return withRollout(apps, params, deadline, result);
     },
 
+    /**
+     * `kubectl rollout pause|resume`: a paused Deployment keeps its pods while template changes
+     * wait (a bad release stops spreading). Undone by setting it back to `wasPaused`.
+     */
+    async k8sSetRolloutPaused({
+      actionId,
+      params,
+    }: ActionRequest<DeploymentRef & { paused: boolean }>): Promise<
+      ActionResult<{ wasPaused: boolean }>
+    > {
+      const name = `${params.namespace}/${params.deployment}`;
+      const verb = params.paused ? 'paused' : 'resumed';
+      return applyOnce(api(), params, actionId, (d) => {
+        const wasPaused = d.spec?.paused ?? false;
+        if (wasPaused === params.paused)
+          return {
+            unchanged: {
+              summary: `deployment ${name} rollout already ${verb}`,
+              changed: false,
+              details: { wasPaused },
+            },
+          };
+        return {
+          ops: [{ op: 'add', path: '/spec/paused', value: params.paused }],
+          result: {
+            summary: `${verb} the rollout of deployment ${name}`,
+            changed: true,
+            details: { wasPaused },
+          },
+        };
+      });
+    },
+
     /** Sets the replica count (relative or absolute); undone by setting it back to `from`. */
     async k8sScaleDeployment({
       actionId,

@@ -166,6 +166,29 @@ describe('built-in runbooks', () => {
     expect(k8s.deployment('shop', 'search')?.spec.replicas).toBe(6);
   });
 
+  it('k8s-pause-rollout: pauses; pausing again changes nothing', async () => {
+    k8s.addDeployment('shop', 'pricing', { replicas: 2, image: 'pricing:1' });
+    const handle = await start(
+      'k8sPauseRolloutV1',
+      { service: 'pricing', namespace: 'shop', deployment: 'pricing' },
+      'pause',
+    );
+    const result = await handle.result();
+    // Low risk: the policy lets it pass its gate by itself.
+    expect(result.outcome).toBe('succeeded');
+    expect(result.steps[0]?.summary).toBe('paused the rollout of deployment shop/pricing');
+    const spec = k8s.deployment('shop', 'pricing')?.spec as { paused?: boolean };
+    expect(spec.paused).toBe(true);
+    const again = await start(
+      'k8sPauseRolloutV1',
+      { service: 'pricing', namespace: 'shop', deployment: 'pricing' },
+      'pause-again',
+    );
+    expect((await again.result()).steps[0]?.summary).toBe(
+      'deployment shop/pricing rollout already paused',
+    );
+  });
+
   it('ssh-restart-unit: systemctl restart over SSH', async () => {
     const handle = await start(
       'sshRestartUnitV1',

@@ -7,7 +7,8 @@ import { signedAnswer } from './fakes';
 /**
  * Runbook histories for the replay test. The recorder's worker has no cluster, hosts or Slack,
  * so these cover the paths that need none: a dry run, a notification, a step failing (no
- * kubeconfig) and rolling back, and a cancellation at an approval gate.
+ * kubeconfig) and rolling back, a cancellation at an approval gate, an inspection failing (no
+ * database) and an input refused.
  */
 function runbookScenario(
   name: string,
@@ -67,4 +68,13 @@ export const runbookReplayScenarios: ReplayScenario[] = [
   // runbook-rollback-approved-unsigned.json, recorded before approvals were signed, is kept as
   // it is: it proves runs answered by plain decisions still replay.
   runbookScenario('runbook-rollback-approved', 'k8sRollbackV1', deployment, approveAtGate),
+  runbookScenario('runbook-pause-rollout-step-fails', 'k8sPauseRolloutV1', deployment),
+  // No database configured: the inspection made while planning fails, and nothing is acted on.
+  runbookScenario('runbook-pg-cancel-inspection-fails', 'pgCancelSlowQueryV1', {
+    service: 'payments',
+    database: 'payments',
+  }),
+  runbookScenario('runbook-pg-terminate-missing-input', 'pgTerminateBlockingSessionV1', {
+    service: 'payments',
+  }),
 ];
