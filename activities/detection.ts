@@ -10,6 +10,7 @@ import { correlateAnomalies, type OpenIncidentRef } from '../detectors/correlati
 import { CalibratedSeriesScorer } from '../detectors/anomaly/calibrated-series';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
 import type { SeriesScorerState } from '../detectors/series-scorer';
+import type { MetricsSource } from '../integrations/prometheus/source';
 import { readAlertsToScore } from '../store/alerts';
 import type { Pool } from '../store/db';
 import {
@@ -63,6 +64,8 @@ export interface DetectionDeps {
   detection: DetectionSettings;
   /** Wall clock in ms; injectable so tests decide which buckets are complete. */
   clock?: () => number;
+  /** Configured PromQL expressions, scored like the metrics in our store. */
+  metrics?: MetricsSource | undefined;
 }
 
 export interface DetectionPassResult {
@@ -145,6 +148,7 @@ export function createDetectionActivities({
   client,
   detection,
   clock = Date.now,
+  metrics,
 }: DetectionDeps) {
   return {
     /**
@@ -195,7 +199,16 @@ export function createDetectionActivities({
         ),
         readSilentServices(pool, new Date(windowEnd), bucketMs),
       ]);
-      const series = groupBySeries([...rows, ...logs.points, ...logs.errorShares]);
+      // Prometheus down must not stop detection of the rest: its series wait for the next pass.
+      const promPoints = metrics
+        ? await metrics
+            .detectionPoints(new Date(windowStart - lateRowsMs), new Date(windowEnd + bucketMs))
+            .catch((err: unknown) => {
+              Context.current().log.warn(`PromQL expressions not scored: ${String(err)}`);
+              return [];
+            })
+        : [];
+      const series = groupBySeries([...rows, ...logs.points, ...logs.errorShares, ...promPoints]);
       const stored = await loadDetectorStates(pool, [
         ...series.keys(),
         templateBurstKey,

@@ -18,6 +18,7 @@ import { createSshActivities, type SshSettings } from './ssh';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createIncidentActivities } from './incidents';
 import type { IncidentNotifier } from './notify';
+import type { MetricsSource } from '../integrations/prometheus/source';
 import { createInvestigationActivities } from './investigation';
 import { createKnowledgeGraphActivities } from './knowledge-graph';
 import { createSummarizerActivities, defaultLlmSettings, type LlmSettings } from './summarizer';
@@ -47,6 +48,8 @@ export interface ActivityDeps {
   llm?: LlmSettings;
   /** Incident changes to a generic webhook and PagerDuty; unset, none are sent. */
   notifier?: IncidentNotifier | undefined;
+  /** The team's Prometheus: metric evidence and PromQL expressions for detection. */
+  metrics?: MetricsSource | undefined;
 }
 
 /** Every activity of the engine, built from explicitly passed dependencies (no singletons). */

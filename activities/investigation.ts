@@ -8,6 +8,7 @@ import {
   maxBaselineStretch,
 } from './rca/evidence';
 import type { RootCauseCandidate } from './rca/candidate';
+import type { MetricsSource } from '../integrations/prometheus/source';
 import type { Pool } from '../store/db';
 import type { WindowTelemetry } from '../store/investigation-telemetry';
 import { incidentPeriods } from '../store/incidents';
@@ -99,6 +100,8 @@ export async function rankWindow(
     incidentId?: string;
     firstAnomalyAt?: Date;
     memoryBudgetBytes?: number;
+    /** Metrics of services our store has none of (e.g. from the team's Prometheus). */
+    metrics?: MetricsSource | undefined;
   },
 ) {
   const firstAnomaly = window.firstAnomalyAt?.getTime() ?? window.faultStart.getTime();
@@ -113,6 +116,17 @@ export async function rankWindow(
     from: new Date(baselineStart),
     to: window.end,
   });
+  if (window.metrics) {
+    const stored = new Set(telemetry.metrics.map((m) => m.service));
+    // Without them the ranking still has our own telemetry: a Prometheus outage is no reason to wait.
+    const read = await window.metrics
+      .evidence(new Date(baselineStart), window.end)
+      .catch((err: unknown) => {
+        console.warn(`[investigation] Prometheus metrics not read: ${String(err)}`);
+        return [];
+      });
+    telemetry.metrics.push(...read.filter((m) => !stored.has(m.service)));
+  }
   assertEvidenceFits(telemetry, window.end.getTime() - baselineStart, window.memoryBudgetBytes);
   const evidence = buildEvidence(telemetry.spans, telemetry.logs, telemetry.metrics, {
     baselineStart,
@@ -128,7 +142,13 @@ export async function rankWindow(
   };
 }
 
-export function createInvestigationActivities({ pool }: { pool: Pool }) {
+export function createInvestigationActivities({
+  pool,
+  metrics,
+}: {
+  pool: Pool;
+  metrics?: MetricsSource | undefined;
+}) {
   return {
     /**
      * Collects the evidence for the fault window against its baseline from PostgreSQL and ranks
@@ -148,6 +168,7 @@ export function createInvestigationActivities({ pool }: { pool: Pool }) {
               baselineMs: input.baselineMinutes * 60_000,
               incidentId: input.incidentId,
               firstAnomalyAt: input.firstAnomalyAt ? new Date(input.firstAnomalyAt) : undefined,
+              metrics,
             },
           );
           const fresh = {

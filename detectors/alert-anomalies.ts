@@ -1,18 +1,8 @@
+import type { AlertRow } from '../store/alerts';
 import type { Anomaly } from '../workflows/incident/types';
 
-/** A recorded alert as scored (see store/alerts). */
-export interface ScoredAlert {
-  tenant: string;
-  fingerprint: string;
-  alertname: string | undefined;
-  service: string;
-  severity: string | undefined;
-  status: 'firing' | 'resolved';
-  startsAt: number;
-  episodes: number;
-  firedAt: number;
-  previousResolvedAt: number | undefined;
-}
+/** A recorded alert as the detection pass reads it (types only: no I/O here). */
+export type ScoredAlert = AlertRow;
 
 export interface AlertScoring {
   bucketMs: number;

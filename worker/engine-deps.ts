@@ -4,7 +4,10 @@ import type { ActivityDeps } from '../activities';
 import { defaultDetectionSettings } from '../activities/detection';
 import { createIncidentNotifier } from '../activities/notify';
 import { createAnthropicClient } from '../activities/summarizer';
+import { serviceMapper } from '../ingest/alert-service';
+import { configuredPrometheusSource } from '../integrations/prometheus/source';
 import type { Pool } from '../store/db';
+import { rollupBucketSeconds } from '../store/telemetry-rollups';
 import { serviceHealthSince } from '../store/service-health';
 import type { Config } from './config';
 import { remediationDeps } from './remediation';
@@ -27,6 +30,13 @@ export async function engineActivityDeps(
       alertFlapSeconds: config.integrations.alerts.flapSeconds,
     },
     notifier: createIncidentNotifier(pool, config.integrations.notify),
+    metrics:
+      config.integrations.prometheus &&
+      configuredPrometheusSource(
+        config.integrations.prometheus,
+        serviceMapper(config.integrations.prometheus.serviceRules),
+        rollupBucketSeconds,
+      ),
     anthropic: createAnthropicClient(config.investigation.llm),
     llm: config.investigation.llm,
     health: { serviceHealth: (service, since) => serviceHealthSince(pool, service, since) },

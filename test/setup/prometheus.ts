@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { access, constants, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort } from '../../worker/stack/ports';
 import { spawnServiceProcess, type ServiceProcess } from '../../worker/stack/service-process';
 import { ensureDebianPackages } from './debian';
@@ -7,6 +9,9 @@ import { ensureDebianPackages } from './debian';
 /** Debian's servers (packages prometheus and prometheus-alertmanager). */
 const prometheusPath = '/usr/bin/prometheus';
 const alertmanagerPath = '/usr/bin/prometheus-alertmanager';
+/** Ships with the prometheus package; writes history into a TSDB (backfill). */
+const promtoolPath = '/usr/bin/promtool';
+const run = promisify(execFile);
 
 async function unavailableReason(): Promise<string | undefined> {
   for (const [path, pkg] of [
@@ -76,6 +81,8 @@ export interface PrometheusOptions {
   /** Alerting rules file content (YAML), evaluated every second. */
   rules?: string;
   alertmanagerUrl?: string;
+  /** History written into the TSDB before start (OpenMetrics text with timestamps, via promtool). */
+  backfill?: string;
 }
 
 /** A real Prometheus on a free loopback port: 1 s scrapes and rule evaluations, alerts resent every second. */
@@ -84,6 +91,17 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<LocalSer
   const config = join(opts.dir, 'prometheus.yml');
   const rules = join(opts.dir, 'rules.yml');
   if (opts.rules) await writeFile(rules, opts.rules);
+  if (opts.backfill) {
+    const history = join(opts.dir, 'history.om');
+    await writeFile(history, opts.backfill);
+    await run(promtoolPath, [
+      'tsdb',
+      'create-blocks-from',
+      'openmetrics',
+      history,
+      join(opts.dir, 'data'),
+    ]);
+  }
   await writeFile(
     config,
     JSON.stringify({
