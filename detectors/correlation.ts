@@ -125,8 +125,8 @@ export function correlateAnomalies(
       service: culprit,
       services: group,
       anomalies: groupAnomalies.sort((a, b) => b.score - a.score),
-      // The newest anomaly's bucket, not the report's time: the incident's quiet period counts
-      // in telemetry time, so anomalies scored late (late rows) do not prolong it.
+      // The newest anomaly's bucket (telemetry time); the incident counts its quiet period from
+      // whichever is later, this or when the report reached it (see quietSince).
       observedAt: groupAnomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a)),
     });
   }
