@@ -125,8 +125,8 @@ export function correlateAnomalies(
       service: culprit,
       services: group,
       anomalies: groupAnomalies.sort((a, b) => b.score - a.score),
-      // The newest anomaly's bucket, not the report's time: the incident's quiet period counts
-      // in telemetry time, so anomalies scored late (late rows) do not prolong it.
+      // The newest anomaly's bucket (telemetry time); the incident counts its quiet period from
+      // whichever is later, this or when the report reached it (see quietSince).
       observedAt: groupAnomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a)),
     });
   }
@@ -173,14 +173,15 @@ function evidence(anomalies: Anomaly[]): number {
       ),
   );
   // A scrape reads every pod at about the same moment: what one scrape shows, at one service or
-  // at many (a node they share, a rollout), is one look. Metrics persist when a service's own
-  // readings stay off in a later bucket too: each of its buckets is then a piece.
+  // at many (a node they share, a rollout), is one look, even spread over two buckets (readings
+  // are stamped a few seconds apart). Metrics persist when the same reading is off again in a
+  // later bucket: each bucket of that series is then a piece.
   const bucketsOf = new Map<string, Set<string>>();
   for (const a of anomalies) {
     if (a.signal !== 'saturation') continue;
-    const buckets = bucketsOf.get(a.service) ?? new Set<string>();
+    const buckets = bucketsOf.get(a.seriesKey) ?? new Set<string>();
     buckets.add(a.at);
-    bucketsOf.set(a.service, buckets);
+    bucketsOf.set(a.seriesKey, buckets);
   }
   return pieces.size + Math.max(0, ...[...bucketsOf.values()].map((b) => b.size));
 }

@@ -198,7 +198,7 @@ describe('correlation evidence', () => {
     expect(correlateAnomalies(twoBuckets, [], [], at)).toHaveLength(1);
   });
 
-  it('counts one scrape’s metrics once, at one pod or at several; a pod off again counts again', () => {
+  it('counts one scrape’s metrics once, at one pod or at several; a reading off again counts again', () => {
     const later = '2026-01-01T00:00:10.000Z';
     const pod = (service: string, name: string, value: number) => ({
       ...anomaly(`metric:${service}:${name}`, service, 'saturation'),
@@ -223,10 +223,14 @@ describe('correlation evidence', () => {
     // Two pods' own CPU in one scrape: one look at the system.
     const own = [pod('cart', 'Cpu', 0.9), pod('ads', 'Cpu', 0.7)];
     expect(correlateAnomalies(own, [{ caller: 'cart', callee: 'ads' }], [], at)).toEqual([]);
-    // Pods read a few seconds apart may fall in two buckets: still one look.
-    const skewed = [pod('cart', 'Cpu', 0.9), { ...pod('ads', 'Cpu', 0.7), at: later }];
+    // Readings stamped a few seconds apart may fall in two buckets: still one look.
+    const skewed = [
+      pod('cart', 'Cpu', 0.9),
+      { ...pod('cart', 'Memory', 0.8), at: later },
+      { ...pod('ads', 'Cpu', 0.7), at: later },
+    ];
     expect(correlateAnomalies(skewed, [{ caller: 'cart', callee: 'ads' }], [], at)).toEqual([]);
-    // The same pod off again in the next bucket, or a symptom of another kind beside it, is a fault.
+    // The same reading off again in the next bucket, or a symptom of another kind beside it, is a fault.
     const again = { ...pod('cart', 'Cpu', 0.92), at: later };
     expect(correlateAnomalies([...own, again], [], [], at)).toHaveLength(1);
     const felt = anomaly('svc:cart:p95', 'cart', 'latency');
