@@ -6,7 +6,7 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ApprovalClaims, SignedApproval } from '../runbooks/sdk/approval-statement';
 
@@ -80,10 +80,17 @@ export async function loadAuthorityKey(path: string): Promise<KeyObject> {
   const { privateKey } = generateKeyPairSync('ed25519');
   await mkdir(dirname(path), { recursive: true });
   const pem = privateKey.export({ format: 'pem', type: 'pkcs8' });
-  // `wx`: two processes starting at once keep the first key instead of overwriting it.
-  await writeFile(path, pem, { mode: 0o600, flag: 'wx' }).catch((err: unknown) => {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  });
+  // Written whole to a file of our own, then linked into place: the role processes start at
+  // once, and the first link wins while the others read a complete key, never a half-written one.
+  const own = `${path}.${process.pid}.tmp`;
+  await writeFile(own, pem, { mode: 0o600 });
+  try {
+    await link(own, path).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    });
+  } finally {
+    await rm(own, { force: true });
+  }
   return createPrivateKey(await readFile(path, 'utf8'));
 }
 

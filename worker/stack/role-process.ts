@@ -70,7 +70,7 @@ export async function startRoleProcess(opts: RoleProcessOptions): Promise<Runnin
     const tail = (await readFile(opts.logFile, 'utf8').catch(() => ''))
       .trimEnd()
       .split('\n')
-      .slice(-5);
+      .slice(-20);
     throw new Error(
       `${opts.name} did not start (${err instanceof Error ? err.message : String(err)}; ${exitDescription()}); ` +
         `its log ${opts.logFile} ends:\n  ${tail.join('\n  ')}`,
