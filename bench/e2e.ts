@@ -8,7 +8,7 @@ import { loadConfig } from '../worker/config';
 import { demoEngineEnv, startDemoCluster } from '../worker/demo/demo';
 import { startLiveTraffic } from '../worker/demo/traffic';
 import { DemoWorld, demoNamespace } from '../worker/demo/world';
-import { freePort } from '../worker/stack/ports';
+import { freeStackPorts } from '../worker/stack/ports';
 import { createProgress } from '../worker/stack/progress';
 import { startStack } from '../worker/stack/supervisor';
 import { machineDescription, writeBenchmarkSection } from './report';
@@ -61,12 +61,7 @@ async function main() {
   const env = {
     ...process.env,
     AIOPS_HOME: home,
-    AIOPS_PG_PORT: String(await freePort()),
-    AIOPS_TEMPORAL_PORT: String(await freePort()),
-    AIOPS_TEMPORAL_UI_PORT: String(await freePort()),
-    AIOPS_OTLP_GRPC_PORT: String(await freePort()),
-    AIOPS_OTLP_HTTP_PORT: String(await freePort()),
-    AIOPS_NEO4J_BOLT_PORT: String(await freePort()),
+    ...(await freeStackPorts()),
     AIOPS_INCIDENT_QUIET_SECONDS: String(quietMs / 1000),
     AIOPS_APPROVAL_REQUIRED_FROM: 'high',
   };

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TraceRequest, TraceResponse } from '../../ingest/otlp';
 import { loadConfig } from '../../worker/config';
-import { freePort } from '../../worker/stack/ports';
+import { freeStackPorts } from '../../worker/stack/ports';
 import { createProgress } from '../../worker/stack/progress';
 import { startStack } from '../../worker/stack/supervisor';
 
@@ -83,13 +83,7 @@ async function main() {
   });
   const env: Record<string, string> = {
     AIOPS_HOME: home,
-    AIOPS_PG_PORT: String(await freePort()),
-    AIOPS_TEMPORAL_PORT: String(await freePort()),
-    AIOPS_TEMPORAL_UI_PORT: String(await freePort()),
-    AIOPS_OTLP_GRPC_PORT: String(await freePort()),
-    AIOPS_OTLP_HTTP_PORT: String(await freePort()),
-    AIOPS_NEO4J_BOLT_PORT: String(await freePort()),
-    AIOPS_GATEWAY_PORT: String(await freePort()),
+    ...(await freeStackPorts()),
   };
   const config = loadConfig({ ...process.env, ...env });
   const stack = await startStack(config, createProgress(), { roleEnv: env });

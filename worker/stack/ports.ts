@@ -37,3 +37,19 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Every port setting of a local stack on a free port: a benchmark's own stack beside others. */
+export async function freeStackPorts(): Promise<Record<string, string>> {
+  const settings = [
+    'AIOPS_PG_PORT',
+    'AIOPS_TEMPORAL_PORT',
+    'AIOPS_TEMPORAL_UI_PORT',
+    'AIOPS_OTLP_GRPC_PORT',
+    'AIOPS_OTLP_HTTP_PORT',
+    'AIOPS_NEO4J_BOLT_PORT',
+    'AIOPS_GATEWAY_PORT',
+  ];
+  const ports: Record<string, string> = {};
+  for (const setting of settings) ports[setting] = String(await freePort());
+  return ports;
+}
