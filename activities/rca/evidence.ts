@@ -155,15 +155,17 @@ export interface SampledTrace {
 /**
  * What one operation's SERVER spans do per call, baseline against fault window: the spans
  * below each call, down to and including the first span in another service, counted by
- * `service operation`. A code path that changes (an early return, a throw, a wrong value that
- * makes the code take another branch) changes these counts per call.
+ * `service operation`, and the log lines the call's own spans write, counted by `log template`.
+ * A code path that changes (an early return, a throw, a wrong value that makes the code take
+ * another branch) changes these counts per call: a line every call wrote that calls now skip is
+ * a throw before it, even when nothing new is logged.
  */
 export interface CallPattern {
   service: string;
   operation: string;
   /** SERVER spans of the operation: [baseline, fault window]. */
   calls: [number, number];
-  /** `service operation` of a span below the call → [baseline, fault window] counts. */
+  /** `service operation` of a span below the call (or `log template`) → [baseline, fault window] counts. */
   children: Record<string, [number, number]>;
   /** `service operation` → calls with at least one such span below them, per window. */
   callsWith: Record<string, [number, number]>;
@@ -226,6 +228,7 @@ export function buildEvidence(
     return index[b] ?? -1;
   };
   const services = new Set<string>();
+  const templateKey = memoizedTemplates();
 
   const traces = new Map<string, Span[]>();
   for (const span of spans) {
@@ -299,14 +302,35 @@ export function buildEvidence(
     ),
     edges: [...edges.values()].flatMap((byCallee) => [...byCallee.values()].map((e) => e.finish())),
     metrics: metricSeries(metrics, bucketOf, bucketCount),
-    logs: logTemplates(logs, traces, bucketOf, bucketCount, baselineBuckets, options),
+    logs: logTemplates(logs, traces, templateKey, bucketOf, bucketCount, baselineBuckets, options),
     traces: sampleTraces(traces, bucketOf, baselineBuckets, options.tracesPerClass ?? 300),
-    callPatterns: callPatterns(traces, bucketOf, baselineBuckets),
+    callPatterns: callPatterns(
+      traces,
+      logStepsBySpan(logs, templateKey),
+      bucketOf,
+      baselineBuckets,
+    ),
   };
+}
+
+/** Request-scoped log lines as steps of the span that wrote them: `log template` by span id. */
+function logStepsBySpan(
+  logs: readonly LogRecord[],
+  templateKey: (body: string) => string,
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const log of logs) {
+    if (!log.spanId) continue;
+    let steps = out.get(log.spanId);
+    if (!steps) out.set(log.spanId, (steps = []));
+    steps.push(`log ${templateKey(log.body)}`);
+  }
+  return out;
 }
 
 function callPatterns(
   traces: ReadonlyMap<string, readonly Span[]>,
+  logSteps: ReadonlyMap<string, readonly string[]>,
   bucketOf: (ns: bigint) => number,
   baselineBuckets: number,
 ): CallPattern[] {
@@ -336,18 +360,24 @@ function callPatterns(
         };
         patterns.set(key, p);
       }
-      p.calls[w]++;
-      // The call's own work: spans of its service below it, and the first span in each callee.
-      const stack = [...(children.get(span.spanId) ?? [])];
+      const pattern = p;
+      pattern.calls[w]++;
       const seen = new Set<string>();
-      for (let child = stack.pop(); child; child = stack.pop()) {
-        const key = `${child.service} ${child.operation}`;
-        (p.children[key] ??= [0, 0])[w]++;
+      const step = (key: string) => {
+        (pattern.children[key] ??= [0, 0])[w]++;
         if (!seen.has(key)) {
           seen.add(key);
-          (p.callsWith[key] ??= [0, 0])[w]++;
+          (pattern.callsWith[key] ??= [0, 0])[w]++;
         }
+      };
+      for (const line of logSteps.get(span.spanId) ?? []) step(line);
+      // The call's own work: spans of its service below it (and their log lines), and the
+      // first span in each callee.
+      const stack = [...(children.get(span.spanId) ?? [])];
+      for (let child = stack.pop(); child; child = stack.pop()) {
+        step(`${child.service} ${child.operation}`);
         if (child.service === span.service && child.kind !== 'SERVER') {
+          for (const line of logSteps.get(child.spanId) ?? []) step(line);
           stack.push(...(children.get(child.spanId) ?? []));
         }
       }
@@ -534,6 +564,7 @@ class BottomK<T> {
 function logTemplates(
   logs: readonly LogRecord[],
   traces: ReadonlyMap<string, readonly Span[]>,
+  templateKey: (body: string) => string,
   bucketOf: (ns: bigint) => number,
   buckets: number,
   baselineBuckets: number,
@@ -543,7 +574,6 @@ function logTemplates(
   const out: Evidence['logs'] = {};
   const samples = new Map<LogTemplateSeries, BottomK<string>>();
   const severityRank: Record<string, number> = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 };
-  const templateKey = memoizedTemplates();
   const byTrace = new Map<string, Map<string, Span>>();
   const spansById = (traceId: string) => {
     let byId = byTrace.get(traceId);

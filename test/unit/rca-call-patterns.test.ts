@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { callPatterns, withCallPatterns } from '../../activities/rca/call-patterns';
 import { buildEvidence } from '../../activities/rca/evidence';
-import type { Span } from '../../simulator/telemetry';
+import type { LogRecord, Span } from '../../simulator/telemetry';
 
 const window = { baselineStart: 0, faultStart: 120_000, end: 180_000 };
 
@@ -56,7 +56,48 @@ function spans(propagate: boolean): Span[] {
   return out;
 }
 
+/**
+ * Each `stock` call writes one INFO line under its span. From the fault window on, 60% of calls
+ * throw before writing it (their spans unchanged: the query ran) and the hub logs an ERROR for
+ * them: the only trace of the fault in `stock` is a line its calls no longer write.
+ */
+function skippedLines(all: readonly Span[]): LogRecord[] {
+  const out: LogRecord[] = [];
+  const stockCalls = all.filter((s) => s.service === 'stock' && s.operation === '/stock');
+  const hubCalls = new Map(
+    all.filter((s) => s.service === 'hub' && s.operation === '/plan').map((s) => [s.traceId, s]),
+  );
+  stockCalls.forEach((s, n) => {
+    const thrown = s.startTimeUnixNano >= 120_000_000_000n && n % 5 < 3;
+    const line = (span: Span, severityText: 'INFO' | 'ERROR', body: string) =>
+      out.push({
+        timeUnixNano: span.startTimeUnixNano + 1_000_000n,
+        service: span.service,
+        severityText,
+        severityNumber: severityText === 'ERROR' ? 17 : 9,
+        body,
+        traceId: span.traceId,
+        spanId: span.spanId,
+        resource: span.resource,
+      });
+    const hub = hubCalls.get(s.traceId);
+    if (!thrown) line(s, 'INFO', `reserved ${n % 7} items`);
+    else if (hub) line(hub, 'ERROR', 'stock call failed: 500');
+  });
+  return out;
+}
+
 describe('call-pattern evidence', () => {
+  it('ranks first a service whose calls stopped writing a line they always wrote', () => {
+    const all = spans(false);
+    const evidence = buildEvidence(all, skippedLines(all), [], window);
+    const ranking = callPatterns.rank(evidence);
+    expect(ranking[0]?.service).toBe('stock');
+    expect(ranking[0]?.evidence.templates?.[0]).toContain('log reserved');
+    // The hub's new ERROR line is the echo of the callee's throw.
+    expect(ranking.find((c) => c.service === 'hub')!.score).toBeLessThan(0.5 * ranking[0]!.score);
+  });
+
   it('ranks first a service whose calls stopped doing what they did, with no log line', () => {
     const evidence = buildEvidence(spans(false), [], [], window);
     const ranking = callPatterns.rank(evidence);
