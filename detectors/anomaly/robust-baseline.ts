@@ -3,6 +3,7 @@
  * prediction is the median of the same phase in recent cycles when the series is seasonal,
  * else the rolling median of recent points; the unit is the MAD of past residuals.
  */
+import { packSingles, toSingle, unpackSingles } from './packing';
 import { RollingQuantiles } from './rolling';
 import { SeasonTracker, type SeasonTrackerConfig, type SeasonTrackerState } from './season-tracker';
 import { surprise, robustScale } from './scaling';
@@ -25,7 +26,8 @@ export interface RobustBaselineConfig {
 export type RobustBaselineState = {
   season: SeasonTrackerState;
   local: number[];
-  residuals: number[];
+  /** Past residuals, packed (./packing). */
+  residuals: string;
 };
 
 export class RobustBaselineDetector implements StreamingDetector<number, RobustBaselineState> {
@@ -46,7 +48,7 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
       const center = this.residuals.median();
       z = Math.abs(residual - center) / robustScale(this.residuals, center, x);
     }
-    if (Number.isFinite(residual)) this.residuals.push(residual);
+    if (Number.isFinite(residual)) this.residuals.push(toSingle(residual));
     this.local.push(x);
     this.season.push(x);
     return surprise(z, this.config.zScale);
@@ -69,7 +71,7 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
     return {
       season: this.season.exportState(),
       local: this.local.toArray(),
-      residuals: this.residuals.toArray(),
+      residuals: packSingles(this.residuals.toArray()),
     };
   }
 
@@ -77,7 +79,10 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
     this.season = new SeasonTracker(this.config.season);
     this.season.importState(state.season);
     this.local = new RollingQuantiles(this.config.localWindow, state.local);
-    this.residuals = new RollingQuantiles(this.config.residualWindow, state.residuals);
+    this.residuals = new RollingQuantiles(
+      this.config.residualWindow,
+      unpackSingles(state.residuals),
+    );
   }
 }
 
