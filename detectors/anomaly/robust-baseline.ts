@@ -5,7 +5,12 @@
  */
 import { packSingles, toSingle, unpackSingles } from './packing';
 import { RollingQuantiles } from './rolling';
-import { SeasonTracker, type SeasonTrackerConfig, type SeasonTrackerState } from './season-tracker';
+import {
+  ownSeason,
+  SeasonTracker,
+  type SeasonTrackerConfig,
+  type SeasonTrackerState,
+} from './season-tracker';
 import { surprise, robustScale } from './scaling';
 import type { StreamingDetector } from './types';
 
@@ -24,7 +29,8 @@ export interface RobustBaselineConfig {
 }
 
 export type RobustBaselineState = {
-  season: SeasonTrackerState;
+  /** Absent when the tracker is shared (its owner stores it). */
+  season?: SeasonTrackerState;
   local: number[];
   /** Past residuals, packed (./packing). */
   residuals: string;
@@ -32,11 +38,17 @@ export type RobustBaselineState = {
 
 export class RobustBaselineDetector implements StreamingDetector<number, RobustBaselineState> {
   private season: SeasonTracker;
+  /** False when the ensemble shares one tracker among its members and feeds it itself. */
+  private readonly ownsSeason: boolean;
   private local: RollingQuantiles;
   private residuals: RollingQuantiles;
 
-  constructor(private readonly config: RobustBaselineConfig) {
-    this.season = new SeasonTracker(config.season);
+  constructor(
+    private readonly config: RobustBaselineConfig,
+    shared?: SeasonTracker,
+  ) {
+    this.season = shared ?? new SeasonTracker(config.season);
+    this.ownsSeason = shared === undefined;
     this.local = new RollingQuantiles(config.localWindow);
     this.residuals = new RollingQuantiles(config.residualWindow);
   }
@@ -50,7 +62,7 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
     }
     if (Number.isFinite(residual)) this.residuals.push(toSingle(residual));
     this.local.push(x);
-    this.season.push(x);
+    if (this.ownsSeason) this.season.push(x);
     return surprise(z, this.config.zScale);
   }
 
@@ -69,15 +81,14 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
 
   exportState(): RobustBaselineState {
     return {
-      season: this.season.exportState(),
+      ...(this.ownsSeason && { season: this.season.exportState() }),
       local: this.local.toArray(),
       residuals: packSingles(this.residuals.toArray()),
     };
   }
 
   importState(state: RobustBaselineState): void {
-    this.season = new SeasonTracker(this.config.season);
-    this.season.importState(state.season);
+    if (this.ownsSeason) this.season.importState(ownSeason(state.season));
     this.local = new RollingQuantiles(this.config.localWindow, state.local);
     this.residuals = new RollingQuantiles(
       this.config.residualWindow,

@@ -72,3 +72,9 @@ export class SeasonTracker {
     this.sinceEstimate = state.sinceEstimate;
   }
 }
+
+/** A member that owns its tracker stores it; its state must carry one. */
+export function ownSeason(state: SeasonTrackerState | undefined): SeasonTrackerState {
+  if (state === undefined) throw new Error('detector state has no season tracker');
+  return state;
+}
