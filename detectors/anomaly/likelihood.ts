@@ -48,7 +48,7 @@ const EMPTY: Moments = [0, 0, 0];
 const copyMoments = ([n, mean, m2]: Moments): Moments => [n, mean, m2];
 
 /** Moments of two runs together (Chan, Golub and LeVeque's pairwise update). */
-export function mergeMoments(a: Moments, b: Moments): Moments {
+function mergeMoments(a: Moments, b: Moments): Moments {
   const n = a[0] + b[0];
   if (n === 0) return EMPTY;
   const delta = b[1] - a[1];
