@@ -2,7 +2,9 @@
  * The detection schedule's scorer for one series, built from the same ensemble and the same
  * configuration as `aiops detect score` and bench:nab (`createDetector`): the ensemble judges how
  * rare the value is for this series. A metric (a gauge, a PromQL expression: no direction that
- * hurts, no counts behind it) is scored by the ensemble alone, exactly as NAB measures it.
+ * hurts, no counts behind it) is scored by the ensemble alone: its rarity, what bench:nab scores
+ * before the alert damper (one alert per excursion is NAB's charge for repeats; the pass's
+ * incidents already group the anomalies of one fault).
  * Latency, error ratios and log counts also carry evidence the ensemble cannot see (the
  * direction that hurts, the calls and slow requests behind a point: ../series-scorer.ts). There
  * both must hold, an intersection-union test: the score is the smaller of the two, i.e. the
