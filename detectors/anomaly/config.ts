@@ -67,9 +67,17 @@ export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
   members: ['breakout', 'forecast', 'baseline'],
 };
 
-/** A fresh streaming detector with the fixed configuration (optionally a subset of members). */
+/**
+ * A fresh streaming detector with the fixed configuration (optionally a subset of members): the
+ * one factory behind `aiops detect score`, bench:nab and the detection schedule's
+ * `SeriesDetector`.
+ */
 export function createDetector(
   members: readonly MemberName[] = DEFAULT_ENSEMBLE_CONFIG.members,
 ): EnsembleDetector {
-  return new EnsembleDetector({ ...DEFAULT_ENSEMBLE_CONFIG, members });
+  const config =
+    members === DEFAULT_ENSEMBLE_CONFIG.members
+      ? DEFAULT_ENSEMBLE_CONFIG
+      : { ...DEFAULT_ENSEMBLE_CONFIG, members };
+  return new EnsembleDetector(config);
 }

@@ -11,6 +11,7 @@ import { ForecastResidualDetector, type ForecastResidualConfig } from './forecas
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood';
 import { RangeBreakoutDetector, type RangeBreakoutConfig } from './range-breakout';
 import { RobustBaselineDetector, type RobustBaselineConfig } from './robust-baseline';
+import { ownSeason, SeasonTracker, type SeasonTrackerState } from './season-tracker';
 import type { Json, StreamingDetector } from './types';
 import { WindowIsolationDetector, type WindowIsolationConfig } from './window-isolation';
 
@@ -29,7 +30,12 @@ export interface EnsembleConfig {
 }
 
 type MemberState = { detector: Json; likelihood: LikelihoodState | null };
-export type EnsembleState = { members: { [name: string]: MemberState }; damper: AlertDamperState };
+export type EnsembleState = {
+  members: { [name: string]: MemberState };
+  damper: AlertDamperState;
+  /** The season tracker the seasonal members share, when they share one. */
+  season?: SeasonTrackerState;
+};
 
 interface Member {
   readonly name: MemberName;
@@ -38,7 +44,17 @@ interface Member {
   readonly likelihood: AnomalyLikelihood | null;
 }
 
-function buildMember(name: MemberName, config: EnsembleConfig): Member {
+/**
+ * One season tracker for the seasonal members when they search the same way: one history to
+ * store per series and one period search per re-estimate, not two.
+ */
+function sharedSeason(config: EnsembleConfig): SeasonTracker | undefined {
+  const seasonal = config.members.includes('forecast') || config.members.includes('baseline');
+  const same = JSON.stringify(config.forecast.season) === JSON.stringify(config.baseline.season);
+  return seasonal && same ? new SeasonTracker(config.forecast.season) : undefined;
+}
+
+function buildMember(name: MemberName, config: EnsembleConfig, season?: SeasonTracker): Member {
   const calibrated = (detector: StreamingDetector<number, Json>): Member => ({
     name,
     detector,
@@ -48,9 +64,9 @@ function buildMember(name: MemberName, config: EnsembleConfig): Member {
     case 'breakout':
       return { name, detector: new RangeBreakoutDetector(config.breakout), likelihood: null };
     case 'forecast':
-      return calibrated(new ForecastResidualDetector(config.forecast));
+      return calibrated(new ForecastResidualDetector(config.forecast, season));
     case 'baseline':
-      return calibrated(new RobustBaselineDetector(config.baseline));
+      return calibrated(new RobustBaselineDetector(config.baseline, season));
     case 'isolation':
       return calibrated(new WindowIsolationDetector(config.isolation));
   }
@@ -59,16 +75,32 @@ function buildMember(name: MemberName, config: EnsembleConfig): Member {
 export class EnsembleDetector implements StreamingDetector<number, EnsembleState> {
   private readonly members: readonly Member[];
   private readonly damper: AlertDamper;
+  private readonly season: SeasonTracker | undefined;
   /** Members read through a likelihood: the looks the rarest likelihood is corrected for. */
   private readonly likelihoods: number;
 
-  constructor(config: EnsembleConfig) {
-    this.members = config.members.map((name) => buildMember(name, config));
+  constructor(readonly config: EnsembleConfig) {
+    this.season = sharedSeason(config);
+    this.members = config.members.map((name) => buildMember(name, config, this.season));
     this.damper = new AlertDamper(config.damper);
     this.likelihoods = this.members.filter((m) => m.likelihood !== null).length;
   }
 
+  /** Every member's likelihood has learned the series (before that it reads neutral). */
+  get learned(): boolean {
+    return this.members.every((m) => m.likelihood === null || m.likelihood.learned);
+  }
+
   score(x: number): number {
+    return this.judge(x).alert;
+  }
+
+  /**
+   * The point's rarity (the rarest calibrated member reading) and the alert the damper lets
+   * through. `score` is the alert; a caller with its own alert policy (the detection schedule
+   * opens one incident per fault however many points flag it) reads the rarity.
+   */
+  judge(x: number): { rarity: number; alert: number } {
     let stated = 0;
     let rarest = 0;
     for (const m of this.members) {
@@ -76,7 +108,9 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
       if (m.likelihood === null) stated = Math.max(stated, raw);
       else rarest = Math.max(rarest, m.likelihood.score(raw));
     }
-    return this.damper.score(Math.max(stated, rarestOf(rarest, this.likelihoods)));
+    this.season?.push(x);
+    const rarity = Math.max(stated, rarestOf(rarest, this.likelihoods));
+    return { rarity, alert: this.damper.score(rarity) };
   }
 
   exportState(): EnsembleState {
@@ -87,7 +121,11 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
         likelihood: m.likelihood?.exportState() ?? null,
       };
     }
-    return { members, damper: this.damper.exportState() };
+    return {
+      members,
+      damper: this.damper.exportState(),
+      ...(this.season && { season: this.season.exportState() }),
+    };
   }
 
   importState(state: EnsembleState): void {
@@ -98,5 +136,6 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
       if (m.likelihood !== null && s.likelihood !== null) m.likelihood.importState(s.likelihood);
     }
     this.damper.importState(state.damper);
+    this.season?.importState(ownSeason(state.season));
   }
 }

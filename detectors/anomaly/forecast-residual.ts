@@ -3,7 +3,13 @@
  * predicts each point; the score is the one-step residual over an exponentially weighted mean
  * absolute residual, i.e. how badly the point broke a smooth forecast.
  */
-import { SeasonTracker, type SeasonTrackerConfig, type SeasonTrackerState } from './season-tracker';
+import {
+  ownSeason,
+  SeasonTracker,
+  type SeasonTrackerConfig,
+  type SeasonTrackerState,
+} from './season-tracker';
+import { packDoubles, unpackDoubles } from './packing';
 import { scaleFloor, surprise } from './scaling';
 import type { StreamingDetector } from './types';
 
@@ -23,8 +29,7 @@ export interface ForecastResidualConfig {
   readonly zScale: number;
 }
 
-export type ForecastResidualState = {
-  season: SeasonTrackerState;
+type Smoothing = {
   level: number | null;
   trend: number;
   /** Seasonal offsets by phase, phase = count mod seasonal.length; empty when not seasonal. */
@@ -33,12 +38,21 @@ export type ForecastResidualState = {
   count: number;
 };
 
+export type ForecastResidualState = Omit<Smoothing, 'seasonal'> & {
+  /** Absent when the tracker is shared (its owner stores it). */
+  season?: SeasonTrackerState;
+  /** The seasonal offsets, packed (./packing). */
+  seasonal: string;
+};
+
 /** Mean absolute deviation to standard deviation for Gaussian data. */
 const MEAN_ABS_TO_SIGMA = 1.2533;
 
 export class ForecastResidualDetector implements StreamingDetector<number, ForecastResidualState> {
   private season: SeasonTracker;
-  private s: Omit<ForecastResidualState, 'season'> = {
+  /** False when the ensemble shares one tracker among its members and feeds it itself. */
+  private readonly ownsSeason: boolean;
+  private s: Smoothing = {
     level: null,
     trend: 0,
     seasonal: [],
@@ -46,11 +60,17 @@ export class ForecastResidualDetector implements StreamingDetector<number, Forec
     count: 0,
   };
 
-  constructor(private readonly config: ForecastResidualConfig) {
-    this.season = new SeasonTracker(config.season);
+  constructor(
+    private readonly config: ForecastResidualConfig,
+    shared?: SeasonTracker,
+  ) {
+    this.season = shared ?? new SeasonTracker(config.season);
+    this.ownsSeason = shared === undefined;
   }
 
   score(x: number): number {
+    // A shared tracker was fed the previous point after this member scored it.
+    if (!this.ownsSeason) this.adoptPeriod(this.season.period);
     const { alpha, beta, gamma, phi, errorAlpha } = this.config;
     const s = this.s;
     if (s.level === null) {
@@ -82,7 +102,7 @@ export class ForecastResidualDetector implements StreamingDetector<number, Forec
 
   private advance(x: number): void {
     this.s.count++;
-    if (this.season.push(x)) this.adoptPeriod(this.season.period);
+    if (this.ownsSeason && this.season.push(x)) this.adoptPeriod(this.season.period);
   }
 
   /** Re-seeds seasonal offsets from history when the detected period changes. */
@@ -114,16 +134,19 @@ export class ForecastResidualDetector implements StreamingDetector<number, Forec
   }
 
   exportState(): ForecastResidualState {
-    return { season: this.season.exportState(), ...this.s, seasonal: [...this.s.seasonal] };
+    return {
+      ...(this.ownsSeason && { season: this.season.exportState() }),
+      ...this.s,
+      seasonal: packDoubles(this.s.seasonal),
+    };
   }
 
   importState(state: ForecastResidualState): void {
-    this.season = new SeasonTracker(this.config.season);
-    this.season.importState(state.season);
+    if (this.ownsSeason) this.season.importState(ownSeason(state.season));
     this.s = {
       level: state.level,
       trend: state.trend,
-      seasonal: [...state.seasonal],
+      seasonal: unpackDoubles(state.seasonal),
       meanAbsError: state.meanAbsError,
       count: state.count,
     };

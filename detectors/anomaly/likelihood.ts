@@ -3,6 +3,11 @@
  * unusual is the recent average raw score", the Gaussian tail probability of a short moving
  * average against the long-run distribution of that average. Reported on NAB's log scale so
  * the rare 1 − 10⁻⁵ events spread over [0.5, 1].
+ *
+ * The fit needs only the mean and variance of the window, so the window is kept as the moments
+ * of blocks of `reestimationPeriod` averages, not the averages themselves: the detection
+ * schedule persists this state per series on every pass (a few KB, not 170 KB), and the fit
+ * covers the same span give or take one block.
  */
 import { tailScore } from './calibration';
 import { RingBuffer } from './rolling';
@@ -24,24 +29,52 @@ export interface LikelihoodConfig {
   readonly minVariance: number;
 }
 
+/** Count, mean and sum of squared deviations of a run of averages (Welford / Chan et al.). */
+export type Moments = [count: number, mean: number, m2: number];
+
 export type LikelihoodState = {
   recentRaw: number[];
-  averages: number[];
+  /** Closed blocks since learning ended, oldest first, at most the historic window's worth. */
+  blocks: Moments[];
+  /** The block being filled. */
+  open: Moments;
   iteration: number;
   mean: number;
   stdev: number;
 };
 
+const EMPTY: Moments = [0, 0, 0];
+
+const copyMoments = ([n, mean, m2]: Moments): Moments => [n, mean, m2];
+
+/** Moments of two runs together (Chan, Golub and LeVeque's pairwise update). */
+function mergeMoments(a: Moments, b: Moments): Moments {
+  const n = a[0] + b[0];
+  if (n === 0) return EMPTY;
+  const delta = b[1] - a[1];
+  return [n, a[1] + (delta * b[0]) / n, a[2] + b[2] + (delta * delta * a[0] * b[0]) / n];
+}
+
 export class AnomalyLikelihood implements StreamingDetector<number, LikelihoodState> {
   private recentRaw: RingBuffer;
-  private averages: RingBuffer;
+  private blocks: Moments[] = [];
+  private open: Moments = EMPTY;
   private iteration = 0;
   private mean = 0;
   private stdev = 1;
 
   constructor(private readonly config: LikelihoodConfig) {
     this.recentRaw = new RingBuffer(config.averagingWindow);
-    this.averages = new RingBuffer(config.historicWindow);
+  }
+
+  /** Closed blocks the historic window holds. */
+  private get maxBlocks(): number {
+    return Math.max(1, Math.floor(this.config.historicWindow / this.config.reestimationPeriod));
+  }
+
+  /** The distribution is estimated: the next score is a judgement, not the neutral 0.5. */
+  get learned(): boolean {
+    return this.iteration >= this.config.learningPeriod + this.config.estimationSamples;
   }
 
   /** Log-scaled likelihood in [0, 1] of raw score `raw` (in [0, 1]). */
@@ -58,26 +91,31 @@ export class AnomalyLikelihood implements StreamingDetector<number, LikelihoodSt
       }
       likelihood = 1 - tailProbability(average, this.mean, this.stdev);
     }
-    this.averages.push(average);
+    if (this.iteration >= c.learningPeriod) this.record(average);
     this.iteration++;
     return logLikelihood(likelihood);
   }
 
+  private record(average: number): void {
+    this.open = mergeMoments(this.open, [1, average, 0]);
+    if (this.open[0] < this.config.reestimationPeriod) return;
+    this.blocks.push(this.open);
+    this.open = EMPTY;
+    if (this.blocks.length > this.maxBlocks) this.blocks.shift();
+  }
+
   /** Normal fit to the averages seen since learning ended (within the historic window). */
   private estimate(): void {
-    const learned = this.iteration - this.config.learningPeriod;
-    const all = this.averages.toArray();
-    const sample = all.slice(Math.max(0, all.length - learned));
-    const mean = sample.reduce((a, b) => a + b, 0) / sample.length;
-    const variance = sample.reduce((a, b) => a + (b - mean) ** 2, 0) / sample.length;
+    const [n, mean, m2] = this.blocks.reduce(mergeMoments, this.open);
     this.mean = Math.max(mean, this.config.minMean);
-    this.stdev = Math.sqrt(Math.max(variance, this.config.minVariance));
+    this.stdev = Math.sqrt(Math.max(n > 0 ? m2 / n : 0, this.config.minVariance));
   }
 
   exportState(): LikelihoodState {
     return {
       recentRaw: this.recentRaw.toArray(),
-      averages: this.averages.toArray(),
+      blocks: this.blocks.map(copyMoments),
+      open: copyMoments(this.open),
       iteration: this.iteration,
       mean: this.mean,
       stdev: this.stdev,
@@ -86,7 +124,8 @@ export class AnomalyLikelihood implements StreamingDetector<number, LikelihoodSt
 
   importState(state: LikelihoodState): void {
     this.recentRaw = new RingBuffer(this.config.averagingWindow, state.recentRaw);
-    this.averages = new RingBuffer(this.config.historicWindow, state.averages);
+    this.blocks = state.blocks.map(copyMoments).slice(-this.maxBlocks);
+    this.open = copyMoments(state.open);
     this.iteration = state.iteration;
     this.mean = state.mean;
     this.stdev = state.stdev;

@@ -3,8 +3,14 @@
  * prediction is the median of the same phase in recent cycles when the series is seasonal,
  * else the rolling median of recent points; the unit is the MAD of past residuals.
  */
+import { packSingles, toSingle, unpackSingles } from './packing';
 import { RollingQuantiles } from './rolling';
-import { SeasonTracker, type SeasonTrackerConfig, type SeasonTrackerState } from './season-tracker';
+import {
+  ownSeason,
+  SeasonTracker,
+  type SeasonTrackerConfig,
+  type SeasonTrackerState,
+} from './season-tracker';
 import { surprise, robustScale } from './scaling';
 import type { StreamingDetector } from './types';
 
@@ -23,18 +29,26 @@ export interface RobustBaselineConfig {
 }
 
 export type RobustBaselineState = {
-  season: SeasonTrackerState;
+  /** Absent when the tracker is shared (its owner stores it). */
+  season?: SeasonTrackerState;
   local: number[];
-  residuals: number[];
+  /** Past residuals, packed (./packing). */
+  residuals: string;
 };
 
 export class RobustBaselineDetector implements StreamingDetector<number, RobustBaselineState> {
   private season: SeasonTracker;
+  /** False when the ensemble shares one tracker among its members and feeds it itself. */
+  private readonly ownsSeason: boolean;
   private local: RollingQuantiles;
   private residuals: RollingQuantiles;
 
-  constructor(private readonly config: RobustBaselineConfig) {
-    this.season = new SeasonTracker(config.season);
+  constructor(
+    private readonly config: RobustBaselineConfig,
+    shared?: SeasonTracker,
+  ) {
+    this.season = shared ?? new SeasonTracker(config.season);
+    this.ownsSeason = shared === undefined;
     this.local = new RollingQuantiles(config.localWindow);
     this.residuals = new RollingQuantiles(config.residualWindow);
   }
@@ -46,9 +60,9 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
       const center = this.residuals.median();
       z = Math.abs(residual - center) / robustScale(this.residuals, center, x);
     }
-    if (Number.isFinite(residual)) this.residuals.push(residual);
+    if (Number.isFinite(residual)) this.residuals.push(toSingle(residual));
     this.local.push(x);
-    this.season.push(x);
+    if (this.ownsSeason) this.season.push(x);
     return surprise(z, this.config.zScale);
   }
 
@@ -67,17 +81,19 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
 
   exportState(): RobustBaselineState {
     return {
-      season: this.season.exportState(),
+      ...(this.ownsSeason && { season: this.season.exportState() }),
       local: this.local.toArray(),
-      residuals: this.residuals.toArray(),
+      residuals: packSingles(this.residuals.toArray()),
     };
   }
 
   importState(state: RobustBaselineState): void {
-    this.season = new SeasonTracker(this.config.season);
-    this.season.importState(state.season);
+    if (this.ownsSeason) this.season.importState(ownSeason(state.season));
     this.local = new RollingQuantiles(this.config.localWindow, state.local);
-    this.residuals = new RollingQuantiles(this.config.residualWindow, state.residuals);
+    this.residuals = new RollingQuantiles(
+      this.config.residualWindow,
+      unpackSingles(state.residuals),
+    );
   }
 }
 

@@ -2,6 +2,7 @@
  * Keeps a series' recent history and re-detects its period now and then, for the members that
  * model seasonality (robust baseline, Holt-Winters).
  */
+import { packSingles, toSingle, unpackSingles } from './packing';
 import { RingBuffer } from './rolling';
 import { detectPeriod, type PeriodSearch } from './seasonality';
 
@@ -15,7 +16,8 @@ export interface SeasonTrackerConfig extends PeriodSearch {
 }
 
 export type SeasonTrackerState = {
-  history: number[];
+  /** The history, packed (./packing). */
+  history: string;
   period: number | null;
   sinceEstimate: number;
 };
@@ -45,7 +47,7 @@ export class SeasonTracker {
 
   /** Records `x`; returns true when the period was re-estimated (it may be unchanged). */
   push(x: number): boolean {
-    this.history.push(x);
+    this.history.push(toSingle(x));
     this.sinceEstimate++;
     const due =
       this.history.length >= this.config.minHistory &&
@@ -58,15 +60,21 @@ export class SeasonTracker {
 
   exportState(): SeasonTrackerState {
     return {
-      history: this.history.toArray(),
+      history: packSingles(this.history.toArray()),
       period: this.currentPeriod,
       sinceEstimate: this.sinceEstimate,
     };
   }
 
   importState(state: SeasonTrackerState): void {
-    this.history = new RingBuffer(this.config.historySize, state.history);
+    this.history = new RingBuffer(this.config.historySize, unpackSingles(state.history));
     this.currentPeriod = state.period;
     this.sinceEstimate = state.sinceEstimate;
   }
+}
+
+/** A member that owns its tracker stores it; its state must carry one. */
+export function ownSeason(state: SeasonTrackerState | undefined): SeasonTrackerState {
+  if (state === undefined) throw new Error('detector state has no season tracker');
+  return state;
 }

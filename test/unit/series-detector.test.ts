@@ -1,0 +1,89 @@
+/**
+ * The detection schedule scores series with the ensemble bench:nab measures: the same factory,
+ * the same configuration object, the same scores on a NAB series; its state survives the
+ * per-pass round trip through JSON and stays small enough to store per series.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NAB_ROOT, readCsvColumns } from '../../bench/nab/corpus';
+import { createDetector, DEFAULT_ENSEMBLE_CONFIG } from '../../detectors/anomaly/config';
+import { Prng } from '../../detectors/anomaly/prng';
+import { SeriesDetector } from '../../detectors/anomaly/series-detector';
+import { DirectionalSeriesScorer } from '../../detectors/series-scorer';
+
+const LEARNED = DEFAULT_ENSEMBLE_CONFIG.likelihood.learningPeriod * 2;
+
+function nabValues(file: string): number[] {
+  return (readCsvColumns(join(NAB_ROOT, 'data', file)).get('value') ?? []).map(Number);
+}
+
+function noisy(seed: number, length: number): number[] {
+  const prng = new Prng(seed);
+  return Array.from({ length }, () => 100 + 10 * (prng.next() - 0.5));
+}
+
+describe('the detection schedule scorer', () => {
+  it('is built from the configuration bench:nab and `aiops detect score` use', () => {
+    expect(new SeriesDetector('metric').config).toBe(DEFAULT_ENSEMBLE_CONFIG);
+    expect(new SeriesDetector('latency').config).toBe(createDetector().config);
+  });
+
+  it('scores a metric series as the ensemble bench:nab measures (its rarity, before the alert damper)', () => {
+    const values = nabValues('realKnownCause/ec2_request_latency_system_failure.csv');
+    expect(values.length).toBeGreaterThan(3000);
+    const schedule = new SeriesDetector('metric');
+    const bench = createDetector();
+    const minute = 60_000;
+    values.forEach((v, t) => {
+      const scheduled = schedule.score(v, undefined, t * 5 * minute).score;
+      const { rarity } = bench.judge(v);
+      if (t >= LEARNED) expect(scheduled, `point ${t}`).toBe(rarity);
+    });
+    expect(schedule.exportState().ensemble).toEqual(bench.exportState());
+  });
+
+  it('continues with identical scores after its state is stored and read back mid-stream', () => {
+    const values = noisy(3, 1200).map((v, t) => (t === 1000 ? v + 80 : v));
+    const bucket = (t: number) => t * 10_000;
+    const straight = new SeriesDetector('latency');
+    const expected = values.map((v, t) => straight.score(v, 50, bucket(t)).score);
+    const first = new SeriesDetector('latency');
+    values.slice(0, 700).forEach((v, t) => first.score(v, 50, bucket(t)));
+    const restored = new SeriesDetector('latency');
+    restored.importState(JSON.parse(JSON.stringify(first.exportState())));
+    const resumed = values.slice(700).map((v, i) => restored.score(v, 50, bucket(700 + i)).score);
+    expect(resumed).toEqual(expected.slice(700));
+    expect(Math.max(...expected.slice(1000, 1003))).toBeGreaterThan(0.57);
+  });
+
+  it('keeps its stored state bounded (under 60 KB of JSON however long the series)', () => {
+    const scorer = new SeriesDetector('metric');
+    const sizes: number[] = [];
+    noisy(5, 20_000).forEach((v, t) => {
+      scorer.score(v + 20 * Math.sin(t / 40), undefined, t * 10_000);
+      if (t % 5000 === 4999) sizes.push(JSON.stringify(scorer.exportState()).length);
+    });
+    // Past the longest window (the likelihoods' 8,640 points) only the seasonal offsets still
+    // change size, with the period found (at most 1,000 of them).
+    for (const size of sizes) expect(size).toBeLessThan(60_000);
+  });
+
+  it('counts only the direction that hurts on latency, however rare the other one is', () => {
+    const values = noisy(7, 900);
+    const up = new SeriesDetector('latency');
+    const down = new SeriesDetector('latency');
+    const spike = (scorer: SeriesDetector, delta: number) =>
+      values.map((v, t) => scorer.score(t === 800 ? v + delta : v, 50, t * 10_000).score)[800];
+    expect(spike(up, 200)).toBeGreaterThan(0.57);
+    expect(spike(down, -90)).toBe(0);
+  });
+
+  it("takes a directional scorer's state stored before the ensemble ran (its watermark kept)", () => {
+    const old = new DirectionalSeriesScorer('errors');
+    for (let t = 0; t < 30; t++) old.score(0.01, 200, t * 10_000);
+    const scorer = new SeriesDetector('errors');
+    scorer.importState(JSON.parse(JSON.stringify(old.exportState())));
+    expect(scorer.lastBucket).toBe(29 * 10_000);
+    expect(scorer.score(0.3, 200, 30 * 10_000).score).toBeGreaterThan(0.57);
+  });
+});
