@@ -8,6 +8,7 @@
  *
  *   npm run bench:chaos              # every component once
  *   npm run bench:chaos -- --rounds 2
+ *   npm run bench:chaos -- --flood  # the oversize flood on the receiver alone (flood.ts)
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { loadConfig } from '../../worker/config';
 import { freeStackPorts } from '../../worker/stack/ports';
 import { createProgress } from '../../worker/stack/progress';
 import { startStack } from '../../worker/stack/supervisor';
+import { floodBench } from './flood';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 1;
 const victims = ['worker-incident', 'ingest', 'PostgreSQL', 'Temporal', 'Neo4j', 'gateway'];
@@ -191,7 +193,7 @@ function report(results: Result[], acknowledged: number, lost: number, peaks: Ma
   for (const [name, mib] of peaks) console.log(`| ${name} | ${mib.toFixed(0)} MiB |`);
 }
 
-void main().then(
+void (process.argv.includes('--flood') ? floodBench(process.argv) : main()).then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err);
