@@ -12,14 +12,12 @@
  *   npm run bench:chaos -- --incidents  # kills during the demo's incidents (incidents.ts)
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { TraceRequest, TraceResponse } from '../../ingest/otlp';
 import { loadConfig } from '../../worker/config';
 import { freeStackPorts } from '../../worker/stack/ports';
 import { createProgress } from '../../worker/stack/progress';
-import { killAndTime, peakSampler, printPeaks, sleep, waitFor } from './measure';
+import { benchHome, killAndTime, peakSampler, printPeaks, sleep, waitFor } from './measure';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 1;
 const victims = ['worker-incident', 'ingest', 'PostgreSQL', 'Temporal', 'Neo4j', 'gateway'];
@@ -62,14 +60,7 @@ async function exportSpans(endpoint: string, n: number): Promise<Buffer[] | unde
 }
 
 async function main() {
-  const home = await mkdtemp(join(tmpdir(), 'aiops-chaos-'));
-  // As root, PostgreSQL runs as the `postgres` user, which must reach its data.
-  await chmod(home, 0o755);
-  // The project's Temporal CLI and Neo4j jars instead of fetching them again.
-  await cp(join(process.cwd(), '.aiops', 'tools'), join(home, 'tools'), { recursive: true });
-  await cp(join(process.cwd(), '.aiops', 'neo4j', 'lib'), join(home, 'neo4j', 'lib'), {
-    recursive: true,
-  });
+  const home = await benchHome('chaos');
   const env: Record<string, string> = {
     AIOPS_HOME: home,
     ...(await freeStackPorts()),

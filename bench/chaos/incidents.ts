@@ -10,8 +10,7 @@
  *   npm run bench:chaos -- --incidents
  */
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { PatchRecord } from '../../test/k8s-standin/server';
@@ -24,7 +23,7 @@ import { DemoWorld, demoNamespace, type InjectedFault } from '../../worker/demo/
 import { freeStackPorts } from '../../worker/stack/ports';
 import { createProgress } from '../../worker/stack/progress';
 import type { RunningStack } from '../../worker/stack/supervisor';
-import { compiledStack, killAndTime, peakSampler, printPeaks, sleep } from './measure';
+import { benchHome, compiledStack, killAndTime, peakSampler, printPeaks, sleep } from './measure';
 
 const run = promisify(execFile);
 const warmupMs = Number(process.env.CHAOS_WARMUP_SECONDS ?? 180) * 1000;
@@ -79,12 +78,7 @@ function undone(f: InjectedFault, deployment: () => unknown): boolean {
 }
 
 export async function incidentChaos(): Promise<void> {
-  const home = await mkdtemp(join(tmpdir(), 'aiops-chaos-incidents-'));
-  await chmod(home, 0o755);
-  await cp(join(process.cwd(), '.aiops', 'tools'), join(home, 'tools'), { recursive: true });
-  await cp(join(process.cwd(), '.aiops', 'neo4j', 'lib'), join(home, 'neo4j', 'lib'), {
-    recursive: true,
-  });
+  const home = await benchHome('chaos-incidents');
   const env: Record<string, string> = {
     AIOPS_HOME: home,
     ...(await freeStackPorts()),

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { chmod, cp, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { RunningStack } from '../../worker/stack/supervisor';
 
@@ -68,4 +70,17 @@ export async function compiledStack(): Promise<typeof import('../../worker/stack
   return (await import(
     resolve(root, 'dist', 'worker', 'stack', 'supervisor.js')
   )) as typeof import('../../worker/stack/supervisor');
+}
+
+/**
+ * A fresh AIOPS_HOME for a benchmark's stack, with the project's Temporal CLI and Neo4j jars
+ * copied in instead of fetched again. As root, PostgreSQL runs as the `postgres` user, which
+ * must reach its data.
+ */
+export async function benchHome(name: string): Promise<string> {
+  const home = await mkdtemp(join(tmpdir(), `aiops-${name}-`));
+  await chmod(home, 0o755);
+  await cp(join(root, '.aiops', 'tools'), join(home, 'tools'), { recursive: true });
+  await cp(join(root, '.aiops', 'neo4j', 'lib'), join(home, 'neo4j', 'lib'), { recursive: true });
+  return home;
 }
