@@ -72,8 +72,9 @@ export class IngestPipeline {
   /**
    * Decoded objects stay in here: only the encoded rows wait in the queue. The request is
    * converted part by part as it is decoded, so a large one never has all its items as
-   * objects at once. Nothing is queued until every part is encoded (a malformed part refuses
-   * the whole request).
+   * objects at once. Nothing is queued until every part is encoded: a malformed part refuses
+   * the whole request, storing none of its rows (new names of its earlier parts may stay in
+   * the dictionaries, within the new-name caps).
    */
   private async prepare<R>(signal: Signal<R>, body: Buffer, format: Format, tenant?: string) {
     await storeCall('could not load the known services', () => this.deps.newNames.ready());
