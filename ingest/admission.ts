@@ -7,6 +7,11 @@ export interface AdmissionLimits {
   maxInFlightBytes: number;
   /** Requests decoded at once: a decoded request takes several times its body's bytes. */
   maxConcurrentDecodes: number;
+  /**
+   * What one body byte holds at most while its request runs: the body, then also its encoded
+   * rows until COMMIT (1 counts the body alone). In-flight bytes are counted so.
+   */
+  heldPerBodyByte?: number;
 }
 
 /** The bytes one admitted request holds; grown when its real size is known (after gunzip). */
@@ -40,7 +45,7 @@ export class Admission {
     let held = 0;
     const grow = (n: number) => {
       this.checkSize(n);
-      const more = n - held;
+      const more = n * (this.limits.heldPerBodyByte ?? 1) - held;
       // Alone, any request within the size limit gets in; otherwise the total is bounded.
       if (
         more > 0 &&
@@ -48,10 +53,10 @@ export class Admission {
         this.inFlightBytes + more > this.limits.maxInFlightBytes
       )
         throw new OverloadedError(
-          `receiver busy (${this.inFlightBytes} of ${this.limits.maxInFlightBytes} request bytes in flight); retry later`,
+          `receiver busy (${this.inFlightBytes} of ${this.limits.maxInFlightBytes} bytes held by requests in flight); retry later`,
         );
       this.inFlightBytes += more;
-      held = n;
+      held += more;
     };
     grow(bytes);
     return {

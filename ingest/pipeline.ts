@@ -9,7 +9,13 @@ import type { BatchQueue, WriteItem } from './batch-queue';
 import { InvalidRequestError, StoreUnavailableError } from './errors';
 import type { NewNames } from './new-names';
 import { prepareOtlpJson } from './otlp-json';
-import type { AcceptWindow, EncodedRows, Signal } from './signals/signal';
+import {
+  appendRows,
+  type AcceptWindow,
+  type EncodedRows,
+  type Rejections,
+  type Signal,
+} from './signals/signal';
 
 export type Format = 'protobuf' | 'json';
 
@@ -63,21 +69,32 @@ export class IngestPipeline {
     }
   }
 
-  /** Decoded objects stay in here: only the encoded rows wait in the queue. */
+  /**
+   * Decoded objects stay in here: only the encoded rows wait in the queue. The request is
+   * converted part by part as it is decoded, so a large one never has all its items as
+   * objects at once. Nothing is queued until every part is encoded: a malformed part refuses
+   * the whole request, storing none of its rows (new names of its earlier parts may stay in
+   * the dictionaries, within the new-name caps).
+   */
   private async prepare<R>(signal: Signal<R>, body: Buffer, format: Format, tenant?: string) {
-    const request = decode(signal, body, format);
     await storeCall('could not load the known services', () => this.deps.newNames.ready());
-    const converted = signal.convert(request, this.deps.window(), this.deps.newNames.gate());
-    const outcome = { rejected: converted.rejected, message: converted.rejectionMessage };
-    if (converted.accepted === 0) return { item: null, outcome };
-    if (tenant !== undefined) converted.needs.tenant = tenant;
-    const ids = await this.resolve(converted.needs);
     const ready = signal.ready?.bind(signal);
     if (ready) await storeCall(`could not load the ${signal.name} state`, ready);
+    const names = this.deps.newNames.gate();
     const rollups = new Rollups();
-    const encoded = converted.encode(ids, rollups);
-    if (encoded.durable) await storeCall('could not save log templates', encoded.durable);
-    return { item: writeItem(encoded, rollups), outcome };
+    let rows = null as EncodedRows | null;
+    let rejections = null as Rejections | null;
+    for (const part of requestParts(signal, body, format)) {
+      const converted = signal.convert(part, this.deps.window(), names);
+      rejections = rejections?.merge(converted.rejections) ?? converted.rejections;
+      if (converted.accepted === 0) continue;
+      if (tenant !== undefined) converted.needs.tenant = tenant;
+      const encoded = converted.encode(await this.resolve(converted.needs), rollups);
+      if (encoded.durable) await storeCall('could not save log templates', encoded.durable);
+      rows = appendRows(rows, encoded);
+    }
+    const outcome = { rejected: rejections?.count ?? 0, message: rejections?.message() ?? '' };
+    return { item: rows ? writeItem(rows, rollups) : null, outcome };
   }
 
   private resolve(needs: DictionaryNeeds): Promise<ResolvedIds> {
@@ -95,17 +112,36 @@ async function storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
-function decode<R>(signal: Signal<R>, body: Buffer, format: Format): R {
-  try {
-    if (format === 'protobuf') return signal.decode(body);
-    const json: unknown = JSON.parse(body.length ? body.toString('utf8') : '{}');
-    if (json === null || typeof json !== 'object' || Array.isArray(json))
-      throw new Error('the body is not a JSON object');
-    return signal.fromJson(prepareOtlpJson(json) as Record<string, unknown>);
-  } catch (err) {
+/** The request's parts; a body the signal cannot read is an InvalidRequestError. */
+function* requestParts<R>(signal: Signal<R>, body: Buffer, format: Format): Generator<R> {
+  const malformed = (err: unknown) => {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new InvalidRequestError(`malformed ${format} ${signal.name} request: ${reason}`);
+    return new InvalidRequestError(`malformed ${format} ${signal.name} request: ${reason}`);
+  };
+  let parts: Iterator<R>;
+  try {
+    parts = openParts(signal, body, format)[Symbol.iterator]();
+  } catch (err) {
+    throw malformed(err);
   }
+  for (;;) {
+    let next: IteratorResult<R>;
+    try {
+      next = parts.next();
+    } catch (err) {
+      throw malformed(err);
+    }
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+function openParts<R>(signal: Signal<R>, body: Buffer, format: Format): Iterable<R> {
+  if (format === 'protobuf') return signal.decode(body);
+  const json: unknown = JSON.parse(body.length ? body.toString('utf8') : '{}');
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new Error('the body is not a JSON object');
+  return signal.fromJson(prepareOtlpJson(json) as Record<string, unknown>);
 }
 
 export function writeItem(encoded: EncodedRows | null, rollups: Rollups): WriteItem {

@@ -91,11 +91,15 @@ export async function startReceivers(deps: ReceiverDeps): Promise<RunningReceive
       maxUs: nowUs + tuning.futureToleranceMs * 1000,
     };
   };
-  // Request bodies held while read and decoded: as many bytes as the queue holds encoded.
+  // What requests hold from admission to COMMIT: as many bytes as the queue holds encoded.
+  // A body's binary COPY rows take up to ~3x its bytes (spans with no attributes: a 15 MiB
+  // request makes 44 MB of rows), held with the body until COMMIT: counted as 4x at admission,
+  // so memory stays bounded when many large requests arrive at once.
   const admission = new Admission({
     maxRequestBytes: ingest.maxRequestBytes,
     maxInFlightBytes: ingest.queueBytes,
     maxConcurrentDecodes: tuning.maxConcurrentDecodes,
+    heldPerBodyByte: 4,
   });
   const pipelineDeps = {
     queue,

@@ -204,7 +204,14 @@ export class CopyEncoder {
   }
 
   finish(): CopyRows {
-    if (this.pos > 0) this.chunks.push(this.buf.subarray(0, this.pos));
+    // Rows wait in memory until COMMIT: a mostly empty last chunk is copied out at its size
+    // rather than kept whole (a request's many small parts would each hold a large one).
+    const kept = this.pos < this.buf.length / 2 ? this.pos : this.buf.length;
+    if (this.pos > 0) {
+      const last = this.buf.subarray(0, this.pos);
+      this.chunks.push(kept === this.pos ? Buffer.from(last) : last);
+    }
+    this.allocated -= this.buf.length - kept;
     this.pos = 0;
     this.buf = Buffer.alloc(0);
     return { chunks: this.chunks, rows: this.rowCount, bytes: this.allocated };

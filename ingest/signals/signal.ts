@@ -26,9 +26,8 @@ export interface EncodedRows {
 /** A decoded request turned into rows that only wait for dictionary ids. */
 export interface ConvertedRequest {
   accepted: number;
-  rejected: number;
-  /** Why items were rejected ('' when none), for the partial-success response. */
-  rejectionMessage: string;
+  /** Items rejected and why, for the partial-success response. */
+  rejections: Rejections;
   needs: DictionaryNeeds;
   /** Encodes the accepted rows with their ids and adds their rollup increments. */
   encode(ids: ResolvedIds, rollups: Rollups): EncodedRows;
@@ -39,9 +38,13 @@ export interface Signal<Request = unknown> {
   name: 'traces' | 'metrics' | 'logs';
   httpPath: string;
   grpcPath: string;
-  decode(body: Uint8Array): Request;
+  /**
+   * The request in parts, each converted and encoded before the next is asked for: a signal
+   * whose requests can be large yields them lazily, so their decoded objects never all exist.
+   */
+  decode(body: Uint8Array): Iterable<Request>;
   /** OTLP/JSON, after ids were turned from hex into bytes (see otlp-json.ts). */
-  fromJson(json: Record<string, unknown>): Request;
+  fromJson(json: Record<string, unknown>): Iterable<Request>;
   /** Items whose new service or operation `names` refuses are rejected, needing no id. */
   convert(request: Request, window: AcceptWindow, names: NameGate): ConvertedRequest;
   /** State the signal needs from the store before it can encode (loaded once). */
@@ -118,16 +121,40 @@ export class Rejections {
   private readonly reasons = new Map<string, number>();
   count = 0;
 
-  add(reason: string): void {
-    this.count++;
-    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
+  constructor(private readonly itemName: 'spans' | 'data points' | 'log records') {}
+
+  add(reason: string, n = 1): void {
+    this.count += n;
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + n);
   }
 
-  message(itemName: string): string {
+  /** Adds another part's rejections of the same request. */
+  merge(other: Rejections): this {
+    for (const [reason, n] of other.reasons) this.add(reason, n);
+    return this;
+  }
+
+  /** Why items were rejected ('' when none). */
+  message(): string {
     return [...this.reasons]
-      .map(([reason, n]) => `${n} ${itemName} rejected: ${reason}`)
+      .map(([reason, n]) => `${n} ${this.itemName} rejected: ${reason}`)
       .join('; ');
   }
+}
+
+/** Rows of one table from the parts of one request, as one. */
+export function appendRows(into: EncodedRows | null, more: EncodedRows): EncodedRows {
+  if (!into) return more;
+  return {
+    table: into.table,
+    rows: {
+      chunks: into.rows.chunks.concat(more.rows.chunks),
+      rows: into.rows.rows + more.rows.rows,
+      bytes: into.rows.bytes + more.rows.bytes,
+    },
+    minUs: Math.min(into.minUs, more.minUs),
+    maxUs: Math.max(into.maxUs, more.maxUs),
+  };
 }
 
 /** An id is valid when it has its exact length and is not all zeroes (OTLP spec). */

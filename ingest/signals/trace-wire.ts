@@ -273,81 +273,119 @@ function decodeSpan(r: Reader, end: number, json: JsonBytes): WireSpan {
   return span;
 }
 
+/** The `field`-numbered length-delimited children of the message in [start, end), as ranges. */
+function* children(
+  r: Reader,
+  start: number,
+  end: number,
+  field: number,
+): Generator<readonly [number, number]> {
+  let pos = start;
+  while (pos < end) {
+    // The consumer moves the shared reader between yields: walk on from where we were.
+    r.pos = pos;
+    r.len = end;
+    const tag = r.uint32();
+    if (tag >>> 3 === field && (tag & 7) === 2) {
+      const childStart = lengthDelimited(r);
+      pos = r.pos;
+      yield [childStart, pos];
+      continue;
+    }
+    r.skipType(tag & 7);
+    pos = r.pos;
+  }
+}
+
 /**
  * ResourceSpans and ScopeSpans share one layout: field 1 is the resource or scope (decoded by
- * the generated code), 2 a repeated child message, 3 the schema URL.
+ * the generated code), 2 a repeated child message, 3 the schema URL. Reads 1 and 3 wherever
+ * they are, skipping the children (walked afterwards by `children`).
  */
-function decodeBlock<Head, Child>(
+function blockHead<Head>(
   r: Reader,
+  start: number,
   end: number,
-  json: JsonBytes,
   head: (r: Reader, length: number) => Head,
-  child: (r: Reader, end: number, json: JsonBytes) => Child,
-): { head: Head | null; schemaUrl: string; children: Child[] } {
-  const out = { head: null as Head | null, schemaUrl: '', children: [] as Child[] };
-  const outer = r.len;
+): { head: Head | null; schemaUrl: string } {
+  const out = { head: null as Head | null, schemaUrl: '' };
+  r.pos = start;
   r.len = end;
   while (r.pos < end) {
     const tag = r.uint32();
     const wireType = tag & 7;
-    if (wireType === 2) {
-      const field = tag >>> 3;
-      if (field === 1) {
-        out.head = head(r, r.uint32());
-        continue;
-      }
-      if (field === 2) {
-        const childStart = lengthDelimited(r);
-        const childEnd = r.pos;
-        r.pos = childStart;
-        out.children.push(child(r, childEnd, json));
-        continue;
-      }
-      if (field === 3) {
-        out.schemaUrl = r.stringVerify();
-        continue;
-      }
-    }
-    r.skipType(wireType);
+    if (wireType === 2 && tag >>> 3 === 1) out.head = head(r, r.uint32());
+    else if (wireType === 2 && tag >>> 3 === 3) out.schemaUrl = r.stringVerify();
+    else r.skipType(wireType);
+    r.len = end; // the generated decoders leave it as they found it; be sure
   }
-  r.len = outer;
   return out;
 }
 
-function decodeScopeSpans(r: Reader, end: number, json: JsonBytes): WireScopeSpans {
-  const b = decodeBlock(r, end, json, (r, n) => ScopeMessage.decode(r, n), decodeSpan);
-  return { scope: b.head, schemaUrl: b.schemaUrl, spans: b.children };
-}
-
-function decodeResourceSpans(r: Reader, end: number, json: JsonBytes): WireResourceSpans {
-  const b = decodeBlock(r, end, json, (r, n) => ResourceMessage.decode(r, n), decodeScopeSpans);
-  return { resource: b.head, schemaUrl: b.schemaUrl, scopeSpans: b.children };
+/** Bounds on one part of a request: spans, and wire bytes of those spans. */
+export interface PartLimits {
+  spans: number;
+  bytes: number;
 }
 
 /**
- * Decodes an ExportTraceServiceRequest. Spans are the bulk of all telemetry, so their
- * messages are walked here with protobufjs' Reader and their attributes written as JSON bytes
- * directly (no KeyValue/AnyValue objects: ~3× less CPU and garbage than the generated
- * decoder); the small, rare sub-messages (resource, scope, events, links, status) use the
- * generated code. Unknown fields are skipped, as protobuf requires.
+ * Parts of about 2,000 small spans: their objects die young (in V8's new space), so a large
+ * request never has all its spans decoded at once.
  */
-export function decodeTraceRequest(body: Uint8Array): WireResourceSpans[] {
+export const defaultPartLimits: PartLimits = { spans: 2048, bytes: 2 ** 20 };
+
+/**
+ * Decodes an ExportTraceServiceRequest in parts of at most `limits` spans (a resource or scope
+ * with more spans is repeated in the next part), each decoded only when asked for: the caller
+ * converts and encodes one part before the next exists. Spans are the bulk of all telemetry,
+ * so their messages are walked here with protobufjs' Reader and their attributes written as
+ * JSON bytes directly (no KeyValue/AnyValue objects: ~3× less CPU and garbage than the
+ * generated decoder); the small, rare sub-messages (resource, scope, events, links, status)
+ * use the generated code. Unknown fields are skipped, as protobuf requires. A malformed span
+ * throws when its part is decoded.
+ */
+export function* traceRequestParts(
+  body: Uint8Array,
+  limits: PartLimits = defaultPartLimits,
+): Generator<WireResourceSpans[]> {
   const buffer = Buffer.isBuffer(body)
     ? body
     : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const r = Reader.create(buffer);
   const json = new JsonBytes(Math.min(1 << 20, Math.max(4096, buffer.length)));
-  const resources: WireResourceSpans[] = [];
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === 2) {
-      const rsStart = lengthDelimited(r);
-      const rsEnd = r.pos;
-      r.pos = rsStart;
-      resources.push(decodeResourceSpans(r, rsEnd, json));
-      continue;
+  let part: WireResourceSpans[] = [];
+  let spans = 0;
+  let bytes = 0;
+  for (const [rsStart, rsEnd] of children(r, 0, buffer.length, 1)) {
+    const rs = blockHead(r, rsStart, rsEnd, (r, n) => ResourceMessage.decode(r, n));
+    let rsOut: WireResourceSpans | null = null;
+    for (const [ssStart, ssEnd] of children(r, rsStart, rsEnd, 2)) {
+      const ss = blockHead(r, ssStart, ssEnd, (r, n) => ScopeMessage.decode(r, n));
+      let ssOut: WireScopeSpans | null = null;
+      for (const [spanStart, spanEnd] of children(r, ssStart, ssEnd, 2)) {
+        if (!rsOut)
+          part.push((rsOut = { resource: rs.head, schemaUrl: rs.schemaUrl, scopeSpans: [] }));
+        if (!ssOut)
+          rsOut.scopeSpans.push((ssOut = { scope: ss.head, schemaUrl: ss.schemaUrl, spans: [] }));
+        r.pos = spanStart;
+        ssOut.spans.push(decodeSpan(r, spanEnd, json));
+        spans++;
+        bytes += spanEnd - spanStart;
+        if (spans >= limits.spans || bytes >= limits.bytes) {
+          yield part;
+          part = [];
+          spans = 0;
+          bytes = 0;
+          rsOut = null;
+          ssOut = null;
+        }
+      }
     }
-    r.skipType(tag & 7);
   }
-  return resources;
+  if (part.length) yield part;
+}
+
+/** A whole request decoded at once (small requests and tests). */
+export function decodeTraceRequest(body: Uint8Array): WireResourceSpans[] {
+  return [...traceRequestParts(body, { spans: Infinity, bytes: Infinity })].flat();
 }

@@ -6,7 +6,7 @@ import { SpanKind, TraceRequest, TraceResponse, type SpanEvent, type SpanLink } 
 import type { EdgeSpan, ServiceEdgeTracker } from '../service-edges';
 import { halvesToMicros, nanosText } from '../time';
 import { cleanText, idHex, isSmallint, jsonString, keyValuesJson } from '../values';
-import { decodeTraceRequest, type WireResourceSpans, type WireSpan } from './trace-wire';
+import { traceRequestParts, type WireResourceSpans, type WireSpan } from './trace-wire';
 import type { ResourceContext } from './resource';
 import {
   encodeDrafts,
@@ -150,7 +150,7 @@ function convert(
   const drafts: SpanDraft[] = [];
   const needs = newNeeds();
   const operations = new Set<string>();
-  const rejections = new Rejections();
+  const rejections = new Rejections('spans');
   walkScopes(
     request,
     (rs) => rs.scopeSpans,
@@ -180,8 +180,7 @@ function convert(
   );
   return {
     accepted: drafts.length,
-    rejected: rejections.count,
-    rejectionMessage: rejections.message('spans'),
+    rejections,
     needs,
     encode(ids, rollups) {
       const encoded = encodeDrafts('spans', drafts, 700, (encoder, d) => {
@@ -215,9 +214,9 @@ export function createTraceSignal(edges: ServiceEdgeTracker): Signal<WireResourc
     name: 'traces',
     httpPath: '/v1/traces',
     grpcPath: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-    decode: decodeTraceRequest,
+    decode: (body) => traceRequestParts(body),
     fromJson: (json) =>
-      decodeTraceRequest(TraceRequest.encode(TraceRequest.fromObject(json)).finish()),
+      traceRequestParts(TraceRequest.encode(TraceRequest.fromObject(json)).finish()),
     convert: (request, window, names) => convert(request, window, names, edges),
     response: (rejected, message, format) =>
       exportResponse(

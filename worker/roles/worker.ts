@@ -42,12 +42,14 @@ export async function startWorkerRole(
     logger.warn({ err }, 'could not read the incident and detection gauges'),
   );
   const deps = await engineActivityDeps(config, { pool, client, neo4j: graph });
+  const bundlePath = config.temporal.workflowBundle;
   const workers = await startWorkers({
     config,
     address,
     deps,
     logger,
     telemetry,
+    ...(bundlePath && { bundle: { codePath: bundlePath } }),
     ...(groups && { taskQueues: groups.map((g) => config.taskQueues[g]) }),
   });
   logger.info({ taskQueues: workers.taskQueues }, `polling ${workers.taskQueues.join(', ')}`);

@@ -13,6 +13,7 @@ import { supervise, type Exiting, type Supervised } from './restart';
 import { startRoleProcess } from './role-process';
 import { ensureTemporalCli } from './temporal-cli';
 import { engineSearchAttributes, startTemporalDevServer } from './temporal-server';
+import { bundleForStack } from './workflow-bundle';
 
 /** One process the stack keeps running, as the chaos benchmark and `aiops up` see it. */
 export interface StackComponent {
@@ -182,6 +183,14 @@ export async function startStack(
           }),
         (p) => p.exitDescription(),
       );
+    if (!config.temporal.workflowBundle) {
+      const bundle = await progress.step(
+        'Workflows: bundling them once for every worker process',
+        () => bundleForStack(config.home),
+        (path) => `Workflows: ${path ? `bundled in ${path}` : "the build's bundle"}`,
+      );
+      if (bundle) roleEnv.AIOPS_WORKFLOW_BUNDLE = bundle;
+    }
     const groups = Object.keys(config.taskQueues);
     await progress.step(
       `Workers: starting one process per task queue group (${groups.join(', ')})`,
