@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { AutoscalingV2Api, CoreV1Api, PolicyV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ActionRequest, ActionResult } from '../../runbooks/sdk/types';
 import { createAutoscalerActivities } from './autoscalers';
-import { appsApi, type AppsV1Api } from './client';
+import { appsApi, AutoscalingV2Api, CoreV1Api, PolicyV1Api, type AppsV1Api } from './client';
 import {
   applyOnce,
   attemptDeadline,

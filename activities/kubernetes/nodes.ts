@@ -2,9 +2,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CoreV1Api, PolicyV1Api, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { ActionRequest, ActionResult } from '../../runbooks/sdk/types';
 import { applyOnceTo } from './apply-once';
-import { notFoundAsFinal, statusOf } from './client';
+import { apiStatusOf, notFoundAsFinal, statusOf } from './client';
 import { attemptDeadline, preconditionFailed } from './deployments';
-import { apiStatusOf } from './pods';
 
 function podName(p: V1Pod): string {
   return `${p.metadata?.namespace ?? 'default'}/${p.metadata?.name ?? ''}`;

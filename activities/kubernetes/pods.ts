@@ -1,4 +1,4 @@
-import { ApiException, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { ActionRequest, ActionResult } from '../../runbooks/sdk/types';
 import type { AppsV1Api } from './client';
 import { statusOf } from './client';
@@ -15,19 +15,6 @@ export function labelSelectorOf(matchLabels: Record<string, string> | undefined)
   return Object.entries(matchLabels ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-}
-
-/** A Status body the API sent with an error, when it sent one. */
-export function apiStatusOf(err: unknown): {
-  message?: string;
-  details?: { causes?: { message?: string }[] };
-} {
-  if (!(err instanceof ApiException)) return {};
-  try {
-    return typeof err.body === 'string' ? JSON.parse(err.body) : (err.body ?? {});
-  } catch {
-    return {};
-  }
 }
 
 /** Pod actions; the workload owning the pods keeps the action's ledger entry. */
