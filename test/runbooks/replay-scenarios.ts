@@ -77,4 +77,37 @@ export const runbookReplayScenarios: ReplayScenario[] = [
   runbookScenario('runbook-pg-terminate-missing-input', 'pgTerminateBlockingSessionV1', {
     service: 'payments',
   }),
+  // Kubernetes runbooks of round 2: each one's dry run, and two runs whose step fails (no
+  // kubeconfig) and roll back, one auto-approved (low risk) and one approved at its gate.
+  ...(
+    [
+      ['k8sCordonNodeV1', { node: 'node-1' }],
+      ['k8sDaemonsetRestartV1', { daemonset: 'log-agent', namespace: 'kube-system' }],
+      ['k8sDaemonsetRollbackV1', { daemonset: 'log-agent', namespace: 'kube-system' }],
+      ['k8sDeleteCrashloopingPodsV1', deployment],
+      ['k8sDrainNodeV1', { node: 'node-1' }],
+      ['k8sRaiseHpaBoundsV1', { hpa: 'cart', namespace: 'shop' }],
+      ['k8sRaiseMemoryLimitV1', deployment],
+      ['k8sResumeRolloutV1', deployment],
+      ['k8sStatefulsetRestartV1', { statefulset: 'kafka', namespace: 'data' }],
+      ['k8sStatefulsetRollbackV1', { statefulset: 'kafka', namespace: 'data' }],
+      ['k8sStatefulsetScaleOutV1', { statefulset: 'kafka', namespace: 'data' }],
+    ] as const
+  ).map(([workflowType, target]) =>
+    runbookScenario(`runbook-${workflowType}-dry-run`, workflowType, {
+      service: 'cart',
+      ...target,
+      dryRun: true,
+    }),
+  ),
+  runbookScenario('runbook-cordon-node-step-fails', 'k8sCordonNodeV1', {
+    service: 'cart',
+    node: 'node-1',
+  }),
+  runbookScenario(
+    'runbook-raise-memory-limit-approved-step-fails',
+    'k8sRaiseMemoryLimitV1',
+    deployment,
+    approveAtGate,
+  ),
 ];
