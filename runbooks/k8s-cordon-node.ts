@@ -1,6 +1,21 @@
 import { z } from 'zod';
-import { action, defineRunbook, field } from './sdk';
+import { action, defineRunbook, field, type StepOptions } from './sdk';
 import { onCallApproval } from './gates';
+
+/** Cordons `node`; undone by uncordoning, unless it was cordoned already. */
+export function cordonStep(node: string): StepOptions<'k8sCordonNode'> {
+  return {
+    name: 'cordon',
+    describe: `cordon node ${node}: no new pods are scheduled there`,
+    risk: 'low',
+    timeout: '2 minutes',
+    action: action('k8sCordonNode', { node, unschedulable: true }),
+    undo: {
+      describe: 'uncordon it, unless it was cordoned before',
+      call: (d) => action('k8sCordonNode', { node, unschedulable: d.wasUnschedulable }),
+    },
+  };
+}
 
 /**
  * A node under pressure (memory, disk, PIDs): stop new pods landing there while people look,
@@ -15,17 +30,6 @@ export const k8sCordonNodeV1 = defineRunbook({
   inputs: z.object({ node: field.node }),
   async body(rb, input) {
     await rb.approval(onCallApproval('approve', `Cordon node ${input.node}`));
-    await rb.step({
-      name: 'cordon',
-      describe: `cordon node ${input.node}: no new pods are scheduled there`,
-      risk: 'low',
-      timeout: '2 minutes',
-      action: action('k8sCordonNode', { node: input.node, unschedulable: true }),
-      undo: {
-        describe: 'uncordon it, unless it was cordoned before',
-        call: (d) =>
-          action('k8sCordonNode', { node: input.node, unschedulable: d.wasUnschedulable }),
-      },
-    });
+    await rb.step(cordonStep(input.node));
   },
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { action, defineRunbook, field, irreversible } from './sdk';
 import { onCallApproval } from './gates';
+import { cordonStep } from './k8s-cordon-node';
 
 /**
  * A node under pressure that keeps hurting its pods: cordon it, then move its pods elsewhere by
@@ -16,18 +17,7 @@ export const k8sDrainNodeV1 = defineRunbook({
   inputs: z.object({ node: field.node }),
   async body(rb, input) {
     await rb.approval(onCallApproval('approve', `Cordon and drain node ${input.node}`));
-    await rb.step({
-      name: 'cordon',
-      describe: `cordon node ${input.node}: no new pods are scheduled there`,
-      risk: 'low',
-      timeout: '2 minutes',
-      action: action('k8sCordonNode', { node: input.node, unschedulable: true }),
-      undo: {
-        describe: 'uncordon it, unless it was cordoned before',
-        call: (d) =>
-          action('k8sCordonNode', { node: input.node, unschedulable: d.wasUnschedulable }),
-      },
-    });
+    await rb.step(cordonStep(input.node));
     await rb.step({
       name: 'drain',
       describe: `evict node ${input.node}'s pods (not DaemonSet pods), honouring PodDisruptionBudgets`,
