@@ -1,21 +1,16 @@
-import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runbookCatalog } from '../../runbooks/catalog';
-import { approveUpdate, runbookWorkflowId } from '../../runbooks/sdk/messages';
-import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
 import type { RunbookInput } from '../../runbooks/sdk/types';
 import { createPool, type Pool } from '../../store/db';
 import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 import {
-  awaitingApproval,
+  approveAs,
   FakeHealth,
-  incidentId,
   kubeConfigFor,
-  signedAnswer,
+  startRunbook,
   startRunbookWorker,
   testPolicy,
-  waitForStatus,
   type RunningWorker,
 } from './harness';
 
@@ -42,24 +37,8 @@ describe('Kubernetes runbooks on the stand-in', () => {
     await env?.close();
   });
 
-  function start(workflowType: string, input: Omit<RunbookInput, 'incidentId'>, label: string) {
-    const id = incidentId(label);
-    return env.client.workflow.start<RunbookWorkflow>(workflowType, {
-      taskQueue: env.taskQueue,
-      workflowId: runbookWorkflowId(id),
-      args: [{ incidentId: id, ...input }],
-    });
-  }
-
-  async function approveAs(handle: WorkflowHandle<RunbookWorkflow>, ...approvers: string[]) {
-    await waitForStatus(handle, awaitingApproval);
-    for (const approver of approvers) {
-      await handle.executeUpdate(
-        approveUpdate,
-        await signedAnswer(handle, { decision: 'approve', approver }),
-      );
-    }
-  }
+  const start = (workflowType: string, input: Omit<RunbookInput, 'incidentId'>, label: string) =>
+    startRunbook(env, workflowType, input, label);
 
   it('registers at least 20 runbooks, each mapped to incident kinds', () => {
     const names = new Set(runbookCatalog.map((e) => e.name));

@@ -77,8 +77,8 @@ export const runbookReplayScenarios: ReplayScenario[] = [
   runbookScenario('runbook-pg-terminate-missing-input', 'pgTerminateBlockingSessionV1', {
     service: 'payments',
   }),
-  // Kubernetes runbooks of round 2: each one's dry run, and two runs whose step fails (no
-  // kubeconfig) and roll back, one auto-approved (low risk) and one approved at its gate.
+  // Kubernetes runbooks of round 2: each one's dry run, and a run whose step fails (no
+  // kubeconfig) and rolls back.
   ...(
     [
       ['k8sCordonNodeV1', { node: 'node-1' }],
@@ -104,10 +104,4 @@ export const runbookReplayScenarios: ReplayScenario[] = [
     service: 'cart',
     node: 'node-1',
   }),
-  runbookScenario(
-    'runbook-raise-memory-limit-approved-step-fails',
-    'k8sRaiseMemoryLimitV1',
-    deployment,
-    approveAtGate,
-  ),
 ];
