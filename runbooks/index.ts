@@ -9,3 +9,15 @@ export { pgCancelSlowQueryV1 } from './pg-cancel-slow-query';
 export { pgTerminateBlockingSessionV1 } from './pg-terminate-blocking-session';
 export { sshRestartUnitV1 } from './ssh-restart-unit';
 export { sshRunScriptV1 } from './ssh-run-script';
+// Kubernetes workloads, pods, nodes and autoscalers (issue #19, round 2).
+export { k8sCordonNodeV1 } from './k8s-cordon-node';
+export { k8sDaemonsetRestartV1 } from './k8s-daemonset-restart';
+export { k8sDaemonsetRollbackV1 } from './k8s-daemonset-rollback';
+export { k8sDeleteCrashloopingPodsV1 } from './k8s-delete-crashlooping-pods';
+export { k8sDrainNodeV1 } from './k8s-drain-node';
+export { k8sRaiseHpaBoundsV1 } from './k8s-raise-hpa-bounds';
+export { k8sRaiseMemoryLimitV1 } from './k8s-raise-memory-limit';
+export { k8sResumeRolloutV1 } from './k8s-resume-rollout';
+export { k8sStatefulsetRestartV1 } from './k8s-statefulset-restart';
+export { k8sStatefulsetRollbackV1 } from './k8s-statefulset-rollback';
+export { k8sStatefulsetScaleOutV1 } from './k8s-statefulset-scale-out';

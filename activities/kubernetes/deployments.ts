@@ -1,21 +1,13 @@
 import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActionResult } from '../../runbooks/sdk/types';
-import { notFoundAsFinal, statusOf, type AppsV1Api } from './client';
-import { ledgerAnnotation, readLedger, withEntry } from './ledger';
+import { applyOnceTo, type Change } from './apply-once';
+import { notFoundAsFinal, type AppsV1Api } from './client';
 
 export interface DeploymentRef {
   namespace: string;
   deployment: string;
 }
-
-type JsonPatchOp = { op: 'test' | 'add' | 'replace'; path: string; value: unknown };
-
-/** What an action wants done to the Deployment it just read. */
-type Change<D> = { ops: JsonPatchOp[]; result: ActionResult<D> } | { unchanged: ActionResult<D> };
-
-/** Lost races (someone else wrote between our read and our patch) before we give up. */
-const conflictRetries = 5;
 
 export function revisionOf(obj: { metadata?: { annotations?: Record<string, string> } }): number {
   return Number(obj.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
@@ -27,56 +19,27 @@ async function read(apps: AppsV1Api, ref: DeploymentRef): Promise<V1Deployment> 
     .catch((err: unknown) => notFoundAsFinal(err, `deployment ${ref.namespace}/${ref.deployment}`));
 }
 
-/**
- * Applies one action at most once: re-reads the Deployment, returns the recorded result if the
- * ledger already holds `actionId`, otherwise patches the change together with the ledger entry
- * under a resourceVersion test, so a concurrent writer makes us re-read instead of clobbering.
- */
-export async function applyOnce<D>(
+/** applyOnceTo (see apply-once.ts) on a Deployment. */
+export function applyOnce<D>(
   apps: AppsV1Api,
   ref: DeploymentRef,
   actionId: string,
   decide: (current: V1Deployment) => Change<D> | Promise<Change<D>>,
 ): Promise<ActionResult<D>> {
-  for (let attempt = 0; ; attempt++) {
-    const current = await read(apps, ref);
-    const ledger = readLedger(current.metadata?.annotations);
-    const recorded = ledger.find((e) => e.id === actionId);
-    if (recorded) {
-      return { summary: recorded.summary, changed: true, details: recorded.details as D };
-    }
-    const change = await decide(current);
-    if ('unchanged' in change) return change.unchanged;
-    const entry = {
-      id: actionId,
-      summary: change.result.summary,
-      details: change.result.details,
-      at: new Date().toISOString(),
-    };
-    const ops: JsonPatchOp[] = [
-      { op: 'test', path: '/metadata/resourceVersion', value: current.metadata?.resourceVersion },
-      ...change.ops,
-      {
-        op: 'add',
-        path: '/metadata/annotations',
-        value: { ...current.metadata?.annotations, [ledgerAnnotation]: withEntry(ledger, entry) },
-      },
-    ];
-    try {
-      await apps.patchNamespacedDeployment({
-        name: ref.deployment,
-        namespace: ref.namespace,
-        body: ops,
-        fieldManager: 'aiops',
-      });
-      return change.result;
-    } catch (err) {
-      const status = statusOf(err);
-      // 409: resourceVersion moved; 422: our test op failed. Either way: re-read and decide again.
-      if ((status === 409 || status === 422) && attempt < conflictRetries) continue;
-      throw err;
-    }
-  }
+  return applyOnceTo(
+    {
+      read: () => read(apps, ref),
+      patch: (ops) =>
+        apps.patchNamespacedDeployment({
+          name: ref.deployment,
+          namespace: ref.namespace,
+          body: ops,
+          fieldManager: 'aiops',
+        }),
+    },
+    actionId,
+    decide,
+  );
 }
 
 /** As `kubectl rollout status` decides it: new pods everywhere, all available, no old ones. */

@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ActionRequest, ActionResult } from '../../runbooks/sdk/types';
-import { appsApi, type AppsV1Api } from './client';
+import { createAutoscalerActivities } from './autoscalers';
+import { appsApi, AutoscalingV2Api, CoreV1Api, PolicyV1Api, type AppsV1Api } from './client';
 import {
   applyOnce,
   attemptDeadline,
@@ -12,10 +13,13 @@ import {
   waitForRollout,
   type DeploymentRef,
 } from './deployments';
+import { createNodeActivities } from './nodes';
+import { createPodActivities } from './pods';
+import { targetReplicas, type ReplicaTarget } from './replicas';
+import { createWorkloadActivities } from './workload-actions';
 
 export { loadKubeConfig } from './client';
-
-export type ReplicaTarget = { add: number } | { multiply: number } | { set: number };
+export type { ReplicaTarget };
 
 export interface ScaleParams extends DeploymentRef {
   replicas: ReplicaTarget;
@@ -23,12 +27,6 @@ export interface ScaleParams extends DeploymentRef {
   max?: number;
   /** Act only if the Deployment still has this many replicas (compensations: undo only ours). */
   expect?: number;
-}
-
-function targetReplicas(current: number, t: ReplicaTarget, max: number | undefined): number {
-  const wanted =
-    'set' in t ? t.set : 'add' in t ? current + t.add : Math.ceil(current * t.multiply);
-  return Math.max(0, max === undefined ? wanted : Math.min(wanted, max));
 }
 
 async function withRollout<D>(
@@ -41,14 +39,25 @@ async function withRollout<D>(
   return { ...result, summary: `${result.summary} (rollout not complete yet)` };
 }
 
-/** Kubernetes actions on Deployments, each applied at most once per action id (see ledger.ts). */
+/**
+ * Kubernetes actions on Deployments (here), StatefulSets and DaemonSets, pods, nodes and HPAs;
+ * each applied at most once per action id (see ledger.ts) or idempotent by nature (drain).
+ */
 export function createKubernetesActivities({ kube }: { kube?: KubeConfig }) {
-  const api = (): AppsV1Api => {
+  const config = (): KubeConfig => {
     if (!kube) throw ApplicationFailure.nonRetryable('no kubeconfig configured', 'NotConfigured');
-    return appsApi(kube);
+    return kube;
   };
+  const api = (): AppsV1Api => appsApi(config());
 
   return {
+    ...createWorkloadActivities(api),
+    ...createPodActivities(() => ({ apps: api(), core: config().makeApiClient(CoreV1Api) })),
+    ...createNodeActivities(() => ({
+      core: config().makeApiClient(CoreV1Api),
+      policy: config().makeApiClient(PolicyV1Api),
+    })),
+    ...createAutoscalerActivities(() => config().makeApiClient(AutoscalingV2Api)),
     /** `kubectl rollout restart`: new pods with the same template. Nothing to undo. */
     async k8sRolloutRestart({
       actionId,

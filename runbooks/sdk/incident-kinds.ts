@@ -4,6 +4,7 @@
  */
 export const incidentKinds = [
   'bad-deploy',
+  'stuck-rollout',
   'memory-leak',
   'cpu-saturation',
   'traffic-surge',

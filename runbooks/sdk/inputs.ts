@@ -12,6 +12,10 @@ export type RunbookInputOf<S extends InputSchema> = RunbookInput & z.output<S>;
 export const field = {
   namespace: z.string().min(1).optional().describe('Kubernetes namespace (default: default)'),
   deployment: z.string().min(1).describe('the Deployment to act on'),
+  statefulset: z.string().min(1).describe('the StatefulSet to act on'),
+  daemonset: z.string().min(1).describe('the DaemonSet to act on'),
+  node: z.string().min(1).describe('the Kubernetes node to act on'),
+  hpa: z.string().min(1).describe('the HorizontalPodAutoscaler to act on'),
   host: z.string().min(1).describe('the host, as SSH reaches it'),
   database: z.string().min(1).describe('a database by its name in AIOPS_PG_DATABASES'),
   unit: z.string().min(1).describe('a systemd unit on the host'),

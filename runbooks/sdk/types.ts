@@ -21,6 +21,11 @@ export interface RunbookInput {
   service: string;
   namespace?: string;
   deployment?: string;
+  /** Kubernetes targets besides Deployments (runbooks/k8s-*): a workload, node or autoscaler. */
+  statefulset?: string;
+  daemonset?: string;
+  node?: string;
+  hpa?: string;
   host?: string;
   /** An allow-listed database (by name) the service's queries run on. */
   database?: string;

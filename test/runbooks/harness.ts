@@ -1,15 +1,18 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { loadKubeConfig } from '../../activities/kubernetes';
-import { runbookStatusQuery } from '../../runbooks/sdk/messages';
-import type { RunbookStatus } from '../../runbooks/sdk/types';
+import { approveUpdate, runbookStatusQuery, runbookWorkflowId } from '../../runbooks/sdk/messages';
+import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
+import type { RunbookInput, RunbookStatus } from '../../runbooks/sdk/types';
 import type { K8sStandin } from '../k8s-standin/server';
 import { quietRuntime } from '../setup/temporal';
+
+import { signedAnswer } from './fakes';
 
 export { FakeHealth, signedAnswer, testAuthority, testPolicy } from './fakes';
 
@@ -83,4 +86,30 @@ export const awaitingApproval = (s: RunbookStatus) => s.awaiting !== undefined;
 /** A unique incident id (workflow ids are `runbook-<incidentId>`). */
 export function incidentId(label: string): string {
   return `INC-${label}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Starts a runbook version for a fresh incident, as the incident workflow would. */
+export function startRunbook(
+  env: { client: Client; taskQueue: string },
+  workflowType: string,
+  input: Omit<RunbookInput, 'incidentId'>,
+  label: string,
+) {
+  const id = incidentId(label);
+  return env.client.workflow.start<RunbookWorkflow>(workflowType, {
+    taskQueue: env.taskQueue,
+    workflowId: runbookWorkflowId(id),
+    args: [{ incidentId: id, ...input }],
+  });
+}
+
+/** Waits for the run's gate, then approves it as each of `approvers` (signed). */
+export async function approveAs(handle: WorkflowHandle<RunbookWorkflow>, ...approvers: string[]) {
+  await waitForStatus(handle, awaitingApproval);
+  for (const approver of approvers) {
+    await handle.executeUpdate(
+      approveUpdate,
+      await signedAnswer(handle, { decision: 'approve', approver }),
+    );
+  }
 }

@@ -77,4 +77,31 @@ export const runbookReplayScenarios: ReplayScenario[] = [
   runbookScenario('runbook-pg-terminate-missing-input', 'pgTerminateBlockingSessionV1', {
     service: 'payments',
   }),
+  // Kubernetes runbooks of round 2: each one's dry run, and a run whose step fails (no
+  // kubeconfig) and rolls back.
+  ...(
+    [
+      ['k8sCordonNodeV1', { node: 'node-1' }],
+      ['k8sDaemonsetRestartV1', { daemonset: 'log-agent', namespace: 'kube-system' }],
+      ['k8sDaemonsetRollbackV1', { daemonset: 'log-agent', namespace: 'kube-system' }],
+      ['k8sDeleteCrashloopingPodsV1', deployment],
+      ['k8sDrainNodeV1', { node: 'node-1' }],
+      ['k8sRaiseHpaBoundsV1', { hpa: 'cart', namespace: 'shop' }],
+      ['k8sRaiseMemoryLimitV1', deployment],
+      ['k8sResumeRolloutV1', deployment],
+      ['k8sStatefulsetRestartV1', { statefulset: 'kafka', namespace: 'data' }],
+      ['k8sStatefulsetRollbackV1', { statefulset: 'kafka', namespace: 'data' }],
+      ['k8sStatefulsetScaleOutV1', { statefulset: 'kafka', namespace: 'data' }],
+    ] as const
+  ).map(([workflowType, target]) =>
+    runbookScenario(`runbook-${workflowType}-dry-run`, workflowType, {
+      service: 'cart',
+      ...target,
+      dryRun: true,
+    }),
+  ),
+  runbookScenario('runbook-cordon-node-step-fails', 'k8sCordonNodeV1', {
+    service: 'cart',
+    node: 'node-1',
+  }),
 ];
