@@ -34,6 +34,8 @@ const remediationSettings = {
   ),
   /** The databases PostgreSQL runbooks may act on: `{"payments": "postgres://…"}`. */
   AIOPS_PG_DATABASES: jsonSetting(z.record(z.string(), z.string().min(1))),
+  /** Service → one of those names, for services whose spans do not name their database. */
+  AIOPS_PG_SERVICE_DATABASES: jsonSetting(z.record(z.string(), z.string().min(1))),
   AIOPS_SLACK_BOT_TOKEN: optionalString,
   AIOPS_SLACK_SIGNING_SECRET: optionalString,
   AIOPS_SLACK_APP_TOKEN: optionalString,
@@ -231,6 +233,8 @@ export interface RemediationConfig {
   };
   /** Database name → connection URL, for PostgreSQL actions. */
   databases: Record<string, string>;
+  /** Service → database name, where a service's spans do not say which one it calls. */
+  serviceDatabases: Record<string, string>;
   /** Unset unless a bot token and channel are configured. */
   slack:
     | {
@@ -368,6 +372,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         scripts: e.AIOPS_SSH_SCRIPTS ?? {},
       },
       databases: e.AIOPS_PG_DATABASES ?? {},
+      serviceDatabases: e.AIOPS_PG_SERVICE_DATABASES ?? {},
       slack:
         e.AIOPS_SLACK_BOT_TOKEN && e.AIOPS_SLACK_CHANNEL
           ? {

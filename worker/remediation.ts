@@ -46,7 +46,7 @@ export async function remediationDeps(config: RemediationConfig): Promise<Remedi
         }
       : {}),
     ...(Object.keys(config.databases).length > 0
-      ? { postgres: { databases: config.databases } }
+      ? { postgres: { databases: config.databases, services: config.serviceDatabases } }
       : {}),
     ...(slack
       ? {
