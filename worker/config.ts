@@ -9,6 +9,7 @@ import {
   integrationsConfig,
   type IntegrationsConfig,
 } from '../integrations/config';
+import type { CleanupRule, LogRotation } from '../activities/ssh/host';
 import type { ApproverIdentities } from './approver-identities';
 import { jsonSetting, optionalString } from './config-values';
 import { loadTemporalEndpoint, type TemporalEndpoint } from './temporal-connection';
@@ -30,6 +31,28 @@ const remediationSettings = {
     z.record(
       z.string(),
       z.object({ command: z.array(z.string()).min(1), undo: z.string().optional() }),
+    ),
+  ),
+  /** Disposable files runbooks may delete: `{"dumps": {"dir": "/var/crash", "names": ["core.*"]}}`. */
+  AIOPS_SSH_CLEANUPS: jsonSetting(
+    z.record(
+      z.string(),
+      z.object({
+        dir: z.string().regex(/^\//, 'an absolute directory'),
+        names: z.array(z.string().regex(/^[^/]+$/, 'a file name pattern')).min(1),
+        olderThanMinutes: z.number().int().min(0).optional(),
+        recursive: z.boolean().optional(),
+      }),
+    ),
+  ),
+  /** Logs runbooks may rotate: `{"app": {"config": "/etc/logrotate.d/app"}}` or copy-truncate. */
+  AIOPS_SSH_LOGS: jsonSetting(
+    z.record(
+      z.string(),
+      z.union([
+        z.object({ config: z.string().regex(/^\//, 'an absolute path') }),
+        z.object({ copyTruncate: z.array(z.string().regex(/^\//, 'an absolute path')).min(1) }),
+      ]),
     ),
   ),
   /** The databases PostgreSQL runbooks may act on: `{"payments": "postgres://…"}`. */
@@ -230,6 +253,8 @@ export interface RemediationConfig {
     knownHostsPath: string;
     fingerprints: Record<string, string[]>;
     scripts: Record<string, { command: string[]; undo?: string }>;
+    cleanups: Record<string, CleanupRule>;
+    logs: Record<string, LogRotation>;
   };
   /** Database name → connection URL, for PostgreSQL actions. */
   databases: Record<string, string>;
@@ -370,6 +395,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         knownHostsPath: e.AIOPS_SSH_KNOWN_HOSTS ?? resolve(homedir(), '.ssh', 'known_hosts'),
         fingerprints: e.AIOPS_SSH_HOST_FINGERPRINTS ?? {},
         scripts: e.AIOPS_SSH_SCRIPTS ?? {},
+        cleanups: e.AIOPS_SSH_CLEANUPS ?? {},
+        logs: e.AIOPS_SSH_LOGS ?? {},
       },
       databases: e.AIOPS_PG_DATABASES ?? {},
       serviceDatabases: e.AIOPS_PG_SERVICE_DATABASES ?? {},

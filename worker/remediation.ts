@@ -42,6 +42,8 @@ export async function remediationDeps(config: RemediationConfig): Promise<Remedi
               fingerprints: ssh.fingerprints,
             },
             scripts: ssh.scripts,
+            cleanups: ssh.cleanups,
+            logs: ssh.logs,
           },
         }
       : {}),
