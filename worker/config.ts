@@ -10,6 +10,7 @@ import {
   type IntegrationsConfig,
 } from '../integrations/config';
 import type { CleanupRule, LogRotation } from '../activities/ssh/host';
+import type { FlagEndpoint } from '../activities/http/flags';
 import type { ApproverIdentities } from './approver-identities';
 import { jsonSetting, optionalString } from './config-values';
 import { loadTemporalEndpoint, type TemporalEndpoint } from './temporal-connection';
@@ -53,6 +54,19 @@ const remediationSettings = {
         z.object({ config: z.string().regex(/^\//, 'an absolute path') }),
         z.object({ copyTruncate: z.array(z.string().regex(/^\//, 'an absolute path')).min(1) }),
       ]),
+    ),
+  ),
+  /** Feature flags runbooks may set: `{"new-checkout": {"url": "…", "method": "PUT", "safe": false}}`. */
+  AIOPS_FLAGS: jsonSetting(
+    z.record(
+      z.string(),
+      z.object({
+        url: z.string().url(),
+        method: z.enum(['PUT', 'PATCH']),
+        field: z.string().min(1).optional(),
+        safe: z.union([z.boolean(), z.number(), z.string(), z.null()]),
+        headers: z.record(z.string(), z.string()).optional(),
+      }),
     ),
   ),
   /** The databases PostgreSQL runbooks may act on: `{"payments": "postgres://…"}`. */
@@ -256,6 +270,8 @@ export interface RemediationConfig {
     cleanups: Record<string, CleanupRule>;
     logs: Record<string, LogRotation>;
   };
+  /** Flag name → its HTTP endpoint and safe value, for the flag actions. */
+  flags: Record<string, FlagEndpoint>;
   /** Database name → connection URL, for PostgreSQL actions. */
   databases: Record<string, string>;
   /** Service → database name, where a service's spans do not say which one it calls. */
@@ -398,6 +414,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         cleanups: e.AIOPS_SSH_CLEANUPS ?? {},
         logs: e.AIOPS_SSH_LOGS ?? {},
       },
+      flags: e.AIOPS_FLAGS ?? {},
       databases: e.AIOPS_PG_DATABASES ?? {},
       serviceDatabases: e.AIOPS_PG_SERVICE_DATABASES ?? {},
       slack:

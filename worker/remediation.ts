@@ -10,7 +10,7 @@ import type { RemediationConfig } from './config';
 
 export type RemediationDeps = Pick<
   ActivityDeps,
-  'kube' | 'ssh' | 'slack' | 'approvalPolicy' | 'postgres'
+  'kube' | 'ssh' | 'slack' | 'approvalPolicy' | 'postgres' | 'flags'
 >;
 
 function clusterReachable(kubeconfig: string | undefined): boolean {
@@ -47,6 +47,7 @@ export async function remediationDeps(config: RemediationConfig): Promise<Remedi
           },
         }
       : {}),
+    ...(Object.keys(config.flags).length > 0 ? { flags: config.flags } : {}),
     ...(Object.keys(config.databases).length > 0
       ? { postgres: { databases: config.databases, services: config.serviceDatabases } }
       : {}),
