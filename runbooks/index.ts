@@ -9,3 +9,9 @@ export { pgCancelSlowQueryV1 } from './pg-cancel-slow-query';
 export { pgTerminateBlockingSessionV1 } from './pg-terminate-blocking-session';
 export { sshRestartUnitV1 } from './ssh-restart-unit';
 export { sshRunScriptV1 } from './ssh-run-script';
+// Host, HTTP flag and escalation runbooks (issue #19, round 2).
+export { hostFreeDiskV1 } from './host-free-disk';
+export { hostRotateLogsV1 } from './host-rotate-logs';
+export { flagRevertV1 } from './flag-revert';
+export { escalateDependencyOutageV1 } from './escalate-dependency-outage';
+export { escalateCertificateExpiryV1 } from './escalate-certificate-expiry';

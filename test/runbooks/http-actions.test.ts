@@ -1,39 +1,12 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlagActivities, type FlagEndpoint } from '../../activities/http/flags';
 import { createEscalationActivities } from '../../activities/notify/escalate';
+import { startFlagService, type FlagService } from '../fixtures/flag-service';
 import { startPagerDutyStandIn, type PagerDutyStandIn } from '../pagerduty-standin/server';
 import { quietActivityEnvironment, quietRuntime } from '../setup/temporal';
 
-/**
- * A small flag service: GET /flags/<name> answers `{"enabled": …}`, PUT replaces it (with the
- * bearer token only), and it records every write.
- */
-async function startFlagService() {
-  const flags: Record<string, unknown> = { 'new-checkout': true };
-  const writes: { name: string; body: unknown }[] = [];
-  const server: Server = createServer((req, res) => {
-    const name = decodeURIComponent(req.url?.replace(/^\/flags\//, '') ?? '');
-    if (req.headers.authorization !== 'Bearer t0k3n') return res.writeHead(401).end('no token');
-    if (!(name in flags)) return res.writeHead(404).end('no such flag');
-    if (req.method === 'GET') return res.end(JSON.stringify({ enabled: flags[name] }));
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const parsed = JSON.parse(body) as { enabled: unknown };
-      writes.push({ name, body: parsed });
-      flags[name] = parsed.enabled;
-      res.end(JSON.stringify({ enabled: flags[name] }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, flags, writes, close: () => new Promise((r) => server.close(r)) };
-}
-
 describe('feature flag actions over HTTP', () => {
-  let service: Awaited<ReturnType<typeof startFlagService>>;
+  let service: FlagService;
   let flags: Record<string, FlagEndpoint>;
   const activity = quietActivityEnvironment();
 
