@@ -17,7 +17,9 @@ import { createSlackActivities, type SlackDeps } from './slack';
 import { createSshActivities, type SshSettings } from './ssh';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createIncidentActivities } from './incidents';
-import type { IncidentNotifier } from './notify';
+import type { IncidentNotifier, NotifyTargets } from './notify';
+import { createEscalationActivities } from './notify/escalate';
+import { createFlagActivities, type FlagEndpoint } from './http/flags';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { createInvestigationActivities } from './investigation';
 import { createKnowledgeGraphActivities } from './knowledge-graph';
@@ -48,6 +50,10 @@ export interface ActivityDeps {
   llm?: LlmSettings;
   /** Incident changes to a generic webhook and PagerDuty; unset, none are sent. */
   notifier?: IncidentNotifier | undefined;
+  /** Where escalation actions page and post (the integrations' PagerDuty and webhook). */
+  escalation?: NotifyTargets | undefined;
+  /** The feature flags runbooks may set, by name. */
+  flags?: Record<string, FlagEndpoint> | undefined;
   /** The team's Prometheus: metric evidence and PromQL expressions for detection. */
   metrics?: MetricsSource | undefined;
 }
@@ -70,6 +76,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createSshActivities(deps),
     ...createPostgresActivities(deps),
     ...createSlackActivities(deps),
+    ...createEscalationActivities(deps),
+    ...createFlagActivities(deps),
     ...createRetentionActivities(deps),
   };
 }

@@ -9,6 +9,9 @@ import {
 } from './rca/evidence';
 import type { RootCauseCandidate } from './rca/candidate';
 import type { MetricsSource } from '../integrations/prometheus/source';
+import { postgresCallsOf } from '../store/database-calls';
+import { databaseTarget } from './postgres/database-target';
+import type { PostgresSettings } from './postgres';
 import type { Pool } from '../store/db';
 import type { WindowTelemetry } from '../store/investigation-telemetry';
 import { incidentPeriods } from '../store/incidents';
@@ -145,9 +148,12 @@ export async function rankWindow(
 export function createInvestigationActivities({
   pool,
   metrics,
+  postgres,
 }: {
   pool: Pool;
   metrics?: MetricsSource | undefined;
+  /** The databases PostgreSQL runbooks may act on, to name the one where a fault shows. */
+  postgres?: PostgresSettings | undefined;
 }) {
   return {
     /**
@@ -194,9 +200,16 @@ export function createInvestigationActivities({
       };
     },
 
-    /** Where the root-cause service runs, so a runbook knows what to act on. */
+    /**
+     * Where the root-cause service runs, so a runbook knows what to act on; with the database
+     * where the fault shows, when the service is one or its calls to one slowed.
+     */
     async resolveRemediationTarget(service: string): Promise<RemediationTarget> {
-      return latestRemediationTarget(pool, service);
+      const placement = await latestRemediationTarget(pool, service);
+      const database = postgres
+        ? databaseTarget(service, await postgresCallsOf(pool, service), postgres)
+        : undefined;
+      return { ...placement, ...(database && { database }) };
     },
 
     async recordInvestigationSummary(investigationId: string, summary: unknown): Promise<void> {

@@ -21,3 +21,9 @@ export { k8sResumeRolloutV1 } from './k8s-resume-rollout';
 export { k8sStatefulsetRestartV1 } from './k8s-statefulset-restart';
 export { k8sStatefulsetRollbackV1 } from './k8s-statefulset-rollback';
 export { k8sStatefulsetScaleOutV1 } from './k8s-statefulset-scale-out';
+// Host, HTTP flag and escalation runbooks (issue #19, round 2).
+export { hostFreeDiskV1 } from './host-free-disk';
+export { hostRotateLogsV1 } from './host-rotate-logs';
+export { flagRevertV1 } from './flag-revert';
+export { escalateDependencyOutageV1 } from './escalate-dependency-outage';
+export { escalateCertificateExpiryV1 } from './escalate-certificate-expiry';

@@ -8,6 +8,8 @@ export interface RemediationTarget {
   host?: string;
   /** The systemd unit of a service that runs on a host (not in Kubernetes): named like it. */
   unit?: string;
+  /** The allow-listed database (by configured name) where the fault shows, when one does. */
+  database?: string;
   /** The version it runs replaced an older one within `recentDeployMs`: the likeliest culprit. */
   recentDeploy?: RecentDeploy;
 }

@@ -9,6 +9,8 @@ import {
   integrationsConfig,
   type IntegrationsConfig,
 } from '../integrations/config';
+import type { CleanupRule, LogRotation } from '../activities/ssh/host';
+import type { FlagEndpoint } from '../activities/http/flags';
 import type { ApproverIdentities } from './approver-identities';
 import { jsonSetting, optionalString } from './config-values';
 import { loadTemporalEndpoint, type TemporalEndpoint } from './temporal-connection';
@@ -32,8 +34,45 @@ const remediationSettings = {
       z.object({ command: z.array(z.string()).min(1), undo: z.string().optional() }),
     ),
   ),
+  /** Disposable files runbooks may delete: `{"dumps": {"dir": "/var/crash", "names": ["core.*"]}}`. */
+  AIOPS_SSH_CLEANUPS: jsonSetting(
+    z.record(
+      z.string(),
+      z.object({
+        dir: z.string().regex(/^\//, 'an absolute directory'),
+        names: z.array(z.string().regex(/^[^/]+$/, 'a file name pattern')).min(1),
+        olderThanMinutes: z.number().int().min(0).optional(),
+        recursive: z.boolean().optional(),
+      }),
+    ),
+  ),
+  /** Logs runbooks may rotate: `{"app": {"config": "/etc/logrotate.d/app"}}` or copy-truncate. */
+  AIOPS_SSH_LOGS: jsonSetting(
+    z.record(
+      z.string(),
+      z.union([
+        z.object({ config: z.string().regex(/^\//, 'an absolute path') }),
+        z.object({ copyTruncate: z.array(z.string().regex(/^\//, 'an absolute path')).min(1) }),
+      ]),
+    ),
+  ),
+  /** Feature flags runbooks may set: `{"new-checkout": {"url": "…", "method": "PUT", "safe": false}}`. */
+  AIOPS_FLAGS: jsonSetting(
+    z.record(
+      z.string(),
+      z.object({
+        url: z.string().url(),
+        method: z.enum(['PUT', 'PATCH']),
+        field: z.string().min(1).optional(),
+        safe: z.union([z.boolean(), z.number(), z.string(), z.null()]),
+        headers: z.record(z.string(), z.string()).optional(),
+      }),
+    ),
+  ),
   /** The databases PostgreSQL runbooks may act on: `{"payments": "postgres://…"}`. */
   AIOPS_PG_DATABASES: jsonSetting(z.record(z.string(), z.string().min(1))),
+  /** Service → one of those names, for services whose spans do not name their database. */
+  AIOPS_PG_SERVICE_DATABASES: jsonSetting(z.record(z.string(), z.string().min(1))),
   AIOPS_SLACK_BOT_TOKEN: optionalString,
   AIOPS_SLACK_SIGNING_SECRET: optionalString,
   AIOPS_SLACK_APP_TOKEN: optionalString,
@@ -231,9 +270,15 @@ export interface RemediationConfig {
     knownHostsPath: string;
     fingerprints: Record<string, string[]>;
     scripts: Record<string, { command: string[]; undo?: string }>;
+    cleanups: Record<string, CleanupRule>;
+    logs: Record<string, LogRotation>;
   };
+  /** Flag name → its HTTP endpoint and safe value, for the flag actions. */
+  flags: Record<string, FlagEndpoint>;
   /** Database name → connection URL, for PostgreSQL actions. */
   databases: Record<string, string>;
+  /** Service → database name, where a service's spans do not say which one it calls. */
+  serviceDatabases: Record<string, string>;
   /** Unset unless a bot token and channel are configured. */
   slack:
     | {
@@ -370,8 +415,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
         knownHostsPath: e.AIOPS_SSH_KNOWN_HOSTS ?? resolve(homedir(), '.ssh', 'known_hosts'),
         fingerprints: e.AIOPS_SSH_HOST_FINGERPRINTS ?? {},
         scripts: e.AIOPS_SSH_SCRIPTS ?? {},
+        cleanups: e.AIOPS_SSH_CLEANUPS ?? {},
+        logs: e.AIOPS_SSH_LOGS ?? {},
       },
+      flags: e.AIOPS_FLAGS ?? {},
       databases: e.AIOPS_PG_DATABASES ?? {},
+      serviceDatabases: e.AIOPS_PG_SERVICE_DATABASES ?? {},
       slack:
         e.AIOPS_SLACK_BOT_TOKEN && e.AIOPS_SLACK_CHANNEL
           ? {

@@ -30,6 +30,7 @@ export async function engineActivityDeps(
       alertFlapSeconds: config.integrations.alerts.flapSeconds,
     },
     notifier: createIncidentNotifier(pool, config.integrations.notify),
+    escalation: config.integrations.notify,
     metrics:
       config.integrations.prometheus &&
       configuredPrometheusSource(

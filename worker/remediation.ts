@@ -10,7 +10,7 @@ import type { RemediationConfig } from './config';
 
 export type RemediationDeps = Pick<
   ActivityDeps,
-  'kube' | 'ssh' | 'slack' | 'approvalPolicy' | 'postgres'
+  'kube' | 'ssh' | 'slack' | 'approvalPolicy' | 'postgres' | 'flags'
 >;
 
 function clusterReachable(kubeconfig: string | undefined): boolean {
@@ -42,11 +42,14 @@ export async function remediationDeps(config: RemediationConfig): Promise<Remedi
               fingerprints: ssh.fingerprints,
             },
             scripts: ssh.scripts,
+            cleanups: ssh.cleanups,
+            logs: ssh.logs,
           },
         }
       : {}),
+    ...(Object.keys(config.flags).length > 0 ? { flags: config.flags } : {}),
     ...(Object.keys(config.databases).length > 0
-      ? { postgres: { databases: config.databases } }
+      ? { postgres: { databases: config.databases, services: config.serviceDatabases } }
       : {}),
     ...(slack
       ? {

@@ -8,6 +8,11 @@ export type { Backend } from './sessions';
 /** The databases runbooks may act on, by name (connection URLs stay in the worker's config). */
 export interface PostgresSettings {
   databases: Record<string, string>;
+  /**
+   * Service → database name, for services whose client spans do not carry `db.namespace`
+   * (or `db.name`): which of the databases their PostgreSQL calls go to.
+   */
+  services?: Record<string, string>;
 }
 
 export interface FoundQuery extends Backend {

@@ -22,6 +22,9 @@ export const field = {
   script: z
     .object({ name: z.string().min(1), args: z.array(z.string()).optional() })
     .describe('an allow-listed script by name, and its arguments'),
+  cleanup: z.string().min(1).describe('a disk cleanup by its name in AIOPS_SSH_CLEANUPS'),
+  log: z.string().min(1).describe('a log by its name in AIOPS_SSH_LOGS'),
+  flag: z.string().min(1).describe('a feature flag by its name in AIOPS_FLAGS'),
 } as const;
 
 /** The declared fields a run cannot do without. */

@@ -33,6 +33,12 @@ export interface RunbookInput {
   unit?: string;
   /** An allow-listed script (by name) and its arguments, for the script runbook. */
   script?: { name: string; args?: string[] };
+  /** An allow-listed disk cleanup (by name) on `host`. */
+  cleanup?: string;
+  /** An allow-listed log (by name) on `host`. */
+  log?: string;
+  /** An allow-listed feature flag (by name). */
+  flag?: string;
   rootCause?: { service: string; kind: CandidateKind; score: number };
   /** The service's running version replaced an older one shortly before (from its telemetry). */
   recentDeploy?: RecentDeploy;

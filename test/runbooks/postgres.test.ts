@@ -1,12 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createInvestigationActivities } from '../../activities/investigation';
+import type { PostgresSettings } from '../../activities/postgres';
 import { createSlackClient } from '../../activities/slack';
 import type { HealthSource } from '../../activities/health';
 import { approveUpdate, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
 import type { RunbookInput, ServiceHealth } from '../../runbooks/sdk/types';
 import { verdictOf } from '../../runbooks/sdk/verify';
+import { TraceRequest } from '../../ingest/otlp';
+import { startReceivers, type RunningReceivers } from '../../ingest/receivers';
 import { createPool, type Pool } from '../../store/db';
+import { loadConfig } from '../../worker/config';
+import { freePort } from '../../worker/stack/ports';
 import { chooseRunbook } from '../../workflows/incident/choose-runbook';
 import { startSlackStandin, type SlackStandin } from '../fixtures/slack-standin/server';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
@@ -55,6 +62,43 @@ class PaymentHealth implements HealthSource {
   }
 }
 
+const kv = (key: string, value: string) => ({ key, value: { stringValue: value } });
+
+/**
+ * `service`'s PostgreSQL client spans, as an OTel SDK's pg instrumentation reports them:
+ * `count` calls to `dbName` on 127.0.0.1 starting `agoMs` before now, each `durationMs` long.
+ */
+function databaseCalls(
+  service: string,
+  dbName: string,
+  o: { count: number; agoMs: number; durationMs: number },
+) {
+  const spans = Array.from({ length: o.count }, (_, i) => {
+    const start = (Date.now() - o.agoMs + i * 1_000) * 1e6;
+    return {
+      traceId: randomBytes(16),
+      spanId: randomBytes(8),
+      name: 'UPDATE accounts',
+      kind: 3,
+      startTimeUnixNano: start,
+      endTimeUnixNano: start + o.durationMs * 1e6,
+      attributes: [
+        kv('db.system', 'postgresql'),
+        kv('db.namespace', dbName),
+        kv('server.address', '127.0.0.1'),
+      ],
+    };
+  });
+  return TraceRequest.encode({
+    resourceSpans: [
+      {
+        resource: { attributes: [kv('service.name', service), kv('host.name', 'pay-1')] },
+        scopeSpans: [{ scope: { name: '@opentelemetry/instrumentation-pg' }, spans }],
+      },
+    ],
+  }).finish();
+}
+
 /** The source design's worked example: a payment service slowed by a blocking query. */
 describe('slow-query case end to end on a real PostgreSQL', () => {
   let env: TemporalTestEnv;
@@ -62,6 +106,8 @@ describe('slow-query case end to end on a real PostgreSQL', () => {
   let slack: SlackStandin;
   let worker: RunningWorker;
   let paymentsUrl: string;
+  let receivers: RunningReceivers;
+  let postgres: PostgresSettings;
   const database = `payments_${Math.random().toString(36).slice(2, 8)}`;
 
   beforeAll(async () => {
@@ -77,11 +123,17 @@ describe('slow-query case end to end on a real PostgreSQL', () => {
       'CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL); INSERT INTO accounts SELECT g, 1000000 FROM generate_series(1, 1000) g',
     );
     await setup.end();
+    postgres = { databases: { payments: paymentsUrl } };
+    const config = loadConfig({
+      AIOPS_OTLP_GRPC_PORT: String(await freePort()),
+      AIOPS_OTLP_HTTP_PORT: String(await freePort()),
+    });
+    receivers = await startReceivers({ config, pool });
     worker = await startRunbookWorker({
       taskQueue: env.taskQueue,
       deps: {
         pool,
-        postgres: { databases: { payments: paymentsUrl } },
+        postgres,
         slack: { client: createSlackClient('xoxb-test', slack.apiUrl), channel: 'C0INCIDENTS' },
         health: new PaymentHealth(paymentsUrl),
         approvalPolicy: testPolicy,
@@ -90,6 +142,7 @@ describe('slow-query case end to end on a real PostgreSQL', () => {
   });
   afterAll(async () => {
     await worker?.stop();
+    await receivers?.stop();
     await slack?.close();
     await pool?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
     await pool?.end();
@@ -120,16 +173,51 @@ describe('slow-query case end to end on a real PostgreSQL', () => {
     const health = new PaymentHealth(paymentsUrl);
     const before = verdictOf(await health.serviceHealth('payment-service', new Date()), {});
     expect(before.kind).toBe('not_recovered');
+
+    // Where to act, as the incident workflow resolves it: the service's telemetry says its
+    // PostgreSQL calls to this database were fast half an hour ago and are slow now.
+    const service = `payment-service-${randomBytes(3).toString('hex')}`;
+    const { resolveRemediationTarget } = createInvestigationActivities({ pool, postgres });
+    const send = async (body: Uint8Array) => {
+      const res = await fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/x-protobuf' },
+      });
+      expect(res.status).toBe(200);
+    };
+    const stored = async (count: number) => {
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM spans sp JOIN services s ON s.id = sp.service_id WHERE s.name = $1`,
+          [service],
+        );
+        if (Number(rows[0]?.n) >= count) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`spans of ${service} not stored`);
+    };
+    await send(databaseCalls(service, database, { count: 6, agoMs: 30 * 60_000, durationMs: 4 }));
+    await stored(6);
+    // Calls as fast as ever name no database: the fault is not there.
+    expect(await resolveRemediationTarget(service)).toEqual({ host: 'pay-1', unit: service });
+    await send(databaseCalls(service, database, { count: 6, agoMs: 60_000, durationMs: 300 }));
+    await stored(12);
+    const target = await resolveRemediationTarget(service);
+    expect(target).toMatchObject({ host: 'pay-1', database: 'payments' });
+
     const id = incidentId('slow-query');
     const input: RunbookInput = {
       incidentId: id,
-      service: 'payment-service',
-      database: 'payments',
-      rootCause: { service: 'payment-service', kind: 'latency', score: 0.93 },
+      service,
+      ...target,
+      rootCause: { service, kind: 'latency', score: 0.93 },
       summary: 'payment p95 latency up 40x',
     };
+    // The host's unit would fit a latency fault too; the database is where it shows.
     const choice = chooseRunbook(input, undefined, null);
     expect(choice.entry.name).toBe('pg-cancel-slow-query');
+    expect(choice.reason).toMatch(/PostgreSQL calls to payments/);
 
     const handle = await env.client.workflow.start<RunbookWorkflow>(choice.entry.workflowType, {
       taskQueue: env.taskQueue,

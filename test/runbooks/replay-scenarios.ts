@@ -104,4 +104,28 @@ export const runbookReplayScenarios: ReplayScenario[] = [
     service: 'cart',
     node: 'node-1',
   }),
+  // Host, flag and escalation runbooks: no SSH, flag service or pager in the recorder.
+  runbookScenario('runbook-host-free-disk-inspection-fails', 'hostFreeDiskV1', {
+    service: 'batch',
+    host: 'batch-1',
+    cleanup: 'dumps',
+  }),
+  runbookScenario('runbook-host-rotate-logs-dry-run', 'hostRotateLogsV1', {
+    service: 'batch',
+    host: 'batch-1',
+    log: 'app',
+    dryRun: true,
+  }),
+  runbookScenario('runbook-flag-revert-inspection-fails', 'flagRevertV1', {
+    service: 'checkout',
+    flag: 'new-checkout',
+  }),
+  runbookScenario('runbook-escalate-dependency-outage-page-fails', 'escalateDependencyOutageV1', {
+    service: 'checkout',
+    summary: 'payments-api unreachable',
+  }),
+  runbookScenario('runbook-escalate-certificate-expiry-dry-run', 'escalateCertificateExpiryV1', {
+    service: 'checkout',
+    dryRun: true,
+  }),
 ];

@@ -11,8 +11,9 @@ export interface RunbookChoice {
  * Picks the runbook for an incident from the catalog: what fixed this root cause most often
  * before (knowledge graph), else rolling back a version deployed shortly before (whatever the
  * kind: a bad deploy can show as errors, unanswered calls or a leak), else what the summary
- * recommends, else the least risky remedy that fits the root-cause kind; notify-only when
- * nothing else applies.
+ * recommends, else a remedy acting on the database where the fault shows (the input names one
+ * only then: the service is that database, or its calls to it slowed), else the least risky
+ * remedy that fits the root-cause kind; notify-only when nothing else applies.
  */
 export function chooseRunbook(
   input: RunbookInput,
@@ -42,6 +43,14 @@ export function chooseRunbook(
   if (fromSummary && fromSummary.name !== 'notify-only') {
     return { entry: fromSummary, reason: 'recommended by the investigation summary' };
   }
+  const onDatabase = input.database
+    ? fitting.find((e) => e.requires.includes('database'))
+    : undefined;
+  if (onDatabase)
+    return {
+      entry: onDatabase,
+      reason: `the fault shows in ${input.service}'s PostgreSQL calls to ${input.database}`,
+    };
   const remedy = fitting.find((e) => e.name !== 'notify-only');
   if (remedy)
     return {
