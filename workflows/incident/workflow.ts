@@ -150,7 +150,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         ...current(),
         status: settled(),
         summary: investigation.summary.summary,
-        ...(top && { rootCause: { service: top.service, kind: top.kind, score: top.score } }),
+        ...(top && {
+          rootCause: {
+            service: top.service,
+            kind: top.kind,
+            score: top.score,
+            ...(top.evidence.outside && { outside: top.evidence.outside }),
+          },
+        }),
         notes: [...(current().notes ?? []), ...investigation.notes],
       });
       if (top && input.remediate !== false && !closeRequest) await remediate(investigation);
