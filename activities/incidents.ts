@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from '../store/db';
 import { upsertIncident } from '../store/incidents';
 import type { IncidentState } from '../workflows/incident/types';
@@ -11,9 +12,27 @@ export function createIncidentActivities({
   notifier?: IncidentNotifier | undefined;
 }) {
   return {
-    async recordIncident(state: IncidentState): Promise<void> {
+    /** Records the incident and notifies; `undelivered`: notifications of it left to retry. */
+    async recordIncident(state: IncidentState): Promise<{ undelivered: number }> {
       await upsertIncident(pool, state);
-      await notifier?.incidentChanged(state);
+      const outcome = await notifier?.incidentChanged(state);
+      const ours = outcome?.failed.filter((f) => f.incidentId === state.incidentId) ?? [];
+      return { undelivered: ours.length };
+    },
+
+    /**
+     * Delivers the incident's unsent notifications; fails while any cannot be delivered, so that
+     * Temporal retries it with backoff (each notification has at most 10 attempts in all).
+     */
+    async deliverIncidentNotifications(incidentId: string): Promise<{ sent: number }> {
+      if (!notifier) return { sent: 0 };
+      const { sent, failed } = await notifier.deliverUnsent(incidentId);
+      if (failed.length)
+        throw ApplicationFailure.retryable(
+          `${failed.length} notification(s) not delivered: ${failed.map((f) => f.reason).join('; ')}`,
+          'NotificationUndelivered',
+        );
+      return { sent };
     },
   };
 }

@@ -1,6 +1,8 @@
 import { getHeapStatistics } from 'node:v8';
 import { ApplicationFailure } from '@temporalio/common';
-import { investigate } from './rca/ensemble';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { collectOutsideSignals } from './outside-signals';
+import { fuse, fuseWithOutside, rankAll } from './rca/ensemble';
 import {
   baselineStartFor,
   buildEvidence,
@@ -25,6 +27,8 @@ import {
 import type { InvestigationInput, RankedRootCauses } from '../workflows/investigation/types';
 
 const carriedCandidates = 5;
+/** The leading candidates whose workloads the cluster is asked about. */
+const outsideCandidates = 8;
 const carriedEvidenceItems = 5;
 
 /** Candidates small enough to travel in workflow history (the full list is in PostgreSQL). */
@@ -36,6 +40,8 @@ function trim(candidates: RootCauseCandidate[]): RootCauseCandidate[] {
       ...(c.evidence.templates && {
         templates: c.evidence.templates.slice(0, carriedEvidenceItems),
       }),
+      // Already a handful (outside-evidence.ts).
+      ...(c.evidence.outside && { outside: c.evidence.outside }),
       ...(c.evidence.metricDeltas && {
         metricDeltas: Object.fromEntries(
           Object.entries(c.evidence.metricDeltas).slice(0, carriedEvidenceItems),
@@ -105,6 +111,8 @@ export async function rankWindow(
     memoryBudgetBytes?: number;
     /** Metrics of services our store has none of (e.g. from the team's Prometheus). */
     metrics?: MetricsSource | undefined;
+    /** The cluster, for its account of the candidates' workloads. */
+    kube?: KubeConfig | undefined;
   },
 ) {
   const firstAnomaly = window.firstAnomalyAt?.getTime() ?? window.faultStart.getTime();
@@ -119,6 +127,7 @@ export async function rankWindow(
     from: new Date(baselineStart),
     to: window.end,
   });
+  const outsideServices = new Set<string>();
   if (window.metrics) {
     const stored = new Set(telemetry.metrics.map((m) => m.service));
     // Without them the ranking still has our own telemetry: a Prometheus outage is no reason to wait.
@@ -128,6 +137,7 @@ export async function rankWindow(
         console.warn(`[investigation] Prometheus metrics not read: ${String(err)}`);
         return [];
       });
+    for (const m of read) if (!stored.has(m.service)) outsideServices.add(m.service);
     telemetry.metrics.push(...read.filter((m) => !stored.has(m.service)));
   }
   assertEvidenceFits(telemetry, window.end.getTime() - baselineStart, window.memoryBudgetBytes);
@@ -137,8 +147,22 @@ export async function rankWindow(
     end: window.end.getTime(),
     excluded: others,
   });
+  // A service the traces never name but Prometheus has series of is a candidate all the same.
+  evidence.services = [...new Set([...evidence.services, ...outsideServices])].sort();
+  const members = rankAll(evidence);
+  const outside = await collectOutsideSignals(
+    { pool, kube: window.kube },
+    {
+      faultStart: new Date(faultStart),
+      end: window.end,
+      services: fuse(members)
+        .slice(0, outsideCandidates)
+        .map((c) => c.service),
+    },
+  );
   return {
-    ...investigate(evidence),
+    ranking: fuseWithOutside(members, outside),
+    members,
     telemetry,
     baselineStart: new Date(baselineStart),
     faultStart: new Date(faultStart),
@@ -149,11 +173,13 @@ export function createInvestigationActivities({
   pool,
   metrics,
   postgres,
+  kube,
 }: {
   pool: Pool;
   metrics?: MetricsSource | undefined;
   /** The databases PostgreSQL runbooks may act on, to name the one where a fault shows. */
   postgres?: PostgresSettings | undefined;
+  kube?: KubeConfig | undefined;
 }) {
   return {
     /**
@@ -175,6 +201,7 @@ export function createInvestigationActivities({
               incidentId: input.incidentId,
               firstAnomalyAt: input.firstAnomalyAt ? new Date(input.firstAnomalyAt) : undefined,
               metrics,
+              kube,
             },
           );
           const fresh = {

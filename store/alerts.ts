@@ -135,3 +135,36 @@ export async function readAlertsToScore(pool: Pool, since: Date): Promise<AlertR
     previousResolvedAt: r.previous_resolved_at?.getTime(),
   }));
 }
+
+/** An alert that named a service and fired at some time in a window. */
+export interface WindowAlert {
+  service: string;
+  alertname: string | undefined;
+  severity: string | undefined;
+  startsAt: Date;
+  resolvedAt: Date | undefined;
+}
+
+/** Alerts naming a service whose current episode overlaps [from, to). */
+export async function alertsInWindow(pool: Pool, from: Date, to: Date): Promise<WindowAlert[]> {
+  const { rows } = await pool.query<{
+    service: string;
+    alertname: string | null;
+    severity: string | null;
+    starts_at: Date;
+    resolved_at: Date | null;
+  }>(
+    `SELECT service, alertname, severity, starts_at, resolved_at
+       FROM alert
+      WHERE service IS NOT NULL AND starts_at < $2 AND (resolved_at IS NULL OR resolved_at >= $1)
+      ORDER BY starts_at, service, alertname`,
+    [from, to],
+  );
+  return rows.map((r) => ({
+    service: r.service,
+    alertname: r.alertname ?? undefined,
+    severity: r.severity ?? undefined,
+    startsAt: r.starts_at,
+    resolvedAt: r.resolved_at ?? undefined,
+  }));
+}

@@ -21,11 +21,12 @@ export async function queueNotifications(
   }
 }
 
-/** Unsent notifications, oldest first, that have not yet used up their attempts. */
+/** Unsent notifications (of one incident, or all), oldest first, with attempts left. */
 export async function unsentNotifications(
   pool: Pool,
   maxAttempts: number,
   limit: number,
+  incidentId?: string,
 ): Promise<PendingNotification[]> {
   const { rows } = await pool.query<{
     incident_id: string;
@@ -34,8 +35,9 @@ export async function unsentNotifications(
     payload: unknown;
   }>(
     `SELECT incident_id, channel, event, payload FROM incident_notification
-      WHERE sent_at IS NULL AND attempts < $1 ORDER BY created_at LIMIT $2`,
-    [maxAttempts, limit],
+      WHERE sent_at IS NULL AND attempts < $1 AND ($3::text IS NULL OR incident_id = $3)
+      ORDER BY created_at LIMIT $2`,
+    [maxAttempts, limit, incidentId ?? null],
   );
   return rows.map((r) => ({
     incidentId: r.incident_id,

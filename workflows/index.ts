@@ -4,4 +4,5 @@ export { incidentWorkflow } from './incident/workflow';
 export { detectionWorkflow } from './detection';
 export * from '../runbooks';
 export { investigationWorkflow } from './investigation/workflow';
+export { notificationRetryWorkflow } from './notification-retry';
 export { retentionWorkflow } from './retention';

@@ -18,13 +18,21 @@ export interface NotifyTargets {
 /** Attempts per notification before it is left unsent (with its last error in the table). */
 const maxAttempts = 10;
 
+export interface DeliveryOutcome {
+  sent: number;
+  /** What failed, and why; each stays queued while it has attempts left. */
+  failed: { incidentId: string; reason: string }[];
+}
+
 export interface IncidentNotifier {
   /**
    * Queues what this state calls for (once per incident, channel and event) and delivers every
    * unsent notification. Never throws: a receiver's outage must not hold up the incident; what
-   * failed stays queued and is retried on the next incident update.
+   * failed stays queued for `deliverUnsent` (retried with backoff) and the next update.
    */
-  incidentChanged(state: IncidentState): Promise<{ sent: number; failed: string[] }>;
+  incidentChanged(state: IncidentState): Promise<DeliveryOutcome>;
+  /** Delivers the unsent notifications of one incident (a retry). */
+  deliverUnsent(incidentId: string): Promise<DeliveryOutcome>;
 }
 
 export function createIncidentNotifier(
@@ -40,6 +48,33 @@ export function createIncidentNotifier(
       return sendPagerDutyEvent(pagerDuty, n.payload as Record<string, unknown>);
     throw new Error(`the ${n.channel} channel is not configured any more`);
   };
+  /**
+   * Oldest first; after a failure, the incident's later notifications on that channel wait for
+   * the next attempt (a resolve never overtakes its incident's trigger).
+   */
+  const deliver = async (incidentId?: string): Promise<DeliveryOutcome> => {
+    const outcome: DeliveryOutcome = { sent: 0, failed: [] };
+    const blocked = new Set<string>();
+    for (const n of await unsentNotifications(pool, maxAttempts, 50, incidentId)) {
+      const stream = `${n.incidentId}\u0000${n.channel}`;
+      if (blocked.has(stream)) continue;
+      try {
+        await send(n);
+        await markNotification(pool, n, { sent: true });
+        outcome.sent++;
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        outcome.failed.push({
+          incidentId: n.incidentId,
+          reason: `${n.channel} ${n.event} of ${n.incidentId}: ${error}`,
+        });
+        blocked.add(stream);
+        await markNotification(pool, n, { sent: false, error });
+      }
+    }
+    for (const f of outcome.failed) log(`[notify] ${f.reason}`);
+    return outcome;
+  };
   return {
     async incidentChanged(state) {
       const queued: PendingNotification[] = [];
@@ -53,26 +88,15 @@ export function createIncidentNotifier(
           channel: 'pagerduty',
           payload: pagerDutyEvent(state, action),
         });
-      const outcome = { sent: 0, failed: [] as string[] };
       try {
         await queueNotifications(pool, queued);
-        // Oldest first: a resolve never overtakes its incident's trigger.
-        for (const n of await unsentNotifications(pool, maxAttempts, 50)) {
-          try {
-            await send(n);
-            await markNotification(pool, n, { sent: true });
-            outcome.sent++;
-          } catch (err) {
-            const error = err instanceof Error ? err.message : String(err);
-            outcome.failed.push(`${n.channel} ${n.event} of ${n.incidentId}: ${error}`);
-            await markNotification(pool, n, { sent: false, error });
-          }
-        }
+        return await deliver();
       } catch (err) {
-        outcome.failed.push(`notifications not queued: ${String(err)}`);
+        const reason = `notifications not queued or read: ${String(err)}`;
+        log(`[notify] ${reason}`);
+        return { sent: 0, failed: [{ incidentId: state.incidentId, reason }] };
       }
-      for (const f of outcome.failed) log(`[notify] ${f}`);
-      return outcome;
     },
+    deliverUnsent: (incidentId) => deliver(incidentId),
   };
 }

@@ -14,6 +14,8 @@ export interface RootCauseCandidate {
     templates?: string[];
     /** Series name → fault-window change (median fault − median baseline, series unit). */
     metricDeltas?: Record<string, number>;
+    /** What the platform and alerts said of the service (outside-evidence.ts). */
+    outside?: string[];
   };
 }
 

@@ -5,6 +5,7 @@ import { rankMembers, type MemberRankings } from './features';
 import fusionFile from './fusion-weights.json';
 import { gnn, rankWithGnn, softmax, trainedWeights, type GnnWeights } from './gnn';
 import { logEvidence } from './logs';
+import { outsidePrior, withOutsideEvidence, type OutsideSignal } from './outside-evidence';
 
 /**
  * Stacked rank fusion. The methods' scores live on unrelated scales, so each method speaks
@@ -61,8 +62,11 @@ export function decisiveness(ranking: readonly RootCauseCandidate[]): number {
 export function fusionInputs(
   rankings: Readonly<MemberRankings>,
   methods: readonly string[],
+  unranked: Iterable<string> = [],
 ): { services: string[]; x: number[][] } {
-  const services = [...new Set(Object.values(rankings).flatMap((r) => r.map((c) => c.service)))];
+  const services = [
+    ...new Set([...Object.values(rankings).flatMap((r) => r.map((c) => c.service)), ...unranked]),
+  ];
   const index = new Map(services.map((s, i) => [s, i]));
   const x = services.map(() => new Array<number>(methods.length * voteNames.length).fill(0));
   methods.forEach((method, m) => {
@@ -80,12 +84,17 @@ export function fusionInputs(
   return { services, x };
 }
 
+/**
+ * `prior`: per service, log-odds from evidence outside the methods (outside-evidence.ts), added
+ * to its fused logit; a service no method ranked enters with no votes, i.e. logit 0 plus its prior.
+ */
 export function fuse(
   rankings: Readonly<MemberRankings>,
   weights: Readonly<FusionWeights> = fusionModel().weights,
+  prior: ReadonlyMap<string, number> = new Map(),
 ): RootCauseCandidate[] {
   const methods = Object.keys(rankings).filter((m) => weights[m]);
-  const { services, x } = fusionInputs(rankings, methods);
+  const { services, x } = fusionInputs(rankings, methods, prior.keys());
   const byService = methods.map(
     (m) => new Map((rankings[m] ?? []).map((c) => [c.service, c] as const)),
   );
@@ -101,7 +110,7 @@ export function fuse(
       const c = byService[j]?.get(service);
       if (c && (!best || vote > best.vote)) best = { vote, c };
     });
-    return { service, logit, best: best?.c };
+    return { service, logit: logit + (prior.get(service) ?? 0), best: best?.c };
   });
   const probabilities = softmax(candidates.map((c) => c.logit));
   return byScore(
@@ -139,10 +148,23 @@ export function rankAll(
   return members;
 }
 
+/** The members fused, with what was seen of the services from outside the telemetry. */
+export function fuseWithOutside(
+  members: Readonly<MemberRankings>,
+  outside: readonly OutsideSignal[],
+): RootCauseCandidate[] {
+  if (!outside.length) return fuse(members);
+  const ranked = new Set(Object.values(members).flatMap((r) => r.map((c) => c.service)));
+  return withOutsideEvidence(fuse(members, undefined, outsidePrior(outside)), outside, ranked);
+}
+
 /** Runs every method once and fuses them. */
-export function investigate(evidence: Evidence): Investigation {
+export function investigate(
+  evidence: Evidence,
+  outside: readonly OutsideSignal[] = [],
+): Investigation {
   const members = rankAll(evidence);
-  return { ranking: fuse(members), members };
+  return { ranking: fuseWithOutside(members, outside), members };
 }
 
 export const ensemble: RcaMethod = {

@@ -54,6 +54,9 @@ function lists(input: SummaryInput): Lists {
         ? { logTemplates: c.evidence.templates.slice(0, 3).map((t) => clip(t, maxLogLineChars)) }
         : {}),
       ...(c.evidence.metricDeltas ? { metricDeltas: c.evidence.metricDeltas } : {}),
+      ...(c.evidence.outside?.length
+        ? { clusterAndAlerts: c.evidence.outside.map((o) => clip(o, maxLogLineChars)) }
+        : {}),
     })),
     anomalies: input.anomalies.slice(0, caps.anomalies),
     similarIncidents: input.similarIncidents.slice(0, caps.similarIncidents).map((s) => ({

@@ -18,6 +18,7 @@ export function templateSummary(input: SummaryInput, notes: string[]): IncidentS
     top
       ? `The top root-cause candidate is ${describe(top)}${second ? `, ahead of ${describe(second)}` : ''}.`
       : 'Root-cause analysis named no candidate.',
+    ...(top?.evidence.outside?.length ? [`Of ${top.service}: ${top.evidence.outside[0]}.`] : []),
   ].join(' ');
   return {
     summary,

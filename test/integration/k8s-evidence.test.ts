@@ -2,6 +2,10 @@ import '../../activities/undici-node20';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workloadEvidence, workloadSuggests } from '../../activities/kubernetes/evidence';
+import { workloadSignals } from '../../activities/kubernetes/signals';
+import { rankWindow } from '../../activities/investigation';
+import { recordAlerts } from '../../store/alerts';
+import { createIsolatedDatabase } from '../setup/database';
 import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
 
 /**
@@ -69,6 +73,71 @@ describe('Kubernetes state as evidence', () => {
     k8s.addEvent(event('other-0', 'Warning', 'BackOff', 20_000));
   });
   afterAll(() => k8s?.close());
+
+  it('reads it as findings for the ranking: OOMKilled, a crash loop, the back-off, the rollouts', async () => {
+    const e = await workloadEvidence(kc, { namespace: 'shop', deployment: 'cart' }, since);
+    const signals = workloadSignals('cart', e!, since);
+    expect(signals.map((s) => s.finding).sort()).toEqual([
+      'crashing',
+      'crashing',
+      'oomKilled',
+      'rollout',
+      'rollout',
+    ]);
+    expect(signals.find((s) => s.finding === 'oomKilled')?.detail).toBe(
+      'k8s: pod cart-6d5f8b7c9d-q2x7z container cart OOMKilled (exit 137, 3 restarts)',
+    );
+    // Before the window, the same OOMKilled is history: the restart count alone says nothing.
+    const later = new Date(Date.now() + 60_000);
+    expect(workloadSignals('cart', { ...e!, events: [], rollouts: [] }, later)).toEqual([
+      expect.objectContaining({
+        finding: 'crashing',
+        detail: expect.stringContaining('CrashLoopBackOff'),
+      }),
+    ]);
+  });
+
+  it('makes a service named only by an alert a candidate, with what the cluster says of it', async () => {
+    const db = await createIsolatedDatabase();
+    try {
+      const now = Date.now();
+      await recordAlerts(db.pool, [
+        {
+          tenant: 'default',
+          source: 'alertmanager',
+          fingerprint: 'f1',
+          status: 'firing',
+          service: 'cart',
+          labels: { alertname: 'CartErrors', severity: 'critical' },
+          annotations: {},
+          startsAt: new Date(now - 60_000),
+          endsAt: undefined,
+          generatorUrl: undefined,
+        },
+      ]);
+      // The alert names no namespace: the kubeconfig's context says where to look.
+      const inShop = new KubeConfig();
+      inShop.loadFromString(
+        k8s.kubeconfig().replace('user: standin }', 'user: standin, namespace: shop }'),
+      );
+      const { ranking } = await rankWindow(db.pool, {
+        faultStart: new Date(now - 120_000),
+        end: new Date(now),
+        baselineMs: 5 * 60_000,
+        kube: inShop,
+      });
+      expect(ranking.map((c) => c.service)).toEqual(['cart']);
+      expect(ranking[0]!.kind).toBe('memory');
+      expect(ranking[0]!.evidence.outside).toEqual(
+        expect.arrayContaining([
+          'k8s: pod cart-6d5f8b7c9d-q2x7z container cart OOMKilled (exit 137, 3 restarts)',
+          expect.stringMatching(/^alert CartErrors \(critical\) fired at /),
+        ]),
+      );
+    } finally {
+      await db.drop();
+    }
+  });
 
   it("reports the pod's phase, restarts, OOMKilled, the window's warnings and the rollout", async () => {
     const e = await workloadEvidence(kc, { namespace: 'shop', deployment: 'cart' }, since);

@@ -6,7 +6,10 @@ import { createIncidentNotifier } from '../../activities/notify';
 import { signatureHeader } from '../../activities/notify/webhook';
 import { openIncident } from '../../workflows/incident/state';
 import type { IncidentState } from '../../workflows/incident/types';
+import { signalIncident } from '../../activities/incident-signal';
+import { closeIncident, incidentState } from '../../workflows/incident/messages';
 import { createIsolatedDatabase } from '../setup/database';
+import { connectTemporal } from '../setup/temporal';
 import { startPagerDutyStandIn, type PagerDutyStandIn } from '../pagerduty-standin/server';
 
 const secret = 'whsec-test';
@@ -136,6 +139,74 @@ describe('notifications out: signed webhook and PagerDuty Events API v2', () => 
     ]);
     expect(deliveries.every(verified)).toBe(true);
   });
+
+  it('retries an undelivered page with backoff in a workflow of its own, without another update', async () => {
+    const env = await connectTemporal();
+    try {
+      const notifier = createIncidentNotifier(
+        db.pool,
+        { pagerDuty: { routingKey, url: pagerDuty.url } },
+        () => undefined,
+      );
+      const fingerprint = `payments-${randomUUID().slice(0, 8)}`;
+      pagerDuty.failWith = 503;
+      await env.withWorker({ pool: db.pool, notifier }, async () => {
+        const workflowId = await signalIncident(
+          env.client,
+          {
+            fingerprint,
+            service: 'payments',
+            services: ['payments'],
+            anomalies: [
+              {
+                seriesKey: 'svc:payments:errors',
+                service: 'payments',
+                signal: 'errors',
+                score: 0.99,
+                value: 0.3,
+                baseline: 0.01,
+                at: new Date().toISOString(),
+              },
+            ],
+            observedAt: new Date().toISOString(),
+          },
+          { taskQueue: env.taskQueue, quietPeriodSeconds: 600 },
+        );
+        const incident = env.client.workflow.getHandle(workflowId);
+        // PagerDuty is down while the incident opens and is investigated, then nothing changes.
+        const investigated = (s: IncidentState) => s.summary !== undefined || !!s.notes?.length;
+        // Investigated, and its last update recorded (the query sees a state before it is).
+        const settled = async () =>
+          investigated(await incident.query(incidentState)) &&
+          !(await incident.describe()).raw.pendingActivities?.length;
+        for (let i = 0; i < 150 && !(await settled()); i++)
+          await new Promise((r) => setTimeout(r, 200));
+        const state = await incident.query(incidentState);
+        expect(state.status).toBe('open');
+        expect(pagerDuty.alerts.has(state.incidentId)).toBe(false);
+        pagerDuty.failWith = undefined;
+        // Only the retry, with its backoff, can deliver the page now.
+        const retry = env.client.workflow.getHandle(`notify-${state.incidentId}`);
+        expect(await retry.result()).toEqual({ sent: 1 });
+        expect(pagerDuty.alerts.get(state.incidentId)).toBe('triggered');
+        const { rows } = await db.pool.query<{ attempts: number }>(
+          `SELECT attempts FROM incident_notification WHERE incident_id = $1 AND sent_at IS NOT NULL`,
+          [state.incidentId],
+        );
+        expect(rows[0]!.attempts).toBeGreaterThan(1);
+        await incident.executeUpdate(closeIncident, { args: [{ by: 'test', reason: 'done' }] });
+        await incident.result();
+        expect(
+          pagerDuty.events
+            .filter((e) => e.dedup_key === state.incidentId)
+            .map((e) => e.event_action),
+        ).toEqual(['trigger', 'resolve']);
+      });
+    } finally {
+      pagerDuty.failWith = undefined;
+      await env.close();
+    }
+  }, 120_000);
 
   it('the stand-in refuses what PagerDuty refuses', async () => {
     const res = await fetch(pagerDuty.url, {

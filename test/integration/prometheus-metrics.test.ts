@@ -89,9 +89,9 @@ describe('Prometheus as a metrics source', () => {
     expect(points.filter((p) => p.service === steady).length).toBeGreaterThan(230);
   });
 
-  it("adds Prometheus series to the investigation's telemetry for services our store has none of", async () => {
+  it("adds Prometheus series to the investigation's telemetry, and their services to its candidates", async () => {
     const end = new Date(Math.floor(Date.now() / bucketMs) * bucketMs);
-    const { telemetry, baselineStart } = await rankWindow(db.pool, {
+    const { telemetry, baselineStart, ranking } = await rankWindow(db.pool, {
       faultStart: new Date(faultFrom),
       end,
       baselineMs: 15 * 60_000,
@@ -104,6 +104,9 @@ describe('Prometheus as a metrics source', () => {
     ).toBeGreaterThanOrEqual(baselineStart.getTime());
     const last = ofLeak.reduce((a, b) => (b.timeUnixNano > a.timeUnixNano ? b : a));
     expect(last.value).toBeGreaterThan(200 * mb);
+    // No traces name either service: their series alone make them candidates.
+    expect(ranking.map((c) => c.service).sort()).toEqual([leaking, steady].sort());
+    expect(ranking[0]).toMatchObject({ service: leaking, kind: 'memory' });
   });
 
   it('scores a configured PromQL expression in the detection pass', async () => {

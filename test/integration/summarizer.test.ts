@@ -6,7 +6,7 @@ import {
   type LlmSettings,
   type SummaryInput,
 } from '../../activities/summarizer';
-import { estimateTokens } from '../../activities/summarizer/evidence';
+import { estimateTokens, renderEvidence } from '../../activities/summarizer/evidence';
 import { runbookCatalog } from '../../runbooks/catalog';
 import {
   presentedKey,
@@ -111,6 +111,18 @@ describe('incident summarizer (real @anthropic-ai/sdk against a Messages API sta
     // The template never reads instructions out of log lines.
     expect(JSON.stringify(first)).not.toMatch(/delete-everything/);
     expect(standin.requests).toHaveLength(0);
+  });
+
+  it('passes on what the cluster and alerts said of a candidate, to the template and the model', async () => {
+    const oom = 'k8s: pod payment-7d9f-x2 container payment OOMKilled (exit 137, 2 restarts)';
+    const input = evidence({
+      candidates: [
+        { service: 'payment', kind: 'memory', score: 0.9, evidence: { outside: [oom] } },
+      ],
+    });
+    const { summarizeIncident } = createSummarizerActivities({ llm: settings });
+    expect((await summarizeIncident(input)).summary).toContain(`Of payment: ${oom}.`);
+    expect(renderEvidence(input, 4_000).text).toContain(`"clusterAndAlerts":["${oom}"]`);
   });
 
   it('with a key, asks for the report tool and returns the validated report', async () => {

@@ -24,6 +24,10 @@ export function incidentDetails(state: IncidentState): string {
   if (state.runbook) lines.push(`| runbook | ${state.runbook} |`);
   if (state.resolution) lines.push(`| resolution | ${state.resolution} |`);
   if (state.summary) lines.push('', '### Summary', '', state.summary);
+  if (state.rootCause?.outside?.length) {
+    lines.push('', `### What the cluster and alerts say of ${state.rootCause.service}`, '');
+    for (const o of state.rootCause.outside) lines.push(`- ${o}`);
+  }
   for (const note of state.notes ?? []) lines.push('', `> ${note}`);
   if (state.topAnomalies.length) {
     lines.push(

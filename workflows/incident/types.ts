@@ -54,7 +54,8 @@ export interface IncidentState {
   investigationId?: string;
   /** The investigation's summary, for people (LLM-written, or from the template). */
   summary?: string;
-  rootCause?: { service: string; kind: string; score: number };
+  /** `outside`: what the cluster and alerts said of it (e.g. an OOMKilled container). */
+  rootCause?: { service: string; kind: string; score: number; outside?: string[] };
   /** What went wrong along the way (a failed investigation, an unavailable service). */
   notes?: string[];
   runbook?: string;

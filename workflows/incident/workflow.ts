@@ -1,12 +1,15 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   allHandlersFinished,
   condition,
   continueAsNew,
   executeChild,
+  ParentClosePolicy,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -22,6 +25,7 @@ import {
 import type { RunbookInput, RunbookResult } from '../../runbooks/sdk/types';
 import { runbookAwaitingApproval, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import { investigationWorkflow } from '../investigation/workflow';
+import { notificationRetryWorkflow } from '../notification-retry';
 import type { InvestigationResult } from '../investigation/types';
 import { chooseRunbook } from './choose-runbook';
 import { incidentDetails } from './details';
@@ -93,10 +97,28 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       ...(next.runbook ? [{ key: runbook, value: next.runbook }] : []),
     ]);
     setCurrentDetails(incidentDetails(next));
-    await recordIncident.executeWithOptions(
+    const recorded = await recordIncident.executeWithOptions(
       { startToCloseTimeout: '30 seconds', summary: `record incident: ${next.status}` },
       [next],
     );
+    // Histories recorded before notifications were retried have no result here.
+    if ((recorded as { undelivered?: number } | undefined)?.undelivered)
+      await retryNotifications(next.incidentId);
+  }
+
+  /** Undelivered notifications are retried with backoff by a workflow that outlives this one. */
+  async function retryNotifications(incidentId: string) {
+    try {
+      await startChild(notificationRetryWorkflow, {
+        workflowId: `notify-${incidentId}`,
+        args: [incidentId],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `retry the notifications of ${incidentId}`,
+      });
+    } catch (err) {
+      // One is retrying already, and it delivers every unsent notification of the incident.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
   }
 
   function applyPending(from: IncidentState): IncidentState {
@@ -150,7 +172,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         ...current(),
         status: settled(),
         summary: investigation.summary.summary,
-        ...(top && { rootCause: { service: top.service, kind: top.kind, score: top.score } }),
+        ...(top && {
+          rootCause: {
+            service: top.service,
+            kind: top.kind,
+            score: top.score,
+            ...(top.evidence.outside && { outside: top.evidence.outside }),
+          },
+        }),
         notes: [...(current().notes ?? []), ...investigation.notes],
       });
       if (top && input.remediate !== false && !closeRequest) await remediate(investigation);

@@ -15,6 +15,7 @@ export function investigationDetails(ranked: RankedRootCauses, notes: string[] =
   ];
   ranked.candidates.forEach((c, i) => {
     const evidence = [
+      ...(c.evidence.outside ?? []).slice(0, 2),
       ...(c.evidence.templates ?? []).slice(0, 2).map((t) => `log: \`${t.slice(0, 80)}\``),
       ...Object.entries(c.evidence.metricDeltas ?? {})
         .slice(0, 2)
