@@ -12,9 +12,14 @@
  * A deviation the series showed in several separate episodes of its window (a quiet service's
  * occasional burst) is its normal behaviour, not news.
  * Warm-up, baseline window and the time after which a new level is normal are durations, held
- * in points at the series' own cadence (the finest spacing it has shown: a per-minute scrape is
- * one point a minute, a request series' idle gaps are not its cadence), never fewer points than
- * median and spread need: three per-minute readings are three minutes of evidence, not thirty.
+ * in points at the series' own cadence (the median spacing of its latest points: one irregular
+ * pair or an idle hour does not move it), never fewer points than median and spread need: three
+ * per-minute readings are three minutes of evidence, not thirty.
+ * A level is normal once it has been held for that time, clean points between allowed: at least
+ * a third of the points of each third of the span were suspicious (error rates and lumpy traffic
+ * come back clean in many buckets while their level has moved; a level reached only lately has
+ * not been held). The baseline then restarts from the span's points, so both what the series
+ * does now and how often count.
  * Error ratios: a binomial tail test of the bucket's failed calls against the recent error
  * rate, so the bar adapts to traffic: 3 failures of 4 calls on a quiet service count, 3 of
  * 3,000 on a busy one do not. The baseline rate is inflated for over-dispersion (error rates
@@ -30,13 +35,19 @@ export interface SeriesScorerState {
   slow?: number[];
   /** The latest buckets' [slow requests, requests] (latency only), newest first. */
   slowTail?: [number, number][];
-  /** Every point of the window, admitted or not, oldest first (not error ratios). */
+  /** Every point of the window, admitted or not, oldest first. */
   seen?: number[];
+  /** Calls behind each of `seen` (error ratios only). */
+  seenSupport?: number[];
   /** Consecutive suspicious points not yet admitted to the baseline. */
   streak: number;
+  /** The latest points since the baseline last restarted: 1 suspicious, 0 clean, oldest first. */
+  marks?: number[];
   /** Newest bucket scored (epoch ms): a late row for it is not scored twice. */
   last?: number;
-  /** The finest spacing between the series' points seen (ms). */
+  /** The latest spacings between the series' points (ms), oldest first. */
+  gaps?: number[];
+  /** States saved before `gaps`: the finest spacing seen (ms). */
   cadence?: number;
   /** The latest points, admitted or not, as [value, calls] (calls: error ratios only). */
   tail?: [number, number][];
@@ -58,10 +69,13 @@ export const zScale = 4;
 /** Smallest latency spread assumed, relative to the median (about half a histogram bucket). */
 const latencyResolution = 0.08;
 /**
- * After five minutes of suspicious points in a row (and at least 3) the new level is accepted as
- * normal: the baseline restarts from it.
+ * A level held for five minutes (and at least 3 points), this share of each third of them
+ * suspicious, is accepted as normal: the baseline restarts from it.
  */
 const acceptSpan = { ms: 300_000, minPoints: 3 };
+const acceptShare = 1 / 3;
+/** Spacings the cadence is the median of. */
+const cadenceGaps = 15;
 
 /** Failed calls a bucket needs before its error ratio can be anomalous (one is bad luck). */
 const minFailedCalls = 2;
@@ -194,7 +208,9 @@ export class DirectionalSeriesScorer {
   private slow: number[] = [];
   private slowTail: [number, number][] = [];
   private seen: number[] = [];
-  private cadence: number | undefined;
+  private seenSupport: number[] = [];
+  private marks: number[] = [];
+  private gaps: number[] = [];
 
   constructor(private readonly signal: SeriesSignal) {}
 
@@ -210,13 +226,13 @@ export class DirectionalSeriesScorer {
   score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
     if (bucket !== undefined) {
       const gap = this.last === undefined ? 0 : bucket - this.last;
-      if (gap > 0) this.cadence = Math.min(this.cadence ?? gap, gap);
+      if (gap > 0) this.gaps = [...this.gaps, gap].slice(-cadenceGaps);
       this.last = Math.max(this.last ?? bucket, bucket);
     }
     if (!Number.isFinite(value)) return { score: 0, baseline: undefined };
     if (this.recent.length < this.points(warmupSpan)) {
       this.admit(value, support, slowerThan && this.slowCount(slowerThan));
-      this.remember(value);
+      this.remember(value, support);
       return { score: 0, baseline: undefined };
     }
     const slow = slowerThan && this.slowCount(slowerThan);
@@ -226,40 +242,59 @@ export class DirectionalSeriesScorer {
         : this.robustScore(value, support, slow);
     // Suspicious points stay out of the baseline too: a slow climb (a leak) would otherwise
     // drag the baseline up with it, and the pooled error rate is not robust like a median.
-    if (scored.score < suspiciousScore) {
-      this.streak = 0;
-      this.admit(value, support, slow);
-    } else if (++this.streak >= this.points(acceptSpan) && this.signal !== 'errors') {
-      this.restartBaseline(value);
-    } else if (this.streak >= this.points(acceptSpan)) {
-      this.streak = 0;
-      this.admit(value, support, slow);
-    }
-    this.remember(value);
+    const suspicious = scored.score >= suspiciousScore;
+    this.streak = suspicious ? this.streak + 1 : 0;
+    this.marks = [...this.marks, suspicious ? 1 : 0].slice(-this.points(acceptSpan));
+    this.remember(value, support);
+    if (!suspicious) this.admit(value, support, slow);
+    else if (this.levelHeld()) this.restartBaseline();
     return scored;
   }
 
   /** Points of this series that cover a span at its cadence. */
   private points(span: { ms: number; minPoints: number }): number {
-    return pointsFor(span, this.cadence ?? bucketMs);
+    return pointsFor(span, this.cadenceMs());
+  }
+
+  /** The median of the latest spacings: robust to one close pair and to idle stretches. */
+  private cadenceMs(): number {
+    if (this.gaps.length === 0) return bucketMs;
+    return median([...this.gaps].sort((a, b) => a - b));
+  }
+
+  /** The accepting span is full and each third of it was suspicious often enough. */
+  private levelHeld(): boolean {
+    const span = this.points(acceptSpan);
+    if (this.marks.length < span) return false;
+    return [0, 1, 2].every((third) => {
+      const part = this.marks.slice(
+        Math.floor((third * span) / 3),
+        Math.floor(((third + 1) * span) / 3),
+      );
+      return part.reduce((a, b) => a + b, 0) >= acceptShare * part.length;
+    });
   }
 
   /**
-   * A level held for the accepting span is the series' normal now: the baseline is the streak's
+   * A level held for the accepting span is the series' normal now: the baseline is the span's
    * points (the old level's would keep every new point anomalous until they aged out).
    */
-  private restartBaseline(value: number) {
-    const level = [...this.seen.slice(this.seen.length - (this.streak - 1)), value];
-    this.recent = level;
-    this.support = level.map(() => 0);
-    this.slow = level.map(() => 0);
+  private restartBaseline() {
+    const span = Math.min(this.marks.length, this.seen.length);
+    this.recent = this.seen.slice(-span);
+    this.support =
+      this.signal === 'errors' ? this.seenSupport.slice(-span) : this.recent.map(() => 0);
+    this.slow = this.recent.map(() => 0);
     this.streak = 0;
+    this.marks = [];
   }
 
-  private remember(value: number) {
-    if (this.signal === 'errors') return;
+  private remember(value: number, support: number | undefined) {
     this.seen.push(value);
-    while (this.seen.length > this.points(windowSpan)) this.seen.shift();
+    if (this.signal === 'errors') this.seenSupport.push(support ?? 0);
+    const keep = this.points(windowSpan);
+    this.seen = this.seen.slice(-keep);
+    this.seenSupport = this.seenSupport.slice(-keep);
   }
 
   /**
@@ -394,9 +429,11 @@ export class DirectionalSeriesScorer {
         slowTail: this.slowTail.map(([k, n]) => [k, n] as [number, number]),
       }),
       streak: this.streak,
+      ...(this.marks.length > 0 && { marks: [...this.marks] }),
       ...(this.seen.length > 0 && { seen: [...this.seen] }),
+      ...(this.seenSupport.length > 0 && { seenSupport: [...this.seenSupport] }),
       ...(this.last !== undefined && { last: this.last }),
-      ...(this.cadence !== undefined && { cadence: this.cadence }),
+      ...(this.gaps.length > 0 && { gaps: [...this.gaps] }),
       ...(this.tail.length > 0 && { tail: this.tail.map(([r, c]) => [r, c] as [number, number]) }),
     };
   }
@@ -411,10 +448,18 @@ export class DirectionalSeriesScorer {
       ? state.slowTail.map(([k, n]) => [k, n] as [number, number])
       : [];
     this.streak = state.streak;
+    // States saved before marks: the streak is what is known of the latest points.
+    this.marks = state.marks ? [...state.marks] : Array<number>(state.streak).fill(1);
     // States saved before every point was remembered: the admitted ones are what is known.
-    this.seen = state.seen ? [...state.seen] : this.signal === 'errors' ? [] : [...state.recent];
+    this.seen = state.seen ? [...state.seen] : [...state.recent];
+    this.seenSupport = state.seenSupport
+      ? [...state.seenSupport]
+      : this.signal === 'errors'
+        ? [...this.support].slice(-this.seen.length)
+        : [];
     this.last = state.last;
-    this.cadence = state.cadence;
+    // States saved before gaps: their finest spacing stands for the series' cadence.
+    this.gaps = state.gaps ? [...state.gaps] : state.cadence ? [state.cadence] : [];
     this.tail = state.tail ? state.tail.map(([r, c]) => [r, c] as [number, number]) : [];
   }
 }

@@ -63,6 +63,9 @@ function call(s: EdgeSpan): Call {
  * instrumented child claimed by then counts as an edge to its peer.service (databases, external
  * APIs). The waiting state is memory only: edges of calls pending during a crash are lost;
  * the spans themselves are not.
+ * An edge's latency is what the caller waited when its span is known (never less than the
+ * callee's own time): a slow network between them shows on the edge and nowhere else, while
+ * the callee's own time is already its server operations' latency.
  */
 export class ServiceEdgeTracker {
   private readonly callers = new Map<number, PendingCaller>();
@@ -139,7 +142,10 @@ export class ServiceEdgeTracker {
   private link(caller: PendingCaller, child: Call, rollups: Rollups) {
     if (caller.serviceId === child.serviceId) return;
     caller.matched = true;
-    addEdge(rollups, caller.serviceId, child);
+    addEdge(rollups, caller.serviceId, {
+      ...child,
+      durationUs: Math.max(caller.durationUs, child.durationUs),
+    });
   }
 
   private settleCaller(k: number, caller: PendingCaller, rollups: Rollups) {

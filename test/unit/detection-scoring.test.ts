@@ -97,9 +97,33 @@ describe('warm-up and new levels in time, at the series own cadence', () => {
     const perMinute = readings(minute, 20, Array(8).fill(300));
     expect(perMinute.slice(0, 4).every((s) => s >= 0.9)).toBe(true);
     expect(perMinute.slice(5).every((s) => s === 0)).toBe(true);
+    // Each third of the five minutes must hold it: news for four minutes, normal by the fifth.
     const perBucket = readings(10_000, 60, Array(34).fill(300));
-    expect(perBucket.slice(0, 29).every((s) => s >= 0.9)).toBe(true);
+    expect(perBucket.slice(0, 24).every((s) => s >= 0.9)).toBe(true);
     expect(perBucket.slice(30).every((s) => s === 0)).toBe(true);
+  });
+
+  it('takes its cadence from the median spacing: one close pair of readings does not shrink it', () => {
+    const scorer = new DirectionalSeriesScorer('metric');
+    const at = [1, 2, 3, 3 + 1 / 12, 4, 5, 6].map((m) => m * minute);
+    at.forEach((t, i) => scorer.score(100 + (i % 3), undefined, t));
+    // Seven per-minute readings are past a 3-minute warm-up; at a 5-second cadence they would not be.
+    expect(scorer.score(300, undefined, 7 * minute).score).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('accepts a new error rate held for five minutes although clean buckets come between', () => {
+    const scorer = new DirectionalSeriesScorer('errors');
+    let at = 0;
+    for (let i = 0; i < 60; i++) scorer.score(0, 10, (at += 10_000));
+    // From now on every other bucket has 4 failures of 10 calls, the ones between none.
+    const scores = Array.from(
+      { length: 50 },
+      (_, i) => scorer.score(i % 2 === 0 ? 0.4 : 0, 10, (at += 10_000)).score,
+    );
+    const failing = scores.filter((_, i) => i % 2 === 0);
+    expect(failing[0]).toBeGreaterThanOrEqual(0.9);
+    // Thirty 10-second buckets are five minutes: from there on the rate is the series' normal.
+    expect(failing.slice(16).every((s) => s === 0)).toBe(true);
   });
 
   it('keeps its cadence across export/import', () => {
