@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ActivityDeps } from '../../activities';
@@ -10,6 +10,7 @@ import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
 import type { RunbookInput } from '../../runbooks/sdk/types';
 import { createPool, type Pool } from '../../store/db';
 import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
+import { startFlagService, type FlagService } from '../fixtures/flag-service';
 import { startSlackStandin, type SlackStandin } from '../fixtures/slack-standin/server';
 import { startSshd, type TestSshd } from '../fixtures/sshd/sshd';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
@@ -32,17 +33,21 @@ describe('built-in runbooks', () => {
   let k8s: K8sStandin;
   let sshd: TestSshd;
   let slack: SlackStandin;
+  let flags: FlagService;
   let worker: RunningWorker;
   let deps: ActivityDeps;
   const health = new FakeHealth();
 
   beforeAll(async () => {
-    [env, k8s, sshd, slack] = await Promise.all([
+    [env, k8s, sshd, slack, flags] = await Promise.all([
       connectTemporal(),
       startK8sStandin({ rolloutDelayMs: 300 }),
       startSshd(),
       startSlackStandin(),
+      startFlagService(),
     ]);
+    await mkdir(`${sshd.dir}/spool`);
+    await writeFile(`${sshd.dir}/app.log`, 'a line\n');
     pool = createPool(inject('databaseUrl'));
     const systemctl = await sshd.script('systemctl', `echo "$@" >> ${sshd.dir}/systemctl.log`);
     const flush = await sshd.script('flush-cache', `echo "flush $*" >> ${sshd.dir}/cache.log`);
@@ -61,6 +66,17 @@ describe('built-in runbooks', () => {
         },
         markerDir: `${sshd.dir}/markers`,
         systemctl,
+        cleanups: { dumps: { dir: `${sshd.dir}/spool`, names: ['core.*'] } },
+        logs: { app: { copyTruncate: [`${sshd.dir}/app.log`] } },
+      },
+      flags: {
+        'new-checkout': {
+          method: 'PUT',
+          field: 'enabled',
+          safe: false,
+          url: `${flags.url}/flags/new-checkout`,
+          headers: { Authorization: 'Bearer t0k3n' },
+        },
       },
       slack: { client: createSlackClient('xoxb-test', slack.apiUrl), channel: 'C0INCIDENTS' },
       health,
@@ -71,7 +87,7 @@ describe('built-in runbooks', () => {
   });
   afterAll(async () => {
     await worker?.stop();
-    await Promise.all([k8s?.close(), sshd?.stop(), slack?.close()]);
+    await Promise.all([k8s?.close(), sshd?.stop(), slack?.close(), flags?.close()]);
     await pool?.end();
     await env?.close();
   });
@@ -278,6 +294,9 @@ describe('built-in runbooks', () => {
           daemonset: 'cart',
           node: 'node-1',
           hpa: 'cart',
+          cleanup: 'dumps',
+          log: 'app',
+          flag: 'new-checkout',
           dryRun: true,
         },
         `dry-${entry.name}`,
