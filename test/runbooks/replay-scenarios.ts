@@ -77,8 +77,8 @@ export const runbookReplayScenarios: ReplayScenario[] = [
   runbookScenario('runbook-pg-terminate-missing-input', 'pgTerminateBlockingSessionV1', {
     service: 'payments',
   }),
-  // Kubernetes runbooks of round 2: each one's dry run, and a run whose step fails (no
-  // kubeconfig) and rolls back.
+  // Kubernetes runbooks of round 2: each one's dry run, and two runs whose step fails (no
+  // kubeconfig) and roll back, one auto-approved (low risk) and one approved at its gate.
   ...(
     [
       ['k8sCordonNodeV1', { node: 'node-1' }],
@@ -104,6 +104,15 @@ export const runbookReplayScenarios: ReplayScenario[] = [
     service: 'cart',
     node: 'node-1',
   }),
+  // Approved at its gate, then its step fails and rolls back. Recorded by the engine's worker,
+  // whose workflow bundle carries the OpenTelemetry interceptors: the approval Update completes
+  // after the gate's timer is cancelled, an order only that bundle replays (see replay.test.ts).
+  runbookScenario(
+    'runbook-raise-memory-limit-approved-step-fails',
+    'k8sRaiseMemoryLimitV1',
+    deployment,
+    approveAtGate,
+  ),
   // Host, flag and escalation runbooks: no SSH, flag service or pager in the recorder.
   runbookScenario('runbook-host-free-disk-inspection-fails', 'hostFreeDiskV1', {
     service: 'batch',
