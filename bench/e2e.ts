@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { faultKinds, type FaultKind } from '../simulator/faults';
 import { onlineBoutique } from '../simulator/online-boutique';
 import { loadConfig } from '../worker/config';
-import { demoEngineEnv, startDemoCluster } from '../worker/demo/demo';
-import { startLiveTraffic } from '../worker/demo/traffic';
-import { DemoWorld, demoNamespace } from '../worker/demo/world';
+import { demoEngineEnv, startDemoCluster, startWorldTraffic } from '../worker/demo/demo';
+import { DemoWorld } from '../worker/demo/world';
 import { freeStackPorts } from '../worker/stack/ports';
 import { createProgress } from '../worker/stack/progress';
 import { startStack } from '../worker/stack/supervisor';
@@ -77,16 +76,10 @@ async function main() {
     transientFaultMs,
     trafficSeed,
   });
-  const traffic = startLiveTraffic({
-    topology: onlineBoutique,
+  const traffic = startWorldTraffic(world, {
     endpoint: stack.otlpHttpEndpoint,
     rps,
     seed: trafficSeed,
-    decorate: (r) => ({
-      'k8s.namespace.name': demoNamespace,
-      'k8s.deployment.name': r['service.name'],
-    }),
-    faultsAt: () => world.activeFaults(Date.now()).active,
   });
   const shutDown = async () => {
     await traffic.stop();

@@ -17,8 +17,7 @@ import type { PatchRecord } from '../../test/k8s-standin/server';
 import type { FaultKind } from '../../simulator/faults';
 import { onlineBoutique } from '../../simulator/online-boutique';
 import { loadConfig } from '../../worker/config';
-import { demoEngineEnv, startDemoCluster } from '../../worker/demo/demo';
-import { startLiveTraffic } from '../../worker/demo/traffic';
+import { demoEngineEnv, startDemoCluster, startWorldTraffic } from '../../worker/demo/demo';
 import { DemoWorld, demoNamespace, type InjectedFault } from '../../worker/demo/world';
 import { freeStackPorts } from '../../worker/stack/ports';
 import { createProgress } from '../../worker/stack/progress';
@@ -94,16 +93,10 @@ export async function incidentChaos(): Promise<void> {
     transientFaultMs: 90_000,
     trafficSeed,
   });
-  const traffic = startLiveTraffic({
-    topology: onlineBoutique,
+  const traffic = startWorldTraffic(world, {
     endpoint: stack.otlpHttpEndpoint,
     rps,
     seed: trafficSeed,
-    decorate: (r) => ({
-      'k8s.namespace.name': demoNamespace,
-      'k8s.deployment.name': r['service.name'],
-    }),
-    faultsAt: () => world.activeFaults(Date.now()).active,
   });
   const { peaks, sample } = peakSampler(stack);
   const sampling = setInterval(sample, 500);

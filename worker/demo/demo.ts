@@ -128,6 +128,19 @@ export function demoResourceDecorator(host: DemoHost | undefined): ResourceDecor
         };
 }
 
+/** The shop's traffic with the world's faults in effect, as the benchmarks drive it. */
+export function startWorldTraffic(
+  world: DemoWorld,
+  opts: { endpoint: string; rps: number; seed: number },
+): ReturnType<typeof startLiveTraffic> {
+  return startLiveTraffic({
+    topology: onlineBoutique,
+    ...opts,
+    decorate: demoResourceDecorator(undefined),
+    faultsAt: () => world.activeFaults(Date.now()).active,
+  });
+}
+
 /**
  * The demo workload: the Online Boutique shop's simulated traffic streams to the receivers as
  * OTLP, and every few minutes a fault from the catalog is injected into its world.
