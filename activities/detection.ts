@@ -7,8 +7,9 @@ import {
 } from '../detectors/anomaly/template-burst';
 import { alertAnomalies, alertBacks, alertOpens } from '../detectors/alert-anomalies';
 import { correlateAnomalies, type OpenIncidentRef } from '../detectors/correlation';
+import { CalibratedSeriesScorer } from '../detectors/anomaly/calibrated-series';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
-import { SeriesDetector, type StoredSeriesState } from '../detectors/anomaly/series-detector';
+import type { SeriesScorerState } from '../detectors/series-scorer';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { readAlertsToScore } from '../store/alerts';
 import type { Pool } from '../store/db';
@@ -218,8 +219,8 @@ export function createDetectionActivities({
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
       for (const [key, points] of series) {
-        const scorer = new SeriesDetector(points[0]!.signal);
-        const state = stored.get(key) as StoredSeriesState | undefined;
+        const scorer = new CalibratedSeriesScorer(points[0]!.signal);
+        const state = stored.get(key) as SeriesScorerState | undefined;
         if (state) scorer.importState(state);
         // A new series takes its late rows too; one stored before watermarks, only new buckets.
         const after = scorer.lastBucket ?? (state ? windowStart : windowStart - lateRowsMs);
