@@ -132,17 +132,51 @@ export function encodeMetrics(points: readonly MetricPoint[], decorate = undecor
   }).finish();
 }
 
-/** Sends one batch to an OTLP/HTTP receiver as protobuf, honouring Retry-After on push-back. */
+/** Items an OTLP/HTTP receiver accepted the request but refused (OTLP partial success). */
+export class PartialExportError extends Error {
+  override name = 'PartialExportError';
+  constructor(
+    /** Refused items per signal path, e.g. { '/v1/traces': 3 }. */
+    readonly rejected: Record<string, number>,
+    reasons: string[],
+  ) {
+    const counts = Object.entries(rejected).map(([path, n]) => `${n} at ${path}`);
+    super(`OTLP export partly refused (${counts.join(', ')}): ${reasons.join('; ')}`);
+  }
+}
+
+const responses = {
+  '/v1/traces': (bytes: Uint8Array) => {
+    const p = v1.collector.trace.v1.ExportTraceServiceResponse.decode(bytes).partialSuccess;
+    return { rejected: Number(p?.rejectedSpans ?? 0), message: p?.errorMessage ?? '' };
+  },
+  '/v1/logs': (bytes: Uint8Array) => {
+    const p = v1.collector.logs.v1.ExportLogsServiceResponse.decode(bytes).partialSuccess;
+    return { rejected: Number(p?.rejectedLogRecords ?? 0), message: p?.errorMessage ?? '' };
+  },
+  '/v1/metrics': (bytes: Uint8Array) => {
+    const p = v1.collector.metrics.v1.ExportMetricsServiceResponse.decode(bytes).partialSuccess;
+    return { rejected: Number(p?.rejectedDataPoints ?? 0), message: p?.errorMessage ?? '' };
+  },
+};
+
+/**
+ * Sends one batch to an OTLP/HTTP receiver as protobuf, honouring Retry-After on push-back.
+ * Every signal is sent; items the receiver refused (partial success) then fail the export with
+ * a PartialExportError, so a refusal is never silent.
+ */
 export async function exportBatch(
   endpoint: string,
   batch: TelemetryBatch,
   decorate: ResourceDecorator = undecorated,
   maxAttempts = 5,
 ): Promise<void> {
-  const sends: [string, Uint8Array][] = [];
+  const sends: [keyof typeof responses, Uint8Array][] = [];
   if (batch.spans.length) sends.push(['/v1/traces', encodeTraces(batch.spans, decorate)]);
   if (batch.logs.length) sends.push(['/v1/logs', encodeLogs(batch.logs, decorate)]);
   if (batch.metrics.length) sends.push(['/v1/metrics', encodeMetrics(batch.metrics, decorate)]);
+  const rejected: Record<string, number> = {};
+  const reasons: string[] = [];
   for (const [path, body] of sends) {
     for (let attempt = 1; ; attempt++) {
       const res = await fetch(endpoint + path, {
@@ -150,8 +184,15 @@ export async function exportBatch(
         headers: { 'content-type': 'application/x-protobuf' },
         body,
       });
-      await res.arrayBuffer();
-      if (res.ok) break;
+      const reply = new Uint8Array(await res.arrayBuffer());
+      if (res.ok) {
+        const outcome = responses[path](reply);
+        if (outcome.rejected > 0) {
+          rejected[path] = outcome.rejected;
+          reasons.push(outcome.message || 'no reason given');
+        }
+        break;
+      }
       if ((res.status !== 429 && res.status !== 503) || attempt >= maxAttempts) {
         throw new Error(`OTLP export to ${path} failed: HTTP ${res.status}`);
       }
@@ -159,4 +200,5 @@ export async function exportBatch(
       await new Promise((r) => setTimeout(r, Math.min(10, Math.max(0.2, wait)) * 1000));
     }
   }
+  if (reasons.length) throw new PartialExportError(rejected, reasons);
 }

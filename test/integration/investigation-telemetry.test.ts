@@ -4,7 +4,7 @@ import { onlineBoutique } from '../../simulator/online-boutique';
 import { exportBatch } from '../../simulator/otlp-export';
 import { makeScenario } from '../../simulator/scenario';
 import { collect, simulate } from '../../simulator/simulate';
-import type { Span } from '../../simulator/telemetry';
+import type { MetricPoint, Span } from '../../simulator/telemetry';
 import { loadWindowTelemetry } from '../../store/investigation-telemetry';
 import { loadConfig } from '../../worker/config';
 import { freePort } from '../../worker/stack/ports';
@@ -13,52 +13,74 @@ import { createIsolatedDatabase } from '../setup/database';
 /** Stored times have microsecond resolution. */
 const micros = (ns: bigint) => ns / 1000n;
 
+/**
+ * A fixed timeline, so every run sends the same telemetry (the simulator's traffic follows the
+ * time of day): its window crosses an hour, so rows go to two hourly partitions. The receivers'
+ * clock is a minute after the window. Before, the window ended a minute before the real clock,
+ * and on some runs (e.g. from 11:02:40 to 11:06:20 UTC) the last request's calls started after
+ * the window's end: 7,727 spans sent, 7,714 of them inside the window, all stored.
+ */
+const windowStart = Date.UTC(2026, 11, 2, 23, 0, 0) - 45_000;
+
 describe('loadWindowTelemetry (rows joined to their dictionaries in memory)', () => {
   let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+  const scenario = makeScenario(onlineBoutique, 'error-burst', 2, {
+    rps: 5,
+    baselineSec: 60,
+    faultSec: 30,
+  });
+  const shift = windowStart - scenario.start;
+  const options = {
+    ...scenario,
+    start: windowStart,
+    faults: scenario.faults.map((f) => ({
+      ...f,
+      startMs: f.startMs + shift,
+      endMs: f.endMs + shift,
+    })),
+  };
+  const sent = collect(options);
+  const key = (s: Span) => `${s.traceId}/${s.spanId}`;
+  const point = (m: MetricPoint) =>
+    `${m.service} ${m.instance} ${m.name} ${micros(m.timeUnixNano)}`;
+
   beforeAll(async () => {
     db = await createIsolatedDatabase();
+    const config = loadConfig({
+      DATABASE_URL: db.url,
+      AIOPS_OTLP_GRPC_PORT: String(await freePort()),
+      AIOPS_OTLP_HTTP_PORT: String(await freePort()),
+    });
+    const now = () => windowStart + options.durationSec * 1000 + 60_000;
+    const receivers = await startReceivers({ config, pool: db.pool, now });
+    try {
+      const endpoint = `http://127.0.0.1:${receivers.httpPort}`;
+      // exportBatch fails on any item the receiver refuses (partial success).
+      for (const batch of simulate(options)) await exportBatch(endpoint, batch);
+    } finally {
+      await receivers.stop();
+    }
   });
   afterAll(async () => {
     await db.drop();
   });
 
   it('returns every span, log line and metric point as sent, with its names and resource', async () => {
-    const scenario = makeScenario(onlineBoutique, 'error-burst', 2, {
-      rps: 5,
-      baselineSec: 60,
-      faultSec: 30,
-    });
-    const shift = Math.floor((Date.now() - 60_000 - scenario.window.end) / 10_000) * 10_000;
-    const options = {
-      ...scenario,
-      start: scenario.start + shift,
-      faults: scenario.faults.map((f) => ({
-        ...f,
-        startMs: f.startMs + shift,
-        endMs: f.endMs + shift,
-      })),
-    };
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      AIOPS_OTLP_GRPC_PORT: String(await freePort()),
-      AIOPS_OTLP_HTTP_PORT: String(await freePort()),
-    });
-    const receivers = await startReceivers({ config, pool: db.pool });
-    try {
-      const endpoint = `http://127.0.0.1:${receivers.httpPort}`;
-      for (const batch of simulate(options)) await exportBatch(endpoint, batch);
-    } finally {
-      await receivers.stop();
-    }
-    const sent = collect(options);
-    const from = new Date(options.start);
-    const to = new Date(options.start + options.durationSec * 1000);
+    // Up to the last time sent: the window ends at the scenario's end, calls and their logs later.
+    const last = [
+      ...sent.spans.map((s) => s.endTimeUnixNano),
+      ...sent.logs.map((l) => l.timeUnixNano),
+      ...sent.metrics.map((m) => m.timeUnixNano),
+    ].reduce((a, b) => (a > b ? a : b));
+    const from = new Date(windowStart);
+    const to = new Date(Number(last / 1_000_000n) + 1);
+    expect(to.getUTCHours()).not.toBe(from.getUTCHours());
 
     const loaded = await loadWindowTelemetry(db.pool, { from, to });
 
     expect(loaded.traceSampleRatio).toBe(1);
-    const key = (s: Span) => `${s.traceId}/${s.spanId}`;
     const stored = new Map(loaded.spans.map((s) => [key(s), s]));
+    expect(loaded.spans).toHaveLength(sent.spans.length);
     expect(stored.size).toBe(sent.spans.length);
     for (const s of sent.spans) {
       const got = stored.get(key(s));
@@ -78,8 +100,27 @@ describe('loadWindowTelemetry (rows joined to their dictionaries in memory)', ()
     expect(loaded.logs.map((l) => [l.service, l.body, l.traceId]).sort()).toEqual(
       sent.logs.map((l) => [l.service, l.body, l.traceId]).sort(),
     );
-    expect(new Set(loaded.metrics.map((m) => `${m.service} ${m.instance} ${m.name}`))).toEqual(
-      new Set(sent.metrics.map((m) => `${m.service} ${m.instance} ${m.name}`)),
+    expect(loaded.metrics.map(point).sort()).toEqual(sent.metrics.map(point).sort());
+  });
+
+  it('returns what falls in the window: from its start, up to but not at its end', async () => {
+    // The window ends at a slice's end: that slice's metric points, stamped there, are left out.
+    const from = new Date(windowStart);
+    const to = new Date(windowStart + 50_000);
+    const endUs = BigInt(to.getTime()) * 1000n;
+    const before = (ns: bigint) => micros(ns) < endUs;
+
+    const loaded = await loadWindowTelemetry(db.pool, { from, to });
+
+    const spans = sent.spans.filter((s) => before(s.startTimeUnixNano));
+    expect(spans.length).toBeLessThan(sent.spans.length);
+    expect(loaded.spans.map(key).sort()).toEqual(spans.map(key).sort());
+    const logs = sent.logs.filter((l) => before(l.timeUnixNano));
+    expect(loaded.logs.map((l) => [l.service, l.body, l.traceId]).sort()).toEqual(
+      logs.map((l) => [l.service, l.body, l.traceId]).sort(),
     );
-  }, 120_000);
+    const metrics = sent.metrics.filter((m) => before(m.timeUnixNano));
+    expect(sent.metrics.some((m) => micros(m.timeUnixNano) === endUs)).toBe(true);
+    expect(loaded.metrics.map(point).sort()).toEqual(metrics.map(point).sort());
+  });
 });
