@@ -24,7 +24,8 @@ import { buttonPayload, postInteraction } from '../test/fixtures/slack-standin/i
 import { startSlackStandin } from '../test/fixtures/slack-standin/server';
 import { createApprovalAuthority } from '../worker/approval-authority';
 import { startApprovalGateway } from '../worker/approval-gateway';
-import { bundleWorkflows } from '../worker/worker';
+import { workerTelemetryOptions } from '../worker/telemetry/temporal-tracing';
+import { bundleEngineWorkflows } from '../worker/worker';
 import { freePort } from '../worker/stack/ports';
 import { startEmbeddedPostgres } from '../worker/stack/postgres';
 import { ensureTemporalCli } from '../worker/stack/temporal-cli';
@@ -86,7 +87,7 @@ async function main() {
     const [k8s, slack, bundle] = await Promise.all([
       startK8sStandin({ rolloutDelayMs: 50 }),
       startSlackStandin(),
-      bundleWorkflows(),
+      bundleEngineWorkflows(),
     ]);
     stops.push(k8s.close, slack.close);
     const kubeconfig = join(workDir, 'kubeconfig');
@@ -98,6 +99,8 @@ async function main() {
       connection: workerConnection,
       taskQueue,
       workflowBundle: bundle,
+      // The engine's interceptors and the sink its bundle's workflow interceptors export to.
+      ...workerTelemetryOptions(undefined),
       activities: createActivities({
         pool,
         kube: loadKubeConfig(kubeconfig),

@@ -7,7 +7,7 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import { bundleWorkflows, prebuiltWorkflowBundlePath } from './worker';
+import { bundleEngineWorkflows, prebuiltWorkflowBundlePath } from './worker';
 
 /** The source folders the build compiles: tsconfig.build.json's `include`, one list for both. */
 function sourceFolders(root: string): string[] {
@@ -31,7 +31,7 @@ async function main() {
   const root = resolve(outDir, '..');
   copyRuntimeFiles(root, outDir);
   const started = Date.now();
-  const bundle = await bundleWorkflows({ tracing: true });
+  const bundle = await bundleEngineWorkflows();
   await writeFile(prebuiltWorkflowBundlePath, bundle.code);
   process.stdout.write(
     `build: workflow bundle ${prebuiltWorkflowBundlePath} (${Math.round(bundle.code.length / 1024)} KiB, ${Date.now() - started} ms)\n`,

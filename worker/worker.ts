@@ -18,15 +18,16 @@ import { connectWorker } from './temporal-connection';
 export const prebuiltWorkflowBundlePath = resolve(__dirname, '..', 'workflow-bundle.js');
 
 /**
- * Bundles the workflows of this code: compiled `.js` in `dist/`, `.ts` when run from source.
- * `tracing` adds Temporal's OpenTelemetry workflow interceptors (the engine's bundle has them).
+ * The engine's workflow bundle: its workflows (compiled `.js` in `dist/`, `.ts` when run from
+ * source) with Temporal's OpenTelemetry workflow interceptors. The build, the stack, the workers,
+ * the tests, the benchmarks and the replay test all run this one: the interceptors add awaits
+ * around Update handlers, so a history recorded with them may not replay without (SDK flag 6).
+ * Its workers register the interceptors' sink (`workerTelemetryOptions`).
  */
-export async function bundleWorkflows(
-  opts: { tracing?: boolean } = {},
-): Promise<WorkflowBundleWithSourceMap> {
+export async function bundleEngineWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: resolve(__dirname, '..', 'workflows', `index${extname(__filename)}`),
-    ...(opts.tracing && { workflowInterceptorModules: [workflowTracingModule] }),
+    workflowInterceptorModules: [workflowTracingModule],
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
   });
 }
@@ -35,7 +36,7 @@ export async function bundleWorkflows(
 async function defaultWorkflowBundle(): Promise<WorkflowBundleOption> {
   return existsSync(prebuiltWorkflowBundlePath)
     ? { codePath: prebuiltWorkflowBundlePath }
-    : bundleWorkflows({ tracing: true });
+    : bundleEngineWorkflows();
 }
 
 export interface RunningWorkers {

@@ -2,8 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { bundleWorkflows } from '../../worker/worker';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { quietRuntime } from '../setup/temporal';
 
 const historiesDir = join(__dirname, 'histories');
@@ -12,12 +11,13 @@ describe('replay of recorded workflow histories', () => {
   let code: string;
 
   beforeAll(async () => {
-    // The bundle the engine's workers run (and the recorder records with): its OpenTelemetry
-    // interceptors add awaits around Update handlers, so an approval Update completes after the
-    // gate's timer is cancelled. The tests' shared bundle has no interceptors and would replay
-    // such a history as nondeterministic (TimerCanceled where it expects the Update's
-    // completion); histories recorded before tracing replay on this bundle too (SDK flag 6).
-    code = (await bundleWorkflows({ tracing: true })).code;
+    // The engine's bundle (global setup builds it with bundleEngineWorkflows), which the workers
+    // and the recorder run: its OpenTelemetry interceptors add awaits around Update handlers, so
+    // an approval Update completes after the gate's timer is cancelled. A bundle without them
+    // would replay such a history as nondeterministic (TimerCanceled where it expects the
+    // Update's completion); histories recorded before tracing replay on this bundle too (SDK
+    // flag 6).
+    code = await readFile(inject('workflowBundlePath'), 'utf8');
   });
 
   it('replays every recorded history without a determinism error', async () => {

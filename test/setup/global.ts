@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../store/migrate';
-import { bundleWorkflows } from '../../worker/worker';
+import { bundleEngineWorkflows } from '../../worker/worker';
 import { startNeo4j } from '../../worker/stack/neo4j';
 import { freePort } from '../../worker/stack/ports';
 import { startEmbeddedPostgres } from '../../worker/stack/postgres';
@@ -26,7 +26,8 @@ declare module 'vitest' {
 /**
  * Starts, once per run, what the tests share: a real PostgreSQL (embedded binaries, fresh data
  * directory), a real Temporal dev server (in memory, headless), a real Neo4j (Maven Central jars
- * in ./.aiops/neo4j/lib, fresh data directory) and the workflow bundle.
+ * in ./.aiops/neo4j/lib, fresh data directory) and the engine's workflow bundle (with its
+ * OpenTelemetry interceptors, as the workers run it).
  */
 export default async function setup(project: TestProject) {
   const workDir = await mkdtemp(join(tmpdir(), 'aiops-test-'));
@@ -79,7 +80,7 @@ export default async function setup(project: TestProject) {
     });
     cleanups.push(temporal.stop);
     await migrate(pg.url);
-    const bundle = await bundleWorkflows();
+    const bundle = await bundleEngineWorkflows();
     const workflowBundlePath = join(workDir, 'workflow-bundle.js');
     await writeFile(workflowBundlePath, bundle.code);
     project.provide('databaseUrl', pg.url);

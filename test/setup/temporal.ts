@@ -5,6 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { workerTelemetryOptions } from '../../worker/telemetry/temporal-tracing';
 
 let runtimeInstalled = false;
 
@@ -50,6 +51,8 @@ export async function connectTemporal(
           taskQueue,
           workflowBundle: { code },
           activities: createActivities(deps),
+          // As the engine's workers: its interceptors, and the sink the bundle's ones export to.
+          ...workerTelemetryOptions(undefined),
         });
         return await worker.runUntil(fn);
       } finally {

@@ -9,8 +9,8 @@ import { extname, join } from 'node:path';
  */
 export async function bundleForStack(home: string): Promise<string | undefined> {
   if (extname(__filename) !== '.ts') return undefined;
-  const { bundleWorkflows } = await import('../worker.js');
-  const bundle = await bundleWorkflows({ tracing: true });
+  const { bundleEngineWorkflows } = await import('../worker.js');
+  const bundle = await bundleEngineWorkflows();
   const path = join(home, 'workflow-bundle.js');
   // Written whole, then moved into place: a worker starting meanwhile never reads half of it.
   await writeFile(`${path}.partial`, bundle.code);
