@@ -22,6 +22,39 @@ async function testConfig(ingest: Partial<Config['ingest']>): Promise<Config> {
   return { ...config, ingest: { ...config.ingest, ...ingest } };
 }
 
+/**
+ * A pool on the test database and receivers with these limits (and clock), for one describe
+ * block: started before its tests, stopped after them.
+ */
+function receiversForBlock(ingest: Partial<Config['ingest']>, now?: () => number) {
+  const env = {
+    postTraces: (body: Buffer) =>
+      fetch(`http://127.0.0.1:${env.receivers.httpPort}/v1/traces`, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/x-protobuf' },
+      }),
+  } as { pool: Pool; receivers: RunningReceivers; postTraces(body: Buffer): Promise<Response> };
+  beforeAll(async () => {
+    env.pool = createPool(inject('databaseUrl'));
+    env.receivers = await startReceivers({ config: await testConfig(ingest), pool: env.pool, now });
+  });
+  afterAll(async () => {
+    await env.receivers.stop();
+    await env.pool.end();
+  });
+  return env;
+}
+
+/** Spans stored for the service `name`. */
+async function spansOf(pool: Pool, name: string): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(
+    'SELECT count(*) AS n FROM spans sp JOIN services s ON s.id = sp.service_id WHERE s.name = $1',
+    [name],
+  );
+  return Number(rows[0]?.n);
+}
+
 /** An OTLP trace request of `spans` from one service. */
 function traceRequest(serviceName: string, spans: object[]): Buffer {
   return Buffer.from(
@@ -113,124 +146,68 @@ function grpcExport(address: string, body: Buffer): Promise<ServiceError | null>
 }
 
 describe('admission before reading', () => {
-  let pool: Pool;
-  let receivers: RunningReceivers;
-
-  beforeAll(async () => {
-    pool = createPool(inject('databaseUrl'));
-    receivers = await startReceivers({
-      config: await testConfig({ maxRequestBytes: 16 * mib, queueBytes: mib }),
-      pool,
-    });
-  });
-  afterAll(async () => {
-    await receivers.stop();
-    await pool.end();
-  });
+  const env = receiversForBlock({ maxRequestBytes: 16 * mib, queueBytes: mib });
 
   it('refuses by in-flight bytes before reading the body (HTTP 503, gRPC UNAVAILABLE), and frees them when a client goes', async () => {
     // A slow client declares a body as large as all the receiver may hold and sends a little.
-    const slow = await postHead(receivers.httpPort, mib, 1024);
+    const slow = await postHead(env.receivers.httpPort, mib, 1024);
     await new Promise((r) => setTimeout(r, 300));
-    const next = await postHead(receivers.httpPort, 4096);
+    const next = await postHead(env.receivers.httpPort, 4096);
     expect(await statusLine(next, 5_000)).toMatch(/^HTTP\/1.1 503/);
     next.destroy();
-    const refused = await grpcExport(`127.0.0.1:${receivers.grpcPort}`, traces(`adm-${run}`, 1));
+    const refused = await grpcExport(
+      `127.0.0.1:${env.receivers.grpcPort}`,
+      traces(`adm-${run}`, 1),
+    );
     expect(refused?.code).toBe(status.UNAVAILABLE);
 
     slow.destroy();
     await new Promise((r) => setTimeout(r, 300));
-    const res = await fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
-      method: 'POST',
-      body: traces(`adm-${run}`, 5),
-      headers: { 'Content-Type': 'application/x-protobuf' },
-    });
+    const res = await env.postTraces(traces(`adm-${run}`, 5));
     expect(res.status).toBe(200);
   });
 
   it('refuses a declared oversize body with 413 without reading it', async () => {
-    const socket = await postHead(receivers.httpPort, 17 * mib);
+    const socket = await postHead(env.receivers.httpPort, 17 * mib);
     expect(await statusLine(socket, 5_000)).toMatch(/^HTTP\/1.1 413/);
     socket.destroy();
   });
 
   it('refuses spans that end before they start as invalid items (partial success)', async () => {
     const name = `adm-negative-${run}`;
-    const res = await fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
-      method: 'POST',
-      body: traces(name, 2, -5_000_000),
-      headers: { 'Content-Type': 'application/x-protobuf' },
-    });
+    const res = await env.postTraces(traces(name, 2, -5_000_000));
     expect(res.status).toBe(200);
     const partial = TraceResponse.decode(Buffer.from(await res.arrayBuffer())).partialSuccess;
     expect(Number(partial?.rejectedSpans)).toBe(2);
     expect(partial?.errorMessage).toBe('2 spans rejected: end time before start time');
-    const { rows } = await pool.query<{ n: string }>(
-      'SELECT count(*) AS n FROM spans sp JOIN services s ON s.id = sp.service_id WHERE s.name = $1',
-      [name],
-    );
-    expect(Number(rows[0]?.n)).toBe(0);
+    expect(await spansOf(env.pool, name)).toBe(0);
   });
 });
 
 describe('a large request converted in parts', () => {
-  let pool: Pool;
-  let receivers: RunningReceivers;
-
-  beforeAll(async () => {
-    pool = createPool(inject('databaseUrl'));
-    receivers = await startReceivers({ config: await testConfig({}), pool });
-  });
-  afterAll(async () => {
-    await receivers.stop();
-    await pool.end();
-  });
-
-  const spansOf = async (name: string) =>
-    Number(
-      (
-        await pool.query<{ n: string }>(
-          'SELECT count(*) AS n FROM spans sp JOIN services s ON s.id = sp.service_id WHERE s.name = $1',
-          [name],
-        )
-      ).rows[0]?.n,
-    );
-  const post = (body: Buffer) =>
-    fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
-      method: 'POST',
-      body,
-      headers: { 'Content-Type': 'application/x-protobuf' },
-    });
+  const env = receiversForBlock({});
 
   it('stores every span of a request larger than one part, once', async () => {
     const name = `adm-parts-${run}`;
-    const res = await post(traces(name, 5000));
+    const res = await env.postTraces(traces(name, 5000));
     expect(res.status).toBe(200);
     expect(TraceResponse.decode(Buffer.from(await res.arrayBuffer())).partialSuccess).toBeFalsy();
-    expect(await spansOf(name)).toBe(5000);
+    expect(await spansOf(env.pool, name)).toBe(5000);
   });
 
   it('refuses the whole request when a later part is malformed, storing none of its spans', async () => {
     const name = `adm-parts-bad-${run}`;
     // 3,000 good spans (more than one part), then a resourceSpans cut short.
-    const res = await post(Buffer.concat([traces(name, 3000), Buffer.from([0x0a, 0x05, 0x12])]));
+    const res = await env.postTraces(
+      Buffer.concat([traces(name, 3000), Buffer.from([0x0a, 0x05, 0x12])]),
+    );
     expect(res.status).toBe(400);
-    expect(await spansOf(name)).toBe(0);
+    expect(await spansOf(env.pool, name)).toBe(0);
   });
 });
 
 describe('caps on what one item carries', () => {
-  let pool: Pool;
-  let receivers: RunningReceivers;
-
-  beforeAll(async () => {
-    pool = createPool(inject('databaseUrl'));
-    receivers = await startReceivers({ config: await testConfig({}), pool });
-  });
-  afterAll(async () => {
-    await receivers.stop();
-    await pool.end();
-  });
+  const env = receiversForBlock({});
 
   it.each([
     [
@@ -244,11 +221,7 @@ describe('caps on what one item carries', () => {
       '1 spans rejected: an attribute value over 8192 bytes',
     ],
   ])('refuses a span with %s (partial success with the reason)', async (_, attributes, reason) => {
-    const res = await fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
-      method: 'POST',
-      body: spanWithAttributes(`adm-caps-${run}`, attributes),
-      headers: { 'Content-Type': 'application/x-protobuf' },
-    });
+    const res = await env.postTraces(spanWithAttributes(`adm-caps-${run}`, attributes));
     expect(res.status).toBe(200);
     const partial = TraceResponse.decode(Buffer.from(await res.arrayBuffer())).partialSuccess;
     expect(Number(partial?.rejectedSpans)).toBe(1);
@@ -257,45 +230,29 @@ describe('caps on what one item carries', () => {
 
   it('stores a span within the caps', async () => {
     const attributes = Object.fromEntries(Array.from({ length: 128 }, (_, i) => [`k${i}`, 'v']));
-    const res = await fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
-      method: 'POST',
-      body: spanWithAttributes(`adm-caps-${run}`, { ...attributes, k0: 'x'.repeat(8000) }),
-      headers: { 'Content-Type': 'application/x-protobuf' },
-    });
+    const res = await env.postTraces(
+      spanWithAttributes(`adm-caps-${run}`, { ...attributes, k0: 'x'.repeat(8000) }),
+    );
     expect(TraceResponse.decode(Buffer.from(await res.arrayBuffer())).partialSuccess).toBeFalsy();
   });
 });
 
 describe('the cap on new services and operations per minute', () => {
-  let pool: Pool;
-  let receivers: RunningReceivers;
   // A frozen clock: the buckets do not refill while the test runs.
   const frozen = Date.now();
+  const env = receiversForBlock(
+    { newNames: { servicesPerMinute: 5, operationsPerMinute: 40 } },
+    () => frozen,
+  );
   const prefix = `adm-card-${run}`;
 
-  beforeAll(async () => {
-    pool = createPool(inject('databaseUrl'));
-    const config = await testConfig({
-      newNames: { servicesPerMinute: 5, operationsPerMinute: 40 },
-    });
-    receivers = await startReceivers({ config, pool, now: () => frozen });
-  });
-  afterAll(async () => {
-    await receivers.stop();
-    await pool.end();
-  });
-
   const post = async (body: Buffer) => {
-    const res = await fetch(`http://127.0.0.1:${receivers.httpPort}/v1/traces`, {
-      method: 'POST',
-      body,
-      headers: { 'Content-Type': 'application/x-protobuf' },
-    });
+    const res = await env.postTraces(body);
     expect(res.status).toBe(200);
     return TraceResponse.decode(Buffer.from(await res.arrayBuffer())).partialSuccess;
   };
   const count = async (sql: string) =>
-    Number((await pool.query<{ n: string }>(sql, [`${prefix}-%`])).rows[0]?.n);
+    Number((await env.pool.query<{ n: string }>(sql, [`${prefix}-%`])).rows[0]?.n);
 
   it('stores the first new services up to the cap, and refuses the rest with nothing kept of them', async () => {
     // One request naming 2,000 services: before the cap, 2,000 permanent dictionary rows.
