@@ -132,7 +132,7 @@ export function encodeMetrics(points: readonly MetricPoint[], decorate = undecor
   }).finish();
 }
 
-/** Items an OTLP/HTTP receiver accepted the request but refused (OTLP partial success). */
+/** An export the receiver took while refusing some of its items (OTLP partial success). */
 export class PartialExportError extends Error {
   override name = 'PartialExportError';
   constructor(

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceivers, type RunningReceivers } from '../../ingest/receivers';
 import { onlineBoutique } from '../../simulator/online-boutique';
 import { exportBatch, PartialExportError } from '../../simulator/otlp-export';
 import { simulate } from '../../simulator/simulate';
 import type { TelemetryBatch } from '../../simulator/telemetry';
-import { loadConfig } from '../../worker/config';
-import { freePort } from '../../worker/stack/ports';
 import { createIsolatedDatabase } from '../setup/database';
+import { startTestReceivers } from '../setup/receivers';
 
 /** The receivers' clock is a minute after the slices sent. */
 const start = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -26,18 +24,11 @@ function slice(seed: number, from: number): TelemetryBatch {
 
 describe('exportBatch (the simulator OTLP/HTTP exporter) and partial success', () => {
   let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
-  let receivers: RunningReceivers;
-  let endpoint: string;
+  let receivers: Awaited<ReturnType<typeof startTestReceivers>>;
 
   beforeAll(async () => {
     db = await createIsolatedDatabase();
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      AIOPS_OTLP_GRPC_PORT: String(await freePort()),
-      AIOPS_OTLP_HTTP_PORT: String(await freePort()),
-    });
-    receivers = await startReceivers({ config, pool: db.pool, now: () => start + 60_000 });
-    endpoint = `http://127.0.0.1:${receivers.httpPort}`;
+    receivers = await startTestReceivers(db, () => start + 60_000);
   });
   afterAll(async () => {
     await receivers.stop();
@@ -54,7 +45,9 @@ describe('exportBatch (the simulator OTLP/HTTP exporter) and partial success', (
       i < 2 ? { ...s, endTimeUnixNano: s.startTimeUnixNano - 1_000_000n } : s,
     );
 
-    const failure: unknown = await exportBatch(endpoint, { ...batch, spans }).catch((e) => e);
+    const failure: unknown = await exportBatch(receivers.endpoint, { ...batch, spans }).catch(
+      (e) => e,
+    );
 
     expect(failure).toBeInstanceOf(PartialExportError);
     expect((failure as PartialExportError).rejected).toEqual({ '/v1/traces': 2 });
@@ -70,7 +63,7 @@ describe('exportBatch (the simulator OTLP/HTTP exporter) and partial success', (
   it('resolves when the receiver takes everything', async () => {
     const before = await count('spans');
     const batch = slice(8, start - 10_000);
-    await expect(exportBatch(endpoint, batch)).resolves.toBeUndefined();
+    await expect(exportBatch(receivers.endpoint, batch)).resolves.toBeUndefined();
     expect(await count('spans')).toBe(before + batch.spans.length);
   });
 });

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceivers } from '../../ingest/receivers';
 import { onlineBoutique } from '../../simulator/online-boutique';
 import { exportBatch } from '../../simulator/otlp-export';
 import { makeScenario } from '../../simulator/scenario';
 import { collect, simulate } from '../../simulator/simulate';
 import type { MetricPoint, Span } from '../../simulator/telemetry';
 import { loadWindowTelemetry } from '../../store/investigation-telemetry';
-import { loadConfig } from '../../worker/config';
-import { freePort } from '../../worker/stack/ports';
 import { createIsolatedDatabase } from '../setup/database';
+import { startTestReceivers } from '../setup/receivers';
 
 /** Stored times have microsecond resolution. */
 const micros = (ns: bigint) => ns / 1000n;
@@ -46,17 +44,11 @@ describe('loadWindowTelemetry (rows joined to their dictionaries in memory)', ()
 
   beforeAll(async () => {
     db = await createIsolatedDatabase();
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      AIOPS_OTLP_GRPC_PORT: String(await freePort()),
-      AIOPS_OTLP_HTTP_PORT: String(await freePort()),
-    });
     const now = () => windowStart + options.durationSec * 1000 + 60_000;
-    const receivers = await startReceivers({ config, pool: db.pool, now });
+    const receivers = await startTestReceivers(db, now);
     try {
-      const endpoint = `http://127.0.0.1:${receivers.httpPort}`;
       // exportBatch fails on any item the receiver refuses (partial success).
-      for (const batch of simulate(options)) await exportBatch(endpoint, batch);
+      for (const batch of simulate(options)) await exportBatch(receivers.endpoint, batch);
     } finally {
       await receivers.stop();
     }
