@@ -8,6 +8,8 @@ export const k8sDaemonsetRestartV1 = defineRunbook({
   version: 1,
   title: 'Rolling restart of a DaemonSet',
   risk: 'medium',
+  kinds: ['memory', 'saturation', 'logs', 'latency'],
+  ruledOutBy: ['oomKilled', 'crashing'],
   incidentKinds: ['memory-leak', 'hung-process'],
   inputs: z.object({ daemonset: field.daemonset, namespace: field.namespace }),
   body: (rb, input) =>

@@ -8,6 +8,7 @@ export const k8sDaemonsetRollbackV1 = defineRunbook({
   version: 1,
   title: 'Roll a DaemonSet back to its previous revision',
   risk: 'medium',
+  kinds: ['errors', 'latency', 'logs'],
   incidentKinds: ['bad-deploy', 'config-error-burst', 'crash-loop'],
   inputs: z.object({ daemonset: field.daemonset, namespace: field.namespace }),
   body: (rb, input) =>

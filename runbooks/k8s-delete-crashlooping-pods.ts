@@ -14,6 +14,9 @@ export const k8sDeleteCrashloopingPodsV1 = defineRunbook({
   version: 1,
   title: "Delete a Deployment's crash-looping pods",
   risk: 'medium',
+  // Callers of a crash-looping pod see its errors, or calls it never answers.
+  kinds: ['errors', 'latency', 'dependency'],
+  findings: ['crashing'],
   incidentKinds: ['crash-loop'],
   inputs: z.object({ deployment: field.deployment, namespace: field.namespace }),
   async body(rb, input) {

@@ -15,6 +15,8 @@ export const k8sRaiseMemoryLimitV1 = defineRunbook({
   version: 1,
   title: "Raise a Deployment container's memory limit (and restart its pods)",
   risk: 'medium',
+  kinds: ['memory'],
+  findings: ['oomKilled'],
   incidentKinds: ['memory-leak'],
   inputs: z.object({ deployment: field.deployment, namespace: field.namespace }),
   async body(rb, input) {

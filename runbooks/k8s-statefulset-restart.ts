@@ -8,6 +8,8 @@ export const k8sStatefulsetRestartV1 = defineRunbook({
   version: 1,
   title: 'Rolling restart of a StatefulSet',
   risk: 'medium',
+  kinds: ['memory', 'saturation', 'logs', 'latency'],
+  ruledOutBy: ['oomKilled', 'crashing'],
   incidentKinds: ['memory-leak', 'hung-process'],
   inputs: z.object({ statefulset: field.statefulset, namespace: field.namespace }),
   body: (rb, input) =>

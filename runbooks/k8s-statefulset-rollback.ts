@@ -8,6 +8,7 @@ export const k8sStatefulsetRollbackV1 = defineRunbook({
   version: 1,
   title: 'Roll a StatefulSet back to its previous revision',
   risk: 'medium',
+  kinds: ['errors', 'latency', 'logs'],
   incidentKinds: ['bad-deploy', 'config-error-burst', 'crash-loop'],
   inputs: z.object({ statefulset: field.statefulset, namespace: field.namespace }),
   body: (rb, input) =>
