@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRunbook, field } from './sdk';
-import { rollbackWorkload, revisionedTarget } from './k8s-workloads';
+import { rollbackWorkload, workloadTarget } from './k8s-workloads';
 
 /** Undoes a bad release of a DaemonSet (a node agent): back to the previous ControllerRevision. Only run by name: incidents do not name DaemonSets yet. */
 export const k8sDaemonsetRollbackV1 = defineRunbook({
@@ -14,7 +14,7 @@ export const k8sDaemonsetRollbackV1 = defineRunbook({
   body: (rb, input) =>
     rollbackWorkload(
       rb,
-      revisionedTarget('DaemonSet', input.daemonset, input.namespace),
+      workloadTarget('DaemonSet', input.daemonset, input.namespace),
       input.service,
     ),
 });

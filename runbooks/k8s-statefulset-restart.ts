@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRunbook, field } from './sdk';
-import { restartWorkload, revisionedTarget } from './k8s-workloads';
+import { restartWorkload, workloadTarget } from './k8s-workloads';
 
 /** Replaces a StatefulSet's pods one by one (leaks, stuck workers, bad caches), then checks it recovers. Only run by name: incidents do not name StatefulSets yet. */
 export const k8sStatefulsetRestartV1 = defineRunbook({
@@ -15,7 +15,7 @@ export const k8sStatefulsetRestartV1 = defineRunbook({
   body: (rb, input) =>
     restartWorkload(
       rb,
-      revisionedTarget('StatefulSet', input.statefulset, input.namespace),
+      workloadTarget('StatefulSet', input.statefulset, input.namespace),
       input.service,
     ),
 });
