@@ -187,7 +187,10 @@ async function main() {
       )
       .join('\n');
     const pct = (n: number) => `${((100 * n) / Math.max(1, outcomes.length)).toFixed(0)}%`;
-    const md = `## End to end (detect → diagnose → fix)
+    const heading = process.env.E2E_KINDS
+      ? `### Bounded to some fault kinds (${kinds.join(', ')})`
+      : '## End to end (detect → diagnose → fix)';
+    const md = `${heading}
 
 \`E2E_FAULTS=${faultCount} E2E_FAULT_FREE_MINUTES=${faultFreeMinutes}${process.env.E2E_KINDS ? ` E2E_KINDS=${kinds.join(',')}` : ''} npm run bench:e2e\` — ${machineDescription()}, ${new Date().toISOString().slice(0, 10)}.
 
