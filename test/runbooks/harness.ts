@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -9,12 +9,49 @@ import { loadKubeConfig } from '../../activities/kubernetes';
 import { approveUpdate, runbookStatusQuery, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
 import type { RunbookInput, RunbookStatus } from '../../runbooks/sdk/types';
+import type { FlagService } from '../fixtures/flag-service';
+import type { TestSshd } from '../fixtures/sshd/sshd';
 import type { K8sStandin } from '../k8s-standin/server';
 import { quietRuntime } from '../setup/temporal';
 
 import { signedAnswer } from './fakes';
 
 export { FakeHealth, signedAnswer, testAuthority, testPolicy } from './fakes';
+
+/**
+ * The allow-listed targets of the host and flag runbooks: the sshd as a host (no scripts), its
+ * spool's core dumps as the cleanup `dumps`, its app.log (holding `logText`) as the log `app`,
+ * and the flag `new-checkout` on the flag service (safe value false).
+ */
+export async function hostAndFlagTargets(
+  sshd: TestSshd,
+  flags: FlagService,
+  logText: string,
+): Promise<{ ssh: NonNullable<ActivityDeps['ssh']>; flags: NonNullable<ActivityDeps['flags']> }> {
+  await mkdir(`${sshd.dir}/spool`);
+  await writeFile(`${sshd.dir}/app.log`, logText);
+  return {
+    ssh: {
+      username: sshd.username,
+      port: sshd.port,
+      privateKey: sshd.privateKey,
+      pins: { knownHosts: sshd.knownHosts },
+      scripts: {},
+      markerDir: `${sshd.dir}/markers`,
+      cleanups: { dumps: { dir: `${sshd.dir}/spool`, names: ['core.*'] } },
+      logs: { app: { copyTruncate: [`${sshd.dir}/app.log`] } },
+    },
+    flags: {
+      'new-checkout': {
+        method: 'PUT',
+        field: 'enabled',
+        safe: false,
+        url: `${flags.url}/flags/new-checkout`,
+        headers: { Authorization: 'Bearer t0k3n' },
+      },
+    },
+  };
+}
 
 /** The kubeconfig of a stand-in, written to a file as operators would have it. */
 export async function kubeConfigFor(standin: K8sStandin) {
