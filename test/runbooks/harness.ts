@@ -10,11 +10,12 @@ import { approveUpdate, runbookStatusQuery, runbookWorkflowId } from '../../runb
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
 import type { RunbookInput, RunbookStatus } from '../../runbooks/sdk/types';
 import type { FlagService } from '../fixtures/flag-service';
-import type { TestSshd } from '../fixtures/sshd/sshd';
-import type { K8sStandin } from '../k8s-standin/server';
-import { quietRuntime } from '../setup/temporal';
+import { sshLogin, type TestSshd } from '../fixtures/sshd/sshd';
+import { createPool } from '../../store/db';
+import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
+import { connectTemporal, quietRuntime, type TemporalTestEnv } from '../setup/temporal';
 
-import { signedAnswer } from './fakes';
+import { FakeHealth, signedAnswer, testPolicy } from './fakes';
 
 export { FakeHealth, signedAnswer, testAuthority, testPolicy } from './fakes';
 
@@ -32,10 +33,7 @@ export async function hostAndFlagTargets(
   await writeFile(`${sshd.dir}/app.log`, logText);
   return {
     ssh: {
-      username: sshd.username,
-      port: sshd.port,
-      privateKey: sshd.privateKey,
-      pins: { knownHosts: sshd.knownHosts },
+      ...sshLogin(sshd),
       scripts: {},
       markerDir: `${sshd.dir}/markers`,
       cleanups: { dumps: { dir: `${sshd.dir}/spool`, names: ['core.*'] } },
@@ -95,6 +93,48 @@ export async function startRunbookWorker(opts: {
       worker.shutdown();
       await running;
       await connection.close();
+    },
+  };
+}
+
+/** A real Temporal and the Kubernetes stand-in, with a runbook worker acting on the stand-in. */
+export interface KubernetesRunbookRig {
+  env: TemporalTestEnv;
+  k8s: K8sStandin;
+  stop(): Promise<void>;
+}
+
+/**
+ * The start-up of the tests that start runbooks as a client would, on the engine's bundle or
+ * on `code` (a runbook of the test's own): Temporal, the stand-in, a worker with a fake health.
+ */
+export async function startKubernetesRunbookRig(opts: {
+  rolloutDelayMs: number;
+  code?: string;
+}): Promise<KubernetesRunbookRig> {
+  const [env, k8s] = await Promise.all([
+    connectTemporal(),
+    startK8sStandin({ rolloutDelayMs: opts.rolloutDelayMs }),
+  ]);
+  const pool = createPool(inject('databaseUrl'));
+  const worker = await startRunbookWorker({
+    taskQueue: env.taskQueue,
+    ...(opts.code !== undefined && { code: opts.code }),
+    deps: {
+      pool,
+      kube: (await kubeConfigFor(k8s)).kube,
+      health: new FakeHealth(),
+      approvalPolicy: testPolicy,
+    },
+  });
+  return {
+    env,
+    k8s,
+    async stop() {
+      await worker.stop();
+      await k8s.close();
+      await pool.end();
+      await env.close();
     },
   };
 }
