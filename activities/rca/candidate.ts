@@ -17,7 +17,7 @@ export interface RootCauseCandidate {
     metricDeltas?: Record<string, number>;
     /** What the platform and alerts said of the service (outside-evidence.ts). */
     outside?: string[];
-    /** The same as findings, strongest first: what a runbook may be chosen by. */
+    /** The findings behind `outside` (e.g. `oomKilled`), strongest first: runbooks fit by them. */
     findings?: Finding[];
   };
 }

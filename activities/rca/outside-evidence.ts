@@ -28,7 +28,7 @@ export const findings = {
    * dependencies; a node under pressure evicts whoever runs there): weak.
    */
   unhealthy: { likelihoodRatio: 2, group: 'health' },
-  /** A pod evicted by its node (memory, disk or PID pressure): as weak, but names the node's fault. */
+  /** A pod evicted by its node (memory, disk or PID pressure): as weak; names the node at fault. */
   evicted: { likelihoodRatio: 2, group: 'health' },
   /** An alert fires on a symptom, at victims about as often as at the root: weakest. */
   alert: { likelihoodRatio: 1.5, group: 'alert' },
