@@ -42,6 +42,7 @@ function trim(candidates: RootCauseCandidate[]): RootCauseCandidate[] {
       }),
       // Already a handful (outside-evidence.ts).
       ...(c.evidence.outside && { outside: c.evidence.outside }),
+      ...(c.evidence.findings && { findings: c.evidence.findings }),
       ...(c.evidence.metricDeltas && {
         metricDeltas: Object.fromEntries(
           Object.entries(c.evidence.metricDeltas).slice(0, carriedEvidenceItems),

@@ -1,4 +1,5 @@
 import type { CandidateKind } from '../activities/rca/candidate';
+import type { Finding } from '../activities/rca/outside-evidence';
 import * as builtins from './index';
 import type { IncidentKind } from './sdk/incident-kinds';
 import { requiredFields } from './sdk/inputs';
@@ -15,6 +16,10 @@ export interface CatalogEntry {
   risk: Risk;
   /** Root cause kinds it is a remedy for; empty: only when asked for by name. */
   kinds: CandidateKind[] | 'any';
+  /** What must have been seen of the root cause for it to fit (any one); empty: nothing. */
+  findings: Finding[];
+  /** What, once seen of the root cause, makes it no remedy. */
+  ruledOutBy: Finding[];
   /** The incidents it fits, in operators' words. */
   incidentKinds: IncidentKind[];
   /** Input fields it cannot run without (where to act). */
@@ -23,7 +28,8 @@ export interface CatalogEntry {
 
 /** A catalog entry from a runbook's own declaration, under the name the worker registers. */
 export function catalogEntry(workflowType: string, workflow: RunbookWorkflow): CatalogEntry {
-  const { name, version, title, risk, kinds, incidentKinds, inputs } = workflow.definition;
+  const { name, version, title, risk, kinds, findings, ruledOutBy, incidentKinds, inputs } =
+    workflow.definition;
   return {
     name,
     version,
@@ -31,6 +37,8 @@ export function catalogEntry(workflowType: string, workflow: RunbookWorkflow): C
     title,
     risk,
     kinds: kinds ?? [],
+    findings: findings ?? [],
+    ruledOutBy: ruledOutBy ?? [],
     incidentKinds: incidentKinds ?? [],
     requires: requiredFields(inputs),
   };
@@ -60,18 +68,27 @@ export function canRun(entry: CatalogEntry, input: RunbookInput): boolean {
 }
 
 /**
- * The runbooks (latest versions) that fit an incident: the root cause kind matches and the input
- * says where to act. Least risky first; notify-only always fits, so the list is never empty.
+ * The runbooks (latest versions) that fit an incident: the root cause kind matches, what the
+ * runbook asks to have been seen of the root cause was seen and nothing seen rules it out, and
+ * the input says where to act. Remedies for what the platform saw (an OOMKilled container, a
+ * crash loop) come first, then the least risky; notify-only always fits, so the list is never
+ * empty.
  */
 export function runbooksFor(input: RunbookInput): CatalogEntry[] {
   const kind = input.rootCause?.kind;
+  const seen = new Set(input.rootCause?.findings ?? []);
+  const forFinding = (e: CatalogEntry) => e.findings.some((f) => seen.has(f));
   const names = [...new Set(runbookCatalog.map((e) => e.name))];
   return names
     .map((name) => latestRunbook(name) as CatalogEntry)
     .filter((e) => e.kinds === 'any' || (kind !== undefined && e.kinds.includes(kind)))
+    .filter((e) => e.findings.length === 0 || forFinding(e))
+    .filter((e) => !e.ruledOutBy.some((f) => seen.has(f)))
     .filter((e) => canRun(e, input))
     .sort(
       (a, b) =>
-        riskOrder.indexOf(a.risk) - riskOrder.indexOf(b.risk) || a.name.localeCompare(b.name),
+        Number(forFinding(b)) - Number(forFinding(a)) ||
+        riskOrder.indexOf(a.risk) - riskOrder.indexOf(b.risk) ||
+        a.name.localeCompare(b.name),
     );
 }

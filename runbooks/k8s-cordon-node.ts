@@ -26,6 +26,8 @@ export const k8sCordonNodeV1 = defineRunbook({
   version: 1,
   title: 'Cordon a node',
   risk: 'low',
+  kinds: ['memory', 'saturation', 'latency', 'errors'],
+  findings: ['evicted'],
   incidentKinds: ['node-pressure'],
   inputs: z.object({ node: field.node }),
   async body(rb, input) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { action, defineRunbook, field, irreversible } from './sdk';
 import { onCallApproval } from './gates';
+import { workloadTarget } from './k8s-workloads';
 
 /** A crash loop across more pods than this is not a stuck pod: roll back instead. */
 const maxPods = 2;
@@ -14,14 +15,13 @@ export const k8sDeleteCrashloopingPodsV1 = defineRunbook({
   version: 1,
   title: "Delete a Deployment's crash-looping pods",
   risk: 'medium',
+  // Callers of a crash-looping pod see its errors, or calls it never answers.
+  kinds: ['errors', 'latency', 'dependency'],
+  findings: ['crashing'],
   incidentKinds: ['crash-loop'],
   inputs: z.object({ deployment: field.deployment, namespace: field.namespace }),
   async body(rb, input) {
-    const target = {
-      kind: 'Deployment' as const,
-      namespace: input.namespace ?? 'default',
-      name: input.deployment,
-    };
+    const target = workloadTarget('Deployment', input.deployment, input.namespace);
     const name = `${target.namespace}/${target.name}`;
     await rb.approval(onCallApproval('approve', `Delete the crash-looping pods of ${name}`));
     await rb.step({

@@ -13,6 +13,8 @@ export const k8sDrainNodeV1 = defineRunbook({
   version: 1,
   title: 'Cordon and drain a node',
   risk: 'high',
+  kinds: ['memory', 'saturation', 'latency', 'errors'],
+  findings: ['evicted'],
   incidentKinds: ['node-pressure'],
   inputs: z.object({ node: field.node }),
   async body(rb, input) {

@@ -14,6 +14,7 @@ export const k8sRaiseHpaBoundsV1 = defineRunbook({
   version: 1,
   title: "Raise a HorizontalPodAutoscaler's min/max replicas",
   risk: 'low',
+  kinds: ['saturation', 'latency'],
   incidentKinds: ['cpu-saturation', 'traffic-surge'],
   inputs: z.object({ hpa: field.hpa, namespace: field.namespace }),
   async body(rb, input) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { action, defineRunbook, field } from './sdk';
 import { onCallApproval } from './gates';
+import { workloadTarget } from './k8s-workloads';
 
 /** Never raise a memory limit beyond this automatically. */
 const ceiling = '8Gi';
@@ -15,14 +16,12 @@ export const k8sRaiseMemoryLimitV1 = defineRunbook({
   version: 1,
   title: "Raise a Deployment container's memory limit (and restart its pods)",
   risk: 'medium',
+  kinds: ['memory'],
+  findings: ['oomKilled'],
   incidentKinds: ['memory-leak'],
   inputs: z.object({ deployment: field.deployment, namespace: field.namespace }),
   async body(rb, input) {
-    const target = {
-      kind: 'Deployment' as const,
-      namespace: input.namespace ?? 'default',
-      name: input.deployment,
-    };
+    const target = workloadTarget('Deployment', input.deployment, input.namespace);
     const name = `${target.namespace}/${target.name}`;
     await rb.approval(onCallApproval('approve', `Raise the memory limit of ${name} by 50%`));
     await rb.step({

@@ -9,6 +9,8 @@ export const k8sRolloutRestartV1 = defineRunbook({
   title: 'Rolling restart of a Deployment',
   risk: 'medium',
   kinds: ['memory', 'saturation', 'logs', 'latency'],
+  // The kubelet restarted those containers already, with the limit or fault that stopped them.
+  ruledOutBy: ['oomKilled', 'crashing'],
   incidentKinds: ['memory-leak', 'hung-process', 'cpu-saturation'],
   inputs: z.object({ deployment: field.deployment, namespace: field.namespace }),
   async body(rb, input) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRunbook, field } from './sdk';
-import { rollbackWorkload, revisionedTarget } from './k8s-workloads';
+import { rollbackWorkload, workloadTarget } from './k8s-workloads';
 
 /** Undoes a bad release of a StatefulSet: its pod template goes back to the previous ControllerRevision. Only run by name: incidents do not name StatefulSets yet. */
 export const k8sStatefulsetRollbackV1 = defineRunbook({
@@ -8,12 +8,13 @@ export const k8sStatefulsetRollbackV1 = defineRunbook({
   version: 1,
   title: 'Roll a StatefulSet back to its previous revision',
   risk: 'medium',
+  kinds: ['errors', 'latency', 'logs'],
   incidentKinds: ['bad-deploy', 'config-error-burst', 'crash-loop'],
   inputs: z.object({ statefulset: field.statefulset, namespace: field.namespace }),
   body: (rb, input) =>
     rollbackWorkload(
       rb,
-      revisionedTarget('StatefulSet', input.statefulset, input.namespace),
+      workloadTarget('StatefulSet', input.statefulset, input.namespace),
       input.service,
     ),
 });

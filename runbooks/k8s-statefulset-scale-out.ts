@@ -14,6 +14,7 @@ export const k8sStatefulsetScaleOutV1 = defineRunbook({
   version: 1,
   title: 'Scale a StatefulSet out',
   risk: 'low',
+  kinds: ['saturation', 'latency'],
   incidentKinds: ['cpu-saturation', 'traffic-surge'],
   inputs: z.object({ statefulset: field.statefulset, namespace: field.namespace }),
   async body(rb, input) {

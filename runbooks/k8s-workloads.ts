@@ -1,18 +1,23 @@
 import { action, irreversible, type RunbookContext } from './sdk';
 import { onCallApproval } from './gates';
 
-/** A StatefulSet or DaemonSet the runbook acts on, as the actions take it. */
-export interface RevisionedTarget {
-  kind: 'StatefulSet' | 'DaemonSet';
+/** A workload the runbook acts on, as the actions take it (unnamed namespace: `default`). */
+export interface WorkloadTarget<K extends WorkloadKind = WorkloadKind> {
+  kind: K;
   namespace: string;
   name: string;
 }
 
-export function revisionedTarget(
-  kind: RevisionedTarget['kind'],
+type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
+
+/** A StatefulSet or DaemonSet: the workloads rolled back by ControllerRevision. */
+export type RevisionedTarget = WorkloadTarget<'StatefulSet' | 'DaemonSet'>;
+
+export function workloadTarget<K extends WorkloadKind>(
+  kind: K,
   name: string,
   namespace: string | undefined,
-): RevisionedTarget {
+): WorkloadTarget<K> {
   return { kind, namespace: namespace ?? 'default', name };
 }
 

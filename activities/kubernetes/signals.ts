@@ -17,7 +17,7 @@ const eventFindings: Record<string, Finding> = {
   BackOff: 'crashing',
   Failed: 'crashing',
   Unhealthy: 'unhealthy',
-  Evicted: 'unhealthy',
+  Evicted: 'evicted',
   Preempting: 'unhealthy',
   FailedScheduling: 'unhealthy',
 };
@@ -55,7 +55,7 @@ export function workloadSignals(
       signals.push(signal('crashing', `${where} ${c.waitingReason}`));
   }
   for (const p of e.pods)
-    if (p.reason === 'Evicted') signals.push(signal('unhealthy', `pod ${p.name} evicted`));
+    if (p.reason === 'Evicted') signals.push(signal('evicted', `pod ${p.name} evicted`));
   for (const ev of e.events) {
     const finding = eventFindings[ev.reason];
     if (finding)

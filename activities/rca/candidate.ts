@@ -1,4 +1,5 @@
 import type { Evidence } from './evidence';
+import type { Finding } from './outside-evidence';
 
 /** `memory`: a memory or heap metric grew (a leak: a restart clears it, more replicas do not). */
 export type CandidateKind = 'latency' | 'errors' | 'saturation' | 'memory' | 'dependency' | 'logs';
@@ -16,6 +17,8 @@ export interface RootCauseCandidate {
     metricDeltas?: Record<string, number>;
     /** What the platform and alerts said of the service (outside-evidence.ts). */
     outside?: string[];
+    /** The findings behind `outside` (e.g. `oomKilled`), strongest first: runbooks fit by them. */
+    findings?: Finding[];
   };
 }
 

@@ -28,6 +28,8 @@ export const findings = {
    * dependencies; a node under pressure evicts whoever runs there): weak.
    */
   unhealthy: { likelihoodRatio: 2, group: 'health' },
+  /** A pod evicted by its node (memory, disk or PID pressure): as weak; names the node at fault. */
+  evicted: { likelihoodRatio: 2, group: 'health' },
   /** An alert fires on a symptom, at victims about as often as at the root: weakest. */
   alert: { likelihoodRatio: 1.5, group: 'alert' },
 } as const satisfies Record<
@@ -102,6 +104,7 @@ export function withOutsideEvidence(
       evidence: {
         ...c.evidence,
         outside: shown(seen),
+        findings: [...new Set(seen.map((s) => s.finding))],
       },
     };
   });

@@ -1,5 +1,6 @@
 import type { Duration } from '@temporalio/common';
 import type { CandidateKind } from '../../activities/rca/candidate';
+import type { Finding } from '../../activities/rca/outside-evidence';
 import type { ActionCall, ActionDetails, ActionName, Undo } from './actions';
 import type { InputSchema, RunbookInputOf } from './inputs';
 import type { IncidentKind } from './incident-kinds';
@@ -106,6 +107,16 @@ export interface RunbookDefinition<S extends InputSchema = InputSchema> {
    * `any` for fallbacks; unset or empty: only run when asked for by name.
    */
   kinds?: CandidateKind[] | 'any';
+  /**
+   * What the platform must have seen of the root cause (any one of these, e.g. an OOMKilled
+   * container) for it to fit: a remedy for that cause, chosen before the kind's general ones.
+   */
+  findings?: Finding[];
+  /**
+   * What, once seen of the root cause, makes it no remedy: e.g. a restart, when the kubelet
+   * already restarted the OOM-killed container and the limit that killed it is unchanged.
+   */
+  ruledOutBy?: Finding[];
   /** The incidents it fits, in operators' words (the catalog and `aiops runbooks list`). */
   incidentKinds?: IncidentKind[];
   /**

@@ -1,4 +1,5 @@
 import type { CandidateKind } from '../../activities/rca/candidate';
+import type { Finding } from '../../activities/rca/outside-evidence';
 
 /**
  * The runbook contract shared by every runbook, the incident workflow that starts them, the
@@ -39,7 +40,8 @@ export interface RunbookInput {
   log?: string;
   /** An allow-listed feature flag (by name). */
   flag?: string;
-  rootCause?: { service: string; kind: CandidateKind; score: number };
+  /** `findings`: what the cluster and alerts said of it (e.g. `oomKilled`), strongest first. */
+  rootCause?: { service: string; kind: CandidateKind; score: number; findings?: Finding[] };
   /** The service's running version replaced an older one shortly before (from its telemetry). */
   recentDeploy?: RecentDeploy;
   summary?: string;

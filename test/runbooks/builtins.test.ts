@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ActivityDeps } from '../../activities';
@@ -24,6 +24,7 @@ import {
   waitForStatus,
   type RunningWorker,
   signedAnswer,
+  hostAndFlagTargets,
 } from './harness';
 
 /** Every built-in runbook, run by the engine's own workflow bundle against real(istic) targets. */
@@ -46,8 +47,7 @@ describe('built-in runbooks', () => {
       startSlackStandin(),
       startFlagService(),
     ]);
-    await mkdir(`${sshd.dir}/spool`);
-    await writeFile(`${sshd.dir}/app.log`, 'a line\n');
+    const targets = await hostAndFlagTargets(sshd, flags, 'a line\n');
     pool = createPool(inject('databaseUrl'));
     const systemctl = await sshd.script('systemctl', `echo "$@" >> ${sshd.dir}/systemctl.log`);
     const flush = await sshd.script('flush-cache', `echo "flush $*" >> ${sshd.dir}/cache.log`);
@@ -56,28 +56,14 @@ describe('built-in runbooks', () => {
       pool,
       kube: (await kubeConfigFor(k8s)).kube,
       ssh: {
-        username: sshd.username,
-        port: sshd.port,
-        privateKey: sshd.privateKey,
-        pins: { knownHosts: sshd.knownHosts },
+        ...targets.ssh,
         scripts: {
           'flush-cache': { command: [flush], undo: 'warm-cache' },
           'warm-cache': { command: [warm] },
         },
-        markerDir: `${sshd.dir}/markers`,
         systemctl,
-        cleanups: { dumps: { dir: `${sshd.dir}/spool`, names: ['core.*'] } },
-        logs: { app: { copyTruncate: [`${sshd.dir}/app.log`] } },
       },
-      flags: {
-        'new-checkout': {
-          method: 'PUT',
-          field: 'enabled',
-          safe: false,
-          url: `${flags.url}/flags/new-checkout`,
-          headers: { Authorization: 'Bearer t0k3n' },
-        },
-      },
+      flags: targets.flags,
       slack: { client: createSlackClient('xoxb-test', slack.apiUrl), channel: 'C0INCIDENTS' },
       health,
       approvalPolicy: testPolicy,

@@ -17,18 +17,21 @@ describe('the runbook catalog, derived from the runbooks', () => {
   });
 
   it('repeats nothing: each entry is what the runbook file declares', () => {
-    const rollback = runbookCatalog.find((e) => e.workflowType === 'k8sRollbackV1');
-    const { definition } = workflows.k8sRollbackV1!;
-    expect(rollback).toEqual({
+    const raise = runbookCatalog.find((e) => e.workflowType === 'k8sRaiseMemoryLimitV1');
+    const { definition } = workflows.k8sRaiseMemoryLimitV1!;
+    expect(raise).toEqual({
       name: definition.name,
       version: definition.version,
-      workflowType: 'k8sRollbackV1',
+      workflowType: 'k8sRaiseMemoryLimitV1',
       title: definition.title,
       risk: definition.risk,
       kinds: definition.kinds,
+      findings: definition.findings,
+      ruledOutBy: [],
       incidentKinds: definition.incidentKinds,
       requires: ['deployment'],
     });
+    expect(raise?.findings).toEqual(['oomKilled']);
   });
 
   it('every built-in says which incidents it fits, from the shared vocabulary', () => {

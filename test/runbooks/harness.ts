@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -9,12 +9,47 @@ import { loadKubeConfig } from '../../activities/kubernetes';
 import { approveUpdate, runbookStatusQuery, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
 import type { RunbookInput, RunbookStatus } from '../../runbooks/sdk/types';
-import type { K8sStandin } from '../k8s-standin/server';
-import { quietRuntime } from '../setup/temporal';
+import type { FlagService } from '../fixtures/flag-service';
+import { sshLogin, type TestSshd } from '../fixtures/sshd/sshd';
+import { createPool } from '../../store/db';
+import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
+import { connectTemporal, quietRuntime, type TemporalTestEnv } from '../setup/temporal';
 
-import { signedAnswer } from './fakes';
+import { FakeHealth, signedAnswer, testPolicy } from './fakes';
 
 export { FakeHealth, signedAnswer, testAuthority, testPolicy } from './fakes';
+
+/**
+ * The allow-listed targets of the host and flag runbooks: the sshd as a host (no scripts), its
+ * spool's core dumps as the cleanup `dumps`, its app.log (holding `logText`) as the log `app`,
+ * and the flag `new-checkout` on the flag service (safe value false).
+ */
+export async function hostAndFlagTargets(
+  sshd: TestSshd,
+  flags: FlagService,
+  logText: string,
+): Promise<{ ssh: NonNullable<ActivityDeps['ssh']>; flags: NonNullable<ActivityDeps['flags']> }> {
+  await mkdir(`${sshd.dir}/spool`);
+  await writeFile(`${sshd.dir}/app.log`, logText);
+  return {
+    ssh: {
+      ...sshLogin(sshd),
+      scripts: {},
+      markerDir: `${sshd.dir}/markers`,
+      cleanups: { dumps: { dir: `${sshd.dir}/spool`, names: ['core.*'] } },
+      logs: { app: { copyTruncate: [`${sshd.dir}/app.log`] } },
+    },
+    flags: {
+      'new-checkout': {
+        method: 'PUT',
+        field: 'enabled',
+        safe: false,
+        url: `${flags.url}/flags/new-checkout`,
+        headers: { Authorization: 'Bearer t0k3n' },
+      },
+    },
+  };
+}
 
 /** The kubeconfig of a stand-in, written to a file as operators would have it. */
 export async function kubeConfigFor(standin: K8sStandin) {
@@ -58,6 +93,48 @@ export async function startRunbookWorker(opts: {
       worker.shutdown();
       await running;
       await connection.close();
+    },
+  };
+}
+
+/** A real Temporal and the Kubernetes stand-in, with a runbook worker acting on the stand-in. */
+export interface KubernetesRunbookRig {
+  env: TemporalTestEnv;
+  k8s: K8sStandin;
+  stop(): Promise<void>;
+}
+
+/**
+ * The start-up of the tests that start runbooks as a client would, on the engine's bundle or
+ * on `code` (a runbook of the test's own): Temporal, the stand-in, a worker with a fake health.
+ */
+export async function startKubernetesRunbookRig(opts: {
+  rolloutDelayMs: number;
+  code?: string;
+}): Promise<KubernetesRunbookRig> {
+  const [env, k8s] = await Promise.all([
+    connectTemporal(),
+    startK8sStandin({ rolloutDelayMs: opts.rolloutDelayMs }),
+  ]);
+  const pool = createPool(inject('databaseUrl'));
+  const worker = await startRunbookWorker({
+    taskQueue: env.taskQueue,
+    ...(opts.code !== undefined && { code: opts.code }),
+    deps: {
+      pool,
+      kube: (await kubeConfigFor(k8s)).kube,
+      health: new FakeHealth(),
+      approvalPolicy: testPolicy,
+    },
+  });
+  return {
+    env,
+    k8s,
+    async stop() {
+      await worker.stop();
+      await k8s.close();
+      await pool.end();
+      await env.close();
     },
   };
 }

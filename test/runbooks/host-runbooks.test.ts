@@ -1,4 +1,4 @@
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -17,6 +17,7 @@ import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 import {
   awaitingApproval,
   FakeHealth,
+  hostAndFlagTargets,
   incidentId,
   signedAnswer,
   startRunbookWorker,
@@ -48,28 +49,9 @@ describe('host, flag and escalation runbooks', () => {
     ]);
     pool = createPool(inject('databaseUrl'));
     spool = `${sshd.dir}/spool`;
-    await mkdir(spool);
-    await writeFile(`${sshd.dir}/app.log`, 'a lot of lines\n');
-    const flag = { method: 'PUT' as const, field: 'enabled', safe: false };
     const deps: ActivityDeps = {
       pool,
-      ssh: {
-        username: sshd.username,
-        port: sshd.port,
-        privateKey: sshd.privateKey,
-        pins: { knownHosts: sshd.knownHosts },
-        scripts: {},
-        markerDir: `${sshd.dir}/markers`,
-        cleanups: { dumps: { dir: spool, names: ['core.*'] } },
-        logs: { app: { copyTruncate: [`${sshd.dir}/app.log`] } },
-      },
-      flags: {
-        'new-checkout': {
-          ...flag,
-          url: `${flags.url}/flags/new-checkout`,
-          headers: { Authorization: 'Bearer t0k3n' },
-        },
-      },
+      ...(await hostAndFlagTargets(sshd, flags, 'a lot of lines\n')),
       escalation: { pagerDuty: { routingKey: 'k'.repeat(32), url: pagerDuty.url } },
       slack: { client: createSlackClient('xoxb-test', slack.apiUrl), channel: 'C0INCIDENTS' },
       health,

@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunbookInputError } from '../../runbooks/sdk/context';
-import { createPool, type Pool } from '../../store/db';
 import { showText } from '../../worker/commands/runbook-describe';
 import { validateRunbookFile } from '../../worker/commands/runbook-validate';
 import {
@@ -12,17 +11,12 @@ import {
   resultText,
   startRunbook,
 } from '../../worker/commands/runbooks';
-import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
-import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 import {
   awaitingApproval,
-  FakeHealth,
-  kubeConfigFor,
   signedAnswer,
-  startRunbookWorker,
-  testPolicy,
+  startKubernetesRunbookRig,
   waitForStatus,
-  type RunningWorker,
+  type KubernetesRunbookRig,
 } from './harness';
 import { approveUpdate } from '../../runbooks/sdk/messages';
 
@@ -95,50 +89,32 @@ describe('aiops runbooks validate', () => {
 });
 
 describe('aiops runbooks dry-run and run, on a real Temporal', () => {
-  let env: TemporalTestEnv;
-  let pool: Pool;
-  let k8s: K8sStandin;
-  let worker: RunningWorker;
+  let rig: KubernetesRunbookRig;
 
   beforeAll(async () => {
-    [env, k8s] = await Promise.all([connectTemporal(), startK8sStandin({ rolloutDelayMs: 200 })]);
-    pool = createPool(inject('databaseUrl'));
-    worker = await startRunbookWorker({
-      taskQueue: env.taskQueue,
-      deps: {
-        pool,
-        kube: (await kubeConfigFor(k8s)).kube,
-        health: new FakeHealth(),
-        approvalPolicy: testPolicy,
-      },
-    });
+    rig = await startKubernetesRunbookRig({ rolloutDelayMs: 200 });
   });
-  afterAll(async () => {
-    await worker?.stop();
-    await k8s?.close();
-    await pool?.end();
-    await env?.close();
-  });
+  afterAll(() => rig?.stop());
 
   const fields = { service: 'cart', namespace: 'shop', deployment: 'cart' };
 
   it('dry-run: the plan with the approvals the policy asks for; the Deployment is untouched', async () => {
-    k8s.addDeployment('shop', 'cart', { replicas: 2, image: 'cart:1' });
-    k8s.release('shop', 'cart', 'cart:2');
+    rig.k8s.addDeployment('shop', 'cart', { replicas: 2, image: 'cart:1' });
+    rig.k8s.release('shop', 'cart', 'cart:2');
     const run = cliRunInput('k8s-rollback', fields, `cli-dry-${Date.now()}`, true);
-    const result = await (await startRunbook(env.client, env.taskQueue, run)).result();
+    const result = await (await startRunbook(rig.env.client, rig.env.taskQueue, run)).result();
     expect(result.outcome).toBe('dry_run');
     expect(resultText(result)).toMatch(
       /approval approve by oncall within 30 minutes, 1 approval\(s\) needed/,
     );
-    expect(k8s.patches).toHaveLength(0);
+    expect(rig.k8s.patches).toHaveLength(0);
   });
 
   it('run: approval-gated, then acts', async () => {
     const run = cliRunInput('k8s-rollback', fields, `cli-run-${Date.now()}`, false);
-    const handle = await startRunbook(env.client, env.taskQueue, run);
+    const handle = await startRunbook(rig.env.client, rig.env.taskQueue, run);
     await waitForStatus(handle, awaitingApproval);
-    expect(k8s.patches).toHaveLength(0);
+    expect(rig.k8s.patches).toHaveLength(0);
     await handle.executeUpdate(
       approveUpdate,
       await signedAnswer(handle, { decision: 'approve', approver: 'alice' }),

@@ -4,7 +4,7 @@ import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshActivities, type SshSettings } from '../../activities/ssh';
 import { loadConfig } from '../../worker/config';
-import { startSshd, type TestSshd } from '../fixtures/sshd/sshd';
+import { sshLogin, startSshd, type TestSshd } from '../fixtures/sshd/sshd';
 import { quietActivityEnvironment, quietRuntime } from '../setup/temporal';
 
 /** Disk cleanup and log rotation against a real OpenSSH server on loopback. */
@@ -25,10 +25,7 @@ describe('host actions over SSH', () => {
     await mkdir(logs, { recursive: true });
     const logrotate = await sshd.script('logrotate', `echo "$@" >> ${sshd.dir}/logrotate.log`);
     settings = {
-      username: sshd.username,
-      port: sshd.port,
-      privateKey: sshd.privateKey,
-      pins: { knownHosts: sshd.knownHosts },
+      ...sshLogin(sshd),
       scripts: {},
       markerDir: `${sshd.dir}/markers`,
       cleanups: { 'old-dumps': { dir: spool, names: ['*.dump', 'core.*'] } },

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshActivities, type SshSettings } from '../../activities/ssh';
 import { fingerprintOf, isTrustedHostKey } from '../../activities/ssh/known-hosts';
 import { shellQuote } from '../../activities/ssh/shell';
-import { startSshd, type TestSshd } from '../fixtures/sshd/sshd';
+import { sshLogin, startSshd, type TestSshd } from '../fixtures/sshd/sshd';
 import { quietActivityEnvironment, quietRuntime } from '../setup/temporal';
 
 /** The SSH actions against a real OpenSSH server on loopback. */
@@ -28,10 +28,7 @@ describe('SSH actions', () => {
     const chatty = await sshd.script('chatty', 'head -c 100000 /dev/zero | tr "\\0" x');
     const broken = await sshd.script('broken', 'echo "disk full" >&2; exit 3');
     settings = {
-      username: sshd.username,
-      port: sshd.port,
-      privateKey: sshd.privateKey,
-      pins: { knownHosts: sshd.knownHosts },
+      ...sshLogin(sshd),
       scripts: {
         echo: { command: [echo] },
         slow: { command: [slow] },

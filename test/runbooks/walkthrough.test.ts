@@ -1,58 +1,33 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveUpdate, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
-import { createPool, type Pool } from '../../store/db';
 import { validateRunbookFile } from '../../worker/commands/runbook-validate';
-import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
-import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 import {
   awaitingApproval,
-  FakeHealth,
   incidentId,
-  kubeConfigFor,
   signedAnswer,
-  startRunbookWorker,
-  testPolicy,
+  startKubernetesRunbookRig,
   waitForStatus,
-  type RunningWorker,
+  type KubernetesRunbookRig,
 } from './harness';
 
 const file = join(__dirname, 'walkthrough', 'drain-cache.ts');
 
 /** README's "Writing a runbook", followed as a new user would: the file, validate, run. */
 describe('the README walk-through runbook', () => {
-  let env: TemporalTestEnv;
-  let pool: Pool;
-  let k8s: K8sStandin;
-  let worker: RunningWorker;
+  let rig: KubernetesRunbookRig;
 
   beforeAll(async () => {
-    [env, k8s] = await Promise.all([connectTemporal(), startK8sStandin({ rolloutDelayMs: 100 })]);
-    pool = createPool(inject('databaseUrl'));
     const bundle = await bundleWorkflowCode({
       workflowsPath: file,
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
     });
-    worker = await startRunbookWorker({
-      taskQueue: env.taskQueue,
-      code: bundle.code,
-      deps: {
-        pool,
-        kube: (await kubeConfigFor(k8s)).kube,
-        health: new FakeHealth(),
-        approvalPolicy: testPolicy,
-      },
-    });
+    rig = await startKubernetesRunbookRig({ rolloutDelayMs: 100, code: bundle.code });
   });
-  afterAll(async () => {
-    await worker?.stop();
-    await k8s?.close();
-    await pool?.end();
-    await env?.close();
-  });
+  afterAll(() => rig?.stop());
 
   it('is the runbook the README shows', async () => {
     const readme = await readFile(resolve(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -67,10 +42,10 @@ describe('the README walk-through runbook', () => {
   });
 
   it('runs: approved, scales to zero, verified', async () => {
-    k8s.addDeployment('shop', 'cache', { replicas: 3, image: 'redis:7' });
+    rig.k8s.addDeployment('shop', 'cache', { replicas: 3, image: 'redis:7' });
     const id = incidentId('walkthrough');
-    const handle = await env.client.workflow.start<RunbookWorkflow>('drainCacheV1', {
-      taskQueue: env.taskQueue,
+    const handle = await rig.env.client.workflow.start<RunbookWorkflow>('drainCacheV1', {
+      taskQueue: rig.env.taskQueue,
       workflowId: runbookWorkflowId(id),
       args: [{ incidentId: id, service: 'cache', namespace: 'shop', deployment: 'cache' }],
     });
@@ -80,6 +55,6 @@ describe('the README walk-through runbook', () => {
       await signedAnswer(handle, { decision: 'approve', approver: 'alice' }),
     );
     expect((await handle.result()).outcome).toBe('succeeded');
-    expect(k8s.deployment('shop', 'cache')?.spec.replicas).toBe(0);
+    expect(rig.k8s.deployment('shop', 'cache')?.spec.replicas).toBe(0);
   });
 });

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { runbooksFor } from '../../runbooks/catalog';
 import type { RunbookInput } from '../../runbooks/sdk/types';
 import { chooseRunbook } from '../../workflows/incident/choose-runbook';
 
 const incident = (
   kind: NonNullable<RunbookInput['rootCause']>['kind'],
   extra: Partial<RunbookInput> = {},
-) => ({
+): RunbookInput & { rootCause: NonNullable<RunbookInput['rootCause']> } => ({
   incidentId: 'i-1',
   service: 'cartservice',
   namespace: 'shop',
@@ -55,6 +56,55 @@ describe('choosing a runbook for an incident', () => {
   it('takes the least risky remedy for the root-cause kind otherwise', () => {
     expect(chooseRunbook(incident('saturation'), undefined, null).entry.name).toBe('k8s-scale-out');
     expect(chooseRunbook(incident('errors'), undefined, null).entry.name).toBe('k8s-rollback');
+  });
+
+  it('raises the memory limit of an OOM-killed root cause, where a restart would change nothing', () => {
+    const oom = incident('memory');
+    oom.rootCause = { ...oom.rootCause, findings: ['oomKilled', 'alert'] };
+    const restartWorkedBefore = { runbook: 'k8s-rollout-restart', successes: 4, failures: 0 };
+    for (const graph of [undefined, restartWorkedBefore]) {
+      const choice = chooseRunbook(oom, graph, 'k8s-rollout-restart');
+      expect(choice.entry.name).toBe('k8s-raise-memory-limit');
+    }
+    // A leak the platform did not see killed: a restart clears it, as before.
+    expect(chooseRunbook(incident('memory'), undefined, null).entry.name).toBe(
+      'k8s-rollout-restart',
+    );
+  });
+
+  it('deletes crash-looping pods, unless a release just before explains the crashes', () => {
+    const crashing = incident('errors');
+    crashing.rootCause = { ...crashing.rootCause, findings: ['crashing'] };
+    expect(chooseRunbook(crashing, undefined, null).entry.name).toBe(
+      'k8s-delete-crashlooping-pods',
+    );
+    const recentDeploy = { version: '2.0.0', firstSeen: '2026-12-03T11:00:00.000Z' };
+    expect(chooseRunbook({ ...crashing, recentDeploy }, undefined, null).entry.name).toBe(
+      'k8s-rollback',
+    );
+  });
+
+  it('cordons the node of evicted pods when the input names it, before draining it', () => {
+    const evicted = incident('memory', { node: 'node-b' });
+    evicted.rootCause = { ...evicted.rootCause, findings: ['evicted'] };
+    expect(runbooksFor(evicted).map((e) => e.name)).toEqual([
+      'k8s-cordon-node',
+      'k8s-drain-node',
+      'notify-only',
+      'k8s-rollout-restart',
+    ]);
+    expect(runbooksFor({ ...evicted, node: undefined }).map((e) => e.name)).not.toContain(
+      'k8s-cordon-node',
+    );
+  });
+
+  it('raises the bounds of the autoscaler a saturated service names', () => {
+    expect(runbooksFor(incident('saturation')).map((e) => e.name)).not.toContain(
+      'k8s-raise-hpa-bounds',
+    );
+    expect(
+      runbooksFor(incident('saturation', { hpa: 'cartservice' })).map((e) => e.name),
+    ).toContain('k8s-raise-hpa-bounds');
   });
 
   it('never picks a runbook whose target is unknown, and falls back to notify-only', () => {

@@ -53,6 +53,7 @@ describe('evidence from outside the telemetry (Kubernetes, alerts) in the rankin
       const moved = withK8s[rankOf(withK8s, truth)]!;
       expect(moved.kind).toBe('memory');
       expect(moved.evidence.outside).toEqual([oom.detail]);
+      expect(moved.evidence.findings).toEqual(['oomKilled']);
     },
     60_000,
   );

@@ -75,7 +75,9 @@ export function exampleInput(def: RunbookDefinition): RunbookInput {
 }
 
 const kindsText = (e: CatalogEntry) =>
-  e.kinds === 'any' ? 'any' : e.kinds.length > 0 ? e.kinds.join(',') : 'by name only';
+  (e.kinds === 'any' ? 'any' : e.kinds.length > 0 ? e.kinds.join(',') : 'by name only') +
+  (e.findings.length ? ` if ${e.findings.join('/')} seen` : '') +
+  (e.ruledOutBy.length ? ` unless ${e.ruledOutBy.join('/')} seen` : '');
 
 /** `aiops runbooks list`: the latest version of every runbook, one line each. */
 export function listText(): string {

@@ -1,16 +1,30 @@
 import type { K8sStandin } from '../../test/k8s-standin/server';
-import type { Fault, FaultKind } from '../../simulator/faults';
+import { faultKinds, type Fault, type FaultKind } from '../../simulator/faults';
 import { podName } from '../../simulator/instances';
 import { makeScenario } from '../../simulator/scenario';
 import type { Topology } from '../../simulator/topology';
 
 export const demoNamespace = 'shop';
 
+/**
+ * The simulator's fault kinds, and the world's own: `oom-kill`, a leak in a container whose
+ * memory limit is too low for it. The traffic shows the simulator's memory leak; the cluster
+ * shows the container OOMKilled and restarted by the kubelet, which keeps happening (a restart
+ * changes nothing) until its limit is raised.
+ */
+export const worldFaultKinds = [...faultKinds, 'oom-kill'] as const;
+
+export type WorldFaultKind = (typeof worldFaultKinds)[number];
+
+/** Every container of the world's Deployments runs under this memory limit. */
+const memoryLimit = '512Mi';
+
 /** What ends an injected fault: a remediation changing the world, or simply time. */
 type Cure =
   | { kind: 'rollback'; badImage: string }
   | { kind: 'restart'; before: string | undefined }
   | { kind: 'scale-out'; replicas: number }
+  | { kind: 'memory-limit'; before: string | undefined; oomPod: string }
   | { kind: 'time' };
 
 export interface InjectedFault {
@@ -23,11 +37,16 @@ export interface InjectedFault {
   endedBy?: string;
 }
 
-const cureByKind: Partial<Record<FaultKind, Cure['kind']>> = {
+const cureByKind: Partial<Record<WorldFaultKind, Cure['kind']>> = {
   'bad-deploy': 'rollback',
   'memory-leak': 'restart',
   'cpu-saturation': 'scale-out',
+  'oom-kill': 'memory-limit',
 };
+
+/** What the traffic shows of a world fault: the simulator's kind behind it. */
+const simulatedAs = (kind: WorldFaultKind): FaultKind =>
+  kind === 'oom-kill' ? 'memory-leak' : kind;
 
 /**
  * The simulator scenario's fault of `kind` (on `service` if given), a pod-scoped one moved to
@@ -64,6 +83,37 @@ function restartedAt(standin: K8sStandin, service: string): string | undefined {
   const template = standin.deployment(demoNamespace, service)?.spec.template as
     { metadata?: { annotations?: Record<string, string> } } | undefined;
   return template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
+}
+
+function memoryLimitOf(standin: K8sStandin, service: string): string | undefined {
+  const template = standin.deployment(demoNamespace, service)?.spec.template as
+    { spec?: { containers?: { resources?: { limits?: { memory?: string } } }[] } } | undefined;
+  return template?.spec?.containers?.[0]?.resources?.limits?.memory;
+}
+
+/**
+ * A pod of `service`'s Deployment whose container the kernel killed for its memory (exit 137)
+ * and the kubelet restarted, as the API reports it.
+ */
+function oomKilledPod(service: string, name: string, now: number) {
+  const at = new Date(now).toISOString();
+  return {
+    metadata: { name, namespace: demoNamespace, labels: { app: service } },
+    status: {
+      phase: 'Running',
+      containerStatuses: [
+        {
+          name: service,
+          ready: false,
+          restartCount: 3,
+          state: { running: { startedAt: at } },
+          lastState: {
+            terminated: { reason: 'OOMKilled', exitCode: 137, startedAt: at, finishedAt: at },
+          },
+        },
+      ],
+    },
+  };
 }
 
 function image(standin: K8sStandin, service: string): string | undefined {
@@ -104,6 +154,7 @@ export class DemoWorld {
       standin.addDeployment(demoNamespace, service.name, {
         replicas: 2,
         image: `${service.name}:1.0.0`,
+        memoryLimit,
       });
     }
   }
@@ -112,12 +163,19 @@ export class DemoWorld {
    * Injects a fault of `kind` on `service`, or on the service the simulator's scenario picks
    * for it. On the hosted service only a restart cures anything (no Deployment to change).
    */
-  inject(kind: FaultKind, seed: number, now = Date.now(), service?: string): InjectedFault {
-    const template = liveFaultTemplate(this.topology, kind, seed, this.trafficSeed, service);
+  inject(kind: WorldFaultKind, seed: number, now = Date.now(), service?: string): InjectedFault {
+    const template = liveFaultTemplate(
+      this.topology,
+      simulatedAs(kind),
+      seed,
+      this.trafficSeed,
+      service,
+    );
     const target = template.service;
     const hosted = target === this.hosted?.service;
     let cure: Cure = { kind: 'time' };
     const remedy = cureByKind[kind];
+    const id = this.nextId++;
     switch (hosted && remedy !== 'restart' ? undefined : remedy) {
       case 'rollback': {
         const badImage = `${target}:1.1.0-rc${seed}`;
@@ -134,10 +192,16 @@ export class DemoWorld {
           replicas: this.standin.deployment(demoNamespace, target)?.spec.replicas ?? 2,
         };
         break;
+      case 'memory-limit': {
+        const oomPod = `${target}-oom-${id}`;
+        this.standin.addPod(oomKilledPod(target, oomPod, now));
+        cure = { kind: 'memory-limit', before: memoryLimitOf(this.standin, target), oomPod };
+        break;
+      }
     }
     const endMs = cure.kind === 'time' ? now + this.transientFaultMs : now + 24 * 3_600_000;
     const injected: InjectedFault = {
-      id: this.nextId++,
+      id,
       fault: { ...template, startMs: now, endMs },
       cure,
       injectedAt: now,
@@ -163,7 +227,16 @@ export class DemoWorld {
       ) {
         by = 'scale-out';
       }
+      if (
+        f.cure.kind === 'memory-limit' &&
+        memoryLimitOf(this.standin, service) !== f.cure.before
+      ) {
+        by = 'memory limit raised';
+      }
       if (now >= f.fault.endMs) by = 'time';
+      // Raised (a rollout replaced it) or lifted, the killed pod is gone.
+      if (by && f.cure.kind === 'memory-limit')
+        this.standin.removePod(demoNamespace, f.cure.oomPod);
       if (by) {
         f.endedAt = now;
         f.endedBy = by;

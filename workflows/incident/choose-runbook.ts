@@ -12,8 +12,9 @@ export interface RunbookChoice {
  * before (knowledge graph), else rolling back a version deployed shortly before (whatever the
  * kind: a bad deploy can show as errors, unanswered calls or a leak), else what the summary
  * recommends, else a remedy acting on the database where the fault shows (the input names one
- * only then: the service is that database, or its calls to it slowed), else the least risky
- * remedy that fits the root-cause kind; notify-only when nothing else applies.
+ * only then: the service is that database, or its calls to it slowed), else the remedy for what
+ * the cluster saw of the root cause (an OOMKilled container: a higher memory limit), else the
+ * least risky remedy that fits the root-cause kind; notify-only when nothing else applies.
  */
 export function chooseRunbook(
   input: RunbookInput,

@@ -200,7 +200,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       incidentId: current().incidentId,
       service: top.service,
       ...target,
-      rootCause: { service: top.service, kind: top.kind, score: top.score },
+      rootCause: {
+        service: top.service,
+        kind: top.kind,
+        score: top.score,
+        ...(top.evidence.findings?.length && { findings: top.evidence.findings }),
+      },
       summary: investigation.summary.summary,
     };
     const choice = chooseRunbook(
