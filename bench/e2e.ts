@@ -162,7 +162,9 @@ async function main() {
           outcome.curedBy = injected.endedBy;
           if (injected.endedBy !== 'time')
             outcome.recoverS = (injected.endedAt - injectedAt) / 1000;
-          break;
+          // One that passed by itself is still watched until diagnosed or the deadline: its
+          // incident may open after it passed (alerts wait out their rules' \`for\`).
+          if (injected.endedBy !== 'time' || outcome.rootCauseS !== undefined) break;
         }
       }
       if (injected.endedAt === undefined) {
