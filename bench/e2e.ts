@@ -2,6 +2,7 @@ import '../activities/undici-node20';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { onlineBoutique } from '../simulator/online-boutique';
 import { loadConfig } from '../worker/config';
 import { demoEngineEnv, startDemoCluster, startWorldTraffic } from '../worker/demo/demo';
@@ -9,6 +10,7 @@ import { DemoWorld, worldFaultKinds, type WorldFaultKind } from '../worker/demo/
 import { freeStackPorts } from '../worker/stack/ports';
 import { createProgress } from '../worker/stack/progress';
 import { startStack } from '../worker/stack/supervisor';
+import { alertSignalsDescription, startAlertSignals } from './e2e-alerts';
 import { machineDescription, writeBenchmarkSection } from './report';
 
 /**
@@ -27,6 +29,11 @@ const maxFaultMs = 240_000;
 const quietMs = 45_000;
 const transientFaultMs = 90_000;
 const trafficSeed = 11;
+/** How the faults reach the engine: OTLP from the shop, or only Alertmanager and Prometheus. */
+const signals = parseArgs({ options: { signals: { type: 'string', default: 'otlp' } } }).values
+  .signals;
+if (signals !== 'otlp' && signals !== 'alerts')
+  throw new Error(`--signals is otlp (the default) or alerts, not "${signals}"`);
 
 interface IncidentRow {
   incident_id: string;
@@ -70,10 +77,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main() {
   const home = await mkdtemp(join(tmpdir(), 'aiops-e2e-'));
   await chmod(home, 0o755);
+  const ports = await freeStackPorts();
+  const alerts =
+    signals === 'alerts'
+      ? await startAlertSignals({
+          dir: join(home, 'prometheus'),
+          receiverHttpPort: Number(ports.AIOPS_OTLP_HTTP_PORT),
+        })
+      : undefined;
   const env = {
     ...process.env,
     AIOPS_HOME: home,
-    ...(await freeStackPorts()),
+    ...ports,
+    ...alerts?.roleEnv,
     AIOPS_INCIDENT_QUIET_SECONDS: String(quietMs / 1000),
     AIOPS_APPROVAL_REQUIRED_FROM: 'high',
   };
@@ -89,13 +105,12 @@ async function main() {
     transientFaultMs,
     trafficSeed,
   });
-  const traffic = startWorldTraffic(world, {
-    endpoint: stack.otlpHttpEndpoint,
-    rps,
-    seed: trafficSeed,
-  });
+  const traffic = alerts
+    ? alerts.startTraffic(world, { rps, seed: trafficSeed })
+    : startWorldTraffic(world, { endpoint: stack.otlpHttpEndpoint, rps, seed: trafficSeed });
   const shutDown = async () => {
     await traffic.stop();
+    await alerts?.stop();
     await stack.stop();
     await cluster.close();
     await rm(home, { recursive: true, force: true });
@@ -160,7 +175,9 @@ async function main() {
           outcome.curedBy = injected.endedBy;
           if (injected.endedBy !== 'time')
             outcome.recoverS = (injected.endedAt - injectedAt) / 1000;
-          break;
+          // One that passed by itself is still watched until diagnosed or the deadline: its
+          // incident may open after it passed (alerts wait out their rules' \`for\`).
+          if (injected.endedBy !== 'time' || outcome.rootCauseS !== undefined) break;
         }
       }
       if (injected.endedAt === undefined) {
@@ -187,15 +204,17 @@ async function main() {
       )
       .join('\n');
     const pct = (n: number) => `${((100 * n) / Math.max(1, outcomes.length)).toFixed(0)}%`;
+    const bounded = process.env.E2E_KINDS ? ` E2E_KINDS=${kinds.join(',')}` : '';
+    const variant = alerts ? ': alerts and Prometheus only' : '';
     const heading = process.env.E2E_KINDS
-      ? `### Bounded to some fault kinds (${kinds.join(', ')})`
-      : '## End to end (detect → diagnose → fix)';
+      ? `### Bounded to some fault kinds (${kinds.join(', ')})${variant}`
+      : `## End to end (detect → diagnose → fix)${variant}`;
     const md = `${heading}
 
-\`E2E_FAULTS=${faultCount} E2E_FAULT_FREE_MINUTES=${faultFreeMinutes}${process.env.E2E_KINDS ? ` E2E_KINDS=${kinds.join(',')}` : ''} npm run bench:e2e\` — ${machineDescription()}, ${new Date().toISOString().slice(0, 10)}.
+\`E2E_FAULTS=${faultCount} E2E_FAULT_FREE_MINUTES=${faultFreeMinutes}${bounded} npm run bench:e2e${alerts ? ' -- --signals alerts' : ''}\` — ${machineDescription()}, ${new Date().toISOString().slice(0, 10)}.
 
 The whole engine (embedded PostgreSQL, Temporal dev server, Neo4j, workers, OTLP receivers,
-detection every ${config.detection.intervalSeconds} s) with the Online Boutique simulator at ${rps} req/s streaming OTLP/HTTP,
+detection every ${config.detection.intervalSeconds} s) with the Online Boutique simulator at ${rps} req/s ${alerts ? alertSignalsDescription : 'streaming OTLP/HTTP'},
 its Deployments behind the local Kubernetes stand-in. Faults are injected one after another;
 bad deploys, memory leaks and CPU saturation last until a runbook rolls back, restarts or
 scales out the Deployment, and an OOM kill (a leak under too low a memory limit: the pod shows
@@ -218,8 +237,9 @@ ${rows}
 | false incidents, fault-free period | ${falseIncidents} in ${faultFreeMinutes} min | ≤ 1 per hour |
 `;
     console.log(md);
-    // A run bounded to some kinds has its own section: it does not replace the full run's.
-    await writeBenchmarkSection(process.env.E2E_KINDS ? 'e2e-kinds' : 'e2e', md);
+    // A bounded run and the alerts variant have sections of their own: they do not replace the full run's.
+    const section = `e2e${alerts ? '-alerts' : ''}${process.env.E2E_KINDS ? '-kinds' : ''}`;
+    await writeBenchmarkSection(section, md);
   } finally {
     await shutDown();
   }

@@ -76,16 +76,20 @@ async function startServer(
 
 export interface PrometheusOptions {
   dir: string;
-  /** job name → host:port targets scraped every second. */
+  /** job name → host:port targets. */
   scrape: Record<string, string[]>;
-  /** Alerting rules file content (YAML), evaluated every second. */
+  /** Alerting rules file content (YAML). */
   rules?: string;
+  /** Scrape and rule evaluation interval (default 1 s). */
+  intervalSeconds?: number;
+  /** Labels of the scraped series win over the target's (a target exposing many services). */
+  honorLabels?: boolean;
   alertmanagerUrl?: string;
   /** History written into the TSDB before start (OpenMetrics text with timestamps, via promtool). */
   backfill?: string;
 }
 
-/** A real Prometheus on a free loopback port: 1 s scrapes and rule evaluations, alerts resent every second. */
+/** A real Prometheus on a free loopback port (1 s scrapes and rule evaluations unless told), alerts resent every second. */
 export async function startPrometheus(opts: PrometheusOptions): Promise<LocalServer> {
   await mkdir(opts.dir, { recursive: true });
   const config = join(opts.dir, 'prometheus.yml');
@@ -105,7 +109,10 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<LocalSer
   await writeFile(
     config,
     JSON.stringify({
-      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      global: {
+        scrape_interval: `${opts.intervalSeconds ?? 1}s`,
+        evaluation_interval: `${opts.intervalSeconds ?? 1}s`,
+      },
       ...(opts.rules ? { rule_files: [rules] } : {}),
       ...(opts.alertmanagerUrl
         ? {
@@ -118,6 +125,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<LocalSer
         : {}),
       scrape_configs: Object.entries(opts.scrape).map(([job, targets]) => ({
         job_name: job,
+        ...(opts.honorLabels && { honor_labels: true }),
         static_configs: [{ targets }],
       })),
     }),
@@ -134,9 +142,11 @@ export interface AlertmanagerOptions {
   dir: string;
   webhookUrl: string;
   bearerToken?: string;
+  /** Alertmanager's route timings (default: every group sent within a second). */
+  route?: { groupWait: string; groupInterval: string; repeatInterval: string };
 }
 
-/** A real Alertmanager on a free loopback port sending every group to one webhook within a second. */
+/** A real Alertmanager on a free loopback port sending every group to one webhook. */
 export async function startAlertmanager(opts: AlertmanagerOptions): Promise<LocalServer> {
   await mkdir(opts.dir, { recursive: true });
   const config = join(opts.dir, 'alertmanager.yml');
@@ -146,9 +156,9 @@ export async function startAlertmanager(opts: AlertmanagerOptions): Promise<Loca
       route: {
         receiver: 'aiops',
         group_by: ['alertname', 'service'],
-        group_wait: '1s',
-        group_interval: '1s',
-        repeat_interval: '1m',
+        group_wait: opts.route?.groupWait ?? '1s',
+        group_interval: opts.route?.groupInterval ?? '1s',
+        repeat_interval: opts.route?.repeatInterval ?? '1m',
       },
       receivers: [
         {

@@ -10,7 +10,7 @@ import type { ResourceDecorator } from '../../simulator/otlp-export';
 import type { Pool } from '../../store/db';
 import { startDemoHost, type DemoHost } from './host';
 import { watchIncidents } from './incident-watch';
-import { startLiveTraffic } from './traffic';
+import { startLiveTraffic, type LiveTrafficOptions } from './traffic';
 import { DemoWorld, demoNamespace } from './world';
 
 /** The shop's service that runs on a host (a cache on a VM) when the demo's sshd can run. */
@@ -131,7 +131,7 @@ export function demoResourceDecorator(host: DemoHost | undefined): ResourceDecor
 /** The shop's traffic with the world's faults in effect, as the benchmarks drive it. */
 export function startWorldTraffic(
   world: DemoWorld,
-  opts: { endpoint: string; rps: number; seed: number },
+  opts: Pick<LiveTrafficOptions, 'endpoint' | 'rps' | 'seed' | 'send'>,
 ): ReturnType<typeof startLiveTraffic> {
   return startLiveTraffic({
     topology: onlineBoutique,

@@ -1,11 +1,12 @@
 import { exportBatch, type ResourceDecorator } from '../../simulator/otlp-export';
 import { liveSimulation } from '../../simulator/simulate';
 import type { Fault } from '../../simulator/faults';
+import type { TelemetryBatch } from '../../simulator/telemetry';
 import type { Topology } from '../../simulator/topology';
 
 export interface LiveTrafficOptions {
   topology: Topology;
-  /** OTLP/HTTP base URL, e.g. http://127.0.0.1:4318 */
+  /** OTLP/HTTP base URL, e.g. http://127.0.0.1:4318 (unused with `send`) */
   endpoint: string;
   rps: number;
   seed: number;
@@ -15,6 +16,8 @@ export interface LiveTrafficOptions {
   /** Resource attributes added to every instance (e.g. its Kubernetes Deployment). */
   decorate?: ResourceDecorator;
   onError?: (err: unknown) => void;
+  /** Where each slice goes instead of OTLP to `endpoint` (e.g. a Prometheus exposition). */
+  send?: (batch: TelemetryBatch) => Promise<void>;
   onSlice?: (info: { startMs: number; spans: number; logs: number; metrics: number }) => void;
 }
 
@@ -37,7 +40,7 @@ export function startLiveTraffic(opts: LiveTrafficOptions): { stop(): Promise<vo
       rps: opts.rps,
     });
     const batch = simulation.slice(sliceStart, sliceStart + sliceMs, opts.faultsAt(sliceStart));
-    await exportBatch(opts.endpoint, batch, opts.decorate);
+    await (opts.send ? opts.send(batch) : exportBatch(opts.endpoint, batch, opts.decorate));
     opts.onSlice?.({
       startMs: sliceStart,
       spans: batch.spans.length,
