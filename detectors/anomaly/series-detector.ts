@@ -1,7 +1,8 @@
 /**
- * The detection pass's scorer for one series: the ensemble `aiops detect score` and bench:nab
- * run, from the same factory and configuration (`createDetector`), told what the series
- * measures. Its evidence member is the directional scorer (../series-scorer.ts: the direction
+ * The detection pass's candidate scorer for one series (not wired in: on the simulator's
+ * detection replay its union opened false incidents in the fault-free hour, docs/benchmarks.md,
+ * NAB round 5): the ensemble `aiops detect score` and bench:nab run, from the same factory and
+ * configuration (`createDetector`), told what the series measures. Its evidence member is the directional scorer (../series-scorer.ts: the direction
  * that hurts, the calls and slow requests behind a point); the schedule reads the ensemble's
  * rarity, before the alert damper (one alert per excursion is NAB's charge for repeats; the
  * pass's incidents already group the anomalies of one fault).
