@@ -45,6 +45,8 @@ export type EnsembleState = {
   season?: SeasonTrackerState;
   /** The evidence member's state (its bucket watermark, baseline and counts). */
   evidence?: SeriesScorerState;
+  /** Newest bucket scored (epoch ms). */
+  last?: number;
 };
 
 /** What the schedule knows of a point besides its value (the directional scorer's inputs). */
@@ -108,6 +110,7 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
   private readonly evidence: CalibratedSeriesScorer | undefined;
   private readonly damper: AlertDamper;
   private readonly season: SeasonTracker | undefined;
+  private last: number | undefined;
 
   /** `signal`: what the series measures (NAB's and the CLI's series are metrics). */
   constructor(
@@ -118,9 +121,15 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
     this.members = config.members
       .filter((name) => name !== 'evidence')
       .map((name) => buildMember(name, config, this.season));
-    this.evidence = config.members.includes('evidence')
-      ? new CalibratedSeriesScorer(signal)
-      : undefined;
+    // The evidence speaks where counts stand behind a point (latency, error ratios, log
+    // counts). A metric has none: its evidence would be a robust z read under an assumed
+    // Laplace law, which cycles and trends break (on NAB, LOO 68.86 → 42.93; → 67.06 even
+    // when it spoke only while the likelihoods learned), and the baseline member reads the
+    // same deviation seasonally, on the series' own distribution. So on a metric it is not run.
+    this.evidence =
+      config.members.includes('evidence') && signal !== 'metric'
+        ? new CalibratedSeriesScorer(signal)
+        : undefined;
     this.damper = new AlertDamper(config.damper);
   }
 
@@ -129,9 +138,9 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
     return this.members.every((m) => m.likelihood === null || m.likelihood.learned);
   }
 
-  /** The newest bucket the evidence member scored, if any: the pass skips rows at or before it. */
+  /** The newest bucket scored, if any: the pass skips rows at or before it. */
   get lastBucket(): number | undefined {
-    return this.evidence?.lastBucket;
+    return this.last;
   }
 
   score(x: number): number {
@@ -146,17 +155,13 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
   judge(x: number, context: PointContext = {}): Judgement {
     const evidence = this.evidence?.score(x, context.support, context.bucket, context.slowerThan);
     const baseline = evidence?.baseline;
+    if (context.bucket !== undefined)
+      this.last = Math.max(this.last ?? context.bucket, context.bucket);
     if (!Number.isFinite(x)) return { rarity: 0, alert: 0, baseline };
-    // The evidence speaks where counts stand behind a point (latency, error ratios, log
-    // counts). A metric has none: its evidence would be a robust z read under an assumed
-    // Laplace law, which cycles and trends break (on NAB, LOO 68.86 → 42.93; → 67.06 even
-    // when it spoke only while the likelihoods learned), and the baseline member reads the
-    // same deviation seasonally, on the series' own distribution.
-    const speaks = evidence !== undefined && this.signal !== 'metric';
     let stated = 0;
-    let rarest = speaks ? evidence.score : 0;
+    let rarest = evidence?.score ?? 0;
     // A likelihood still learning reads neutral: it is no look at the tail, so no correction.
-    let looks = speaks ? 1 : 0;
+    let looks = evidence ? 1 : 0;
     // Latency, error ratios and log counts hurt one way; metrics either way.
     const hurts = this.signal === 'metric' || (baseline !== undefined && x > baseline);
     for (const m of this.members) {
@@ -186,6 +191,7 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
       damper: this.damper.exportState(),
       ...(this.season && { season: this.season.exportState() }),
       ...(this.evidence && { evidence: this.evidence.exportState() }),
+      ...(this.last !== undefined && { last: this.last }),
     };
   }
 
@@ -199,10 +205,12 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
     this.damper.importState(state.damper);
     this.season?.importState(ownSeason(state.season));
     if (this.evidence && state.evidence) this.evidence.importState(state.evidence);
+    this.last = state.last;
   }
 
   /** A directional scorer's state stored before the ensemble ran: its evidence, the rest fresh. */
   importEvidence(state: SeriesScorerState): void {
     this.evidence?.importState(state);
+    this.last = state.last;
   }
 }
