@@ -13,7 +13,7 @@ export interface Variant {
 }
 
 /**
- * NAB's series are metrics, on which the evidence member does not speak (it reads the counts
+ * NAB's series are metrics, on which the evidence member is not run (it reads the counts
  * behind latency, error ratios and log counts): it is left out of the variants.
  */
 const SCORED: readonly MemberName[] = MEMBER_NAMES.filter((m) => m !== 'evidence');

@@ -65,8 +65,8 @@ export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
   // Every member earns its place in the bench's ablation (docs/benchmarks.md). The isolation
   // forest (still a member to choose, see bench/nab/settings.ts) added nothing once the
   // likelihoods learn for 150 + 150 points, left out or in-sample, at 2.5 times the CPU. The
-  // evidence member is the detection schedule's directional scorer: with it, the schedule runs
-  // what bench:nab measures.
+  // evidence member is the detection schedule's directional scorer, so its candidate scorer
+  // (SeriesDetector) runs what bench:nab measures.
   members: ['breakout', 'forecast', 'baseline', 'evidence'],
 };
 

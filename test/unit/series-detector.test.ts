@@ -1,6 +1,6 @@
 /**
- * SeriesDetector, the detection pass's candidate scorer, is the ensemble bench:nab measures: the same
- * factory, the same configuration object, the same scores on a NAB series; on latency, error
+ * SeriesDetector, the detection pass's candidate scorer, is the ensemble bench:nab measures: the
+ * same factory, the same configuration object, the same scores on a NAB series; on latency, error
  * ratios and log counts its evidence member joins by a union, so what the directional evidence
  * flags stays flagged; its state survives the per-pass round trip through JSON and stays small
  * enough to store per series.
