@@ -27,7 +27,7 @@
  */
 export type SeriesSignal = 'latency' | 'errors' | 'logs' | 'metric';
 
-export interface SeriesScorerState {
+export type SeriesScorerState = {
   recent: number[];
   /** Calls behind each of `recent` (error ratios and latency). */
   support?: number[];
@@ -51,7 +51,7 @@ export interface SeriesScorerState {
   cadence?: number;
   /** The latest points, admitted or not, as [value, calls] (calls: error ratios only). */
   tail?: [number, number][];
-}
+};
 
 export interface ScoredPoint {
   score: number;

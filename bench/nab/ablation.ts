@@ -12,22 +12,29 @@ export interface Variant {
   readonly shipped: boolean;
 }
 
-export function ablationVariants(shipped: readonly MemberName[]): Variant[] {
+/**
+ * NAB's series are metrics, on which the evidence member is not run (it reads the counts
+ * behind latency, error ratios and log counts): it is left out of the variants.
+ */
+const SCORED: readonly MemberName[] = MEMBER_NAMES.filter((m) => m !== 'evidence');
+
+export function ablationVariants(shippedMembers: readonly MemberName[]): Variant[] {
+  const shipped = shippedMembers.filter((m) => SCORED.includes(m));
   const variant = (name: string, members: readonly MemberName[]): Variant => ({
     name,
     members,
     shipped: false,
   });
   return [
-    { name: `ensemble (${shipped.join(' + ')})`, members: shipped, shipped: true },
-    ...MEMBER_NAMES.map((m) => variant(`${m} alone`, [m])),
+    { name: `ensemble (${shipped.join(' + ')})`, members: shippedMembers, shipped: true },
+    ...SCORED.map((m) => variant(`${m} alone`, [m])),
     ...shipped.map((m) =>
       variant(
         `ensemble − ${m}`,
         shipped.filter((x) => x !== m),
       ),
     ),
-    ...MEMBER_NAMES.filter((m) => !shipped.includes(m)).map((m) =>
+    ...SCORED.filter((m) => !shipped.includes(m)).map((m) =>
       variant(`ensemble + ${m}`, [...shipped, m]),
     ),
   ];

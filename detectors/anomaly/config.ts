@@ -3,6 +3,7 @@
  * per-dataset tuning). Tuned on the 35 NAB series in shared/data; bench:nab's headline chooses
  * these settings leaving one category out, so the tuning is paid for (docs/benchmarks.md).
  */
+import type { SeriesSignal } from '../series-scorer';
 import { EnsembleDetector, type EnsembleConfig, type MemberName } from './ensemble';
 import type { SeasonTrackerConfig } from './season-tracker';
 
@@ -63,21 +64,24 @@ export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
   damper: { restLevel: 0.7, restPoints: 150, recordWindow: 20, breakthroughMargin: 0.2 },
   // Every member earns its place in the bench's ablation (docs/benchmarks.md). The isolation
   // forest (still a member to choose, see bench/nab/settings.ts) added nothing once the
-  // likelihoods learn for 150 + 150 points, left out or in-sample, at 2.5 times the CPU.
-  members: ['breakout', 'forecast', 'baseline'],
+  // likelihoods learn for 150 + 150 points, left out or in-sample, at 2.5 times the CPU. The
+  // evidence member is the detection schedule's directional scorer, so its candidate scorer
+  // (SeriesDetector) runs what bench:nab measures.
+  members: ['breakout', 'forecast', 'baseline', 'evidence'],
 };
 
 /**
- * A fresh streaming detector with the fixed configuration (optionally a subset of members): the
- * one factory behind `aiops detect score`, bench:nab and the detection schedule's
- * `SeriesDetector`.
+ * A fresh streaming detector with the fixed configuration (optionally a subset of members) for a
+ * series of the given kind: the one factory behind `aiops detect score`, bench:nab (metrics) and
+ * the detection schedule's `SeriesDetector` (every kind).
  */
 export function createDetector(
   members: readonly MemberName[] = DEFAULT_ENSEMBLE_CONFIG.members,
+  signal: SeriesSignal = 'metric',
 ): EnsembleDetector {
   const config =
     members === DEFAULT_ENSEMBLE_CONFIG.members
       ? DEFAULT_ENSEMBLE_CONFIG
       : { ...DEFAULT_ENSEMBLE_CONFIG, members };
-  return new EnsembleDetector(config);
+  return new EnsembleDetector(config, signal);
 }

@@ -2,12 +2,20 @@
  * The ensemble: each member scores the point, members with a raw (uncalibrated) score pass it
  * through their own anomaly likelihood so every member speaks in the same "how rare is this
  * for this series" units, the largest calibrated score wins (corrected for the number of
- * likelihoods that looked, so a threshold keeps its false-alarm rate however many members run),
- * and the alert damper turns excursions into single alerts.
+ * tail probabilities that looked, so a threshold keeps its false-alarm rate however many members
+ * run), and the alert damper turns excursions into single alerts.
+ *
+ * The `evidence` member is the detection schedule's directional scorer (../series-scorer.ts): a
+ * tail probability of its own from the first minutes of a series, and on latency, error ratios
+ * and log counts the evidence the other members cannot see (the calls and slow requests behind a
+ * point). Its reading joins the others by the same union, so a fault either side sees is
+ * flagged; on those series the other members count only in the direction that hurts.
  */
 import { AlertDamper, type AlertDamperConfig, type AlertDamperState } from './alert-damper';
 import { rarestOf } from './calibration';
 import { ForecastResidualDetector, type ForecastResidualConfig } from './forecast-residual';
+import type { SeriesScorerState, SeriesSignal, SlowerThan } from '../series-scorer';
+import { CalibratedSeriesScorer } from './calibrated-series';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood';
 import { RangeBreakoutDetector, type RangeBreakoutConfig } from './range-breakout';
 import { RobustBaselineDetector, type RobustBaselineConfig } from './robust-baseline';
@@ -15,7 +23,7 @@ import { ownSeason, SeasonTracker, type SeasonTrackerState } from './season-trac
 import type { Json, StreamingDetector } from './types';
 import { WindowIsolationDetector, type WindowIsolationConfig } from './window-isolation';
 
-export const MEMBER_NAMES = ['breakout', 'forecast', 'baseline', 'isolation'] as const;
+export const MEMBER_NAMES = ['breakout', 'forecast', 'baseline', 'isolation', 'evidence'] as const;
 export type MemberName = (typeof MEMBER_NAMES)[number];
 
 export interface EnsembleConfig {
@@ -35,7 +43,30 @@ export type EnsembleState = {
   damper: AlertDamperState;
   /** The season tracker the seasonal members share, when they share one. */
   season?: SeasonTrackerState;
+  /** The evidence member's state (its bucket watermark, baseline and counts). */
+  evidence?: SeriesScorerState;
+  /** Newest bucket scored (epoch ms). */
+  last?: number;
 };
+
+/** What the schedule knows of a point besides its value (the directional scorer's inputs). */
+export interface PointContext {
+  /** Calls behind the point (error ratios and latency). */
+  readonly support?: number;
+  /** The point's bucket (epoch ms): the series' cadence, and late rows not scored twice. */
+  readonly bucket?: number;
+  /** Counts the bucket's requests slower than a latency. */
+  readonly slowerThan?: SlowerThan;
+}
+
+export interface Judgement {
+  /** The point's rarity on the engine's score scale, before the alert damper. */
+  readonly rarity: number;
+  /** What the damper lets through. */
+  readonly alert: number;
+  /** The evidence member's baseline (its median or error rate), when it has one. */
+  readonly baseline: number | undefined;
+}
 
 interface Member {
   readonly name: MemberName;
@@ -69,26 +100,47 @@ function buildMember(name: MemberName, config: EnsembleConfig, season?: SeasonTr
       return calibrated(new RobustBaselineDetector(config.baseline, season));
     case 'isolation':
       return calibrated(new WindowIsolationDetector(config.isolation));
+    case 'evidence':
+      throw new Error('the evidence member is built with the series signal, not as a member');
   }
 }
 
 export class EnsembleDetector implements StreamingDetector<number, EnsembleState> {
   private readonly members: readonly Member[];
+  private readonly evidence: CalibratedSeriesScorer | undefined;
   private readonly damper: AlertDamper;
   private readonly season: SeasonTracker | undefined;
-  /** Members read through a likelihood: the looks the rarest likelihood is corrected for. */
-  private readonly likelihoods: number;
+  private last: number | undefined;
 
-  constructor(readonly config: EnsembleConfig) {
+  /** `signal`: what the series measures (NAB's and the CLI's series are metrics). */
+  constructor(
+    readonly config: EnsembleConfig,
+    private readonly signal: SeriesSignal = 'metric',
+  ) {
     this.season = sharedSeason(config);
-    this.members = config.members.map((name) => buildMember(name, config, this.season));
+    this.members = config.members
+      .filter((name) => name !== 'evidence')
+      .map((name) => buildMember(name, config, this.season));
+    // The evidence speaks where counts stand behind a point (latency, error ratios, log
+    // counts). A metric has none: its evidence would be a robust z read under an assumed
+    // Laplace law, which cycles and trends break (on NAB, LOO 68.86 → 42.93; → 67.06 even
+    // when it spoke only while the likelihoods learned), and the baseline member reads the
+    // same deviation seasonally, on the series' own distribution. So on a metric it is not run.
+    this.evidence =
+      config.members.includes('evidence') && signal !== 'metric'
+        ? new CalibratedSeriesScorer(signal)
+        : undefined;
     this.damper = new AlertDamper(config.damper);
-    this.likelihoods = this.members.filter((m) => m.likelihood !== null).length;
   }
 
   /** Every member's likelihood has learned the series (before that it reads neutral). */
   get learned(): boolean {
     return this.members.every((m) => m.likelihood === null || m.likelihood.learned);
+  }
+
+  /** The newest bucket scored, if any: the pass skips rows at or before it. */
+  get lastBucket(): number | undefined {
+    return this.last;
   }
 
   score(x: number): number {
@@ -100,17 +152,30 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
    * through. `score` is the alert; a caller with its own alert policy (the detection schedule
    * opens one incident per fault however many points flag it) reads the rarity.
    */
-  judge(x: number): { rarity: number; alert: number } {
+  judge(x: number, context: PointContext = {}): Judgement {
+    const evidence = this.evidence?.score(x, context.support, context.bucket, context.slowerThan);
+    const baseline = evidence?.baseline;
+    if (context.bucket !== undefined)
+      this.last = Math.max(this.last ?? context.bucket, context.bucket);
+    if (!Number.isFinite(x)) return { rarity: 0, alert: 0, baseline };
     let stated = 0;
-    let rarest = 0;
+    let rarest = evidence?.score ?? 0;
+    // A likelihood still learning reads neutral: it is no look at the tail, so no correction.
+    let looks = evidence ? 1 : 0;
+    // Latency, error ratios and log counts hurt one way; metrics either way.
+    const hurts = this.signal === 'metric' || (baseline !== undefined && x > baseline);
     for (const m of this.members) {
+      const looking = m.likelihood?.learned ?? false;
       const raw = m.detector.score(x);
-      if (m.likelihood === null) stated = Math.max(stated, raw);
-      else rarest = Math.max(rarest, m.likelihood.score(raw));
+      const reading = m.likelihood === null ? raw : m.likelihood.score(raw);
+      if (looking) looks++;
+      if (!hurts) continue;
+      if (m.likelihood === null) stated = Math.max(stated, reading);
+      else rarest = Math.max(rarest, reading);
     }
     this.season?.push(x);
-    const rarity = Math.max(stated, rarestOf(rarest, this.likelihoods));
-    return { rarity, alert: this.damper.score(rarity) };
+    const rarity = Math.max(stated, rarestOf(rarest, looks));
+    return { rarity, alert: this.damper.score(rarity), baseline };
   }
 
   exportState(): EnsembleState {
@@ -125,6 +190,8 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
       members,
       damper: this.damper.exportState(),
       ...(this.season && { season: this.season.exportState() }),
+      ...(this.evidence && { evidence: this.evidence.exportState() }),
+      ...(this.last !== undefined && { last: this.last }),
     };
   }
 
@@ -137,5 +204,13 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
     }
     this.damper.importState(state.damper);
     this.season?.importState(ownSeason(state.season));
+    if (this.evidence && state.evidence) this.evidence.importState(state.evidence);
+    this.last = state.last;
+  }
+
+  /** A directional scorer's state stored before the ensemble ran: its evidence, the rest fresh. */
+  importEvidence(state: SeriesScorerState): void {
+    this.evidence?.importState(state);
+    this.last = state.last;
   }
 }

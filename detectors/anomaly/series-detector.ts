@@ -1,39 +1,24 @@
 /**
- * A scorer for one series of the detection pass, built from the same ensemble and the same
- * configuration as `aiops detect score` and bench:nab (`createDetector`). Not yet the pass's
- * scorer: with it the simulator's detection replay found 16 of 20 faults instead of 19
- * (docs/benchmarks.md, NAB round 4). The ensemble judges how
- * rare the value is for this series. A metric (a gauge, a PromQL expression: no direction that
- * hurts, no counts behind it) is scored by the ensemble alone: its rarity, what bench:nab scores
- * before the alert damper (one alert per excursion is NAB's charge for repeats; the pass's
- * incidents already group the anomalies of one fault).
- * Latency, error ratios and log counts also carry evidence the ensemble cannot see (the
- * direction that hurts, the calls and slow requests behind a point: ../series-scorer.ts). There
- * both must hold, an intersection-union test: the score is the smaller of the two, i.e. the
- * larger of their tail probabilities, so the threshold keeps its false-alarm rate. While the
- * ensemble's likelihoods are still learning it has no opinion yet and the evidence speaks alone.
+ * The detection pass's candidate scorer for one series (not wired in: on the simulator's
+ * detection replay its union opened false incidents in the fault-free hour, docs/benchmarks.md,
+ * NAB round 5): the ensemble `aiops detect score` and bench:nab run, from the same factory and
+ * configuration (`createDetector`), told what the series measures. Its evidence member is the
+ * directional scorer (../series-scorer.ts: the direction that hurts, the calls and slow requests
+ * behind a point); the schedule would read the ensemble's rarity, before the alert damper (one alert per excursion is NAB's charge for repeats; the
+ * pass's incidents already group the anomalies of one fault).
  */
-import type { SeriesScorerState, ScoredPoint, SeriesSignal, SlowerThan } from '../series-scorer';
-import { CalibratedSeriesScorer } from './calibrated-series';
+import type { ScoredPoint, SeriesScorerState, SeriesSignal, SlowerThan } from '../series-scorer';
 import { createDetector } from './config';
 import type { EnsembleConfig, EnsembleDetector, EnsembleState } from './ensemble';
 
-export interface SeriesDetectorState {
-  /** The directional scorer's state (the bucket watermark, baseline and evidence). */
-  evidence: SeriesScorerState;
-  ensemble: EnsembleState;
-}
-
-/** What the pass stores per series: this scorer's state, or a directional scorer's from before. */
-export type StoredSeriesState = SeriesDetectorState | SeriesScorerState;
+/** What the pass stores per series: the ensemble's state, or a directional scorer's from before. */
+export type StoredSeriesState = EnsembleState | SeriesScorerState;
 
 export class SeriesDetector {
-  private readonly evidence: CalibratedSeriesScorer;
   private readonly ensemble: EnsembleDetector;
 
-  constructor(private readonly signal: SeriesSignal) {
-    this.evidence = new CalibratedSeriesScorer(signal);
-    this.ensemble = createDetector();
+  constructor(signal: SeriesSignal) {
+    this.ensemble = createDetector(undefined, signal);
   }
 
   /** The ensemble's configuration: the one bench:nab measures. */
@@ -42,30 +27,21 @@ export class SeriesDetector {
   }
 
   get lastBucket(): number | undefined {
-    return this.evidence.lastBucket;
+    return this.ensemble.lastBucket;
   }
 
   score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
-    const evidence = this.evidence.score(value, support, bucket, slowerThan);
-    if (!Number.isFinite(value)) return evidence;
-    const learned = this.ensemble.learned;
-    const { rarity } = this.ensemble.judge(value);
-    if (!learned) return evidence;
-    if (this.signal === 'metric') return { ...evidence, score: rarity };
-    return { ...evidence, score: Math.min(rarity, evidence.score) };
+    const { rarity, baseline } = this.ensemble.judge(value, { support, bucket, slowerThan });
+    return { score: rarity, baseline };
   }
 
-  exportState(): SeriesDetectorState {
-    return { evidence: this.evidence.exportState(), ensemble: this.ensemble.exportState() };
+  exportState(): EnsembleState {
+    return this.ensemble.exportState();
   }
 
-  /** A directional scorer's state from before the ensemble ran keeps its evidence; the ensemble starts fresh. */
+  /** A directional scorer's state from before keeps its evidence; the rest starts fresh. */
   importState(state: StoredSeriesState): void {
-    if ('evidence' in state) {
-      this.evidence.importState(state.evidence);
-      this.ensemble.importState(state.ensemble);
-    } else {
-      this.evidence.importState(state);
-    }
+    if ('members' in state) this.ensemble.importState(state);
+    else this.ensemble.importEvidence(state);
   }
 }
