@@ -5,7 +5,8 @@ import { exportBatch } from '../../simulator/otlp-export';
 import { makeScenario } from '../../simulator/scenario';
 import { collect, simulate } from '../../simulator/simulate';
 import type { Span } from '../../simulator/telemetry';
-import { loadWindowTelemetry } from '../../store/investigation-telemetry';
+import { lineGroupKey } from '../../activities/rca/evidence';
+import { historyLogGroups, loadWindowTelemetry } from '../../store/investigation-telemetry';
 import { loadConfig } from '../../worker/config';
 import { freePort } from '../../worker/stack/ports';
 import { createIsolatedDatabase } from '../setup/database';
@@ -80,6 +81,21 @@ describe('loadWindowTelemetry (rows joined to their dictionaries in memory)', ()
     );
     expect(new Set(loaded.metrics.map((m) => `${m.service} ${m.instance} ${m.name}`))).toEqual(
       new Set(sent.metrics.map((m) => `${m.service} ${m.instance} ${m.name}`)),
+    );
+
+    // The same lines as history: grouped in SQL exactly as the evidence groups them in memory.
+    const groups = await historyLogGroups(db.pool, { from, to });
+    const inMemory = new Map<string, number>();
+    for (const l of sent.logs) {
+      const key = `${l.service} ${lineGroupKey(l.body)}`;
+      inMemory.set(key, (inMemory.get(key) ?? 0) + 1);
+    }
+    expect(new Map(groups.map((g) => [`${g.service} ${lineGroupKey(g.body)}`, g.count]))).toEqual(
+      inMemory,
+    );
+    expect(groups.length).toBeLessThan(sent.logs.length);
+    expect(await historyLogGroups(db.pool, { from: to, to: new Date(to.getTime() + 1) })).toEqual(
+      [],
     );
   }, 120_000);
 });
