@@ -305,7 +305,7 @@ export async function loadWindowTelemetry(
   };
 }
 
-/** Service → log line groups of the history before a window, at most this many groups. */
+/** History groups read at most; lines of groups beyond it count as unseen, as with no history. */
 export const historyGroupLimit = 20_000;
 
 /**
