@@ -17,7 +17,7 @@ import type { PostgresSettings } from './postgres';
 import type { Pool } from '../store/db';
 import type { WindowTelemetry } from '../store/investigation-telemetry';
 import { incidentPeriods } from '../store/incidents';
-import { loadWindowTelemetry } from '../store/investigation-telemetry';
+import { historyLogGroups, loadWindowTelemetry } from '../store/investigation-telemetry';
 import { latestRemediationTarget, type RemediationTarget } from '../store/remediation-targets';
 import {
   findInvestigation,
@@ -30,6 +30,11 @@ const carriedCandidates = 5;
 /** The leading candidates whose workloads the cluster is asked about. */
 const outsideCandidates = 8;
 const carriedEvidenceItems = 5;
+/**
+ * How far back a log line counts as known: the store's hour before the baseline. The baseline
+ * stays short (rates of a few minutes ago); a rare line it happened not to see is not new.
+ */
+const logHistoryMs = 60 * 60_000;
 
 /** Candidates small enough to travel in workflow history (the full list is in PostgreSQL). */
 function trim(candidates: RootCauseCandidate[]): RootCauseCandidate[] {
@@ -124,10 +129,13 @@ export async function rankWindow(
   });
   const faultStart = faultWindowStart(window.faultStart.getTime(), firstAnomaly, others);
   const baselineStart = baselineStartFor(faultStart, window.baselineMs, others);
-  const telemetry = await loadWindowTelemetry(pool, {
-    from: new Date(baselineStart),
-    to: window.end,
-  });
+  const [telemetry, historyGroups] = await Promise.all([
+    loadWindowTelemetry(pool, { from: new Date(baselineStart), to: window.end }),
+    historyLogGroups(pool, {
+      from: new Date(baselineStart - logHistoryMs),
+      to: new Date(baselineStart),
+    }),
+  ]);
   const outsideServices = new Set<string>();
   if (window.metrics) {
     const stored = new Set(telemetry.metrics.map((m) => m.service));
@@ -142,12 +150,18 @@ export async function rankWindow(
     telemetry.metrics.push(...read.filter((m) => !stored.has(m.service)));
   }
   assertEvidenceFits(telemetry, window.end.getTime() - baselineStart, window.memoryBudgetBytes);
-  const evidence = buildEvidence(telemetry.spans, telemetry.logs, telemetry.metrics, {
-    baselineStart,
-    faultStart,
-    end: window.end.getTime(),
-    excluded: others,
-  });
+  const evidence = buildEvidence(
+    telemetry.spans,
+    telemetry.logs,
+    telemetry.metrics,
+    {
+      baselineStart,
+      faultStart,
+      end: window.end.getTime(),
+      excluded: others,
+    },
+    { history: { groups: historyGroups, minutes: logHistoryMs / 60_000 } },
+  );
   // A service the traces never name but Prometheus has series of is a candidate all the same.
   evidence.services = [...new Set([...evidence.services, ...outsideServices])].sort();
   const members = rankAll(evidence);

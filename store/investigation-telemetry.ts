@@ -304,3 +304,35 @@ export async function loadWindowTelemetry(
       }),
   };
 }
+
+/** History groups read at most; lines of groups beyond it count as unseen, as with no history. */
+export const historyGroupLimit = 20_000;
+
+/**
+ * The log lines stored in a span of time (the history before an investigation's baseline),
+ * grouped by service and by the line with its digit and hex runs blanked, as `lineGroupKey`
+ * (activities/rca/evidence.ts) blanks them: an hour of lines comes back as a few hundred
+ * groups, each with one of its lines and its count.
+ */
+export async function historyLogGroups(
+  pool: Pool,
+  window: TelemetryWindow,
+  limit = historyGroupLimit,
+): Promise<{ service: string; body: string; count: number }[]> {
+  const { rows } = await pool.query<[number, string, string]>({
+    text: `SELECT service_id, min(line), count(*)
+       FROM (SELECT service_id, left(coalesce(body, body_value::text, ''), 2000) AS line
+             FROM logs WHERE time >= $1 AND time < $2) l
+       GROUP BY service_id, regexp_replace(line, '[0-9a-fA-F]*[0-9][0-9a-fA-F]*', '0', 'g')
+       LIMIT $3`,
+    values: [window.from, window.to, limit],
+    rowMode: 'array',
+  });
+  if (!rows.length) return [];
+  const { services } = await loadDictionaries(pool);
+  return rows.map((r) => ({
+    service: named(services, r[0], 'service'),
+    body: r[1],
+    count: Number(r[2]),
+  }));
+}

@@ -187,6 +187,26 @@ export interface Evidence {
   traces: { normal: SampledTrace[]; abnormal: SampledTrace[] };
   /** Per operation, what its calls do below them (absent in evidence built by hand). */
   callPatterns?: CallPattern[];
+  /** What the services logged before the window, when the store has it. */
+  logHistory?: LogHistory;
+}
+
+/**
+ * Lines a service wrote in the longer history before the baseline (the store's hour before,
+ * say), by template. A rare line the short baseline happened not to see is known, not new.
+ */
+export interface LogHistory {
+  minutes: number;
+  /** service → log template → lines. */
+  counts: Record<string, Record<string, number>>;
+}
+
+/** Stored lines alike but for their digit and hex runs, counted (see `lineGroupKey`). */
+export interface HistoryLogGroup {
+  service: string;
+  /** One line of the group. */
+  body: string;
+  count: number;
 }
 
 export interface EvidenceOptions {
@@ -194,6 +214,8 @@ export interface EvidenceOptions {
   /** Sampled traces kept per class. */
   tracesPerClass?: number;
   traceIdsPerTemplate?: number;
+  /** The services' log lines before the baseline, and how many minutes they cover. */
+  history?: { groups: readonly HistoryLogGroup[]; minutes: number };
 }
 
 /**
@@ -310,7 +332,21 @@ export function buildEvidence(
       bucketOf,
       baselineBuckets,
     ),
+    ...(options.history && { logHistory: logHistory(options.history, templateKey) }),
   };
+}
+
+function logHistory(
+  history: NonNullable<EvidenceOptions['history']>,
+  templateKey: (body: string) => string,
+): LogHistory {
+  const counts: LogHistory['counts'] = {};
+  for (const g of history.groups) {
+    const byTemplate = (counts[g.service] ??= {});
+    const template = templateKey(g.body);
+    byTemplate[template] = (byTemplate[template] ?? 0) + g.count;
+  }
+  return { minutes: history.minutes, counts };
 }
 
 /** Request-scoped log lines as steps of the span that wrote them: `log template` by span id. */
@@ -619,11 +655,19 @@ function logTemplates(
 function memoizedTemplates(): (body: string) => string {
   const cache = new Map<string, string>();
   return (body) => {
-    const key = body.slice(0, 2000).replace(/[0-9a-fA-F]*[0-9][0-9a-fA-F]*/g, '0');
+    const key = lineGroupKey(body);
     let template = cache.get(key);
     if (template === undefined) cache.set(key, (template = templateOf(body)));
     return template;
   };
+}
+
+/**
+ * A line with its digit and hex runs blanked; the store groups history lines by the same
+ * key in SQL (`historyLogGroups`), so a group's one line stands for all of them.
+ */
+export function lineGroupKey(body: string): string {
+  return body.slice(0, 2000).replace(/[0-9a-fA-F]*[0-9][0-9a-fA-F]*/g, '0');
 }
 
 /** The SERVER span a log line was written under: its own span, or the nearest such ancestor. */

@@ -39,12 +39,18 @@ export function templateChanges(evidence: Evidence, service: string): TemplateCh
   const nf = evidence.bucketCount - nb;
   const serves = evidence.operations.some((o) => o.service === service);
   const ratio = trafficRatio(evidence, serves ? new Set([service]) : undefined);
+  const history = evidence.logHistory;
+  const known = history?.counts[service] ?? {};
+  // Fault-window minutes per history minute: a known line is expected at its usual rate.
+  const historyScale = history ? (nf * evidence.bucketMs) / 60_000 / history.minutes : 0;
   const out: TemplateChange[] = [];
   for (const [template, series] of Object.entries(evidence.logs[service] ?? {})) {
     let base = 0;
     let fault = 0;
     series.counts.forEach((c, i) => (i < nb ? (base += c) : (fault += c)));
-    const expected = ((base + 0.5) * nf * ratio) / nb;
+    const seenBefore = base === 0 ? (known[template] ?? 0) : 0;
+    // A line the short baseline missed but the longer history has is rare, not new.
+    const expected = Math.max(((base + 0.5) * nf * ratio) / nb, seenBefore * historyScale * ratio);
     // Lines without trace context are housekeeping, not request handling: weaker evidence.
     const requestScoped = series.traceIds.length > 0 || Object.keys(series.operations).length > 0;
     const weight = (severityWeight[series.severity] ?? 0.6) * (requestScoped ? 1 : 0.5);
@@ -54,7 +60,7 @@ export function templateChanges(evidence: Evidence, service: string): TemplateCh
         ? 'steady'
         : surprise < 0
           ? 'vanished'
-          : base === 0
+          : base === 0 && seenBefore === 0
             ? 'new'
             : 'bursting';
     // A steady template is no evidence: scoring its noise would make a fault the logs do not

@@ -4,7 +4,8 @@ import { exportBatch } from '../../simulator/otlp-export';
 import { makeScenario } from '../../simulator/scenario';
 import { collect, simulate } from '../../simulator/simulate';
 import type { MetricPoint, Span } from '../../simulator/telemetry';
-import { loadWindowTelemetry } from '../../store/investigation-telemetry';
+import { lineGroupKey } from '../../activities/rca/evidence';
+import { historyLogGroups, loadWindowTelemetry } from '../../store/investigation-telemetry';
 import { createIsolatedDatabase } from '../setup/database';
 import { startTestReceivers } from '../setup/receivers';
 
@@ -114,5 +115,25 @@ describe('loadWindowTelemetry (rows joined to their dictionaries in memory)', ()
     const metrics = sent.metrics.filter((m) => before(m.timeUnixNano));
     expect(sent.metrics.some((m) => micros(m.timeUnixNano) === endUs)).toBe(true);
     expect(loaded.metrics.map(point).sort()).toEqual(metrics.map(point).sort());
+  });
+
+  it('groups history lines in SQL exactly as the evidence groups them in memory', async () => {
+    const from = new Date(windowStart);
+    const to = new Date(windowStart + options.durationSec * 1000 + 60_000);
+
+    const groups = await historyLogGroups(db.pool, { from, to });
+
+    const inMemory = new Map<string, number>();
+    for (const l of sent.logs) {
+      const group = `${l.service} ${lineGroupKey(l.body)}`;
+      inMemory.set(group, (inMemory.get(group) ?? 0) + 1);
+    }
+    expect(new Map(groups.map((g) => [`${g.service} ${lineGroupKey(g.body)}`, g.count]))).toEqual(
+      inMemory,
+    );
+    expect(groups.length).toBeLessThan(sent.logs.length);
+    expect(await historyLogGroups(db.pool, { from: to, to: new Date(to.getTime() + 1) })).toEqual(
+      [],
+    );
   });
 });

@@ -167,6 +167,71 @@ describe('method building blocks', () => {
     );
   });
 
+  it('judges a line the short baseline missed by its rate in the longer history: known but rare is not new', () => {
+    const evidence = syntheticEvidence();
+    const counts = (from: number, n: number) =>
+      Array.from({ length: 36 }, (_, i) => (i >= from ? n : 0));
+    const series = (severity: string, n: number) => ({
+      severity,
+      counts: counts(24, n),
+      operations: { op: 12 * n },
+      traceIds: ['t1'],
+    });
+    // a's warning is written a dozen times a minute, but not in the 4 minutes of baseline;
+    // c's error line was never written before.
+    evidence.logs = {
+      a: { 'Seat left <*> below zero': series('WARN', 2) },
+      c: { 'Caught exception in op: bad state <*>': series('ERROR', 1) },
+    };
+    const firstPick = () => logEvidence.rank(evidence).map((c) => c.service);
+    expect(firstPick()).toEqual(['a', 'c']);
+
+    evidence.logHistory = { minutes: 60, counts: { a: { 'Seat left <*> below zero': 720 } } };
+    const [known] = templateChanges(evidence, 'a');
+    expect(known).toMatchObject({ status: 'steady', score: 0 });
+    expect(firstPick()).toEqual(['c']);
+    expect(templateChanges(evidence, 'c')[0]?.status).toBe('new');
+
+    // Seen before, but now ten times its usual rate: still evidence, as a burst.
+    evidence.logs.a = { 'Seat left <*> below zero': series('WARN', 20) };
+    expect(templateChanges(evidence, 'a')[0]?.status).toBe('bursting');
+    expect(firstPick()[0]).toBe('a');
+  });
+
+  it('keys the history by the templates of the window: lines differing in ids and numbers are one', () => {
+    const t0 = 1_700_000_000_000;
+    const log = (body: string, atMs: number) => ({
+      timeUnixNano: BigInt(atMs) * 1_000_000n,
+      service: 'a',
+      severityText: 'WARN' as const,
+      severityNumber: 13,
+      body,
+      resource: {
+        'service.name': 'a',
+        'service.version': '1',
+        'service.instance.id': 'a-0',
+        'host.name': '',
+        'k8s.pod.name': 'a-0',
+      },
+    });
+    const evidence = buildEvidence(
+      [],
+      [log('order 1f3a9c0d77 has 3 seats left', t0 + 200_000)],
+      [],
+      { baselineStart: t0, faultStart: t0 + 180_000, end: t0 + 360_000 },
+      {
+        history: {
+          minutes: 60,
+          groups: [{ service: 'a', body: 'order 9e0b11aa02 has 12 seats left', count: 7 }],
+        },
+      },
+    );
+    expect(Object.keys(evidence.logs.a ?? {})).toEqual(
+      Object.keys(evidence.logHistory?.counts.a ?? {}),
+    );
+    expect(Object.values(evidence.logHistory?.counts.a ?? {})).toEqual([7]);
+  });
+
   it('scales a series of a few scrapes by its level: a counter leaving 0 is no millions-sigma event', () => {
     const sparse = [0, null, null, 0, null, null, 0.001, null, null, 2, null, null, 2, null, 2];
     const z = robustChange(sparse, 9).z;
