@@ -131,9 +131,13 @@ export async function rankWindow(
   const baselineStart = baselineStartFor(faultStart, window.baselineMs, others);
   const [telemetry, historyGroups] = await Promise.all([
     loadWindowTelemetry(pool, { from: new Date(baselineStart), to: window.end }),
+    // History only tempers what is new; without it the ranking judges by the baseline, as before.
     historyLogGroups(pool, {
       from: new Date(baselineStart - logHistoryMs),
       to: new Date(baselineStart),
+    }).catch((err: unknown) => {
+      console.warn(`[investigation] log history not read: ${String(err)}`);
+      return [];
     }),
   ]);
   const outsideServices = new Set<string>();

@@ -308,6 +308,9 @@ export async function loadWindowTelemetry(
 /** History groups read at most; lines of groups beyond it count as unseen, as with no history. */
 export const historyGroupLimit = 20_000;
 
+/** How long the history query may take before the investigation goes on without it. */
+export const historyBudgetMs = 3_000;
+
 /**
  * The log lines stored in a span of time (the history before an investigation's baseline),
  * grouped by service and by the line with its digit and hex runs blanked, as `lineGroupKey`
@@ -317,17 +320,31 @@ export const historyGroupLimit = 20_000;
 export async function historyLogGroups(
   pool: Pool,
   window: TelemetryWindow,
-  limit = historyGroupLimit,
+  { limit = historyGroupLimit, budgetMs = historyBudgetMs } = {},
 ): Promise<{ service: string; body: string; count: number }[]> {
-  const { rows } = await pool.query<[number, string, string]>({
-    text: `SELECT service_id, min(line), count(*)
+  const client = await pool.connect();
+  let rows: [number, string, string][];
+  try {
+    await client.query('BEGIN READ ONLY');
+    // The hour's lines are grouped by a regular expression: on a store with a heavy log volume
+    // that costs more than the history is worth, so it has a budget of its own.
+    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(budgetMs))}`);
+    ({ rows } = await client.query<[number, string, string]>({
+      text: `SELECT service_id, min(line), count(*)
        FROM (SELECT service_id, left(coalesce(body, body_value::text, ''), 2000) AS line
              FROM logs WHERE time >= $1 AND time < $2) l
        GROUP BY service_id, regexp_replace(line, '[0-9a-fA-F]*[0-9][0-9a-fA-F]*', '0', 'g')
        LIMIT $3`,
-    values: [window.from, window.to, limit],
-    rowMode: 'array',
-  });
+      values: [window.from, window.to, limit],
+      rowMode: 'array',
+    }));
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
   if (!rows.length) return [];
   const { services } = await loadDictionaries(pool);
   return rows.map((r) => ({
