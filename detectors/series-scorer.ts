@@ -8,7 +8,9 @@
  * bucket holds one, and a service that now and then serves a slow request does so again. The
  * bucket's requests slower than the suspicious line are tested (binomial, pooled over the
  * latest buckets) against how often the series' own recent requests were that slow, so one slow
- * request is never an anomaly and fifty are.
+ * request is never an anomaly and fifty are. How much slower counts too: requests slower than
+ * every bucket of the baseline window are tested against how rarely its requests could have been
+ * (a handful of calls to a quiet service each taking seconds, against a worst of 240 ms).
  * A deviation the series showed in several separate episodes of its window (a quiet service's
  * occasional burst) is its normal behaviour, not news.
  * Warm-up, baseline window and the time after which a new level is normal are durations, held
@@ -35,6 +37,8 @@ export type SeriesScorerState = {
   slow?: number[];
   /** The latest buckets' [slow requests, requests] (latency only), newest first. */
   slowTail?: [number, number][];
+  /** The latest buckets' [requests slower than the whole baseline, requests], newest first. */
+  worseTail?: [number, number][];
   /** Every point of the window, admitted or not, oldest first. */
   seen?: number[];
   /** Calls behind each of `seen` (error ratios only). */
@@ -103,6 +107,13 @@ const minSlowRequests = 2;
 const slowOverDispersion = 1.5;
 /** No series is assumed to serve slow requests less often than this. */
 const minSlowRate = 0.005;
+/**
+ * The pass's latency points are this quantile of their bucket's requests: at most
+ * ⌊(1 − q)·n⌋ of a bucket's n requests were slower than its point.
+ */
+const latencyQuantile = 0.95;
+/** The latency tests a bucket gets (how many and how much slower), paid for together. */
+const latencyTests = 2;
 
 /**
  * A deviation the series reached in this many separate episodes of its window is its normal
@@ -183,6 +194,7 @@ function pooledTailScore(
   points: [number, number][],
   expected: number,
   counts: (events: number, trials: number) => boolean,
+  tests = 1,
 ): number {
   let log10P = 0;
   let events = 0;
@@ -193,7 +205,7 @@ function pooledTailScore(
     if (!counts(events, trials)) continue;
     log10P = Math.min(
       log10P,
-      binomialTailLog10(events, trials, expected) + Math.log10(pooledBuckets),
+      binomialTailLog10(events, trials, expected) + Math.log10(pooledBuckets * tests),
     );
   }
   return Math.max(0, 1 - Math.exp(log10P / log10PScale));
@@ -207,6 +219,7 @@ export class DirectionalSeriesScorer {
   private tail: [number, number][] = [];
   private slow: number[] = [];
   private slowTail: [number, number][] = [];
+  private worseTail: [number, number][] = [];
   private seen: number[] = [];
   private seenSupport: number[] = [];
   private marks: number[] = [];
@@ -236,10 +249,11 @@ export class DirectionalSeriesScorer {
       return { score: 0, baseline: undefined };
     }
     const slow = slowerThan && this.slowCount(slowerThan);
+    const worse = slowerThan && this.worseCount(slowerThan);
     const scored =
       this.signal === 'errors' && support !== undefined
         ? this.errorScore(value, support)
-        : this.robustScore(value, support, slow);
+        : this.robustScore(value, support, slow, worse);
     // Suspicious points stay out of the baseline too: a slow climb (a leak) would otherwise
     // drag the baseline up with it, and the pooled error rate is not robust like a median.
     const suspicious = scored.score >= suspiciousScore;
@@ -330,7 +344,14 @@ export class DirectionalSeriesScorer {
     return slowerThan(center + Math.max(floor, suspiciousZ * scale));
   }
 
-  private robustScore(value: number, calls?: number, slow?: number): ScoredPoint {
+  /** The bucket's requests slower than every point of the baseline window and the suspicious line. */
+  private worseCount(slowerThan: SlowerThan): number {
+    if (this.recent.length === 0) return 0;
+    const { center, floor, scale } = this.spread();
+    return slowerThan(Math.max(center + Math.max(floor, suspiciousZ * scale), ...this.recent));
+  }
+
+  private robustScore(value: number, calls?: number, slow?: number, worse?: number): ScoredPoint {
     const { center, floor, scale } = this.spread();
     const z = (v: number) => {
       const deviation = this.signal === 'metric' ? Math.abs(v - center) : v - center;
@@ -351,7 +372,11 @@ export class DirectionalSeriesScorer {
       strength >= suspiciousScore && this.episodesLike(value, center) >= recurringEpisodes;
     const score = recurring ? 0 : strength;
     if (calls === undefined || slow === undefined) return { score, baseline: center };
-    return { score: Math.min(score, this.slowRequestScore(slow, calls)), baseline: center };
+    const evidence = Math.max(
+      this.slowRequestScore(slow, calls),
+      this.worseRequestScore(worse ?? 0, calls),
+    );
+    return { score: Math.min(score, evidence), baseline: center };
   }
 
   /**
@@ -370,7 +395,28 @@ export class DirectionalSeriesScorer {
     this.slowTail = points.slice(0, pooledBuckets - 1);
     if (slow === 0) return 0;
     const expected = Math.min(0.5, Math.max(minSlowRate, slowOverDispersion * rate));
-    return pooledTailScore(points, expected, (k) => k >= minSlowRequests);
+    return pooledTailScore(points, expected, (k) => k >= minSlowRequests, latencyTests);
+  }
+
+  /**
+   * How unlikely this many requests slower than the whole baseline window are (pooled with the
+   * latest buckets): the weight of how much slower they are. Of the window's N requests at most
+   * ⌊(1 − q)·n⌋ per bucket were slower than its point, so at most that many beyond the line, and
+   * with none beyond it a new request passes all N with chance 1/(N + 1).
+   */
+  private worseRequestScore(worse: number, calls: number): number {
+    let beyond = 0;
+    let total = 0;
+    for (const n of this.support) {
+      beyond += Math.floor((1 - latencyQuantile) * n);
+      total += n;
+    }
+    const rate = (beyond + 1) / (total + 1);
+    const points: [number, number][] = [[worse, calls], ...this.worseTail];
+    this.worseTail = points.slice(0, pooledBuckets - 1);
+    if (worse === 0) return 0;
+    const expected = Math.min(0.5, Math.max(minSlowRate, slowOverDispersion * rate));
+    return pooledTailScore(points, expected, (k) => k >= minSlowRequests, latencyTests);
   }
 
   /**
@@ -427,6 +473,7 @@ export class DirectionalSeriesScorer {
         support: [...this.support],
         slow: [...this.slow],
         slowTail: this.slowTail.map(([k, n]) => [k, n] as [number, number]),
+        worseTail: this.worseTail.map(([k, n]) => [k, n] as [number, number]),
       }),
       streak: this.streak,
       ...(this.marks.length > 0 && { marks: [...this.marks] }),
@@ -446,6 +493,9 @@ export class DirectionalSeriesScorer {
     this.slow = state.slow ? [...state.slow] : state.recent.map(() => 0);
     this.slowTail = state.slowTail
       ? state.slowTail.map(([k, n]) => [k, n] as [number, number])
+      : [];
+    this.worseTail = state.worseTail
+      ? state.worseTail.map(([k, n]) => [k, n] as [number, number])
       : [];
     this.streak = state.streak;
     // States saved before marks: the streak is what is known of the latest points.

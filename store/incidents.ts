@@ -69,24 +69,29 @@ export async function openIncidents(pool: Pool): Promise<OpenIncident[]> {
 }
 
 /**
- * When other incidents were going on within [from, to): from a lead before each opened (its
- * cause came first) to a tail after its last anomaly (a fault can outlast its anomalies, e.g.
- * a new log template counts once, and recovery takes a moment).
+ * When other incidents were going on within [from, to): from a lead before the earlier of its
+ * first anomaly and its opening (its cause came first; the same lead its own investigation
+ * takes, and an incident opens only once its anomalies persisted) to a tail after its last
+ * anomaly (a fault can outlast its anomalies, e.g. a new log template counts once, and recovery
+ * takes a moment).
  */
 export async function incidentPeriods(
   pool: Pool,
   range: { from: Date; to: Date; exceptIncidentId?: string },
   margins = { leadMs: 60_000, tailMs: 120_000 },
 ): Promise<{ from: number; to: number; lastAnomalyAt: number }[]> {
-  const { rows } = await pool.query<{ opened_at: Date; last_anomaly_at: Date }>(
-    `SELECT opened_at, last_anomaly_at FROM incident
-     WHERE opened_at - $3 * interval '1 millisecond' < $2
+  const { rows } = await pool.query<{ began_at: Date; last_anomaly_at: Date }>(
+    `SELECT began_at, last_anomaly_at FROM (
+       SELECT incident_id, last_anomaly_at, least(opened_at,
+         (SELECT min((a->>'at')::timestamptz) FROM jsonb_array_elements(top_anomalies) a)) AS began_at
+       FROM incident) i
+     WHERE began_at - $3 * interval '1 millisecond' < $2
        AND last_anomaly_at + $4 * interval '1 millisecond' > $1
        AND incident_id IS DISTINCT FROM $5 ${rowBoundLimit}`,
     [range.from, range.to, margins.leadMs, margins.tailMs, range.exceptIncidentId ?? null],
   );
   return withinRowBound(rows, 'incident periods').map((r) => ({
-    from: r.opened_at.getTime() - margins.leadMs,
+    from: r.began_at.getTime() - margins.leadMs,
     to: r.last_anomaly_at.getTime() + margins.tailMs,
     lastAnomalyAt: r.last_anomaly_at.getTime(),
   }));

@@ -4,6 +4,8 @@ import {
   trackTemplateBursts,
   type TemplateBurstState,
 } from '../../detectors/anomaly/template-burst';
+import { CalibratedSeriesScorer } from '../../detectors/anomaly/calibrated-series';
+import { DEFAULT_ANOMALY_THRESHOLD } from '../../detectors/anomaly/calibration';
 import { correlateAnomalies } from '../../detectors/correlation';
 import { binomialTailLog10, DirectionalSeriesScorer } from '../../detectors/series-scorer';
 import type { Anomaly } from '../../workflows/incident/types';
@@ -73,6 +75,53 @@ describe('what a series has shown before', () => {
     for (let i = 0; i < 30; i++) scorer.score(10 + (i % 3));
     const shifted = Array.from({ length: 12 }, () => scorer.score(900).score);
     expect(shifted.every((s) => s >= 0.9)).toBe(true);
+  });
+});
+
+describe('latency evidence weighs how much slower, not only how many', () => {
+  /**
+   * A quiet call edge: one or two calls a bucket at about 20 ms, one call in eight a 240 ms
+   * outlier (so a good share of its calls pass the suspicious line), then `fault` buckets.
+   */
+  function quietEdge(fault: number[][]) {
+    const scorer = new CalibratedSeriesScorer('latency');
+    const bucket = (durations: number[], i: number) => {
+      const sorted = [...durations].sort((a, b) => a - b);
+      const p95 = sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)]!;
+      return scorer.score(
+        p95,
+        durations.length,
+        i * 10_000,
+        (ms) => durations.filter((d) => d > ms).length,
+      ).score;
+    };
+    for (let i = 0; i < 60; i++) {
+      const usual = 18 + (i % 5);
+      bucket(i % 8 === 3 ? [usual, 240] : i % 2 ? [usual, usual + 2] : [usual], i);
+    }
+    return fault.map((durations, j) => bucket(durations, 60 + j));
+  }
+
+  it('finds two or three calls a bucket taking seconds, where the count of slow calls does not', () => {
+    const scores = quietEdge([
+      [2_000, 1_900],
+      [2_400, 19, 1_700],
+      [2_100, 3_000],
+    ]);
+    expect(Math.max(...scores)).toBeGreaterThanOrEqual(DEFAULT_ANOMALY_THRESHOLD);
+  });
+
+  it('does not take one call taking seconds, or calls as slow as the baseline has been, for news', () => {
+    expect(quietEdge([[2_000], [20], [19, 21]]).every((s) => s < DEFAULT_ANOMALY_THRESHOLD)).toBe(
+      true,
+    );
+    expect(
+      quietEdge([
+        [240, 230],
+        [240, 20],
+        [235, 240],
+      ]).every((s) => s < DEFAULT_ANOMALY_THRESHOLD),
+    ).toBe(true);
   });
 });
 
