@@ -27,7 +27,9 @@ interface Placement {
 /**
  * Where a service runs, from the resource attributes (k8s and host) of its most recent spans or,
  * for services seen only through their metrics (uninstrumented datastores), of its most recent
- * metric points. A service with a host and no Deployment is a unit on that host.
+ * metric points, or, for services known only through their alerts (a team without OTLP), of the
+ * labels of its latest alert that names a namespace. A service with a host and no Deployment is a
+ * unit on that host.
  */
 export async function latestRemediationTarget(
   pool: Pool,
@@ -59,7 +61,8 @@ export async function latestRemediationTarget(
          ORDER BY mp.time DESC LIMIT 1`,
         [service],
       )
-    ).rows[0];
+    ).rows[0] ??
+    (await alertPlacement(pool, service));
   const recentDeploy = r?.version ? await recentDeployOf(pool, service, r.version) : undefined;
   return {
     ...(r?.namespace && { namespace: r.namespace }),
@@ -91,4 +94,23 @@ async function recentDeployOf(
   if (!mine || Date.now() - mine.first_seen.getTime() > recentDeployMs) return undefined;
   if (!rows.some((r) => r.first_seen < mine.first_seen)) return undefined;
   return { version: mine.version, firstSeen: mine.first_seen.toISOString() };
+}
+
+/**
+ * The placement an alert's labels give: its `namespace`, and its `deployment` label
+ * (kube-state-metrics' name) or else the Deployment named like the service, the convention the
+ * investigation's Kubernetes evidence follows too (a runbook's first step on a Deployment that
+ * is not there fails, changing nothing). `instance` is a scrape target, not where to act.
+ */
+async function alertPlacement(pool: Pool, service: string): Promise<Placement | undefined> {
+  const { rows } = await pool.query<Placement>(
+    `SELECT labels->>'namespace' AS namespace,
+            coalesce(labels->>'deployment', service) AS deployment,
+            NULL AS host, NULL AS version
+     FROM alert
+     WHERE service = $1 AND labels ? 'namespace' AND fired_at > now() - interval '1 hour'
+     ORDER BY fired_at DESC LIMIT 1`,
+    [service],
+  );
+  return rows[0];
 }

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TraceRequest } from '../../ingest/otlp';
 import { startReceivers, type RunningReceivers } from '../../ingest/receivers';
+import { recordAlerts } from '../../store/alerts';
 import { createPool, type Pool } from '../../store/db';
 import { latestRemediationTarget } from '../../store/remediation-targets';
 import { loadConfig } from '../../worker/config';
@@ -94,5 +95,35 @@ describe('where to remediate, and what changed', () => {
     // Rolled back: the running versions are the old ones again, so nothing to roll back.
     await send(spansOf(service, ['1.0.0', '1.2.0'], 10_000));
     expect((await latestRemediationTarget(pool, service)).recentDeploy).toBeUndefined();
+  });
+
+  it('places a service known only by its alerts where their labels say, else nowhere', async () => {
+    const service = `it-alerted-${randomUUID().slice(0, 8)}`;
+    const alert = (labels: Record<string, string>) => ({
+      tenant: '',
+      source: 'alertmanager',
+      fingerprint: randomUUID(),
+      status: 'firing' as const,
+      service,
+      labels: { alertname: 'HighErrorRate', service, ...labels },
+      annotations: {},
+      startsAt: new Date(),
+      endsAt: undefined,
+      generatorUrl: undefined,
+    });
+    await recordAlerts(pool, [alert({})]);
+    expect(await latestRemediationTarget(pool, service)).toEqual({});
+
+    await recordAlerts(pool, [alert({ namespace: 'shop' })]);
+    expect(await latestRemediationTarget(pool, service)).toEqual({
+      namespace: 'shop',
+      deployment: service,
+    });
+
+    await recordAlerts(pool, [alert({ namespace: 'shop', deployment: `${service}-v2` })]);
+    expect(await latestRemediationTarget(pool, service)).toEqual({
+      namespace: 'shop',
+      deployment: `${service}-v2`,
+    });
   });
 });
