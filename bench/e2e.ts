@@ -230,7 +230,7 @@ ${rows}
 |---|---|---|
 | median time to detect | ${median(detect).toFixed(0)} s (${detect.length}/${outcomes.length} detected) | ≤ 20 s |
 | median time to root cause | ${median(rca).toFixed(0)} s | – |
-| median time to recover (runbook-curable faults) | ${median(recover).toFixed(0)} s (${recover.length} recovered) | ≤ 90 s |
+| median time to recover (runbook-curable faults) | ${recover.length ? `${median(recover).toFixed(0)} s` : '–'} (${recover.length} recovered) | ≤ 90 s |
 | top root cause right | ${pct(outcomes.filter((o) => o.rootCauseRight).length)} | ≥ 90% |
 | faults opening exactly one incident | ${pct(outcomes.filter((o) => o.incidents === 1).length)} | ≥ 90% |
 | alert reduction (raw anomalies → incidents) | ${anomalies} → ${incidents} (${(100 * (1 - incidents / Math.max(1, anomalies))).toFixed(1)}%) | ≥ 95% |
