@@ -1,4 +1,4 @@
-import type { Pool } from './db';
+import { withTransaction, type Pool } from './db';
 
 /** An alert to record, with the service its labels name (undefined: no rule matched). */
 export interface AlertRecord {
@@ -23,9 +23,7 @@ export type AlertOutcome = 'new' | 'refired' | 'repeat' | 'resolved' | 'stale';
  * older episode than the stored one (a late retry) changes nothing.
  */
 export async function recordAlerts(pool: Pool, alerts: AlertRecord[]): Promise<AlertOutcome[]> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     const outcomes: AlertOutcome[] = [];
     for (const a of alerts) {
       const { rows } = await client.query<{ outcome: AlertOutcome }>(upsertSql, [
@@ -44,14 +42,8 @@ export async function recordAlerts(pool: Pool, alerts: AlertRecord[]): Promise<A
       ]);
       outcomes.push(rows[0]?.outcome ?? 'stale');
     }
-    await client.query('COMMIT');
     return outcomes;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 // $11 (starts_at) may be null: the sender did not say, so a firing alert keeps its episode.

@@ -3,7 +3,7 @@ import {
   latencyBucketMicros,
   type SparseHistogram,
 } from './telemetry-histogram';
-import type { Pool } from './db';
+import { withTransaction, type Pool } from './db';
 import { rowBoundLimit, withinRowBound } from './query-bounds';
 
 /** One value of one detection series in one 10-second bucket. */
@@ -234,9 +234,7 @@ export async function commitPass(
   result: unknown,
   states: Map<string, unknown>,
 ): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await withTransaction(pool, async (client) => {
     if (states.size) {
       await client.query(
         `INSERT INTO detector_state (series_key, state, updated_at)
@@ -249,11 +247,5 @@ export async function commitPass(
       'INSERT INTO detection_pass (pass_id, window_end, result) VALUES ($1, $2, $3)',
       [passId, windowEnd, JSON.stringify(result)],
     );
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

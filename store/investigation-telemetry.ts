@@ -6,7 +6,7 @@ import type {
   Span,
   SpanKind,
 } from '../simulator/telemetry';
-import type { Pool } from './db';
+import { withTransaction, type Pool } from './db';
 
 export interface TelemetryWindow {
   from: Date;
@@ -322,29 +322,25 @@ export async function historyLogGroups(
   window: TelemetryWindow,
   { limit = historyGroupLimit, budgetMs = historyBudgetMs } = {},
 ): Promise<{ service: string; body: string; count: number }[]> {
-  const client = await pool.connect();
-  let rows: [number, string, string][];
-  try {
-    await client.query('BEGIN READ ONLY');
-    // The hour's lines are grouped by a regular expression: on a store with a heavy log volume
-    // that costs more than the history is worth, so it has a budget of its own.
-    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(budgetMs))}`);
-    ({ rows } = await client.query<[number, string, string]>({
-      text: `SELECT service_id, min(line), count(*)
-       FROM (SELECT service_id, left(coalesce(body, body_value::text, ''), 2000) AS line
-             FROM logs WHERE time >= $1 AND time < $2) l
-       GROUP BY service_id, regexp_replace(line, '[0-9a-fA-F]*[0-9][0-9a-fA-F]*', '0', 'g')
-       LIMIT $3`,
-      values: [window.from, window.to, limit],
-      rowMode: 'array',
-    }));
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  const rows = await withTransaction(
+    pool,
+    async (client) => {
+      // The hour's lines are grouped by a regular expression: on a store with a heavy log volume
+      // that costs more than the history is worth, so it has a budget of its own.
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(budgetMs))}`);
+      const result = await client.query<[number, string, string]>({
+        text: `SELECT service_id, min(line), count(*)
+         FROM (SELECT service_id, left(coalesce(body, body_value::text, ''), 2000) AS line
+               FROM logs WHERE time >= $1 AND time < $2) l
+         GROUP BY service_id, regexp_replace(line, '[0-9a-fA-F]*[0-9][0-9a-fA-F]*', '0', 'g')
+         LIMIT $3`,
+        values: [window.from, window.to, limit],
+        rowMode: 'array',
+      });
+      return result.rows;
+    },
+    { readOnly: true },
+  );
   if (!rows.length) return [];
   const { services } = await loadDictionaries(pool);
   return rows.map((r) => ({

@@ -1,5 +1,5 @@
 import type { MinerState } from '../detectors/logs/miner';
-import type { Pool } from './db';
+import { withTransaction, type Pool } from './db';
 import { rowBoundLimit, withinRowBound } from './query-bounds';
 
 /** What the ingest process saves so template ids stay stable across restarts. */
@@ -42,9 +42,7 @@ export async function saveMinerSnapshot(
   snapshot: MinerSnapshot,
   sightings: TemplateSighting[],
 ): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await withTransaction(pool, async (client) => {
     await client.query(
       `INSERT INTO log_miner_state (id, state, lines, version, updated_at)
        VALUES (1, $1, $2, $3, now())
@@ -82,13 +80,7 @@ export async function saveMinerSnapshot(
         [aliases.map(([alias]) => alias), aliases.map(([, target]) => target)],
       );
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export interface TemplateCount {
