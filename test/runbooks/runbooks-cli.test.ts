@@ -81,6 +81,7 @@ describe('aiops runbooks validate', () => {
     const problems = await validateRunbookFile(join(__dirname, 'validate', 'bad-runbook.ts'));
     expect(problems).toEqual([
       expect.stringMatching(/bad-runbook.ts:2:1 'node:fs' import is restricted.*deterministic/),
+      expect.stringMatching(/bad-runbook.ts:11:5 Promises must be awaited.*no-floating-promises/),
       'restartEverything (Restart_Everything v1): name is not kebab-case',
       'restartEverything (Restart_Everything v1): export it as Restart_EverythingV1 (that name is its workflow type)',
       "restartEverything (Restart_Everything v1): planning failed: runbook Restart_Everything v1: step restart is medium risk, above the runbook's low",

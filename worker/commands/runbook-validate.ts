@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
+import type { Program } from 'typescript';
 import { runbookCatalog } from '../../runbooks/catalog';
 import { incidentKinds, workflowTypeOf, type RunbookWorkflow } from '../../runbooks/sdk';
 import { planOf } from '../../runbooks/sdk/plan';
@@ -15,25 +16,30 @@ function projectRoot(): string {
   }
 }
 
-/** The compiler's errors for the file, with the project's settings (strict). */
-async function typeErrors(root: string, file: string): Promise<string[]> {
+/** The file's program with the project's settings (strict), and the compiler's errors in it. */
+async function typeCheck(
+  root: string,
+  file: string,
+): Promise<{ program: Program; errors: string[] }> {
   const ts = await import('typescript');
   const config = ts.readConfigFile(resolve(root, 'tsconfig.json'), (p) => ts.sys.readFile(p));
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
   const program = ts.createProgram([file], parsed.options);
-  return ts.getPreEmitDiagnostics(program).map((d) => {
+  const errors = ts.getPreEmitDiagnostics(program).map((d) => {
     const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
     if (!d.file || d.start === undefined) return text;
     const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
     return `${relative(root, d.file.fileName)}:${line + 1}:${character + 1} ${text}`;
   });
+  return { program, errors };
 }
 
 /**
  * The lint the engine's own runbooks pass (determinism: no Node built-ins, I/O, clocks or
- * randomness; every promise awaited), applied to the file wherever it is.
+ * randomness; every promise awaited), applied to the file wherever it is. The typed rules read
+ * the type check's program: the project service would build the whole checkout's again.
  */
-async function lintErrors(root: string, file: string): Promise<string[]> {
+async function lintErrors(root: string, file: string, program: Program): Promise<string[]> {
   const { ESLint } = await import('eslint');
   const configs = (await import(resolve(root, 'eslint.config.mjs'))) as {
     default: { files?: string[] }[];
@@ -41,7 +47,15 @@ async function lintErrors(root: string, file: string): Promise<string[]> {
   const runbookRules = configs.default.filter((c) => c.files?.includes('runbooks/**/*.ts'));
   const eslint = new ESLint({
     cwd: root,
-    overrideConfig: runbookRules.map((c) => ({ ...c, files: ['**/*.ts'] })),
+    // The file is checked wherever it is, even where the checkout's own lint skips it.
+    ignore: false,
+    overrideConfig: [
+      ...runbookRules.map((c) => ({ ...c, files: ['**/*.ts'] })),
+      {
+        files: ['**/*.ts'],
+        languageOptions: { parserOptions: { projectService: false, programs: [program] } },
+      },
+    ],
   });
   const [result] = await eslint.lintFiles([file]);
   return (result?.messages ?? []).map(
@@ -95,8 +109,10 @@ export async function validateRunbookFile(path: string): Promise<string[]> {
   const file = resolve(path);
   if (!existsSync(file)) return [`${path}: no such file`];
   const root = projectRoot();
-  const typed = await typeErrors(root, file);
-  const linted = await lintErrors(root, file);
+  const typed = await typeCheck(root, file);
+  const linted = await lintErrors(root, file, typed.program);
   // A module that does not compile cannot be loaded to check its declarations.
-  return typed.length > 0 ? [...typed, ...linted] : [...linted, ...(await declarationErrors(file))];
+  return typed.errors.length > 0
+    ? [...typed.errors, ...linted]
+    : [...linted, ...(await declarationErrors(file))];
 }

@@ -8,6 +8,7 @@ export const restartEverything = defineRunbook({
   title: 'restart everything',
   risk: 'low',
   async body(rb, input) {
+    Promise.resolve(input.service);
     await rb.step({
       name: 'restart',
       describe: readFileSync('/etc/hostname', 'utf8'),
