@@ -8,9 +8,9 @@ import {
   buildEvidence,
   faultWindowStart,
   maxBaselineStretch,
+  type HistoryLogGroup,
 } from './rca/evidence';
 import type { RootCauseCandidate } from './rca/candidate';
-import type { HistoryLogGroup } from './rca/evidence';
 import type { MemberRankings } from './rca/features';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { postgresCallsOf } from '../store/database-calls';

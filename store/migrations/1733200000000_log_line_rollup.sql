@@ -26,9 +26,10 @@ CREATE FUNCTION log_line_key(line text) RETURNS bytea
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN decode(md5(regexp_replace(line, '[0-9a-fA-F]*[0-9][0-9a-fA-F]*', '0', 'g')), 'hex');
 
--- Rows in key order, so concurrent writers lock rollup rows in one order (no deadlock).
+-- Rows in key order, so concurrent writers lock rollup rows in one order (no deadlock). Minutes
+-- are UTC minutes, as the reader cuts its window.
 CREATE FUNCTION roll_up_log_lines() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET timezone = 'UTC' AS $$
 BEGIN
   INSERT INTO rollup_log_lines AS t (bucket, service_id, line_key, line, lines)
   SELECT bucket, service_id, log_line_key(line), min(line), count(*)
