@@ -8,8 +8,10 @@ import {
   buildEvidence,
   faultWindowStart,
   maxBaselineStretch,
+  type HistoryLogGroup,
 } from './rca/evidence';
 import type { RootCauseCandidate } from './rca/candidate';
+import type { MemberRankings } from './rca/features';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { postgresCallsOf } from '../store/database-calls';
 import { databaseTarget } from './postgres/database-target';
@@ -99,12 +101,73 @@ export function assertEvidenceFits(
     );
 }
 
+/** The span of time before a baseline whose log lines count as known. */
+export function logHistoryWindow(baselineStart: number): { from: Date; to: Date } {
+  return { from: new Date(baselineStart - logHistoryMs), to: new Date(baselineStart) };
+}
+
 /**
- * Ranks root-cause candidates for a fault window against the baseline before it, from the
- * telemetry in PostgreSQL, with every method and their ensemble. Other incidents' periods are
- * left out of the baseline, which reaches further back to stay `baselineMs` long, and the fault
- * window opens only after an other incident whose last anomaly came before `firstAnomalyAt`
- * (its fading symptoms are not this fault's).
+ * Where a window's fault period and its baseline start. Other incidents' periods are left out
+ * of the baseline, which reaches further back to stay `baselineMs` long, and the fault window
+ * opens only after an other incident whose last anomaly came before `firstAnomalyAt` (its
+ * fading symptoms are not this fault's).
+ */
+export async function windowBounds(
+  pool: Pool,
+  window: { faultStart: Date; baselineMs: number; incidentId?: string; firstAnomalyAt?: Date },
+) {
+  const firstAnomaly = window.firstAnomalyAt?.getTime() ?? window.faultStart.getTime();
+  const others = await incidentPeriods(pool, {
+    from: new Date(window.faultStart.getTime() - maxBaselineStretch * window.baselineMs),
+    to: new Date(firstAnomaly),
+    exceptIncidentId: window.incidentId,
+  });
+  const faultStart = faultWindowStart(window.faultStart.getTime(), firstAnomaly, others);
+  return {
+    faultStart,
+    baselineStart: baselineStartFor(faultStart, window.baselineMs, others),
+    others,
+  };
+}
+
+/** The evidence the methods rank from: the loaded rows, the log history, the window's bounds. */
+export function windowEvidence(
+  telemetry: WindowTelemetry,
+  historyGroups: HistoryLogGroup[],
+  bounds: Awaited<ReturnType<typeof windowBounds>>,
+  end: Date,
+) {
+  return buildEvidence(
+    telemetry.spans,
+    telemetry.logs,
+    telemetry.metrics,
+    {
+      baselineStart: bounds.baselineStart,
+      faultStart: bounds.faultStart,
+      end: end.getTime(),
+      excluded: bounds.others,
+    },
+    { history: { groups: historyGroups, minutes: logHistoryMs / 60_000 } },
+  );
+}
+
+/** The members fused, with what the store and the cluster say of the leading candidates. */
+export async function fuseWithCluster(
+  pool: Pool,
+  kube: KubeConfig | undefined,
+  members: MemberRankings,
+  window: { faultStart: Date; end: Date },
+): Promise<RootCauseCandidate[]> {
+  const services = fuse(members)
+    .slice(0, outsideCandidates)
+    .map((c) => c.service);
+  const outside = await collectOutsideSignals({ pool, kube }, { ...window, services });
+  return fuseWithOutside(members, outside);
+}
+
+/**
+ * Ranks root-cause candidates for a fault window against the baseline before it (`windowBounds`),
+ * from the telemetry in PostgreSQL, with every method and their ensemble.
  */
 export async function rankWindow(
   pool: Pool,
@@ -121,21 +184,12 @@ export async function rankWindow(
     kube?: KubeConfig | undefined;
   },
 ) {
-  const firstAnomaly = window.firstAnomalyAt?.getTime() ?? window.faultStart.getTime();
-  const others = await incidentPeriods(pool, {
-    from: new Date(window.faultStart.getTime() - maxBaselineStretch * window.baselineMs),
-    to: new Date(firstAnomaly),
-    exceptIncidentId: window.incidentId,
-  });
-  const faultStart = faultWindowStart(window.faultStart.getTime(), firstAnomaly, others);
-  const baselineStart = baselineStartFor(faultStart, window.baselineMs, others);
+  const bounds = await windowBounds(pool, window);
+  const { faultStart, baselineStart } = bounds;
   const [telemetry, historyGroups] = await Promise.all([
     loadWindowTelemetry(pool, { from: new Date(baselineStart), to: window.end }),
     // History only tempers what is new; without it the ranking judges by the baseline, as before.
-    historyLogGroups(pool, {
-      from: new Date(baselineStart - logHistoryMs),
-      to: new Date(baselineStart),
-    }).catch((err: unknown) => {
+    historyLogGroups(pool, logHistoryWindow(baselineStart)).catch((err: unknown) => {
       console.warn(`[investigation] log history not read: ${String(err)}`);
       return [];
     }),
@@ -154,33 +208,16 @@ export async function rankWindow(
     telemetry.metrics.push(...read.filter((m) => !stored.has(m.service)));
   }
   assertEvidenceFits(telemetry, window.end.getTime() - baselineStart, window.memoryBudgetBytes);
-  const evidence = buildEvidence(
-    telemetry.spans,
-    telemetry.logs,
-    telemetry.metrics,
-    {
-      baselineStart,
-      faultStart,
-      end: window.end.getTime(),
-      excluded: others,
-    },
-    { history: { groups: historyGroups, minutes: logHistoryMs / 60_000 } },
-  );
+  const evidence = windowEvidence(telemetry, historyGroups, bounds, window.end);
   // A service the traces never name but Prometheus has series of is a candidate all the same.
   evidence.services = [...new Set([...evidence.services, ...outsideServices])].sort();
   const members = rankAll(evidence);
-  const outside = await collectOutsideSignals(
-    { pool, kube: window.kube },
-    {
-      faultStart: new Date(faultStart),
-      end: window.end,
-      services: fuse(members)
-        .slice(0, outsideCandidates)
-        .map((c) => c.service),
-    },
-  );
+  const ranking = await fuseWithCluster(pool, window.kube, members, {
+    faultStart: new Date(faultStart),
+    end: window.end,
+  });
   return {
-    ranking: fuseWithOutside(members, outside),
+    ranking,
     members,
     telemetry,
     baselineStart: new Date(baselineStart),

@@ -311,30 +311,42 @@ export const historyGroupLimit = 20_000;
 /** How long the history query may take before the investigation goes on without it. */
 export const historyBudgetMs = 3_000;
 
+const minuteMs = 60_000;
+
 /**
  * The log lines stored in a span of time (the history before an investigation's baseline),
  * grouped by service and by the line with its digit and hex runs blanked, as `lineGroupKey`
  * (activities/rca/evidence.ts) blanks them: an hour of lines comes back as a few hundred
- * groups, each with one of its lines and its count.
+ * groups, each with its least line and its count. Whole minutes are read from the groups rolled
+ * up as the lines were stored (`rollup_log_lines`); the partial minutes at either end, from the
+ * lines themselves, grouped by the same SQL functions.
  */
 export async function historyLogGroups(
   pool: Pool,
   window: TelemetryWindow,
   { limit = historyGroupLimit, budgetMs = historyBudgetMs } = {},
 ): Promise<{ service: string; body: string; count: number }[]> {
+  const from = window.from.getTime();
+  const to = Math.max(from, window.to.getTime());
+  const wholeFrom = Math.min(Math.ceil(from / minuteMs) * minuteMs, to);
+  const wholeTo = Math.max(wholeFrom, Math.floor(to / minuteMs) * minuteMs);
   const rows = await withTransaction(
     pool,
     async (client) => {
-      // The hour's lines are grouped by a regular expression: on a store with a heavy log volume
-      // that costs more than the history is worth, so it has a budget of its own.
+      // A history that cannot be read in time is worth less than the investigation's own pace.
       await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(budgetMs))}`);
       const result = await client.query<[number, string, string]>({
-        text: `SELECT service_id, min(line), count(*)
-         FROM (SELECT service_id, left(coalesce(body, body_value::text, ''), 2000) AS line
-               FROM logs WHERE time >= $1 AND time < $2) l
-         GROUP BY service_id, regexp_replace(line, '[0-9a-fA-F]*[0-9][0-9a-fA-F]*', '0', 'g')
-         LIMIT $3`,
-        values: [window.from, window.to, limit],
+        text: `SELECT service_id, min(line), sum(lines)
+         FROM (SELECT service_id, line_key, line, lines FROM rollup_log_lines
+                WHERE bucket >= $2 AND bucket < $3
+               UNION ALL
+               SELECT service_id, log_line_key(line), line, 1
+                 FROM (SELECT service_id, log_line_text(body, body_value) AS line
+                         FROM logs
+                        WHERE (time >= $1 AND time < $2) OR (time >= $3 AND time < $4)) l) g
+         GROUP BY service_id, line_key
+         LIMIT $5`,
+        values: [new Date(from), new Date(wholeFrom), new Date(wholeTo), new Date(to), limit],
         rowMode: 'array',
       });
       return result.rows;

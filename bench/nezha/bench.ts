@@ -29,6 +29,7 @@ import {
   type FaultReplay,
 } from './replay';
 import { sendReplay } from './send';
+import type { Pool } from '../../store/db';
 
 export interface NezhaOutcome {
   fault: NezhaFault;
@@ -59,6 +60,56 @@ export function nezhaFaults(root = defaultNezhaRoot): NezhaFault[] {
   return listDays(root).flatMap((day) => listFaults(day, root));
 }
 
+/** Whole minutes, ending two hours ago: inside the default retention, never in the future. */
+export function faultSlots(count: number): {
+  injectAt: (i: number) => Date;
+  partitions: { from: Date; to: Date };
+} {
+  const firstSlot = Math.floor((Date.now() - 2 * 3_600_000 - count * slotMs) / 60_000) * 60_000;
+  return {
+    injectAt: (i) => new Date(firstSlot + i * slotMs + baselineMinutes * 60_000),
+    partitions: { from: new Date(firstSlot - 3_600_000), to: new Date(Date.now() + 3_600_000) },
+  };
+}
+
+/**
+ * Sends every fault's replay through a real OTLP/HTTP receiver into `pool`'s database, the
+ * i-th fault injected at `injectAt(i)`; resolves once every row is stored.
+ */
+export async function replayFaults(
+  pool: Pool,
+  faults: readonly NezhaFault[],
+  options: { injectAt: (i: number) => Date; root: string; log: (line: string) => void },
+): Promise<FaultReplay[]> {
+  const { injectAt, root, log } = options;
+  const config = loadConfig({
+    AIOPS_OTLP_GRPC_PORT: String(await freePort()),
+    AIOPS_OTLP_HTTP_PORT: String(await freePort()),
+  });
+  const receivers = await startReceivers({ config, pool, tuning: { edgeWaitMs: 2_000 } });
+  const endpoint = `http://127.0.0.1:${receivers.httpPort}`;
+  const days = new Map<string, { baseline: BaselineSource; metrics: Map<string, MetricRow[]> }>();
+  const replays: FaultReplay[] = [];
+  try {
+    for (const [i, fault] of faults.entries()) {
+      const day = days.get(fault.day) ?? {
+        baseline: baselineSource(fault.day, root),
+        metrics: dayMetrics(fault.day, root),
+      };
+      days.set(fault.day, day);
+      const replay = buildFaultReplay(fault, { injectAt: injectAt(i), ...day, root });
+      await sendReplay(endpoint, replay.requests);
+      replays.push(replay);
+      log(
+        `sent ${i + 1}/${faults.length} ${fault.day} ${fault.service} ${fault.type}: ${replay.counts.spans} spans, ${replay.counts.logs} logs, ${replay.counts.metricRows} metric rows`,
+      );
+    }
+  } finally {
+    await receivers.stop(); // flushes the queue: every row is stored before ranking
+  }
+  return replays;
+}
+
 /** Replays and ranks every fault; null when the data is not there (the profile is skipped). */
 export async function runNezha(
   options: {
@@ -73,41 +124,10 @@ export async function runNezha(
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const faults = nezhaFaults(root).filter(options.filter ?? (() => true));
   if (!faults.length) return null;
-  // Whole minutes, ending two hours ago: inside the default retention, never in the future.
-  const firstSlot =
-    Math.floor((Date.now() - 2 * 3_600_000 - faults.length * slotMs) / 60_000) * 60_000;
-  const injectAt = (i: number) => new Date(firstSlot + i * slotMs + baselineMinutes * 60_000);
-  const partitions = {
-    from: new Date(firstSlot - 3_600_000),
-    to: new Date(Date.now() + 3_600_000),
-  };
+  const { injectAt, partitions } = faultSlots(faults.length);
 
   return withScratchDatabase('rca-nezha', partitions, async (pool) => {
-    const config = loadConfig({
-      AIOPS_OTLP_GRPC_PORT: String(await freePort()),
-      AIOPS_OTLP_HTTP_PORT: String(await freePort()),
-    });
-    const receivers = await startReceivers({ config, pool, tuning: { edgeWaitMs: 2_000 } });
-    const endpoint = `http://127.0.0.1:${receivers.httpPort}`;
-    const days = new Map<string, { baseline: BaselineSource; metrics: Map<string, MetricRow[]> }>();
-    const replays: FaultReplay[] = [];
-    try {
-      for (const [i, fault] of faults.entries()) {
-        const day = days.get(fault.day) ?? {
-          baseline: baselineSource(fault.day, root),
-          metrics: dayMetrics(fault.day, root),
-        };
-        days.set(fault.day, day);
-        const replay = buildFaultReplay(fault, { injectAt: injectAt(i), ...day, root });
-        await sendReplay(endpoint, replay.requests);
-        replays.push(replay);
-        log(
-          `sent ${i + 1}/${faults.length} ${fault.day} ${fault.service} ${fault.type}: ${replay.counts.spans} spans, ${replay.counts.logs} logs, ${replay.counts.metricRows} metric rows`,
-        );
-      }
-    } finally {
-      await receivers.stop(); // flushes the queue: every row is stored before ranking
-    }
+    const replays = await replayFaults(pool, faults, { injectAt, root, log });
 
     const outcomes: NezhaOutcome[] = [];
     for (const replay of replays) {

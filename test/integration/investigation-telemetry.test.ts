@@ -136,4 +136,41 @@ describe('loadWindowTelemetry (rows joined to their dictionaries in memory)', ()
       [],
     );
   });
+
+  it('rolls every stored line up by minute and group as it is stored', async () => {
+    const { rows } = await db.pool.query<{ logs: string; rolled: string; minutes: string }>(
+      `SELECT (SELECT count(*) FROM logs) AS logs,
+              (SELECT sum(lines) FROM rollup_log_lines) AS rolled,
+              (SELECT count(DISTINCT bucket) FROM rollup_log_lines) AS minutes`,
+    );
+    expect(Number(rows[0]?.rolled)).toBe(sent.logs.length);
+    expect(Number(rows[0]?.logs)).toBe(sent.logs.length);
+    // The timeline crosses minutes (and an hour), so some groups span several rollup rows.
+    expect(Number(rows[0]?.minutes)).toBeGreaterThan(1);
+  });
+
+  it('gives the same groups whether a window ends on whole minutes or inside them', async () => {
+    const inWindow = (from: number, to: number) => {
+      const counts = new Map<string, number>();
+      for (const l of sent.logs) {
+        const ms = Number(l.timeUnixNano / 1_000_000n);
+        if (ms < from || ms >= to) continue;
+        const group = `${l.service} ${lineGroupKey(l.body)}`;
+        counts.set(group, (counts.get(group) ?? 0) + 1);
+      }
+      return counts;
+    };
+    const minute = Math.ceil(windowStart / 60_000) * 60_000;
+    const bounds: [number, number][] = [
+      [minute, minute + 60_000], // one whole minute: rollup rows only
+      [minute + 10_000, minute + 50_000], // inside a minute: lines only
+      [windowStart + 1_234, minute + 61_500], // partial, whole, partial
+      [minute - 60_000, minute + 120_000], // from before the first line, whole minutes
+    ];
+    for (const [from, to] of bounds) {
+      const groups = await historyLogGroups(db.pool, { from: new Date(from), to: new Date(to) });
+      const read = new Map(groups.map((g) => [`${g.service} ${lineGroupKey(g.body)}`, g.count]));
+      expect(read).toEqual(inWindow(from, to));
+    }
+  });
 });
