@@ -1,5 +1,5 @@
 /**
- * SeriesDetector, the detection pass's scorer, is the ensemble bench:nab measures: the same
+ * SeriesDetector, the detection pass's candidate scorer, is the ensemble bench:nab measures: the same
  * factory, the same configuration object, the same scores on a NAB series; on latency, error
  * ratios and log counts what the directional evidence flags stays flagged and the other members
  * add only to points its counts find suspicious; its state survives the per-pass round trip through JSON and stays small
