@@ -159,9 +159,9 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
       this.last = Math.max(this.last ?? context.bucket, context.bucket);
     if (!Number.isFinite(x)) return { rarity: 0, alert: 0, baseline };
     let stated = 0;
-    let rarest = 0;
+    let rarest = evidence?.score ?? 0;
     // A likelihood still learning reads neutral: it is no look at the tail, so no correction.
-    let looks = 0;
+    let looks = evidence ? 1 : 0;
     // On a metric the others read the point either way. Where counts stand behind it (latency,
     // error ratios, log counts) they count only the way that hurts and only where the counts
     // already make the point suspicious: one failure in 52 calls on a clean series, or a log
@@ -181,11 +181,7 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
       else rarest = Math.max(rarest, reading);
     }
     this.season?.push(x);
-    // The evidence is the schedule's directional scorer as it ran alone (its false-alarm rate
-    // measured so), uncorrected: the others, which only add to what the counts find suspicious,
-    // are corrected among themselves. Corrected for their looks too, it held faults it flagged
-    // alone under the threshold (the replay's network delays, NAB round 6).
-    const rarity = Math.max(stated, evidence?.score ?? 0, rarestOf(rarest, looks));
+    const rarity = Math.max(stated, rarestOf(rarest, looks));
     return { rarity, alert: this.damper.score(rarity), baseline };
   }
 

@@ -1,8 +1,9 @@
 /**
- * SeriesDetector, the detection pass's candidate scorer, is the ensemble bench:nab measures: the same
- * factory, the same configuration object, the same scores on a NAB series; on latency, error
- * ratios and log counts what the directional evidence flags stays flagged and the other members
- * add only to points its counts find suspicious; its state survives the per-pass round trip through JSON and stays small
+ * SeriesDetector, the detection pass's candidate scorer, is the ensemble bench:nab measures: the
+ * same factory, the same configuration object, the same scores on a NAB series; on latency, error
+ * ratios and log counts what the directional evidence flags stays flagged (corrected for the
+ * other looks) and the other members add only to points its counts find suspicious; its state
+ * survives the per-pass round trip through JSON and stays small
  * enough to store per series.
  */
 import { existsSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NAB_ROOT, readCsvColumns } from '../../bench/nab/corpus';
 import { CalibratedSeriesScorer } from '../../detectors/anomaly/calibrated-series';
-import { DEFAULT_ANOMALY_THRESHOLD } from '../../detectors/anomaly/calibration';
+import { DEFAULT_ANOMALY_THRESHOLD, rarestOf } from '../../detectors/anomaly/calibration';
 import { createDetector, DEFAULT_ENSEMBLE_CONFIG } from '../../detectors/anomaly/config';
 import { Prng } from '../../detectors/anomaly/prng';
 import { SeriesDetector } from '../../detectors/anomaly/series-detector';
@@ -82,9 +83,9 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
   });
 
   it('flags on latency what its directional evidence flags, learned or not (a union)', () => {
-    // A slow-request fault after the likelihoods have learned: the evidence's tail, as the
-    // directional scorer reads it alone, is a floor under the score (round 4's intersection and
-    // round 5's correction for the other looks held such faults under the threshold).
+    // A slow-request fault after the likelihoods have learned: the evidence's tail, corrected
+    // for the ensemble's other looks, is a floor under the score (round 4's intersection held
+    // such faults under the threshold when the ensemble's side did not see them).
     const values = noisy(11, 1200);
     const scorer = new SeriesDetector('latency');
     const evidence = new CalibratedSeriesScorer('latency');
@@ -95,7 +96,7 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
       const value = t >= 1000 && t < 1006 ? v + 60 : v;
       const got = scorer.score(value, 100, t * 10_000, slowerThan(t)).score;
       const floor = evidence.score(value, 100, t * 10_000, slowerThan(t)).score;
-      expect(got, `point ${t}`).toBeGreaterThanOrEqual(floor);
+      expect(got, `point ${t}`).toBeGreaterThanOrEqual(rarestOf(floor, 3) - 1e-12);
       if (t >= 1000 && t < 1006 && got >= DEFAULT_ANOMALY_THRESHOLD) flagged = true;
     });
     expect(flagged).toBe(true);
