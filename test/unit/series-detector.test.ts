@@ -3,8 +3,7 @@
  * same factory, the same configuration object, the same scores on a NAB series; on latency, error
  * ratios and log counts what the directional evidence flags stays flagged (corrected for the
  * other looks) and the other members add only to points its counts find suspicious; its state
- * survives the per-pass round trip through JSON and stays small
- * enough to store per series.
+ * survives the per-pass round trip through JSON and stays small enough to store per series.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
