@@ -98,7 +98,7 @@ const pooledBuckets = 3;
 const levelBuckets = 6;
 const levelMargin = 1.5;
 /** A score from which a point is kept out of the baseline (still no anomaly). */
-const suspiciousScore = 0.5;
+export const suspiciousScore = 0.5;
 /** The robust z of that score: requests slower than this far above the median are slow. */
 const suspiciousZ = -zScale * Math.log(1 - suspiciousScore);
 /** Slow requests a latency anomaly needs, pooled over the latest buckets (one is bad luck). */

@@ -8,6 +8,7 @@
 import {
   DirectionalSeriesScorer,
   log10PScale,
+  suspiciousScore,
   zScale,
   type ScoredPoint,
   type SeriesScorerState,
@@ -18,6 +19,8 @@ import { laplaceTailLog10, tailScore } from './calibration';
 
 export class CalibratedSeriesScorer {
   private readonly scorer: DirectionalSeriesScorer;
+  /** The counts made the last point suspicious: the scorer kept it out of its baseline. */
+  suspicious = false;
 
   constructor(private readonly signal: SeriesSignal) {
     this.scorer = new DirectionalSeriesScorer(signal);
@@ -29,6 +32,7 @@ export class CalibratedSeriesScorer {
 
   score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
     const scored = this.scorer.score(value, support, bucket, slowerThan);
+    this.suspicious = scored.score >= suspiciousScore;
     if (scored.score <= 0) return { ...scored, score: 0 };
     // The raw score is 1 − e^(−z/zScale) for a robust z, 1 − e^(log10 p / log10PScale) for
     // an error ratio's binomial tail: undo the squashing, then read both as probabilities.

@@ -8,8 +8,8 @@
  * The `evidence` member is the detection schedule's directional scorer (../series-scorer.ts): a
  * tail probability of its own from the first minutes of a series, and on latency, error ratios
  * and log counts the evidence the other members cannot see (the calls and slow requests behind a
- * point). Its reading joins the others by the same union, so a fault either side sees is
- * flagged; on those series the other members count only in the direction that hurts.
+ * point). Its reading joins the others by the same union; on those series the other members
+ * count only in the direction that hurts and only where the counts make the point suspicious.
  */
 import { AlertDamper, type AlertDamperConfig, type AlertDamperState } from './alert-damper';
 import { rarestOf } from './calibration';
@@ -162,8 +162,15 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
     let rarest = evidence?.score ?? 0;
     // A likelihood still learning reads neutral: it is no look at the tail, so no correction.
     let looks = evidence ? 1 : 0;
-    // Latency, error ratios and log counts hurt one way; metrics either way.
-    const hurts = this.signal === 'metric' || (baseline !== undefined && x > baseline);
+    // On a metric the others read the point either way. Where counts stand behind it (latency,
+    // error ratios, log counts) they count only the way that hurts and only where the counts
+    // already make the point suspicious: one failure in 52 calls on a clean series, or a log
+    // template seen 4 times instead of 1, is new to the range breakout and to a likelihood fit
+    // to mostly-zero readings, and bad luck to the counts (a union of both opened 16 false
+    // incidents in the detection replay's fault-free hour, docs/benchmarks.md, NAB round 5).
+    const hurts =
+      this.signal === 'metric' ||
+      (this.evidence?.suspicious === true && baseline !== undefined && x > baseline);
     for (const m of this.members) {
       const looking = m.likelihood?.learned ?? false;
       const raw = m.detector.score(x);

@@ -1,11 +1,12 @@
 /**
  * The detection pass's candidate scorer for one series (not wired in: on the simulator's
- * detection replay its union opened false incidents in the fault-free hour, docs/benchmarks.md,
- * NAB round 5): the ensemble `aiops detect score` and bench:nab run, from the same factory and
- * configuration (`createDetector`), told what the series measures. Its evidence member is the
- * directional scorer (../series-scorer.ts: the direction that hurts, the calls and slow requests
- * behind a point); the schedule would read the ensemble's rarity, before the alert damper (one alert per excursion is NAB's charge for repeats; the
- * pass's incidents already group the anomalies of one fault).
+ * detection replay it found fewer faults than the directional scorer alone, and opened a false
+ * incident on the held-out seeds; docs/benchmarks.md, NAB round 6): the ensemble `aiops detect
+ * score` and bench:nab run, from the same factory and configuration (`createDetector`), told what
+ * the series measures. Its evidence member is the directional scorer (../series-scorer.ts: the
+ * direction that hurts, the calls and slow requests behind a point); the schedule would read the
+ * ensemble's rarity, before the alert damper (one alert per excursion is NAB's charge for
+ * repeats; the pass's incidents already group the anomalies of one fault).
  */
 import type { ScoredPoint, SeriesScorerState, SeriesSignal, SlowerThan } from '../series-scorer';
 import { createDetector } from './config';

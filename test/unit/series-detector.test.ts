@@ -1,9 +1,9 @@
 /**
  * SeriesDetector, the detection pass's candidate scorer, is the ensemble bench:nab measures: the
  * same factory, the same configuration object, the same scores on a NAB series; on latency, error
- * ratios and log counts its evidence member joins by a union, so what the directional evidence
- * flags stays flagged; its state survives the per-pass round trip through JSON and stays small
- * enough to store per series.
+ * ratios and log counts what the directional evidence flags stays flagged (corrected for the
+ * other looks) and the other members add only to points its counts find suspicious; its state
+ * survives the per-pass round trip through JSON and stays small enough to store per series.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -109,6 +109,36 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
       values.map((v, t) => scorer.score(t === 800 ? v + delta : v, 50, t * 10_000).score)[800];
     expect(spike(up, 200)).toBeGreaterThan(0.57);
     expect(spike(down, -90)).toBe(0);
+  });
+
+  it('lets the other members speak on error ratios only where the failed calls are suspicious', () => {
+    // A service failing one call in 50 now and then, long enough for every member to learn.
+    // One failure in a quiet bucket of 20 calls is bad luck to the counts, though it is the
+    // series' highest ratio yet; two buckets of 20 failures in 50 are news to both. The range
+    // breakout alone, reading the ratios as a metric, flags the single failure: on its own it
+    // is the false alarm the counts prevent.
+    const calls = (t: number) => (t === 600 ? 20 : 50);
+    const ratios = Array.from({ length: 800 }, (_, t) =>
+      t === 600 ? 1 / 20 : t === 700 || t === 701 ? 20 / 50 : t % 97 === 0 ? 1 / 50 : 0,
+    );
+    const scorer = new SeriesDetector('errors');
+    const breakout = createDetector(['breakout']);
+    const scores = ratios.map((r, t) => scorer.score(r, calls(t), t * 10_000).score);
+    const bare = ratios.map((r) => breakout.judge(r).rarity);
+    expect(bare[600]).toBeGreaterThan(DEFAULT_ANOMALY_THRESHOLD);
+    expect(scores[600]).toBe(0);
+    expect(scores[700]).toBeGreaterThan(DEFAULT_ANOMALY_THRESHOLD);
+  });
+
+  it('lets them speak on latency only where slow requests back the point', () => {
+    // The same p95 jump twice after learning: once with no request slower than the line behind
+    // it (one request's latency in a histogram bucket), once with twelve.
+    const values = noisy(13, 1000).map((v, t) => (t === 800 || t === 900 ? v + 200 : v));
+    const slowerThan = (t: number) => (line: number) => (t === 900 && line < 300 ? 12 : 0);
+    const scorer = new SeriesDetector('latency');
+    const scores = values.map((v, t) => scorer.score(v, 100, t * 10_000, slowerThan(t)).score);
+    expect(scores[800]).toBe(0);
+    expect(scores[900]).toBeGreaterThan(DEFAULT_ANOMALY_THRESHOLD);
   });
 
   it("takes a directional scorer's state stored before the ensemble ran (its watermark kept)", () => {
