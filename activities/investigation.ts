@@ -18,6 +18,7 @@ import type { Pool } from '../store/db';
 import type { WindowTelemetry } from '../store/investigation-telemetry';
 import { incidentPeriods } from '../store/incidents';
 import { historyLogGroups, loadWindowTelemetry } from '../store/investigation-telemetry';
+import { operationLatencyLevels } from '../store/latency-history';
 import { latestRemediationTarget, type RemediationTarget } from '../store/remediation-targets';
 import {
   findInvestigation,
@@ -31,8 +32,9 @@ const carriedCandidates = 5;
 const outsideCandidates = 8;
 const carriedEvidenceItems = 5;
 /**
- * How far back a log line counts as known: the store's hour before the baseline. The baseline
- * stays short (rates of a few minutes ago); a rare line it happened not to see is not new.
+ * How far back a log line or a latency level counts as known: the store's hour before the
+ * baseline. The baseline stays short (rates of a few minutes ago); what it happened not to see
+ * is not new for that.
  */
 const logHistoryMs = 60 * 60_000;
 
@@ -129,14 +131,20 @@ export async function rankWindow(
   });
   const faultStart = faultWindowStart(window.faultStart.getTime(), firstAnomaly, others);
   const baselineStart = baselineStartFor(faultStart, window.baselineMs, others);
-  const [telemetry, historyGroups] = await Promise.all([
+  const historyWindow = {
+    from: new Date(baselineStart - logHistoryMs),
+    to: new Date(baselineStart),
+  };
+  const [telemetry, historyGroups, latencyLevels] = await Promise.all([
     loadWindowTelemetry(pool, { from: new Date(baselineStart), to: window.end }),
     // History only tempers what is new; without it the ranking judges by the baseline, as before.
-    historyLogGroups(pool, {
-      from: new Date(baselineStart - logHistoryMs),
-      to: new Date(baselineStart),
-    }).catch((err: unknown) => {
+    historyLogGroups(pool, historyWindow).catch((err: unknown) => {
       console.warn(`[investigation] log history not read: ${String(err)}`);
+      return [];
+    }),
+    // Likewise, latency levels of the hour before only temper changes the baseline alone would see.
+    operationLatencyLevels(pool, historyWindow).catch((err: unknown) => {
+      console.warn(`[investigation] latency history not read: ${String(err)}`);
       return [];
     }),
   ]);
@@ -164,7 +172,10 @@ export async function rankWindow(
       end: window.end.getTime(),
       excluded: others,
     },
-    { history: { groups: historyGroups, minutes: logHistoryMs / 60_000 } },
+    {
+      history: { groups: historyGroups, minutes: logHistoryMs / 60_000 },
+      latencyHistory: latencyLevels,
+    },
   );
   // A service the traces never name but Prometheus has series of is a candidate all the same.
   evidence.services = [...new Set([...evidence.services, ...outsideServices])].sort();
