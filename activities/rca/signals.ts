@@ -3,6 +3,7 @@ import type { Evidence, RedSeries, Series } from './evidence';
 import { operationKey, type LatencyHistory } from './latency-history';
 import {
   median,
+  metricChange,
   present,
   quantile,
   rateChange,
@@ -217,7 +218,7 @@ export function scoreSeries(evidence: Evidence): ScoredSeries[] {
     }
   }
   for (const m of evidence.metrics) {
-    const change = robustChange(m.values, nb);
+    const change = metricChange(m.values, nb);
     out.push({
       service: m.service,
       name: `${m.name}@${m.instance}`,
