@@ -1,5 +1,5 @@
 import type { Pool } from './db';
-import { histogramOutput, toRedPoint } from './queries/red';
+import { histogramOutput, toRedPoint, type RedRecord } from './queries/red';
 import type { TelemetryWindow } from './investigation-telemetry';
 
 /** One 10-second rollup bucket of one operation's own calls. */
@@ -23,15 +23,9 @@ export async function operationLatencyLevels(
   window: TelemetryWindow,
   limit = latencyHistoryRowLimit,
 ): Promise<OperationLatencyLevel[]> {
-  const { rows } = await pool.query<{
-    service: string;
-    operation: string;
-    calls: string;
-    errors: string;
-    duration_sum_us: string;
-    lo: number | null;
-    counts: string[] | null;
-  }>(
+  const { rows } = await pool.query<
+    Omit<RedRecord, 'bucket'> & { service: string; operation: string }
+  >(
     `SELECT s.name AS service, o.name AS operation, calls, errors, duration_sum_us,
             ${histogramOutput}
        FROM (SELECT r.operation_id, r.calls, r.errors, r.duration_sum_us, r.latency AS h
