@@ -47,7 +47,7 @@ export interface RobustChange {
 }
 
 /** Fewer baseline points than this (a per-minute scrape over a few minutes) measure no spread. */
-export const fewPoints = 6;
+const fewPoints = 6;
 
 /** The least noise of a share of calls (an error rate) in one bucket, whatever the traffic. */
 export const leastShareNoise = 0.005;
