@@ -20,6 +20,7 @@ import type { Pool } from '../store/db';
 import type { WindowTelemetry } from '../store/investigation-telemetry';
 import { incidentPeriods } from '../store/incidents';
 import { historyLogGroups, loadWindowTelemetry } from '../store/investigation-telemetry';
+import { operationLatencyLevels, type OperationLatencyLevel } from '../store/latency-history';
 import { latestRemediationTarget, type RemediationTarget } from '../store/remediation-targets';
 import {
   findInvestigation,
@@ -33,8 +34,9 @@ const carriedCandidates = 5;
 const outsideCandidates = 8;
 const carriedEvidenceItems = 5;
 /**
- * How far back a log line counts as known: the store's hour before the baseline. The baseline
- * stays short (rates of a few minutes ago); a rare line it happened not to see is not new.
+ * How far back a log line or a latency level counts as known: the store's hour before the
+ * baseline. The baseline stays short (rates of a few minutes ago); what it happened not to see
+ * is not new for that.
  */
 const logHistoryMs = 60 * 60_000;
 
@@ -101,7 +103,7 @@ export function assertEvidenceFits(
     );
 }
 
-/** The span of time before a baseline whose log lines count as known. */
+/** The span of time before a baseline whose log lines and latency levels count as known. */
 export function logHistoryWindow(baselineStart: number): { from: Date; to: Date } {
   return { from: new Date(baselineStart - logHistoryMs), to: new Date(baselineStart) };
 }
@@ -130,10 +132,10 @@ export async function windowBounds(
   };
 }
 
-/** The evidence the methods rank from: the loaded rows, the log history, the window's bounds. */
+/** The evidence the methods rank from: the loaded rows, the hour before, the window's bounds. */
 export function windowEvidence(
   telemetry: WindowTelemetry,
-  historyGroups: HistoryLogGroup[],
+  history: { logGroups: HistoryLogGroup[]; latencyLevels: OperationLatencyLevel[] },
   bounds: Awaited<ReturnType<typeof windowBounds>>,
   end: Date,
 ) {
@@ -147,7 +149,10 @@ export function windowEvidence(
       end: end.getTime(),
       excluded: bounds.others,
     },
-    { history: { groups: historyGroups, minutes: logHistoryMs / 60_000 } },
+    {
+      history: { groups: history.logGroups, minutes: logHistoryMs / 60_000 },
+      latencyHistory: history.latencyLevels,
+    },
   );
 }
 
@@ -186,11 +191,17 @@ export async function rankWindow(
 ) {
   const bounds = await windowBounds(pool, window);
   const { faultStart, baselineStart } = bounds;
-  const [telemetry, historyGroups] = await Promise.all([
+  const historyWindow = logHistoryWindow(baselineStart);
+  const [telemetry, historyGroups, latencyLevels] = await Promise.all([
     loadWindowTelemetry(pool, { from: new Date(baselineStart), to: window.end }),
     // History only tempers what is new; without it the ranking judges by the baseline, as before.
-    historyLogGroups(pool, logHistoryWindow(baselineStart)).catch((err: unknown) => {
+    historyLogGroups(pool, historyWindow).catch((err: unknown) => {
       console.warn(`[investigation] log history not read: ${String(err)}`);
+      return [];
+    }),
+    // Likewise, latency levels of the hour before only temper changes the baseline alone would see.
+    operationLatencyLevels(pool, historyWindow).catch((err: unknown) => {
+      console.warn(`[investigation] latency history not read: ${String(err)}`);
       return [];
     }),
   ]);
@@ -208,7 +219,12 @@ export async function rankWindow(
     telemetry.metrics.push(...read.filter((m) => !stored.has(m.service)));
   }
   assertEvidenceFits(telemetry, window.end.getTime() - baselineStart, window.memoryBudgetBytes);
-  const evidence = windowEvidence(telemetry, historyGroups, bounds, window.end);
+  const evidence = windowEvidence(
+    telemetry,
+    { logGroups: historyGroups, latencyLevels },
+    bounds,
+    window.end,
+  );
   // A service the traces never name but Prometheus has series of is a candidate all the same.
   evidence.services = [...new Set([...evidence.services, ...outsideServices])].sort();
   const members = rankAll(evidence);

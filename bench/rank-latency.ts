@@ -32,6 +32,7 @@ import { gnn, rankWithGnn, trainedWeights } from '../activities/rca/gnn';
 import { logEvidence } from '../activities/rca/logs';
 import type { Pool } from '../store/db';
 import { historyLogGroups, loadWindowTelemetry } from '../store/investigation-telemetry';
+import { operationLatencyLevels } from '../store/latency-history';
 import { faultSlots, nezhaFaults, replayFaults } from './nezha/bench';
 import { defaultNezhaRoot, type NezhaFault } from './nezha/dataset';
 import { withDatabaseIn } from './scratch-database';
@@ -104,9 +105,12 @@ async function rankByPhase(pool: Pool, w: Window, measure: ReturnType<typeof met
   const history = await timed('log history', () =>
     historyLogGroups(pool, logHistoryWindow(bounds.baselineStart), { budgetMs: 600_000 }),
   );
+  const latencyLevels = await timed('latency history', () =>
+    operationLatencyLevels(pool, logHistoryWindow(bounds.baselineStart)),
+  );
   const evidence = await timed('evidence', () => {
     assertEvidenceFits(telemetry, w.end.getTime() - bounds.baselineStart);
-    return windowEvidence(telemetry, history, bounds, w.end);
+    return windowEvidence(telemetry, { logGroups: history, latencyLevels }, bounds, w.end);
   });
   const members: MemberRankings = {};
   for (const method of memberMethods)

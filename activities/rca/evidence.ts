@@ -1,6 +1,7 @@
 import { defaultMinerOptions } from '../../detectors/logs/options';
 import { lineShape, slotSeparator } from '../../detectors/logs/shape';
 import type { LogRecord, MetricPoint, Span } from '../../simulator/telemetry';
+import { latencyHistory, type LatencyHistory, type OperationLatencyLevel } from './latency-history';
 
 /**
  * What an investigation collects: the same series over a baseline window and the fault window,
@@ -189,6 +190,8 @@ export interface Evidence {
   callPatterns?: CallPattern[];
   /** What the services logged before the window, when the store has it. */
   logHistory?: LogHistory;
+  /** The operations' latency levels before the window, when the store has them. */
+  latencyHistory?: LatencyHistory;
 }
 
 /**
@@ -216,6 +219,8 @@ export interface EvidenceOptions {
   traceIdsPerTemplate?: number;
   /** The services' log lines before the baseline, and how many minutes they cover. */
   history?: { groups: readonly HistoryLogGroup[]; minutes: number };
+  /** The operations' per-bucket latency levels over the same history. */
+  latencyHistory?: readonly OperationLatencyLevel[];
 }
 
 /**
@@ -333,6 +338,7 @@ export function buildEvidence(
       baselineBuckets,
     ),
     ...(options.history && { logHistory: logHistory(options.history, templateKey) }),
+    ...(options.latencyHistory && { latencyHistory: latencyHistory(options.latencyHistory) }),
   };
 }
 

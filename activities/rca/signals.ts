@@ -1,6 +1,16 @@
 import type { CandidateKind } from './candidate';
-import type { Evidence, RedSeries } from './evidence';
-import { robustChange, rateChange, type RobustChange } from './stats';
+import type { Evidence, RedSeries, Series } from './evidence';
+import { operationKey, type LatencyHistory } from './latency-history';
+import {
+  median,
+  metricChange,
+  present,
+  quantile,
+  rateChange,
+  robustChange,
+  secondLargest,
+  type RobustChange,
+} from './stats';
 
 /** One scored series, attributed to the service it most plausibly describes. */
 export interface ScoredSeries {
@@ -85,10 +95,65 @@ export function kindOfFamily(
   }
 }
 
+/** A history shorter than a minute of buckets says nothing about a service's usual levels. */
+const minHistoryBuckets = 6;
+
+/** Below this chance, a window reaching a level the history reached is news. */
+const knownLevelChance = 0.05;
+
+/**
+ * The share p of history buckets at or above a level such that a window of n buckets has two
+ * or more there (its second-worst bucket, which the robust change scores) with chance
+ * `knownLevelChance`: rarer levels than that are news, commoner ones are known.
+ */
+export function knownLevelShare(n: number): number {
+  const atLeastTwo = (p: number) => 1 - (1 - p) ** n - n * p * (1 - p) ** (n - 1);
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (atLeastTwo(mid) < knownLevelChance) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The change of a latency series against its baseline and, when the store has them, against
+ * the operation's levels in the longer history before it: the smaller of the two. A level the
+ * service already had in the hour before (a busy hour, a slower dependency that day, the odd slow
+ * bucket of a quiet operation) is not this fault's change, however still the few minutes of
+ * baseline happened to be. The window's second-worst bucket is held against the level that the
+ * history reached often enough for a window of this length to reach it twice by chance.
+ */
+function changeBeyondHistory(
+  values: Series,
+  baselineBuckets: number,
+  history: readonly number[] | undefined,
+): RobustChange {
+  const change = robustChange(values, baselineBuckets);
+  if (!history || history.length < minHistoryBuckets) return change;
+  const fault = present(values.slice(baselineBuckets));
+  if (fault.length < 2) return change;
+  const m = median(history);
+  const scale = Math.max(
+    (quantile(history, 0.75) - quantile(history, 0.25)) / 1.349,
+    0.02 * Math.abs(m),
+    1e-9,
+  );
+  const known = quantile(history, 1 - knownLevelShare(fault.length));
+  const z = (secondLargest(fault) - known) / scale;
+  return z < change.z ? { z, delta: median(fault) - m } : change;
+}
+
 /** A latency series is anomalous if either its median-ish (mean) or its tail (p95) grew. */
-function latencyChange(red: RedSeries, baselineBuckets: number): RobustChange {
-  const p95 = robustChange(red.p95Ms, baselineBuckets);
-  const avg = robustChange(red.meanMs, baselineBuckets);
+function latencyChange(
+  red: RedSeries,
+  baselineBuckets: number,
+  history?: LatencyHistory[string],
+): RobustChange {
+  const p95 = changeBeyondHistory(red.p95Ms, baselineBuckets, history?.p95Ms);
+  const avg = changeBeyondHistory(red.meanMs, baselineBuckets, history?.meanMs);
   return p95.z >= avg.z ? p95 : avg;
 }
 
@@ -104,7 +169,11 @@ export function scoreSeries(evidence: Evidence): ScoredSeries[] {
   const out: ScoredSeries[] = [];
   const instrumented = new Set(evidence.operations.map((o) => o.service));
   for (const op of evidence.operations) {
-    const lat = latencyChange(op.red, nb);
+    const lat = latencyChange(
+      op.red,
+      nb,
+      evidence.latencyHistory?.[operationKey(op.service, op.operation)],
+    );
     const err = rateChange(op.red.errors, op.red.calls, nb);
     const base = { service: op.service, operation: op.operation };
     out.push({ ...base, name: `latency ${op.operation}`, family: 'latency', ...lat });
@@ -149,7 +218,7 @@ export function scoreSeries(evidence: Evidence): ScoredSeries[] {
     }
   }
   for (const m of evidence.metrics) {
-    const change = robustChange(m.values, nb);
+    const change = metricChange(m.values, nb);
     out.push({
       service: m.service,
       name: `${m.name}@${m.instance}`,

@@ -49,6 +49,9 @@ export interface RobustChange {
 /** Fewer baseline points than this (a per-minute scrape over a few minutes) measure no spread. */
 const fewPoints = 6;
 
+/** The least noise of a share of calls (an error rate) in one bucket, whatever the traffic. */
+export const leastShareNoise = 0.005;
+
 /**
  * BARO-style robust change of one series: fault buckets scaled by the baseline median and IQR.
  * `floor` bounds the scale from below (constant baselines would otherwise divide by zero). An
@@ -87,8 +90,25 @@ export function rateChange(
   const baseErrors = numerator.slice(0, baselineBuckets).reduce((s, x) => s + x, 0);
   const p = (baseErrors + 0.5) / (baseCalls.reduce((s, x) => s + x, 0) + 1);
   return robustChange(rates, baselineBuckets, () =>
-    Math.max(Math.sqrt((p * (1 - p)) / callsPerBucket), 0.005),
+    Math.max(Math.sqrt((p * (1 - p)) / callsPerBucket), leastShareNoise),
   );
+}
+
+/**
+ * Robust change of a metric of unknown meaning. A metric whose every value is a share in [0, 1]
+ * and whose baseline never left zero (an error ratio read from Prometheus, which comes without
+ * its calls) is scaled as the RED path scales an error rate at its least noise, not by the 1e-9
+ * that only keeps the division finite: one failed request is not twenty million sigmas. A sparse
+ * series keeps its own scale (a tenth of its level).
+ */
+export function metricChange(values: Series, baselineBuckets: number): RobustChange {
+  const all = present(values);
+  const base = present(values.slice(0, baselineBuckets));
+  const zeroShare =
+    base.length >= fewPoints && base.every((v) => v === 0) && all.every((v) => v >= 0 && v <= 1);
+  return zeroShare
+    ? robustChange(values, baselineBuckets, () => leastShareNoise)
+    : robustChange(values, baselineBuckets);
 }
 
 /** Fills gaps with the last value seen (or the first present value), for regressions. */

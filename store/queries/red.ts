@@ -20,7 +20,8 @@ export interface SeriesWindow extends TimeWindow {
   stepSeconds?: number;
 }
 
-interface RedRecord {
+/** A RED row as the rollup queries return it (`redAggregates` and `histogramOutput`). */
+export interface RedRecord {
   bucket: Date;
   calls: string;
   errors: string;

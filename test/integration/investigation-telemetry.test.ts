@@ -6,6 +6,8 @@ import { collect, simulate } from '../../simulator/simulate';
 import type { MetricPoint, Span } from '../../simulator/telemetry';
 import { lineGroupKey } from '../../activities/rca/evidence';
 import { historyLogGroups, loadWindowTelemetry } from '../../store/investigation-telemetry';
+import { operationLatencyLevels } from '../../store/latency-history';
+import { histogramQuantile, latencyBucket } from '../../store/telemetry-histogram';
 import { createIsolatedDatabase } from '../setup/database';
 import { startTestReceivers } from '../setup/receivers';
 
@@ -172,5 +174,50 @@ describe('loadWindowTelemetry (rows joined to their dictionaries in memory)', ()
       const read = new Map(groups.map((g) => [`${g.service} ${lineGroupKey(g.body)}`, g.count]));
       expect(read).toEqual(inWindow(from, to));
     }
+  });
+
+  it("reads each operation's own latency levels per rollup bucket, as its spans were", async () => {
+    const from = new Date(windowStart);
+    const to = new Date(windowStart + options.durationSec * 1000 + 60_000);
+
+    const levels = await operationLatencyLevels(db.pool, { from, to });
+
+    // Client spans are the callee's calls, not the operation's own.
+    const own = new Map<string, { calls: number; sumUs: number; histogram: number[] }>();
+    for (const s of sent.spans) {
+      if (s.kind === 'CLIENT') continue;
+      const startUs = Number(micros(s.startTimeUnixNano));
+      const bucket = Math.floor(startUs / 10_000_000);
+      // Rollup buckets are read by their start: one starting before the window is not in it.
+      if (bucket * 10_000 < from.getTime() || bucket * 10_000 >= to.getTime()) continue;
+      const us = Number(s.endTimeUnixNano - s.startTimeUnixNano) / 1000;
+      const k = `${s.service}\u0000${s.operation}\u0000${bucket}`;
+      const o = own.get(k) ?? { calls: 0, sumUs: 0, histogram: new Array<number>(122).fill(0) };
+      o.calls++;
+      o.sumUs += us;
+      o.histogram[latencyBucket(us)]!++;
+      own.set(k, o);
+    }
+    const expected = [...own].map(([k, o]) => {
+      const [service = '', operation = ''] = k.split('\u0000');
+      const p95 = histogramQuantile({ offset: 0, counts: o.histogram }, 0.95);
+      return { service, operation, meanMs: o.sumUs / o.calls / 1000, p95Ms: p95! / 1000 };
+    });
+    // Durations are summed in whole microseconds: means agree to a few of them.
+    const sorted = <T extends { service: string; operation: string; meanMs: number | null }>(
+      list: T[],
+    ) =>
+      list
+        .map((l) => ({ key: `${l.service} ${l.operation} ${l.meanMs?.toFixed(6)}`, l }))
+        .sort((x, y) => x.key.localeCompare(y.key))
+        .map((x) => x.l);
+    expect(levels.length).toBeGreaterThan(0);
+    expect(levels).toHaveLength(expected.length);
+    const got = sorted(levels);
+    sorted(expected).forEach((want, i) => {
+      const { meanMs, ...rest } = want;
+      expect(got[i]).toMatchObject(rest);
+      expect(got[i]!.meanMs).toBeCloseTo(meanMs, 2);
+    });
   });
 });
