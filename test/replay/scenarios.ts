@@ -52,5 +52,35 @@ export const replayScenarios: ReplayScenario[] = [
       return workflowId;
     },
   },
+  {
+    name: 'incident-reopen',
+    async run(client, taskQueue) {
+      const at = '2026-01-01T00:00:00.000Z';
+      const candidate = {
+        fingerprint: 'replay-reopen',
+        service: 'db',
+        services: ['db'],
+        anomalies: [
+          {
+            seriesKey: 'svc:db:p95',
+            service: 'db',
+            signal: 'latency' as const,
+            score: 0.98,
+            value: 900,
+            baseline: 20,
+            at,
+          },
+        ],
+        observedAt: at,
+      };
+      const opts = { taskQueue, quietPeriodSeconds: 2, reopenSeconds: 600 };
+      const workflowId = await signalIncident(client, candidate, opts);
+      await client.workflow.getHandle(workflowId).result();
+      // The fault back within the reopen window: this run reopens the resolved incident.
+      await signalIncident(client, { ...candidate, key: 'again' }, opts);
+      await client.workflow.getHandle(workflowId).result();
+      return workflowId;
+    },
+  },
   ...runbookReplayScenarios,
 ];
