@@ -197,6 +197,7 @@ function pooledTailScore(
   expected: number,
   counts: (events: number, trials: number) => boolean,
   tests = 1,
+  looks = pooledBuckets,
 ): number {
   let log10P = 0;
   let events = 0;
@@ -207,7 +208,7 @@ function pooledTailScore(
     if (!counts(events, trials)) continue;
     log10P = Math.min(
       log10P,
-      binomialTailLog10(events, trials, expected) + Math.log10(pooledBuckets * tests),
+      binomialTailLog10(events, trials, expected) + Math.log10(looks * tests),
     );
   }
   return Math.max(0, 1 - Math.exp(log10P / log10PScale));
@@ -411,7 +412,7 @@ export class DirectionalSeriesScorer {
 
   /**
    * How unlikely this many requests slower than the whole baseline window are (pooled with the
-   * latest buckets): the weight of how much slower they are. Of the window's N requests at most
+   * latest minute's buckets): the weight of how much slower they are. Of the window's N requests at most
    * ⌊(1 − q)·n⌋ per bucket were slower than its point, so at most that many beyond the line, and
    * with none beyond it a new request passes all N with chance 1/(N + 1).
    */
@@ -424,10 +425,18 @@ export class DirectionalSeriesScorer {
     }
     const rate = (beyond + 1) / (total + 1);
     const points: [number, number][] = [[worse, calls], ...this.worseTail];
-    this.worseTail = points.slice(0, pooledBuckets - 1);
+    // Pooled over the level's minute: a quiet edge's one call a bucket, each slower than anything
+    // shown, adds up to news the way a held level does (more looks, paid for).
+    this.worseTail = points.slice(0, levelBuckets - 1);
     if (worse === 0) return 0;
     const expected = Math.min(0.5, Math.max(minSlowRate, slowOverDispersion * rate));
-    return pooledTailScore(points, expected, (k) => k >= minSlowRequests, latencyTests);
+    return pooledTailScore(
+      points,
+      expected,
+      (k) => k >= minSlowRequests,
+      latencyTests,
+      levelBuckets,
+    );
   }
 
   /**
