@@ -98,10 +98,10 @@ export function assertEvidenceFits(
 /**
  * Ranks root-cause candidates for a fault window against the baseline before it, from the
  * telemetry in PostgreSQL, with every method and their ensemble. The baseline is the clean
- * traffic since the latest other incident when that is long enough (nearestBaselineStart); else
- * other incidents' periods are left out and it reaches further back to stay `baselineMs` long. The fault
- * window opens only after an other incident whose last anomaly came before `firstAnomalyAt`
- * (its fading symptoms are not this fault's).
+ * traffic since the latest other incident when that is long enough (nearestBaselineStart);
+ * else other incidents' periods are left out and it reaches further back to stay `baselineMs`
+ * long. The fault window opens only after an other incident whose last anomaly came before
+ * `firstAnomalyAt` (its fading symptoms are not this fault's).
  */
 export async function rankWindow(
   pool: Pool,

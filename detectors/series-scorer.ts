@@ -412,9 +412,9 @@ export class DirectionalSeriesScorer {
 
   /**
    * How unlikely this many requests slower than the whole baseline window are (pooled with the
-   * latest minute's buckets): the weight of how much slower they are. Of the window's N requests at most
-   * ⌊(1 − q)·n⌋ per bucket were slower than its point, so at most that many beyond the line, and
-   * with none beyond it a new request passes all N with chance 1/(N + 1).
+   * latest minute's buckets): the weight of how much slower they are. Of the window's N requests
+   * at most ⌊(1 − q)·n⌋ per bucket were slower than its point, so at most that many beyond the
+   * line, and with none beyond it a new request passes all N with chance 1/(N + 1).
    */
   private worseRequestScore(worse: number, calls: number): number {
     let beyond = 0;
