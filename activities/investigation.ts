@@ -3,8 +3,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { collectOutsideSignals } from './outside-signals';
 import { fuse, fuseWithOutside, rankAll } from './rca/ensemble';
-import { buildEvidence, faultWindowStart, maxBaselineStretch } from './rca/evidence';
-import { nearestBaselineStart } from './investigation-baseline';
+import {
+  baselineStartFor,
+  buildEvidence,
+  faultWindowStart,
+  maxBaselineStretch,
+} from './rca/evidence';
 import type { RootCauseCandidate } from './rca/candidate';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { postgresCallsOf } from '../store/database-calls';
@@ -97,11 +101,10 @@ export function assertEvidenceFits(
 
 /**
  * Ranks root-cause candidates for a fault window against the baseline before it, from the
- * telemetry in PostgreSQL, with every method and their ensemble. The baseline is the clean
- * traffic since the latest other incident when that is long enough (nearestBaselineStart);
- * else other incidents' periods are left out and it reaches further back to stay `baselineMs`
- * long. The fault window opens only after an other incident whose last anomaly came before
- * `firstAnomalyAt` (its fading symptoms are not this fault's).
+ * telemetry in PostgreSQL, with every method and their ensemble. Other incidents' periods are
+ * left out of the baseline, which reaches further back to stay `baselineMs` long, and the fault
+ * window opens only after an other incident whose last anomaly came before `firstAnomalyAt`
+ * (its fading symptoms are not this fault's).
  */
 export async function rankWindow(
   pool: Pool,
@@ -125,7 +128,7 @@ export async function rankWindow(
     exceptIncidentId: window.incidentId,
   });
   const faultStart = faultWindowStart(window.faultStart.getTime(), firstAnomaly, others);
-  const baselineStart = nearestBaselineStart(faultStart, window.baselineMs, others);
+  const baselineStart = baselineStartFor(faultStart, window.baselineMs, others);
   const [telemetry, historyGroups] = await Promise.all([
     loadWindowTelemetry(pool, { from: new Date(baselineStart), to: window.end }),
     // History only tempers what is new; without it the ranking judges by the baseline, as before.
