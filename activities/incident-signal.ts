@@ -1,16 +1,22 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { anomaliesObserved, incidentWorkflowId } from '../workflows/incident/messages';
-import type { IncidentCandidate } from '../workflows/incident/types';
+import type { IncidentCandidate, IncidentState } from '../workflows/incident/types';
 
 export interface IncidentStartOptions {
   taskQueue: string;
   quietPeriodSeconds: number;
   faultEvidenceSeconds?: number;
+  /**
+   * A fingerprint's incident resolved at most this long ago is reopened by its fault's next
+   * anomalies instead of a new incident opening (default: one quiet period).
+   */
+  reopenSeconds?: number;
 }
 
 /**
  * Opens the incident for this fault, or attaches the anomalies to the one already open:
- * signal-with-start on the fingerprint's workflow id makes both one atomic call.
+ * signal-with-start on the fingerprint's workflow id makes both one atomic call. When the
+ * fingerprint's incident resolved itself within the reopen window, the new run reopens it.
  */
 export async function signalIncident(
   client: Client,
@@ -19,6 +25,11 @@ export async function signalIncident(
 ): Promise<string> {
   const workflowId = incidentWorkflowId(candidate.fingerprint);
   const signals = [...new Set(candidate.anomalies.map((a) => a.signal))].join(', ');
+  const reopened = await recentlyResolved(
+    client,
+    workflowId,
+    (opts.reopenSeconds ?? opts.quietPeriodSeconds) * 1000,
+  );
   await client.workflow.signalWithStart('incidentWorkflow', {
     workflowId,
     taskQueue: opts.taskQueue,
@@ -29,6 +40,7 @@ export async function signalIncident(
         ...(opts.faultEvidenceSeconds !== undefined && {
           faultEvidenceSeconds: opts.faultEvidenceSeconds,
         }),
+        ...(reopened && { reopened }),
       },
     ],
     signal: anomaliesObserved,
@@ -37,4 +49,27 @@ export async function signalIncident(
     staticDetails: `Opened by detection for anomalies on ${candidate.services.join(', ')}.`,
   });
   return workflowId;
+}
+
+/**
+ * The final state of the fingerprint's latest incident if it resolved itself (not closed by a
+ * person, whose judgement stands) within `windowMs`: a fault quiet for one quiet period and back
+ * within the next was pausing, not over.
+ */
+async function recentlyResolved(
+  client: Client,
+  workflowId: string,
+  windowMs: number,
+): Promise<IncidentState | undefined> {
+  const handle = client.workflow.getHandle<() => Promise<IncidentState>>(workflowId);
+  try {
+    const described = await handle.describe();
+    if (described.status.name !== 'COMPLETED' || !described.closeTime) return undefined;
+    if (Date.now() - described.closeTime.getTime() > windowMs) return undefined;
+    const last = await handle.result();
+    return last.status === 'resolved' ? last : undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
 }

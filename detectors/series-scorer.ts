@@ -11,6 +11,8 @@
  * request is never an anomaly and fifty are. How much slower counts too: requests slower than
  * every bucket of the baseline window are tested against how rarely its requests could have been
  * (a handful of calls to a quiet service each taking seconds, against a worst of 240 ms).
+ * A point far off the level stays out of the baseline even when its requests are too few to be
+ * news (still no anomaly): a fault's first slow calls must not become what the series has shown.
  * A deviation the series showed in several separate episodes of its window (a quiet service's
  * occasional burst) is its normal behaviour, not news.
  * Warm-up, baseline window and the time after which a new level is normal are durations, held
@@ -195,6 +197,7 @@ function pooledTailScore(
   expected: number,
   counts: (events: number, trials: number) => boolean,
   tests = 1,
+  looks = pooledBuckets,
 ): number {
   let log10P = 0;
   let events = 0;
@@ -205,7 +208,7 @@ function pooledTailScore(
     if (!counts(events, trials)) continue;
     log10P = Math.min(
       log10P,
-      binomialTailLog10(events, trials, expected) + Math.log10(pooledBuckets * tests),
+      binomialTailLog10(events, trials, expected) + Math.log10(looks * tests),
     );
   }
   return Math.max(0, 1 - Math.exp(log10P / log10PScale));
@@ -250,13 +253,15 @@ export class DirectionalSeriesScorer {
     }
     const slow = slowerThan && this.slowCount(slowerThan);
     const worse = slowerThan && this.worseCount(slowerThan);
-    const scored =
+    const { far, ...scored } =
       this.signal === 'errors' && support !== undefined
-        ? this.errorScore(value, support)
+        ? { ...this.errorScore(value, support), far: false }
         : this.robustScore(value, support, slow, worse);
     // Suspicious points stay out of the baseline too: a slow climb (a leak) would otherwise
     // drag the baseline up with it, and the pooled error rate is not robust like a median.
-    const suspicious = scored.score >= suspiciousScore;
+    // So does a point far off the level whose requests are too few to be news yet: admitted,
+    // it would make the same fault's next slow requests no longer slower than anything shown.
+    const suspicious = scored.score >= suspiciousScore || far;
     this.streak = suspicious ? this.streak + 1 : 0;
     this.marks = [...this.marks, suspicious ? 1 : 0].slice(-this.points(acceptSpan));
     this.remember(value, support);
@@ -351,7 +356,13 @@ export class DirectionalSeriesScorer {
     return slowerThan(Math.max(center + Math.max(floor, suspiciousZ * scale), ...this.recent));
   }
 
-  private robustScore(value: number, calls?: number, slow?: number, worse?: number): ScoredPoint {
+  /** `far`: the point is far off the level by z alone (not a recurring deviation). */
+  private robustScore(
+    value: number,
+    calls?: number,
+    slow?: number,
+    worse?: number,
+  ): ScoredPoint & { far: boolean } {
     const { center, floor, scale } = this.spread();
     const z = (v: number) => {
       const deviation = this.signal === 'metric' ? Math.abs(v - center) : v - center;
@@ -371,12 +382,13 @@ export class DirectionalSeriesScorer {
     const recurring =
       strength >= suspiciousScore && this.episodesLike(value, center) >= recurringEpisodes;
     const score = recurring ? 0 : strength;
-    if (calls === undefined || slow === undefined) return { score, baseline: center };
+    const far = score >= suspiciousScore;
+    if (calls === undefined || slow === undefined) return { score, baseline: center, far };
     const evidence = Math.max(
       this.slowRequestScore(slow, calls),
       this.worseRequestScore(worse ?? 0, calls),
     );
-    return { score: Math.min(score, evidence), baseline: center };
+    return { score: Math.min(score, evidence), baseline: center, far };
   }
 
   /**
@@ -400,9 +412,9 @@ export class DirectionalSeriesScorer {
 
   /**
    * How unlikely this many requests slower than the whole baseline window are (pooled with the
-   * latest buckets): the weight of how much slower they are. Of the window's N requests at most
-   * ⌊(1 − q)·n⌋ per bucket were slower than its point, so at most that many beyond the line, and
-   * with none beyond it a new request passes all N with chance 1/(N + 1).
+   * latest minute's buckets): the weight of how much slower they are. Of the window's N requests
+   * at most ⌊(1 − q)·n⌋ per bucket were slower than its point, so at most that many beyond the
+   * line, and with none beyond it a new request passes all N with chance 1/(N + 1).
    */
   private worseRequestScore(worse: number, calls: number): number {
     let beyond = 0;
@@ -413,10 +425,18 @@ export class DirectionalSeriesScorer {
     }
     const rate = (beyond + 1) / (total + 1);
     const points: [number, number][] = [[worse, calls], ...this.worseTail];
-    this.worseTail = points.slice(0, pooledBuckets - 1);
+    // Pooled over the level's minute: a quiet edge's one call a bucket, each slower than anything
+    // shown, adds up to news the way a held level does (more looks, paid for).
+    this.worseTail = points.slice(0, levelBuckets - 1);
     if (worse === 0) return 0;
     const expected = Math.min(0.5, Math.max(minSlowRate, slowOverDispersion * rate));
-    return pooledTailScore(points, expected, (k) => k >= minSlowRequests, latencyTests);
+    return pooledTailScore(
+      points,
+      expected,
+      (k) => k >= minSlowRequests,
+      latencyTests,
+      levelBuckets,
+    );
   }
 
   /**

@@ -12,6 +12,28 @@ export interface ReplayScenario {
   run(client: Client, taskQueue: string): Promise<string>;
 }
 
+/** A fault blaming db, seen as one latency anomaly at `service`. */
+function latencyCandidate(fingerprint: string, service: string) {
+  const at = '2026-01-01T00:00:00.000Z';
+  return {
+    fingerprint,
+    service: 'db',
+    services: [service],
+    anomalies: [
+      {
+        seriesKey: `svc:${service}:p95`,
+        service,
+        signal: 'latency' as const,
+        score: 0.98,
+        value: 900,
+        baseline: 20,
+        at,
+      },
+    ],
+    observedAt: at,
+  };
+}
+
 export const replayScenarios: ReplayScenario[] = [
   {
     name: 'heartbeat',
@@ -27,27 +49,22 @@ export const replayScenarios: ReplayScenario[] = [
   {
     name: 'incident-open-attach-resolve',
     async run(client, taskQueue) {
-      const at = '2026-01-01T00:00:00.000Z';
-      const candidate = (service: string) => ({
-        fingerprint: 'replay-db',
-        service: 'db',
-        services: [service],
-        anomalies: [
-          {
-            seriesKey: `svc:${service}:p95`,
-            service,
-            signal: 'latency' as const,
-            score: 0.98,
-            value: 900,
-            baseline: 20,
-            at,
-          },
-        ],
-        observedAt: at,
-      });
       const opts = { taskQueue, quietPeriodSeconds: 2 };
-      const workflowId = await signalIncident(client, candidate('db'), opts);
-      await signalIncident(client, candidate('cart'), opts);
+      const workflowId = await signalIncident(client, latencyCandidate('replay-db', 'db'), opts);
+      await signalIncident(client, latencyCandidate('replay-db', 'cart'), opts);
+      await client.workflow.getHandle(workflowId).result();
+      return workflowId;
+    },
+  },
+  {
+    name: 'incident-reopen',
+    async run(client, taskQueue) {
+      const candidate = latencyCandidate('replay-reopen', 'db');
+      const opts = { taskQueue, quietPeriodSeconds: 2, reopenSeconds: 600 };
+      const workflowId = await signalIncident(client, candidate, opts);
+      await client.workflow.getHandle(workflowId).result();
+      // The fault back within the reopen window: this run reopens the resolved incident.
+      await signalIncident(client, { ...candidate, key: 'again' }, opts);
       await client.workflow.getHandle(workflowId).result();
       return workflowId;
     },

@@ -111,6 +111,18 @@ describe('latency evidence weighs how much slower, not only how many', () => {
     expect(Math.max(...scores)).toBeGreaterThanOrEqual(DEFAULT_ANOMALY_THRESHOLD);
   });
 
+  it('keeps a fault’s first slow call out of the baseline, too few to be news, so the next ones are', () => {
+    const scores = quietEdge([[1_900], [1_600, 1_700], [1_650, 1_800]]);
+    expect(scores[0]).toBeLessThan(DEFAULT_ANOMALY_THRESHOLD);
+    expect(Math.max(...scores)).toBeGreaterThanOrEqual(DEFAULT_ANOMALY_THRESHOLD);
+  });
+
+  it('adds up one call a bucket, each slower than anything shown, over a minute', () => {
+    const scores = quietEdge([[1_900], [1_600], [1_700], [2_100], [1_650], [1_800]]);
+    expect(scores.slice(0, 3).every((s) => s < DEFAULT_ANOMALY_THRESHOLD)).toBe(true);
+    expect(Math.max(...scores)).toBeGreaterThanOrEqual(DEFAULT_ANOMALY_THRESHOLD);
+  });
+
   it('does not take one call taking seconds, or calls as slow as the baseline has been, for news', () => {
     expect(quietEdge([[2_000], [20], [19, 21]]).every((s) => s < DEFAULT_ANOMALY_THRESHOLD)).toBe(
       true,

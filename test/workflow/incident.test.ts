@@ -79,6 +79,49 @@ describe('incident workflow', () => {
     });
   });
 
+  it('reopens the incident its fault resolved moments ago, and opens a new one after the window', async () => {
+    const fingerprint = `db-${randomUUID().slice(0, 8)}`;
+    const opts = { taskQueue: env.taskQueue, quietPeriodSeconds: 2 };
+    const incidents = () =>
+      pool
+        .query<{ incident_id: string; status: string; anomaly_count: number }>(
+          'SELECT incident_id, status, anomaly_count FROM incident WHERE fingerprint = $1 ORDER BY opened_at',
+          [fingerprint],
+        )
+        .then((r) => r.rows);
+    await env.withWorker({ pool }, async () => {
+      const handle = env.client.workflow.getHandle(
+        await signalIncident(env.client, candidate(fingerprint, [{}, {}]), opts),
+      );
+      const first = await handle.result();
+      expect(first.status).toBe('resolved');
+
+      await signalIncident(env.client, candidate(fingerprint, [{}]), {
+        ...opts,
+        reopenSeconds: 120,
+      });
+      const reopened = await env.client.workflow.getHandle(handle.workflowId).result();
+      expect(reopened.incidentId).toBe(first.incidentId);
+      expect(reopened.openedAt).toBe(first.openedAt);
+      expect(reopened.status).toBe('resolved');
+      expect(reopened.notes?.some((n: string) => n.startsWith('reopened at'))).toBe(true);
+      expect(await incidents()).toEqual([
+        { incident_id: first.incidentId, status: 'resolved', anomaly_count: 3 },
+      ]);
+
+      await signalIncident(env.client, candidate(fingerprint, [{}]), {
+        ...opts,
+        reopenSeconds: 0,
+      });
+      const fresh = await env.client.workflow.getHandle(handle.workflowId).result();
+      expect(fresh.incidentId).not.toBe(first.incidentId);
+      expect((await incidents()).map((r) => r.incident_id)).toEqual([
+        first.incidentId,
+        fresh.incidentId,
+      ]);
+    });
+  });
+
   it('closes on an operator update and refuses one without a name', async () => {
     const fingerprint = `api-${randomUUID().slice(0, 8)}`;
     await env.withWorker({ pool }, async () => {

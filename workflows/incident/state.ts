@@ -24,6 +24,23 @@ export function openIncident(
   return attachAnomalies(state, candidate);
 }
 
+/**
+ * A resolved incident whose fault came back soon after: open again, keeping its id, its opening
+ * time and its diagnosis (the same fault, so one incident, not a second one for it).
+ */
+export function reopenIncident(resolved: IncidentState, at: string): IncidentState {
+  const { resolution, ...rest } = resolved;
+  return {
+    ...rest,
+    status: 'open',
+    lastHeardAt: at,
+    notes: [
+      ...(resolved.notes ?? []),
+      `reopened at ${at}: ${resolution ?? 'resolved'}, then its fault came back`,
+    ],
+  };
+}
+
 const recentKeyLimit = 32;
 
 /**

@@ -82,6 +82,8 @@ export interface IncidentInput {
   maxHistoryEvents?: number;
   /** Present when continuing as new: the state to carry on with. */
   state?: IncidentState;
+  /** The resolved incident of this fingerprint that this run reopens (its fault came back). */
+  reopened?: IncidentState;
 }
 
 export interface CloseRequest {

@@ -31,7 +31,7 @@ import { chooseRunbook } from './choose-runbook';
 import { incidentDetails } from './details';
 import { faultLeadMs } from './investigation-window';
 import { anomaliesObserved, closeIncident, incidentState } from './messages';
-import { attachAnomalies, openIncident, quietSince } from './state';
+import { attachAnomalies, openIncident, quietSince, reopenIncident } from './state';
 import type { CloseRequest, IncidentCandidate, IncidentInput, IncidentState } from './types';
 
 const { recordIncident, resolveRemediationTarget, recordIncidentInGraph } =
@@ -131,10 +131,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   if (!state) {
     // The first anomalies arrive as the signal of signal-with-start, in the first activation.
     await condition(() => pending.length > 0);
-    const first = pending.shift()!;
-    const info = workflowInfo();
-    const incidentId = `${input.fingerprint}-${info.startTime.toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
-    await publish(applyPending(openIncident(incidentId, first, new Date().toISOString())));
+    if (input.reopened) {
+      await publish(applyPending(reopenIncident(input.reopened, new Date().toISOString())));
+    } else {
+      const first = pending.shift()!;
+      const info = workflowInfo();
+      const incidentId = `${input.fingerprint}-${info.startTime.toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
+      await publish(applyPending(openIncident(incidentId, first, new Date().toISOString())));
+    }
   }
 
   /** Investigation, then remediation, run beside the anomaly loop, once per incident. */
