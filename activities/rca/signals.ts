@@ -8,6 +8,7 @@ import {
   quantile,
   rateChange,
   robustChange,
+  robustScale,
   secondLargest,
   type RobustChange,
 } from './stats';
@@ -136,11 +137,7 @@ function changeBeyondHistory(
   const fault = present(values.slice(baselineBuckets));
   if (fault.length < 2) return change;
   const m = median(history);
-  const scale = Math.max(
-    (quantile(history, 0.75) - quantile(history, 0.25)) / 1.349,
-    0.02 * Math.abs(m),
-    1e-9,
-  );
+  const scale = robustScale(history, m);
   const known = quantile(history, 1 - knownLevelShare(fault.length));
   const z = (secondLargest(fault) - known) / scale;
   return z < change.z ? { z, delta: median(fault) - m } : change;

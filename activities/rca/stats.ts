@@ -52,6 +52,18 @@ const fewPoints = 6;
 /** The least noise of a share of calls (an error rate) in one bucket, whatever the traffic. */
 export const leastShareNoise = 0.005;
 
+/** The least scale of a series at level m: a fiftieth of it (and never zero). */
+const relativeFloor = (m: number) => Math.max(0.02 * Math.abs(m), 1e-9);
+
+/** The robust spread of values about their median m (IQR / 1.349), at least `floor(m)`. */
+export function robustScale(
+  values: readonly number[],
+  m: number,
+  floor: (median: number) => number = relativeFloor,
+): number {
+  return Math.max((quantile(values, 0.75) - quantile(values, 0.25)) / 1.349, floor(m));
+}
+
 /**
  * BARO-style robust change of one series: fault buckets scaled by the baseline median and IQR.
  * `floor` bounds the scale from below (constant baselines would otherwise divide by zero). An
@@ -62,14 +74,14 @@ export const leastShareNoise = 0.005;
 export function robustChange(
   values: Series,
   baselineBuckets: number,
-  floor: (baselineMedian: number) => number = (m) => Math.max(0.02 * Math.abs(m), 1e-9),
+  floor: (baselineMedian: number) => number = relativeFloor,
 ): RobustChange {
   const base = present(values.slice(0, baselineBuckets));
   const fault = present(values.slice(baselineBuckets));
   if (base.length < 3 || fault.length === 0) return { z: 0, delta: 0 };
   const m = median(base);
   const sparse = base.length < fewPoints ? 0.1 * Math.max(Math.abs(m), Math.abs(median(fault))) : 0;
-  const scale = Math.max((quantile(base, 0.75) - quantile(base, 0.25)) / 1.349, floor(m), sparse);
+  const scale = Math.max(robustScale(base, m, floor), sparse);
   const up = secondLargest(fault.map((v) => (v - m) / scale));
   const down = secondLargest(fault.map((v) => (m - v) / scale));
   return { z: up >= down ? up : -down, delta: median(fault) - m };
