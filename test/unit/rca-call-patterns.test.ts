@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { callPatterns, withCallPatterns } from '../../activities/rca/call-patterns';
-import { buildEvidence } from '../../activities/rca/evidence';
+import {
+  callPatterns,
+  servicePatternChanges,
+  withCallPatterns,
+} from '../../activities/rca/call-patterns';
+import { anyLogLine, buildEvidence } from '../../activities/rca/evidence';
 import type { LogRecord, Span } from '../../simulator/telemetry';
 
 const window = { baselineStart: 0, faultStart: 120_000, end: 180_000 };
@@ -10,7 +14,7 @@ const window = { baselineStart: 0, faultStart: 120_000, end: 180_000 };
  * fault window on, `stock` returns early (no query) in 60% of calls; with `propagate`, the hub
  * then skips its call to `user` too (a throw reaching the caller).
  */
-function spans(propagate: boolean): Span[] {
+function spans(propagate: boolean, returnsEarly = true): Span[] {
   const out: Span[] = [];
   let ids = 0;
   const add = (
@@ -45,7 +49,7 @@ function spans(propagate: boolean): Span[] {
   };
   for (let t = 0, n = 0; t < window.end - 1_000; t += 100, n++) {
     const traceId = n.toString(16).padStart(32, '0');
-    const early = t >= window.faultStart && n % 5 < 3;
+    const early = returnsEarly && t >= window.faultStart && n % 5 < 3;
     const root = add(traceId, undefined, 'gateway', '/*', t);
     const hub = add(traceId, add(traceId, root, 'gateway', 'GET', t), 'hub', '/plan', t);
     const stock = add(traceId, add(traceId, hub, 'hub', 'POST', t), 'stock', '/stock', t);
@@ -96,6 +100,18 @@ describe('call-pattern evidence', () => {
     expect(ranking[0]?.evidence.templates?.[0]).toContain('log reserved');
     // The hub's new ERROR line is the echo of the callee's throw.
     expect(ranking.find((c) => c.service === 'hub')!.score).toBeLessThan(0.5 * ranking[0]!.score);
+  });
+
+  it('sees a throw before the first line when the lines carry data that splits them', () => {
+    // Each call logs the item type it reserved: five templates, each written by a fifth of calls.
+    const types = ['chair', 'desk', 'lamp', 'shelf', 'stool'];
+    const all = spans(false, false);
+    const lines = skippedLines(all).map((l, n) =>
+      l.severityText === 'INFO' ? { ...l, body: `reserved a ${types[n % 5]}` } : l,
+    );
+    const change = servicePatternChanges(buildEvidence(all, lines, [], window)).get('stock');
+    expect(change?.child).toBe(anyLogLine);
+    expect(change!.z).toBeLessThan(-10);
   });
 
   it('ranks first a service whose calls stopped doing what they did, with no log line', () => {
