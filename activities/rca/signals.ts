@@ -157,6 +157,46 @@ function latencyChange(
 const gapFloor = (): number => 0.1;
 
 /**
+ * An edge's gap stands out when it changed this many times the window's lower-quartile edge:
+ * most edges are not at fault, and a window of few edges may have most of them gapped.
+ */
+const gapStandOut = 3;
+
+/** Another edge shows the same cause when its gap changed at least this share as much. */
+const gapAlike = 0.25;
+
+/**
+ * Which end of each call edge its gap belongs to. The gap (the caller's wait beyond the callee's
+ * own time) grows on the callee's side when its network is slow, and on the caller's when the
+ * caller is starved (a saturated CPU delays sending and reading alike); either way the service
+ * at fault shows it on its other edges too, by a like amount. So an edge's gap goes to the end
+ * whose other edges' gaps also changed alike and stand out from the window's edges at large, the
+ * callee when neither end's do.
+ */
+export function gapSides(
+  edges: readonly { caller: string; callee: string }[],
+  gapZ: readonly number[],
+): string[] {
+  const quiet = quantile(
+    gapZ.map((z) => Math.max(0, z)),
+    0.25,
+  );
+  const floor = Math.max(3, gapStandOut * quiet);
+  const support = (service: string, except: number) => {
+    const alike = Math.max(floor, gapAlike * (gapZ[except] ?? 0));
+    let best = 0;
+    edges.forEach((e, k) => {
+      const z = gapZ[k] ?? 0;
+      if (k !== except && (e.caller === service || e.callee === service) && z >= alike) {
+        best = Math.max(best, z);
+      }
+    });
+    return best;
+  };
+  return edges.map((e, k) => (support(e.caller, k) > support(e.callee, k) ? e.caller : e.callee));
+}
+
+/**
  * Scores every series in the evidence, whatever its name, with the same robust change
  * statistic. Latency, errors, gaps and unanswered calls count only when they get worse;
  * metrics of unknown meaning count in both directions.
@@ -176,11 +216,18 @@ export function scoreSeries(evidence: Evidence): ScoredSeries[] {
     out.push({ ...base, name: `latency ${op.operation}`, family: 'latency', ...lat });
     out.push({ ...base, name: `error rate ${op.operation}`, family: 'errors', ...err });
   }
-  for (const edge of evidence.edges) {
+  const gaps = evidence.edges.map((edge) => robustChange(edge.gapMs, nb, gapFloor));
+  const sides = gapSides(
+    evidence.edges,
+    gaps.map((g) => g.z),
+  );
+  evidence.edges.forEach((edge, k) => {
     const via = `${edge.caller}→${edge.callee}`;
     const base = { service: edge.callee };
+    // The caller's wait, and the client latency it adds to, belong to the gap's side.
+    const side = { service: sides[k] ?? edge.callee };
     out.push({
-      ...base,
+      ...side,
       name: `client latency ${via}`,
       family: 'clientLatency',
       ...latencyChange(edge.client, nb),
@@ -191,15 +238,10 @@ export function scoreSeries(evidence: Evidence): ScoredSeries[] {
       family: 'clientErrors',
       ...rateChange(edge.client.errors, edge.client.calls, nb),
     });
-    out.push({
-      ...base,
-      name: `network gap ${via}`,
-      family: 'gap',
-      ...robustChange(edge.gapMs, nb, gapFloor),
-    });
+    out.push({ ...side, name: `network gap ${via}`, family: 'gap', ...gaps[k]! });
     for (const [instance, gap] of Object.entries(edge.gapMsByInstance)) {
       out.push({
-        ...base,
+        ...side,
         name: `network gap ${via}@${instance}`,
         family: 'gap',
         ...robustChange(gap, nb, gapFloor),
@@ -213,7 +255,7 @@ export function scoreSeries(evidence: Evidence): ScoredSeries[] {
         ...rateChange(edge.unanswered, edge.client.calls, nb),
       });
     }
-  }
+  });
   for (const m of evidence.metrics) {
     const change = metricChange(m.values, nb);
     out.push({

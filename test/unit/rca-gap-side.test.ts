@@ -1,0 +1,96 @@
+/**
+ * A call edge's gap belongs to the end that shows it on its other edges too: a starved caller
+ * (CPU) waits longer on every callee, a callee with a slow network makes every caller wait.
+ */
+import { describe, expect, it } from 'vitest';
+import { baro } from '../../activities/rca/baro';
+import type { EdgeSeries, Evidence, RedSeries } from '../../activities/rca/evidence';
+import { gapSides } from '../../activities/rca/signals';
+
+const baselineBuckets = 18;
+const faultBuckets = 18;
+
+function red(level: number): RedSeries {
+  const ms = Array.from(
+    { length: baselineBuckets + faultBuckets },
+    (_, b) => level + (b % 3) * 0.1,
+  );
+  return {
+    calls: ms.map(() => 10),
+    errors: ms.map(() => 0),
+    meanMs: ms,
+    p50Ms: ms,
+    p95Ms: ms,
+    p99Ms: ms,
+  };
+}
+
+/** An edge whose gap is 1 ms with a little jitter, and `faultGap` ms from the fault on. */
+function edge(caller: string, callee: string, faultGap: number): EdgeSeries {
+  const gapMs = Array.from({ length: baselineBuckets + faultBuckets }, (_, b) =>
+    b < baselineBuckets ? 1 + (b % 3) * 0.05 : faultGap + (b % 2) * 0.05,
+  );
+  return {
+    caller,
+    callee,
+    client: red(5),
+    gapMs,
+    gapMsByInstance: {},
+    unanswered: gapMs.map(() => 0),
+  };
+}
+
+function evidence(edges: EdgeSeries[]): Evidence {
+  const services = [...new Set(edges.flatMap((e) => [e.caller, e.callee]))].sort();
+  return {
+    window: { baselineStart: 0, faultStart: 180_000, end: 360_000 },
+    bucketMs: 10_000,
+    bucketCount: baselineBuckets + faultBuckets,
+    baselineBuckets,
+    services,
+    operations: services.map((service) => ({ service, operation: 'GET /', red: red(5) })),
+    edges,
+    metrics: [],
+    logs: {},
+    traces: { normal: [], abnormal: [] },
+  };
+}
+
+describe('the side of a network gap', () => {
+  it('blames a caller that waits longer on every callee, not the callees', () => {
+    const ev = evidence([
+      edge('frontend', 'ads', 40),
+      edge('frontend', 'cart', 30),
+      edge('frontend', 'shipping', 35),
+      edge('checkout', 'cart', 1),
+      edge('checkout', 'shipping', 1),
+    ]);
+    expect(baro.rank(ev)[0]?.service).toBe('frontend');
+  });
+
+  it('blames a callee every caller waits longer on', () => {
+    const ev = evidence([
+      edge('frontend', 'cart', 40),
+      edge('checkout', 'cart', 35),
+      edge('frontend', 'ads', 1),
+      edge('checkout', 'payment', 1),
+    ]);
+    expect(baro.rank(ev)[0]?.service).toBe('cart');
+  });
+
+  it('keeps a gap on the callee when the caller shows far less on its other edges', () => {
+    // A leaf callee has no other edge to show it on; a caller's slight wobble elsewhere is not it.
+    expect(gapSides(edges, [500, 40, 2, 1, 1, 1])[0]).toBe('email');
+    // The same wobble, of a like size, is the caller's.
+    expect(gapSides(edges, [500, 300, 2, 1, 1, 1]).slice(0, 2)).toEqual(['checkout', 'checkout']);
+  });
+});
+
+const edges = [
+  { caller: 'checkout', callee: 'email' },
+  { caller: 'checkout', callee: 'shipping' },
+  { caller: 'frontend', callee: 'payment' },
+  { caller: 'frontend', callee: 'ads' },
+  { caller: 'frontend', callee: 'cart' },
+  { caller: 'frontend', callee: 'currency' },
+];
