@@ -6,7 +6,8 @@ import type {
   Span,
   SpanKind,
 } from '../simulator/telemetry';
-import { withTransaction, type Pool } from './db';
+import type { Pool } from './db';
+import { historyBudgetMs, readWithinBudget } from './statement-budget';
 
 export interface TelemetryWindow {
   from: Date;
@@ -308,9 +309,6 @@ export async function loadWindowTelemetry(
 /** History groups read at most; lines of groups beyond it count as unseen, as with no history. */
 export const historyGroupLimit = 20_000;
 
-/** How long the history query may take before the investigation goes on without it. */
-export const historyBudgetMs = 3_000;
-
 const minuteMs = 60_000;
 
 /**
@@ -330,13 +328,10 @@ export async function historyLogGroups(
   const to = Math.max(from, window.to.getTime());
   const wholeFrom = Math.min(Math.ceil(from / minuteMs) * minuteMs, to);
   const wholeTo = Math.max(wholeFrom, Math.floor(to / minuteMs) * minuteMs);
-  const rows = await withTransaction(
-    pool,
-    async (client) => {
-      // A history that cannot be read in time is worth less than the investigation's own pace.
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(budgetMs))}`);
-      const result = await client.query<[number, string, string]>({
-        text: `SELECT service_id, min(line), sum(lines)
+  // A history that cannot be read in time is worth less than the investigation's own pace.
+  const rows = await readWithinBudget(pool, budgetMs, async (client) => {
+    const result = await client.query<[number, string, string]>({
+      text: `SELECT service_id, min(line), sum(lines)
          FROM (SELECT service_id, line_key, line, lines FROM rollup_log_lines
                 WHERE bucket >= $2 AND bucket < $3
                UNION ALL
@@ -346,13 +341,11 @@ export async function historyLogGroups(
                         WHERE (time >= $1 AND time < $2) OR (time >= $3 AND time < $4)) l) g
          GROUP BY service_id, line_key
          LIMIT $5`,
-        values: [new Date(from), new Date(wholeFrom), new Date(wholeTo), new Date(to), limit],
-        rowMode: 'array',
-      });
-      return result.rows;
-    },
-    { readOnly: true },
-  );
+      values: [new Date(from), new Date(wholeFrom), new Date(wholeTo), new Date(to), limit],
+      rowMode: 'array',
+    });
+    return result.rows;
+  });
   if (!rows.length) return [];
   const { services } = await loadDictionaries(pool);
   return rows.map((r) => ({

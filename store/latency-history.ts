@@ -1,6 +1,7 @@
 import type { Pool } from './db';
 import { histogramOutput, toRedPoint, type RedRecord } from './queries/red';
 import type { TelemetryWindow } from './investigation-telemetry';
+import { historyBudgetMs, readWithinBudget } from './statement-budget';
 
 /** One 10-second rollup bucket of one operation's own calls. */
 export interface OperationLatencyLevel {
@@ -21,12 +22,12 @@ export const latencyHistoryRowLimit = 200_000;
 export async function operationLatencyLevels(
   pool: Pool,
   window: TelemetryWindow,
-  limit = latencyHistoryRowLimit,
+  { limit = latencyHistoryRowLimit, budgetMs = historyBudgetMs } = {},
 ): Promise<OperationLatencyLevel[]> {
-  const { rows } = await pool.query<
-    Omit<RedRecord, 'bucket'> & { service: string; operation: string }
-  >(
-    `SELECT s.name AS service, o.name AS operation, calls, errors, duration_sum_us,
+  // Like the log history: past its budget the investigation ranks without it.
+  const { rows } = await readWithinBudget(pool, budgetMs, (client) =>
+    client.query<Omit<RedRecord, 'bucket'> & { service: string; operation: string }>(
+      `SELECT s.name AS service, o.name AS operation, calls, errors, duration_sum_us,
             ${histogramOutput}
        FROM (SELECT r.operation_id, r.calls, r.errors, r.duration_sum_us, r.latency AS h
                FROM rollup_operations r
@@ -34,7 +35,8 @@ export async function operationLatencyLevels(
               LIMIT $3) r
        JOIN operations o ON o.id = r.operation_id AND o.kind IN (0, 1, 2, 5)
        JOIN services s ON s.id = o.service_id`,
-    [window.from, window.to, limit],
+      [window.from, window.to, limit],
+    ),
   );
   return rows.map((r) => {
     const point = toRedPoint(r);
