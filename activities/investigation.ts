@@ -73,14 +73,18 @@ const bytesPerSeriesBucket = 96;
  * series holds one slot per 10-second bucket of the window.
  */
 export function evidenceBytes(telemetry: WindowTelemetry, windowMs: number): number {
-  const series = new Set<string>();
+  // Operations by service (a service's edges count as one series): no key string per span.
+  const operations = new Map<string, Set<string>>();
   for (const s of telemetry.spans) {
-    series.add(`op ${s.service} ${s.operation}`);
-    series.add(`edge ${s.service}`);
+    let ops = operations.get(s.service);
+    if (!ops) operations.set(s.service, (ops = new Set()));
+    ops.add(s.operation);
   }
-  for (const m of telemetry.metrics) series.add(`metric ${m.service} ${m.instance} ${m.name}`);
+  let series = operations.size;
+  for (const ops of operations.values()) series += ops.size;
+  const metrics = new Set(telemetry.metrics.map((m) => `${m.service} ${m.instance} ${m.name}`));
   // One more for the window's own bucket index, which exists even without telemetry.
-  return (series.size + 1) * Math.ceil(windowMs / 10_000) * bytesPerSeriesBucket;
+  return (series + metrics.size + 1) * Math.ceil(windowMs / 10_000) * bytesPerSeriesBucket;
 }
 
 /**
