@@ -130,7 +130,7 @@ async function main() {
     console.log(
       [
         '',
-        `${lines.length} real log lines (${args.day}, ${args.minutes} minutes of Train Ticket) per round through the OTLP/HTTP receiver, ${args.rounds} rounds each way alternated, 1-minute load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}; medians:`,
+        `${lines.length} real log lines (${args.day}, first ${args.minutes} log minutes of the Nezha day) per round through the OTLP/HTTP receiver, ${args.rounds} rounds each way alternated, 1-minute load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}; medians:`,
         '',
         '| rollup trigger | lines stored per second | PostgreSQL CPU µs per line |',
         '|---|---|---|',
