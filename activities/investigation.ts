@@ -21,6 +21,7 @@ import type { WindowTelemetry } from '../store/investigation-telemetry';
 import { incidentPeriods } from '../store/incidents';
 import { historyLogGroups, loadWindowTelemetry } from '../store/investigation-telemetry';
 import { operationLatencyLevels, type OperationLatencyLevel } from '../store/latency-history';
+import { historyBudgetMs, pastStatementBudget } from '../store/statement-budget';
 import { latestRemediationTarget, type RemediationTarget } from '../store/remediation-targets';
 import {
   findInvestigation,
@@ -72,14 +73,18 @@ const bytesPerSeriesBucket = 96;
  * series holds one slot per 10-second bucket of the window.
  */
 export function evidenceBytes(telemetry: WindowTelemetry, windowMs: number): number {
-  const series = new Set<string>();
+  // Operations by service (a service's edges count as one series): no key string per span.
+  const operations = new Map<string, Set<string>>();
   for (const s of telemetry.spans) {
-    series.add(`op ${s.service} ${s.operation}`);
-    series.add(`edge ${s.service}`);
+    let ops = operations.get(s.service);
+    if (!ops) operations.set(s.service, (ops = new Set()));
+    ops.add(s.operation);
   }
-  for (const m of telemetry.metrics) series.add(`metric ${m.service} ${m.instance} ${m.name}`);
+  let series = operations.size;
+  for (const ops of operations.values()) series += ops.size;
+  const metrics = new Set(telemetry.metrics.map((m) => `${m.service} ${m.instance} ${m.name}`));
   // One more for the window's own bucket index, which exists even without telemetry.
-  return (series.size + 1) * Math.ceil(windowMs / 10_000) * bytesPerSeriesBucket;
+  return (series + metrics.size + 1) * Math.ceil(windowMs / 10_000) * bytesPerSeriesBucket;
 }
 
 /**
@@ -183,6 +188,8 @@ export async function rankWindow(
     incidentId?: string;
     firstAnomalyAt?: Date;
     memoryBudgetBytes?: number;
+    /** How long each history read (log lines, latency levels) may take; `historyBudgetMs` by default. */
+    historyBudgetMs?: number;
     /** Metrics of services our store has none of (e.g. from the team's Prometheus). */
     metrics?: MetricsSource | undefined;
     /** The cluster, for its account of the candidates' workloads. */
@@ -192,18 +199,26 @@ export async function rankWindow(
   const bounds = await windowBounds(pool, window);
   const { faultStart, baselineStart } = bounds;
   const historyWindow = logHistoryWindow(baselineStart);
+  const budget = { budgetMs: window.historyBudgetMs ?? historyBudgetMs };
+  // Each history only tempers what the baseline alone would call new: one not read in time is
+  // left out (the ranking then judges by the baseline, as before) and the investigation says so.
+  const notes: string[] = [];
+  const orLeftOut = (what: string) => (err: unknown) => {
+    notes.push(
+      pastStatementBudget(err)
+        ? `${what} left out: not read within its ${budget.budgetMs} ms budget`
+        : `${what} left out: ${String(err)}`,
+    );
+    return [];
+  };
   const [telemetry, historyGroups, latencyLevels] = await Promise.all([
     loadWindowTelemetry(pool, { from: new Date(baselineStart), to: window.end }),
-    // History only tempers what is new; without it the ranking judges by the baseline, as before.
-    historyLogGroups(pool, historyWindow).catch((err: unknown) => {
-      console.warn(`[investigation] log history not read: ${String(err)}`);
-      return [];
-    }),
-    // Likewise, latency levels of the hour before only temper changes the baseline alone would see.
-    operationLatencyLevels(pool, historyWindow).catch((err: unknown) => {
-      console.warn(`[investigation] latency history not read: ${String(err)}`);
-      return [];
-    }),
+    historyLogGroups(pool, historyWindow, budget).catch(
+      orLeftOut('log history of the hour before'),
+    ),
+    operationLatencyLevels(pool, historyWindow, budget).catch(
+      orLeftOut('latency history of the hour before'),
+    ),
   ]);
   const outsideServices = new Set<string>();
   if (window.metrics) {
@@ -238,6 +253,8 @@ export async function rankWindow(
     telemetry,
     baselineStart: new Date(baselineStart),
     faultStart: new Date(faultStart),
+    /** What the ranking had to go without, and why. */
+    notes,
   };
 }
 
@@ -264,9 +281,8 @@ export function createInvestigationActivities({
         existing ??
         (await (async () => {
           const end = new Date(input.end);
-          const { ranking, members, telemetry, baselineStart, faultStart } = await rankWindow(
-            pool,
-            {
+          const { ranking, members, telemetry, baselineStart, faultStart, notes } =
+            await rankWindow(pool, {
               faultStart: new Date(input.faultStart),
               end,
               baselineMs: input.baselineMinutes * 60_000,
@@ -274,8 +290,7 @@ export function createInvestigationActivities({
               firstAnomalyAt: input.firstAnomalyAt ? new Date(input.firstAnomalyAt) : undefined,
               metrics,
               kube,
-            },
-          );
+            });
           const fresh = {
             investigationId: input.investigationId,
             incidentId: input.incidentId,
@@ -286,6 +301,7 @@ export function createInvestigationActivities({
             spans: telemetry.spans.length,
             candidates: ranking,
             members,
+            notes,
           };
           await saveInvestigation(pool, fresh);
           return fresh;
@@ -296,6 +312,7 @@ export function createInvestigationActivities({
         spans: record.spans,
         traceSampleRatio: record.traceSampleRatio,
         methods: Object.keys(record.members),
+        notes: record.notes,
       };
     },
 

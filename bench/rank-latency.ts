@@ -101,12 +101,12 @@ async function rankByPhase(pool: Pool, w: Window, measure: ReturnType<typeof met
   const telemetry = await timed('rows', () =>
     loadWindowTelemetry(pool, { from: new Date(bounds.baselineStart), to: w.end }),
   );
-  // Its own cost, past the 3 s budget rankWindow gives it (there it would be left out).
+  // Their own costs, past the 3 s budget rankWindow gives each (there they would be left out).
   const history = await timed('log history', () =>
     historyLogGroups(pool, logHistoryWindow(bounds.baselineStart), { budgetMs: 600_000 }),
   );
   const latencyLevels = await timed('latency history', () =>
-    operationLatencyLevels(pool, logHistoryWindow(bounds.baselineStart)),
+    operationLatencyLevels(pool, logHistoryWindow(bounds.baselineStart), { budgetMs: 600_000 }),
   );
   const evidence = await timed('evidence', () => {
     assertEvidenceFits(telemetry, w.end.getTime() - bounds.baselineStart);
@@ -200,6 +200,7 @@ async function main() {
     const ranked: Record<string, Ranked> = {};
     const loads: number[] = [];
     let mismatches = 0;
+    const leftOut = new Map<string, number>(); // rankWindow's notes: what it ranked without
     for (let r = 0; r < args.repeat; r++) {
       for (const [i, w] of windows.entries()) {
         const key = `${new Date(w.fault.injectTime).toISOString()} ${w.fault.service} ${w.fault.type}`;
@@ -208,6 +209,7 @@ async function main() {
           rankWindow(pool, { faultStart: w.start, end: w.end, baselineMs: w.baselineMs }),
         );
         endToEnd.push(whole.cost);
+        for (const note of whole.value.notes) leftOut.set(note, (leftOut.get(note) ?? 0) + 1);
         const byPhase = await rankByPhase(pool, w, measure);
         for (const [phase, cost] of Object.entries(byPhase.costs))
           phases.set(phase, [...(phases.get(phase) ?? []), cost]);
@@ -236,8 +238,10 @@ async function main() {
     console.log(lines.join('\n'));
     if (mismatches)
       console.log(
-        `\n${mismatches} rankWindow rankings differ from the phase-by-phase ones (history past its budget?)`,
+        `\n${mismatches} rankWindow rankings differ from the phase-by-phase ones (a history past its budget?)`,
       );
+    for (const [note, count] of leftOut)
+      console.log(`rankWindow, ${count} of ${endToEnd.length} runs: ${note}`);
     if (args.out) writeFileSync(args.out, JSON.stringify(ranked, null, 1));
     if (args.compare) {
       const earlier = JSON.parse(readFileSync(args.compare, 'utf8')) as Record<string, Ranked>;

@@ -40,12 +40,13 @@ export async function withDatabaseIn<T>(
 export async function withScratchDatabase<T>(
   name: string,
   partitions: { from: Date; to: Date },
-  use: (pool: Pool) => Promise<T>,
+  use: (pool: Pool, server: { dataDir: string }) => Promise<T>,
 ): Promise<T> {
   const workDir = await mkdtemp(join(tmpdir(), `aiops-${name}-`));
   await chmod(workDir, 0o755);
+  const dataDir = join(workDir, 'pg');
   try {
-    return await withDatabaseIn(join(workDir, 'pg'), partitions, (pool) => use(pool));
+    return await withDatabaseIn(dataDir, partitions, (pool) => use(pool, { dataDir }));
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

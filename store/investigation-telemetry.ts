@@ -6,7 +6,8 @@ import type {
   Span,
   SpanKind,
 } from '../simulator/telemetry';
-import { withTransaction, type Pool } from './db';
+import type { Pool } from './db';
+import { historyBudgetMs, readWithinBudget } from './statement-budget';
 
 export interface TelemetryWindow {
   from: Date;
@@ -96,7 +97,7 @@ export function severityOf(severityNumber: number, body: string): number {
 interface Dictionaries {
   services: Map<number, string>;
   operations: Map<number, string>;
-  resources: Map<string, Resource>;
+  resources: ResourceCache;
   sources: Map<string, Record<string, unknown> | null>;
 }
 
@@ -122,6 +123,21 @@ async function loadSources(
   return new Map(rows);
 }
 
+/** Resources by service, source, pod and host, nested: a row's lookup builds no key string. */
+type ResourceCache = Map<
+  string,
+  Map<string | null, Map<string | null, Map<string | null, Resource>>>
+>;
+
+function entry<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
 /** One Resource object per (service, source, pod, host): rows share it instead of rebuilding it. */
 function resourceFor(
   d: Dictionaries,
@@ -130,13 +146,12 @@ function resourceFor(
   pod: string | null,
   host: string | null,
 ): Resource {
-  const key = `${service}\u0000${sourceId}\u0000${pod}\u0000${host}`;
-  let resource = d.resources.get(key);
-  if (!resource) {
-    resource = resourceOf(service, (sourceId && d.sources.get(sourceId)) || null, pod, host);
-    d.resources.set(key, resource);
-  }
-  return resource;
+  const bySource = entry(d.resources, service, () => new Map());
+  const byPod = entry(bySource, sourceId, () => new Map());
+  const byHost = entry(byPod, pod, () => new Map<string | null, Resource>());
+  return entry(byHost, host, () =>
+    resourceOf(service, (sourceId && d.sources.get(sourceId)) || null, pod, host),
+  );
 }
 
 const named = (names: ReadonlyMap<number, string>, id: number, what: string): string => {
@@ -205,10 +220,11 @@ export async function loadWindowTelemetry(
 
   const [spans, logs, metrics] = await Promise.all([
     pool.query<SpanRow>({
-      text: `SELECT (extract(epoch FROM start_time) * 1e6)::bigint, duration_ns,
+      // Whole numbers past int4 come as text: pg checks each int8 with a regular expression.
+      text: `SELECT (extract(epoch FROM start_time) * 1e6)::bigint::text, duration_ns::text,
          encode(trace_id, 'hex'), encode(span_id, 'hex'), encode(parent_span_id, 'hex'),
          service_id, operation_id, kind, status_code, http_status, peer_service, db_system,
-         k8s_pod, host, source_id
+         k8s_pod, host, source_id::text
        FROM spans
        WHERE start_time >= $1 AND start_time < $2 AND get_byte(trace_id, 0) < $3
        LIMIT $4`,
@@ -308,9 +324,6 @@ export async function loadWindowTelemetry(
 /** History groups read at most; lines of groups beyond it count as unseen, as with no history. */
 export const historyGroupLimit = 20_000;
 
-/** How long the history query may take before the investigation goes on without it. */
-export const historyBudgetMs = 3_000;
-
 const minuteMs = 60_000;
 
 /**
@@ -330,13 +343,10 @@ export async function historyLogGroups(
   const to = Math.max(from, window.to.getTime());
   const wholeFrom = Math.min(Math.ceil(from / minuteMs) * minuteMs, to);
   const wholeTo = Math.max(wholeFrom, Math.floor(to / minuteMs) * minuteMs);
-  const rows = await withTransaction(
-    pool,
-    async (client) => {
-      // A history that cannot be read in time is worth less than the investigation's own pace.
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(budgetMs))}`);
-      const result = await client.query<[number, string, string]>({
-        text: `SELECT service_id, min(line), sum(lines)
+  // A history that cannot be read in time is worth less than the investigation's own pace.
+  const rows = await readWithinBudget(pool, budgetMs, async (client) => {
+    const result = await client.query<[number, string, string]>({
+      text: `SELECT service_id, min(line), sum(lines)
          FROM (SELECT service_id, line_key, line, lines FROM rollup_log_lines
                 WHERE bucket >= $2 AND bucket < $3
                UNION ALL
@@ -346,13 +356,11 @@ export async function historyLogGroups(
                         WHERE (time >= $1 AND time < $2) OR (time >= $3 AND time < $4)) l) g
          GROUP BY service_id, line_key
          LIMIT $5`,
-        values: [new Date(from), new Date(wholeFrom), new Date(wholeTo), new Date(to), limit],
-        rowMode: 'array',
-      });
-      return result.rows;
-    },
-    { readOnly: true },
-  );
+      values: [new Date(from), new Date(wholeFrom), new Date(wholeTo), new Date(to), limit],
+      rowMode: 'array',
+    });
+    return result.rows;
+  });
   if (!rows.length) return [];
   const { services } = await loadDictionaries(pool);
   return rows.map((r) => ({

@@ -11,14 +11,16 @@ export interface InvestigationRecord {
   spans: number;
   candidates: RootCauseCandidate[];
   members: Record<string, RootCauseCandidate[]>;
+  /** What the ranking had to go without, and why. */
+  notes: string[];
 }
 
 /** Insert once: a retried activity finds the stored ranking and keeps it. */
 export async function saveInvestigation(pool: Pool, r: InvestigationRecord): Promise<void> {
   await pool.query(
     `INSERT INTO investigation (investigation_id, incident_id, baseline_start, fault_start, window_end,
-       trace_sample_ratio, spans, candidates, members)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (investigation_id) DO NOTHING`,
+       trace_sample_ratio, spans, candidates, members, notes)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (investigation_id) DO NOTHING`,
     [
       r.investigationId,
       r.incidentId ?? null,
@@ -29,6 +31,7 @@ export async function saveInvestigation(pool: Pool, r: InvestigationRecord): Pro
       r.spans,
       JSON.stringify(r.candidates),
       JSON.stringify(r.members),
+      JSON.stringify(r.notes),
     ],
   );
 }
@@ -47,6 +50,7 @@ export async function findInvestigation(
     spans: number;
     candidates: RootCauseCandidate[];
     members: Record<string, RootCauseCandidate[]>;
+    notes: string[];
   }>('SELECT * FROM investigation WHERE investigation_id = $1', [investigationId]);
   const r = rows[0];
   return (
@@ -60,6 +64,7 @@ export async function findInvestigation(
       spans: r.spans,
       candidates: r.candidates,
       members: r.members,
+      notes: r.notes,
     }
   );
 }

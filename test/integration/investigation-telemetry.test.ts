@@ -7,6 +7,8 @@ import type { MetricPoint, Span } from '../../simulator/telemetry';
 import { lineGroupKey } from '../../activities/rca/evidence';
 import { historyLogGroups, loadWindowTelemetry } from '../../store/investigation-telemetry';
 import { operationLatencyLevels } from '../../store/latency-history';
+import { pastStatementBudget } from '../../store/statement-budget';
+import { rankWindow } from '../../activities/investigation';
 import { histogramQuantile, latencyBucket } from '../../store/telemetry-histogram';
 import { createIsolatedDatabase } from '../setup/database';
 import { startTestReceivers } from '../setup/receivers';
@@ -219,5 +221,45 @@ describe('loadWindowTelemetry (rows joined to their dictionaries in memory)', ()
       expect(got[i]).toMatchObject(rest);
       expect(got[i]!.meanMs).toBeCloseTo(meanMs, 2);
     });
+  });
+  /** Runs `work` while another transaction holds `table` exclusively, so reads of it wait. */
+  async function whileLocked<T>(table: string, work: () => Promise<T>): Promise<T> {
+    const holder = await db.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+      return await work();
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+  }
+
+  it('gives up a latency-history read past its budget with a timeout error', async () => {
+    const window = { from: new Date(windowStart), to: new Date(windowStart + 60_000) };
+    const err: unknown = await whileLocked('rollup_operations', () =>
+      operationLatencyLevels(db.pool, window, { budgetMs: 200 }),
+    ).catch((e: unknown) => e);
+    expect(pastStatementBudget(err)).toBe(true);
+    expect((await operationLatencyLevels(db.pool, window)).length).toBeGreaterThan(0);
+  });
+
+  it('ranks without a history read past its budget and says so', async () => {
+    const window = {
+      faultStart: new Date(windowStart + 60_000),
+      end: new Date(windowStart + 90_000),
+      baselineMs: 60_000,
+      historyBudgetMs: 200,
+    };
+    const full = await rankWindow(db.pool, window);
+    const cut = await whileLocked('rollup_log_lines', () => rankWindow(db.pool, window));
+
+    expect(full.notes).toEqual([]);
+    expect(cut.notes).toEqual([
+      'log history of the hour before left out: not read within its 200 ms budget',
+    ]);
+    // Nothing was stored in the hour before this window: the ranking is the same without it.
+    expect(cut.ranking.length).toBeGreaterThan(0);
+    expect(cut.ranking).toEqual(full.ranking);
   });
 });

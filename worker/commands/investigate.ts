@@ -121,6 +121,8 @@ export function investigateCommand(): Command {
       }
       if (opts.json) {
         process.stdout.write(candidatesJson(result) + '\n');
+        // What the ranking went without (e.g. a history past its budget), beside the JSON.
+        for (const note of result.notes) process.stderr.write(`aiops: note: ${note}\n`);
       } else {
         printTable(result);
       }

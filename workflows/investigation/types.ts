@@ -37,6 +37,9 @@ export interface RankedRootCauses {
   spans: number;
   traceSampleRatio: number;
   methods: string[];
+  /** What the ranking had to go without (e.g. a history read past its budget), and why; absent
+   *  in rankings recorded before it was reported. */
+  notes?: string[];
 }
 
 export interface InvestigationResult {

@@ -36,7 +36,6 @@ export async function investigationWorkflow(
       `invalid investigation input: ${problems.join('; ')}`,
       'InvalidInvestigationInput',
     );
-  const notes: string[] = [];
   const ranked = await rankRootCauses.executeWithOptions(
     {
       startToCloseTimeout: '2 minutes',
@@ -44,6 +43,7 @@ export async function investigationWorkflow(
     },
     [input],
   );
+  const notes: string[] = [...(ranked.notes ?? [])];
   setCurrentDetails(investigationDetails(ranked));
   const top = ranked.candidates[0];
   const services = input.incident?.services ?? ranked.candidates.map((c) => c.service);
