@@ -1,12 +1,6 @@
-import { status as grpcStatus } from '@grpc/grpc-js';
-import { isGrpcServiceError, type Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import { tsToMs } from '@temporalio/common/lib/time';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { anomaliesObserved, incidentWorkflowId } from '../workflows/incident/messages';
 import type { IncidentCandidate, IncidentState } from '../workflows/incident/types';
-
-const closeEventOnly =
-  temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
 
 export interface IncidentStartOptions {
   taskQueue: string;
@@ -60,35 +54,22 @@ export async function signalIncident(
 /**
  * The final state of the fingerprint's latest incident if it resolved itself (not closed by a
  * person, whose judgement stands) within `windowMs`: a fault quiet for one quiet period and back
- * within the next was pausing, not over. One read per signal: the latest run's close event,
- * which an open incident does not have yet, carries both when it closed and its final state.
+ * within the next was pausing, not over.
  */
 async function recentlyResolved(
   client: Client,
   workflowId: string,
   windowMs: number,
 ): Promise<IncidentState | undefined> {
-  const { workflowService, options } = client.workflow;
-  let close;
+  const handle = client.workflow.getHandle<() => Promise<IncidentState>>(workflowId);
   try {
-    const { history } = await workflowService.getWorkflowExecutionHistory({
-      namespace: options.namespace,
-      execution: { workflowId },
-      historyEventFilterType: closeEventOnly,
-      waitNewEvent: false,
-      skipArchival: true,
-    });
-    close = history?.events?.[0];
+    const described = await handle.describe();
+    if (described.status.name !== 'COMPLETED' || !described.closeTime) return undefined;
+    if (Date.now() - described.closeTime.getTime() > windowMs) return undefined;
+    const last = await handle.result();
+    return last.status === 'resolved' ? last : undefined;
   } catch (err) {
-    if (isGrpcServiceError(err) && err.code === grpcStatus.NOT_FOUND) return undefined;
+    if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
-  const completed = close?.workflowExecutionCompletedEventAttributes;
-  if (!completed || Date.now() - tsToMs(close?.eventTime) > windowMs) return undefined;
-  const converter = options.loadedDataConverter;
-  let payloads = completed.result?.payloads ?? [];
-  for (const codec of [...converter.payloadCodecs].reverse())
-    payloads = await codec.decode(payloads);
-  const last = payloads[0] && converter.payloadConverter.fromPayload<IncidentState>(payloads[0]);
-  return last?.status === 'resolved' ? last : undefined;
 }
