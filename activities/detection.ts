@@ -352,12 +352,15 @@ export function createDetectionActivities({
     async openOrAttachIncidents(candidates: IncidentCandidate[]): Promise<string[]> {
       if (!client) throw new Error('openOrAttachIncidents needs a Temporal client in its deps');
       const ids: string[] = [];
+      // Most candidates attach to an incident already open: one query spares each a Temporal read.
+      const openFingerprints = new Set((await openIncidents(pool)).map((o) => o.fingerprint));
       for (const candidate of candidates) {
         ids.push(
           await signalIncident(client, candidate, {
             taskQueue: detection.incidentTaskQueue,
             quietPeriodSeconds: detection.quietPeriodSeconds,
             faultEvidenceSeconds: detection.faultEvidenceSeconds,
+            openFingerprints,
           }),
         );
       }

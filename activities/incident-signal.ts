@@ -11,6 +11,11 @@ export interface IncidentStartOptions {
    * anomalies instead of a new incident opening (default: one quiet period).
    */
   reopenSeconds?: number;
+  /**
+   * Fingerprints whose incident the store shows open: a signal to one of them attaches, so its
+   * last run need not be read (only a resolved incident can be reopened).
+   */
+  openFingerprints?: ReadonlySet<string>;
 }
 
 /**
@@ -25,11 +30,13 @@ export async function signalIncident(
 ): Promise<string> {
   const workflowId = incidentWorkflowId(candidate.fingerprint);
   const signals = [...new Set(candidate.anomalies.map((a) => a.signal))].join(', ');
-  const reopened = await recentlyResolved(
-    client,
-    workflowId,
-    (opts.reopenSeconds ?? opts.quietPeriodSeconds) * 1000,
-  );
+  const reopened = opts.openFingerprints?.has(candidate.fingerprint)
+    ? undefined
+    : await recentlyResolved(
+        client,
+        workflowId,
+        (opts.reopenSeconds ?? opts.quietPeriodSeconds) * 1000,
+      );
   await client.workflow.signalWithStart('incidentWorkflow', {
     workflowId,
     taskQueue: opts.taskQueue,

@@ -3,13 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { collectOutsideSignals } from './outside-signals';
 import { fuse, fuseWithOutside, rankAll } from './rca/ensemble';
-import {
-  baselineStartFor,
-  buildEvidence,
-  faultWindowStart,
-  maxBaselineStretch,
-  type HistoryLogGroup,
-} from './rca/evidence';
+import { buildEvidence, faultWindowStart, type HistoryLogGroup } from './rca/evidence';
 import type { RootCauseCandidate } from './rca/candidate';
 import type { MemberRankings } from './rca/features';
 import type { MetricsSource } from '../integrations/prometheus/source';
@@ -114,10 +108,13 @@ export function logHistoryWindow(baselineStart: number): { from: Date; to: Date 
 }
 
 /**
- * Where a window's fault period and its baseline start. Other incidents' periods are left out
- * of the baseline, which reaches further back to stay `baselineMs` long, and the fault window
- * opens only after an other incident whose last anomaly came before `firstAnomalyAt` (its
- * fading symptoms are not this fault's).
+ * Where a window's fault period and its baseline start. The baseline is the `baselineMs` right
+ * before the fault window, other incidents' periods left out of it (kept when too little else
+ * would be left, see buildEvidence); it does not reach further back to stay that long: traffic
+ * from before other incidents' periods is another regime as often as not (live, chained incidents
+ * pushed it past a day switch into minutes with no telemetry at all). The fault window opens only
+ * after an other incident whose last anomaly came before `firstAnomalyAt` (its fading symptoms are
+ * not this fault's).
  */
 export async function windowBounds(
   pool: Pool,
@@ -125,16 +122,12 @@ export async function windowBounds(
 ) {
   const firstAnomaly = window.firstAnomalyAt?.getTime() ?? window.faultStart.getTime();
   const others = await incidentPeriods(pool, {
-    from: new Date(window.faultStart.getTime() - maxBaselineStretch * window.baselineMs),
+    from: new Date(window.faultStart.getTime() - window.baselineMs),
     to: new Date(firstAnomaly),
     exceptIncidentId: window.incidentId,
   });
   const faultStart = faultWindowStart(window.faultStart.getTime(), firstAnomaly, others);
-  return {
-    faultStart,
-    baselineStart: baselineStartFor(faultStart, window.baselineMs, others),
-    others,
-  };
+  return { faultStart, baselineStart: faultStart - window.baselineMs, others };
 }
 
 /** The evidence the methods rank from: the loaded rows, the hour before, the window's bounds. */

@@ -73,13 +73,51 @@ function redPoints(prefix: string, row: RedRow, operation?: string): SeriesPoint
   return points;
 }
 
+/** Two stored histograms added bucket by bucket (their bounds are fixed, so they add). */
+function addHistograms(a: RedRow, b: RedRow): Pick<RedRow, 'lo' | 'counts'> {
+  if (a.lo === null || !a.counts) return { lo: b.lo, counts: b.counts };
+  if (b.lo === null || !b.counts) return { lo: a.lo, counts: a.counts };
+  const lo = Math.min(a.lo, b.lo);
+  const hi = Math.max(a.lo + a.counts.length, b.lo + b.counts.length);
+  const counts = new Array<number>(hi - lo).fill(0);
+  for (const h of [a, b]) h.counts!.forEach((c, i) => (counts[h.lo! - lo + i]! += c));
+  return { lo, counts };
+}
+
+/**
+ * Each callee's calls from all its callers, bucket by bucket (name null: the series of every
+ * edge into it). A delay on the way into a quiet service shows on each caller's edge as a call
+ * now and then, too few on any one edge to be news; the calls into the service as its callers
+ * waited carry that evidence together.
+ */
+function callsInto(edges: readonly RedRow[]): RedRow[] {
+  const pooled = new Map<string, RedRow>();
+  for (const row of edges) {
+    const key = `${row.bucket.getTime()}\u0000${row.service}`;
+    const seen = pooled.get(key);
+    pooled.set(
+      key,
+      seen
+        ? {
+            ...seen,
+            calls: String(Number(seen.calls) + Number(row.calls)),
+            errors: String(Number(seen.errors) + Number(row.errors)),
+            ...addHistograms(seen, row),
+          }
+        : { ...row, name: null },
+    );
+  }
+  return [...pooled.values()];
+}
+
 // Slicing a sparse histogram re-bases it at 1; array_lower keeps where it started.
 const histogramColumns = `array_lower(r.latency, 1) AS lo,
   r.latency[array_lower(r.latency, 1):array_upper(r.latency, 1)] AS counts`;
 
 /**
  * Every detection series with data in (from, to]: RED of services, operations and edges (an
- * edge is attributed to its callee, whose health it measures), metrics and error-log counts.
+ * edge is attributed to its callee, whose health it measures; each callee's edges also pooled),
+ * metrics and error-log counts.
  */
 export async function readDetectionSeries(
   pool: Pool,
@@ -133,6 +171,7 @@ export async function readDetectionSeries(
     ...services.rows.flatMap((r) => redPoints('svc', r)),
     ...operations.rows.flatMap((r) => redPoints('op', r, r.name ?? undefined)),
     ...edges.rows.flatMap((r) => redPoints('edge', { ...r, name: `from:${r.name}` })),
+    ...callsInto(edges.rows).flatMap((r) => redPoints('edge', r)),
     ...metrics.rows.map((r) => ({
       seriesKey: `metric:${r.service}:${r.name}`,
       service: r.service,

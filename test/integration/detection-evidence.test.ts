@@ -78,49 +78,66 @@ const usualDbMs =
   (i) =>
     7.5 * (1 + 0.1 * Math.sin(bucketIndex + i * 1.3));
 
+/** A database holding these services, with a pass recorded just before `start`. */
+async function databaseWith(services: string[]) {
+  const db = await createIsolatedDatabase();
+  await db.pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
+    new Date(start - 3_600_000),
+    new Date(start + 3_600_000),
+  ]);
+  for (const s of services) await db.pool.query('INSERT INTO services (name) VALUES ($1)', [s]);
+  await db.pool.query(
+    `INSERT INTO detection_pass (pass_id, window_end, result) VALUES ('seed', $1, '{}')`,
+    [new Date(start - bucketMs)],
+  );
+  return db;
+}
+
+/**
+ * Writes `buckets` buckets from `start` (`write` gets each bucket's time and index) and runs a
+ * detection pass once each is complete, as the Schedule does.
+ */
+async function runPasses(
+  pool: Pool,
+  buckets: number,
+  write: (bucket: number, b: number) => Promise<void>,
+): Promise<IncidentCandidate[]> {
+  let now = start;
+  const activities = createDetectionActivities({
+    pool,
+    clock: () => now,
+    detection: defaultDetectionSettings,
+  });
+  const candidates: IncidentCandidate[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const bucket = start + b * bucketMs;
+    await write(bucket, b);
+    now = bucket + bucketMs + 4_000;
+    const env = new MockActivityEnvironment({
+      workflowExecution: { workflowId: 'detection', runId: `pass-${b}` },
+    });
+    const pass = (await env.run(activities.runDetectionPass)) as DetectionPassResult;
+    candidates.push(...pass.candidates);
+  }
+  return candidates;
+}
+
 describe('detection weighs latency by the requests behind it', () => {
   let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
 
   beforeEach(async () => {
-    db = await createIsolatedDatabase();
-    await db.pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
-      new Date(start - 3_600_000),
-      new Date(start + 3_600_000),
-    ]);
-    for (const s of chain) await db.pool.query('INSERT INTO services (name) VALUES ($1)', [s]);
-    await db.pool.query(
-      `INSERT INTO detection_pass (pass_id, window_end, result) VALUES ('seed', $1, '{}')`,
-      [new Date(start - bucketMs)],
-    );
+    db = await databaseWith(chain);
   });
   afterEach(async () => {
     await db.drop();
   });
 
-  /** Writes `buckets` buckets from `start` and runs a pass after each, as the Schedule does. */
-  async function run(
+  function run(
     buckets: number,
     calls: number,
     dbMs: (bucketIndex: number) => DbMs,
   ): Promise<IncidentCandidate[]> {
-    let now = start;
-    const activities = createDetectionActivities({
-      pool: db.pool,
-      clock: () => now,
-      detection: defaultDetectionSettings,
-    });
-    const candidates: IncidentCandidate[] = [];
-    for (let b = 0; b < buckets; b++) {
-      const bucket = start + b * bucketMs;
-      await writeBucket(db.pool, bucket, calls, dbMs(b));
-      now = bucket + bucketMs + 4_000;
-      const env = new MockActivityEnvironment({
-        workflowExecution: { workflowId: 'detection', runId: `pass-${b}` },
-      });
-      const pass = (await env.run(activities.runDetectionPass)) as DetectionPassResult;
-      candidates.push(...pass.candidates);
-    }
-    return candidates;
+    return runPasses(db.pool, buckets, (bucket, b) => writeBucket(db.pool, bucket, calls, dbMs(b)));
   }
 
   it('opens nothing for one slow request in a bucket of one, recurring once a minute', async () => {
@@ -139,5 +156,39 @@ describe('detection weighs latency by the requests behind it', () => {
     const candidates = await run(66, 50, (b) => (b >= 60 ? () => 85 : usualDbMs(b)));
     expect(candidates.length).toBeGreaterThanOrEqual(1);
     expect(candidates[0]).toMatchObject({ service: 'db', fingerprint: 'db' });
+  }, 120_000);
+});
+
+describe('detection pools the calls into a callee from all its callers', () => {
+  const callers = ['booking', 'booking-other'];
+  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+
+  beforeEach(async () => {
+    db = await databaseWith([...callers, 'contacts']);
+  });
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  it('opens an incident on a quiet callee whose callers each see a delayed call now and then', async () => {
+    // One call a bucket into contacts, the callers taking turns: each edge sees a call every
+    // 20 s. After ten quiet minutes the network into contacts delays every call by ~1.9 s for
+    // a minute: three calls on each edge, six into the callee.
+    const ids = new Map(
+      (await db.pool.query<{ id: number; name: string }>('SELECT id, name FROM services')).rows.map(
+        (r) => [r.name, r.id],
+      ),
+    );
+    const candidates = await runPasses(db.pool, 66, async (bucket, b) => {
+      const ms = b >= 60 ? 1_900 + 40 * (b % 3) : 5 * (1 + 0.3 * Math.sin(b * 1.7));
+      await db.pool.query(
+        `INSERT INTO rollup_edges (bucket, caller_service_id, callee_service_id, calls, errors, duration_sum_us, latency)
+         VALUES ($1, $2, $3, 1, 0, 0, $4::int4[])`,
+        [new Date(bucket), ids.get(callers[b % 2]!), ids.get('contacts'), latencyLiteral([ms])],
+      );
+    });
+    expect(candidates[0]).toMatchObject({ service: 'contacts', fingerprint: 'contacts' });
+    // Within half a minute of the delay's first bucket: each edge alone needs its third call.
+    expect(Date.parse(candidates[0]!.observedAt)).toBeLessThanOrEqual(start + 63 * bucketMs);
   }, 120_000);
 });

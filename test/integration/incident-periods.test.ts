@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { windowBounds } from '../../activities/investigation';
 import { incidentPeriods, upsertIncident } from '../../store/incidents';
 import type { IncidentState } from '../../workflows/incident/types';
 import { createIsolatedDatabase } from '../setup/database';
@@ -53,5 +54,22 @@ describe('other incidents’ periods, left out of an investigation’s baseline'
       to: new Date(t0 - 30_000),
     });
     expect(before).toHaveLength(1);
+  });
+
+  it('leave the baseline the minutes right before the fault window, never further back', async () => {
+    // The incident above (t0 − 60 s to t0 + 220 s) lies inside the ten minutes before a fault
+    // at t0 + 400 s: the baseline leaves it out and stays where it is, rather than reaching back
+    // past it (the traffic before another incident is as often another regime).
+    const fault = t0 + 400_000;
+    const bounds = await windowBounds(db.pool, {
+      faultStart: new Date(fault),
+      firstAnomalyAt: new Date(fault + 60_000),
+      baselineMs: 600_000,
+    });
+    expect(bounds).toEqual({
+      faultStart: fault,
+      baselineStart: fault - 600_000,
+      others: [{ from: t0 - 60_000, to: t0 + 220_000, lastAnomalyAt: t0 + 100_000 }],
+    });
   });
 });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Client } from '@temporalio/client';
 import { signalIncident } from '../../activities/incident-signal';
 import { createPool, type Pool } from '../../store/db';
+import { openIncidents } from '../../store/incidents';
 import { closeIncident, incidentState } from '../../workflows/incident/messages';
 import type { Anomaly, IncidentCandidate } from '../../workflows/incident/types';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
@@ -119,6 +121,43 @@ describe('incident workflow', () => {
         first.incidentId,
         fresh.incidentId,
       ]);
+    });
+  });
+
+  it('attaches to an incident the store shows open without reading its last run', async () => {
+    const fingerprint = `db-${randomUUID().slice(0, 8)}`;
+    let describes = 0;
+    const client = new Client({
+      connection: env.client.connection,
+      namespace: 'default',
+      interceptors: {
+        workflow: [
+          {
+            describe: (input, next) => {
+              describes++;
+              return next(input);
+            },
+          },
+        ],
+      },
+    });
+    const opts = { taskQueue: env.taskQueue, quietPeriodSeconds: 600 };
+    await env.withWorker({ pool }, async () => {
+      const workflowId = await signalIncident(client, candidate(fingerprint, [{}, {}]), opts);
+      expect(describes).toBe(1);
+      while (!(await openIncidents(pool)).some((o) => o.fingerprint === fingerprint))
+        await new Promise((r) => setTimeout(r, 100));
+      const openFingerprints = new Set((await openIncidents(pool)).map((o) => o.fingerprint));
+      await signalIncident(client, candidate(fingerprint, [{}]), { ...opts, openFingerprints });
+      expect(describes).toBe(1);
+      const handle = env.client.workflow.getHandle(workflowId);
+      let state = await handle.query(incidentState);
+      while (state.anomalyCount < 3) {
+        await new Promise((r) => setTimeout(r, 100));
+        state = await handle.query(incidentState);
+      }
+      await handle.executeUpdate(closeIncident, { args: [{ by: 'test', reason: 'done' }] });
+      expect((await handle.result()).anomalyCount).toBe(3);
     });
   });
 
