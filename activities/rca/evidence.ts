@@ -26,28 +26,6 @@ export interface EvidenceWindow {
 /** Fewer baseline buckets than this (one minute) is too little to exclude anything. */
 const minBaselineBuckets = 6;
 
-/** A baseline reaches back at most this many times its length to be that long once excluded. */
-export const maxBaselineStretch = 3;
-
-/**
- * Where a baseline of `baselineMs` ending at `faultStart` starts once `excluded` periods are
- * left out: far enough back to hold that much time outside them, within the stretch limit.
- */
-export function baselineStartFor(
-  faultStart: number,
-  baselineMs: number,
-  excluded: readonly { from: number; to: number }[],
-  bucketMs = 10_000,
-): number {
-  const earliest = faultStart - maxBaselineStretch * baselineMs;
-  let start = faultStart;
-  for (let clean = 0; clean < baselineMs && start - bucketMs >= earliest;) {
-    start -= bucketMs;
-    if (!excluded.some((r) => r.from < start + bucketMs && r.to > start)) clean += bucketMs;
-  }
-  return start;
-}
-
 /**
  * Where a fault window whose first anomaly is at `firstAnomaly` opens: at `faultStart`, or after
  * the last anomaly of an other incident that ended in between (its fading symptoms are not this

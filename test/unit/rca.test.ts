@@ -3,7 +3,6 @@ import { baro } from '../../activities/rca/baro';
 import { circa } from '../../activities/rca/circa';
 import { fuse, fusionModel, investigate, voteNames } from '../../activities/rca/ensemble';
 import {
-  baselineStartFor,
   buildEvidence,
   faultWindowStart,
   type Evidence,
@@ -465,17 +464,6 @@ describe('ensemble on simulated incidents', () => {
       first - 60_000,
     );
     expect(faultWindowStart(first - 60_000, first, [{ lastAnomalyAt: first - 5_000 }])).toBe(first);
-  });
-
-  it('reaches the baseline further back past other incidents, within a limit', () => {
-    const t = 10_000_000;
-    expect(baselineStartFor(t, 600_000, [])).toBe(t - 600_000);
-    // Two minutes excluded inside the baseline: it starts two minutes earlier.
-    expect(baselineStartFor(t, 600_000, [{ from: t - 300_000, to: t - 180_000 }])).toBe(
-      t - 720_000,
-    );
-    // Everything excluded: it stops at three times its length.
-    expect(baselineStartFor(t, 600_000, [{ from: 0, to: t }])).toBe(t - 1_800_000);
   });
 
   it('never sees the ground truth', () => {
