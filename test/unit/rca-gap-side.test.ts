@@ -4,36 +4,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { baro } from '../../activities/rca/baro';
-import type { EdgeSeries, Evidence, RedSeries } from '../../activities/rca/evidence';
+import type { EdgeSeries, Evidence } from '../../activities/rca/evidence';
 import { gapSides } from '../../activities/rca/signals';
-
-const baselineBuckets = 18;
-const faultBuckets = 18;
-
-function red(level: number): RedSeries {
-  const ms = Array.from(
-    { length: baselineBuckets + faultBuckets },
-    (_, b) => level + (b % 3) * 0.1,
-  );
-  return {
-    calls: ms.map(() => 10),
-    errors: ms.map(() => 0),
-    meanMs: ms,
-    p50Ms: ms,
-    p95Ms: ms,
-    p99Ms: ms,
-  };
-}
+import { baselineBuckets, bucketCount, jittered, redSeries, windowEvidence } from '../rca-window';
 
 /** An edge whose gap is 1 ms with a little jitter, and `faultGap` ms from the fault on. */
 function edge(caller: string, callee: string, faultGap: number): EdgeSeries {
-  const gapMs = Array.from({ length: baselineBuckets + faultBuckets }, (_, b) =>
+  const gapMs = Array.from({ length: bucketCount }, (_, b) =>
     b < baselineBuckets ? 1 + (b % 3) * 0.05 : faultGap + (b % 2) * 0.05,
   );
   return {
     caller,
     callee,
-    client: red(5),
+    client: redSeries(jittered(5), 10),
     gapMs,
     gapMsByInstance: {},
     unanswered: gapMs.map(() => 0),
@@ -42,18 +25,15 @@ function edge(caller: string, callee: string, faultGap: number): EdgeSeries {
 
 function evidence(edges: EdgeSeries[]): Evidence {
   const services = [...new Set(edges.flatMap((e) => [e.caller, e.callee]))].sort();
-  return {
-    window: { baselineStart: 0, faultStart: 180_000, end: 360_000 },
-    bucketMs: 10_000,
-    bucketCount: baselineBuckets + faultBuckets,
-    baselineBuckets,
+  return windowEvidence({
     services,
-    operations: services.map((service) => ({ service, operation: 'GET /', red: red(5) })),
+    operations: services.map((service) => ({
+      service,
+      operation: 'GET /',
+      red: redSeries(jittered(5), 10),
+    })),
     edges,
-    metrics: [],
-    logs: {},
-    traces: { normal: [], abnormal: [] },
-  };
+  });
 }
 
 describe('the side of a network gap', () => {

@@ -9,37 +9,20 @@ import type { Evidence, OperationSeries } from '../../activities/rca/evidence';
 import type { OperationLatencyLevel } from '../../activities/rca/latency-history';
 import { latencyHistory } from '../../activities/rca/latency-history';
 import { knownLevelShare } from '../../activities/rca/signals';
-
-const baselineBuckets = 18;
-const faultBuckets = 18;
+import { baselineBuckets, jittered, redSeries, windowEvidence } from '../rca-window';
 
 /** An operation at `level` ms with a little jitter, and `fault` ms in the given window buckets. */
 function operation(service: string, level: number, fault: Record<number, number>): OperationSeries {
-  const n = baselineBuckets + faultBuckets;
-  const ms = Array.from(
-    { length: n },
-    (_, b) => fault[b - baselineBuckets] ?? level + (b % 3) * 0.1,
-  );
+  const usual = jittered(level);
   return {
     service,
     operation: 'GET /',
-    red: {
-      calls: ms.map(() => 2),
-      errors: ms.map(() => 0),
-      meanMs: ms,
-      p50Ms: ms,
-      p95Ms: ms,
-      p99Ms: ms,
-    },
+    red: redSeries((b) => fault[b - baselineBuckets] ?? usual(b), 2),
   };
 }
 
 function evidence(history?: OperationLatencyLevel[]): Evidence {
-  return {
-    window: { baselineStart: 0, faultStart: 180_000, end: 360_000 },
-    bucketMs: 10_000,
-    bucketCount: baselineBuckets + faultBuckets,
-    baselineBuckets,
+  return windowEvidence({
     services: ['orders', 'prices'],
     // Orders has two slow buckets in the window, as it has every few minutes in the hour before;
     // prices is twice as slow from the fault on, which the hour before never saw.
@@ -47,12 +30,8 @@ function evidence(history?: OperationLatencyLevel[]): Evidence {
       operation('orders', 5, { 3: 25, 9: 22 }),
       operation('prices', 5, { 2: 10, 5: 10, 8: 10, 11: 10 }),
     ],
-    edges: [],
-    metrics: [],
-    logs: {},
-    traces: { normal: [], abnormal: [] },
     ...(history && { latencyHistory: latencyHistory(history) }),
-  };
+  });
 }
 
 /** An hour of 10-second levels: the usual 5 ms and, if `spiky`, 20–30 ms one time in eight. */
