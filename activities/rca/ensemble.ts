@@ -6,12 +6,13 @@ import fusionFile from './fusion-weights.json';
 import { gnn, rankWithGnn, softmax, trainedWeights, type GnnWeights } from './gnn';
 import { logEvidence } from './logs';
 import { outsidePrior, withOutsideEvidence, type OutsideSignal } from './outside-evidence';
+import { median } from './stats';
 
 /**
  * Stacked rank fusion. The methods' scores live on unrelated scales, so each method speaks
  * through scale-free votes for every service: its reciprocal rank, the same scaled by how
- * decisively the method chose in this incident (1 − runner-up score / top score), and that
- * decisiveness again for its top pick only. A method that sees nothing special (log faults for
+ * decisively the method chose in this incident (how far its top pick stands out of the other
+ * services, `decisiveness`), and that decisiveness again for its top pick only. A method that sees nothing special (log faults for
  * the metric methods, metric faults for the log method) spreads its scores evenly and its
  * votes shrink. How much each vote counts is learned, not set by hand: a conditional logit
  * (softmax over the incident's services) fitted by `npm run train:gnn` on tuning seeds that
@@ -48,11 +49,23 @@ export function fusionModel(): FusionModel {
   return model;
 }
 
-/** 1 − second/top: 0 when the top two tie (or nothing scored), → 1 for a clear winner. */
-export function decisiveness(ranking: readonly RootCauseCandidate[]): number {
+/**
+ * 1 − (the other services' median score) / top score, a service the method did not rank
+ * scoring 0: 0 when the top pick is no higher than the typical service (or nothing scored),
+ * → 1 when it stands out of them all. Measured against the runner-up alone, one other service
+ * with noise of its own (a busy service slow in every window of a real system) made a method
+ * that saw the fault look undecided, and a method that saw only noise decisive whenever its
+ * noise had one peak; the median is the incident's usual level, which one service cannot set.
+ */
+export function decisiveness(
+  ranking: readonly RootCauseCandidate[],
+  serviceCount = ranking.length,
+): number {
   const top = ranking[0]?.score ?? 0;
-  const second = Math.max(0, ranking[1]?.score ?? 0);
-  return top > 0 ? 1 - second / top : 0;
+  if (top <= 0) return 0;
+  const others = ranking.slice(1).map((c) => Math.max(0, c.score));
+  while (others.length < serviceCount - 1) others.push(0);
+  return others.length ? 1 - median(others) / top : 1;
 }
 
 /**
@@ -71,7 +84,7 @@ export function fusionInputs(
   const x = services.map(() => new Array<number>(methods.length * voteNames.length).fill(0));
   methods.forEach((method, m) => {
     const ranking = rankings[method] ?? [];
-    const confidence = decisiveness(ranking);
+    const confidence = decisiveness(ranking, services.length);
     ranking.forEach((c, rank) => {
       const row = x[index.get(c.service) ?? -1];
       if (!row) return;

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { baro } from '../../activities/rca/baro';
 import { circa } from '../../activities/rca/circa';
-import { fuse, fusionModel, investigate, voteNames } from '../../activities/rca/ensemble';
+import {
+  decisiveness,
+  fuse,
+  fusionModel,
+  investigate,
+  voteNames,
+} from '../../activities/rca/ensemble';
 import {
   buildEvidence,
   faultWindowStart,
@@ -339,9 +345,22 @@ describe('stacked fusion', () => {
     [first, ...services.filter((s) => s !== first)].map((service, i) => ({
       service,
       kind: 'latency',
-      score: i === 0 ? 1 : (1 - decisive) / i,
+      score: i === 0 ? 1 : 1 - decisive,
       evidence: {},
     }));
+
+  it("measures a member's decisiveness against the other services' usual score, not the runner-up", () => {
+    const scored = (...scores: number[]): RootCauseCandidate[] =>
+      scores.map((score, i) => ({ service: `s${i}`, kind: 'latency', score, evidence: {} }));
+    // One other service with noise of its own near the top does not make the pick undecided.
+    expect(decisiveness(scored(10, 9, 1, 1, 1))).toBeCloseTo(0.9, 9);
+    // A pick no higher than the usual service is no decision, however it is ordered.
+    expect(decisiveness(scored(5, 5, 5, 5))).toBe(0);
+    expect(decisiveness(scored(10, 9, 9, 8, 1))).toBeCloseTo(1 - 8.5 / 10, 9);
+    // Services the member did not rank count as scoring nothing.
+    expect(decisiveness(scored(4, 2), 5)).toBe(1);
+    expect(decisiveness(scored(0, 0, 0))).toBe(0);
+  });
 
   it('learns to trust the member that is right, and how much', () => {
     const r = new Random(11);
