@@ -12,13 +12,13 @@ import { median } from './stats';
  * Stacked rank fusion. The methods' scores live on unrelated scales, so each method speaks
  * through scale-free votes for every service: its reciprocal rank, the same scaled by how
  * decisively the method chose in this incident (how far its top pick stands out of the other
- * services, `decisiveness`), and that decisiveness again for its top pick only. A method that sees nothing special (log faults for
- * the metric methods, metric faults for the log method) spreads its scores evenly and its
- * votes shrink. How much each vote counts is learned, not set by hand: a conditional logit
- * (softmax over the incident's services) fitted by `npm run train:gnn` on tuning seeds that
- * neither the GNN's training nor the benchmark's evaluation uses, and on the recorded faults of
- * real systems (the shared Nezha days), the two counting equally. The fused score is the
- * resulting root-cause probability.
+ * services, `decisiveness`), and that decisiveness again for its top pick only. A method that
+ * sees nothing special (log faults for the metric methods, metric faults for the log method)
+ * spreads its scores evenly and its votes shrink. How much each vote counts is learned, not
+ * set by hand: a conditional logit (softmax over the incident's services) fitted by
+ * `npm run train:gnn` on tuning seeds that neither the GNN's training nor the benchmark's
+ * evaluation uses, and on the recorded faults of real systems (the shared Nezha days), the two
+ * counting equally. The fused score is the resulting root-cause probability.
  */
 
 export const voteNames = ['1/rank', 'decisiveness/rank', 'decisiveness if first'];
