@@ -73,8 +73,9 @@ export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
   // forest (still a member to choose, see bench/nab/settings.ts) added nothing once the
   // likelihoods learn for 150 + 150 points, left out or in-sample, at 2.5 times the CPU. The
   // level shift (also a member to choose) lifts NAB but breaks one detection power across
-  // kinds (test/unit/calibration.test.ts: its readings from before the season is found make
-  // its likelihood blind to drops under a cycle, and it strengthens count-backed kinds only). The
+  // kinds (test/unit/calibration.test.ts at 4σ: its readings from before the season is found
+  // teach its likelihood that shifts are common, so drops under a cycle fall to 0.61, while the
+  // count-backed kinds rise to 0.89 and 1.00 and latency stays at 0.78). The
   // evidence member is the detection schedule's directional scorer, so its candidate scorer
   // (SeriesDetector) runs what bench:nab measures.
   members: ['breakout', 'forecast', 'baseline', 'evidence'],
