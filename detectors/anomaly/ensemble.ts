@@ -17,19 +17,28 @@ import { ForecastResidualDetector, type ForecastResidualConfig } from './forecas
 import type { SeriesScorerState, SeriesSignal, SlowerThan } from '../series-scorer';
 import { CalibratedSeriesScorer } from './calibrated-series';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood';
+import { LevelShiftDetector, type LevelShiftConfig } from './level-shift';
 import { RangeBreakoutDetector, type RangeBreakoutConfig } from './range-breakout';
 import { RobustBaselineDetector, type RobustBaselineConfig } from './robust-baseline';
 import { ownSeason, SeasonTracker, type SeasonTrackerState } from './season-tracker';
 import type { Json, StreamingDetector } from './types';
 import { WindowIsolationDetector, type WindowIsolationConfig } from './window-isolation';
 
-export const MEMBER_NAMES = ['breakout', 'forecast', 'baseline', 'isolation', 'evidence'] as const;
+export const MEMBER_NAMES = [
+  'breakout',
+  'forecast',
+  'baseline',
+  'shift',
+  'isolation',
+  'evidence',
+] as const;
 export type MemberName = (typeof MEMBER_NAMES)[number];
 
 export interface EnsembleConfig {
   readonly breakout: RangeBreakoutConfig;
   readonly forecast: ForecastResidualConfig;
   readonly baseline: RobustBaselineConfig;
+  readonly shift: LevelShiftConfig;
   readonly isolation: WindowIsolationConfig;
   readonly likelihood: LikelihoodConfig;
   readonly damper: AlertDamperConfig;
@@ -80,9 +89,13 @@ interface Member {
  * store per series and one period search per re-estimate, not two.
  */
 function sharedSeason(config: EnsembleConfig): SeasonTracker | undefined {
-  const seasonal = config.members.includes('forecast') || config.members.includes('baseline');
-  const same = JSON.stringify(config.forecast.season) === JSON.stringify(config.baseline.season);
-  return seasonal && same ? new SeasonTracker(config.forecast.season) : undefined;
+  const seasons = (['forecast', 'baseline', 'shift'] as const)
+    .filter((name) => config.members.includes(name))
+    .map((name) => config[name].season);
+  const first = seasons[0];
+  if (first === undefined) return undefined;
+  const same = seasons.every((s) => JSON.stringify(s) === JSON.stringify(first));
+  return same ? new SeasonTracker(first) : undefined;
 }
 
 function buildMember(name: MemberName, config: EnsembleConfig, season?: SeasonTracker): Member {
@@ -98,6 +111,8 @@ function buildMember(name: MemberName, config: EnsembleConfig, season?: SeasonTr
       return calibrated(new ForecastResidualDetector(config.forecast, season));
     case 'baseline':
       return calibrated(new RobustBaselineDetector(config.baseline, season));
+    case 'shift':
+      return calibrated(new LevelShiftDetector(config.shift, season));
     case 'isolation':
       return calibrated(new WindowIsolationDetector(config.isolation));
     case 'evidence':

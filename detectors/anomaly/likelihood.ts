@@ -11,6 +11,7 @@
  */
 import { tailScore } from './calibration';
 import { RingBuffer } from './rolling';
+import { studentTail } from './student-t';
 import type { StreamingDetector } from './types';
 
 export interface LikelihoodConfig {
@@ -41,6 +42,8 @@ export type LikelihoodState = {
   iteration: number;
   mean: number;
   stdev: number;
+  /** Averages the fit was estimated from (absent in states stored before it was kept). */
+  fitted?: number;
 };
 
 const EMPTY: Moments = [0, 0, 0];
@@ -62,6 +65,8 @@ export class AnomalyLikelihood implements StreamingDetector<number, LikelihoodSt
   private iteration = 0;
   private mean = 0;
   private stdev = 1;
+  /** Averages the fit was estimated from. */
+  private fitted = 0;
 
   constructor(private readonly config: LikelihoodConfig) {
     this.recentRaw = new RingBuffer(config.averagingWindow);
@@ -89,7 +94,7 @@ export class AnomalyLikelihood implements StreamingDetector<number, LikelihoodSt
       if ((this.iteration - c.learningPeriod - c.estimationSamples) % c.reestimationPeriod === 0) {
         this.estimate();
       }
-      likelihood = 1 - tailProbability(average, this.mean, this.stdev);
+      likelihood = 1 - predictiveTail(average, this.mean, this.stdev, this.fitted);
     }
     if (this.iteration >= c.learningPeriod) this.record(average);
     this.iteration++;
@@ -107,6 +112,7 @@ export class AnomalyLikelihood implements StreamingDetector<number, LikelihoodSt
   /** Normal fit to the averages seen since learning ended (within the historic window). */
   private estimate(): void {
     const [n, mean, m2] = this.blocks.reduce(mergeMoments, this.open);
+    this.fitted = n;
     this.mean = Math.max(mean, this.config.minMean);
     this.stdev = Math.sqrt(Math.max(n > 0 ? m2 / n : 0, this.config.minVariance));
   }
@@ -119,6 +125,7 @@ export class AnomalyLikelihood implements StreamingDetector<number, LikelihoodSt
       iteration: this.iteration,
       mean: this.mean,
       stdev: this.stdev,
+      fitted: this.fitted,
     };
   }
 
@@ -129,7 +136,20 @@ export class AnomalyLikelihood implements StreamingDetector<number, LikelihoodSt
     this.iteration = state.iteration;
     this.mean = state.mean;
     this.stdev = state.stdev;
+    this.fitted = state.fitted ?? this.blocks.reduce((n, b) => n + b[0], this.open[0]);
   }
+}
+
+/**
+ * Tail probability beyond `x` of the next average under a Gaussian fitted to `n` of them: the
+ * predictive Student's t (./student-t), not the fitted Gaussian itself, which is overconfident
+ * while the fit is young (150 averages: 10⁻⁹ where the Gaussian says 10⁻¹⁰·⁹). Mirrored below
+ * the mean, as NAB does.
+ */
+export function predictiveTail(x: number, mean: number, stdev: number, n: number): number {
+  if (n < 2) return tailProbability(x, mean, stdev);
+  const t = Math.abs(x - mean) / (stdev * Math.sqrt(1 + 1 / n));
+  return studentTail(t, n - 1);
 }
 
 /** Gaussian tail probability beyond `x`; values below the mean are mirrored, as NAB does. */

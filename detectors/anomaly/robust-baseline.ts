@@ -7,6 +7,7 @@ import { packSingles, toSingle, unpackSingles } from './packing';
 import { RollingQuantiles } from './rolling';
 import {
   ownSeason,
+  samePhaseMedian,
   SeasonTracker,
   type SeasonTrackerConfig,
   type SeasonTrackerState,
@@ -67,16 +68,10 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
   }
 
   private predict(): number {
-    const period = this.season.period;
-    if (period !== null) {
-      const samePhase: number[] = [];
-      for (let k = 1; k <= this.config.cycles; k++) {
-        const v = this.season.back(k * period - 1);
-        if (v !== undefined) samePhase.push(v);
-      }
-      if (samePhase.length > 0) return median(samePhase);
-    }
-    return this.local.length > 0 ? this.local.median() : NaN;
+    return (
+      samePhaseMedian(this.season, this.config.cycles) ??
+      (this.local.length > 0 ? this.local.median() : NaN)
+    );
   }
 
   exportState(): RobustBaselineState {
@@ -95,12 +90,4 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
       unpackSingles(state.residuals),
     );
   }
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1
-    ? (s[mid] as number)
-    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }

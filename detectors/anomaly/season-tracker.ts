@@ -78,3 +78,23 @@ export function ownSeason(state: SeasonTrackerState | undefined): SeasonTrackerS
   if (state === undefined) throw new Error('detector state has no season tracker');
   return state;
 }
+
+/**
+ * What the season predicts for the next point: the median of the same phase in the last
+ * `cycles` cycles (the tracker not yet fed that point), or undefined for a series without one.
+ */
+export function samePhaseMedian(season: SeasonTracker, cycles: number): number | undefined {
+  const period = season.period;
+  if (period === null) return undefined;
+  const samePhase: number[] = [];
+  for (let k = 1; k <= cycles; k++) {
+    const v = season.back(k * period - 1);
+    if (v !== undefined) samePhase.push(v);
+  }
+  if (samePhase.length === 0) return undefined;
+  samePhase.sort((a, b) => a - b);
+  const mid = samePhase.length >> 1;
+  return samePhase.length % 2 === 1
+    ? (samePhase[mid] as number)
+    : ((samePhase[mid - 1] as number) + (samePhase[mid] as number)) / 2;
+}

@@ -5,6 +5,7 @@ import { EnsembleDetector, MEMBER_NAMES } from '../../detectors/anomaly/ensemble
 import { ForecastResidualDetector } from '../../detectors/anomaly/forecast-residual';
 import { StreamingIsolationForest } from '../../detectors/anomaly/isolation-forest';
 import { AnomalyLikelihood } from '../../detectors/anomaly/likelihood';
+import { LevelShiftDetector } from '../../detectors/anomaly/level-shift';
 import { Prng } from '../../detectors/anomaly/prng';
 import { RangeBreakoutDetector } from '../../detectors/anomaly/range-breakout';
 import { RobustBaselineDetector } from '../../detectors/anomaly/robust-baseline';
@@ -51,6 +52,7 @@ const univariateDetectors: Record<string, () => StreamingDetector<number, Json>>
   'robust baseline': () => new RobustBaselineDetector(C.baseline),
   'forecast residual': () => new ForecastResidualDetector(C.forecast),
   'range breakout': () => new RangeBreakoutDetector(C.breakout),
+  'level shift': () => new LevelShiftDetector(C.shift),
   'window isolation forest': () => new WindowIsolationDetector(C.isolation),
   likelihood: () => new AnomalyLikelihood(C.likelihood),
   'alert damper': () => new AlertDamper(C.damper),
