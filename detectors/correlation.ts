@@ -49,7 +49,9 @@ export interface CorrelationOptions {
  * culprit is among the incident's services or calls the incident's service, or the incident's
  * service is in the group), so repeats never open another, while a new fault behind a shared
  * caller (every fault makes the frontend slow) still opens its own. A service that went down
- * is its group's culprit.
+ * is its group's culprit. A service whose only news is one scrape's metric reading joins neither
+ * a group nor an open incident: a scrape reads every pod at once, so its readings share a moment,
+ * not a fault.
  */
 export function correlateAnomalies(
   anomalies: Anomaly[],
@@ -77,10 +79,19 @@ export function correlateAnomalies(
     link(linked, caller, callee);
     link(linked, callee, caller);
   }
+  // Only evidence beyond one scrape's metric readings (a symptom in traces or logs, or a reading
+  // off again in a later bucket) joins a service to a group or a group to an open incident.
+  const bucketsOf = new Map<string, Set<string>>();
+  for (const a of anomalies) link(bucketsOf, a.seriesKey, a.at);
+  const beyondOneScrape = new Set(
+    anomalies
+      .filter((a) => a.signal !== 'saturation' || bucketsOf.get(a.seriesKey)!.size > 1)
+      .map((a) => a.service),
+  );
   const neighbours = new Map<string, Set<string>>();
   const anomalousCallees = new Map<string, Set<string>>();
   for (const { caller, callee } of edges) {
-    if (caller === callee || !anomalous.has(caller) || !anomalous.has(callee)) continue;
+    if (caller === callee || !beyondOneScrape.has(caller) || !beyondOneScrape.has(callee)) continue;
     link(neighbours, caller, callee);
     link(neighbours, callee, caller);
     link(anomalousCallees, caller, callee);
@@ -113,8 +124,10 @@ export function correlateAnomalies(
     const newAtCulprit = byService.get(culprit)?.some(conclusive) ?? false;
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
     const onset = Math.min(...groupAnomalies.map((a) => Date.parse(a.at)));
-    const attached =
-      related(culprit, group, open, calls, newAtCulprit) ?? coincident(onset, group, open, linked);
+    const attached = group.some((s) => beyondOneScrape.has(s))
+      ? (related(culprit, group, open, calls, newAtCulprit) ??
+        coincident(onset, group, open, linked))
+      : undefined;
     const fingerprint = attached ?? fingerprintOf(culprit);
     const evidential = groupAnomalies.filter((a) => !supporting(a));
     const opens = evidence(evidential) >= minAnomaliesToOpen || evidential.some(conclusive);

@@ -88,11 +88,16 @@ function addHistograms(a: RedRow, b: RedRow): Pick<RedRow, 'lo' | 'counts'> {
  * Each callee's calls from all its callers, bucket by bucket (name null: the series of every
  * edge into it). A delay on the way into a quiet service shows on each caller's edge as a call
  * now and then, too few on any one edge to be news; the calls into the service as its callers
- * waited carry that evidence together.
+ * waited carry that evidence together. A callee with one caller in the window is left out: its
+ * pool would be that caller's edge, scored and stored twice.
  */
 function callsInto(edges: readonly RedRow[]): RedRow[] {
+  const callers = new Map<string, Set<string | null>>();
+  for (const row of edges)
+    callers.set(row.service, (callers.get(row.service) ?? new Set()).add(row.name));
   const pooled = new Map<string, RedRow>();
   for (const row of edges) {
+    if (callers.get(row.service)!.size < 2) continue;
     const key = `${row.bucket.getTime()}\u0000${row.service}`;
     const seen = pooled.get(key);
     pooled.set(

@@ -122,9 +122,12 @@ describe('anomaly correlation', () => {
 
   it('keeps a new fault apart from an unfixed one that shares its callers', () => {
     const open = [{ fingerprint: 'cart', service: 'cart', services: ['cart'] }];
+    // The unfixed fault's reading is off scrape after scrape.
+    const cartBusy = anomaly('cart', 0.999, 'saturation');
     const candidates = correlateAnomalies(
       [
-        anomaly('cart', 0.999, 'saturation'),
+        cartBusy,
+        { ...cartBusy, at: '2026-01-01T00:00:10.000Z' },
         anomaly('frontend'),
         anomaly('checkout'),
         anomaly('payment', 0.97),
@@ -168,7 +171,12 @@ describe('anomaly correlation', () => {
       }),
     ).toEqual([]);
     const [c] = correlateAnomalies(
-      [less, anomaly('checkout', 0.9, 'errors'), anomaly('checkout', 0.9)],
+      [
+        less,
+        { ...less, at: '2026-01-01T00:00:10.000Z' },
+        anomaly('checkout', 0.9, 'errors'),
+        anomaly('checkout', 0.9),
+      ],
       edges,
       [],
       at,
@@ -224,5 +232,70 @@ describe('anomaly correlation', () => {
     // Services with no known calls (metrics only) cannot be shown to be apart.
     const [unplaced] = correlateAnomalies(cart(opened + 20_000), [], open, at);
     expect(unplaced).toMatchObject({ fingerprint: 'payment' });
+  });
+
+  it('keeps services read off in one scrape out of a fault, so a later fault there opens its own', () => {
+    const scrape = ['frontend', 'cart', 'payment', 'db'].map((s) =>
+      anomaly(s, 0.999, 'saturation'),
+    );
+    const [first, ...others] = correlateAnomalies(
+      [anomaly('checkout'), anomaly('checkout', 0.9, 'errors'), ...scrape],
+      edges,
+      [],
+      at,
+    );
+    expect(others).toEqual([]);
+    expect(first).toMatchObject({ fingerprint: 'checkout', services: ['checkout'] });
+    const open = [
+      {
+        fingerprint: first!.fingerprint,
+        service: first!.service,
+        services: first!.services,
+        openedAt: Date.parse(at),
+      },
+    ];
+    const later = new Date(Date.parse(at) + 120_000).toISOString();
+    const [db] = correlateAnomalies(
+      [anomaly('db'), anomaly('db', 0.9, 'errors')].map((a) => ({ ...a, at: later })),
+      edges,
+      open,
+      later,
+    );
+    expect(db).toMatchObject({ fingerprint: 'db', service: 'db' });
+  });
+
+  it('joins an open incident on a reading off in two scrapes or a symptom in traces, not one scrape', () => {
+    const opened = Date.parse(at);
+    const open = [
+      { fingerprint: 'payment', service: 'payment', services: ['payment'], openedAt: opened },
+    ];
+    const when = (a: Anomaly, ms: number) => ({ ...a, at: new Date(opened + ms).toISOString() });
+    const busy = anomaly('cart', 0.999, 'saturation');
+    expect(correlateAnomalies([when(busy, 20_000)], edges, open, at)).toEqual([]);
+    const [persisting] = correlateAnomalies(
+      [when(busy, 10_000), when(busy, 20_000)],
+      edges,
+      open,
+      at,
+    );
+    expect(persisting).toMatchObject({ fingerprint: 'payment', service: 'cart' });
+    const [traced] = correlateAnomalies([when(anomaly('cart'), 20_000)], edges, open, at);
+    expect(traced).toMatchObject({ fingerprint: 'payment', service: 'cart' });
+  });
+
+  it('widens a fault to a callee whose reading is off in two scrapes', () => {
+    const busy = anomaly('payment', 0.999, 'saturation');
+    const [c] = correlateAnomalies(
+      [
+        anomaly('checkout'),
+        anomaly('checkout', 0.9, 'errors'),
+        busy,
+        { ...busy, at: '2026-01-01T00:00:10.000Z' },
+      ],
+      edges,
+      [],
+      at,
+    );
+    expect(c).toMatchObject({ fingerprint: 'payment', services: ['checkout', 'payment'] });
   });
 });

@@ -331,7 +331,14 @@ describe('correlation evidence', () => {
       [
         anomaly('svc:frontend:errors', 'frontend', 'errors'),
         anomaly('silent:cart', 'cart', 'traffic'),
+        // The callee's reading, off in two scrapes: enough to join the group.
         anomaly('metric:redis:db.operations.rate', 'redis', 'saturation'),
+        anomaly(
+          'metric:redis:db.operations.rate',
+          'redis',
+          'saturation',
+          '2026-01-01T00:00:10.000Z',
+        ),
       ],
       graph,
       [],
