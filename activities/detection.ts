@@ -9,7 +9,13 @@ import { alertAnomalies, alertBacks, alertOpens } from '../detectors/alert-anoma
 import { correlateAnomalies, type OpenIncidentRef } from '../detectors/correlation';
 import { CalibratedSeriesScorer } from '../detectors/anomaly/calibrated-series';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
-import type { SeriesScorerState } from '../detectors/series-scorer';
+import { SeriesDetector, type StoredSeriesState } from '../detectors/anomaly/series-detector';
+import type {
+  ScoredPoint,
+  SeriesScorerState,
+  SeriesSignal,
+  SlowerThan,
+} from '../detectors/series-scorer';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { readAlertsToScore } from '../store/alerts';
 import type { Pool } from '../store/db';
@@ -57,6 +63,29 @@ export const defaultDetectionSettings: DetectionSettings = {
   faultEvidenceSeconds: 30,
 };
 
+/** One series' scorer for a pass, resumed from the state the previous pass stored. */
+export interface PassScorer {
+  readonly lastBucket: number | undefined;
+  score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint;
+  exportState(): unknown;
+}
+
+export type PassScorerFactory = (signal: SeriesSignal, stored: unknown) => PassScorer;
+
+/** The directional scorer (the schedule's). */
+export const directionalScorer: PassScorerFactory = (signal, stored) => {
+  const scorer = new CalibratedSeriesScorer(signal);
+  if (stored !== undefined) scorer.importState(stored as SeriesScorerState);
+  return scorer;
+};
+
+/** The ensemble bench:nab scores, told the series' kind (see SeriesDetector). */
+export const ensembleScorer: PassScorerFactory = (signal, stored) => {
+  const scorer = new SeriesDetector(signal);
+  if (stored !== undefined) scorer.importState(stored as StoredSeriesState);
+  return scorer;
+};
+
 export interface DetectionDeps {
   pool: Pool;
   /** Needed only to open incidents; a worker without it cannot run that activity. */
@@ -66,6 +95,8 @@ export interface DetectionDeps {
   clock?: () => number;
   /** Configured PromQL expressions, scored like the metrics in our store. */
   metrics?: MetricsSource | undefined;
+  /** How each series is scored (default: the directional scorer). */
+  scorerFor?: PassScorerFactory;
 }
 
 export interface DetectionPassResult {
@@ -149,6 +180,7 @@ export function createDetectionActivities({
   detection,
   clock = Date.now,
   metrics,
+  scorerFor = directionalScorer,
 }: DetectionDeps) {
   return {
     /**
@@ -219,9 +251,8 @@ export function createDetectionActivities({
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
       for (const [key, points] of series) {
-        const scorer = new CalibratedSeriesScorer(points[0]!.signal);
-        const state = stored.get(key) as SeriesScorerState | undefined;
-        if (state) scorer.importState(state);
+        const state = stored.get(key);
+        const scorer = scorerFor(points[0]!.signal, state);
         // A new series takes its late rows too; one stored before watermarks, only new buckets.
         const after = scorer.lastBucket ?? (state ? windowStart : windowStart - lateRowsMs);
         for (const p of points) {
@@ -332,11 +363,11 @@ export function createDetectionActivities({
         heldKey,
         [...held, ...anomalies].filter((a) => !reported.has(a)),
       );
+      // A candidate that only backs an incident opens none.
+      const opening = result.candidates.filter((c) => !c.backsOnly);
       states.set(reportedKey, [
-        ...recentlyReported.filter(
-          (r) => !result.candidates.some((c) => c.fingerprint === r.fingerprint),
-        ),
-        ...result.candidates.map((c): ReportedCandidate => ({
+        ...recentlyReported.filter((r) => !opening.some((c) => c.fingerprint === r.fingerprint)),
+        ...opening.map((c): ReportedCandidate => ({
           fingerprint: c.fingerprint,
           service: c.service,
           services: c.services,

@@ -119,6 +119,9 @@ export function correlateAnomalies(
     const evidential = groupAnomalies.filter((a) => !supporting(a));
     const opens = evidence(evidential) >= minAnomaliesToOpen || evidential.some(conclusive);
     if (!attached && !opens) return;
+    // What could have opened an incident keeps one open; gauges alone only back it (a gauge
+    // still settling after its fault was cured would keep that incident open for minutes).
+    const backsOnly = !opens && evidential.every((a) => a.signal === 'saturation');
     candidates.push({
       key: `${reportedAt}|${fingerprint}|${group.join(',')}`,
       fingerprint,
@@ -127,7 +130,8 @@ export function correlateAnomalies(
       anomalies: groupAnomalies.sort((a, b) => b.score - a.score),
       // The newest anomaly's bucket (telemetry time); the incident counts its quiet period from
       // whichever is later, this or when the report reached it (see quietSince).
-      observedAt: groupAnomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a)),
+      observedAt: newest(groupAnomalies),
+      ...(backsOnly && { backsOnly }),
     });
   }
 }
@@ -159,6 +163,10 @@ function splitExplained(
   }
   const rest = group.filter((s) => !explained.has(s));
   return rest.length ? [group.filter((s) => explained.has(s)), rest] : [group];
+}
+
+function newest(anomalies: Anomaly[]): string {
+  return anomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a));
 }
 
 function evidence(anomalies: Anomaly[]): number {
