@@ -134,6 +134,11 @@ const holdMs = 2 * bucketMs;
  */
 const reportedKey = 'correlation:reported';
 const reportedOpenMs = 30_000;
+/**
+ * detector_state key of the open incidents that more than gauges backed (latency, errors, logs,
+ * traffic, alerts); the others are gaugesOnly (see OpenIncidentRef).
+ */
+const requestBackedKey = 'correlation:request-backed';
 /** detector_state key of the alert episodes already reported (see detectors/alert-anomalies). */
 const alertsKey = 'alerts:reported';
 
@@ -246,6 +251,7 @@ export function createDetectionActivities({
         templateBurstKey,
         heldKey,
         reportedKey,
+        requestBackedKey,
         alertsKey,
       ]);
       const states = new Map<string, unknown>();
@@ -336,27 +342,39 @@ export function createDetectionActivities({
       const recentlyReported = (
         (stored.get(reportedKey) as ReportedCandidate[] | undefined) ?? []
       ).filter((r) => r.reportedAt >= windowEnd - reportedOpenMs);
+      // Less load or I/O than usual is what a failing caller does to its callees.
+      const supporting = (a: Anomaly) =>
+        (a.signal === 'saturation' && a.baseline !== undefined && a.value < a.baseline) ||
+        logs.everyday.has(a.seriesKey) ||
+        alertBacks(a);
       if (anomalies.length) {
         const edges = await readServiceEdges(
           pool,
           new Date(windowEnd - 10 * 60_000),
           new Date(windowEnd),
         );
+        const requestBacked = new Set((stored.get(requestBackedKey) as string[] | undefined) ?? []);
+        const open = withReported(await openIncidents(pool), recentlyReported);
         result.candidates = correlateAnomalies(
           [...held, ...anomalies],
           edges,
-          withReported(await openIncidents(pool), recentlyReported),
+          open.map((o) => ({ ...o, gaugesOnly: !requestBacked.has(o.fingerprint) })),
           result.windowEnd,
           {
             conclusive: (a) => a.seriesKey.endsWith(':new') || alertOpens(a),
             outage: (a) => a.seriesKey.startsWith('silent:'),
-            // Less load or I/O than usual is what a failing caller does to its callees.
-            supporting: (a) =>
-              (a.signal === 'saturation' && a.baseline !== undefined && a.value < a.baseline) ||
-              logs.everyday.has(a.seriesKey) ||
-              alertBacks(a),
+            supporting,
           },
         );
+        const stillOpen = new Set(open.map((o) => o.fingerprint));
+        states.set(requestBackedKey, [
+          ...new Set([
+            ...[...requestBacked].filter((f) => stillOpen.has(f)),
+            ...result.candidates
+              .filter((c) => c.anomalies.some((a) => a.signal !== 'saturation' && !supporting(a)))
+              .map((c) => c.fingerprint),
+          ]),
+        ]);
       }
       const reported = new Set(result.candidates.flatMap((c) => c.anomalies));
       states.set(

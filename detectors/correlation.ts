@@ -13,6 +13,11 @@ export interface OpenIncidentRef {
   services: string[];
   /** When it opened (epoch ms): a group that began with it is the same fault seen elsewhere. */
   openedAt?: number;
+  /**
+   * Only gauges have backed it (e.g. a cured fault's memory still settling): a group whose
+   * requests show a fault that could open an incident of its own is not pulled into it.
+   */
+  gaugesOnly?: boolean;
 }
 
 /**
@@ -113,11 +118,16 @@ export function correlateAnomalies(
     const newAtCulprit = byService.get(culprit)?.some(conclusive) ?? false;
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
     const onset = Math.min(...groupAnomalies.map((a) => Date.parse(a.at)));
-    const attached =
-      related(culprit, group, open, calls, newAtCulprit) ?? coincident(onset, group, open, linked);
-    const fingerprint = attached ?? fingerprintOf(culprit);
     const evidential = groupAnomalies.filter((a) => !supporting(a));
     const opens = evidence(evidential) >= minAnomaliesToOpen || evidential.some(conclusive);
+    const joinable =
+      opens && evidential.some((a) => a.signal !== 'saturation')
+        ? open.filter((o) => !o.gaugesOnly)
+        : open;
+    const attached =
+      related(culprit, group, joinable, calls, newAtCulprit) ??
+      coincident(onset, group, joinable, linked);
+    const fingerprint = attached ?? fingerprintOf(culprit);
     if (!attached && !opens) return;
     // What could have opened an incident keeps one open; gauges alone only back it (a gauge
     // still settling after its fault was cured would keep that incident open for minutes).
