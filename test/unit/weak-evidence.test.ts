@@ -98,6 +98,30 @@ describe('what keeps an incident open', () => {
   });
 });
 
+describe('an incident only gauges backed', () => {
+  const gaugesOnly: OpenIncidentRef = {
+    fingerprint: 'db',
+    service: 'db',
+    services: ['db'],
+    openedAt: t0,
+    gaugesOnly: true,
+  };
+  // Latency and errors at the database's caller, starting 10 s after that incident opened.
+  const newFault = [anomaly('cart', 'latency', 10), anomaly('cart', 'errors', 10)];
+
+  it('does not take a new fault whose requests could open an incident of its own', () => {
+    const candidates = correlateAnomalies(newFault, edges, [gaugesOnly], iso(30));
+    expect(candidates.map((c) => c.fingerprint)).toEqual(['cart']);
+  });
+
+  it('takes it when more than gauges backed it, and takes weak evidence either way', () => {
+    const backed = { ...gaugesOnly, gaugesOnly: false };
+    expect(correlateAnomalies(newFault, edges, [backed], iso(30))[0]?.fingerprint).toBe('db');
+    const stray = [anomaly('cart', 'latency', 10)];
+    expect(correlateAnomalies(stray, edges, [gaugesOnly], iso(30))[0]?.fingerprint).toBe('db');
+  });
+});
+
 function report(anomalies: Anomaly[], backsOnly = false, key?: string): IncidentCandidate {
   const newest = anomalies
     .map((a) => a.at)
