@@ -86,6 +86,9 @@ export const ensembleScorer: PassScorerFactory = (signal, stored) => {
   return scorer;
 };
 
+/** What the detection schedule scores with (the replay decides: docs/benchmarks.md). */
+export const scheduleScorer: PassScorerFactory = directionalScorer;
+
 export interface DetectionDeps {
   pool: Pool;
   /** Needed only to open incidents; a worker without it cannot run that activity. */
@@ -95,7 +98,7 @@ export interface DetectionDeps {
   clock?: () => number;
   /** Configured PromQL expressions, scored like the metrics in our store. */
   metrics?: MetricsSource | undefined;
-  /** How each series is scored (default: the directional scorer). */
+  /** How each series is scored (default: the schedule's). */
   scorerFor?: PassScorerFactory;
 }
 
@@ -185,7 +188,7 @@ export function createDetectionActivities({
   detection,
   clock = Date.now,
   metrics,
-  scorerFor = directionalScorer,
+  scorerFor = scheduleScorer,
 }: DetectionDeps) {
   return {
     /**
