@@ -50,8 +50,8 @@ export interface IncidentState {
   openedAt: string;
   lastAnomalyAt: string;
   /**
-   * The newest bucket of evidence that keeps it open (not IncidentCandidate.backsOnly); absent in
-   * incidents from before, whose every anomaly kept them open.
+   * The newest bucket of evidence that keeps it open (not IncidentCandidate.backsOnly), or when
+   * it opened if later; absent in incidents from before, whose every anomaly kept them open.
    */
   sustainedAt?: string;
   /**
