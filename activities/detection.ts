@@ -138,10 +138,12 @@ const holdMs = 2 * bucketMs;
 const reportedKey = 'correlation:reported';
 const reportedOpenMs = 30_000;
 /**
- * detector_state key of the open incidents that more than gauges backed (latency, errors, logs,
- * traffic, alerts); the others are gaugesOnly (see OpenIncidentRef).
+ * detector_state key of when evidence other than gauges (latency, errors, logs, traffic,
+ * alerts) last backed each open incident; one without such evidence for `requestQuietMs` is
+ * kept by gauges only (gaugesOnly, see OpenIncidentRef).
  */
 const requestBackedKey = 'correlation:request-backed';
+const requestQuietMs = 3 * bucketMs;
 /** detector_state key of the alert episodes already reported (see detectors/alert-anomalies). */
 const alertsKey = 'alerts:reported';
 
@@ -356,12 +358,18 @@ export function createDetectionActivities({
           new Date(windowEnd - 10 * 60_000),
           new Date(windowEnd),
         );
-        const requestBacked = new Set((stored.get(requestBackedKey) as string[] | undefined) ?? []);
+        const requestBacked = new Map(
+          (stored.get(requestBackedKey) as [string, number][] | undefined) ?? [],
+        );
         const open = withReported(await openIncidents(pool), recentlyReported);
         result.candidates = correlateAnomalies(
           [...held, ...anomalies],
           edges,
-          open.map((o) => ({ ...o, gaugesOnly: !requestBacked.has(o.fingerprint) })),
+          open.map((o) => ({
+            ...o,
+            gaugesOnly:
+              (requestBacked.get(o.fingerprint) ?? -Infinity) < windowEnd - requestQuietMs,
+          })),
           result.windowEnd,
           {
             conclusive: (a) => a.seriesKey.endsWith(':new') || alertOpens(a),
@@ -371,15 +379,17 @@ export function createDetectionActivities({
         );
         const stillOpen = new Set(open.map((o) => o.fingerprint));
         states.set(requestBackedKey, [
-          ...new Set([
-            ...[...requestBacked].filter((f) => stillOpen.has(f)),
-            ...result.candidates
-              .filter((c) => c.anomalies.some((a) => a.signal !== 'saturation' && !supporting(a)))
-              .map((c) => c.fingerprint),
-          ]),
+          ...[...requestBacked].filter(([f]) => stillOpen.has(f)),
+          ...result.candidates
+            .filter((c) => c.anomalies.some((a) => a.signal !== 'saturation' && !supporting(a)))
+            .map((c): [string, number] => [c.fingerprint, windowEnd]),
         ]);
       }
-      const reported = new Set(result.candidates.flatMap((c) => c.anomalies));
+      // A gauge that only backed an incident is held too: off again in the next bucket, it is
+      // enough to keep the incident open (a fault seen through one gauge alone).
+      const reported = new Set(
+        result.candidates.filter((c) => !c.backsOnly).flatMap((c) => c.anomalies),
+      );
       states.set(
         heldKey,
         [...held, ...anomalies].filter((a) => !reported.has(a)),
