@@ -9,7 +9,13 @@ import { alertAnomalies, alertBacks, alertOpens } from '../detectors/alert-anoma
 import { correlateAnomalies, type OpenIncidentRef } from '../detectors/correlation';
 import { CalibratedSeriesScorer } from '../detectors/anomaly/calibrated-series';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
-import type { SeriesScorerState } from '../detectors/series-scorer';
+import { SeriesDetector, type StoredSeriesState } from '../detectors/anomaly/series-detector';
+import type {
+  ScoredPoint,
+  SeriesScorerState,
+  SeriesSignal,
+  SlowerThan,
+} from '../detectors/series-scorer';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { readAlertsToScore } from '../store/alerts';
 import type { Pool } from '../store/db';
@@ -57,6 +63,32 @@ export const defaultDetectionSettings: DetectionSettings = {
   faultEvidenceSeconds: 30,
 };
 
+/** One series' scorer for a pass, resumed from the state the previous pass stored. */
+export interface PassScorer {
+  readonly lastBucket: number | undefined;
+  score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint;
+  exportState(): unknown;
+}
+
+export type PassScorerFactory = (signal: SeriesSignal, stored: unknown) => PassScorer;
+
+/** The directional scorer (the schedule's). */
+export const directionalScorer: PassScorerFactory = (signal, stored) => {
+  const scorer = new CalibratedSeriesScorer(signal);
+  if (stored !== undefined) scorer.importState(stored as SeriesScorerState);
+  return scorer;
+};
+
+/** The ensemble bench:nab scores, told the series' kind (see SeriesDetector). */
+export const ensembleScorer: PassScorerFactory = (signal, stored) => {
+  const scorer = new SeriesDetector(signal);
+  if (stored !== undefined) scorer.importState(stored as StoredSeriesState);
+  return scorer;
+};
+
+/** What the detection schedule scores with (the replay decides: docs/benchmarks.md). */
+export const scheduleScorer: PassScorerFactory = directionalScorer;
+
 export interface DetectionDeps {
   pool: Pool;
   /** Needed only to open incidents; a worker without it cannot run that activity. */
@@ -66,6 +98,8 @@ export interface DetectionDeps {
   clock?: () => number;
   /** Configured PromQL expressions, scored like the metrics in our store. */
   metrics?: MetricsSource | undefined;
+  /** How each series is scored (default: the schedule's). */
+  scorerFor?: PassScorerFactory;
 }
 
 export interface DetectionPassResult {
@@ -103,6 +137,13 @@ const holdMs = 2 * bucketMs;
  */
 const reportedKey = 'correlation:reported';
 const reportedOpenMs = 30_000;
+/**
+ * detector_state key of when evidence other than gauges (latency, errors, logs, traffic,
+ * alerts) last backed each open incident; one without such evidence for `requestQuietMs` is
+ * kept by gauges only (gaugesOnly, see OpenIncidentRef).
+ */
+const requestBackedKey = 'correlation:request-backed';
+const requestQuietMs = 3 * bucketMs;
 /** detector_state key of the alert episodes already reported (see detectors/alert-anomalies). */
 const alertsKey = 'alerts:reported';
 
@@ -149,6 +190,7 @@ export function createDetectionActivities({
   detection,
   clock = Date.now,
   metrics,
+  scorerFor = scheduleScorer,
 }: DetectionDeps) {
   return {
     /**
@@ -214,14 +256,14 @@ export function createDetectionActivities({
         templateBurstKey,
         heldKey,
         reportedKey,
+        requestBackedKey,
         alertsKey,
       ]);
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
       for (const [key, points] of series) {
-        const scorer = new CalibratedSeriesScorer(points[0]!.signal);
-        const state = stored.get(key) as SeriesScorerState | undefined;
-        if (state) scorer.importState(state);
+        const state = stored.get(key);
+        const scorer = scorerFor(points[0]!.signal, state);
         // A new series takes its late rows too; one stored before watermarks, only new buckets.
         const after = scorer.lastBucket ?? (state ? windowStart : windowStart - lateRowsMs);
         for (const p of points) {
@@ -305,38 +347,58 @@ export function createDetectionActivities({
       const recentlyReported = (
         (stored.get(reportedKey) as ReportedCandidate[] | undefined) ?? []
       ).filter((r) => r.reportedAt >= windowEnd - reportedOpenMs);
+      // Less load or I/O than usual is what a failing caller does to its callees.
+      const supporting = (a: Anomaly) =>
+        (a.signal === 'saturation' && a.baseline !== undefined && a.value < a.baseline) ||
+        logs.everyday.has(a.seriesKey) ||
+        alertBacks(a);
       if (anomalies.length) {
         const edges = await readServiceEdges(
           pool,
           new Date(windowEnd - 10 * 60_000),
           new Date(windowEnd),
         );
+        const requestBacked = new Map(
+          (stored.get(requestBackedKey) as [string, number][] | undefined) ?? [],
+        );
+        const open = withReported(await openIncidents(pool), recentlyReported);
         result.candidates = correlateAnomalies(
           [...held, ...anomalies],
           edges,
-          withReported(await openIncidents(pool), recentlyReported),
+          open.map((o) => ({
+            ...o,
+            gaugesOnly:
+              (requestBacked.get(o.fingerprint) ?? -Infinity) < windowEnd - requestQuietMs,
+          })),
           result.windowEnd,
           {
             conclusive: (a) => a.seriesKey.endsWith(':new') || alertOpens(a),
             outage: (a) => a.seriesKey.startsWith('silent:'),
-            // Less load or I/O than usual is what a failing caller does to its callees.
-            supporting: (a) =>
-              (a.signal === 'saturation' && a.baseline !== undefined && a.value < a.baseline) ||
-              logs.everyday.has(a.seriesKey) ||
-              alertBacks(a),
+            supporting,
           },
         );
+        const stillOpen = new Set(open.map((o) => o.fingerprint));
+        states.set(requestBackedKey, [
+          ...[...requestBacked].filter(([f]) => stillOpen.has(f)),
+          ...result.candidates
+            .filter((c) => c.anomalies.some((a) => a.signal !== 'saturation' && !supporting(a)))
+            .map((c): [string, number] => [c.fingerprint, windowEnd]),
+        ]);
       }
-      const reported = new Set(result.candidates.flatMap((c) => c.anomalies));
+      // A gauge that only backed an incident is held too: off again in the next bucket, it is
+      // enough to keep the incident open (a fault seen through one gauge alone).
+      const reported = new Set(
+        result.candidates.filter((c) => !c.backsOnly).flatMap((c) => c.anomalies),
+      );
       states.set(
         heldKey,
         [...held, ...anomalies].filter((a) => !reported.has(a)),
       );
+      // A candidate that only backs an incident opens none.
+      const opening = result.candidates.filter((c) => !c.backsOnly);
       states.set(reportedKey, [
-        ...recentlyReported.filter(
-          (r) => !result.candidates.some((c) => c.fingerprint === r.fingerprint),
-        ),
-        ...result.candidates.map((c): ReportedCandidate => ({
+        ...recentlyReported.filter((r) => !opening.some((c) => c.fingerprint === r.fingerprint)),
+        ...opening.map((c): ReportedCandidate => ({
           fingerprint: c.fingerprint,
           service: c.service,
           services: c.services,

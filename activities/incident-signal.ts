@@ -22,6 +22,8 @@ export interface IncidentStartOptions {
  * Opens the incident for this fault, or attaches the anomalies to the one already open:
  * signal-with-start on the fingerprint's workflow id makes both one atomic call. When the
  * fingerprint's incident resolved itself within the reopen window, the new run reopens it.
+ * A candidate that only backs an incident is signalled to it alone: if the incident resolved
+ * since the pass read it, it opens nothing.
  */
 export async function signalIncident(
   client: Client,
@@ -29,6 +31,14 @@ export async function signalIncident(
   opts: IncidentStartOptions,
 ): Promise<string> {
   const workflowId = incidentWorkflowId(candidate.fingerprint);
+  if (candidate.backsOnly) {
+    try {
+      await client.workflow.getHandle(workflowId).signal(anomaliesObserved, candidate);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    return workflowId;
+  }
   const signals = [...new Set(candidate.anomalies.map((a) => a.signal))].join(', ');
   const reopened = opts.openFingerprints?.has(candidate.fingerprint)
     ? undefined

@@ -3,6 +3,7 @@ import {
   createDetectionActivities,
   type DetectionPassResult,
   type DetectionSettings,
+  type PassScorerFactory,
 } from '../activities/detection';
 import { Admission } from '../ingest/admission';
 import { BatchQueue } from '../ingest/batch-queue';
@@ -25,7 +26,12 @@ import { TelemetryDictionaries } from '../store/telemetry-dictionaries';
 import { NewNames } from '../ingest/new-names';
 import { Rollups } from '../store/telemetry-rollups';
 import { TelemetryWriter } from '../store/telemetry-writer';
-import { attachAnomalies, openIncident, quietSince } from '../workflows/incident/state';
+import {
+  attachAnomalies,
+  openIncident,
+  quietSince,
+  type KeepOpenRule,
+} from '../workflows/incident/state';
 import type { IncidentState } from '../workflows/incident/types';
 
 /**
@@ -52,6 +58,8 @@ export interface ReplayOptions {
   /** Lumpy low-traffic services (default: the demo's smooth traffic). */
   lumpy?: LumpyTraffic;
   detection: DetectionSettings;
+  /** How the pass scores each series (default: the schedule's). */
+  scorerFor?: PassScorerFactory;
   /** How often the detection Schedule runs a pass, and its phase (worker/schedules.ts). */
   intervalSeconds: number;
   offsetSeconds: number;
@@ -106,6 +114,8 @@ const investigationBaselineMs = 10 * 60_000;
 /** worker/demo/world.ts: how long an injected memory leak takes to reach full size. */
 const leakRampMs = 120_000;
 const curable = new Set<FaultKind>(['bad-deploy', 'memory-leak', 'cpu-saturation']);
+/** The incident workflow's rule for new incidents. */
+const keepOpen: KeepOpenRule = { sustainedOnly: true };
 
 /** A fault's start within its 10 s bucket, spread over whole seconds by its seed. */
 function injectionPhaseMs(seed: number): number {
@@ -167,7 +177,12 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
     createMetricsSignal(),
     createLogsSignal(new LogTemplateTagger(pool, clock)),
   ] as const;
-  const activities = createDetectionActivities({ pool, clock, detection: opts.detection });
+  const activities = createDetectionActivities({
+    pool,
+    clock,
+    detection: opts.detection,
+    scorerFor: opts.scorerFor,
+  });
 
   const kinds = opts.kinds ?? faultKinds;
   const live: LiveFault[] = [];
@@ -242,7 +257,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
     for (const candidate of result.candidates) {
       const open = incidents.get(candidate.fingerprint);
       if (open) {
-        const attached = attachAnomalies(open, candidate, new Date(now).toISOString());
+        const attached = attachAnomalies(open, candidate, new Date(now).toISOString(), keepOpen);
         incidents.set(candidate.fingerprint, attached);
         log(
           `${((now - opts.start) / 1000).toFixed(0).padStart(6)} s   attach to ${candidate.fingerprint}: ${candidate.anomalies
@@ -256,11 +271,13 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
         await writeIfVisible(candidate.fingerprint, attached);
         continue;
       }
+      // Signalled to its incident alone (see signalIncident), which has resolved.
+      if (candidate.backsOnly) continue;
       // The workflow opens at its first activation, a moment after signal-with-start.
       const openedAt = now + 1_000;
       rowAt.set(candidate.fingerprint, now + incidentRowDelayMs);
       const id = `${candidate.fingerprint}-${new Date(openedAt).toISOString()}`;
-      const state = openIncident(id, candidate, new Date(openedAt).toISOString());
+      const state = openIncident(id, candidate, new Date(openedAt).toISOString(), keepOpen);
       incidents.set(candidate.fingerprint, state);
       const firstAnomaly = Math.min(...state.topAnomalies.map((a) => Date.parse(a.at)));
       // The workflow starts the investigation right after recording the incident, once the

@@ -1,4 +1,8 @@
-import { defaultDetectionSettings } from '../activities/detection';
+import {
+  defaultDetectionSettings,
+  directionalScorer,
+  ensembleScorer,
+} from '../activities/detection';
 import { faultKinds, type FaultKind } from '../simulator/faults';
 import { onlineBoutique } from '../simulator/online-boutique';
 import { quietServiceTraffic } from '../simulator/simulate';
@@ -21,6 +25,10 @@ const verbose = env.REPLAY_VERBOSE === '1';
 /** Entry requests per second (the demo's 15 by default) and lumpy quiet-service traffic. */
 const rps = Number(env.REPLAY_RPS ?? 15);
 const lumpy = env.REPLAY_LUMPY === '1' ? quietServiceTraffic : undefined;
+/** `ensemble`: score with bench:nab's ensemble instead of the schedule's scorer. */
+const scorer = env.REPLAY_SCORER ?? 'schedule';
+if (!['schedule', 'directional', 'ensemble'].includes(scorer))
+  throw new Error(`unknown scorer ${scorer}`);
 /** Comma-separated fault kinds to cycle through (default: all). */
 const kinds = env.REPLAY_KINDS?.split(',').map((k) => {
   if (!(faultKinds as readonly string[]).includes(k)) throw new Error(`unknown fault kind ${k}`);
@@ -46,6 +54,9 @@ async function main() {
       start,
       intervalSeconds: config.detection.intervalSeconds,
       offsetSeconds: detectionOffsetSeconds(config.detection),
+      ...(scorer !== 'schedule' && {
+        scorerFor: scorer === 'ensemble' ? ensembleScorer : directionalScorer,
+      }),
       detection: {
         ...defaultDetectionSettings,
         graceSeconds: config.detection.graceSeconds,
@@ -56,7 +67,7 @@ async function main() {
       log: verbose ? (line) => console.log(line) : undefined,
     });
     console.log(
-      `${kinds ? `REPLAY_KINDS=${kinds.join(',')} ` : ''}${rps !== 15 ? `REPLAY_RPS=${rps} ` : ''}${lumpy ? 'REPLAY_LUMPY=1 ' : ''}REPLAY_FAULTS=${faults} REPLAY_FAULT_FREE_MINUTES=${faultFreeMinutes} REPLAY_TRAFFIC_SEED=${trafficSeed} REPLAY_FAULT_SEED=${faultSeed} npm run bench:detection-replay — ${result.passes} passes in ${result.wallSeconds.toFixed(0)} s\n`,
+      `${scorer !== 'schedule' ? `REPLAY_SCORER=${scorer} ` : ''}${kinds ? `REPLAY_KINDS=${kinds.join(',')} ` : ''}${rps !== 15 ? `REPLAY_RPS=${rps} ` : ''}${lumpy ? 'REPLAY_LUMPY=1 ' : ''}REPLAY_FAULTS=${faults} REPLAY_FAULT_FREE_MINUTES=${faultFreeMinutes} REPLAY_TRAFFIC_SEED=${trafficSeed} REPLAY_FAULT_SEED=${faultSeed} npm run bench:detection-replay — ${result.passes} passes in ${result.wallSeconds.toFixed(0)} s\n`,
     );
     console.log(replayMarkdown(result));
   });

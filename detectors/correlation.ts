@@ -13,6 +13,11 @@ export interface OpenIncidentRef {
   services: string[];
   /** When it opened (epoch ms): a group that began with it is the same fault seen elsewhere. */
   openedAt?: number;
+  /**
+   * Only gauges have backed it (e.g. a cured fault's memory still settling): a group whose
+   * requests show a fault that could open an incident of its own is not pulled into it.
+   */
+  gaugesOnly?: boolean;
 }
 
 /**
@@ -49,9 +54,9 @@ export interface CorrelationOptions {
  * culprit is among the incident's services or calls the incident's service, or the incident's
  * service is in the group), so repeats never open another, while a new fault behind a shared
  * caller (every fault makes the frontend slow) still opens its own. A service that went down
- * is its group's culprit. A service whose only news is one scrape's metric reading joins neither
- * a group nor an open incident: a scrape reads every pod at once, so its readings share a moment,
- * not a fault.
+ * is its group's culprit. A service whose only news is one scrape's metric reading joins no
+ * group, and no open incident that does not already list it (one that does, it only backs): a
+ * scrape reads every pod at once, so its readings share a moment, not a fault.
  */
 export function correlateAnomalies(
   anomalies: Anomaly[],
@@ -124,14 +129,23 @@ export function correlateAnomalies(
     const newAtCulprit = byService.get(culprit)?.some(conclusive) ?? false;
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
     const onset = Math.min(...groupAnomalies.map((a) => Date.parse(a.at)));
-    const attached = group.some((s) => beyondOneScrape.has(s))
-      ? (related(culprit, group, open, calls, newAtCulprit) ??
-        coincident(onset, group, open, linked))
-      : undefined;
-    const fingerprint = attached ?? fingerprintOf(culprit);
     const evidential = groupAnomalies.filter((a) => !supporting(a));
     const opens = evidence(evidential) >= minAnomaliesToOpen || evidential.some(conclusive);
+    const joinable =
+      opens && evidential.some((a) => a.signal !== 'saturation')
+        ? open.filter((o) => !o.gaugesOnly)
+        : open;
+    // One scrape's readings never join a fault elsewhere; at services an open incident already
+    // lists, they back it (see backsOnly) without widening it.
+    const attached = group.some((s) => beyondOneScrape.has(s))
+      ? (related(culprit, group, joinable, calls, newAtCulprit) ??
+        coincident(onset, group, joinable, linked))
+      : joinable.find((o) => group.every((s) => o.services.includes(s)))?.fingerprint;
+    const fingerprint = attached ?? fingerprintOf(culprit);
     if (!attached && !opens) return;
+    // What could have opened an incident keeps one open; gauges alone only back it (a gauge
+    // still settling after its fault was cured would keep that incident open for minutes).
+    const backsOnly = !opens && evidential.every((a) => a.signal === 'saturation');
     candidates.push({
       key: `${reportedAt}|${fingerprint}|${group.join(',')}`,
       fingerprint,
@@ -140,7 +154,8 @@ export function correlateAnomalies(
       anomalies: groupAnomalies.sort((a, b) => b.score - a.score),
       // The newest anomaly's bucket (telemetry time); the incident counts its quiet period from
       // whichever is later, this or when the report reached it (see quietSince).
-      observedAt: groupAnomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a)),
+      observedAt: newest(groupAnomalies),
+      ...(backsOnly && { backsOnly }),
     });
   }
 }
@@ -172,6 +187,10 @@ function splitExplained(
   }
   const rest = group.filter((s) => !explained.has(s));
   return rest.length ? [group.filter((s) => explained.has(s)), rest] : [group];
+}
+
+function newest(anomalies: Anomaly[]): string {
+  return anomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a));
 }
 
 function evidence(anomalies: Anomaly[]): number {

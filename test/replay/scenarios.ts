@@ -69,5 +69,27 @@ export const replayScenarios: ReplayScenario[] = [
       return workflowId;
     },
   },
+  {
+    // Recorded with the rule that only sustaining evidence keeps an incident open (its patch
+    // marker is in the history): a gauge that only backs the incident arrives before it resolves.
+    name: 'incident-backing-gauge',
+    async run(client, taskQueue) {
+      const opts = { taskQueue, quietPeriodSeconds: 2 };
+      const opened = latencyCandidate('replay-gauge', 'db');
+      const workflowId = await signalIncident(client, opened, opts);
+      const gauge = opened.anomalies.map((a) => ({
+        ...a,
+        seriesKey: 'metric:db:db.operation.duration.avg',
+        signal: 'saturation' as const,
+      }));
+      await signalIncident(
+        client,
+        { ...opened, key: 'gauge', anomalies: gauge, backsOnly: true },
+        opts,
+      );
+      await client.workflow.getHandle(workflowId).result();
+      return workflowId;
+    },
+  },
   ...runbookReplayScenarios,
 ];

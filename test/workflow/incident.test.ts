@@ -124,6 +124,41 @@ describe('incident workflow', () => {
     });
   });
 
+  it('resolves while gauges alone still trickle in, and opens nothing for them after', async () => {
+    const fingerprint = `db-${randomUUID().slice(0, 8)}`;
+    const opts = { taskQueue: env.taskQueue, quietPeriodSeconds: 2 };
+    const gauges = (i: number): IncidentCandidate => ({
+      ...candidate(fingerprint, [
+        { seriesKey: 'metric:db:db.operation.duration.avg', signal: 'saturation' },
+      ]),
+      key: `gauge-${i}`,
+      backsOnly: true,
+    });
+    await env.withWorker({ pool }, async () => {
+      const workflowId = await signalIncident(env.client, candidate(fingerprint, [{}, {}]), opts);
+      const handle = env.client.workflow.getHandle(workflowId);
+      const { runId } = await handle.describe();
+      // A settling gauge every 0.5 s for three quiet periods: before the rule it kept the
+      // incident open as long as it came.
+      const started = Date.now();
+      let sent = 0;
+      while (Date.now() - started < 6_000) {
+        await signalIncident(env.client, gauges(sent++), opts);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const result = await handle.result();
+      expect(result.status).toBe('resolved');
+      expect(result.anomalyCount).toBeGreaterThan(2);
+      expect(result.anomalyCount).toBeLessThan(2 + sent);
+      // The gauges after it resolved started no new run.
+      expect((await handle.describe()).runId).toBe(runId);
+      const { rows } = await pool.query('SELECT 1 FROM incident WHERE fingerprint = $1', [
+        fingerprint,
+      ]);
+      expect(rows).toHaveLength(1);
+    });
+  });
+
   it('attaches to an incident the store shows open without reading its last run', async () => {
     const fingerprint = `db-${randomUUID().slice(0, 8)}`;
     let describes = 0;

@@ -4,10 +4,24 @@ import type { IncidentCandidate, IncidentState } from './types';
 /** How many anomalies the state keeps for display: the state travels in every history event. */
 export const topAnomalyLimit = 10;
 
+/**
+ * How anomalies keep an incident open. `sustainedOnly`: only evidence that could have opened an
+ * incident (not IncidentCandidate.backsOnly) restarts its quiet period; weaker anomalies (a gauge
+ * still settling after its fault was cured) are folded in but would otherwise keep the incident
+ * open for as long as they trickle in, and pull the next fault into it. Incidents from before
+ * this rule keep the old one (every anomaly restarts it) so their histories replay.
+ */
+export interface KeepOpenRule {
+  sustainedOnly: boolean;
+}
+
+const everyAnomalyKeepsOpen: KeepOpenRule = { sustainedOnly: false };
+
 export function openIncident(
   incidentId: string,
   candidate: IncidentCandidate,
   openedAt: string,
+  rule: KeepOpenRule = everyAnomalyKeepsOpen,
 ): IncidentState {
   const state: IncidentState = {
     incidentId,
@@ -18,10 +32,11 @@ export function openIncident(
     severity: 'low',
     openedAt,
     lastAnomalyAt: openedAt,
+    ...(rule.sustainedOnly && { sustainedAt: openedAt }),
     anomalyCount: 0,
     topAnomalies: [],
   };
-  return attachAnomalies(state, candidate);
+  return attachAnomalies(state, candidate, undefined, rule);
 }
 
 /**
@@ -44,14 +59,19 @@ export function reopenIncident(resolved: IncidentState, at: string): IncidentSta
 const recentKeyLimit = 32;
 
 /**
- * Since when the incident has been quiet: its newest anomaly's bucket or, later, the moment the
- * latest report of it arrived. Detection reports a bucket 15–25 s after it ends, so counting
- * from the bucket alone would resolve an incident while its fault's next report is on the way
- * (and that report would open a second incident for the same fault).
+ * Since when the incident has been quiet: its newest sustaining anomaly's bucket or, later, the
+ * moment the latest report of it arrived. Detection reports a bucket 15–25 s after it ends, so
+ * counting from the bucket alone would resolve an incident while its fault's next report is on
+ * the way (and that report would open a second incident for the same fault).
  */
 export function quietSince(state: IncidentState): number {
-  return Math.max(Date.parse(state.lastAnomalyAt), Date.parse(state.lastHeardAt ?? state.openedAt));
+  return Math.max(
+    Date.parse(state.sustainedAt ?? state.lastAnomalyAt),
+    Date.parse(state.lastHeardAt ?? state.openedAt),
+  );
 }
+
+const later = (a: string, b: string | undefined) => (b !== undefined && b > a ? b : a);
 
 /**
  * Folds a repeat of the same fault into the open incident (once per report key); `heardAt`
@@ -61,6 +81,7 @@ export function attachAnomalies(
   state: IncidentState,
   candidate: IncidentCandidate,
   heardAt?: string,
+  rule: KeepOpenRule = everyAnomalyKeepsOpen,
 ): IncidentState {
   const keys = state.recentCandidateKeys ?? [];
   if (candidate.key !== undefined && keys.includes(candidate.key)) return state;
@@ -69,17 +90,21 @@ export function attachAnomalies(
     .sort((a, b) => b.score - a.score || a.seriesKey.localeCompare(b.seriesKey))
     .filter((a, i, all) => all.findIndex((b) => b.seriesKey === a.seriesKey) === i)
     .slice(0, topAnomalyLimit);
-  const lastAnomalyAt =
-    [state.lastAnomalyAt, candidate.observedAt].sort().at(-1) ?? state.lastAnomalyAt;
+  const sustains = !rule.sustainedOnly || !candidate.backsOnly;
   return {
     ...state,
     services,
     topAnomalies: top,
     anomalyCount: state.anomalyCount + candidate.anomalies.length,
-    lastAnomalyAt,
-    ...(heardAt !== undefined && {
-      lastHeardAt: [state.lastHeardAt ?? state.openedAt, heardAt].sort().at(-1),
+    lastAnomalyAt: later(state.lastAnomalyAt, candidate.observedAt),
+    ...(rule.sustainedOnly && {
+      sustainedAt: later(
+        state.sustainedAt ?? state.openedAt,
+        sustains ? candidate.observedAt : undefined,
+      ),
     }),
+    ...(heardAt !== undefined &&
+      sustains && { lastHeardAt: later(state.lastHeardAt ?? state.openedAt, heardAt) }),
     ...(candidate.key === undefined
       ? {}
       : { recentCandidateKeys: [...keys, candidate.key].slice(-recentKeyLimit) }),

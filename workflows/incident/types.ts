@@ -28,6 +28,11 @@ export interface IncidentCandidate {
   services: string[];
   anomalies: Anomaly[];
   observedAt: string;
+  /**
+   * Nothing in it could have opened an incident (e.g. gauges alone): it backs the open incident
+   * but neither restarts its quiet period nor opens one.
+   */
+  backsOnly?: boolean;
 }
 
 export type IncidentStatus =
@@ -44,7 +49,15 @@ export interface IncidentState {
   severity: Severity;
   openedAt: string;
   lastAnomalyAt: string;
-  /** When the latest report of its anomalies reached the incident (absent: when it opened). */
+  /**
+   * The newest bucket of evidence that keeps it open (not IncidentCandidate.backsOnly), or when
+   * it opened if later; absent in incidents from before, whose every anomaly kept them open.
+   */
+  sustainedAt?: string;
+  /**
+   * When the latest report of its anomalies (of its sustaining evidence, once sustainedAt is
+   * kept) reached the incident (absent: when it opened).
+   */
   lastHeardAt?: string;
   anomalyCount: number;
   /** The strongest anomalies seen, capped so the state stays small. */

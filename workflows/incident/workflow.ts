@@ -5,6 +5,7 @@ import {
   continueAsNew,
   executeChild,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -31,7 +32,13 @@ import { chooseRunbook } from './choose-runbook';
 import { incidentDetails } from './details';
 import { faultLeadMs } from './investigation-window';
 import { anomaliesObserved, closeIncident, incidentState } from './messages';
-import { attachAnomalies, openIncident, quietSince, reopenIncident } from './state';
+import {
+  attachAnomalies,
+  openIncident,
+  quietSince,
+  reopenIncident,
+  type KeepOpenRule,
+} from './state';
 import type { CloseRequest, IncidentCandidate, IncidentInput, IncidentState } from './types';
 
 const { recordIncident, resolveRemediationTarget, recordIncidentInGraph } =
@@ -51,6 +58,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   const pending: IncidentCandidate[] = [];
   let closeRequest: CloseRequest | undefined;
   let state: IncidentState | undefined = input.state;
+  // Runs started before the rule existed resolve as they did (their histories must replay).
+  const rule: KeepOpenRule = { sustainedOnly: patched('sustaining-evidence-keeps-open') };
 
   setHandler(anomaliesObserved, (candidate) => {
     pending.push(candidate);
@@ -124,7 +133,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   function applyPending(from: IncidentState): IncidentState {
     let next = from;
     const heardAt = new Date().toISOString();
-    for (const candidate of pending.splice(0)) next = attachAnomalies(next, candidate, heardAt);
+    for (const candidate of pending.splice(0))
+      next = attachAnomalies(next, candidate, heardAt, rule);
     return next;
   }
 
@@ -137,7 +147,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       const first = pending.shift()!;
       const info = workflowInfo();
       const incidentId = `${input.fingerprint}-${info.startTime.toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
-      await publish(applyPending(openIncident(incidentId, first, new Date().toISOString())));
+      await publish(applyPending(openIncident(incidentId, first, new Date().toISOString(), rule)));
     }
   }
 
