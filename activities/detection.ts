@@ -6,7 +6,7 @@ import {
   type TemplateBurstState,
 } from '../detectors/anomaly/template-burst';
 import { alertAnomalies, alertBacks, alertOpens } from '../detectors/alert-anomalies';
-import { correlateAnomalies, type OpenIncidentRef } from '../detectors/correlation';
+import { correlateAnomalies, isGauge, type OpenIncidentRef } from '../detectors/correlation';
 import { CalibratedSeriesScorer } from '../detectors/anomaly/calibrated-series';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
 import { SeriesDetector, type StoredSeriesState } from '../detectors/anomaly/series-detector';
@@ -349,7 +349,7 @@ export function createDetectionActivities({
       ).filter((r) => r.reportedAt >= windowEnd - reportedOpenMs);
       // Less load or I/O than usual is what a failing caller does to its callees.
       const supporting = (a: Anomaly) =>
-        (a.signal === 'saturation' && a.baseline !== undefined && a.value < a.baseline) ||
+        (isGauge(a) && a.baseline !== undefined && a.value < a.baseline) ||
         logs.everyday.has(a.seriesKey) ||
         alertBacks(a);
       if (anomalies.length) {
@@ -381,7 +381,7 @@ export function createDetectionActivities({
         states.set(requestBackedKey, [
           ...[...requestBacked].filter(([f]) => stillOpen.has(f)),
           ...result.candidates
-            .filter((c) => c.anomalies.some((a) => a.signal !== 'saturation' && !supporting(a)))
+            .filter((c) => c.anomalies.some((a) => !isGauge(a) && !supporting(a)))
             .map((c): [string, number] => [c.fingerprint, windowEnd]),
         ]);
       }

@@ -46,6 +46,11 @@ export interface CorrelationOptions {
   supporting?: (anomaly: Anomaly) => boolean;
 }
 
+/** A metric reading scraped from a pod or host, not a symptom in requests or logs. */
+export function isGauge(anomaly: Anomaly): boolean {
+  return anomaly.signal === 'saturation';
+}
+
 /**
  * Groups one detection pass's anomalies into faults. Anomalous services connected in the call
  * graph are one fault (a slow database makes its callers slow too: one incident, not one per
@@ -90,7 +95,7 @@ export function correlateAnomalies(
   for (const a of anomalies) link(bucketsOf, a.seriesKey, a.at);
   const beyondOneScrape = new Set(
     anomalies
-      .filter((a) => a.signal !== 'saturation' || bucketsOf.get(a.seriesKey)!.size > 1)
+      .filter((a) => !isGauge(a) || bucketsOf.get(a.seriesKey)!.size > 1)
       .map((a) => a.service),
   );
   const neighbours = new Map<string, Set<string>>();
@@ -132,9 +137,7 @@ export function correlateAnomalies(
     const evidential = groupAnomalies.filter((a) => !supporting(a));
     const opens = evidence(evidential) >= minAnomaliesToOpen || evidential.some(conclusive);
     const joinable =
-      opens && evidential.some((a) => a.signal !== 'saturation')
-        ? open.filter((o) => !o.gaugesOnly)
-        : open;
+      opens && evidential.some((a) => !isGauge(a)) ? open.filter((o) => !o.gaugesOnly) : open;
     // One scrape's readings never join a fault elsewhere; at services an open incident already
     // lists, they back it (see backsOnly) without widening it.
     const attached = group.some((s) => beyondOneScrape.has(s))
@@ -145,7 +148,7 @@ export function correlateAnomalies(
     if (!attached && !opens) return;
     // What could have opened an incident keeps one open; gauges alone only back it (a gauge
     // still settling after its fault was cured would keep that incident open for minutes).
-    const backsOnly = !opens && evidential.every((a) => a.signal === 'saturation');
+    const backsOnly = !opens && evidential.every(isGauge);
     candidates.push({
       key: `${reportedAt}|${fingerprint}|${group.join(',')}`,
       fingerprint,
@@ -199,7 +202,7 @@ function evidence(anomalies: Anomaly[]): number {
   // A service's error series share their calls.
   const pieces = new Set(
     anomalies
-      .filter((a) => a.signal !== 'saturation')
+      .filter((a) => !isGauge(a))
       .map((a) =>
         a.signal === 'latency' ? `latency|${a.at}` : `${a.service}|${a.signal}|${a.at}`,
       ),
@@ -210,7 +213,7 @@ function evidence(anomalies: Anomaly[]): number {
   // later bucket: each bucket of that series is then a piece.
   const bucketsOf = new Map<string, Set<string>>();
   for (const a of anomalies) {
-    if (a.signal !== 'saturation') continue;
+    if (!isGauge(a)) continue;
     const buckets = bucketsOf.get(a.seriesKey) ?? new Set<string>();
     buckets.add(a.at);
     bucketsOf.set(a.seriesKey, buckets);
