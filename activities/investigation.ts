@@ -6,6 +6,7 @@ import { fuse, fuseWithOutside, rankAll } from './rca/ensemble';
 import { buildEvidence, faultWindowStart, type HistoryLogGroup } from './rca/evidence';
 import type { RootCauseCandidate } from './rca/candidate';
 import type { MemberRankings } from './rca/features';
+import { missingDataNotes } from './rca/missing-data';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { postgresCallsOf } from '../store/database-calls';
 import { databaseTarget } from './postgres/database-target';
@@ -227,6 +228,9 @@ export async function rankWindow(
     telemetry.metrics.push(...read.filter((m) => !stored.has(m.service)));
   }
   assertEvidenceFits(telemetry, window.end.getTime() - baselineStart, window.memoryBudgetBytes);
+  notes.push(
+    ...missingDataNotes(telemetry, { baselineStart, faultStart, end: window.end.getTime() }),
+  );
   const evidence = windowEvidence(
     telemetry,
     { logGroups: historyGroups, latencyLevels },

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { missingDataNotes, type WindowRows } from '../../activities/rca/missing-data';
+import type { MetricPoint, Resource, Span } from '../../simulator/telemetry';
+
+/** Baseline minutes 00:00–00:02, fault window minutes 00:03–00:05 (UTC, epoch day). */
+const window = { baselineStart: 0, faultStart: 180_000, end: 360_000 };
+const resource = (service: string): Resource => ({
+  'service.name': service,
+  'service.version': '1',
+  'service.instance.id': `${service}-0`,
+  'host.name': 'node-1',
+  'k8s.pod.name': `${service}-0`,
+});
+
+function span(service: string, atMs: number): Span {
+  return {
+    traceId: `${service}-${atMs}`,
+    spanId: `${service}-${atMs}`,
+    service,
+    operation: 'GET /',
+    kind: 'SERVER',
+    startTimeUnixNano: BigInt(atMs) * 1_000_000n,
+    endTimeUnixNano: BigInt(atMs + 5) * 1_000_000n,
+    status: 'UNSET',
+    attributes: {},
+    resource: resource(service),
+  };
+}
+
+function metric(service: string, atMs: number): MetricPoint {
+  return {
+    timeUnixNano: BigInt(atMs) * 1_000_000n,
+    service,
+    instance: `${service}-0`,
+    name: 'cpu',
+    unit: '1',
+    value: 0.5,
+    resource: resource(service),
+  };
+}
+
+/**
+ * `perMinute` spans of each service in every minute but `skip`'s (service → minutes with no
+ * span), and a metric scrape of every service at the start of every minute.
+ */
+function rows(
+  perMinute: Record<string, number>,
+  skip: Record<string, number[]> = {},
+  metricsOnly: string[] = [],
+): WindowRows {
+  const spans: Span[] = [];
+  const metrics: MetricPoint[] = [];
+  for (let minute = 0; minute < 6; minute++) {
+    for (const [service, n] of Object.entries(perMinute)) {
+      if (!skip[service]?.includes(minute))
+        for (let i = 0; i < n; i++) spans.push(span(service, minute * 60_000 + 1_000 + i * 100));
+    }
+    for (const service of [...Object.keys(perMinute), ...metricsOnly])
+      metrics.push(metric(service, minute * 60_000));
+  }
+  return { spans, logs: [], metrics };
+}
+
+describe('missing-data notes', () => {
+  it('say nothing when every traced service has its spans', () => {
+    expect(missingDataNotes(rows({ cart: 30, checkout: 30 }), window)).toEqual([]);
+  });
+
+  it('say so when the fault window has no span at all while metrics are there', () => {
+    const notes = missingDataNotes(
+      rows({ cart: 30, checkout: 30 }, { cart: [3, 4, 5], checkout: [3, 4, 5] }),
+      window,
+    );
+    expect(notes).toEqual([
+      'missing data: no spans in the fault window 00:03:00–00:06:00 UTC although the baseline ' +
+        'has them; the ranking rests on the metrics and logs of 2 services',
+    ]);
+  });
+
+  it('name the minutes without any span', () => {
+    const notes = missingDataNotes(
+      rows({ cart: 30, checkout: 30 }, { cart: [4], checkout: [4] }),
+      window,
+    );
+    expect(notes).toEqual([
+      'missing data: no spans at all in 00:04 UTC of the fault window 00:03:00–00:06:00 UTC ' +
+        'while metrics or logs are there',
+    ]);
+  });
+
+  it('name a busy service whose trace minutes are missing while its metrics are there, not an idle or untraced one', () => {
+    const notes = missingDataNotes(
+      rows({ cart: 30, checkout: 30, email: 1 }, { checkout: [4, 5], email: [3, 4, 5] }, ['redis']),
+      window,
+    );
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/^missing data: no spans of checkout in 00:04, 00:05 UTC/);
+    expect(notes[0]).not.toMatch(/email|redis|cart/);
+  });
+
+  it('say nothing without a traced baseline or without other telemetry in the window', () => {
+    expect(missingDataNotes(rows({}, {}, ['redis']), window)).toEqual([]);
+    const spansOnly = rows({ cart: 30 }, { cart: [3, 4, 5] });
+    expect(missingDataNotes({ ...spansOnly, metrics: [] }, window)).toEqual([]);
+  });
+});
