@@ -6,9 +6,12 @@
  * few. Each point is read against the season when there is one (its departure from the median of
  * the same phase in recent cycles, as the robust baseline predicts it), so a cycle is no shift.
  * The reference is the window of readings before the recent points, robust (median and MAD):
- * spikes in it do not widen it, and when the period found changes, the readings taken against
- * the old one are outvoted as they age out (starting again blinded the member each time the
- * period estimate moved: NAB LOO 70.00 → 68.83, docs/benchmarks.md round 8).
+ * spikes in it do not widen it. When the period found changes, every reading kept is taken again
+ * from the season's history against the new period (starting again instead blinded the member
+ * each time the period estimate moved: NAB LOO 70.00 → 68.83, docs/benchmarks.md round 8), and
+ * until the season has been searched for the member gives no reading: readings taken before
+ * then (a cycle's whole swing read as shifts) taught its likelihood that shifts are common, and
+ * drops under a cycle went unseen (docs/benchmarks.md, NAB round 9).
  */
 import { packSingles, toSingle, unpackSingles } from './packing';
 import { RingBuffer, RollingQuantiles } from './rolling';
@@ -42,6 +45,8 @@ export type LevelShiftState = {
   recent: number[];
   /** The reference readings, packed (./packing). */
   reference: string;
+  /** The period the readings were taken against (absent in states stored before it was kept). */
+  period?: number | null;
 };
 
 export class LevelShiftDetector implements StreamingDetector<number, LevelShiftState> {
@@ -50,6 +55,7 @@ export class LevelShiftDetector implements StreamingDetector<number, LevelShiftS
   private readonly ownsSeason: boolean;
   private recent: RingBuffer;
   private reference: RollingQuantiles;
+  private period: number | null = null;
 
   constructor(
     private readonly config: LevelShiftConfig,
@@ -62,11 +68,14 @@ export class LevelShiftDetector implements StreamingDetector<number, LevelShiftS
   }
 
   score(x: number): number {
+    if (this.season.period !== this.period) this.rereadHistory();
     const reading = toSingle(x - (samePhaseMedian(this.season, this.config.cycles) ?? 0));
     if (this.ownsSeason) this.season.push(x);
     const older = this.recent.push(reading);
     if (older !== undefined) this.reference.push(older);
     if (this.reference.length < this.config.warmup) return 0;
+    // Not yet known whether the series has a season: no reading (./types).
+    if (!this.season.searched) return NaN;
     const recent = this.recent.toArray();
     const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
     const center = this.reference.median();
@@ -74,11 +83,33 @@ export class LevelShiftDetector implements StreamingDetector<number, LevelShiftS
     return surprise(Math.abs(mean - center) / standardError, this.config.zScale);
   }
 
+  /**
+   * Takes the readings again from the tracker's history against the period now found, so the
+   * recent mean and its reference are read the same way: a reference of readings taken against
+   * no period (a cycle's whole swing) or another period would make every shift look small, or
+   * a cycle look like one. Points without a cycle before them in the history are left out.
+   */
+  private rereadHistory(): void {
+    this.period = this.season.period;
+    const span = Math.min(this.season.length, this.config.recent + this.config.reference);
+    const readings: number[] = [];
+    for (let ago = span - 1; ago >= 0; ago--) {
+      const value = this.season.back(ago) as number;
+      const predicted =
+        this.period === null ? 0 : samePhaseMedian(this.season, this.config.cycles, ago);
+      if (predicted !== undefined) readings.push(toSingle(value - predicted));
+    }
+    const cut = Math.max(0, readings.length - this.config.recent);
+    this.recent = new RingBuffer(this.config.recent, readings.slice(cut));
+    this.reference = new RollingQuantiles(this.config.reference, readings.slice(0, cut));
+  }
+
   exportState(): LevelShiftState {
     return {
       ...(this.ownsSeason && { season: this.season.exportState() }),
       recent: this.recent.toArray(),
       reference: packSingles(this.reference.toArray()),
+      period: this.period,
     };
   }
 
@@ -86,5 +117,6 @@ export class LevelShiftDetector implements StreamingDetector<number, LevelShiftS
     if (this.ownsSeason) this.season.importState(ownSeason(state.season));
     this.recent = new RingBuffer(this.config.recent, state.recent);
     this.reference = new RollingQuantiles(this.config.reference, unpackSingles(state.reference));
+    this.period = state.period ?? null;
   }
 }

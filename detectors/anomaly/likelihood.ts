@@ -82,9 +82,12 @@ export class AnomalyLikelihood implements StreamingDetector<number, LikelihoodSt
     return this.iteration >= this.config.learningPeriod + this.config.estimationSamples;
   }
 
-  /** Log-scaled likelihood in [0, 1] of raw score `raw` (in [0, 1]). */
+  /** Log-scaled likelihood in [0, 1] of raw score `raw` (in [0, 1], or NaN: no reading). */
   score(raw: number): number {
     const c = this.config;
+    // No reading (the member is not ready to read the series): neutral, and nothing learned, so
+    // the fit holds only readings the member stands behind.
+    if (Number.isNaN(raw)) return logLikelihood(0.5);
     this.recentRaw.push(raw);
     const recent = this.recentRaw.toArray();
     const average = recent.reduce((a, b) => a + b, 0) / recent.length;

@@ -20,6 +20,8 @@ export type SeasonTrackerState = {
   history: string;
   period: number | null;
   sinceEstimate: number;
+  /** A period search has run (absent in states stored before it was kept). */
+  searched?: boolean;
 };
 
 /** Recent history plus the period currently detected in it (null: not seasonal). */
@@ -27,6 +29,7 @@ export class SeasonTracker {
   private history: RingBuffer;
   private currentPeriod: number | null = null;
   private sinceEstimate = 0;
+  private hasSearched = false;
 
   constructor(private readonly config: SeasonTrackerConfig) {
     this.history = new RingBuffer(config.historySize);
@@ -34,6 +37,11 @@ export class SeasonTracker {
 
   get period(): number | null {
     return this.currentPeriod;
+  }
+
+  /** A period search has run: `period` null now means no season, not "not looked yet". */
+  get searched(): boolean {
+    return this.hasSearched;
   }
 
   /** The value `ago` points before the newest one (0 = newest). */
@@ -54,6 +62,7 @@ export class SeasonTracker {
       this.sinceEstimate >= this.config.reestimateEvery;
     if (!due) return false;
     this.sinceEstimate = 0;
+    this.hasSearched = true;
     this.currentPeriod = detectPeriod(this.history.toArray(), this.config);
     return true;
   }
@@ -63,6 +72,7 @@ export class SeasonTracker {
       history: packSingles(this.history.toArray()),
       period: this.currentPeriod,
       sinceEstimate: this.sinceEstimate,
+      searched: this.hasSearched,
     };
   }
 
@@ -70,6 +80,9 @@ export class SeasonTracker {
     this.history = new RingBuffer(this.config.historySize, unpackSingles(state.history));
     this.currentPeriod = state.period;
     this.sinceEstimate = state.sinceEstimate;
+    // A state stored before `searched` was kept: the first search runs once the history is long
+    // enough (minHistory ≥ reestimateEvery in the shipped configuration).
+    this.hasSearched = state.searched ?? this.history.length >= this.config.minHistory;
   }
 }
 
@@ -80,15 +93,20 @@ export function ownSeason(state: SeasonTrackerState | undefined): SeasonTrackerS
 }
 
 /**
- * What the season predicts for the next point: the median of the same phase in the last
- * `cycles` cycles (the tracker not yet fed that point), or undefined for a series without one.
+ * What the season predicts for a point: the median of the same phase in the `cycles` cycles
+ * before it, or undefined for a series without one. `ago` places the point in the history
+ * (0 = newest); the default, −1, is the next point, not yet fed to the tracker.
  */
-export function samePhaseMedian(season: SeasonTracker, cycles: number): number | undefined {
+export function samePhaseMedian(
+  season: SeasonTracker,
+  cycles: number,
+  ago = -1,
+): number | undefined {
   const period = season.period;
   if (period === null) return undefined;
   const samePhase: number[] = [];
   for (let k = 1; k <= cycles; k++) {
-    const v = season.back(k * period - 1);
+    const v = season.back(ago + k * period);
     if (v !== undefined) samePhase.push(v);
   }
   if (samePhase.length === 0) return undefined;

@@ -92,7 +92,7 @@ export function detectPeriod(series: readonly number[], search: PeriodSearch): n
       bestCorrelation = c;
     }
   }
-  return best === null ? null : refinePeriod(series, best);
+  return best === null ? null : refineOverCycles(series, refinePeriod(series, best));
 }
 
 /** How far from the autocorrelation's peak the exact period is looked for, as a share of it. */
@@ -118,6 +118,42 @@ function refinePeriod(series: readonly number[], period: number): number {
     const difference = sum / (series.length - lag);
     if (difference < bestDifference) {
       bestDifference = difference;
+      best = lag;
+    }
+  }
+  return best;
+}
+
+/** Lags either side of the one-cycle estimate that the many-cycle comparison weighs. */
+const OVER_CYCLES_REACH = 2;
+
+/**
+ * The lag near `period` at which the series best repeats itself over every whole number of
+ * cycles the history holds, not just one. Compared one cycle apart, a lag one point off costs a
+ * point's worth of slope, within the noise of the comparison, so noise alone moves the estimate
+ * a point or two; compared m cycles apart, it costs m points' worth, and the longest spans decide
+ * (a period measured over many swings). A season one point off drifts out of phase by a point
+ * per cycle, so a same-phase median over three cycles reads a cycle's slope as noise.
+ */
+function refineOverCycles(series: readonly number[], period: number): number {
+  let best = period;
+  let bestDifference = Infinity;
+  for (
+    let lag = Math.max(1, period - OVER_CYCLES_REACH);
+    lag <= period + OVER_CYCLES_REACH;
+    lag++
+  ) {
+    let sum = 0;
+    let pairs = 0;
+    for (let span = lag; span < series.length; span += lag) {
+      for (let t = span; t < series.length; t++) {
+        const d = (series[t] as number) - (series[t - span] as number);
+        sum += d * d;
+      }
+      pairs += series.length - span;
+    }
+    if (pairs > 0 && sum / pairs < bestDifference) {
+      bestDifference = sum / pairs;
       best = lag;
     }
   }

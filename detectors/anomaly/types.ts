@@ -7,7 +7,10 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
  * it between batches and resume with identical scores.
  */
 export interface StreamingDetector<In = number, State extends Json = Json> {
-  /** Anomaly score of the next point, in [0, 1]. */
+  /**
+   * Anomaly score of the next point, in [0, 1]; NaN when the detector has no reading to give yet
+   * (an ensemble member whose model is not settled: its likelihood learns nothing from it).
+   */
   score(point: In): number;
   exportState(): State;
   importState(state: State): void;

@@ -6,7 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENSEMBLE_CONFIG as C } from '../../detectors/anomaly/config';
 import { LevelShiftDetector } from '../../detectors/anomaly/level-shift';
-import { predictiveTail, tailProbability } from '../../detectors/anomaly/likelihood';
+import {
+  AnomalyLikelihood,
+  predictiveTail,
+  tailProbability,
+} from '../../detectors/anomaly/likelihood';
 import { Prng } from '../../detectors/anomaly/prng';
 import { RobustBaselineDetector } from '../../detectors/anomaly/robust-baseline';
 import { studentTail } from '../../detectors/anomaly/student-t';
@@ -62,6 +66,39 @@ describe('level shift', () => {
     const scores = values.map((v) => seasonal.score(v));
     const late = scores.slice(1000);
     expect(late.reduce((a, b) => a + b, 0) / late.length).toBeLessThan(0.4);
+  });
+});
+
+describe('level shift before and after the season is found (NAB round 9)', () => {
+  // The standalone member feeds its own tracker: the search runs as the 600th point is scored.
+  const searchedAt = C.shift.season.minHistory - 1;
+
+  it('gives no reading until the season has been searched for, and its likelihood learns nothing', () => {
+    const shift = new LevelShiftDetector(C.shift);
+    const scores = shiftedSeries(5, true).map((v) => shift.score(v));
+    expect(scores.slice(C.shift.warmup + C.shift.recent, searchedAt).every(Number.isNaN)).toBe(
+      true,
+    );
+    expect(scores.slice(searchedAt + 1).every(Number.isFinite)).toBe(true);
+
+    const likelihood = new AnomalyLikelihood(C.likelihood);
+    const before = likelihood.exportState();
+    expect(likelihood.score(NaN)).toBe(likelihood.score(NaN));
+    expect(likelihood.exportState()).toEqual(before);
+  });
+
+  it('reads its kept readings again against the period found, so the cycle it held is no shift', () => {
+    // Until the search the readings are the values themselves (a cycle 8σ high); once the period
+    // is found, readings against the season are near 0, and a reference still holding the cycle
+    // would read every one of them as a shift for as long as it takes to age out.
+    for (const seed of [1, 2, 3]) {
+      const shift = new LevelShiftDetector(C.shift);
+      const scores = shiftedSeries(seed, true).map((v) => shift.score(v));
+      const justAfter = scores.slice(searchedAt + 1, searchedAt + 200);
+      // Read again: as quiet as the member is later on (mean 0.10–0.13); kept as they were: 0.45.
+      expect(justAfter.reduce((a, b) => a + b, 0) / justAfter.length).toBeLessThan(0.25);
+      expect(Math.max(...justAfter)).toBeLessThan(0.5);
+    }
   });
 });
 
