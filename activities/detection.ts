@@ -87,7 +87,7 @@ export const ensembleScorer: PassScorerFactory = (signal, stored) => {
 };
 
 /** What the detection schedule scores with (the replay decides: docs/benchmarks.md). */
-export const scheduleScorer: PassScorerFactory = directionalScorer;
+export const scheduleScorer: PassScorerFactory = ensembleScorer;
 
 export interface DetectionDeps {
   pool: Pool;
