@@ -14,7 +14,7 @@
 import { AlertDamper, type AlertDamperConfig, type AlertDamperState } from './alert-damper';
 import { rarestOf } from './calibration';
 import { ForecastResidualDetector, type ForecastResidualConfig } from './forecast-residual';
-import type { ScoredPoint, SeriesScorerState, SeriesSignal, SlowerThan } from '../series-scorer';
+import type { SeriesScorerState, SeriesSignal, SlowerThan } from '../series-scorer';
 import { CalibratedSeriesScorer } from './calibrated-series';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood';
 import { LevelShiftDetector, type LevelShiftConfig } from './level-shift';
@@ -175,17 +175,7 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
    * after minutes: on a metric it speaks alone until they are grown.
    */
   private get evidenceAlone(): boolean {
-    return this.signal === 'metric' && this.young;
-  }
-
-  /**
-   * While the members are young, what the evidence keeps out of its baseline (a point its
-   * counts or its robust z make suspicious) the likelihoods keep out of their fit: a fault in a
-   * series' first hour is not what the series normally shows, and a fit that took it reads the
-   * next fault as ordinary. A grown fit takes every point, as NAB's likelihood does.
-   */
-  private learnsFrom(evidence: ScoredPoint | undefined): boolean {
-    return evidence === undefined || !this.young || this.evidence?.suspicious !== true;
+    return this.signal === 'metric' && this.evidence !== undefined && this.young;
   }
 
   /** The newest bucket scored, if any: the pass skips rows at or before it. */
@@ -224,12 +214,11 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
     const hurts =
       this.signal === 'metric' ||
       (this.evidence?.suspicious === true && baseline !== undefined && x > baseline);
-    const learn = this.learnsFrom(evidence);
     const alone = this.evidenceAlone;
     for (const m of this.members) {
       const looking = (m.likelihood?.learned ?? false) && !alone;
       const raw = m.detector.score(x);
-      const reading = m.likelihood === null ? raw : m.likelihood.score(raw, learn);
+      const reading = m.likelihood === null ? raw : m.likelihood.score(raw);
       if (looking) looks++;
       if (!hurts || alone) continue;
       if (m.likelihood === null) stated = Math.max(stated, reading);

@@ -82,11 +82,8 @@ export class AnomalyLikelihood implements StreamingDetector<number, LikelihoodSt
     return this.iteration >= this.config.learningPeriod + this.config.estimationSamples;
   }
 
-  /**
-   * Log-scaled likelihood in [0, 1] of raw score `raw` (in [0, 1]). `learn: false` keeps the
-   * point out of the fit: a caller that knows it anomalous keeps a young fit to normal behaviour.
-   */
-  score(raw: number, learn = true): number {
+  /** Log-scaled likelihood in [0, 1] of raw score `raw` (in [0, 1]). */
+  score(raw: number): number {
     const c = this.config;
     this.recentRaw.push(raw);
     const recent = this.recentRaw.toArray();
@@ -99,7 +96,7 @@ export class AnomalyLikelihood implements StreamingDetector<number, LikelihoodSt
       }
       likelihood = 1 - predictiveTail(average, this.mean, this.stdev, this.fitted);
     }
-    if (this.iteration >= c.learningPeriod && learn) this.record(average);
+    if (this.iteration >= c.learningPeriod) this.record(average);
     this.iteration++;
     return logLikelihood(likelihood);
   }
