@@ -10,6 +10,7 @@
  * and log counts the evidence the other members cannot see (the calls and slow requests behind a
  * point). Its reading joins the others by the same union; on those series the other members
  * count only in the direction that hurts and only where the counts make the point suspicious.
+ * On a metric it speaks alone while the other members are young, and not at all after.
  */
 import { AlertDamper, type AlertDamperConfig, type AlertDamperState } from './alert-damper';
 import { rarestOf } from './calibration';
