@@ -96,6 +96,24 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     expect(Math.max(...expected.slice(1000, 1003))).toBeGreaterThan(0.57);
   });
 
+  it('scores a metric stored and read back every pass as one never stored, young and grown', () => {
+    const values = noisy(3, 1000).map((v, t) => (t === 450 || t === 800 ? v + 60 : v));
+    const straight = new SeriesDetector('metric');
+    const expected = values.map((v, t) => straight.score(v, undefined, t * 10_000).score);
+    let scorer = new SeriesDetector('metric');
+    const resumed = values.map((v, t) => {
+      const { score } = scorer.score(v, undefined, t * 10_000);
+      const next = new SeriesDetector('metric');
+      next.importState(JSON.parse(JSON.stringify(scorer.exportState())));
+      scorer = next;
+      return score;
+    });
+    expect(resumed).toEqual(expected);
+    // Flagged by the evidence alone (young) and by the grown members.
+    expect(expected[450]).toBeGreaterThan(DEFAULT_ANOMALY_THRESHOLD);
+    expect(expected[800]).toBeGreaterThan(DEFAULT_ANOMALY_THRESHOLD);
+  });
+
   it('keeps its stored state bounded (under 60 KB of JSON however long the series)', () => {
     const scorer = new SeriesDetector('metric');
     const sizes: number[] = [];
