@@ -71,6 +71,32 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     expect(scorer.exportState().evidence).toBeDefined();
   });
 
+  it('scores as the directional scorer alone while young (300 points; a metric, 600)', () => {
+    // What a run shorter than 50 minutes (bench:e2e) measures on every kind.
+    for (const [signal, young] of [
+      ['metric', 600],
+      ['logs', 300],
+      ['errors', 300],
+      ['latency', 300],
+    ] as const) {
+      const prng = new Prng(5);
+      const scorer = new SeriesDetector(signal);
+      const evidence = new CalibratedSeriesScorer(signal);
+      for (let t = 0; t < young; t++) {
+        const burst = t % 97 === 50 ? 5 : 1;
+        const value =
+          signal === 'errors'
+            ? prng.next() < 0.05 * burst
+              ? 0.1 * burst
+              : 0.01
+            : 100 * burst + 10 * prng.next();
+        const calls = signal === 'errors' || signal === 'latency' ? 100 : undefined;
+        const got = scorer.score(value, calls, t * 10_000).score;
+        expect(got, `${signal} ${t}`).toBe(evidence.score(value, calls, t * 10_000).score);
+      }
+    }
+  });
+
   it('hands a metric over to its members once they are grown (the evidence then stops)', () => {
     // Grown: the likelihoods have learned and the season search has its first history (600
     // points). From then on a metric is the members' alone, as on NAB.
