@@ -173,7 +173,9 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
    * cycles and trends break (on NAB, LOO 68.86 → 42.93 when it always spoke), and the baseline
    * member reads the same deviation seasonally, on the series' own distribution. But while the
    * members are young none of them is calibrated, and the evidence is, on its own baseline,
-   * after minutes: on a metric it speaks alone until they are grown.
+   * after minutes: on a metric it speaks alone until they are grown (the schedule then flags a
+   * metric in its first hour; on NAB it costs 1.8 points, all in two files shorter than 2,000
+   * points whose scoring starts before that: docs/benchmarks.md, round 9).
    */
   private get evidenceAlone(): boolean {
     return this.signal === 'metric' && this.evidence !== undefined && this.young;
