@@ -72,7 +72,7 @@ export interface PassScorer {
 
 export type PassScorerFactory = (signal: SeriesSignal, stored: unknown) => PassScorer;
 
-/** The directional scorer (the schedule's). */
+/** The directional scorer alone (the schedule's until round 9; the ensemble's evidence member). */
 export const directionalScorer: PassScorerFactory = (signal, stored) => {
   const scorer = new CalibratedSeriesScorer(signal);
   if (stored !== undefined) scorer.importState(stored as SeriesScorerState);
@@ -86,8 +86,8 @@ export const ensembleScorer: PassScorerFactory = (signal, stored) => {
   return scorer;
 };
 
-/** What the detection schedule scores with (the replay decides: docs/benchmarks.md). */
-export const scheduleScorer: PassScorerFactory = directionalScorer;
+/** What the detection schedule scores with: what bench:nab measures (docs/benchmarks.md). */
+export const scheduleScorer: PassScorerFactory = ensembleScorer;
 
 export interface DetectionDeps {
   pool: Pool;

@@ -10,6 +10,7 @@
  * and log counts the evidence the other members cannot see (the calls and slow requests behind a
  * point). Its reading joins the others by the same union; on those series the other members
  * count only in the direction that hurts and only where the counts make the point suspicious.
+ * On a metric it speaks alone while the other members are young, and not at all after.
  */
 import { AlertDamper, type AlertDamperConfig, type AlertDamperState } from './alert-damper';
 import { rarestOf } from './calibration';
@@ -20,7 +21,12 @@ import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from '
 import { LevelShiftDetector, type LevelShiftConfig } from './level-shift';
 import { RangeBreakoutDetector, type RangeBreakoutConfig } from './range-breakout';
 import { RobustBaselineDetector, type RobustBaselineConfig } from './robust-baseline';
-import { ownSeason, SeasonTracker, type SeasonTrackerState } from './season-tracker';
+import {
+  ownSeason,
+  SeasonTracker,
+  type SeasonTrackerConfig,
+  type SeasonTrackerState,
+} from './season-tracker';
 import type { Json, StreamingDetector } from './types';
 import { WindowIsolationDetector, type WindowIsolationConfig } from './window-isolation';
 
@@ -88,14 +94,14 @@ interface Member {
  * One season tracker for the seasonal members when they search the same way: one history to
  * store per series and one period search per re-estimate, not two.
  */
-function sharedSeason(config: EnsembleConfig): SeasonTracker | undefined {
+function sharedSeason(config: EnsembleConfig): SeasonTrackerConfig | undefined {
   const seasons = (['forecast', 'baseline', 'shift'] as const)
     .filter((name) => config.members.includes(name))
     .map((name) => config[name].season);
   const first = seasons[0];
   if (first === undefined) return undefined;
   const same = seasons.every((s) => JSON.stringify(s) === JSON.stringify(first));
-  return same ? new SeasonTracker(first) : undefined;
+  return same ? first : undefined;
 }
 
 function buildMember(name: MemberName, config: EnsembleConfig, season?: SeasonTracker): Member {
@@ -125,6 +131,8 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
   private readonly evidence: CalibratedSeriesScorer | undefined;
   private readonly damper: AlertDamper;
   private readonly season: SeasonTracker | undefined;
+  /** Points the shared season search needs before its first estimate (see `young`). */
+  private readonly youth: number;
   private last: number | undefined;
 
   /** `signal`: what the series measures (NAB's and the CLI's series are metrics). */
@@ -132,25 +140,45 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
     readonly config: EnsembleConfig,
     private readonly signal: SeriesSignal = 'metric',
   ) {
-    this.season = sharedSeason(config);
+    const season = sharedSeason(config);
+    this.season = season && new SeasonTracker(season);
+    this.youth = season?.minHistory ?? 0;
     this.members = config.members
       .filter((name) => name !== 'evidence')
       .map((name) => buildMember(name, config, this.season));
-    // The evidence speaks where counts stand behind a point (latency, error ratios, log
-    // counts). A metric has none: its evidence would be a robust z read under an assumed
-    // Laplace law, which cycles and trends break (on NAB, LOO 68.86 → 42.93; → 67.06 even
-    // when it spoke only while the likelihoods learned), and the baseline member reads the
-    // same deviation seasonally, on the series' own distribution. So on a metric it is not run.
-    this.evidence =
-      config.members.includes('evidence') && signal !== 'metric'
-        ? new CalibratedSeriesScorer(signal)
-        : undefined;
+    this.evidence = config.members.includes('evidence')
+      ? new CalibratedSeriesScorer(signal)
+      : undefined;
     this.damper = new AlertDamper(config.damper);
   }
 
   /** Every member's likelihood has learned the series (before that it reads neutral). */
   get learned(): boolean {
     return this.members.every((m) => m.likelihood === null || m.likelihood.learned);
+  }
+
+  /**
+   * The members are young until their likelihoods have learned and the shared season search has
+   * the history it needs: before that no member knows the series' cycle, its range is the range
+   * of less than a cycle (new extremes are ordinary), and the likelihoods' fit is a few hundred
+   * readings of members still settling.
+   */
+  private get young(): boolean {
+    return !this.learned || (this.season !== undefined && this.season.length < this.youth);
+  }
+
+  /**
+   * The evidence speaks where counts stand behind a point (latency, error ratios, log counts).
+   * A metric has none: its evidence is a robust z read under an assumed Laplace law, which
+   * cycles and trends break (on NAB, LOO 68.86 → 42.93 when it always spoke), and the baseline
+   * member reads the same deviation seasonally, on the series' own distribution. But while the
+   * members are young none of them is calibrated, and the evidence is, on its own baseline,
+   * after minutes: on a metric it speaks alone until they are grown (the schedule then flags a
+   * metric in its first hour; on NAB it costs 1.8 points, all in two files shorter than 2,000
+   * points whose scoring starts before that: docs/benchmarks.md, round 9).
+   */
+  private get evidenceAlone(): boolean {
+    return this.signal === 'metric' && this.evidence !== undefined && this.young;
   }
 
   /** The newest bucket scored, if any: the pass skips rows at or before it. */
@@ -168,7 +196,10 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
    * opens one incident per fault however many points flag it) reads the rarity.
    */
   judge(x: number, context: PointContext = {}): Judgement {
-    const evidence = this.evidence?.score(x, context.support, context.bucket, context.slowerThan);
+    const evidence =
+      this.signal !== 'metric' || this.evidenceAlone
+        ? this.evidence?.score(x, context.support, context.bucket, context.slowerThan)
+        : undefined;
     const baseline = evidence?.baseline;
     if (context.bucket !== undefined)
       this.last = Math.max(this.last ?? context.bucket, context.bucket);
@@ -186,12 +217,13 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
     const hurts =
       this.signal === 'metric' ||
       (this.evidence?.suspicious === true && baseline !== undefined && x > baseline);
+    const alone = this.evidenceAlone;
     for (const m of this.members) {
-      const looking = m.likelihood?.learned ?? false;
+      const looking = (m.likelihood?.learned ?? false) && !alone;
       const raw = m.detector.score(x);
       const reading = m.likelihood === null ? raw : m.likelihood.score(raw);
       if (looking) looks++;
-      if (!hurts) continue;
+      if (!hurts || alone) continue;
       if (m.likelihood === null) stated = Math.max(stated, reading);
       else rarest = Math.max(rarest, reading);
     }
@@ -212,7 +244,10 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
       members,
       damper: this.damper.exportState(),
       ...(this.season && { season: this.season.exportState() }),
-      ...(this.evidence && { evidence: this.evidence.exportState() }),
+      ...(this.evidence &&
+        (this.signal !== 'metric' || this.evidenceAlone) && {
+          evidence: this.evidence.exportState(),
+        }),
       ...(this.last !== undefined && { last: this.last }),
     };
   }

@@ -1,12 +1,11 @@
 /**
- * The detection pass's candidate scorer for one series (not wired in: on the simulator's
- * detection replay it found fewer faults than the directional scorer alone, and opened a false
- * incident on the held-out seeds; docs/benchmarks.md, NAB round 6): the ensemble `aiops detect
- * score` and bench:nab run, from the same factory and configuration (`createDetector`), told what
- * the series measures. Its evidence member is the directional scorer (../series-scorer.ts: the
- * direction that hurts, the calls and slow requests behind a point); the schedule would read the
- * ensemble's rarity, before the alert damper (one alert per excursion is NAB's charge for
- * repeats; the pass's incidents already group the anomalies of one fault).
+ * The detection schedule's scorer for one series: the ensemble `aiops detect score` and bench:nab
+ * run, from the same factory and configuration (`createDetector`), told what the series
+ * measures. Its evidence member is the directional scorer (../series-scorer.ts: the direction
+ * that hurts, the calls and slow requests behind a point; on a metric, the one voice while the
+ * other members are young); the schedule reads the ensemble's rarity, before the alert damper
+ * (one alert per excursion is NAB's charge for repeats; the pass's incidents already group the
+ * anomalies of one fault). Wired in after the detection replay: docs/benchmarks.md, NAB round 9.
  */
 import type { ScoredPoint, SeriesScorerState, SeriesSignal, SlowerThan } from '../series-scorer';
 import { createDetector } from './config';

@@ -1,6 +1,7 @@
 /**
- * SeriesDetector, the detection pass's candidate scorer, is the ensemble bench:nab measures: the
- * same factory, the same configuration object, the same scores on a NAB series; on latency, error
+ * SeriesDetector, the detection schedule's scorer, is the ensemble bench:nab measures: the
+ * same factory, the same configuration object, the same scores on a NAB series; on a metric its
+ * evidence speaks alone while the other members are young; on latency, error
  * ratios and log counts what the directional evidence flags stays flagged (corrected for the
  * other looks) and the other members add only to points its counts find suspicious; its state
  * survives the per-pass round trip through JSON and stays small enough to store per series.
@@ -8,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scheduleScorer } from '../../activities/detection';
 import { NAB_ROOT, readCsvColumns } from '../../bench/nab/corpus';
 import { CalibratedSeriesScorer } from '../../detectors/anomaly/calibrated-series';
 import { DEFAULT_ANOMALY_THRESHOLD, rarestOf } from '../../detectors/anomaly/calibration';
@@ -29,31 +31,82 @@ function noisy(seed: number, length: number): number[] {
 }
 
 describe('SeriesDetector, the ensemble as a per-series scorer', () => {
-  it('is built from the configuration bench:nab and `aiops detect score` use', () => {
-    expect(new SeriesDetector('metric').config).toBe(DEFAULT_ENSEMBLE_CONFIG);
+  it('is what the detection schedule scores with, built from the configuration bench:nab and `aiops detect score` use', () => {
+    const schedule = scheduleScorer('metric', undefined);
+    expect(schedule).toBeInstanceOf(SeriesDetector);
+    expect((schedule as SeriesDetector).config).toBe(DEFAULT_ENSEMBLE_CONFIG);
     expect(new SeriesDetector('latency').config).toBe(createDetector().config);
   });
 
   it.skipIf(!hasNab)(
-    'scores a metric series as the ensemble bench:nab measures (its rarity, before the alert damper)',
+    "scores a metric series as the ensemble bench:nab measures (its rarity, before the alert damper), at the schedule's 10-second buckets",
     () => {
+      // bench:nab passes no timestamps: the evidence, which speaks while the members are young,
+      // reads the rollups' 10-second cadence there, the schedule's own.
       const values = nabValues(NAB_SERIES);
       expect(values.length).toBeGreaterThan(3000);
-      const schedule = new SeriesDetector('metric');
+      const schedule = scheduleScorer('metric', undefined);
       const bench = createDetector();
-      const minute = 60_000;
       values.forEach((v, t) => {
-        const scheduled = schedule.score(v, undefined, t * 5 * minute).score;
+        const scheduled = schedule.score(v, undefined, t * 10_000).score;
         expect(scheduled, `point ${t}`).toBe(bench.judge(v).rarity);
       });
       // The same members end in the same state; only the bucket watermark is the schedule's.
-      const { members, season } = schedule.exportState();
+      const { members, season } = (schedule as SeriesDetector).exportState();
       expect({ members, season }).toEqual({
         members: bench.exportState().members,
         season: bench.exportState().season,
       });
     },
   );
+
+  it('speaks on a metric from its first minutes: the evidence, until the members are grown', () => {
+    // A memory series with 40 minutes of history (240 buckets, fewer than the likelihoods learn
+    // from) starts to leak: the evidence flags it within a minute. Steady, nothing is flagged.
+    const values = noisy(17, 260).map((v, t) => (t >= 240 ? v + 10 * (t - 239) : v));
+    const scorer = new SeriesDetector('metric');
+    const scores = values.map((v, t) => scorer.score(v, undefined, t * 10_000).score);
+    expect(Math.max(...scores.slice(30, 240))).toBeLessThan(DEFAULT_ANOMALY_THRESHOLD);
+    expect(Math.max(...scores.slice(240, 246))).toBeGreaterThanOrEqual(DEFAULT_ANOMALY_THRESHOLD);
+    expect(scorer.exportState().evidence).toBeDefined();
+  });
+
+  it('scores as the directional scorer alone while young (300 points; a metric, 600)', () => {
+    // What a run shorter than 50 minutes (bench:e2e) measures on every kind.
+    for (const [signal, young] of [
+      ['metric', 600],
+      ['logs', 300],
+      ['errors', 300],
+      ['latency', 300],
+    ] as const) {
+      const prng = new Prng(5);
+      const scorer = new SeriesDetector(signal);
+      const evidence = new CalibratedSeriesScorer(signal);
+      for (let t = 0; t < young; t++) {
+        const burst = t % 97 === 50 ? 5 : 1;
+        const value =
+          signal === 'errors'
+            ? prng.next() < 0.05 * burst
+              ? 0.1 * burst
+              : 0.01
+            : 100 * burst + 10 * prng.next();
+        const calls = signal === 'errors' || signal === 'latency' ? 100 : undefined;
+        const got = scorer.score(value, calls, t * 10_000).score;
+        expect(got, `${signal} ${t}`).toBe(evidence.score(value, calls, t * 10_000).score);
+      }
+    }
+  });
+
+  it('hands a metric over to its members once they are grown (the evidence then stops)', () => {
+    // Grown: the likelihoods have learned and the season search has its first history (600
+    // points). From then on a metric is the members' alone, as on NAB.
+    const scorer = new SeriesDetector('metric');
+    noisy(19, 900).forEach((v, t) => {
+      scorer.score(v, undefined, t * 10_000);
+      const speaking = scorer.exportState().evidence !== undefined;
+      expect(speaking, `point ${t}`).toBe(t < 599);
+    });
+  });
 
   it('continues with identical scores after its state is stored and read back mid-stream', () => {
     const values = noisy(3, 1200).map((v, t) => (t === 1000 ? v + 80 : v));
@@ -67,6 +120,24 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     const resumed = values.slice(700).map((v, i) => restored.score(v, 50, bucket(700 + i)).score);
     expect(resumed).toEqual(expected.slice(700));
     expect(Math.max(...expected.slice(1000, 1003))).toBeGreaterThan(0.57);
+  });
+
+  it('scores a metric stored and read back every pass as one never stored, young and grown', () => {
+    const values = noisy(3, 1000).map((v, t) => (t === 450 || t === 800 ? v + 60 : v));
+    const straight = new SeriesDetector('metric');
+    const expected = values.map((v, t) => straight.score(v, undefined, t * 10_000).score);
+    let scorer = new SeriesDetector('metric');
+    const resumed = values.map((v, t) => {
+      const { score } = scorer.score(v, undefined, t * 10_000);
+      const next = new SeriesDetector('metric');
+      next.importState(JSON.parse(JSON.stringify(scorer.exportState())));
+      scorer = next;
+      return score;
+    });
+    expect(resumed).toEqual(expected);
+    // Flagged by the evidence alone (young) and by the grown members.
+    expect(expected[450]).toBeGreaterThan(DEFAULT_ANOMALY_THRESHOLD);
+    expect(expected[800]).toBeGreaterThan(DEFAULT_ANOMALY_THRESHOLD);
   });
 
   it('keeps its stored state bounded (under 60 KB of JSON however long the series)', () => {
