@@ -60,8 +60,9 @@ export function isGauge(anomaly: Anomaly): boolean {
  * service is in the group), so repeats never open another, while a new fault behind a shared
  * caller (every fault makes the frontend slow) still opens its own. A service that went down
  * is its group's culprit. A service whose only news is one scrape's metric reading joins no
- * group, and no open incident that does not already list it (one that does, it only backs): a
- * scrape reads every pod at once, so its readings share a moment, not a fault.
+ * group but that of its callers whose requests show the fault (see scrapeAtCallees), and no open
+ * incident that does not already list it (one that does, it only backs): a scrape reads every
+ * pod at once, so its readings share a moment, not a fault.
  */
 export function correlateAnomalies(
   anomalies: Anomaly[],
@@ -100,12 +101,27 @@ export function correlateAnomalies(
   );
   const neighbours = new Map<string, Set<string>>();
   const anomalousCallees = new Map<string, Set<string>>();
-  for (const { caller, callee } of edges) {
-    if (caller === callee || !beyondOneScrape.has(caller) || !beyondOneScrape.has(callee)) continue;
+  const join = (caller: string, callee: string) => {
     link(neighbours, caller, callee);
     link(neighbours, callee, caller);
     link(anomalousCallees, caller, callee);
+  };
+  for (const { caller, callee } of edges) {
+    if (caller === callee || !beyondOneScrape.has(caller) || !beyondOneScrape.has(callee)) continue;
+    join(caller, callee);
   }
+  const inRequests = new Set(
+    anomalies.filter((a) => !isGauge(a) && !supporting(a)).map((a) => a.service),
+  );
+  const oneScrape = [...anomalous].filter((s) => !beyondOneScrape.has(s));
+  for (const { caller, callee } of scrapeAtCallees(
+    oneScrape,
+    inRequests,
+    edges,
+    neighbours,
+    linked,
+  ))
+    join(caller, callee);
 
   // Services with more than supporting anomalies: only these can be a fault's culprit.
   const telling = new Set(anomalies.filter((a) => !supporting(a)).map((a) => a.service));
@@ -161,6 +177,38 @@ export function correlateAnomalies(
       ...(backsOnly && { backsOnly }),
     });
   }
+}
+
+/**
+ * The calls from services whose requests show the fault into services whose only news is one
+ * scrape's reading: a slow database's own gauge is read a scrape before its callers' calls into it
+ * settle, and it is where the fault is. One hop only (such a callee links to nothing else), and
+ * only when the callee's symptomatic callers are already one group, so a shared callee never
+ * merges two faults. A scrape with readings off at a service no symptom in requests touches
+ * caught a moment everywhere (load, a node), not a fault: then none of its readings join.
+ */
+function scrapeAtCallees(
+  oneScrape: string[],
+  inRequests: Set<string>,
+  edges: ServiceEdge[],
+  neighbours: Map<string, Set<string>>,
+  linked: Map<string, Set<string>>,
+): ServiceEdge[] {
+  const touched = (s: string) => [...(linked.get(s) ?? [])].some((n) => inRequests.has(n));
+  if (!oneScrape.every(touched)) return [];
+  const groupOf = new Map<string, string>();
+  const seen = new Set<string>();
+  for (const s of [...inRequests].sort()) {
+    if (seen.has(s)) continue;
+    for (const member of component(s, neighbours, seen)) groupOf.set(member, s);
+  }
+  return oneScrape.flatMap((callee) => {
+    const callers = edges.filter(
+      (e) => e.callee === callee && e.caller !== callee && inRequests.has(e.caller),
+    );
+    const groups = new Set(callers.map((e) => groupOf.get(e.caller)));
+    return groups.size === 1 ? callers.map((e) => ({ caller: e.caller, callee })) : [];
+  });
 }
 
 /**

@@ -298,4 +298,58 @@ describe('anomaly correlation', () => {
     );
     expect(c).toMatchObject({ fingerprint: 'payment', services: ['checkout', 'payment'] });
   });
+
+  it('blames a callee read off in one scrape under its slow caller, one hop only', () => {
+    const [c, ...rest] = correlateAnomalies(
+      [anomaly('cart'), anomaly('cart', 0.9, 'errors'), anomaly('db', 0.999, 'saturation')],
+      edges,
+      [],
+      at,
+    );
+    expect(rest).toEqual([]);
+    expect(c).toMatchObject({ fingerprint: 'db', service: 'db', services: ['cart', 'db'] });
+    // The caller of a slow service is no callee of it: its one reading joins nothing.
+    const [up] = correlateAnomalies(
+      [anomaly('cart'), anomaly('cart', 0.9, 'errors'), anomaly('frontend', 0.999, 'saturation')],
+      edges,
+      [],
+      at,
+    );
+    expect(up).toMatchObject({ fingerprint: 'cart', services: ['cart'] });
+  });
+
+  it('joins no scrape reading when the scrape is off where no symptom touches', () => {
+    const [c, ...rest] = correlateAnomalies(
+      [
+        anomaly('cart'),
+        anomaly('cart', 0.9, 'errors'),
+        anomaly('db', 0.999, 'saturation'),
+        anomaly('payment', 0.999, 'saturation'),
+      ],
+      edges,
+      [],
+      at,
+    );
+    expect(rest).toEqual([]);
+    expect(c).toMatchObject({ fingerprint: 'cart', services: ['cart'] });
+  });
+
+  it('joins a callee read once to no fault when its symptomatic callers are two faults', () => {
+    const candidates = correlateAnomalies(
+      [
+        anomaly('cart'),
+        anomaly('cart', 0.9, 'errors'),
+        anomaly('checkout'),
+        anomaly('checkout', 0.9, 'errors'),
+        anomaly('db', 0.999, 'saturation'),
+      ],
+      edges,
+      [],
+      at,
+    );
+    expect(candidates.map((c) => [c.fingerprint, c.services])).toEqual([
+      ['cart', ['cart']],
+      ['checkout', ['checkout']],
+    ]);
+  });
 });
