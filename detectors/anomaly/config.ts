@@ -74,8 +74,8 @@ export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
   // likelihoods learn for 150 + 150 points, left out or in-sample, at 2.5 times the CPU. The
   // level shift holds one detection power across kinds (test/unit/calibration.test.ts) since
   // the season is measured over many cycles and the member reads nothing until the season is
-  // searched for (NAB round 9). The evidence member is the detection schedule's directional
-  // scorer, so its candidate scorer (SeriesDetector) runs what bench:nab measures.
+  // searched for (NAB round 9). The evidence member is the directional scorer, so the detection
+  // schedule's scorer (SeriesDetector) runs what bench:nab measures.
   members: ['breakout', 'forecast', 'baseline', 'shift', 'evidence'],
 };
 

@@ -158,10 +158,11 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
   }
 
   /**
-   * The members are young until their likelihoods have learned and the shared season search has
-   * the history it needs: before that no member knows the series' cycle, its range is the range
-   * of less than a cycle (new extremes are ordinary), and the likelihoods' fit is a few hundred
-   * readings of members still settling.
+   * The members are young until their likelihoods have learned (the level shift's only starts
+   * when the season is searched) and the shared season search has the history it needs: before
+   * that no member knows the series' cycle, its range is the range of less than a cycle (new
+   * extremes are ordinary), and the likelihoods' fit is a few hundred readings of members still
+   * settling.
    */
   private get young(): boolean {
     return !this.learned || (this.season !== undefined && this.season.length < this.youth);
@@ -252,10 +253,14 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
     };
   }
 
+  /**
+   * A member added since the state was stored starts fresh (its likelihood learns again, so it
+   * stays quiet until then): an upgrade that ships a member must not stop a series' scoring.
+   */
   importState(state: EnsembleState): void {
     for (const m of this.members) {
       const s = state.members[m.name];
-      if (s === undefined) throw new Error(`ensemble state has no member "${m.name}"`);
+      if (s === undefined) continue;
       m.detector.importState(s.detector);
       if (m.likelihood !== null && s.likelihood !== null) m.likelihood.importState(s.likelihood);
     }

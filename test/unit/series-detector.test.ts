@@ -98,14 +98,19 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
   });
 
   it('hands a metric over to its members once they are grown (the evidence then stops)', () => {
-    // Grown: the likelihoods have learned and the season search has its first history (600
-    // points). From then on a metric is the members' alone, as on NAB.
+    // Grown: the season search has its first history (600 points) and every likelihood has
+    // learned, the level shift's too, which reads only once the season is searched and then
+    // learns for 150 + 150 points. From then on a metric is the members' alone, as on NAB.
     const scorer = new SeriesDetector('metric');
-    noisy(19, 900).forEach((v, t) => {
+    const speaking = noisy(19, 1200).map((v, t) => {
       scorer.score(v, undefined, t * 10_000);
-      const speaking = scorer.exportState().evidence !== undefined;
-      expect(speaking, `point ${t}`).toBe(t < 599);
+      return scorer.exportState().evidence !== undefined;
     });
+    const handOver = speaking.indexOf(false);
+    expect(handOver).toBeGreaterThanOrEqual(599);
+    expect(handOver).toBeLessThanOrEqual(900);
+    expect(speaking.slice(0, handOver).every(Boolean)).toBe(true);
+    expect(speaking.slice(handOver).some(Boolean)).toBe(false);
   });
 
   it('continues with identical scores after its state is stored and read back mid-stream', () => {
@@ -219,5 +224,18 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     scorer.importState(JSON.parse(JSON.stringify(old.exportState())));
     expect(scorer.lastBucket).toBe(29 * 10_000);
     expect(scorer.score(0.3, 200, 30 * 10_000).score).toBeGreaterThan(0.57);
+  });
+
+  it('takes a state stored before a member shipped: that member starts fresh, the rest resume', () => {
+    const values = noisy(5, 800).map((v, t) => (t === 750 ? v + 80 : v));
+    const old = new SeriesDetector('latency');
+    values.slice(0, 700).forEach((v, t) => old.score(v, 50, t * 10_000));
+    const stored = JSON.parse(JSON.stringify(old.exportState()));
+    delete stored.members.shift;
+    const scorer = new SeriesDetector('latency');
+    scorer.importState(stored);
+    expect(scorer.lastBucket).toBe(699 * 10_000);
+    const scores = values.slice(700).map((v, i) => scorer.score(v, 50, (700 + i) * 10_000).score);
+    expect(scores[50]).toBeGreaterThan(DEFAULT_ANOMALY_THRESHOLD);
   });
 });
