@@ -69,19 +69,26 @@ export function robustScale(
  * `floor` bounds the scale from below (constant baselines would otherwise divide by zero). An
  * IQR of three or four points is mostly luck (two equal scrapes make it zero, and a counter
  * going from 0 to 2 a change of millions of sigmas), so a sparse series is scaled by at least a
- * tenth of its level: it can say "changed several-fold", never more.
+ * tenth of its level: it can say "changed several-fold", never more. A flat baseline of a series
+ * whose noise the caller does not know (no `floor`: a quiet service's gauge that never moved)
+ * measures no spread either: it is scaled by a tenth of the larger of its level and the fault's
+ * values, so a reading there is a several-fold change, not a trillion sigmas.
  */
 export function robustChange(
   values: Series,
   baselineBuckets: number,
-  floor: (baselineMedian: number) => number = relativeFloor,
+  floor?: (baselineMedian: number) => number,
 ): RobustChange {
   const base = present(values.slice(0, baselineBuckets));
   const fault = present(values.slice(baselineBuckets));
   if (base.length < 3 || fault.length === 0) return { z: 0, delta: 0 };
   const m = median(base);
   const sparse = base.length < fewPoints ? 0.1 * Math.max(Math.abs(m), Math.abs(median(fault))) : 0;
-  const scale = Math.max(robustScale(base, m, floor), sparse);
+  const flat =
+    floor === undefined && quantile(base, 0.75) === quantile(base, 0.25)
+      ? 0.1 * Math.max(Math.abs(m), ...fault.map((v) => Math.abs(v)))
+      : 0;
+  const scale = Math.max(robustScale(base, m, floor ?? relativeFloor), sparse, flat);
   const up = secondLargest(fault.map((v) => (v - m) / scale));
   const down = secondLargest(fault.map((v) => (m - v) / scale));
   return { z: up >= down ? up : -down, delta: median(fault) - m };
