@@ -131,8 +131,6 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
   private readonly evidence: CalibratedSeriesScorer | undefined;
   private readonly damper: AlertDamper;
   private readonly season: SeasonTracker | undefined;
-  /** Points the shared season search needs before its first estimate (see `young`). */
-  private readonly youth: number;
   private last: number | undefined;
 
   /** `signal`: what the series measures (NAB's and the CLI's series are metrics). */
@@ -142,7 +140,6 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
   ) {
     const season = sharedSeason(config);
     this.season = season && new SeasonTracker(season);
-    this.youth = season?.minHistory ?? 0;
     this.members = config.members
       .filter((name) => name !== 'evidence')
       .map((name) => buildMember(name, config, this.season));
@@ -165,7 +162,7 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
    * settling.
    */
   private get young(): boolean {
-    return !this.learned || (this.season !== undefined && this.season.length < this.youth);
+    return !this.learned || (this.season !== undefined && !this.season.grown);
   }
 
   /**
@@ -180,6 +177,11 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
    */
   private get evidenceAlone(): boolean {
     return this.signal === 'metric' && this.evidence !== undefined && this.young;
+  }
+
+  /** The evidence member is run (and stored): always where counts stand behind a point. */
+  private get evidenceSpeaks(): boolean {
+    return this.signal !== 'metric' || this.evidenceAlone;
   }
 
   /** The newest bucket scored, if any: the pass skips rows at or before it. */
@@ -197,10 +199,9 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
    * opens one incident per fault however many points flag it) reads the rarity.
    */
   judge(x: number, context: PointContext = {}): Judgement {
-    const evidence =
-      this.signal !== 'metric' || this.evidenceAlone
-        ? this.evidence?.score(x, context.support, context.bucket, context.slowerThan)
-        : undefined;
+    const evidence = this.evidenceSpeaks
+      ? this.evidence?.score(x, context.support, context.bucket, context.slowerThan)
+      : undefined;
     const baseline = evidence?.baseline;
     if (context.bucket !== undefined)
       this.last = Math.max(this.last ?? context.bucket, context.bucket);
@@ -245,10 +246,7 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
       members,
       damper: this.damper.exportState(),
       ...(this.season && { season: this.season.exportState() }),
-      ...(this.evidence &&
-        (this.signal !== 'metric' || this.evidenceAlone) && {
-          evidence: this.evidence.exportState(),
-        }),
+      ...(this.evidence && this.evidenceSpeaks && { evidence: this.evidence.exportState() }),
       ...(this.last !== undefined && { last: this.last }),
     };
   }

@@ -4,8 +4,8 @@
  * absolute residual, i.e. how badly the point broke a smooth forecast.
  */
 import {
-  ownSeason,
-  SeasonTracker,
+  MemberSeason,
+  type SeasonTracker,
   type SeasonTrackerConfig,
   type SeasonTrackerState,
 } from './season-tracker';
@@ -49,9 +49,7 @@ export type ForecastResidualState = Omit<Smoothing, 'seasonal'> & {
 const MEAN_ABS_TO_SIGMA = 1.2533;
 
 export class ForecastResidualDetector implements StreamingDetector<number, ForecastResidualState> {
-  private season: SeasonTracker;
-  /** False when the ensemble shares one tracker among its members and feeds it itself. */
-  private readonly ownsSeason: boolean;
+  private readonly season: MemberSeason;
   private s: Smoothing = {
     level: null,
     trend: 0,
@@ -64,13 +62,12 @@ export class ForecastResidualDetector implements StreamingDetector<number, Forec
     private readonly config: ForecastResidualConfig,
     shared?: SeasonTracker,
   ) {
-    this.season = shared ?? new SeasonTracker(config.season);
-    this.ownsSeason = shared === undefined;
+    this.season = new MemberSeason(config.season, shared);
   }
 
   score(x: number): number {
     // A shared tracker was fed the previous point after this member scored it.
-    if (!this.ownsSeason) this.adoptPeriod(this.season.period);
+    if (!this.season.owned) this.adoptPeriod(this.season.tracker.period);
     const { alpha, beta, gamma, phi, errorAlpha } = this.config;
     const s = this.s;
     if (s.level === null) {
@@ -102,7 +99,7 @@ export class ForecastResidualDetector implements StreamingDetector<number, Forec
 
   private advance(x: number): void {
     this.s.count++;
-    if (this.ownsSeason && this.season.push(x)) this.adoptPeriod(this.season.period);
+    if (this.season.record(x)) this.adoptPeriod(this.season.tracker.period);
   }
 
   /** Re-seeds seasonal offsets from history when the detected period changes. */
@@ -113,12 +110,12 @@ export class ForecastResidualDetector implements StreamingDetector<number, Forec
       s.seasonal = [];
       return;
     }
-    const span = Math.min(this.season.length, 3 * period);
+    const span = Math.min(this.season.tracker.length, 3 * period);
     const sums = new Array<number>(period).fill(0);
     const counts = new Array<number>(period).fill(0);
     let total = 0;
     for (let ago = 0; ago < span; ago++) {
-      const v = this.season.back(ago) as number;
+      const v = this.season.tracker.back(ago) as number;
       // The next point has phase count mod period; the newest recorded one is a step earlier.
       const phase = (((s.count - 1 - ago) % period) + period) % period;
       sums[phase] = (sums[phase] as number) + v;
@@ -135,14 +132,14 @@ export class ForecastResidualDetector implements StreamingDetector<number, Forec
 
   exportState(): ForecastResidualState {
     return {
-      ...(this.ownsSeason && { season: this.season.exportState() }),
+      ...this.season.exportState(),
       ...this.s,
       seasonal: packDoubles(this.s.seasonal),
     };
   }
 
   importState(state: ForecastResidualState): void {
-    if (this.ownsSeason) this.season.importState(ownSeason(state.season));
+    this.season.importState(state.season);
     this.s = {
       level: state.level,
       trend: state.trend,

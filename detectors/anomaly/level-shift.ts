@@ -17,9 +17,9 @@ import { packSingles, toSingle, unpackSingles } from './packing';
 import { RingBuffer, RollingQuantiles } from './rolling';
 import { robustScale, surprise } from './scaling';
 import {
-  ownSeason,
+  MemberSeason,
   samePhaseMedian,
-  SeasonTracker,
+  type SeasonTracker,
   type SeasonTrackerConfig,
   type SeasonTrackerState,
 } from './season-tracker';
@@ -50,9 +50,7 @@ export type LevelShiftState = {
 };
 
 export class LevelShiftDetector implements StreamingDetector<number, LevelShiftState> {
-  private readonly season: SeasonTracker;
-  /** False when the ensemble shares one tracker among its members and feeds it itself. */
-  private readonly ownsSeason: boolean;
+  private readonly season: MemberSeason;
   private recent: RingBuffer;
   private reference: RollingQuantiles;
   private period: number | null = null;
@@ -61,21 +59,20 @@ export class LevelShiftDetector implements StreamingDetector<number, LevelShiftS
     private readonly config: LevelShiftConfig,
     shared?: SeasonTracker,
   ) {
-    this.season = shared ?? new SeasonTracker(config.season);
-    this.ownsSeason = shared === undefined;
+    this.season = new MemberSeason(config.season, shared);
     this.recent = new RingBuffer(config.recent);
     this.reference = new RollingQuantiles(config.reference);
   }
 
   score(x: number): number {
-    if (this.season.period !== this.period) this.rereadHistory();
-    const reading = toSingle(x - (samePhaseMedian(this.season, this.config.cycles) ?? 0));
-    if (this.ownsSeason) this.season.push(x);
+    if (this.season.tracker.period !== this.period) this.rereadHistory();
+    const reading = toSingle(x - (samePhaseMedian(this.season.tracker, this.config.cycles) ?? 0));
+    this.season.record(x);
     const older = this.recent.push(reading);
     if (older !== undefined) this.reference.push(older);
     if (this.reference.length < this.config.warmup) return 0;
     // Not yet known whether the series has a season: no reading (./types).
-    if (!this.season.searched) return NaN;
+    if (!this.season.tracker.searched) return NaN;
     const recent = this.recent.toArray();
     const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
     const center = this.reference.median();
@@ -90,13 +87,13 @@ export class LevelShiftDetector implements StreamingDetector<number, LevelShiftS
    * a cycle look like one. Points without a cycle before them in the history are left out.
    */
   private rereadHistory(): void {
-    this.period = this.season.period;
-    const span = Math.min(this.season.length, this.config.recent + this.config.reference);
+    this.period = this.season.tracker.period;
+    const span = Math.min(this.season.tracker.length, this.config.recent + this.config.reference);
     const readings: number[] = [];
     for (let ago = span - 1; ago >= 0; ago--) {
-      const value = this.season.back(ago) as number;
+      const value = this.season.tracker.back(ago) as number;
       const predicted =
-        this.period === null ? 0 : samePhaseMedian(this.season, this.config.cycles, ago);
+        this.period === null ? 0 : samePhaseMedian(this.season.tracker, this.config.cycles, ago);
       if (predicted !== undefined) readings.push(toSingle(value - predicted));
     }
     const cut = Math.max(0, readings.length - this.config.recent);
@@ -106,7 +103,7 @@ export class LevelShiftDetector implements StreamingDetector<number, LevelShiftS
 
   exportState(): LevelShiftState {
     return {
-      ...(this.ownsSeason && { season: this.season.exportState() }),
+      ...this.season.exportState(),
       recent: this.recent.toArray(),
       reference: packSingles(this.reference.toArray()),
       period: this.period,
@@ -114,7 +111,7 @@ export class LevelShiftDetector implements StreamingDetector<number, LevelShiftS
   }
 
   importState(state: LevelShiftState): void {
-    if (this.ownsSeason) this.season.importState(ownSeason(state.season));
+    this.season.importState(state.season);
     this.recent = new RingBuffer(this.config.recent, state.recent);
     this.reference = new RollingQuantiles(this.config.reference, unpackSingles(state.reference));
     this.period = state.period ?? null;

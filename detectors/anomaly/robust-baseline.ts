@@ -6,9 +6,9 @@
 import { packSingles, toSingle, unpackSingles } from './packing';
 import { RollingQuantiles } from './rolling';
 import {
-  ownSeason,
+  MemberSeason,
   samePhaseMedian,
-  SeasonTracker,
+  type SeasonTracker,
   type SeasonTrackerConfig,
   type SeasonTrackerState,
 } from './season-tracker';
@@ -38,9 +38,7 @@ export type RobustBaselineState = {
 };
 
 export class RobustBaselineDetector implements StreamingDetector<number, RobustBaselineState> {
-  private season: SeasonTracker;
-  /** False when the ensemble shares one tracker among its members and feeds it itself. */
-  private readonly ownsSeason: boolean;
+  private readonly season: MemberSeason;
   private local: RollingQuantiles;
   private residuals: RollingQuantiles;
 
@@ -48,8 +46,7 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
     private readonly config: RobustBaselineConfig,
     shared?: SeasonTracker,
   ) {
-    this.season = shared ?? new SeasonTracker(config.season);
-    this.ownsSeason = shared === undefined;
+    this.season = new MemberSeason(config.season, shared);
     this.local = new RollingQuantiles(config.localWindow);
     this.residuals = new RollingQuantiles(config.residualWindow);
   }
@@ -63,27 +60,27 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
     }
     if (Number.isFinite(residual)) this.residuals.push(toSingle(residual));
     this.local.push(x);
-    if (this.ownsSeason) this.season.push(x);
+    this.season.record(x);
     return surprise(z, this.config.zScale);
   }
 
   private predict(): number {
     return (
-      samePhaseMedian(this.season, this.config.cycles) ??
+      samePhaseMedian(this.season.tracker, this.config.cycles) ??
       (this.local.length > 0 ? this.local.median() : NaN)
     );
   }
 
   exportState(): RobustBaselineState {
     return {
-      ...(this.ownsSeason && { season: this.season.exportState() }),
+      ...this.season.exportState(),
       local: this.local.toArray(),
       residuals: packSingles(this.residuals.toArray()),
     };
   }
 
   importState(state: RobustBaselineState): void {
-    if (this.ownsSeason) this.season.importState(ownSeason(state.season));
+    this.season.importState(state.season);
     this.local = new RollingQuantiles(this.config.localWindow, state.local);
     this.residuals = new RollingQuantiles(
       this.config.residualWindow,

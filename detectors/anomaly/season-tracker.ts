@@ -53,13 +53,16 @@ export class SeasonTracker {
     return this.history.length;
   }
 
+  /** The history is long enough for a period search (the first one runs at the next re-estimate). */
+  get grown(): boolean {
+    return this.history.length >= this.config.minHistory;
+  }
+
   /** Records `x`; returns true when the period was re-estimated (it may be unchanged). */
   push(x: number): boolean {
     this.history.push(toSingle(x));
     this.sinceEstimate++;
-    const due =
-      this.history.length >= this.config.minHistory &&
-      this.sinceEstimate >= this.config.reestimateEvery;
+    const due = this.grown && this.sinceEstimate >= this.config.reestimateEvery;
     if (!due) return false;
     this.sinceEstimate = 0;
     this.hasSearched = true;
@@ -82,14 +85,43 @@ export class SeasonTracker {
     this.sinceEstimate = state.sinceEstimate;
     // A state stored before `searched` was kept: the first search runs once the history is long
     // enough (minHistory ≥ reestimateEvery in the shipped configuration).
-    this.hasSearched = state.searched ?? this.history.length >= this.config.minHistory;
+    this.hasSearched = state.searched ?? this.grown;
   }
 }
 
-/** A member that owns its tracker stores it; its state must carry one. */
+/** A detector that owns its tracker stores it; its state must carry one. */
 export function ownSeason(state: SeasonTrackerState | undefined): SeasonTrackerState {
   if (state === undefined) throw new Error('detector state has no season tracker');
   return state;
+}
+
+/**
+ * A seasonal member's hold on its season tracker: its own, which it feeds and stores, or one the
+ * ensemble shares among its members and feeds and stores itself.
+ */
+export class MemberSeason {
+  readonly tracker: SeasonTracker;
+  /** False when the ensemble shares the tracker among its members. */
+  readonly owned: boolean;
+
+  constructor(config: SeasonTrackerConfig, shared?: SeasonTracker) {
+    this.tracker = shared ?? new SeasonTracker(config);
+    this.owned = shared === undefined;
+  }
+
+  /** Records `x` in a tracker of its own; true when that re-estimated the period. */
+  record(x: number): boolean {
+    return this.owned && this.tracker.push(x);
+  }
+
+  /** The tracker's state for the member's own state: absent when shared (its owner stores it). */
+  exportState(): { season?: SeasonTrackerState } {
+    return this.owned ? { season: this.tracker.exportState() } : {};
+  }
+
+  importState(state: SeasonTrackerState | undefined): void {
+    if (this.owned) this.tracker.importState(ownSeason(state));
+  }
 }
 
 /**

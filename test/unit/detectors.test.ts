@@ -10,6 +10,7 @@ import { Prng } from '../../detectors/anomaly/prng';
 import { RangeBreakoutDetector } from '../../detectors/anomaly/range-breakout';
 import { RobustBaselineDetector } from '../../detectors/anomaly/robust-baseline';
 import { RollingQuantiles } from '../../detectors/anomaly/rolling';
+import { SeasonTracker } from '../../detectors/anomaly/season-tracker';
 import { detectPeriod } from '../../detectors/anomaly/seasonality';
 import type { Json, StreamingDetector } from '../../detectors/anomaly/types';
 import { WindowIsolationDetector } from '../../detectors/anomaly/window-isolation';
@@ -192,6 +193,22 @@ describe('streaming anomaly detectors', () => {
           mid(w.map((v) => Math.abs(v - median)).sort((a, b) => a - b)),
         );
       }
+    });
+
+    it('a seasonal member stores its own season tracker, and not one it shares', () => {
+      const values = series(2, 'seasonal', 'gaussian').slice(0, C.baseline.season.minHistory);
+      const shared = new SeasonTracker(C.baseline.season);
+      const sharing = new RobustBaselineDetector(C.baseline, shared);
+      const owning = new RobustBaselineDetector(C.baseline);
+      for (const x of values) {
+        sharing.score(x);
+        shared.push(x);
+        owning.score(x);
+      }
+      expect(shared.grown).toBe(true);
+      expect(sharing.exportState().season).toBeUndefined();
+      expect(owning.exportState().season).toEqual(shared.exportState());
+      expect(() => owning.importState(sharing.exportState())).toThrow(/no season tracker/);
     });
 
     it('detects a daily period and rejects noise', () => {
