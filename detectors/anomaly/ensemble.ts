@@ -10,7 +10,8 @@
  * and log counts the evidence the other members cannot see (the calls and slow requests behind a
  * point). Its reading joins the others by the same union; on those series the other members
  * count only in the direction that hurts and only where the counts make the point suspicious.
- * On a metric it speaks alone while the other members are young, and not at all after.
+ * On a metric it stands in while the other members are young, each joining it once grown, and
+ * is not run after.
  */
 import { AlertDamper, type AlertDamperConfig, type AlertDamperState } from './alert-damper';
 import { rarestOf } from './calibration';
@@ -170,18 +171,29 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
    * A metric has none: its evidence is a robust z read under an assumed Laplace law, which
    * cycles and trends break (on NAB, LOO 68.86 → 42.93 when it always spoke), and the baseline
    * member reads the same deviation seasonally, on the series' own distribution. But while the
-   * members are young none of them is calibrated, and the evidence is, on its own baseline,
-   * after minutes: on a metric it speaks alone until they are grown (the schedule then flags a
-   * metric in its first hour; on NAB it costs 1.8 points, all in two files shorter than 2,000
-   * points whose scoring starts before that: docs/benchmarks.md, round 9).
+   * members are young not all of them are calibrated, and the evidence is, on its own baseline,
+   * after minutes: on a metric it stands in for them until they are grown (the schedule then
+   * flags a metric in its first hour), each member speaking beside it once it is grown itself
+   * (`grown`).
    */
-  private get evidenceAlone(): boolean {
+  private get evidenceStandsIn(): boolean {
     return this.signal === 'metric' && this.evidence !== undefined && this.young;
+  }
+
+  /**
+   * A member's own warm-up is over: its likelihood has learned, or for the range breakout (no
+   * likelihood) the season search has its history, since the range of less than a cycle is no
+   * range. Waiting for the last member to grow silenced the others for hundreds of points
+   * (on NAB, a window missed and a false alarm taken at the hand-over in a short file:
+   * docs/benchmarks.md, round 10).
+   */
+  private grown(m: Member): boolean {
+    return m.likelihood !== null ? m.likelihood.learned : (this.season?.grown ?? true);
   }
 
   /** The evidence member is run (and stored): always where counts stand behind a point. */
   private get evidenceSpeaks(): boolean {
-    return this.signal !== 'metric' || this.evidenceAlone;
+    return this.signal !== 'metric' || this.evidenceStandsIn;
   }
 
   /** The newest bucket scored, if any: the pass skips rows at or before it. */
@@ -219,13 +231,14 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
     const hurts =
       this.signal === 'metric' ||
       (this.evidence?.suspicious === true && baseline !== undefined && x > baseline);
-    const alone = this.evidenceAlone;
+    const standIn = this.evidenceStandsIn;
     for (const m of this.members) {
-      const looking = (m.likelihood?.learned ?? false) && !alone;
+      const speaks = !standIn || this.grown(m);
+      const looking = (m.likelihood?.learned ?? false) && speaks;
       const raw = m.detector.score(x);
       const reading = m.likelihood === null ? raw : m.likelihood.score(raw);
       if (looking) looks++;
-      if (!hurts || alone) continue;
+      if (!hurts || !speaks) continue;
       if (m.likelihood === null) stated = Math.max(stated, reading);
       else rarest = Math.max(rarest, reading);
     }

@@ -1,7 +1,8 @@
 /**
  * SeriesDetector, the detection schedule's scorer, is the ensemble bench:nab measures: the
  * same factory, the same configuration object, the same scores on a NAB series; on a metric its
- * evidence speaks alone while the other members are young; on latency, error
+ * evidence stands in while the other members are young, each speaking beside it once grown; on
+ * latency, error
  * ratios and log counts what the directional evidence flags stays flagged (corrected for the
  * other looks) and the other members add only to points its counts find suspicious; its state
  * survives the per-pass round trip through JSON and stays small enough to store per series.
@@ -71,10 +72,10 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     expect(scorer.exportState().evidence).toBeDefined();
   });
 
-  it('scores as the directional scorer alone while young (300 points; a metric, 600)', () => {
+  it('scores as the directional scorer alone until the likelihoods have learned (300 points)', () => {
     // What a run shorter than 50 minutes (bench:e2e) measures on every kind.
     for (const [signal, young] of [
-      ['metric', 600],
+      ['metric', 300],
       ['logs', 300],
       ['errors', 300],
       ['latency', 300],
@@ -95,6 +96,25 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
         expect(got, `${signal} ${t}`).toBe(evidence.score(value, calls, t * 10_000).score);
       }
     }
+  });
+
+  it('lets a grown member speak beside the evidence on a metric before the others are grown', () => {
+    // A spike of 30 noise widths at 3% of the level: under the evidence's smallest change that
+    // can matter (5% of the level), plain to the members whose likelihoods have learned (300
+    // points) while the season search still waits for its history (600).
+    const prng = new Prng(19);
+    const gaussian = (): number =>
+      Math.sqrt(-2 * Math.log(1 - prng.next())) * Math.cos(2 * Math.PI * prng.next());
+    const scorer = new SeriesDetector('metric');
+    const evidence = new CalibratedSeriesScorer('metric');
+    const scores = Array.from({ length: 460 }, (_, t) => {
+      const value = 1000 + gaussian() + (t === 450 ? 30 : 0);
+      expect(evidence.score(value, undefined, t * 10_000).score).toBeLessThan(0.1);
+      return scorer.score(value, undefined, t * 10_000).score;
+    });
+    expect(scorer.exportState().evidence).toBeDefined();
+    expect(scores[450]).toBeGreaterThanOrEqual(DEFAULT_ANOMALY_THRESHOLD);
+    expect(Math.max(...scores.slice(300, 450))).toBeLessThan(DEFAULT_ANOMALY_THRESHOLD);
   });
 
   it('hands a metric over to its members once they are grown (the evidence then stops)', () => {
