@@ -174,10 +174,13 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
    * members are young not all of them are calibrated, and the evidence is, on its own baseline,
    * after minutes: on a metric it stands in for them until they are grown (the schedule then
    * flags a metric in its first hour), each member speaking beside it once it is grown itself
-   * (`grown`).
+   * (`grown`). It knows no cycle, so once the season search has found one it stops: it would
+   * read the cycle's swing as anomalies (NAB's daily square waves at their first rise after the
+   * search), and the members that stand behind a reading then know the cycle.
    */
   private get evidenceStandsIn(): boolean {
-    return this.signal === 'metric' && this.evidence !== undefined && this.young;
+    const cycleFound = this.season?.searched === true && this.season.period !== null;
+    return this.signal === 'metric' && this.evidence !== undefined && this.young && !cycleFound;
   }
 
   /**

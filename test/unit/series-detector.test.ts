@@ -117,6 +117,23 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     expect(Math.max(...scores.slice(300, 450))).toBeLessThan(DEFAULT_ANOMALY_THRESHOLD);
   });
 
+  it('stops the evidence on a metric once the season search finds a cycle, which it cannot read', () => {
+    // A square daily wave (288 buckets) with little noise: to the evidence's ten-minute baseline
+    // every rise is a jump (0.95 from it at each one while young); once the search at point 600
+    // finds the cycle, the members that know it judge the next rise (at 720) alone.
+    const prng = new Prng(23);
+    const scorer = new SeriesDetector('metric');
+    const rises = Array.from({ length: 800 }, (_, t) => {
+      const value = (t % 288 < 144 ? 20 : 70) + 2 * (prng.next() - 0.5);
+      const { score } = scorer.score(value, undefined, t * 10_000);
+      return { score, evidence: scorer.exportState().evidence !== undefined };
+    });
+    expect(rises.findIndex((r) => !r.evidence)).toBe(599);
+    expect(Math.max(...rises.slice(600).map((r) => r.score))).toBeLessThan(
+      DEFAULT_ANOMALY_THRESHOLD,
+    );
+  });
+
   it('hands a metric over to its members once they are grown (the evidence then stops)', () => {
     // Grown: the season search has its first history (600 points) and every likelihood has
     // learned, the level shift's too, which reads only once the season is searched and then
