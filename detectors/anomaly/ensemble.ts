@@ -184,14 +184,16 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
   }
 
   /**
-   * A member's own warm-up is over: its likelihood has learned, or for the range breakout (no
-   * likelihood) the season search has its history, since the range of less than a cycle is no
-   * range. Waiting for the last member to grow silenced the others for hundreds of points
-   * (on NAB, a window missed and a false alarm taken at the hand-over in a short file:
-   * docs/benchmarks.md, round 10).
+   * A member is grown when it knows whether the series has a cycle (the shared season has been
+   * searched for: before that a cycle's swing reads as anomalies to every member, and the range
+   * of less than a cycle is no range) and its own likelihood has learned. Waiting for the last
+   * member to grow silenced the others for hundreds of points (on NAB, a window missed in a
+   * short file); letting them speak once their likelihoods had learned, before the search, cost
+   * the detection replay a fault and two blames (docs/benchmarks.md, NAB round 10).
    */
   private grown(m: Member): boolean {
-    return m.likelihood !== null ? m.likelihood.learned : (this.season?.grown ?? true);
+    if (this.season !== undefined && !this.season.searched) return false;
+    return m.likelihood?.learned ?? true;
   }
 
   /** The evidence member is run (and stored): always where counts stand behind a point. */

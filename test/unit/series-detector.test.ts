@@ -72,10 +72,10 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     expect(scorer.exportState().evidence).toBeDefined();
   });
 
-  it('scores as the directional scorer alone until the likelihoods have learned (300 points)', () => {
+  it('scores as the directional scorer alone while young (300 points; a metric, 600)', () => {
     // What a run shorter than 50 minutes (bench:e2e) measures on every kind.
     for (const [signal, young] of [
-      ['metric', 300],
+      ['metric', 600],
       ['logs', 300],
       ['errors', 300],
       ['latency', 300],
@@ -100,21 +100,21 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
 
   it('lets a grown member speak beside the evidence on a metric before the others are grown', () => {
     // A spike of 30 noise widths at 3% of the level: under the evidence's smallest change that
-    // can matter (5% of the level), plain to the members whose likelihoods have learned (300
-    // points) while the season search still waits for its history (600).
+    // can matter (5% of the level), plain to the members once the season search (point 600)
+    // found no cycle and their likelihoods have learned, while the level shift's still learns.
     const prng = new Prng(19);
     const gaussian = (): number =>
       Math.sqrt(-2 * Math.log(1 - prng.next())) * Math.cos(2 * Math.PI * prng.next());
     const scorer = new SeriesDetector('metric');
     const evidence = new CalibratedSeriesScorer('metric');
-    const scores = Array.from({ length: 460 }, (_, t) => {
-      const value = 1000 + gaussian() + (t === 450 ? 30 : 0);
+    const scores = Array.from({ length: 710 }, (_, t) => {
+      const value = 1000 + gaussian() + (t === 700 ? 30 : 0);
       expect(evidence.score(value, undefined, t * 10_000).score).toBeLessThan(0.1);
       return scorer.score(value, undefined, t * 10_000).score;
     });
     expect(scorer.exportState().evidence).toBeDefined();
-    expect(scores[450]).toBeGreaterThanOrEqual(DEFAULT_ANOMALY_THRESHOLD);
-    expect(Math.max(...scores.slice(300, 450))).toBeLessThan(DEFAULT_ANOMALY_THRESHOLD);
+    expect(scores[700]).toBeGreaterThanOrEqual(DEFAULT_ANOMALY_THRESHOLD);
+    expect(Math.max(...scores.slice(300, 700))).toBeLessThan(DEFAULT_ANOMALY_THRESHOLD);
   });
 
   it('stops the evidence on a metric once the season search finds a cycle, which it cannot read', () => {
