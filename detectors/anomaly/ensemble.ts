@@ -187,9 +187,9 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
    * A member is grown when it knows whether the series has a cycle (the shared season has been
    * searched for: before that a cycle's swing reads as anomalies to every member, and the range
    * of less than a cycle is no range) and its own likelihood has learned. Waiting for the last
-   * member to grow silenced the others for hundreds of points (on NAB, a window missed in a
-   * short file); letting them speak once their likelihoods had learned, before the search, cost
-   * the detection replay a fault and two blames (docs/benchmarks.md, NAB round 10).
+   * member to grow silenced the others for hundreds of points (on NAB a window was missed there);
+   * letting them speak once their likelihoods had learned, before the search, cost the detection
+   * replay a fault and two blames (docs/benchmarks.md, NAB round 10).
    */
   private grown(m: Member): boolean {
     if (this.season !== undefined && !this.season.searched) return false;
