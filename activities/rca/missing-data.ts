@@ -37,17 +37,34 @@ const clock = (minute: number) => new Date(minute * minuteMs).toISOString().slic
 const instant = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 /**
- * A minute the baseline's rate would have given at least this many spans: an empty one by chance
- * (Poisson) has a probability under 1%, so it is missing data rather than a quiet service.
+ * Family-wise significance of the per-service notes. A gap is noted when no span in it is
+ * improbable given the service's baseline count, below this divided by the number of (service,
+ * minute) pairs checked, so that a window of many quiet services (most of them a few calls a
+ * minute) does not raise a note by chance somewhere in nearly every investigation.
  */
-const expectedSpans = 5;
+const significance = 0.01;
+
+/**
+ * The chance that a service with `baselineSpans` spans over `baselineMinutes` sends none in
+ * `gapMinutes` at the same rate: given all its spans, each falls in the gap with probability
+ * gap / (baseline + gap), the exact conditional test for two Poisson counts, so a rate read off
+ * a short baseline is not trusted more than its count allows.
+ */
+export function emptyGapProbability(
+  baselineSpans: number,
+  baselineMinutes: number,
+  gapMinutes: number,
+): number {
+  return (baselineMinutes / (baselineMinutes + gapMinutes)) ** baselineSpans;
+}
 
 /**
  * Notes for the fault window `[faultStart, end)`, when the baseline has spans and the window has
  * metrics or logs: one when the window holds no span at all; else one for the minutes without
  * any span, and one per set of other minutes in which services sent metrics or logs but no span
- * although their baseline rate says they should have (an idle or untraced service raises
- * nothing; a service whose callers stopped calling it does, so the note names both causes).
+ * although their baseline count makes that improbable (`emptyGapProbability`, corrected for the
+ * pairs checked; an idle or untraced service raises nothing; a service whose callers stopped
+ * calling it does, so the note names both causes).
  */
 export function missingDataNotes(
   rows: WindowRows,
@@ -88,14 +105,15 @@ export function missingDataNotes(
   // The part of minute m inside the fault window, in minutes.
   const covered = (m: number) =>
     (Math.min(end, (m + 1) * minuteMs) - Math.max(faultStart, m * minuteMs)) / minuteMs;
+  const checked = [...faultOthers].filter(([service]) => baselineSpans.has(service));
+  const pairs = checked.reduce((n, [, minutes]) => n + minutes.size, 0);
   const servicesByGap = new Map<string, string[]>();
-  for (const [service, minutes] of faultOthers) {
-    const perMinute = (baselineSpans.get(service) ?? 0) / baselineMinutes;
+  for (const [service, minutes] of checked) {
     const seen = faultSpans.get(service);
-    const gap = [...minutes]
-      .filter((m) => traced.has(m) && !seen?.has(m) && perMinute * covered(m) >= expectedSpans)
-      .sort((a, b) => a - b);
-    if (!gap.length) continue;
+    const gap = [...minutes].filter((m) => traced.has(m) && !seen?.has(m)).sort((a, b) => a - b);
+    const gapMinutes = gap.reduce((sum, m) => sum + covered(m), 0);
+    const p = emptyGapProbability(baselineSpans.get(service) ?? 0, baselineMinutes, gapMinutes);
+    if (!gap.length || p >= significance / pairs) continue;
     const key = gap.map(clock).join(', ');
     servicesByGap.set(key, [...(servicesByGap.get(key) ?? []), service]);
   }
