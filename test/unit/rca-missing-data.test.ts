@@ -120,6 +120,18 @@ describe('missing-data notes', () => {
     );
   });
 
+  it('count requests, not spans: a service reached by one request a minute may miss a minute', () => {
+    const spread = rows({ cart: 30, payment: 30 }, { payment: [4] });
+    expect(missingDataNotes(spread, window)).toHaveLength(1);
+    // The same spans, each minute's 30 from one trace (a request fanning out within the service).
+    const fanOut = spread.spans.map((s) =>
+      s.service === 'payment'
+        ? { ...s, traceId: `payment-${Math.floor(Number(s.startTimeUnixNano / 60_000_000_000n))}` }
+        : s,
+    );
+    expect(missingDataNotes({ ...spread, spans: fanOut }, window)).toEqual([]);
+  });
+
   it('give the exact chance of an empty gap at the baseline rate', () => {
     expect(emptyGapProbability(15, 3, 1)).toBeCloseTo(0.75 ** 15, 12);
     expect(emptyGapProbability(0, 3, 2)).toBe(1);
