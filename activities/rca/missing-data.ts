@@ -37,17 +37,35 @@ const clock = (minute: number) => new Date(minute * minuteMs).toISOString().slic
 const instant = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 /**
- * A minute the baseline's rate would have given at least this many spans: an empty one by chance
- * (Poisson) has a probability under 1%, so it is missing data rather than a quiet service.
+ * Family-wise significance of the per-service notes. A gap is noted when no span in it is
+ * improbable given the service's baseline traffic, below this divided by the number of (service,
+ * minute) pairs checked, so that a window of many quiet services (most of them a few calls a
+ * minute) does not raise a note by chance somewhere in nearly every investigation.
  */
-const expectedSpans = 5;
+const significance = 0.01;
+
+/**
+ * The chance that a service reached by `baselineRequests` requests over `baselineMinutes` is
+ * reached by none in `gapMinutes` at the same rate: given all of them, each falls in the gap with
+ * probability gap / (baseline + gap), the exact conditional test for two Poisson counts, so a
+ * rate read off a short baseline is not trusted more than its count allows. Requests, not spans,
+ * arrive independently: one request may give a service dozens of spans.
+ */
+export function emptyGapProbability(
+  baselineRequests: number,
+  baselineMinutes: number,
+  gapMinutes: number,
+): number {
+  return (baselineMinutes / (baselineMinutes + gapMinutes)) ** baselineRequests;
+}
 
 /**
  * Notes for the fault window `[faultStart, end)`, when the baseline has spans and the window has
  * metrics or logs: one when the window holds no span at all; else one for the minutes without
  * any span, and one per set of other minutes in which services sent metrics or logs but no span
- * although their baseline rate says they should have (an idle or untraced service raises
- * nothing; a service whose callers stopped calling it does, so the note names both causes).
+ * although their baseline count makes that improbable (`emptyGapProbability`, corrected for the
+ * pairs checked; an idle or untraced service raises nothing; a service whose callers stopped
+ * calling it does, so the note names both causes).
  */
 export function missingDataNotes(
   rows: WindowRows,
@@ -62,11 +80,16 @@ export function missingDataNotes(
   ];
   const faultSpans = minutesOf(spans, faultStart, end);
   const faultOthers = minutesOf(others, faultStart, end);
-  const baselineSpans = new Map<string, number>();
-  for (const { service, atMs: at } of spans)
-    if (at >= baselineStart && at < faultStart)
-      baselineSpans.set(service, (baselineSpans.get(service) ?? 0) + 1);
-  if (!baselineSpans.size || !faultOthers.size) return [];
+  // Per service, the traces (requests) that reached it in the baseline.
+  const baselineTraces = new Map<string, Set<string>>();
+  for (const span of rows.spans) {
+    const at = atMs(span.startTimeUnixNano);
+    if (at < baselineStart || at >= faultStart) continue;
+    let traces = baselineTraces.get(span.service);
+    if (!traces) baselineTraces.set(span.service, (traces = new Set()));
+    traces.add(span.traceId);
+  }
+  if (!baselineTraces.size || !faultOthers.size) return [];
   const faultWindow = `the fault window ${instant(faultStart)}–${instant(end)} UTC`;
   if (!faultSpans.size) {
     return [
@@ -88,14 +111,19 @@ export function missingDataNotes(
   // The part of minute m inside the fault window, in minutes.
   const covered = (m: number) =>
     (Math.min(end, (m + 1) * minuteMs) - Math.max(faultStart, m * minuteMs)) / minuteMs;
+  const checked = [...faultOthers].filter(([service]) => baselineTraces.has(service));
+  const pairs = checked.reduce((n, [, minutes]) => n + minutes.size, 0);
   const servicesByGap = new Map<string, string[]>();
-  for (const [service, minutes] of faultOthers) {
-    const perMinute = (baselineSpans.get(service) ?? 0) / baselineMinutes;
+  for (const [service, minutes] of checked) {
     const seen = faultSpans.get(service);
-    const gap = [...minutes]
-      .filter((m) => traced.has(m) && !seen?.has(m) && perMinute * covered(m) >= expectedSpans)
-      .sort((a, b) => a - b);
-    if (!gap.length) continue;
+    const gap = [...minutes].filter((m) => traced.has(m) && !seen?.has(m)).sort((a, b) => a - b);
+    const gapMinutes = gap.reduce((sum, m) => sum + covered(m), 0);
+    const p = emptyGapProbability(
+      baselineTraces.get(service)?.size ?? 0,
+      baselineMinutes,
+      gapMinutes,
+    );
+    if (!gap.length || p >= significance / pairs) continue;
     const key = gap.map(clock).join(', ');
     servicesByGap.set(key, [...(servicesByGap.get(key) ?? []), service]);
   }

@@ -69,10 +69,15 @@ export function robustScale(
  * `floor` bounds the scale from below (constant baselines would otherwise divide by zero). An
  * IQR of three or four points is mostly luck (two equal scrapes make it zero, and a counter
  * going from 0 to 2 a change of millions of sigmas), so a sparse series is scaled by at least a
- * tenth of its level: it can say "changed several-fold", never more. A flat baseline of a series
- * whose noise the caller does not know (no `floor`: a quiet service's gauge that never moved)
- * measures no spread either: it is scaled by a tenth of the larger of its level and the fault's
- * values, so a reading there is a several-fold change, not a trillion sigmas.
+ * tenth of its level: it can say "changed several-fold", never more, unless the caller knows the
+ * series' noise (`floor`: a call gap, an error rate). Then a sparse series is scaled by a tenth of
+ * its baseline level only, so a shift of the whole window (a call gap from 5 ms to 2 s, its
+ * median and not one slow bucket) says how far it went instead of the same "several-fold" as a
+ * gap from 3 to 4 ms in a busy edge's noise; one slow bucket still cannot, the second-worst
+ * bucket is scored. A flat baseline of a series whose noise the caller does not know (no
+ * `floor`: a quiet service's gauge that never moved) measures no spread either: it is scaled by
+ * a tenth of the larger of its level and the fault's values, so a reading there is a several-fold
+ * change, not a trillion sigmas.
  */
 export function robustChange(
   values: Series,
@@ -83,7 +88,9 @@ export function robustChange(
   const fault = present(values.slice(baselineBuckets));
   if (base.length < 3 || fault.length === 0) return { z: 0, delta: 0 };
   const m = median(base);
-  const sparse = base.length < fewPoints ? 0.1 * Math.max(Math.abs(m), Math.abs(median(fault))) : 0;
+  // The fault's own level bounds a sparse series of unknown noise; a caller's floor is its noise.
+  const level = floor ? Math.abs(m) : Math.max(Math.abs(m), Math.abs(median(fault)));
+  const sparse = base.length < fewPoints ? 0.1 * level : 0;
   const flat =
     floor === undefined && quantile(base, 0.75) === quantile(base, 0.25)
       ? 0.1 * Math.max(Math.abs(m), ...fault.map((v) => Math.abs(v)))

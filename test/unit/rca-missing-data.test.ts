@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { missingDataNotes, type WindowRows } from '../../activities/rca/missing-data';
+import {
+  emptyGapProbability,
+  missingDataNotes,
+  type WindowRows,
+} from '../../activities/rca/missing-data';
 import type { MetricPoint, Resource, Span } from '../../simulator/telemetry';
 
 /** Baseline minutes 00:00–00:02, fault window minutes 00:03–00:05 (UTC, epoch day). */
@@ -96,6 +100,42 @@ describe('missing-data notes', () => {
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(/^missing data: no spans of checkout in 00:04, 00:05 UTC/);
     expect(notes[0]).not.toMatch(/email|redis|cart/);
+  });
+
+  it('weigh a quiet service by its count over the whole gap: one empty minute is chance, three are not', () => {
+    // 5 spans a minute: 15 in the baseline; no span in 1 of 3 minutes has a chance (3/4)^15 ≈ 1.3%.
+    const oneMinute = missingDataNotes(rows({ cart: 30, food: 5 }, { food: [4] }), window);
+    expect(oneMinute).toEqual([]);
+    const wholeWindow = missingDataNotes(rows({ cart: 30, food: 5 }, { food: [3, 4, 5] }), window);
+    expect(wholeWindow).toHaveLength(1);
+    expect(wholeWindow[0]).toMatch(/^missing data: no spans of food in 00:03, 00:04, 00:05 UTC/);
+  });
+
+  it('correct for the services checked: a gap noted among few is chance among many', () => {
+    // 10 a minute, one minute empty: (3/4)^30 ≈ 1.8e-4, under 1% / 6 pairs, over 1% / 90.
+    expect(missingDataNotes(rows({ cart: 30, food: 10 }, { food: [4] }), window)).toHaveLength(1);
+    const quiet = Object.fromEntries(Array.from({ length: 28 }, (_, i) => [`quiet-${i}`, 1]));
+    expect(missingDataNotes(rows({ cart: 30, food: 10, ...quiet }, { food: [4] }), window)).toEqual(
+      [],
+    );
+  });
+
+  it('count requests, not spans: a service reached by one request a minute may miss a minute', () => {
+    const spread = rows({ cart: 30, payment: 30 }, { payment: [4] });
+    expect(missingDataNotes(spread, window)).toHaveLength(1);
+    // The same spans, each minute's 30 from one trace (a request fanning out within the service).
+    const fanOut = spread.spans.map((s) =>
+      s.service === 'payment'
+        ? { ...s, traceId: `payment-${Math.floor(Number(s.startTimeUnixNano / 60_000_000_000n))}` }
+        : s,
+    );
+    expect(missingDataNotes({ ...spread, spans: fanOut }, window)).toEqual([]);
+  });
+
+  it('give the exact chance of an empty gap at the baseline rate', () => {
+    expect(emptyGapProbability(15, 3, 1)).toBeCloseTo(0.75 ** 15, 12);
+    expect(emptyGapProbability(0, 3, 2)).toBe(1);
+    expect(emptyGapProbability(90, 3, 0)).toBe(1);
   });
 
   it('say nothing without a traced baseline or without other telemetry in the window', () => {

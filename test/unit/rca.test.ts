@@ -247,6 +247,18 @@ describe('method building blocks', () => {
     expect(robustChange(dense, 9).z).toBeGreaterThan(10);
   });
 
+  it('measures a sparse series of known noise by how far its whole window moved, not one slow bucket', () => {
+    const gapFloor = () => 0.1;
+    // A rarely called edge: its gap in four baseline buckets, then 2 s of network delay.
+    const delayed = [5, null, 6, null, 5, null, 4, null, null, 2000, 2005, 1995];
+    expect(robustChange(delayed, 9, gapFloor).z).toBeGreaterThan(1000);
+    // Unknown noise: still no more than "several-fold".
+    expect(robustChange(delayed, 9).z).toBeLessThanOrEqual(10);
+    // One slow call among normal ones is not a shift.
+    const oneSlow = [5, null, 6, null, 5, null, 4, null, null, 2000, 5, 6];
+    expect(robustChange(oneSlow, 9, gapFloor).z).toBeLessThan(3);
+  });
+
   it('ranks a service whose logs show a new error template first', () => {
     const evidence = syntheticEvidence();
     const counts = (from: number, n: number) =>
