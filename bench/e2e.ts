@@ -1,5 +1,5 @@
 import '../activities/undici-node20';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -77,6 +77,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main() {
   const home = await mkdtemp(join(tmpdir(), 'aiops-e2e-'));
   await chmod(home, 0o755);
+  // The stack's state is kept after the run: an unrecovered fault is explained by its logs
+  // (logs/), the workflow histories (temporal/temporal.db) and the engine's tables (postgres/).
+  const keptState = `stack state and logs kept in ${home} (delete it when done)`;
+  console.log(keptState);
   const ports = await freeStackPorts();
   const alerts =
     signals === 'alerts'
@@ -113,7 +117,7 @@ async function main() {
     await alerts?.stop();
     await stack.stop();
     await cluster.close();
-    await rm(home, { recursive: true, force: true });
+    console.log(keptState);
   };
   // Stopped by hand, the run still stops the servers it started.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
