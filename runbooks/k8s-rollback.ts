@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { action, defineRunbook, field, irreversible, type RunbookContext } from './sdk';
+import {
+  action,
+  defineRunbook,
+  field,
+  irreversible,
+  RunbookNotApplicable,
+  type RunbookContext,
+} from './sdk';
 import { onCallApproval } from './gates';
 
 const inputs = z.object({ deployment: field.deployment, namespace: field.namespace });
@@ -38,7 +45,8 @@ export const k8sRollbackV1 = defineRunbook({
 /**
  * v2: reads the revision history while planning. A Deployment that never had another revision
  * has nothing to roll back to: instead of asking approval for a step bound to fail, the plan
- * tells the incident channel so and changes nothing.
+ * tells the incident channel so and the run ends `not_applicable`, having changed nothing (not a
+ * success the knowledge graph would learn from, nor a failed fix).
  */
 export const k8sRollbackV2 = defineRunbook({
   name: 'k8s-rollback',
@@ -59,15 +67,17 @@ export const k8sRollbackV2 = defineRunbook({
       example: { current: 2, previous: 1 },
     });
     if (history.previous !== null) return rollBack(rb, input);
+    const reason = `deployment ${name} is at revision ${history.current} and has no earlier one: there is nothing to roll back to`;
     await rb.step({
       name: 'notify-nothing-to-roll-back',
       describe: `tell the incident channel deployment ${name} has no earlier revision`,
       risk: 'low',
       timeout: '1 minute',
       action: action('notifyChannel', {
-        text: `Deployment ${name} is at revision ${history.current} and has no earlier one: there is nothing to roll back to, so nothing was changed. ${input.service} needs a human look.`,
+        text: `Not rolling back: ${reason}, so nothing was changed. ${input.service} needs a human look.`,
       }),
       undo: irreversible('a message changes nothing'),
     });
+    throw new RunbookNotApplicable(reason);
   },
 });

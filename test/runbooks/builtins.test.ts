@@ -168,6 +168,10 @@ describe('built-in runbooks', () => {
       'rollback-none',
     );
     const result = await handle.result();
+    expect(result.outcome).toBe('not_applicable');
+    expect(result.reason).toBe(
+      'deployment shop/ads is at revision 1 and has no earlier one: there is nothing to roll back to',
+    );
     expect(result.plan).toEqual([
       expect.objectContaining({ kind: 'inspect', name: 'read-revisions' }),
       expect.objectContaining({ kind: 'step', name: 'notify-nothing-to-roll-back' }),
@@ -180,7 +184,7 @@ describe('built-in runbooks', () => {
       String(a.text).includes('shop/ads'),
     );
     expect(String(notice.args.text)).toContain(
-      'Deployment shop/ads is at revision 1 and has no earlier one: there is nothing to roll back to',
+      'Not rolling back: deployment shop/ads is at revision 1 and has no earlier one',
     );
     expect(k8s.patches.length).toBe(before);
   });
