@@ -1,5 +1,5 @@
 import '../activities/undici-node20';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { freeStackPorts } from '../worker/stack/ports';
 import { createProgress } from '../worker/stack/progress';
 import { startStack } from '../worker/stack/supervisor';
 import { alertSignalsDescription, startAlertSignals } from './e2e-alerts';
+import { remedyOf } from './e2e-remedies';
 import { machineDescription, writeBenchmarkSection } from './report';
 
 /**
@@ -41,6 +42,7 @@ interface IncidentRow {
   services: string[];
   root_cause: { service: string } | null;
   status: string;
+  runbook: string | null;
 }
 
 function faultKindsFrom(list: string | undefined): readonly WorldFaultKind[] {
@@ -64,6 +66,8 @@ interface FaultOutcome {
   curedBy?: string;
   rootCauseRight: boolean;
   incidents: number;
+  /** What the engine did about the fault's incidents (runbook and how its run ended). */
+  remedies: string[];
 }
 
 const median = (xs: number[]) => {
@@ -77,6 +81,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main() {
   const home = await mkdtemp(join(tmpdir(), 'aiops-e2e-'));
   await chmod(home, 0o755);
+  // The stack's state is kept after the run: an unrecovered fault is explained by its logs
+  // (logs/), the workflow histories (temporal/temporal.db) and the engine's tables (postgres/).
+  const keptState = `stack state and logs kept in ${home} (delete it when done)`;
+  console.log(keptState);
   const ports = await freeStackPorts();
   const alerts =
     signals === 'alerts'
@@ -113,7 +121,7 @@ async function main() {
     await alerts?.stop();
     await stack.stop();
     await cluster.close();
-    await rm(home, { recursive: true, force: true });
+    console.log(keptState);
   };
   // Stopped by hand, the run still stops the servers it started.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -126,7 +134,7 @@ async function main() {
   const incidentsSince = async (t: number) =>
     (
       await pool.query<IncidentRow>(
-        'SELECT incident_id, opened_at, services, root_cause, status FROM incident WHERE opened_at >= $1 ORDER BY opened_at',
+        'SELECT incident_id, opened_at, services, root_cause, status, runbook FROM incident WHERE opened_at >= $1 ORDER BY opened_at',
         [new Date(t)],
       )
     ).rows;
@@ -155,7 +163,13 @@ async function main() {
       const injectedAt = Date.now();
       const injected = world.inject(kind, 100 + i, injectedAt);
       const service = injected.fault.service;
-      const outcome: FaultOutcome = { kind, service, rootCauseRight: false, incidents: 0 };
+      const outcome: FaultOutcome = {
+        kind,
+        service,
+        rootCauseRight: false,
+        incidents: 0,
+        remedies: [],
+      };
       console.log(`fault ${i + 1}/${faultCount}: ${kind} on ${service}`);
       const deadline = injectedAt + maxFaultMs;
       while (Date.now() < deadline) {
@@ -188,7 +202,9 @@ async function main() {
       }
       // Let the fault's incident go quiet before the next fault.
       await sleep(quietMs + 15_000);
-      outcome.incidents = (await incidentsSince(injectedAt)).length;
+      const opened = await incidentsSince(injectedAt);
+      outcome.incidents = opened.length;
+      outcome.remedies = await Promise.all(opened.map((r) => remedyOf(stack.client, r)));
       outcomes.push(outcome);
       console.log(JSON.stringify(outcome));
     }
@@ -200,7 +216,7 @@ async function main() {
     const rows = outcomes
       .map(
         (o, i) =>
-          `| ${i + 1} | ${o.kind} | ${o.service} | ${o.detectS?.toFixed(0) ?? 'missed'} | ${o.rootCauseS?.toFixed(0) ?? '–'} | ${o.rootCauseRight ? 'yes' : 'no'} | ${o.recoverS?.toFixed(0) ?? (o.curedBy === 'time' ? 'passed by itself' : 'not recovered')} | ${o.incidents} |`,
+          `| ${i + 1} | ${o.kind} | ${o.service} | ${o.detectS?.toFixed(0) ?? 'missed'} | ${o.rootCauseS?.toFixed(0) ?? '–'} | ${o.rootCauseRight ? 'yes' : 'no'} | ${o.recoverS?.toFixed(0) ?? (o.curedBy === 'time' ? 'passed by itself' : 'not recovered')} | ${o.incidents} | ${o.remedies.join('; ') || '–'} |`,
       )
       .join('\n');
     const pct = (n: number) => `${((100 * n) / Math.max(1, outcomes.length)).toFixed(0)}%`;
@@ -222,8 +238,8 @@ OOMKilled, and a restart changes nothing) until one raises the limit (one not cu
 the next fault); the other kinds pass after ${transientFaultMs / 1000} s (no runbook cures them here).
 Runbooks up to medium risk are auto-approved. ${faultCount} faults (target ≥ 20).
 
-| # | fault | service | detect (s) | root cause (s) | top cause right | recovered (s) | incidents |
-|---|---|---|---|---|---|---|---|
+| # | fault | service | detect (s) | root cause (s) | top cause right | recovered (s) | incidents | runbook: outcome |
+|---|---|---|---|---|---|---|---|---|
 ${rows}
 
 | measure | result | target |

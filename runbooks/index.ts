@@ -1,6 +1,6 @@
 // Every runbook workflow type, under its workflowTypeOf name; the catalog is derived from these
 // exports and workflows/index.ts re-exports them for the worker bundle.
-export { k8sRollbackV1 } from './k8s-rollback';
+export { k8sRollbackV1, k8sRollbackV2 } from './k8s-rollback';
 export { k8sRolloutRestartV1 } from './k8s-rollout-restart';
 export { k8sPauseRolloutV1 } from './k8s-pause-rollout';
 export { k8sScaleOutV1, k8sScaleOutV2 } from './k8s-scale-out';

@@ -1,6 +1,34 @@
 import { z } from 'zod';
-import { action, defineRunbook, field } from './sdk';
+import {
+  action,
+  defineRunbook,
+  field,
+  irreversible,
+  RunbookNotApplicable,
+  type RunbookContext,
+} from './sdk';
 import { onCallApproval } from './gates';
+
+const inputs = z.object({ deployment: field.deployment, namespace: field.namespace });
+type Input = z.output<typeof inputs> & { service: string };
+
+async function rollBack(rb: RunbookContext, input: Input) {
+  const target = { namespace: input.namespace ?? 'default', deployment: input.deployment };
+  const name = `${target.namespace}/${input.deployment}`;
+  await rb.approval(onCallApproval('approve', `Roll ${name} back to its previous revision`));
+  await rb.step({
+    name: 'rollback',
+    describe: `roll deployment ${name} back to the previous revision`,
+    risk: 'medium',
+    timeout: '10 minutes',
+    action: action('k8sRollbackDeployment', target),
+    undo: {
+      describe: 'roll forward to the revision it replaced',
+      call: (d) => action('k8sRollbackDeployment', { ...target, toRevision: d.fromRevision }),
+    },
+  });
+  await rb.verify({ service: input.service, within: '10 minutes' });
+}
 
 /** Undoes a bad deploy: the Deployment goes back to its previous revision. */
 export const k8sRollbackV1 = defineRunbook({
@@ -10,22 +38,46 @@ export const k8sRollbackV1 = defineRunbook({
   risk: 'medium',
   kinds: ['errors', 'latency', 'logs'],
   incidentKinds: ['bad-deploy', 'config-error-burst'],
-  inputs: z.object({ deployment: field.deployment, namespace: field.namespace }),
+  inputs,
+  body: rollBack,
+});
+
+/**
+ * v2: reads the revision history while planning. A Deployment that never had another revision
+ * has nothing to roll back to: instead of asking approval for a step bound to fail, the plan
+ * tells the incident channel so and the run ends `not_applicable`, having changed nothing (not a
+ * success the knowledge graph would learn from, nor a failed fix).
+ */
+export const k8sRollbackV2 = defineRunbook({
+  name: 'k8s-rollback',
+  version: 2,
+  title: 'Roll a Deployment back to its previous revision',
+  risk: 'medium',
+  kinds: ['errors', 'latency', 'logs'],
+  incidentKinds: ['bad-deploy', 'config-error-burst'],
+  inputs,
   async body(rb, input) {
     const target = { namespace: input.namespace ?? 'default', deployment: input.deployment };
     const name = `${target.namespace}/${input.deployment}`;
-    await rb.approval(onCallApproval('approve', `Roll ${name} back to its previous revision`));
-    await rb.step({
-      name: 'rollback',
-      describe: `roll deployment ${name} back to the previous revision`,
-      risk: 'medium',
-      timeout: '10 minutes',
-      action: action('k8sRollbackDeployment', target),
-      undo: {
-        describe: 'roll forward to the revision it replaced',
-        call: (d) => action('k8sRollbackDeployment', { ...target, toRevision: d.fromRevision }),
-      },
+    const history = await rb.inspect({
+      name: 'read-revisions',
+      describe: `read the revision history of deployment ${name}`,
+      timeout: '1 minute',
+      action: action('k8sReadRollbackTarget', target),
+      example: { current: 2, previous: 1 },
     });
-    await rb.verify({ service: input.service, within: '10 minutes' });
+    if (history.previous !== null) return rollBack(rb, input);
+    const reason = `deployment ${name} is at revision ${history.current} and has no earlier one: there is nothing to roll back to`;
+    await rb.step({
+      name: 'notify-nothing-to-roll-back',
+      describe: `tell the incident channel deployment ${name} has no earlier revision`,
+      risk: 'low',
+      timeout: '1 minute',
+      action: action('notifyChannel', {
+        text: `Not rolling back: ${reason}, so nothing was changed. ${input.service} needs a human look.`,
+      }),
+      undo: irreversible('a message changes nothing'),
+    });
+    throw new RunbookNotApplicable(reason);
   },
 });

@@ -2,7 +2,14 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ActionRequest, ActionResult } from '../../runbooks/sdk/types';
 import { createAutoscalerActivities } from './autoscalers';
-import { appsApi, AutoscalingV2Api, CoreV1Api, PolicyV1Api, type AppsV1Api } from './client';
+import {
+  appsApi,
+  AutoscalingV2Api,
+  CoreV1Api,
+  notFoundAsFinal,
+  PolicyV1Api,
+  type AppsV1Api,
+} from './client';
 import {
   applyOnce,
   attemptDeadline,
@@ -86,6 +93,33 @@ export function createKubernetesActivities({ kube }: { kube?: KubeConfig }) {
         };
       });
       return withRollout(apps, ref, deadline, result);
+    },
+
+    /**
+     * Reads (changes nothing) the revision a rollback would go back to: the latest one before
+     * the current, or null when the Deployment has never had another (nothing to roll back to).
+     */
+    async k8sReadRollbackTarget({
+      params: ref,
+    }: ActionRequest<DeploymentRef>): Promise<
+      ActionResult<{ current: number; previous: number | null }>
+    > {
+      const apps = api();
+      const name = `${ref.namespace}/${ref.deployment}`;
+      const d = await apps
+        .readNamespacedDeployment({ name: ref.deployment, namespace: ref.namespace })
+        .catch((err: unknown) => notFoundAsFinal(err, `deployment ${name}`));
+      const current = revisionOf(d);
+      const earlier = (await replicaSetsOf(apps, d)).map(revisionOf).filter((r) => r < current);
+      const previous = earlier.length ? Math.max(...earlier) : null;
+      return {
+        summary:
+          previous === null
+            ? `deployment ${name} is at revision ${current} and has no earlier one`
+            : `deployment ${name} is at revision ${current}; the previous one is ${previous}`,
+        changed: false,
+        details: { current, previous },
+      };
     },
 
     /**

@@ -132,6 +132,14 @@ export class RunbookInputError extends Error {
   override readonly name = 'RunbookInputError';
 }
 
+/**
+ * Thrown by a body that found, from what it inspected, that it cannot act on this target: the
+ * plan ends there and the run ends `not_applicable` with this reason, nothing undone.
+ */
+export class RunbookNotApplicable extends Error {
+  override readonly name = 'RunbookNotApplicable';
+}
+
 /** Stops a run that cannot go on: rejected, timed out, a failed step or verification. */
 export class RunbookHalt extends Error {
   override readonly name = 'RunbookHalt';

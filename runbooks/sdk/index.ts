@@ -2,6 +2,7 @@
 export { action, irreversible, type ActionCall, type ActionName, type Undo } from './actions';
 export {
   RunbookInputError,
+  RunbookNotApplicable,
   type ApprovalOptions,
   type RunbookContext,
   type RunbookDefinition,

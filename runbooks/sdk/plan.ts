@@ -1,11 +1,12 @@
 import { isIrreversible, type ActionDetails, type ActionName } from './actions';
-import type {
-  ApprovalOptions,
-  InspectOptions,
-  RunbookContext,
-  RunbookDefinition,
-  StepOptions,
-  VerifyOptions,
+import {
+  RunbookNotApplicable,
+  type ApprovalOptions,
+  type InspectOptions,
+  type RunbookContext,
+  type RunbookDefinition,
+  type StepOptions,
+  type VerifyOptions,
 } from './context';
 import type { PreconditionOptions } from './precondition';
 import { riskOrder, type PlanItem, type RunbookInput } from './types';
@@ -30,7 +31,12 @@ export async function planOf(
   inspector: Inspector = fromExample,
 ): Promise<PlanItem[]> {
   const planner = new Planner(def, inspector);
-  await def.body(planner, input);
+  try {
+    await def.body(planner, input);
+  } catch (err) {
+    // A body that cannot act on this target ends its plan where it says so.
+    if (!(err instanceof RunbookNotApplicable)) throw err;
+  }
   return planner.items;
 }
 

@@ -15,6 +15,7 @@ import { ApprovalGates } from './approval-gate';
 import {
   RunbookHalt,
   RunbookInputError,
+  RunbookNotApplicable,
   type ApprovalOptions,
   type InspectOptions,
   type RunbookContext,
@@ -115,6 +116,7 @@ class RunbookRun implements RunbookContext {
       // Not knowing is no failure: nothing is undone without a measured one.
       if (err instanceof RecoveryUnverified || err instanceof PreconditionUnverified)
         return this.result('unverified', err.message);
+      if (err instanceof RunbookNotApplicable) return this.result('not_applicable', err.message);
       const halt = haltOf(err);
       this.phase = 'compensating';
       const undone = await this.saga.unwind();

@@ -60,7 +60,12 @@ export type RunbookOutcome =
    * Whether it worked (verify), or whether acting was still right (a precondition), could not
    * be told: what was done is left in place, a human was told.
    */
-  | 'unverified';
+  | 'unverified'
+  /**
+   * The runbook found while planning that it cannot act on this target (e.g. no earlier revision
+   * to roll back to): nothing was changed, a human was told why. Neither a fix nor a failed one.
+   */
+  | 'not_applicable';
 
 export interface RunbookResult {
   outcome: RunbookOutcome;

@@ -129,10 +129,11 @@ describe('built-in runbooks', () => {
   });
 
   it('k8s-rollback: back to the previous revision', async () => {
+    expect(latestRunbook('k8s-rollback')?.workflowType).toBe('k8sRollbackV2');
     k8s.addDeployment('shop', 'checkout', { replicas: 2, image: 'checkout:1' });
     k8s.release('shop', 'checkout', 'checkout:2');
     const handle = await start(
-      'k8sRollbackV1',
+      'k8sRollbackV2',
       {
         service: 'checkout',
         namespace: 'shop',
@@ -151,6 +152,41 @@ describe('built-in runbooks', () => {
       spec: { containers: { image: string }[] };
     };
     expect(template.spec.containers[0]?.image).toBe('checkout:1');
+  });
+
+  it('k8s-rollback with nothing to roll back to: says so while planning, asks no approval, changes nothing', async () => {
+    k8s.addDeployment('shop', 'ads', { replicas: 2, image: 'ads:1' });
+    const before = k8s.patches.length;
+    const handle = await start(
+      'k8sRollbackV2',
+      {
+        service: 'ads',
+        namespace: 'shop',
+        deployment: 'ads',
+        rootCause: { service: 'ads', kind: 'errors', score: 0.9 },
+      },
+      'rollback-none',
+    );
+    const result = await handle.result();
+    expect(result.outcome).toBe('not_applicable');
+    expect(result.reason).toBe(
+      'deployment shop/ads is at revision 1 and has no earlier one: there is nothing to roll back to',
+    );
+    expect(result.plan).toEqual([
+      expect.objectContaining({ kind: 'inspect', name: 'read-revisions' }),
+      expect.objectContaining({ kind: 'step', name: 'notify-nothing-to-roll-back' }),
+    ]);
+    expect(result.approvals).toEqual([]);
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual([
+      ['notify-nothing-to-roll-back', 'succeeded'],
+    ]);
+    const notice = await slack.waitFor('chat.postMessage', (a) =>
+      String(a.text).includes('shop/ads'),
+    );
+    expect(String(notice.args.text)).toContain(
+      'Not rolling back: deployment shop/ads is at revision 1 and has no earlier one',
+    );
+    expect(k8s.patches.length).toBe(before);
   });
 
   it('k8s-scale-out (latest, v2): low risk runs without approval', async () => {

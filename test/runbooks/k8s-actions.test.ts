@@ -66,6 +66,23 @@ describe('Kubernetes actions on the stand-in', () => {
     ).rejects.toThrow('daemonset kube-system/node-exporter has no revision before 1');
   });
 
+  it('reads the revision a Deployment rollback would return to, changing nothing', async () => {
+    k8s.addDeployment('shop', 'quotes', { replicas: 2, image: 'quotes:1' });
+    const ref = { namespace: 'shop', deployment: 'quotes' };
+    const patches = k8s.patches.length;
+    expect(await run(acts.k8sReadRollbackTarget, 'r/1/read', ref)).toEqual({
+      summary: 'deployment shop/quotes is at revision 1 and has no earlier one',
+      changed: false,
+      details: { current: 1, previous: null },
+    });
+    k8s.release('shop', 'quotes', 'quotes:2');
+    k8s.release('shop', 'quotes', 'quotes:3');
+    expect(await run(acts.k8sReadRollbackTarget, 'r/1/read', ref)).toMatchObject({
+      details: { current: 3, previous: 2 },
+    });
+    expect(k8s.patches.length).toBe(patches);
+  });
+
   it('scales a StatefulSet, capped, and its undo refuses when someone changed it since', async () => {
     k8s.addWorkload('StatefulSet', 'data', 'redis', { replicas: 3, image: 'redis:7' });
     const ref = { namespace: 'data', name: 'redis' };
