@@ -1,5 +1,5 @@
 import '../activities/undici-node20';
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -81,10 +81,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main() {
   const home = await mkdtemp(join(tmpdir(), 'aiops-e2e-'));
   await chmod(home, 0o755);
-  // The stack's state is kept after the run: an unrecovered fault is explained by its logs
-  // (logs/), the workflow histories (temporal/temporal.db) and the engine's tables (postgres/).
-  const keptState = `stack state and logs kept in ${home} (delete it when done)`;
-  console.log(keptState);
+  console.log(`stack state and logs in ${home}`);
   const ports = await freeStackPorts();
   const alerts =
     signals === 'alerts'
@@ -116,12 +113,23 @@ async function main() {
   const traffic = alerts
     ? alerts.startTraffic(world, { rps, seed: trafficSeed })
     : startWorldTraffic(world, { endpoint: stack.otlpHttpEndpoint, rps, seed: trafficSeed });
+  const outcomes: FaultOutcome[] = [];
+  // An unrecovered or missed fault is explained by the stack's logs (logs/), workflow histories
+  // (temporal/temporal.db) and tables (postgres/), so the state is kept then, or when asked;
+  // a clean run's 300–400 MB are removed.
+  const keepState = () =>
+    process.env.E2E_KEEP_STATE === '1' ||
+    outcomes.length < faultCount ||
+    outcomes.some(
+      (o) => o.detectS === undefined || (o.curedBy !== 'time' && o.recoverS === undefined),
+    );
   const shutDown = async () => {
     await traffic.stop();
     await alerts?.stop();
     await stack.stop();
     await cluster.close();
-    console.log(keptState);
+    if (keepState()) console.log(`stack state and logs kept in ${home} (delete it when done)`);
+    else await rm(home, { recursive: true, force: true });
   };
   // Stopped by hand, the run still stops the servers it started.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -147,7 +155,6 @@ async function main() {
         )
       ).rows[0]?.n ?? 0,
     );
-  const outcomes: FaultOutcome[] = [];
   try {
     console.log(`warming up for ${warmupMs / 1000} s of healthy traffic…`);
     await sleep(warmupMs);
