@@ -115,7 +115,14 @@ export function correlateAnomalies(
   );
   const oneScrape = [...anomalous].filter((s) => !beyondOneScrape.has(s));
   // A one-scrape service is a group of its own until it joins its callers' group.
-  for (const { caller, callee } of scrapeAtCallees(oneScrape, inRequests, edges, groups, linked)) {
+  for (const { caller, callee } of scrapeAtCallees(
+    oneScrape,
+    inRequests,
+    edges,
+    groups,
+    linked,
+    byService,
+  )) {
     link(anomalousCallees, caller, callee);
     const from = groups.find((g) => g.includes(callee))!;
     const to = groups.find((g) => g.includes(caller))!;
@@ -179,7 +186,8 @@ export function correlateAnomalies(
  * settle, and it is where the fault is. One hop only (such a callee links to nothing else), and
  * only when the callee's symptomatic callers are already one group, so a shared callee never
  * merges two faults. A scrape with readings off at a service no symptom in requests touches
- * caught a moment everywhere (load, a node), not a fault: then none of its readings join.
+ * caught a moment everywhere (load, a node), not a fault: then none of that scrape's readings
+ * join. A reading of another bucket (a held one from an earlier scrape) is another moment.
  */
 function scrapeAtCallees(
   oneScrape: string[],
@@ -187,10 +195,15 @@ function scrapeAtCallees(
   edges: ServiceEdge[],
   groups: string[][],
   linked: Map<string, Set<string>>,
+  byService: Map<string, Anomaly[]>,
 ): ServiceEdge[] {
   const touched = (s: string) => [...(linked.get(s) ?? [])].some((n) => inRequests.has(n));
-  if (!oneScrape.every(touched)) return [];
+  const bucketsOf = (s: string) => new Set(byService.get(s)!.map((a) => a.at));
+  const untouchedBuckets = new Set(
+    oneScrape.filter((s) => !touched(s)).flatMap((s) => [...bucketsOf(s)]),
+  );
   return oneScrape.flatMap((callee) => {
+    if ([...bucketsOf(callee)].some((b) => untouchedBuckets.has(b))) return [];
     const callers = edges.filter(
       (e) => e.callee === callee && e.caller !== callee && inRequests.has(e.caller),
     );
