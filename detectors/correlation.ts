@@ -204,6 +204,9 @@ function scrapeAtCallees(
   );
   return oneScrape.flatMap((callee) => {
     if ([...bucketsOf(callee)].some((b) => untouchedBuckets.has(b))) return [];
+    // A reading off a baseline of zero says only that the callee was busy, which its caller's
+    // requests passing through it already say; it cannot say how far off it is.
+    if (byService.get(callee)!.every((a) => a.baseline === 0)) return [];
     const callers = edges.filter(
       (e) => e.callee === callee && e.caller !== callee && inRequests.has(e.caller),
     );

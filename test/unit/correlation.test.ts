@@ -351,6 +351,17 @@ describe('anomaly correlation', () => {
     expect(c).toMatchObject({ fingerprint: 'db', service: 'db', services: ['cart', 'db'] });
   });
 
+  it('joins no callee whose one reading is off a baseline of zero', () => {
+    const busy = { ...anomaly('db', 0.999, 'saturation'), value: 0.01, baseline: 0 };
+    const candidates = correlateAnomalies(
+      [anomaly('cart'), anomaly('cart', 0.9, 'errors'), busy],
+      edges,
+      [],
+      at,
+    );
+    expect(candidates.map((c) => [c.service, c.services])).toEqual([['cart', ['cart']]]);
+  });
+
   it('joins a callee read once to no fault when its symptomatic callers are two faults', () => {
     const candidates = correlateAnomalies(
       [
