@@ -143,6 +143,13 @@ const reportedOpenMs = 30_000;
  * kept by gauges only (gaugesOnly, see OpenIncidentRef).
  */
 const requestBackedKey = 'correlation:request-backed';
+/**
+ * detector_state key of the held anomalies that already backed an incident (its fingerprint and
+ * the anomaly): held for the next passes' evidence, they are not reported to it again, so the
+ * incident counts each once.
+ */
+const backedKey = 'correlation:backed';
+const backingId = (fingerprint: string, a: Anomaly) => `${fingerprint}|${a.seriesKey}|${a.at}`;
 const requestQuietMs = 3 * bucketMs;
 /** detector_state key of the alert episodes already reported (see detectors/alert-anomalies). */
 const alertsKey = 'alerts:reported';
@@ -257,6 +264,7 @@ export function createDetectionActivities({
         heldKey,
         reportedKey,
         requestBackedKey,
+        backedKey,
         alertsKey,
       ]);
       const states = new Map<string, unknown>();
@@ -352,6 +360,7 @@ export function createDetectionActivities({
         (isGauge(a) && a.baseline !== undefined && a.value < a.baseline) ||
         logs.everyday.has(a.seriesKey) ||
         alertBacks(a);
+      let correlated: IncidentCandidate[] = [];
       if (anomalies.length) {
         const edges = await readServiceEdges(
           pool,
@@ -362,7 +371,7 @@ export function createDetectionActivities({
           (stored.get(requestBackedKey) as [string, number][] | undefined) ?? [],
         );
         const open = withReported(await openIncidents(pool), recentlyReported);
-        result.candidates = correlateAnomalies(
+        correlated = correlateAnomalies(
           [...held, ...anomalies],
           edges,
           open.map((o) => ({
@@ -380,20 +389,29 @@ export function createDetectionActivities({
         const stillOpen = new Set(open.map((o) => o.fingerprint));
         states.set(requestBackedKey, [
           ...[...requestBacked].filter(([f]) => stillOpen.has(f)),
-          ...result.candidates
+          ...correlated
             .filter((c) => c.anomalies.some((a) => !isGauge(a) && !supporting(a)))
             .map((c): [string, number] => [c.fingerprint, windowEnd]),
         ]);
       }
       // A gauge that only backed an incident is held too: off again in the next bucket, it is
       // enough to keep the incident open (a fault seen through one gauge alone).
-      const reported = new Set(
-        result.candidates.filter((c) => !c.backsOnly).flatMap((c) => c.anomalies),
-      );
+      const reported = new Set(correlated.filter((c) => !c.backsOnly).flatMap((c) => c.anomalies));
       states.set(
         heldKey,
         [...held, ...anomalies].filter((a) => !reported.has(a)),
       );
+      const backed = new Set((stored.get(backedKey) as string[] | undefined) ?? []);
+      states.set(
+        backedKey,
+        correlated
+          .filter((c) => c.backsOnly)
+          .flatMap((c) => c.anomalies.map((a) => backingId(c.fingerprint, a))),
+      );
+      result.candidates = correlated.flatMap((c) => {
+        const fresh = c.anomalies.filter((a) => !backed.has(backingId(c.fingerprint, a)));
+        return fresh.length ? [{ ...c, anomalies: fresh }] : [];
+      });
       // A candidate that only backs an incident opens none.
       const opening = result.candidates.filter((c) => !c.backsOnly);
       states.set(reportedKey, [

@@ -92,36 +92,46 @@ export function correlateAnomalies(
   }
   // Only evidence beyond one scrape's metric readings (a symptom in traces or logs, or a reading
   // off again in a later bucket) joins a service to a group or a group to an open incident.
-  const bucketsOf = new Map<string, Set<string>>();
-  for (const a of anomalies) link(bucketsOf, a.seriesKey, a.at);
+  const gaugeBuckets = bucketsOfGauges(anomalies);
   const beyondOneScrape = new Set(
     anomalies
-      .filter((a) => !isGauge(a) || bucketsOf.get(a.seriesKey)!.size > 1)
+      .filter((a) => !isGauge(a) || gaugeBuckets.get(a.seriesKey)!.size > 1)
       .map((a) => a.service),
   );
   const neighbours = new Map<string, Set<string>>();
   const anomalousCallees = new Map<string, Set<string>>();
-  const join = (caller: string, callee: string) => {
+  for (const { caller, callee } of edges) {
+    if (caller === callee || !beyondOneScrape.has(caller) || !beyondOneScrape.has(callee)) continue;
     link(neighbours, caller, callee);
     link(neighbours, callee, caller);
     link(anomalousCallees, caller, callee);
-  };
-  for (const { caller, callee } of edges) {
-    if (caller === callee || !beyondOneScrape.has(caller) || !beyondOneScrape.has(callee)) continue;
-    join(caller, callee);
   }
+  const seen = new Set<string>();
+  const groups: string[][] = [];
+  for (const s of [...anomalous].sort())
+    if (!seen.has(s)) groups.push(component(s, neighbours, seen));
   const inRequests = new Set(
     anomalies.filter((a) => !isGauge(a) && !supporting(a)).map((a) => a.service),
   );
   const oneScrape = [...anomalous].filter((s) => !beyondOneScrape.has(s));
+  // A one-scrape service is a group of its own until it joins its callers' group.
   for (const { caller, callee } of scrapeAtCallees(
     oneScrape,
     inRequests,
     edges,
-    neighbours,
+    groups,
     linked,
-  ))
-    join(caller, callee);
+    byService,
+  )) {
+    link(anomalousCallees, caller, callee);
+    const from = groups.find((g) => g.includes(callee))!;
+    const to = groups.find((g) => g.includes(caller))!;
+    if (from === to) continue;
+    to.push(callee);
+    to.sort();
+    groups.splice(groups.indexOf(from), 1);
+  }
+  groups.sort((a, b) => a[0]!.localeCompare(b[0]!));
 
   // Services with more than supporting anomalies: only these can be a fault's culprit.
   const telling = new Set(anomalies.filter((a) => !supporting(a)).map((a) => a.service));
@@ -129,18 +139,9 @@ export function correlateAnomalies(
     group.filter(
       (s) => telling.has(s) && ![...(anomalousCallees.get(s) ?? [])].some((c) => telling.has(c)),
     );
-  const seen = new Set<string>();
   const candidates: IncidentCandidate[] = [];
-  for (const start of [...anomalous].sort()) {
-    if (seen.has(start)) continue;
-    for (const group of splitExplained(
-      component(start, neighbours, seen),
-      sinksOf,
-      anomalousCallees,
-      open,
-    ))
-      report(group);
-  }
+  for (const group of groups)
+    for (const part of splitExplained(group, sinksOf, anomalousCallees, open)) report(part);
   return candidates;
 
   function report(group: string[]): void {
@@ -185,29 +186,32 @@ export function correlateAnomalies(
  * settle, and it is where the fault is. One hop only (such a callee links to nothing else), and
  * only when the callee's symptomatic callers are already one group, so a shared callee never
  * merges two faults. A scrape with readings off at a service no symptom in requests touches
- * caught a moment everywhere (load, a node), not a fault: then none of its readings join.
+ * caught a moment everywhere (load, a node), not a fault: then none of that scrape's readings
+ * join. A reading of another bucket (a held one from an earlier scrape) is another moment.
  */
 function scrapeAtCallees(
   oneScrape: string[],
   inRequests: Set<string>,
   edges: ServiceEdge[],
-  neighbours: Map<string, Set<string>>,
+  groups: string[][],
   linked: Map<string, Set<string>>,
+  byService: Map<string, Anomaly[]>,
 ): ServiceEdge[] {
   const touched = (s: string) => [...(linked.get(s) ?? [])].some((n) => inRequests.has(n));
-  if (!oneScrape.every(touched)) return [];
-  const groupOf = new Map<string, string>();
-  const seen = new Set<string>();
-  for (const s of [...inRequests].sort()) {
-    if (seen.has(s)) continue;
-    for (const member of component(s, neighbours, seen)) groupOf.set(member, s);
-  }
+  const bucketsOf = (s: string) => new Set(byService.get(s)!.map((a) => a.at));
+  const untouchedBuckets = new Set(
+    oneScrape.filter((s) => !touched(s)).flatMap((s) => [...bucketsOf(s)]),
+  );
   return oneScrape.flatMap((callee) => {
+    if ([...bucketsOf(callee)].some((b) => untouchedBuckets.has(b))) return [];
+    // A reading off a baseline of zero says only that the callee was busy, which its caller's
+    // requests passing through it already say; it cannot say how far off it is.
+    if (byService.get(callee)!.every((a) => a.baseline === 0)) return [];
     const callers = edges.filter(
       (e) => e.callee === callee && e.caller !== callee && inRequests.has(e.caller),
     );
-    const groups = new Set(callers.map((e) => groupOf.get(e.caller)));
-    return groups.size === 1 ? callers.map((e) => ({ caller: e.caller, callee })) : [];
+    const callerGroups = new Set(callers.map((e) => groups.find((g) => g.includes(e.caller))));
+    return callerGroups.size === 1 ? callers.map((e) => ({ caller: e.caller, callee })) : [];
   });
 }
 
@@ -259,14 +263,15 @@ function evidence(anomalies: Anomaly[]): number {
   // at many (a node they share, a rollout), is one look, even spread over two buckets (readings
   // are stamped a few seconds apart). Metrics persist when the same reading is off again in a
   // later bucket: each bucket of that series is then a piece.
-  const bucketsOf = new Map<string, Set<string>>();
-  for (const a of anomalies) {
-    if (!isGauge(a)) continue;
-    const buckets = bucketsOf.get(a.seriesKey) ?? new Set<string>();
-    buckets.add(a.at);
-    bucketsOf.set(a.seriesKey, buckets);
-  }
-  return pieces.size + Math.max(0, ...[...bucketsOf.values()].map((b) => b.size));
+  const gaugeBuckets = bucketsOfGauges(anomalies);
+  return pieces.size + Math.max(0, ...[...gaugeBuckets.values()].map((b) => b.size));
+}
+
+/** The buckets each gauge series was off in. */
+function bucketsOfGauges(anomalies: Anomaly[]): Map<string, Set<string>> {
+  const buckets = new Map<string, Set<string>>();
+  for (const a of anomalies) if (isGauge(a)) link(buckets, a.seriesKey, a.at);
+  return buckets;
 }
 
 function link(map: Map<string, Set<string>>, from: string, to: string) {

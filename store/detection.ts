@@ -195,29 +195,36 @@ export async function readDetectionSeries(
 }
 
 /**
- * Services gone silent: their metrics arrived in each of the `steady` buckets up to `last` and
- * none arrived in the bucket after it, while other services' did (so it is not the pipeline
- * lagging). A crashed or unreachable service stops exporting altogether; its callers' spans
- * are all that is left of it, and those that name it settle only later.
+ * Services gone silent: their metrics arrived in each of `steady` consecutive buckets and none
+ * since, for at most `lasting` buckets up to the one after `last`, while other services' did
+ * arrive in that bucket (so it is not the pipeline lagging). A crashed or unreachable service
+ * stops exporting altogether; its callers' spans are all that is left of it, and those that name
+ * it settle only later (or never, when its callers are rare). Reported in each pass while it
+ * lasts: silence that persists is persistence, as a reading off again is.
  */
 export async function readSilentServices(
   pool: Pool,
   last: Date,
   bucketMs: number,
   steady = 3,
+  lasting = 3,
 ): Promise<string[]> {
   const next = new Date(last.getTime() + bucketMs);
-  const first = new Date(last.getTime() - (steady - 1) * bucketMs);
+  const first = new Date(last.getTime() - (steady + lasting - 2) * bucketMs);
   const { rows } = await pool.query<{ service: string }>(
-    `WITH recent AS (
-       SELECT service_id, count(DISTINCT bucket) AS buckets FROM rollup_metrics
+    `WITH seen AS (
+       SELECT service_id, max(bucket) AS until FROM rollup_metrics
        WHERE bucket >= $1 AND bucket <= $2 GROUP BY service_id),
-     fresh AS (SELECT DISTINCT service_id FROM rollup_metrics WHERE bucket = $3)
-     SELECT s.name AS service FROM recent r JOIN services s ON s.id = r.service_id
-     WHERE r.buckets = $4 AND EXISTS (SELECT 1 FROM fresh)
-       AND r.service_id NOT IN (SELECT service_id FROM fresh)
+     steady AS (
+       SELECT r.service_id FROM rollup_metrics r JOIN seen USING (service_id)
+       WHERE r.bucket > seen.until - $4 * interval '1 millisecond' AND r.bucket <= seen.until
+       GROUP BY r.service_id HAVING count(DISTINCT r.bucket) = $5)
+     SELECT s.name AS service FROM seen JOIN steady USING (service_id)
+       JOIN services s ON s.id = seen.service_id
+     WHERE seen.until < $2 AND seen.until >= $3
+       AND EXISTS (SELECT 1 FROM rollup_metrics WHERE bucket = $2)
      ORDER BY 1`,
-    [first, last, next, steady],
+    [first, next, new Date(next.getTime() - lasting * bucketMs), steady * bucketMs, steady],
   );
   return rows.map((r) => r.service);
 }

@@ -92,6 +92,13 @@ describe('gauges that back an open incident', () => {
     expect(candidates.filter((c) => !c.backsOnly).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('reports each bucket of a held gauge to the incident once', async () => {
+    const candidates = await gaugeCandidates(46, (b) => b >= 40);
+    const reported = candidates.flatMap((c) => c.anomalies.map((a) => `${a.seriesKey}@${a.at}`));
+    expect(reported.length).toBeGreaterThan(2);
+    expect(new Set(reported).size).toBe(reported.length);
+  });
+
   it('only backs it with a gauge off now and then', async () => {
     const candidates = await gaugeCandidates(52, (b) => b >= 40 && b % 4 === 0);
     expect(candidates.length).toBeGreaterThan(1);

@@ -334,6 +334,34 @@ describe('anomaly correlation', () => {
     expect(c).toMatchObject({ fingerprint: 'cart', services: ['cart'] });
   });
 
+  it('joins a callee read once when the reading no symptom touches is an earlier scrape', () => {
+    const earlier = { ...anomaly('payment', 0.999, 'saturation'), at: '2025-12-31T23:59:50.000Z' };
+    const [c, ...rest] = correlateAnomalies(
+      [
+        anomaly('cart'),
+        anomaly('cart', 0.9, 'errors'),
+        anomaly('db', 0.999, 'saturation'),
+        earlier,
+      ],
+      edges,
+      [],
+      at,
+    );
+    expect(rest).toEqual([]);
+    expect(c).toMatchObject({ fingerprint: 'db', service: 'db', services: ['cart', 'db'] });
+  });
+
+  it('joins no callee whose one reading is off a baseline of zero', () => {
+    const busy = { ...anomaly('db', 0.999, 'saturation'), value: 0.01, baseline: 0 };
+    const candidates = correlateAnomalies(
+      [anomaly('cart'), anomaly('cart', 0.9, 'errors'), busy],
+      edges,
+      [],
+      at,
+    );
+    expect(candidates.map((c) => [c.service, c.services])).toEqual([['cart', ['cart']]]);
+  });
+
   it('joins a callee read once to no fault when its symptomatic callers are two faults', () => {
     const candidates = correlateAnomalies(
       [
