@@ -13,8 +13,10 @@ export interface Variant {
 }
 
 /**
- * NAB's series are metrics, on which the evidence member is not run (it reads the counts
- * behind latency, error ratios and log counts): it is left out of the variants.
+ * The members that can be scored alone or added: the evidence member reads the counts behind
+ * latency, error ratios and log counts, and on a metric only stands in while the others are young,
+ * so it has no reading of its own on NAB to score alone. The ensemble's rows keep it, and
+ * "ensemble − evidence" measures what its stand-in does on NAB.
  */
 const SCORED: readonly MemberName[] = MEMBER_NAMES.filter((m) => m !== 'evidence');
 
@@ -28,14 +30,14 @@ export function ablationVariants(shippedMembers: readonly MemberName[]): Variant
   return [
     { name: `ensemble (${shipped.join(' + ')})`, members: shippedMembers, shipped: true },
     ...SCORED.map((m) => variant(`${m} alone`, [m])),
-    ...shipped.map((m) =>
+    ...shippedMembers.map((m) =>
       variant(
         `ensemble − ${m}`,
-        shipped.filter((x) => x !== m),
+        shippedMembers.filter((x) => x !== m),
       ),
     ),
     ...SCORED.filter((m) => !shipped.includes(m)).map((m) =>
-      variant(`ensemble + ${m}`, [...shipped, m]),
+      variant(`ensemble + ${m}`, [...shippedMembers, m]),
     ),
   ];
 }
