@@ -92,6 +92,23 @@ export async function replicaSetsOf(apps: AppsV1Api, d: V1Deployment): Promise<V
   );
 }
 
+/**
+ * The ReplicaSet a rollback of `d` goes back to: `toRevision`'s, else the latest revision before
+ * the current one; undefined when there is none.
+ */
+export async function rollbackTargetOf(
+  apps: AppsV1Api,
+  d: V1Deployment,
+  toRevision?: number,
+): Promise<V1ReplicaSet | undefined> {
+  const current = revisionOf(d);
+  return (await replicaSetsOf(apps, d))
+    .filter((rs) =>
+      toRevision === undefined ? revisionOf(rs) < current : revisionOf(rs) === toRevision,
+    )
+    .sort((a, b) => revisionOf(b) - revisionOf(a))[0];
+}
+
 /** A ReplicaSet's pod template as the Deployment would carry it (without the hash label). */
 export function templateOf(rs: V1ReplicaSet): V1PodTemplateSpec {
   const template = structuredClone(rs.spec?.template ?? {});

@@ -14,8 +14,8 @@ import {
   applyOnce,
   attemptDeadline,
   preconditionFailed,
-  replicaSetsOf,
   revisionOf,
+  rollbackTargetOf,
   templateOf,
   waitForRollout,
   type DeploymentRef,
@@ -110,8 +110,8 @@ export function createKubernetesActivities({ kube }: { kube?: KubeConfig }) {
         .readNamespacedDeployment({ name: ref.deployment, namespace: ref.namespace })
         .catch((err: unknown) => notFoundAsFinal(err, `deployment ${name}`));
       const current = revisionOf(d);
-      const earlier = (await replicaSetsOf(apps, d)).map(revisionOf).filter((r) => r < current);
-      const previous = earlier.length ? Math.max(...earlier) : null;
+      const target = await rollbackTargetOf(apps, d);
+      const previous = target ? revisionOf(target) : null;
       return {
         summary:
           previous === null
@@ -137,14 +137,7 @@ export function createKubernetesActivities({ kube }: { kube?: KubeConfig }) {
       const name = `${params.namespace}/${params.deployment}`;
       const result = await applyOnce(apps, params, actionId, async (d) => {
         const current = revisionOf(d);
-        const older = (await replicaSetsOf(apps, d))
-          .filter((rs) =>
-            params.toRevision === undefined
-              ? revisionOf(rs) < current
-              : revisionOf(rs) === params.toRevision,
-          )
-          .sort((a, b) => revisionOf(b) - revisionOf(a));
-        const target = older[0];
+        const target = await rollbackTargetOf(apps, d, params.toRevision);
         if (!target) {
           throw preconditionFailed(
             params.toRevision === undefined
