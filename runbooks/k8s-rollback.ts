@@ -12,9 +12,14 @@ import { onCallApproval } from './gates';
 const inputs = z.object({ deployment: field.deployment, namespace: field.namespace });
 type Input = z.output<typeof inputs> & { service: string };
 
-async function rollBack(rb: RunbookContext, input: Input) {
+/** The Deployment the input names, and how messages name it. */
+function deploymentOf(input: Input) {
   const target = { namespace: input.namespace ?? 'default', deployment: input.deployment };
-  const name = `${target.namespace}/${input.deployment}`;
+  return { target, name: `${target.namespace}/${input.deployment}` };
+}
+
+async function rollBack(rb: RunbookContext, input: Input) {
+  const { target, name } = deploymentOf(input);
   await rb.approval(onCallApproval('approve', `Roll ${name} back to its previous revision`));
   await rb.step({
     name: 'rollback',
@@ -57,8 +62,7 @@ export const k8sRollbackV2 = defineRunbook({
   incidentKinds: ['bad-deploy', 'config-error-burst'],
   inputs,
   async body(rb, input) {
-    const target = { namespace: input.namespace ?? 'default', deployment: input.deployment };
-    const name = `${target.namespace}/${input.deployment}`;
+    const { target, name } = deploymentOf(input);
     const history = await rb.inspect({
       name: 'read-revisions',
       describe: `read the revision history of deployment ${name}`,
