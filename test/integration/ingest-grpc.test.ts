@@ -23,6 +23,7 @@ import { startReceivers, type RunningReceivers } from '../../ingest/receivers';
 import { createPool, type Pool } from '../../store/db';
 import { loadConfig, type Config } from '../../worker/config';
 import { freePort } from '../../worker/stack/ports';
+import { countServiceRows } from '../setup/suite';
 
 const run = randomUUID().slice(0, 8);
 const service = (name: string) => `it-grpc-${run}-${name}`;
@@ -90,14 +91,6 @@ function call(
 
 const encode = (m: { finish(): Uint8Array }) => Buffer.from(m.finish());
 
-async function countRows(pool: Pool, table: string, serviceName: string): Promise<number> {
-  const { rows } = await pool.query<{ n: string }>(
-    `SELECT count(*) AS n FROM ${table} t JOIN services s ON s.id = t.service_id WHERE s.name = $1`,
-    [serviceName],
-  );
-  return Number(rows[0]?.n ?? 0);
-}
-
 describe('OTLP/gRPC receiver', () => {
   let pool: Pool;
   let receivers: RunningReceivers;
@@ -143,7 +136,7 @@ describe('OTLP/gRPC receiver', () => {
     });
     meters.getMeter('it').createUpDownCounter('queue.depth').add(12);
     await meters.shutdown(); // exports once (a forceFlush first would export the points twice)
-    expect(await countRows(pool, 'metric_points', service('sdk'))).toBe(1);
+    expect(await countServiceRows(pool, 'metric_points', service('sdk'))).toBe(1);
 
     const logs = new LoggerProvider({
       resource: resourceFromAttributes({ 'service.name': service('sdk') }),
@@ -208,9 +201,9 @@ describe('OTLP/gRPC receiver', () => {
       expect(error).toBeNull();
       expect(response?.length).toBe(0); // an empty ExportXServiceResponse: all accepted
     }
-    expect(await countRows(pool, 'spans', name)).toBe(2);
-    expect(await countRows(pool, 'metric_points', name)).toBe(1);
-    expect(await countRows(pool, 'logs', name)).toBe(1);
+    expect(await countServiceRows(pool, 'spans', name)).toBe(2);
+    expect(await countServiceRows(pool, 'metric_points', name)).toBe(1);
+    expect(await countServiceRows(pool, 'logs', name)).toBe(1);
   });
 
   it('returns partial success for rejected spans', async () => {

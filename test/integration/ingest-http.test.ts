@@ -25,6 +25,7 @@ import { startReceivers, type RunningReceivers } from '../../ingest/receivers';
 import { createPool, type Pool } from '../../store/db';
 import { loadConfig, type Config } from '../../worker/config';
 import { freePort } from '../../worker/stack/ports';
+import { countServiceRows } from '../setup/suite';
 
 const run = randomUUID().slice(0, 8);
 const service = (name: string) => `it-http-${run}-${name}`;
@@ -81,14 +82,6 @@ async function post(
 
 const protobuf = { 'Content-Type': 'application/x-protobuf' };
 const json = { 'Content-Type': 'application/json' };
-
-async function countRows(pool: Pool, table: string, serviceName: string): Promise<number> {
-  const { rows } = await pool.query<{ n: string }>(
-    `SELECT count(*) AS n FROM ${table} t JOIN services s ON s.id = t.service_id WHERE s.name = $1`,
-    [serviceName],
-  );
-  return Number(rows[0]?.n ?? 0);
-}
 
 describe('OTLP/HTTP receiver', () => {
   let pool: Pool;
@@ -156,7 +149,7 @@ describe('OTLP/HTTP receiver', () => {
     meter.createCounter('orders').add(3, { region: 'eu' });
     meter.createHistogram('latency', { unit: 'ms' }).record(42);
     await meters.shutdown(); // exports once (a forceFlush first would export the points twice)
-    expect(await countRows(pool, 'metric_points', service('sdk-metrics'))).toBe(2);
+    expect(await countServiceRows(pool, 'metric_points', service('sdk-metrics'))).toBe(2);
 
     const logs = new LoggerProvider({
       resource: resourceFromAttributes({ 'service.name': service('sdk-logs') }),
@@ -223,9 +216,9 @@ describe('OTLP/HTTP receiver', () => {
       expect(res.headers.get('content-type')).toBe('application/x-protobuf');
       expect(response.decode(res.body).partialSuccess).toBeFalsy();
     }
-    expect(await countRows(pool, 'spans', name)).toBe(3);
-    expect(await countRows(pool, 'metric_points', name)).toBe(1);
-    expect(await countRows(pool, 'logs', name)).toBe(1);
+    expect(await countServiceRows(pool, 'spans', name)).toBe(3);
+    expect(await countServiceRows(pool, 'metric_points', name)).toBe(1);
+    expect(await countServiceRows(pool, 'logs', name)).toBe(1);
   });
 
   it('reads OTLP/JSON: hex ids, integer enums, int64 as strings or numbers, unknown fields', async () => {
@@ -300,7 +293,7 @@ describe('OTLP/HTTP receiver', () => {
     expect(Number(partial?.rejectedSpans)).toBe(2);
     expect(partial?.errorMessage).toMatch(/invalid trace or span id/);
     expect(partial?.errorMessage).toMatch(/retention window/);
-    expect(await countRows(pool, 'spans', name)).toBe(1);
+    expect(await countServiceRows(pool, 'spans', name)).toBe(1);
   });
 
   it('stores text PostgreSQL refuses (NUL, lone surrogates) with U+FFFD in their place', async () => {

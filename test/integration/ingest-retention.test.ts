@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createPool, type Pool } from '../../store/db';
+import { describe, expect, it } from 'vitest';
+import type { Pool } from '../../store/db';
 import { ensureTelemetryPartitions } from '../../store/telemetry-partitions';
 import { loadConfig } from '../../worker/config';
 import { ensureRetentionSchedule } from '../../worker/schedules';
 import type { RetentionSummary } from '../../workflows/retention';
-import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
+import { useTemporalAndSharedDatabase } from '../setup/suite';
 
 const dayMs = 86_400_000;
 
@@ -21,19 +21,10 @@ const hourly = (t: Date) => t.toISOString().slice(0, 13).replace(/[-T]/g, '');
 const daily = (t: Date) => t.toISOString().slice(0, 10).replace(/-/g, '');
 
 describe('telemetry retention (Temporal Schedule → workflow → activities)', () => {
-  let env: TemporalTestEnv;
-  let pool: Pool;
-
-  beforeAll(async () => {
-    env = await connectTemporal();
-    pool = createPool(inject('databaseUrl'));
-  });
-  afterAll(async () => {
-    await pool.end();
-    await env.close();
-  });
+  const suite = useTemporalAndSharedDatabase();
 
   it('creates partitions ahead and drops only those past retention', async () => {
+    const { env, pool } = suite;
     // Far in the past, so no other test's data is anywhere near these partitions.
     const ancient = new Date(Date.now() - 800 * dayMs);
     const old = new Date(Date.now() - 500 * dayMs);
@@ -66,6 +57,7 @@ describe('telemetry retention (Temporal Schedule → workflow → activities)', 
   });
 
   it('registers the retention schedule idempotently, hourly, with the configured policy', async () => {
+    const { env } = suite;
     const config = loadConfig({
       AIOPS_TASK_QUEUE_PREFIX: env.taskQueue,
       AIOPS_RAW_RETENTION_HOURS: '48',

@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../worker/config';
 import { emptyWindowReason, runInvestigation } from '../../worker/commands/investigate';
-import { createIsolatedDatabase } from '../setup/database';
-import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
+import { useTemporalAndIsolatedDatabase } from '../setup/suite';
+import { connectTemporal } from '../setup/temporal';
 
 describe('aiops investigate over a window with no stored data', () => {
-  let env: TemporalTestEnv;
-  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
-
-  beforeAll(async () => {
-    env = await connectTemporal();
-    db = await createIsolatedDatabase();
-  });
-  afterAll(async () => {
-    await db.drop();
-    await env.close();
-  });
+  const suite = useTemporalAndIsolatedDatabase();
 
   it('says there is nothing to rank instead of printing an empty candidate list', async () => {
+    const { env, db } = suite;
     const config = loadConfig({
       DATABASE_URL: db.url,
       TEMPORAL_ADDRESS: inject('temporalAddress'),

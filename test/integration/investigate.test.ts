@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { startReceivers } from '../../ingest/receivers';
 import { onlineBoutique } from '../../simulator/online-boutique';
 import { exportBatch } from '../../simulator/otlp-export';
@@ -7,23 +7,14 @@ import { simulate } from '../../simulator/simulate';
 import { loadConfig } from '../../worker/config';
 import { candidatesJson, runInvestigation } from '../../worker/commands/investigate';
 import { freePort } from '../../worker/stack/ports';
-import { createIsolatedDatabase } from '../setup/database';
-import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
+import { useTemporalAndIsolatedDatabase } from '../setup/suite';
+import { connectTemporal } from '../setup/temporal';
 
 describe('aiops investigate on data ingested through the OTLP receiver', () => {
-  let env: TemporalTestEnv;
-  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
-
-  beforeAll(async () => {
-    env = await connectTemporal();
-    db = await createIsolatedDatabase();
-  });
-  afterAll(async () => {
-    await db.drop();
-    await env.close();
-  });
+  const suite = useTemporalAndIsolatedDatabase();
 
   it('names the injected service first and prints the candidates as JSON', async () => {
+    const { env, db } = suite;
     const config = loadConfig({
       DATABASE_URL: db.url,
       TEMPORAL_ADDRESS: inject('temporalAddress'),

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Pool } from '../../store/db';
 import {
   histogramLiteral,
@@ -8,8 +8,8 @@ import {
 import { loadConfig } from '../../worker/config';
 import { engineSchedules, ensureSchedule } from '../../worker/schedules';
 import { incidentState } from '../../workflows/incident/messages';
-import { createIsolatedDatabase } from '../setup/database';
-import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
+import { useTemporalAndIsolatedDatabase } from '../setup/suite';
+import { connectTemporal } from '../setup/temporal';
 
 const bucketMs = 10_000;
 const services = ['frontend', 'checkout', 'cart', 'db'];
@@ -55,19 +55,10 @@ async function writeBucket(
 }
 
 describe('detection: Schedule → detection pass → one incident per fault', () => {
-  let env: TemporalTestEnv;
-  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
-
-  beforeAll(async () => {
-    env = await connectTemporal();
-    db = await createIsolatedDatabase();
-  });
-  afterAll(async () => {
-    await db.drop();
-    await env.close();
-  });
+  const suite = useTemporalAndIsolatedDatabase();
 
   it('opens one incident for ten correlated anomalies, attaches a repeat, resolves when quiet', async () => {
+    const { env, db } = suite;
     const config = loadConfig({
       AIOPS_TASK_QUEUE_PREFIX: env.taskQueue,
       AIOPS_DETECTION_INTERVAL_SECONDS: '3600',

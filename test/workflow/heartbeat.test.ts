@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createPool, type Pool } from '../../store/db';
+import { describe, expect, it } from 'vitest';
+import type { Pool } from '../../store/db';
 import { loadConfig } from '../../worker/config';
 import { engineSchedules, ensureSchedule } from '../../worker/schedules';
-import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
+import { useTemporalAndSharedDatabase } from '../setup/suite';
+import { connectTemporal } from '../setup/temporal';
 
 async function heartbeatRows(pool: Pool, workflowIdPrefix: string): Promise<number> {
   const { rows } = await pool.query<{ n: string }>(
@@ -13,19 +14,10 @@ async function heartbeatRows(pool: Pool, workflowIdPrefix: string): Promise<numb
 }
 
 describe('heartbeat chain: Schedule → workflow → activity → PostgreSQL', () => {
-  let env: TemporalTestEnv;
-  let pool: Pool;
-
-  beforeAll(async () => {
-    env = await connectTemporal();
-    pool = createPool(inject('databaseUrl'));
-  });
-  afterAll(async () => {
-    await pool.end();
-    await env.close();
-  });
+  const suite = useTemporalAndSharedDatabase();
 
   it('records exactly one row per workflow run', async () => {
+    const { env, pool } = suite;
     const workflowId = `heartbeat-direct-${env.taskQueue}`;
     await env.withWorker({ pool }, () =>
       env.client.workflow.execute('heartbeatWorkflow', { taskQueue: env.taskQueue, workflowId }),
@@ -34,6 +26,7 @@ describe('heartbeat chain: Schedule → workflow → activity → PostgreSQL', (
   });
 
   it('registers the schedule idempotently and its runs write rows', async () => {
+    const { env, pool } = suite;
     const config = loadConfig({
       AIOPS_TASK_QUEUE_PREFIX: env.taskQueue,
       AIOPS_HEARTBEAT_INTERVAL_SECONDS: '3600',

@@ -1,30 +1,20 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rankWindow } from '../../activities/investigation';
-import { createPool, type Pool } from '../../store/db';
 import { queryBounds } from '../../store/query-bounds';
 import type { InvestigationInput } from '../../workflows/investigation/types';
-import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
+import { useTemporalAndSharedDatabase } from '../setup/suite';
 
 describe('an investigation is bounded in time and memory', () => {
-  let env: TemporalTestEnv;
-  let pool: Pool;
-
-  beforeAll(async () => {
-    env = await connectTemporal();
-    pool = createPool(inject('databaseUrl'));
-  });
-  afterAll(async () => {
-    await pool.end();
-    await env.close();
-  });
+  const suite = useTemporalAndSharedDatabase();
 
   it.each([
     ['a 25-year window', { faultStart: '2001-01-01T00:00:00.000Z', baselineMinutes: 10 }],
     ['an astronomic baseline', { faultStart: '2026-01-01T00:00:00.000Z', baselineMinutes: 1e300 }],
     ['an end before its start', { faultStart: '2026-01-01T02:00:00.000Z', baselineMinutes: 10 }],
   ])('fails the workflow at once on %s, before any activity', async (_, window) => {
+    const { env, pool } = suite;
     const workflowId = `investigation-bounds-${env.taskQueue}-${window.faultStart}-${window.baselineMinutes}`;
     const input: InvestigationInput = {
       investigationId: workflowId,
@@ -48,6 +38,7 @@ describe('an investigation is bounded in time and memory', () => {
   });
 
   it('fails the ranking activity, not the process, when the evidence would not fit its budget', async () => {
+    const { pool } = suite;
     const ranking = rankWindow(pool, {
       faultStart: new Date('2001-01-01T00:00:00Z'),
       end: new Date('2026-01-01T00:00:00Z'),
@@ -60,6 +51,7 @@ describe('an investigation is bounded in time and memory', () => {
   });
 
   it('bounds the run time of every statement of the engine', async () => {
+    const { pool } = suite;
     const { rows } = await pool.query<{ statement_timeout: string }>('SHOW statement_timeout');
     expect(rows[0]?.statement_timeout).toBe(`${queryBounds.statementTimeoutMs / 60_000}min`);
   });
