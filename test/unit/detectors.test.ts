@@ -9,7 +9,7 @@ import { LevelShiftDetector } from '../../detectors/anomaly/level-shift';
 import { Prng } from '../../detectors/anomaly/prng';
 import { RangeBreakoutDetector } from '../../detectors/anomaly/range-breakout';
 import { RobustBaselineDetector } from '../../detectors/anomaly/robust-baseline';
-import { RollingQuantiles } from '../../detectors/anomaly/rolling';
+import { RingBuffer, RollingQuantiles } from '../../detectors/anomaly/rolling';
 import { SeasonTracker } from '../../detectors/anomaly/season-tracker';
 import { detectPeriod } from '../../detectors/anomaly/seasonality';
 import type { Json, StreamingDetector } from '../../detectors/anomaly/types';
@@ -192,6 +192,41 @@ describe('streaming anomaly detectors', () => {
         expect(window.mad(median)).toBe(
           mid(w.map((v) => Math.abs(v - median)).sort((a, b) => a - b)),
         );
+      }
+    });
+
+    it('rolling MAD about any centre matches a brute-force computation, odd and even counts', () => {
+      // The MAD finds its middle rank (and, for an even count, the one after) in the two runs of
+      // deviations either side of the centre: centres inside, below and above the window.
+      const prng = new Prng(5);
+      for (const capacity of [1, 2, 7, 8]) {
+        const window = new RollingQuantiles(capacity);
+        const seen: number[] = [];
+        for (let t = 0; t < 60; t++) {
+          const x = prng.int(3) === 0 ? prng.int(2) : Math.round(prng.next() * 40) / 4;
+          window.push(x);
+          seen.push(x);
+          const w = seen.slice(-capacity);
+          const mid = (s: number[]): number => {
+            const sorted = [...s].sort((a, b) => a - b);
+            const n = sorted.length;
+            return n % 2 === 1
+              ? (sorted[(n - 1) / 2] as number)
+              : ((sorted[n / 2 - 1] as number) + (sorted[n / 2] as number)) / 2;
+          };
+          for (const center of [window.median(), x, -3, 20, 2.5]) {
+            expect(window.mad(center)).toBe(mid(w.map((v) => Math.abs(v - center))));
+          }
+        }
+      }
+    });
+
+    it('a ring buffer sums its values oldest first, as summing its array does', () => {
+      const prng = new Prng(9);
+      const ring = new RingBuffer(5);
+      for (let t = 0; t < 40; t++) {
+        ring.push(prng.next() * 10 ** prng.int(12));
+        expect(ring.sum()).toBe(ring.toArray().reduce((a, b) => a + b, 0));
       }
     });
 
