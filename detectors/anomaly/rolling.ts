@@ -42,6 +42,11 @@ export class RingBuffer {
     return total;
   }
 
+  /** Whether any value passes `test` (no copy of the window, as `toArray` makes). */
+  some(test: (value: number) => boolean): boolean {
+    return this.values.some(test);
+  }
+
   toArray(): number[] {
     return [...this.values.slice(this.start), ...this.values.slice(0, this.start)];
   }
