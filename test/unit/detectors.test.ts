@@ -6,6 +6,7 @@ import { ForecastResidualDetector } from '../../detectors/anomaly/forecast-resid
 import { StreamingIsolationForest } from '../../detectors/anomaly/isolation-forest';
 import { AnomalyLikelihood } from '../../detectors/anomaly/likelihood';
 import { LevelShiftDetector } from '../../detectors/anomaly/level-shift';
+import { unpackSingles } from '../../detectors/anomaly/packing';
 import { Prng } from '../../detectors/anomaly/prng';
 import { RangeBreakoutDetector } from '../../detectors/anomaly/range-breakout';
 import { RobustBaselineDetector } from '../../detectors/anomaly/robust-baseline';
@@ -244,6 +245,26 @@ describe('streaming anomaly detectors', () => {
       expect(sharing.exportState().season).toBeUndefined();
       expect(owning.exportState().season).toEqual(shared.exportState());
       expect(() => owning.importState(sharing.exportState())).toThrow(/no season tracker/);
+    });
+
+    it('the robust baseline takes its residuals again against a period once one is found', () => {
+      // A square wave 100 high, 48 points a cycle, with noise of ±1: read against the median of
+      // the 10 points before it, each edge of the wave is a miss of up to 100. Once the search
+      // finds the period (at 600 points), the residuals in the window are the same-phase
+      // prediction's, within the noise; residuals kept from before would keep every edge's miss
+      // in the unit for the next 3,000 points.
+      const prng = new Prng(4);
+      const wave = Array.from(
+        { length: 700 },
+        (_, t) => (t % 48 < 24 ? 100 : 0) + 2 * (prng.next() - 0.5),
+      );
+      const baseline = new RobustBaselineDetector(C.baseline);
+      wave.forEach((x) => baseline.score(x));
+      const state = baseline.exportState();
+      const residuals = unpackSingles(state.residuals);
+      expect(residuals.length).toBeGreaterThan(600);
+      expect(Math.max(...residuals.map(Math.abs))).toBeLessThan(5);
+      expect((state.period ?? 1) % 48).toBe(0);
     });
 
     it('detects a daily period and rejects noise', () => {
