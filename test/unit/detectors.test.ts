@@ -267,6 +267,31 @@ describe('streaming anomaly detectors', () => {
       expect((state.period ?? 1) % 48).toBe(0);
     });
 
+    it('a cycle stands only once a later search finds it again', () => {
+      // A 48-point wave, then a 61-point one (no multiple of one within 5% of a multiple of the
+      // other, up to the longest period searched), searched every 500 points over the last 500:
+      // the second search finds another cycle, so none stands until the third finds it again.
+      const search = { minPeriod: 4, maxPeriod: 100, minCorrelation: 0.5, minProminence: 0.3 };
+      const tracker = new SeasonTracker({
+        ...search,
+        historySize: 500,
+        reestimateEvery: 500,
+        minHistory: 500,
+      });
+      const prng = new Prng(6);
+      const periods: (number | null)[] = [];
+      for (let t = 0; t < 1500; t++) {
+        const cycle = t < 500 ? 48 : 61;
+        const x = 100 * Math.sin((2 * Math.PI * t) / cycle) + 5 * (prng.next() - 0.5);
+        if (tracker.push(x)) periods.push(tracker.period);
+      }
+      expect(periods).toHaveLength(3);
+      expect((periods[0] ?? 1) % 48).toBe(0);
+      expect(periods[1]).toBeNull();
+      expect((periods[2] ?? 1) % 61).toBe(0);
+      expect(tracker.exportState().found).toBe(periods[2]);
+    });
+
     it('detects a daily period and rejects noise', () => {
       const search = { minPeriod: 4, maxPeriod: 400, minCorrelation: 0.5, minProminence: 0.3 };
       expect(detectPeriod(series(1, 'seasonal', 'gaussian'), search)).toBe(96);
