@@ -1,9 +1,9 @@
 /**
  * Keeps a series' recent history and re-detects its period now and then, for the members that
- * model seasonality (robust baseline, Holt-Winters, level shift). A cycle stands once found; a
- * later search must find it again (the same cycle, or another multiple of the cycle it is a
- * multiple of) for it to stand, and a search that finds another cycle means none
- * stands out, so the members read the series without one until two searches agree. On a noisy
+ * model seasonality (robust baseline, Holt-Winters, level shift). The first cycle found stands;
+ * after that a search must find it again (the same cycle or a harmonic of it) for it to stand,
+ * and a search that finds an unrelated one means no cycle stands out: the members read the
+ * series without one until two searches agree. On a noisy
  * series the autocorrelation's highest peak moves between unrelated lags from one search to the
  * next (NAB: 54, then 168 points), and each move re-seeded the members on a cycle that was
  * not there (docs/benchmarks.md, NAB round 11).
