@@ -37,7 +37,7 @@ export class AlertDamper implements StreamingDetector<number, AlertDamperState> 
   score(raw: number): number {
     const resting = this.sinceStrong !== null && this.sinceStrong < this.config.restPoints;
     const silenced = resting && raw <= this.restPeak + this.config.breakthroughMargin;
-    const continuation = this.recent.toArray().some((previous) => previous >= raw);
+    const continuation = this.recent.some((previous) => previous >= raw);
     this.recent.push(raw);
     if (this.sinceStrong !== null) this.sinceStrong++;
     if (raw >= this.config.restLevel) {

@@ -73,10 +73,9 @@ export class LevelShiftDetector implements StreamingDetector<number, LevelShiftS
     if (this.reference.length < this.config.warmup) return 0;
     // Not yet known whether the series has a season: no reading (./types).
     if (!this.season.tracker.searched) return NaN;
-    const recent = this.recent.toArray();
-    const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
+    const mean = this.recent.sum() / this.recent.length;
     const center = this.reference.median();
-    const standardError = robustScale(this.reference, center, x) / Math.sqrt(recent.length);
+    const standardError = robustScale(this.reference, center, x) / Math.sqrt(this.recent.length);
     return surprise(Math.abs(mean - center) / standardError, this.config.zScale);
   }
 

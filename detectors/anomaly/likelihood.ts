@@ -89,8 +89,7 @@ export class AnomalyLikelihood implements StreamingDetector<number, LikelihoodSt
     // the fit holds only readings the member stands behind.
     if (Number.isNaN(raw)) return logLikelihood(0.5);
     this.recentRaw.push(raw);
-    const recent = this.recentRaw.toArray();
-    const average = recent.reduce((a, b) => a + b, 0) / recent.length;
+    const average = this.recentRaw.sum() / this.recentRaw.length;
 
     let likelihood = 0.5;
     if (this.iteration >= c.learningPeriod + c.estimationSamples) {

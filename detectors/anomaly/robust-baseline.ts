@@ -1,7 +1,11 @@
 /**
  * Robust baseline: how far a point sits from what history predicts, in robust units. The
  * prediction is the median of the same phase in recent cycles when the series is seasonal,
- * else the rolling median of recent points; the unit is the MAD of past residuals.
+ * else the rolling median of recent points; the unit is the MAD of past residuals. When the
+ * period found changes, the past residuals are taken again from the season's history against
+ * the new prediction, as the level-shift member does: residuals of the old one (a cycle's edges
+ * read as misses by a local median, or a spurious period's) are not the new prediction's errors,
+ * and would widen or narrow its unit for a whole window (docs/benchmarks.md, NAB round 11).
  */
 import { packSingles, toSingle, unpackSingles } from './packing';
 import { RollingQuantiles } from './rolling';
@@ -35,12 +39,16 @@ export type RobustBaselineState = {
   local: number[];
   /** Past residuals, packed (./packing). */
   residuals: string;
+  /** The period the residuals were taken against (absent in states stored before it was kept). */
+  period?: number | null;
 };
 
 export class RobustBaselineDetector implements StreamingDetector<number, RobustBaselineState> {
   private readonly season: MemberSeason;
   private local: RollingQuantiles;
   private residuals: RollingQuantiles;
+  /** The period the residuals were taken against. */
+  private period: number | null = null;
 
   constructor(
     private readonly config: RobustBaselineConfig,
@@ -52,6 +60,7 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
   }
 
   score(x: number): number {
+    if (this.season.tracker.period !== this.period) this.rereadResiduals();
     const residual = x - this.predict();
     let z = 0;
     if (Number.isFinite(residual) && this.residuals.length >= this.config.warmup) {
@@ -71,11 +80,43 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
     );
   }
 
+  /**
+   * The residuals of the history's points against the period now found (the same phase of the
+   * cycles before each point; without a period, the median of the points just before it).
+   * Points with nothing before them to predict from are left out.
+   */
+  private rereadResiduals(): void {
+    this.period = this.season.tracker.period;
+    const tracker = this.season.tracker;
+    const span = Math.min(tracker.length, this.config.residualWindow);
+    const residuals: number[] = [];
+    for (let ago = span - 1; ago >= 0; ago--) {
+      const predicted =
+        this.period === null
+          ? this.localMedianBefore(ago)
+          : samePhaseMedian(tracker, this.config.cycles, ago);
+      if (predicted !== undefined)
+        residuals.push(toSingle((tracker.back(ago) as number) - predicted));
+    }
+    this.residuals = new RollingQuantiles(this.config.residualWindow, residuals);
+  }
+
+  /** The median of the `localWindow` history points before the one `ago` points back. */
+  private localMedianBefore(ago: number): number | undefined {
+    const before: number[] = [];
+    for (let k = 1; k <= this.config.localWindow; k++) {
+      const v = this.season.tracker.back(ago + k);
+      if (v !== undefined) before.push(v);
+    }
+    return before.length > 0 ? new RollingQuantiles(before.length, before).median() : undefined;
+  }
+
   exportState(): RobustBaselineState {
     return {
       ...this.season.exportState(),
       local: this.local.toArray(),
       residuals: packSingles(this.residuals.toArray()),
+      period: this.period,
     };
   }
 
@@ -86,5 +127,6 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
       this.config.residualWindow,
       unpackSingles(state.residuals),
     );
+    this.period = state.period ?? null;
   }
 }

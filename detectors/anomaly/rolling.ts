@@ -34,6 +34,19 @@ export class RingBuffer {
     return this.values[(this.start + this.values.length - 1 - ago) % this.values.length];
   }
 
+  /** Sum, oldest first: the same additions, in the same order, as summing `toArray()`. */
+  sum(): number {
+    let total = 0;
+    const n = this.values.length;
+    for (let i = 0; i < n; i++) total += this.values[(this.start + i) % n] as number;
+    return total;
+  }
+
+  /** Whether any value passes `test` (no copy of the window, as `toArray` makes). */
+  some(test: (value: number) => boolean): boolean {
+    return this.values.some(test);
+  }
+
   toArray(): number[] {
     return [...this.values.slice(this.start), ...this.values.slice(0, this.start)];
   }
@@ -88,39 +101,36 @@ export class RollingQuantiles {
   /**
    * Median absolute deviation from `center`. The deviations are two sorted runs fanning out
    * from `center` (leftwards and rightwards), so the middle rank of their union is found by
-   * binary search in O(log n), not by sorting.
+   * binary search in O(log n), not by sorting; for an even count the rank after it is the
+   * smaller of the two runs' next deviations, not a second search.
    */
   mad(center = this.median()): number {
-    const n = this.sorted.length;
+    const s = this.sorted;
+    const n = s.length;
     if (n === 0) return NaN;
     const k = (n - 1) >> 1;
-    return n % 2 === 1
-      ? this.kthDeviation(center, k)
-      : (this.kthDeviation(center, k) + this.kthDeviation(center, k + 1)) / 2;
-  }
-
-  /** The k-th smallest (0-based) of |x − center| over the window. */
-  private kthDeviation(center: number, k: number): number {
-    const s = this.sorted;
     const split = lowerBound(s, center);
-    const leftCount = split;
-    const rightCount = s.length - split;
-    const left = (i: number): number => center - (s[split - 1 - i] as number);
-    const right = (j: number): number => (s[split + j] as number) - center;
-    // Find how many of the k + 1 smallest come from the left run.
+    const rightCount = n - split;
+    // How many of the k + 1 smallest deviations come from the left run (values below center).
     let lo = Math.max(0, k + 1 - rightCount);
-    let hi = Math.min(k + 1, leftCount);
+    let hi = Math.min(k + 1, split);
     while (lo < hi) {
       const i = (lo + hi) >> 1;
-      if (right(k - i) < left(i)) hi = i;
+      if ((s[split + k - i] as number) - center < center - (s[split - 1 - i] as number)) hi = i;
       else lo = i + 1;
     }
     const fromLeft = lo;
     const fromRight = k + 1 - fromLeft;
-    return Math.max(
-      fromLeft > 0 ? left(fromLeft - 1) : -Infinity,
-      fromRight > 0 ? right(fromRight - 1) : -Infinity,
+    const kth = Math.max(
+      fromLeft > 0 ? center - (s[split - fromLeft] as number) : -Infinity,
+      fromRight > 0 ? (s[split + fromRight - 1] as number) - center : -Infinity,
     );
+    if (n % 2 === 1) return kth;
+    const next = Math.min(
+      fromLeft < split ? center - (s[split - 1 - fromLeft] as number) : Infinity,
+      fromRight < rightCount ? (s[split + fromRight] as number) - center : Infinity,
+    );
+    return (kth + next) / 2;
   }
 
   toArray(): number[] {

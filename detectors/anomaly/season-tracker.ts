@@ -1,6 +1,12 @@
 /**
  * Keeps a series' recent history and re-detects its period now and then, for the members that
- * model seasonality (robust baseline, Holt-Winters).
+ * model seasonality (robust baseline, Holt-Winters, level shift). The first cycle found stands;
+ * after that a search must find it again (the same cycle or a harmonic of it) for it to stand,
+ * and a search that finds an unrelated one means no cycle stands out: the members read the
+ * series without one until two searches agree. On a noisy
+ * series the autocorrelation's highest peak moves between unrelated lags from one search to the
+ * next (NAB: 54, then 168 points), and each move re-seeded the members on a cycle that was
+ * not there (docs/benchmarks.md, NAB round 11).
  */
 import { packSingles, toSingle, unpackSingles } from './packing';
 import { RingBuffer } from './rolling';
@@ -22,6 +28,8 @@ export type SeasonTrackerState = {
   sinceEstimate: number;
   /** A period search has run (absent in states stored before it was kept). */
   searched?: boolean;
+  /** What the last search found, standing or not (absent in states stored before it was kept). */
+  found?: number | null;
 };
 
 /** Recent history plus the period currently detected in it (null: not seasonal). */
@@ -30,6 +38,8 @@ export class SeasonTracker {
   private currentPeriod: number | null = null;
   private sinceEstimate = 0;
   private hasSearched = false;
+  /** What the last search found. */
+  private lastFound: number | null = null;
 
   constructor(private readonly config: SeasonTrackerConfig) {
     this.history = new RingBuffer(config.historySize);
@@ -65,8 +75,10 @@ export class SeasonTracker {
     const due = this.grown && this.sinceEstimate >= this.config.reestimateEvery;
     if (!due) return false;
     this.sinceEstimate = 0;
+    const found = detectPeriod(this.history.toArray(), this.config);
+    this.currentPeriod = !this.hasSearched || commensurate(found, this.lastFound) ? found : null;
+    this.lastFound = found;
     this.hasSearched = true;
-    this.currentPeriod = detectPeriod(this.history.toArray(), this.config);
     return true;
   }
 
@@ -76,6 +88,7 @@ export class SeasonTracker {
       period: this.currentPeriod,
       sinceEstimate: this.sinceEstimate,
       searched: this.hasSearched,
+      found: this.lastFound,
     };
   }
 
@@ -86,7 +99,32 @@ export class SeasonTracker {
     // A state stored before `searched` was kept: the first search runs once the history is long
     // enough (minHistory ≥ reestimateEvery in the shipped configuration).
     this.hasSearched = state.searched ?? this.grown;
+    this.lastFound = state.found === undefined ? state.period : state.found;
   }
+}
+
+/**
+ * How far two estimates of one cycle may miss each other, as a share of the cycle: the period
+ * search places a peak within 5% of it (seasonality.ts, REFINE_REACH), and noise moves an
+ * estimate by that much (a 288-point day found as 288, then 294).
+ */
+const CYCLE_PRECISION = 0.05;
+
+/**
+ * Two periods describe the same cycle: the autocorrelation peaks at every multiple of a cycle,
+ * and two searches may pick different multiples of it (NAB: 864 and 576 points of a 288-point
+ * day; 480 and 288 of a 96-point one), so q of the longer span, q ≤ 3, are a whole number of the
+ * shorter, within a lag or 5% of the shorter. Unrelated lags rarely are (54 and 168: 28:9).
+ */
+function commensurate(a: number | null, b: number | null): boolean {
+  if (a === null || b === null) return false;
+  const long = Math.max(a, b);
+  const short = Math.min(a, b);
+  const tolerance = Math.max(1, CYCLE_PRECISION * short);
+  for (const q of [1, 2, 3]) {
+    if (Math.abs(q * long - Math.round((q * long) / short) * short) <= tolerance) return true;
+  }
+  return false;
 }
 
 /** A detector that owns its tracker stores it; its state must carry one. */

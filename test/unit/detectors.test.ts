@@ -6,10 +6,11 @@ import { ForecastResidualDetector } from '../../detectors/anomaly/forecast-resid
 import { StreamingIsolationForest } from '../../detectors/anomaly/isolation-forest';
 import { AnomalyLikelihood } from '../../detectors/anomaly/likelihood';
 import { LevelShiftDetector } from '../../detectors/anomaly/level-shift';
+import { unpackSingles } from '../../detectors/anomaly/packing';
 import { Prng } from '../../detectors/anomaly/prng';
 import { RangeBreakoutDetector } from '../../detectors/anomaly/range-breakout';
 import { RobustBaselineDetector } from '../../detectors/anomaly/robust-baseline';
-import { RollingQuantiles } from '../../detectors/anomaly/rolling';
+import { RingBuffer, RollingQuantiles } from '../../detectors/anomaly/rolling';
 import { SeasonTracker } from '../../detectors/anomaly/season-tracker';
 import { detectPeriod } from '../../detectors/anomaly/seasonality';
 import type { Json, StreamingDetector } from '../../detectors/anomaly/types';
@@ -195,6 +196,41 @@ describe('streaming anomaly detectors', () => {
       }
     });
 
+    it('rolling MAD about any centre matches a brute-force computation, odd and even counts', () => {
+      // The MAD finds its middle rank (and, for an even count, the one after) in the two runs of
+      // deviations either side of the centre: centres inside, below and above the window.
+      const prng = new Prng(5);
+      for (const capacity of [1, 2, 7, 8]) {
+        const window = new RollingQuantiles(capacity);
+        const seen: number[] = [];
+        for (let t = 0; t < 60; t++) {
+          const x = prng.int(3) === 0 ? prng.int(2) : Math.round(prng.next() * 40) / 4;
+          window.push(x);
+          seen.push(x);
+          const w = seen.slice(-capacity);
+          const mid = (s: number[]): number => {
+            const sorted = [...s].sort((a, b) => a - b);
+            const n = sorted.length;
+            return n % 2 === 1
+              ? (sorted[(n - 1) / 2] as number)
+              : ((sorted[n / 2 - 1] as number) + (sorted[n / 2] as number)) / 2;
+          };
+          for (const center of [window.median(), x, -3, 20, 2.5]) {
+            expect(window.mad(center)).toBe(mid(w.map((v) => Math.abs(v - center))));
+          }
+        }
+      }
+    });
+
+    it('a ring buffer sums its values oldest first, as summing its array does', () => {
+      const prng = new Prng(9);
+      const ring = new RingBuffer(5);
+      for (let t = 0; t < 40; t++) {
+        ring.push(prng.next() * 10 ** prng.int(12));
+        expect(ring.sum()).toBe(ring.toArray().reduce((a, b) => a + b, 0));
+      }
+    });
+
     it('a seasonal member stores its own season tracker, and not one it shares', () => {
       const values = series(2, 'seasonal', 'gaussian').slice(0, C.baseline.season.minHistory);
       const shared = new SeasonTracker(C.baseline.season);
@@ -209,6 +245,51 @@ describe('streaming anomaly detectors', () => {
       expect(sharing.exportState().season).toBeUndefined();
       expect(owning.exportState().season).toEqual(shared.exportState());
       expect(() => owning.importState(sharing.exportState())).toThrow(/no season tracker/);
+    });
+
+    it('the robust baseline takes its residuals again against a period once one is found', () => {
+      // A square wave 100 high, 48 points a cycle, with noise of ±1: read against the median of
+      // the 10 points before it, each edge of the wave is a miss of up to 100. Once the search
+      // finds the period (at 600 points), the residuals in the window are the same-phase
+      // prediction's, within the noise; residuals kept from before would keep every edge's miss
+      // in the unit for the next 3,000 points.
+      const prng = new Prng(4);
+      const wave = Array.from(
+        { length: 700 },
+        (_, t) => (t % 48 < 24 ? 100 : 0) + 2 * (prng.next() - 0.5),
+      );
+      const baseline = new RobustBaselineDetector(C.baseline);
+      wave.forEach((x) => baseline.score(x));
+      const state = baseline.exportState();
+      const residuals = unpackSingles(state.residuals);
+      expect(residuals.length).toBeGreaterThan(600);
+      expect(Math.max(...residuals.map(Math.abs))).toBeLessThan(5);
+      expect((state.period ?? 1) % 48).toBe(0);
+    });
+
+    it('a cycle stands only once a later search finds it again', () => {
+      // A 48-point wave, then a 61-point one (no multiple of one within 5% of a multiple of the
+      // other, up to the longest period searched), searched every 500 points over the last 500:
+      // the second search finds another cycle, so none stands until the third finds it again.
+      const search = { minPeriod: 4, maxPeriod: 100, minCorrelation: 0.5, minProminence: 0.3 };
+      const tracker = new SeasonTracker({
+        ...search,
+        historySize: 500,
+        reestimateEvery: 500,
+        minHistory: 500,
+      });
+      const prng = new Prng(6);
+      const periods: (number | null)[] = [];
+      for (let t = 0; t < 1500; t++) {
+        const cycle = t < 500 ? 48 : 61;
+        const x = 100 * Math.sin((2 * Math.PI * t) / cycle) + 5 * (prng.next() - 0.5);
+        if (tracker.push(x)) periods.push(tracker.period);
+      }
+      expect(periods).toHaveLength(3);
+      expect((periods[0] ?? 1) % 48).toBe(0);
+      expect(periods[1]).toBeNull();
+      expect((periods[2] ?? 1) % 61).toBe(0);
+      expect(tracker.exportState().found).toBe(periods[2]);
     });
 
     it('detects a daily period and rejects noise', () => {
