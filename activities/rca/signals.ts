@@ -172,9 +172,10 @@ const gapAlike = 0.25;
  * caller is starved (a saturated CPU delays sending and reading alike); either way the service
  * at fault shows it on its other edges too, by a like amount. So an edge's gap goes to the end
  * whose other edges' gaps also changed alike and stand out from the window's edges at large.
- * When neither end's do, it goes to the callee, unless other callers reached the callee in the
- * window (`seen`: the edge's gap was measured there) and none of them waited: a callee's slow network
- * delays every caller, so the one caller that waits is where the delay is.
+ * When neither end's do, it goes to the callee, unless the caller waited (its gap stands out)
+ * while other callers reached the callee in the window (`seen`: their gap was measured there)
+ * and none of them waited: a callee's slow network delays every caller, so the one caller that
+ * waits is where the delay is.
  */
 export function gapSides(
   edges: readonly { caller: string; callee: string }[],
@@ -207,7 +208,8 @@ export function gapSides(
     const caller = support(e.caller, k);
     const callee = support(e.callee, k);
     if (caller > callee) return e.caller;
-    return callee === 0 && otherCallersWaitedNot(e.callee, k) ? e.caller : e.callee;
+    const waited = (gapZ[k] ?? 0) >= floor;
+    return waited && callee === 0 && otherCallersWaitedNot(e.callee, k) ? e.caller : e.callee;
   });
 }
 
