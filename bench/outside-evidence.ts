@@ -9,7 +9,7 @@ import { trainTicket } from '../simulator/train-ticket';
 import { machineDescription, writeBenchmarkSection } from './report';
 
 /**
- * What Kubernetes evidence does to the ranking, with its weights as argued (never fitted): on
+ * What Kubernetes evidence does to the ranking, its likelihood ratios as argued (never fitted): on
  * simulated memory leaks, the leaking service's rank from the telemetry alone, without its
  * memory series (a team that ships none), with the cluster's OOMKilled on it, and — the cost of a
  * misleading finding — with an OOMKilled on the strongest other service instead. The findings
@@ -67,7 +67,7 @@ async function main() {
       '',
       `Command: \`npx tsx bench/outside-evidence.ts\` (seeds ${seeds.join(', ')} of the simulator's memory leak on Online Boutique and Train Ticket, ${seeds.length * 2} faults). Machine: ${machineDescription()}, shared with other engineers. Date: ${new Date().toISOString().slice(0, 10)}.`,
       '',
-      "The findings are given, not observed: this measures the weights' scale (OOMKilled = likelihood ratio 20, argued in activities/rca/outside-evidence.ts, not fitted) against the fused ranking. The last row is the cost of a misleading finding: an OOMKilled on the highest-ranked service that is not the leak.",
+      "The findings are given, not observed: this measures their weight against the fused ranking. A finding is one more member's vote on the fitted fusion's scale: an OOMKilled (likelihood ratio 20, the strongest finding, argued in activities/rca/outside-evidence.ts, not fitted) counts as much as the most trusted member's fully decisive first place, a weaker finding by its log-likelihood ratio against that. The last row is the cost of a misleading finding: an OOMKilled on the highest-ranked service that is not the leak.",
       '',
       '| evidence | AC@1 | AC@3 |',
       '|---|---|---|',

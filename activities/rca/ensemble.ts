@@ -5,7 +5,7 @@ import { rankMembers, type MemberRankings } from './features';
 import fusionFile from './fusion-weights.json';
 import { gnn, rankWithGnn, softmax, trainedWeights, type GnnWeights } from './gnn';
 import { logEvidence } from './logs';
-import { outsidePrior, withOutsideEvidence, type OutsideSignal } from './outside-evidence';
+import { outsideVotes, withOutsideEvidence, type OutsideSignal } from './outside-evidence';
 import { median } from './stats';
 
 /**
@@ -98,7 +98,7 @@ export function fusionInputs(
 }
 
 /**
- * `prior`: per service, log-odds from evidence outside the methods (outside-evidence.ts), added
+ * `prior`: per service, a logit from evidence outside the methods (outside-evidence.ts), added
  * to its fused logit; a service no method ranked enters with no votes, i.e. logit 0 plus its prior.
  */
 export function fuse(
@@ -161,14 +161,30 @@ export function rankAll(
   return members;
 }
 
-/** The members fused, with what was seen of the services from outside the telemetry. */
+/**
+ * The logit the fusion gives a fully decisive first place (every vote 1) of its most trusted
+ * member among `methods`: the scale of the fitted fusion, which a refit may sharpen or soften.
+ */
+export function strongestFirstPlace(
+  weights: Readonly<FusionWeights>,
+  methods: readonly string[],
+): number {
+  return Math.max(0, ...methods.map((m) => (weights[m] ?? []).reduce((s, w) => s + w, 0)));
+}
+
+/**
+ * The members fused, with what was seen of the services from outside the telemetry as one more
+ * member's vote, on the fitted fusion's scale (outside-evidence.ts `outsideVotes`).
+ */
 export function fuseWithOutside(
   members: Readonly<MemberRankings>,
   outside: readonly OutsideSignal[],
+  weights: Readonly<FusionWeights> = fusionModel().weights,
 ): RootCauseCandidate[] {
-  if (!outside.length) return fuse(members);
+  if (!outside.length) return fuse(members, weights);
   const ranked = new Set(Object.values(members).flatMap((r) => r.map((c) => c.service)));
-  return withOutsideEvidence(fuse(members, undefined, outsidePrior(outside)), outside, ranked);
+  const votes = outsideVotes(outside, strongestFirstPlace(weights, Object.keys(members)));
+  return withOutsideEvidence(fuse(members, weights, votes), outside, ranked);
 }
 
 /** Runs every method once and fuses them. */

@@ -2,12 +2,14 @@ import type { CandidateKind, RootCauseCandidate } from './candidate';
 
 /**
  * Evidence from outside the telemetry the methods read: what the platform (Kubernetes) and the
- * team's alerts say about a service. It enters the fusion as a prior on each service's log-odds:
- * the fused score is a conditional logit (a softmax over the incident's services), so adding
- * log(likelihood ratio) of an independent finding to a service's logit is Bayes' rule. The
- * ratios below say how much more often a finding is seen at the root cause of an incident than
- * at a service that only suffers from it; they are argued from what each finding means, not
- * fitted to a benchmark.
+ * team's alerts say about a service. It enters the fusion as one more member's vote
+ * (`outsideVotes`), measured in the fusion's own currency: an OOMKilled container, which the
+ * platform saw directly, counts as much as a fully decisive first place of the fusion's most
+ * trusted member, and a weaker finding by its log-likelihood ratio against that. The ratios below
+ * say how much more often a finding is seen at the root cause of an incident than at a service
+ * that only suffers from it; they are argued from what each finding means, not fitted to a
+ * benchmark (no recorded fault carries such findings). A fixed log-odds added after the fusion
+ * would shrink against the members each time a refit sharpens the fusion; a vote scales with it.
  */
 export const findings = {
   /**
@@ -64,6 +66,28 @@ export function outsidePrior(signals: readonly OutsideSignal[]): Map<string, num
     [...strongest].map(([service, byGroup]) => [
       service,
       [...byGroup.values()].reduce((sum, lr) => sum + Math.log(lr), 0),
+    ]),
+  );
+}
+
+/** The strongest finding's log-likelihood ratio: the unit a finding's vote is counted in. */
+const strongestFinding = Math.log(
+  Math.max(...Object.values(findings).map((f) => f.likelihoodRatio)),
+);
+
+/**
+ * Per service, the findings' vote in the fusion's logit: `firstPlace` (the logit the fusion
+ * gives its most trusted member's fully decisive first place) scaled by the service's
+ * log-likelihood ratio (`outsidePrior`) over the strongest finding's.
+ */
+export function outsideVotes(
+  signals: readonly OutsideSignal[],
+  firstPlace: number,
+): Map<string, number> {
+  return new Map(
+    [...outsidePrior(signals)].map(([service, llr]) => [
+      service,
+      (firstPlace * llr) / strongestFinding,
     ]),
   );
 }

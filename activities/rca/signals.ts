@@ -2,6 +2,7 @@ import type { CandidateKind } from './candidate';
 import type { Evidence, RedSeries, Series } from './evidence';
 import { operationKey, type LatencyHistory } from './latency-history';
 import {
+  measurable,
   median,
   metricChange,
   present,
@@ -170,12 +171,16 @@ const gapAlike = 0.25;
  * own time) grows on the callee's side when its network is slow, and on the caller's when the
  * caller is starved (a saturated CPU delays sending and reading alike); either way the service
  * at fault shows it on its other edges too, by a like amount. So an edge's gap goes to the end
- * whose other edges' gaps also changed alike and stand out from the window's edges at large, the
- * callee when neither end's do.
+ * whose other edges' gaps also changed alike and stand out from the window's edges at large.
+ * When neither end's do, it goes to the callee, unless the caller waited (its gap stands out)
+ * while other callers reached the callee in the window (`seen`: their gap was measured there)
+ * and none of them waited: a callee's slow network delays every caller, so the one caller that
+ * waits is where the delay is.
  */
 export function gapSides(
   edges: readonly { caller: string; callee: string }[],
   gapZ: readonly number[],
+  seen: readonly boolean[] = edges.map(() => true),
 ): string[] {
   const quiet = quantile(
     gapZ.map((z) => Math.max(0, z)),
@@ -193,7 +198,19 @@ export function gapSides(
     });
     return best;
   };
-  return edges.map((e, k) => (support(e.caller, k) > support(e.callee, k) ? e.caller : e.callee));
+  const otherCallersWaitedNot = (callee: string, except: number) => {
+    const others = edges.flatMap((e, k) =>
+      k !== except && seen[k] && e.callee === callee ? [k] : [],
+    );
+    return others.length > 0 && others.every((k) => (gapZ[k] ?? 0) < floor);
+  };
+  return edges.map((e, k) => {
+    const caller = support(e.caller, k);
+    const callee = support(e.callee, k);
+    if (caller > callee) return e.caller;
+    const waited = (gapZ[k] ?? 0) >= floor;
+    return waited && callee === 0 && otherCallersWaitedNot(e.callee, k) ? e.caller : e.callee;
+  });
 }
 
 /**
@@ -220,6 +237,7 @@ export function scoreSeries(evidence: Evidence): ScoredSeries[] {
   const sides = gapSides(
     evidence.edges,
     gaps.map((g) => g.z),
+    evidence.edges.map((edge) => measurable(edge.gapMs, nb)),
   );
   evidence.edges.forEach((edge, k) => {
     const via = `${edge.caller}→${edge.callee}`;

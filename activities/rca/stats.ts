@@ -79,14 +79,25 @@ export function robustScale(
  * a tenth of the larger of its level and the fault's values, so a reading there is a several-fold
  * change, not a trillion sigmas.
  */
+/** Fewer baseline points than this measure no change at all. */
+const leastBaseline = 3;
+
+/** Whether `robustChange` can measure the series: a baseline to hold the fault window against. */
+export function measurable(values: Series, baselineBuckets: number): boolean {
+  return (
+    present(values.slice(0, baselineBuckets)).length >= leastBaseline &&
+    present(values.slice(baselineBuckets)).length > 0
+  );
+}
+
 export function robustChange(
   values: Series,
   baselineBuckets: number,
   floor?: (baselineMedian: number) => number,
 ): RobustChange {
+  if (!measurable(values, baselineBuckets)) return { z: 0, delta: 0 };
   const base = present(values.slice(0, baselineBuckets));
   const fault = present(values.slice(baselineBuckets));
-  if (base.length < 3 || fault.length === 0) return { z: 0, delta: 0 };
   const m = median(base);
   // The fault's own level bounds a sparse series of unknown noise; a caller's floor is its noise.
   const level = floor ? Math.abs(m) : Math.max(Math.abs(m), Math.abs(median(fault)));

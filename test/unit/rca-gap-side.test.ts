@@ -64,6 +64,31 @@ describe('the side of a network gap', () => {
     // The same wobble, of a like size, is the caller's.
     expect(gapSides(edges, [500, 300, 2, 1, 1, 1]).slice(0, 2)).toEqual(['checkout', 'checkout']);
   });
+
+  it("hands a gap to the caller when the callee's other callers reached it without waiting", () => {
+    const preserve = [
+      { caller: 'preserve', callee: 'contacts' },
+      { caller: 'preserve-other', callee: 'contacts' },
+      { caller: 'preserve', callee: 'seat' },
+      { caller: 'gateway', callee: 'seat' },
+    ];
+    // Only preserve waits on contacts; contacts' other caller sees its usual gap.
+    expect(gapSides(preserve, [489, 1, 2, 1])[0]).toBe('preserve');
+    // The other caller did not call in the window: nothing says contacts' network is fine.
+    expect(gapSides(preserve, [489, 0, 2, 1], [true, false, true, true])[0]).toBe('contacts');
+    // The other caller waited too: contacts' network is slow.
+    expect(gapSides(preserve, [489, 200, 2, 1])[0]).toBe('contacts');
+  });
+
+  it("ranks the caller first whose wait on one callee its callee's other callers do not share", () => {
+    const ev = evidence([
+      edge('preserve', 'contacts', 50),
+      edge('other', 'contacts', 1),
+      edge('preserve', 'seat', 1),
+      edge('gateway', 'preserve', 1),
+    ]);
+    expect(baro.rank(ev)[0]?.service).toBe('preserve');
+  });
 });
 
 const edges = [

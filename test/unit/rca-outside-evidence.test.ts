@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RootCauseCandidate } from '../../activities/rca/candidate';
-import { fuseWithOutside, rankAll } from '../../activities/rca/ensemble';
+import {
+  fuseWithOutside,
+  fusionModel,
+  rankAll,
+  type FusionWeights,
+} from '../../activities/rca/ensemble';
 import { buildEvidence } from '../../activities/rca/evidence';
 import {
   findings,
@@ -76,6 +81,21 @@ describe('evidence from outside the telemetry (Kubernetes, alerts) in the rankin
     const ranking = fuseWithOutside(members, [oom]);
     expect(rankOf(ranking, 'web')).toBeLessThan(rankOf(fuseWithOutside(members, []), 'web'));
   });
+
+  // A refit that sharpens the fusion multiplies its logits; a finding counted on the fusion's
+  // own scale keeps its say, where a fixed log-odds added afterwards would fade.
+  it.each([0.25, 4])(
+    'gives an OOMKilled container the same say whatever the scale of the fitted fusion (× %f)',
+    (k) => {
+      const scaled: FusionWeights = Object.fromEntries(
+        Object.entries(fusionModel().weights).map(([m, w]) => [m, w.map((x) => x * k)]),
+      );
+      const oom: OutsideSignal = { service: 'web', finding: 'oomKilled', detail: 'k8s: OOMKilled' };
+      const order = (weights?: FusionWeights) =>
+        fuseWithOutside(members, [oom], weights).map((c) => c.service);
+      expect(order(scaled)).toEqual(order());
+    },
+  );
 
   it('makes a service known only to alerts a candidate, with what was said of it', () => {
     const ranking = fuseWithOutside(members, [
