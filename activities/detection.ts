@@ -30,6 +30,7 @@ import {
   requestsSlowerThan,
   type SeriesPoint,
 } from '../store/detection';
+import type { SparseHistogram } from '../store/telemetry-histogram';
 import { openIncidents } from '../store/incidents';
 import { readNewTemplates, readServiceTemplates } from '../store/log-templates';
 import { severityOf } from '../store/investigation-telemetry';
@@ -151,6 +152,24 @@ const requestBackedKey = 'correlation:request-backed';
 const backedKey = 'correlation:backed';
 const backingId = (fingerprint: string, a: Anomaly) => `${fingerprint}|${a.seriesKey}|${a.at}`;
 const requestQuietMs = 3 * bucketMs;
+/**
+ * detector_state key of the held latency anomalies whose bucket is slow because of one request
+ * (see restsOnOneRequest): held, they keep saying so.
+ */
+const oneRequestKey = 'correlation:one-request';
+const anomalyId = (a: Anomaly) => `${a.seriesKey}|${a.at}`;
+
+/**
+ * A latency point anomalous because of a single request: no more than one of its requests is
+ * nearer its value than the baseline. Fifty requests shifted together are fifty.
+ */
+export function restsOnOneRequest(
+  histogram: SparseHistogram,
+  value: number,
+  baseline: number | undefined,
+): boolean {
+  return requestsSlowerThan(histogram, (value + (baseline ?? 0)) / 2) <= 1;
+}
 /** detector_state key of the alert episodes already reported (see detectors/alert-anomalies). */
 const alertsKey = 'alerts:reported';
 
@@ -266,9 +285,11 @@ export function createDetectionActivities({
         requestBackedKey,
         backedKey,
         alertsKey,
+        oneRequestKey,
       ]);
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
+      const oneRequest = new Set((stored.get(oneRequestKey) as string[] | undefined) ?? []);
       for (const [key, points] of series) {
         const state = stored.get(key);
         const scorer = scorerFor(points[0]!.signal, state);
@@ -285,7 +306,7 @@ export function createDetectionActivities({
           );
           result.pointsScored++;
           if (scored.score >= detection.threshold) {
-            anomalies.push({
+            const anomaly: Anomaly = {
               seriesKey: key,
               service: p.service,
               operation: p.operation,
@@ -294,7 +315,10 @@ export function createDetectionActivities({
               value: p.value,
               baseline: scored.baseline,
               at: new Date(p.bucket).toISOString(),
-            });
+            };
+            anomalies.push(anomaly);
+            if (histogram && restsOnOneRequest(histogram, p.value, scored.baseline))
+              oneRequest.add(anomalyId(anomaly));
           }
         }
         states.set(key, scorer.exportState());
@@ -384,6 +408,7 @@ export function createDetectionActivities({
             conclusive: (a) => a.seriesKey.endsWith(':new') || alertOpens(a),
             outage: (a) => a.seriesKey.startsWith('silent:'),
             supporting,
+            oneRequest: (a) => oneRequest.has(anomalyId(a)),
           },
         );
         const stillOpen = new Set(open.map((o) => o.fingerprint));
@@ -397,9 +422,11 @@ export function createDetectionActivities({
       // A gauge that only backed an incident is held too: off again in the next bucket, it is
       // enough to keep the incident open (a fault seen through one gauge alone).
       const reported = new Set(correlated.filter((c) => !c.backsOnly).flatMap((c) => c.anomalies));
+      const stillHeld = [...held, ...anomalies].filter((a) => !reported.has(a));
+      states.set(heldKey, stillHeld);
       states.set(
-        heldKey,
-        [...held, ...anomalies].filter((a) => !reported.has(a)),
+        oneRequestKey,
+        stillHeld.map(anomalyId).filter((id) => oneRequest.has(id)),
       );
       const backed = new Set((stored.get(backedKey) as string[] | undefined) ?? []);
       states.set(

@@ -157,6 +157,39 @@ describe('detection weighs latency by the requests behind it', () => {
     expect(candidates.length).toBeGreaterThanOrEqual(1);
     expect(candidates[0]).toMatchObject({ service: 'db', fingerprint: 'db' });
   }, 120_000);
+
+  /**
+   * Ten quiet minutes of a dozen requests a bucket and the database pod's own latency gauge,
+   * scraped once a minute; then one bucket in which `slow(i)` of a bucket's requests take 85 ms in
+   * the database, which the scrape ending that bucket reads too.
+   */
+  async function withScrapedLatency(slow: (i: number) => boolean): Promise<IncidentCandidate[]> {
+    await db.pool.query(
+      "INSERT INTO metrics (name, type, unit, description) VALUES ('server.latency.p99', 1, 'ms', '')",
+    );
+    const slowBucket = 59;
+    return runPasses(db.pool, 72, async (bucket, b) => {
+      await writeBucket(db.pool, bucket, 12, (i, service) =>
+        b === slowBucket && slow(i) ? 85 : usualDbMs(b)(i, service),
+      );
+      if (b % 6 !== 0) return;
+      const p99 = b === slowBucket + 1 ? 85 : 8.2 + 0.3 * Math.sin(b);
+      await db.pool.query(
+        `INSERT INTO rollup_metrics (bucket, metric_id, service_id, points, value_sum, observations)
+         SELECT $1, m.id, s.id, 1, $2, 0 FROM metrics m, services s WHERE s.name = 'db'`,
+        [new Date(bucket), p99],
+      );
+    });
+  }
+
+  it('opens nothing for one slow request and the scrape of its pod that read it', async () => {
+    expect(await withScrapedLatency((i) => i === 0)).toEqual([]);
+  }, 120_000);
+
+  it('opens an incident on the database when the whole bucket is slow and the scrape reads it', async () => {
+    const [first] = await withScrapedLatency(() => true);
+    expect(first).toMatchObject({ service: 'db', fingerprint: 'db' });
+  }, 120_000);
 });
 
 describe('detection pools the calls into a callee from all its callers', () => {
