@@ -160,17 +160,22 @@ describe('detection weighs latency by the requests behind it', () => {
 
   /**
    * Ten quiet minutes of a dozen requests a bucket and the database pod's own latency gauge,
-   * scraped once a minute; then one bucket in which `slow(i)` of a bucket's requests take 85 ms in
-   * the database, which the scrape ending that bucket reads too.
+   * scraped once a minute; then one bucket in which request i takes `slow(i)` ms in the database
+   * (undefined: as usual), and the scrape ending that bucket reads 85 ms.
    */
-  async function withScrapedLatency(slow: (i: number) => boolean): Promise<IncidentCandidate[]> {
+  async function withScrapedLatency(
+    slow: (i: number) => number | undefined,
+  ): Promise<IncidentCandidate[]> {
     await db.pool.query(
       "INSERT INTO metrics (name, type, unit, description) VALUES ('server.latency.p99', 1, 'ms', '')",
     );
     const slowBucket = 59;
     return runPasses(db.pool, 72, async (bucket, b) => {
-      await writeBucket(db.pool, bucket, 12, (i, service) =>
-        b === slowBucket && slow(i) ? 85 : usualDbMs(b)(i, service),
+      await writeBucket(
+        db.pool,
+        bucket,
+        12,
+        (i, service) => (b === slowBucket ? slow(i) : undefined) ?? usualDbMs(b)(i, service),
       );
       if (b % 6 !== 0) return;
       const p99 = b === slowBucket + 1 ? 85 : 8.2 + 0.3 * Math.sin(b);
@@ -183,11 +188,13 @@ describe('detection weighs latency by the requests behind it', () => {
   }
 
   it('opens nothing for one slow request and the scrape of its pod that read it', async () => {
-    expect(await withScrapedLatency((i) => i === 0)).toEqual([]);
+    // The bucket's p95 is one request's 400 ms; half the others take 20 ms instead of 7.5.
+    const oneSlow = (i: number) => (i === 0 ? 400 : i < 7 ? 20 : undefined);
+    expect(await withScrapedLatency(oneSlow)).toEqual([]);
   }, 120_000);
 
   it('opens an incident on the database when the whole bucket is slow and the scrape reads it', async () => {
-    const [first] = await withScrapedLatency(() => true);
+    const [first] = await withScrapedLatency(() => 85);
     expect(first).toMatchObject({ service: 'db', fingerprint: 'db' });
   }, 120_000);
 });

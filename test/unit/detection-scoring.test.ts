@@ -322,6 +322,24 @@ describe('correlation evidence', () => {
     expect(correlateAnomalies([pod('cart', 'Cpu', 0.9), felt], [], [], at)).toHaveLength(1);
   });
 
+  it('counts one request and the scrape of its pod that read it once; a second look counts', () => {
+    const later = '2026-01-01T00:00:10.000Z';
+    const slow = anomaly('svc:config:p95', 'config', 'latency');
+    const gauge = anomaly('metric:config:LatencyP99', 'config', 'saturation');
+    const oneRequest = (a: Anomaly) => a === slow;
+    expect(correlateAnomalies([slow, gauge], [], [], at, { oneRequest })).toEqual([]);
+    // The same reading off again in the next scrape, a second request, or the whole bucket slow.
+    const again = { ...gauge, at: later };
+    expect(correlateAnomalies([slow, gauge, again], [], [], at, { oneRequest })).toHaveLength(1);
+    const second = { ...slow, at: later };
+    expect(correlateAnomalies([slow, second, gauge], [], [], at, { oneRequest })).toHaveLength(1);
+    expect(correlateAnomalies([slow, gauge], [], [], at)).toHaveLength(1);
+    // A scrape of another pod is another look.
+    const callee = anomaly('metric:db:Cpu', 'db', 'saturation');
+    const edges = [{ caller: 'config', callee: 'db' }];
+    expect(correlateAnomalies([slow, callee], edges, [], at, { oneRequest })).toHaveLength(1);
+  });
+
   it('blames a service that went down, not the callee that lost its traffic', () => {
     const graph = [
       { caller: 'frontend', callee: 'cart' },
