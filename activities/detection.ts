@@ -158,6 +158,10 @@ const requestQuietMs = 3 * bucketMs;
  */
 const oneRequestKey = 'correlation:one-request';
 const anomalyId = (a: Anomaly) => `${a.seriesKey}|${a.at}`;
+/** detector_state key of the held gauges that time requests (see timesRequests). */
+const timedKey = 'correlation:timed';
+/** UCUM units of time in which requests are timed. */
+const requestTimeUnits = new Set(['ns', 'us', 'ms', 's']);
 
 /**
  * A latency point anomalous because of a single request: no more than one of its requests is
@@ -286,13 +290,17 @@ export function createDetectionActivities({
         backedKey,
         alertsKey,
         oneRequestKey,
+        timedKey,
       ]);
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
       const oneRequest = new Set((stored.get(oneRequestKey) as string[] | undefined) ?? []);
+      const timed = new Set((stored.get(timedKey) as string[] | undefined) ?? []);
       for (const [key, points] of series) {
         const state = stored.get(key);
         const scorer = scorerFor(points[0]!.signal, state);
+        const unit = points[0]!.unit;
+        if (unit !== undefined && requestTimeUnits.has(unit)) timed.add(key);
         // A new series takes its late rows too; one stored before watermarks, only new buckets.
         const after = scorer.lastBucket ?? (state ? windowStart : windowStart - lateRowsMs);
         for (const p of points) {
@@ -409,6 +417,7 @@ export function createDetectionActivities({
             outage: (a) => a.seriesKey.startsWith('silent:'),
             supporting,
             oneRequest: (a) => oneRequest.has(anomalyId(a)),
+            timesRequests: (a) => timed.has(a.seriesKey),
           },
         );
         const stillOpen = new Set(open.map((o) => o.fingerprint));
@@ -428,6 +437,9 @@ export function createDetectionActivities({
         oneRequestKey,
         stillHeld.map(anomalyId).filter((id) => oneRequest.has(id)),
       );
+      states.set(timedKey, [
+        ...new Set(stillHeld.map((a) => a.seriesKey).filter((key) => timed.has(key))),
+      ]);
       const backed = new Set((stored.get(backedKey) as string[] | undefined) ?? []);
       states.set(
         backedKey,

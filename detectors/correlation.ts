@@ -49,6 +49,11 @@ export interface CorrelationOptions {
    * scrape at their service they are one look at that request.
    */
   oneRequest?: (anomaly: Anomaly) => boolean;
+  /**
+   * Gauges that time requests (a pod's latency percentiles, in a unit of time): at a service
+   * whose requests' latency is anomalous they are those calls again (see evidence).
+   */
+  timesRequests?: (anomaly: Anomaly) => boolean;
 }
 
 /** A metric reading scraped from a pod or host, not a symptom in requests or logs. */
@@ -81,6 +86,7 @@ export function correlateAnomalies(
     outage = () => false,
     supporting = () => false,
     oneRequest = () => false,
+    timesRequests = () => false,
   }: CorrelationOptions = {},
 ): IncidentCandidate[] {
   const byService = new Map<string, Anomaly[]>();
@@ -159,7 +165,8 @@ export function correlateAnomalies(
     const onset = Math.min(...groupAnomalies.map((a) => Date.parse(a.at)));
     const evidential = groupAnomalies.filter((a) => !supporting(a));
     const opens =
-      evidence(evidential, oneRequest) >= minAnomaliesToOpen || evidential.some(conclusive);
+      evidence(evidential, oneRequest, timesRequests) >= minAnomaliesToOpen ||
+      evidential.some(conclusive);
     const joinable =
       opens && evidential.some((a) => !isGauge(a)) ? open.filter((o) => !o.gaugesOnly) : open;
     // One scrape's readings never join a fault elsewhere; at services an open incident already
@@ -255,7 +262,11 @@ function newest(anomalies: Anomaly[]): string {
   return anomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a));
 }
 
-function evidence(anomalies: Anomaly[], oneRequest: (anomaly: Anomaly) => boolean): number {
+function evidence(
+  anomalies: Anomaly[],
+  oneRequest: (anomaly: Anomaly) => boolean,
+  timesRequests: (anomaly: Anomaly) => boolean,
+): number {
   // One slow request is slow in every service it passed through: latency anomalies of one
   // bucket are one piece of evidence however many services show them.
   // A service's error series share their calls.
@@ -270,20 +281,22 @@ function evidence(anomalies: Anomaly[], oneRequest: (anomaly: Anomaly) => boolea
   // at many (a node they share, a rollout), is one look, even spread over two buckets (readings
   // are stamped a few seconds apart). Metrics persist when the same reading is off again in a
   // later bucket: each bucket of that series is then a piece.
-  // A pod's one scrape at a service whose latency rests on a single request reads that request
-  // again (its latency gauges, the load it made): it adds no piece. One request is neither
-  // persistence nor volume; a second request, or the reading off again, is.
+  // A pod's one scrape at a service whose requests are slow may read those requests again: its
+  // own latency percentiles always do (a service's views of the same calls count once), and
+  // when the slowness rests on a single request, so may anything else it read (the load that
+  // request made). Then the scrape adds no piece: one request is neither persistence nor volume,
+  // and the same reading off again, or a second slow request, is.
   const latency = anomalies.filter((a) => a.signal === 'latency');
-  const sameRequest = new Set(
+  const sameCalls = new Set(
     anomalies
       .filter((a) => {
         const own = latency.filter((l) => l.service === a.service);
-        return isGauge(a) && own.length > 0 && own.every(oneRequest);
+        return isGauge(a) && own.length > 0 && (timesRequests(a) || own.every(oneRequest));
       })
       .map((a) => a.seriesKey),
   );
   const looks = [...bucketsOfGauges(anomalies)]
-    .filter(([series, buckets]) => buckets.size > 1 || !sameRequest.has(series))
+    .filter(([series, buckets]) => buckets.size > 1 || !sameCalls.has(series))
     .map(([, buckets]) => buckets.size);
   return pieces.size + Math.max(0, ...looks);
 }
