@@ -30,6 +30,7 @@ import {
   requestsSlowerThan,
   type SeriesPoint,
 } from '../store/detection';
+import type { SparseHistogram } from '../store/telemetry-histogram';
 import { openIncidents } from '../store/incidents';
 import { readNewTemplates, readServiceTemplates } from '../store/log-templates';
 import { severityOf } from '../store/investigation-telemetry';
@@ -151,6 +152,28 @@ const requestBackedKey = 'correlation:request-backed';
 const backedKey = 'correlation:backed';
 const backingId = (fingerprint: string, a: Anomaly) => `${fingerprint}|${a.seriesKey}|${a.at}`;
 const requestQuietMs = 3 * bucketMs;
+/**
+ * detector_state key of the held latency anomalies whose bucket is slow because of one request
+ * (see restsOnOneRequest): held, they keep saying so.
+ */
+const oneRequestKey = 'correlation:one-request';
+const anomalyId = (a: Anomaly) => `${a.seriesKey}|${a.at}`;
+/** detector_state key of the held gauges that time requests (see timesRequests). */
+const timedKey = 'correlation:timed';
+/** UCUM units of time in which requests are timed. */
+const requestTimeUnits = new Set(['ns', 'us', 'ms', 's']);
+
+/**
+ * A latency point anomalous because of a single request: no more than one of its requests is
+ * nearer its value than the baseline. Fifty requests shifted together are fifty.
+ */
+export function restsOnOneRequest(
+  histogram: SparseHistogram,
+  value: number,
+  baseline: number | undefined,
+): boolean {
+  return requestsSlowerThan(histogram, (value + (baseline ?? 0)) / 2) <= 1;
+}
 /** detector_state key of the alert episodes already reported (see detectors/alert-anomalies). */
 const alertsKey = 'alerts:reported';
 
@@ -266,12 +289,18 @@ export function createDetectionActivities({
         requestBackedKey,
         backedKey,
         alertsKey,
+        oneRequestKey,
+        timedKey,
       ]);
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
+      const oneRequest = new Set((stored.get(oneRequestKey) as string[] | undefined) ?? []);
+      const timed = new Set((stored.get(timedKey) as string[] | undefined) ?? []);
       for (const [key, points] of series) {
         const state = stored.get(key);
         const scorer = scorerFor(points[0]!.signal, state);
+        const unit = points[0]!.unit;
+        if (unit !== undefined && requestTimeUnits.has(unit)) timed.add(key);
         // A new series takes its late rows too; one stored before watermarks, only new buckets.
         const after = scorer.lastBucket ?? (state ? windowStart : windowStart - lateRowsMs);
         for (const p of points) {
@@ -285,7 +314,7 @@ export function createDetectionActivities({
           );
           result.pointsScored++;
           if (scored.score >= detection.threshold) {
-            anomalies.push({
+            const anomaly: Anomaly = {
               seriesKey: key,
               service: p.service,
               operation: p.operation,
@@ -294,7 +323,10 @@ export function createDetectionActivities({
               value: p.value,
               baseline: scored.baseline,
               at: new Date(p.bucket).toISOString(),
-            });
+            };
+            anomalies.push(anomaly);
+            if (histogram && restsOnOneRequest(histogram, p.value, scored.baseline))
+              oneRequest.add(anomalyId(anomaly));
           }
         }
         states.set(key, scorer.exportState());
@@ -384,6 +416,8 @@ export function createDetectionActivities({
             conclusive: (a) => a.seriesKey.endsWith(':new') || alertOpens(a),
             outage: (a) => a.seriesKey.startsWith('silent:'),
             supporting,
+            oneRequest: (a) => oneRequest.has(anomalyId(a)),
+            timesRequests: (a) => timed.has(a.seriesKey),
           },
         );
         const stillOpen = new Set(open.map((o) => o.fingerprint));
@@ -397,10 +431,15 @@ export function createDetectionActivities({
       // A gauge that only backed an incident is held too: off again in the next bucket, it is
       // enough to keep the incident open (a fault seen through one gauge alone).
       const reported = new Set(correlated.filter((c) => !c.backsOnly).flatMap((c) => c.anomalies));
+      const stillHeld = [...held, ...anomalies].filter((a) => !reported.has(a));
+      states.set(heldKey, stillHeld);
       states.set(
-        heldKey,
-        [...held, ...anomalies].filter((a) => !reported.has(a)),
+        oneRequestKey,
+        stillHeld.map(anomalyId).filter((id) => oneRequest.has(id)),
       );
+      states.set(timedKey, [
+        ...new Set(stillHeld.map((a) => a.seriesKey).filter((key) => timed.has(key))),
+      ]);
       const backed = new Set((stored.get(backedKey) as string[] | undefined) ?? []);
       states.set(
         backedKey,

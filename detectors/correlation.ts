@@ -44,6 +44,16 @@ export interface CorrelationOptions {
    * (e.g. a service doing less than usual: what failing callers do to it).
    */
   supporting?: (anomaly: Anomaly) => boolean;
+  /**
+   * Latency anomalies whose bucket is slow because of a single request (see evidence): with one
+   * scrape at their service they are one look at that request.
+   */
+  oneRequest?: (anomaly: Anomaly) => boolean;
+  /**
+   * Gauges that time requests (a pod's latency percentiles, in a unit of time): at a service
+   * whose requests' latency is anomalous they are those calls again (see evidence).
+   */
+  timesRequests?: (anomaly: Anomaly) => boolean;
 }
 
 /** A metric reading scraped from a pod or host, not a symptom in requests or logs. */
@@ -75,6 +85,8 @@ export function correlateAnomalies(
     conclusive = () => false,
     outage = () => false,
     supporting = () => false,
+    oneRequest = () => false,
+    timesRequests = () => false,
   }: CorrelationOptions = {},
 ): IncidentCandidate[] {
   const byService = new Map<string, Anomaly[]>();
@@ -152,7 +164,9 @@ export function correlateAnomalies(
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
     const onset = Math.min(...groupAnomalies.map((a) => Date.parse(a.at)));
     const evidential = groupAnomalies.filter((a) => !supporting(a));
-    const opens = evidence(evidential) >= minAnomaliesToOpen || evidential.some(conclusive);
+    const opens =
+      evidence(evidential, oneRequest, timesRequests) >= minAnomaliesToOpen ||
+      evidential.some(conclusive);
     const joinable =
       opens && evidential.some((a) => !isGauge(a)) ? open.filter((o) => !o.gaugesOnly) : open;
     // One scrape's readings never join a fault elsewhere; at services an open incident already
@@ -248,7 +262,11 @@ function newest(anomalies: Anomaly[]): string {
   return anomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a));
 }
 
-function evidence(anomalies: Anomaly[]): number {
+function evidence(
+  anomalies: Anomaly[],
+  oneRequest: (anomaly: Anomaly) => boolean,
+  timesRequests: (anomaly: Anomaly) => boolean,
+): number {
   // One slow request is slow in every service it passed through: latency anomalies of one
   // bucket are one piece of evidence however many services show them.
   // A service's error series share their calls.
@@ -263,8 +281,24 @@ function evidence(anomalies: Anomaly[]): number {
   // at many (a node they share, a rollout), is one look, even spread over two buckets (readings
   // are stamped a few seconds apart). Metrics persist when the same reading is off again in a
   // later bucket: each bucket of that series is then a piece.
-  const gaugeBuckets = bucketsOfGauges(anomalies);
-  return pieces.size + Math.max(0, ...[...gaugeBuckets.values()].map((b) => b.size));
+  // A pod's one scrape at a service whose requests are slow may read those requests again: its
+  // own latency percentiles always do (a service's views of the same calls count once), and
+  // when the slowness rests on a single request, so may anything else it read (the load that
+  // request made). Then the scrape adds no piece: one request is neither persistence nor volume,
+  // and the same reading off again, or a second slow request, is.
+  const latency = anomalies.filter((a) => a.signal === 'latency');
+  const sameCalls = new Set(
+    anomalies
+      .filter((a) => {
+        const own = latency.filter((l) => l.service === a.service);
+        return isGauge(a) && own.length > 0 && (timesRequests(a) || own.every(oneRequest));
+      })
+      .map((a) => a.seriesKey),
+  );
+  const looks = [...bucketsOfGauges(anomalies)]
+    .filter(([series, buckets]) => buckets.size > 1 || !sameCalls.has(series))
+    .map(([, buckets]) => buckets.size);
+  return pieces.size + Math.max(0, ...looks);
 }
 
 /** The buckets each gauge series was off in. */

@@ -18,6 +18,8 @@ export interface SeriesPoint {
   support?: number;
   /** A latency point's requests by duration: the scorer counts the slow ones. */
   histogram?: SparseHistogram;
+  /** A metric's unit as exported (UCUM, e.g. `s`, `By`, `1`). */
+  unit?: string;
 }
 
 /** Requests of a latency histogram slower than `ms` (by each histogram bucket's middle). */
@@ -156,8 +158,8 @@ export async function readDetectionSeries(
        WHERE r.bucket > $1 AND r.bucket <= $2 ${rowBoundLimit}`,
       window,
     ),
-    pool.query<{ bucket: Date; service: string; name: string; value: number }>(
-      `SELECT r.bucket, s.name AS service, m.name, r.value_sum / greatest(r.points, 1) AS value
+    pool.query<{ bucket: Date; service: string; name: string; unit: string; value: number }>(
+      `SELECT r.bucket, s.name AS service, m.name, m.unit, r.value_sum / greatest(r.points, 1) AS value
        FROM rollup_metrics r JOIN services s ON s.id = r.service_id JOIN metrics m ON m.id = r.metric_id
        WHERE r.bucket > $1 AND r.bucket <= $2 ${rowBoundLimit}`,
       [from, metricsTo],
@@ -183,6 +185,7 @@ export async function readDetectionSeries(
       signal: 'metric' as const,
       bucket: r.bucket.getTime(),
       value: Number(r.value),
+      unit: r.unit,
     })),
     ...logs.rows.map((r) => ({
       seriesKey: `logs:${r.service}:error`,

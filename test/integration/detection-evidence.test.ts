@@ -157,6 +157,55 @@ describe('detection weighs latency by the requests behind it', () => {
     expect(candidates.length).toBeGreaterThanOrEqual(1);
     expect(candidates[0]).toMatchObject({ service: 'db', fingerprint: 'db' });
   }, 120_000);
+
+  /**
+   * Ten quiet minutes of a dozen requests a bucket and one gauge of the database's pod, scraped
+   * once a minute; then one bucket in which request i takes `slow(i)` ms in the database
+   * (undefined: as usual), and the scrape ending that bucket reads `gauge.off` instead of about
+   * `gauge.usual`.
+   */
+  async function withScrape(
+    gauge: { name: string; unit: string; usual: number; off: number },
+    slow: (i: number) => number | undefined,
+  ): Promise<IncidentCandidate[]> {
+    await db.pool.query(
+      `INSERT INTO metrics (name, type, unit, description) VALUES ($1, 1, $2, '')`,
+      [gauge.name, gauge.unit],
+    );
+    const slowBucket = 59;
+    return runPasses(db.pool, 72, async (bucket, b) => {
+      await writeBucket(
+        db.pool,
+        bucket,
+        12,
+        (i, service) => (b === slowBucket ? slow(i) : undefined) ?? usualDbMs(b)(i, service),
+      );
+      if (b % 6 !== 0) return;
+      const value = b === slowBucket + 1 ? gauge.off : gauge.usual * (1 + 0.04 * Math.sin(b));
+      await db.pool.query(
+        `INSERT INTO rollup_metrics (bucket, metric_id, service_id, points, value_sum, observations)
+         SELECT $1, m.id, s.id, 1, $2, 0 FROM metrics m, services s WHERE s.name = 'db'`,
+        [new Date(bucket), value],
+      );
+    });
+  }
+  const cpu = { name: 'cpu.utilization', unit: '1', usual: 0.3, off: 0.9 };
+  const latencyP99 = { name: 'server.latency.p99', unit: 'ms', usual: 8.2, off: 85 };
+
+  it('opens nothing for one slow request and what the scrape of its pod read', async () => {
+    // The bucket's p95 is one request's 400 ms; half the others take 20 ms instead of 7.5.
+    const oneSlow = (i: number) => (i === 0 ? 400 : i < 7 ? 20 : undefined);
+    expect(await withScrape(cpu, oneSlow)).toEqual([]);
+  }, 120_000);
+
+  it('opens an incident on the database when a whole bucket is slow and its pod is busy', async () => {
+    const [first] = await withScrape(cpu, () => 85);
+    expect(first).toMatchObject({ service: 'db', fingerprint: 'db' });
+  }, 120_000);
+
+  it('opens nothing for one slow bucket and the latency its pod timed for the same calls', async () => {
+    expect(await withScrape(latencyP99, () => 85)).toEqual([]);
+  }, 120_000);
 });
 
 describe('detection pools the calls into a callee from all its callers', () => {

@@ -322,6 +322,47 @@ describe('correlation evidence', () => {
     expect(correlateAnomalies([pod('cart', 'Cpu', 0.9), felt], [], [], at)).toHaveLength(1);
   });
 
+  it('counts one request and the scrape of its pod that read it once; a second look counts', () => {
+    const later = '2026-01-01T00:00:10.000Z';
+    const slow = anomaly('svc:config:p95', 'config', 'latency');
+    const gauge = anomaly('metric:config:LatencyP99', 'config', 'saturation');
+    const oneRequest = (a: Anomaly) => a === slow;
+    expect(correlateAnomalies([slow, gauge], [], [], at, { oneRequest })).toEqual([]);
+    // The same reading off again in the next scrape, a second request, or the whole bucket slow.
+    const again = { ...gauge, at: later };
+    expect(correlateAnomalies([slow, gauge, again], [], [], at, { oneRequest })).toHaveLength(1);
+    const second = { ...slow, at: later };
+    expect(correlateAnomalies([slow, second, gauge], [], [], at, { oneRequest })).toHaveLength(1);
+    expect(correlateAnomalies([slow, gauge], [], [], at)).toHaveLength(1);
+    // A scrape of another pod is another look.
+    const callee = anomaly('metric:db:Cpu', 'db', 'saturation');
+    const edges = [{ caller: 'config', callee: 'db' }];
+    expect(correlateAnomalies([slow, callee], edges, [], at, { oneRequest })).toHaveLength(1);
+  });
+
+  it('counts the latency a pod timed for calls its requests already show as slow once', () => {
+    const later = '2026-01-01T00:00:10.000Z';
+    const slow = anomaly('svc:config:p95', 'config', 'latency');
+    const timedGauge = anomaly('metric:config:ClientLatencyP99', 'config', 'saturation');
+    const timesRequests = (a: Anomaly) => a.seriesKey === timedGauge.seriesKey;
+    expect(correlateAnomalies([slow, timedGauge], [], [], at, { timesRequests })).toEqual([]);
+    // Read off again in the next scrape it persists; the pod's CPU is another look.
+    const again = { ...timedGauge, at: later };
+    expect(
+      correlateAnomalies([slow, timedGauge, again], [], [], at, { timesRequests }),
+    ).toHaveLength(1);
+    const cpu = anomaly('metric:config:Cpu', 'config', 'saturation');
+    expect(correlateAnomalies([slow, timedGauge, cpu], [], [], at, { timesRequests })).toHaveLength(
+      1,
+    );
+    // With no slow requests at its service, the timed gauge is a look of its own.
+    const caller = anomaly('svc:gateway:p95', 'gateway', 'latency');
+    const edges = [{ caller: 'gateway', callee: 'config' }];
+    expect(correlateAnomalies([caller, timedGauge], edges, [], at, { timesRequests })).toHaveLength(
+      1,
+    );
+  });
+
   it('blames a service that went down, not the callee that lost its traffic', () => {
     const graph = [
       { caller: 'frontend', callee: 'cart' },
