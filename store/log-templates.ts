@@ -195,3 +195,9 @@ export async function readTemplateTexts(
     ]),
   );
 }
+
+/** The name of every service the store has heard from. */
+export async function readServiceNames(pool: Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ name: string }>(`SELECT name FROM services ${rowBoundLimit}`);
+  return withinRowBound(rows, 'service names').map((r) => r.name);
+}
