@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import {
+  burstWatchMs,
   trackTemplateBursts,
   type NovelTemplate,
   type TemplateBurstState,
@@ -36,6 +37,7 @@ import {
   readNewTemplates,
   readServiceNames,
   readServiceTemplates,
+  readTemplateLines,
   readTemplateTexts,
 } from '../store/log-templates';
 import { severityOf } from '../store/investigation-telemetry';
@@ -209,24 +211,29 @@ async function readNewsworthyTemplates(pool: Pool, from: Date, to: Date) {
 }
 
 /**
- * The novel templates' bursts (series `tmpl:<service>:<template id>:new`) whose line names
+ * The novel templates' bursts (series `tmpl:<service>:<template id>:new`) whose lines name
  * another service: a caller's view of its calls into that service, which does not open an
- * incident on its own (see detectors/template-novelty `namesOtherService`).
+ * incident on its own (see detectors/template-novelty `namesOtherService`). The template's text
+ * or, where the miner masked the name, one of its lines.
  */
 async function burstsAboutOtherServices(pool: Pool, anomalies: Anomaly[]): Promise<Set<string>> {
   const bursts = anomalies.filter((a) => a.seriesKey.endsWith(':new'));
   if (!bursts.length) return new Set();
   const idOf = (a: Anomaly) => a.seriesKey.split(':').at(-2)!;
-  const [texts, services] = await Promise.all([
-    readTemplateTexts(pool, [...new Set(bursts.map(idOf))]),
+  const ids = [...new Set(bursts.map(idOf))];
+  const since = new Date(Math.min(...bursts.map((a) => Date.parse(a.at))) - burstWatchMs);
+  const [texts, lines, services] = await Promise.all([
+    readTemplateTexts(pool, ids),
+    readTemplateLines(pool, ids, since),
     readServiceNames(pool),
   ]);
   return new Set(
     bursts
-      .filter((a) => {
-        const text = texts.get(idOf(a))?.template;
-        return text !== undefined && namesOtherService(text, a.service, services);
-      })
+      .filter((a) =>
+        [texts.get(idOf(a))?.template, lines.get(idOf(a))].some(
+          (text) => text !== undefined && namesOtherService(text, a.service, services),
+        ),
+      )
       .map((a) => a.seriesKey),
   );
 }

@@ -263,7 +263,10 @@ describe('detection weighs a novel error line by what it is about', () => {
   });
 
   /** Usual traffic, and checkout writing a novel ERROR line twice in each of buckets 3 and 4. */
-  async function runWithNovelError(template: string): Promise<IncidentCandidate[]> {
+  async function runWithNovelError(
+    template: string,
+    line = template,
+  ): Promise<IncidentCandidate[]> {
     await db.pool.query(
       `INSERT INTO log_templates
          (template_id, service, template, first_seen, last_seen, severity_number, novel)
@@ -277,7 +280,7 @@ describe('detection weighs a novel error line by what it is about', () => {
         await db.pool.query(
           `INSERT INTO logs (time, service_id, severity_number, body, source_id, template_id)
            SELECT $1, id, 17, $2, 1, 'novel' FROM services WHERE name = 'checkout'`,
-          [new Date(bucket + at), template],
+          [new Date(bucket + at), line],
         );
     });
   }
@@ -285,6 +288,14 @@ describe('detection weighs a novel error line by what it is about', () => {
   it('opens nothing for a novel error line about a call into another service, alone', async () => {
     const candidates = await runWithNovelError(
       'checkout <*> ERROR Servlet.service() threw exception [java.lang.IllegalStateException: No instances available for db]',
+    );
+    expect(candidates).toEqual([]);
+  }, 60_000);
+
+  it('opens nothing for such a line when the template masked the service it names', async () => {
+    const candidates = await runWithNovelError(
+      'checkout <*> ERROR No instances available for <*>',
+      'ERROR No instances available for db',
     );
     expect(candidates).toEqual([]);
   }, 60_000);
