@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import {
+  burstWatchMs,
   trackTemplateBursts,
   type NovelTemplate,
   type TemplateBurstState,
@@ -32,9 +33,15 @@ import {
 } from '../store/detection';
 import type { SparseHistogram } from '../store/telemetry-histogram';
 import { openIncidents } from '../store/incidents';
-import { readNewTemplates, readServiceTemplates } from '../store/log-templates';
+import {
+  readNewTemplates,
+  readServiceNames,
+  readServiceTemplates,
+  readTemplateLines,
+  readTemplateTexts,
+} from '../store/log-templates';
 import { severityOf } from '../store/investigation-telemetry';
-import { newsworthyTemplates } from '../detectors/template-novelty';
+import { namesOtherService, newsworthyTemplates } from '../detectors/template-novelty';
 import { rollupBucketSeconds } from '../store/telemetry-rollups';
 import type { Anomaly, IncidentCandidate } from '../workflows/incident/types';
 import { signalIncident } from './incident-signal';
@@ -121,7 +128,7 @@ const bucketMs = rollupBucketSeconds * 1000;
 const lateRowsMs = 3 * bucketMs;
 /** detector_state key of the watched novel log templates. */
 const templateBurstKey = 'logs:novel-templates';
-/** Scores of a novel template's burst: conclusive on its own (see correlateAnomalies). */
+/** Scores of a novel template's burst: conclusive on its own unless it names another service. */
 const burstScore = 0.99;
 const silenceScore = 0.95;
 /**
@@ -201,6 +208,34 @@ async function readNewsworthyTemplates(pool: Pool, from: Date, to: Date) {
     novel.map((t) => ({ ...t, ...at(t), novel: t })),
     known.map((t) => ({ ...t, ...at(t) })),
   ).map((t) => t.novel);
+}
+
+/**
+ * The novel templates' bursts (series `tmpl:<service>:<template id>:new`) whose lines name
+ * another service: a caller's view of its calls into that service, which does not open an
+ * incident on its own (see detectors/template-novelty `namesOtherService`). The template's text
+ * or, where the miner masked the name, one of its lines.
+ */
+async function burstsAboutOtherServices(pool: Pool, anomalies: Anomaly[]): Promise<Set<string>> {
+  const bursts = anomalies.filter((a) => a.seriesKey.endsWith(':new'));
+  if (!bursts.length) return new Set();
+  const idOf = (a: Anomaly) => a.seriesKey.split(':').at(-2)!;
+  const ids = [...new Set(bursts.map(idOf))];
+  const since = new Date(Math.min(...bursts.map((a) => Date.parse(a.at))) - burstWatchMs);
+  const [texts, lines, services] = await Promise.all([
+    readTemplateTexts(pool, ids),
+    readTemplateLines(pool, ids, since),
+    readServiceNames(pool),
+  ]);
+  return new Set(
+    bursts
+      .filter((a) =>
+        [texts.get(idOf(a))?.template, lines.get(idOf(a))].some(
+          (text) => text !== undefined && namesOtherService(text, a.service, services),
+        ),
+      )
+      .map((a) => a.seriesKey),
+  );
 }
 
 function groupBySeries(points: SeriesPoint[]): Map<string, SeriesPoint[]> {
@@ -403,6 +438,8 @@ export function createDetectionActivities({
           (stored.get(requestBackedKey) as [string, number][] | undefined) ?? [],
         );
         const open = withReported(await openIncidents(pool), recentlyReported);
+        // Held bursts too: the texts are read again rather than kept in the detector state.
+        const aboutOthers = await burstsAboutOtherServices(pool, [...held, ...anomalies]);
         correlated = correlateAnomalies(
           [...held, ...anomalies],
           edges,
@@ -413,7 +450,8 @@ export function createDetectionActivities({
           })),
           result.windowEnd,
           {
-            conclusive: (a) => a.seriesKey.endsWith(':new') || alertOpens(a),
+            conclusive: (a) =>
+              (a.seriesKey.endsWith(':new') && !aboutOthers.has(a.seriesKey)) || alertOpens(a),
             outage: (a) => a.seriesKey.startsWith('silent:'),
             supporting,
             oneRequest: (a) => oneRequest.has(anomalyId(a)),

@@ -80,3 +80,26 @@ function sameLine(a: string, b: string): boolean {
   const [short, long] = a.length <= b.length ? [a, b] : [b, a];
   return long.startsWith(short) && short.length >= cutShare * long.length;
 }
+
+/**
+ * Whether a template names a service other than the one that logged it. Such a line reports a
+ * call into that service as its caller saw it (`No instances available for ts-payment-service`,
+ * `call to cartservice failed`): a symptom of the call, like a slow edge, not a fault in the
+ * caller's own code, so its novelty is one piece of evidence and not conclusive on its own.
+ * A service's own failing code logs lines about itself (`[getRoutesByRouteIds][Get Route By
+ * Ids Failed]`), which stay conclusive: code-level faults show mostly there.
+ */
+export function namesOtherService(
+  template: string,
+  service: string,
+  services: Iterable<string>,
+): boolean {
+  for (const other of services) {
+    if (other === service) continue;
+    // A whole name: `order-service` is not in `ts-order-service`, nor `ts-order-service` in a
+    // pod's name `ts-order-service-7f9c`.
+    const escaped = other.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    if (new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`).test(template)) return true;
+  }
+  return false;
+}

@@ -195,3 +195,28 @@ export async function readTemplateTexts(
     ]),
   );
 }
+
+/**
+ * The newest line of each of these templates logged at or after `since`: a template's text may
+ * have masked a part its lines carry (a name that varies between lines becomes `<*>`).
+ */
+export async function readTemplateLines(
+  pool: Pool,
+  templateIds: string[],
+  since: Date,
+): Promise<Map<string, string>> {
+  if (!templateIds.length) return new Map();
+  const { rows } = await pool.query<{ template_id: string; body: string }>(
+    `SELECT DISTINCT ON (template_id) template_id, body FROM logs
+     WHERE template_id = ANY($1::text[]) AND time >= $2 AND body IS NOT NULL
+     ORDER BY template_id, time DESC`,
+    [templateIds, since],
+  );
+  return new Map(rows.map((r) => [r.template_id, r.body]));
+}
+
+/** The name of every service the store has heard from. */
+export async function readServiceNames(pool: Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ name: string }>(`SELECT name FROM services ${rowBoundLimit}`);
+  return withinRowBound(rows, 'service names').map((r) => r.name);
+}

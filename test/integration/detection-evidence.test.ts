@@ -241,3 +241,70 @@ describe('detection pools the calls into a callee from all its callers', () => {
     expect(Date.parse(candidates[0]!.observedAt)).toBeLessThanOrEqual(start + 63 * bucketMs);
   }, 120_000);
 });
+
+describe('detection weighs a novel error line by what it is about', () => {
+  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+
+  beforeEach(async () => {
+    db = await databaseWith(chain);
+    // Logging for half an hour already, and the template watch tracking since well before.
+    await db.pool.query(
+      `INSERT INTO log_templates (template_id, service, template, first_seen, last_seen, novel)
+       VALUES ('everyday', 'checkout', 'checkout <*> INFO placed order <*>', $1, $1, false)`,
+      [new Date(start - 30 * 60_000)],
+    );
+    await db.pool.query(
+      `INSERT INTO detector_state (series_key, state) VALUES ('logs:novel-templates', $1)`,
+      [JSON.stringify({ watched: [], since: start - 20 * 60_000 })],
+    );
+  });
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  /** Usual traffic, and checkout writing a novel ERROR line twice in each of buckets 3 and 4. */
+  async function runWithNovelError(
+    template: string,
+    line = template,
+  ): Promise<IncidentCandidate[]> {
+    await db.pool.query(
+      `INSERT INTO log_templates
+         (template_id, service, template, first_seen, last_seen, severity_number, novel)
+       VALUES ('novel', 'checkout', $1, $2, $2, 17, true)`,
+      [template, new Date(start + 3 * bucketMs + 1_000)],
+    );
+    return runPasses(db.pool, 8, async (bucket, b) => {
+      await writeBucket(db.pool, bucket, 12, usualDbMs(b));
+      if (b !== 3 && b !== 4) return;
+      for (const at of [1_000, 6_000])
+        await db.pool.query(
+          `INSERT INTO logs (time, service_id, severity_number, body, source_id, template_id)
+           SELECT $1, id, 17, $2, 1, 'novel' FROM services WHERE name = 'checkout'`,
+          [new Date(bucket + at), line],
+        );
+    });
+  }
+
+  it('opens nothing for a novel error line about a call into another service, alone', async () => {
+    const candidates = await runWithNovelError(
+      'checkout <*> ERROR Servlet.service() threw exception [java.lang.IllegalStateException: No instances available for db]',
+    );
+    expect(candidates).toEqual([]);
+  }, 60_000);
+
+  it('opens nothing for such a line when the template masked the service it names', async () => {
+    const candidates = await runWithNovelError(
+      'checkout <*> ERROR No instances available for <*>',
+      'ERROR No instances available for db',
+    );
+    expect(candidates).toEqual([]);
+  }, 60_000);
+
+  it('opens an incident on a novel exception in the service own code, alone', async () => {
+    const candidates = await runWithNovelError(
+      'checkout <*> ERROR Unhandled exception in PlaceOrder: java.lang.NullPointerException at line <*>',
+    );
+    expect(candidates.length).toBeGreaterThanOrEqual(1);
+    expect(candidates[0]).toMatchObject({ service: 'checkout', fingerprint: 'checkout' });
+  }, 60_000);
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  namesOtherService,
   newsworthyTemplates,
   serviceNoveltyWarmupMs,
   templateShape,
@@ -62,5 +63,49 @@ describe('which novel log templates are news', () => {
     expect(newsworthyTemplates([fresh], [first, fresh])).toEqual([]);
     const old = { ...first, firstSeen: t0 };
     expect(newsworthyTemplates([fresh], [old, fresh])).toEqual([fresh]);
+  });
+});
+
+describe('a template about another service', () => {
+  const services = [
+    'ts-order-service',
+    'ts-order-other-service',
+    'order-service',
+    'ts-basic-service',
+  ];
+
+  it('names a callee by its whole name', () => {
+    expect(
+      namesOtherService(
+        'ts-security-service <*> ERROR threw exception [No instances available for ts-order-service] with root cause',
+        'ts-security-service',
+        services,
+      ),
+    ).toBe(true);
+    expect(namesOtherService('call to ts-order-service:8080 failed', 'frontend', services)).toBe(
+      true,
+    );
+  });
+
+  it('is not its own name, a name inside a longer one, or a pod of the service', () => {
+    expect(
+      namesOtherService(
+        'ts-basic-service <*> ERROR f.m.s.BasicServiceImpl#415 [getRoutesByRouteIds][Get Route By Ids Failed]',
+        'ts-basic-service',
+        services,
+      ),
+    ).toBe(false);
+    expect(
+      namesOtherService('restarted pod ts-order-service-7f9c on node <*>', 'frontend', [
+        'ts-order-service',
+      ]),
+    ).toBe(false);
+    expect(
+      namesOtherService(
+        'ts-order-service <*> WARN [getSoldTickets][Left ticket info is empty]',
+        'ts-order-service',
+        ['ts-order-service', 'order-service'],
+      ),
+    ).toBe(false);
   });
 });
