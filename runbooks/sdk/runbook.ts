@@ -3,6 +3,7 @@ import {
   CancellationScope,
   CancelledFailure,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -41,6 +42,7 @@ import {
   PreconditionUnverified,
   type PreconditionOptions,
 } from './precondition';
+import { checkSymptomHolds, SymptomCleared, symptomCheckPatch } from './symptom';
 import { RecoveryUnverified, verifyRecovery } from './verify';
 
 const { resolveApprovalPolicy } = proxyActivities<Activities>({
@@ -117,6 +119,7 @@ class RunbookRun implements RunbookContext {
       if (err instanceof RecoveryUnverified || err instanceof PreconditionUnverified)
         return this.result('unverified', err.message);
       if (err instanceof RunbookNotApplicable) return this.result('not_applicable', err.message);
+      if (err instanceof SymptomCleared) return this.result('not_needed', err.message);
       const halt = haltOf(err);
       this.phase = 'compensating';
       const undone = await this.saga.unwind();
@@ -130,12 +133,18 @@ class RunbookRun implements RunbookContext {
 
   async step<N extends ActionName>(o: StepOptions<N>): Promise<void> {
     this.throwIfCancelled();
+    // An approval can wait long enough for the fault to pass: nothing is changed for one gone.
+    const symptom = this.input.symptom;
+    if (this.steps.length === 0 && symptom && patched(symptomCheckPatch)) {
+      await checkSymptomHolds(symptom);
+    }
     const { workflowId, runId } = workflowInfo();
     const record: StepRecord = {
       name: o.name,
       activity: o.action.activity,
       risk: o.risk,
       actionId: `${workflowId}/${runId}/${o.name}`,
+      startedAt: new Date().toISOString(),
       status: 'running',
     };
     this.steps.push(record);

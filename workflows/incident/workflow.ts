@@ -28,9 +28,10 @@ import { runbookAwaitingApproval, runbookWorkflowId } from '../../runbooks/sdk/m
 import { investigationWorkflow } from '../investigation/workflow';
 import { notificationRetryWorkflow } from '../notification-retry';
 import type { InvestigationResult } from '../investigation/types';
-import { chooseRunbook } from './choose-runbook';
+import { nextRunbook, type RunbookChoice } from './choose-runbook';
 import { incidentDetails } from './details';
 import { faultLeadMs } from './investigation-window';
+import { maxRemedyAttempts, nextRemedyPatch, passedBeforeChange, triesNextAfter } from './remedies';
 import { anomaliesObserved, closeIncident, incidentState } from './messages';
 import {
   attachAnomalies,
@@ -206,7 +207,11 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       });
     }
   }
-  /** Chooses a runbook from the catalog and runs it as a child; its outcome is recorded. */
+  /**
+   * Chooses a runbook from the catalog and runs it as a child; its outcome is recorded. After one
+   * that could not act or whose change failed, the next fitting remedy is chosen (never the same
+   * runbook twice, at most maxRemedyAttempts), each with its own approvals.
+   */
   async function remediate(investigation: InvestigationResult): Promise<void> {
     const top = investigation.ranked.candidates[0]!;
     const target = await resolveRemediationTarget(top.service);
@@ -222,24 +227,50 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       },
       summary: investigation.summary.summary,
     };
-    const choice = chooseRunbook(
-      runbookInput,
-      investigation.recommendation?.recommended,
-      investigation.summary.recommendedRunbook,
-    );
+    const tried: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const choice = nextRunbook(
+        runbookInput,
+        investigation.recommendation?.recommended,
+        investigation.summary.recommendedRunbook,
+        tried,
+      );
+      if (!choice) break;
+      tried.push(choice.entry.name);
+      const result = await runRemedy(choice, runbookInput, attempt);
+      if (!triesNextAfter(result.outcome) || attempt >= maxRemedyAttempts || closeRequest) break;
+      // Checked only where the old code stopped, so histories recorded before replay unchanged.
+      if (!patched(nextRemedyPatch)) break;
+    }
+  }
+
+  async function runRemedy(
+    choice: RunbookChoice,
+    runbookInput: RunbookInput,
+    attempt: number,
+  ): Promise<RunbookResult> {
     const label = `${choice.entry.name} v${choice.entry.version}`;
+    const nth = attempt === 1 ? '' : ` (attempt ${attempt} of at most ${maxRemedyAttempts})`;
     await publish({
       ...current(),
       status: 'remediating',
       runbook: label,
-      notes: [...(current().notes ?? []), `runbook ${label}: ${choice.reason}`],
+      notes: [...(current().notes ?? []), `runbook ${label}${nth}: ${choice.reason}`],
     });
     const result = await executeChild<(input: RunbookInput) => Promise<RunbookResult>>(
       choice.entry.workflowType,
       {
-        workflowId: runbookWorkflowId(current().incidentId),
+        workflowId: runbookWorkflowId(current().incidentId, attempt),
         ...(input.remediationTaskQueue && { taskQueue: input.remediationTaskQueue }),
-        args: [runbookInput],
+        args: [
+          {
+            ...runbookInput,
+            symptom: {
+              incidentWorkflowId: workflowInfo().workflowId,
+              clearedAfterSeconds: input.quietPeriodSeconds,
+            },
+          },
+        ],
       },
     );
     remediations.push({
@@ -248,22 +279,45 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       outcome: result.outcome,
       approvedBy: result.approvals.filter((a) => a.decision === 'approved').map((a) => a.approver),
     });
+    if (result.outcome === 'succeeded') succeeded = { label, steps: result.steps };
+    if (result.outcome === 'not_needed') byItself = `recovered by itself before ${label} acted`;
+    const recovered = result.outcome === 'not_needed' ? ' The incident recovered by itself.' : '';
     await publish({
       ...current(),
       status: settled(),
       remediationOutcome: result.outcome,
+      remedies: [...(current().remedies ?? []), `${label}: ${result.outcome}`],
       notes: [
         ...(current().notes ?? []),
-        `runbook ${label}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`,
+        `runbook ${label}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}${recovered}`,
       ],
     });
+    return result;
   }
+  /** The runbook that succeeded and its steps, to judge at resolution whether it gets credit. */
+  let succeeded: { label: string; steps: RunbookResult['steps'] } | undefined;
+  /** Set when a runbook found the symptom cleared before its first change. */
+  let byItself: string | undefined;
   const remediations: {
     runbook: string;
     version: number;
     outcome: RunbookResult['outcome'];
     approvedBy: string[];
   }[] = [];
+
+  /**
+   * Every report is in once the incident went quiet: a success whose fault had passed before its
+   * first change is no cure, and the knowledge graph must not learn it as one.
+   */
+  function creditWithheld(run: { label: string; steps: RunbookResult['steps'] }) {
+    const evidence = current().sustainedAt ?? current().lastAnomalyAt;
+    const reason = passedBeforeChange(evidence, run.label, run.steps);
+    if (reason) {
+      const last = remediations[remediations.length - 1];
+      if (last) last.outcome = 'not_needed';
+    }
+    return reason;
+  }
 
   /** Back to open after a phase, unless the incident was closed meanwhile. */
   function settled(): IncidentState['status'] {
@@ -296,10 +350,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       break;
     }
     if (!heard) {
+      const withheld = succeeded && creditWithheld(succeeded);
+      const recovered = withheld ?? byItself;
       await publish({
         ...current(),
         status: 'resolved',
-        resolution: `no new anomaly for ${input.quietPeriodSeconds} s`,
+        ...(withheld && { remediationOutcome: 'not_needed' }),
+        resolution: `no new anomaly for ${input.quietPeriodSeconds} s${recovered ? `; ${recovered}` : ''}`,
       });
       break;
     }
