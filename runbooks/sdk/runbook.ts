@@ -78,6 +78,8 @@ class RunbookRun implements RunbookContext {
   private phase: RunbookStatus['phase'] = 'running';
   private plan: PlanItem[] = [];
   private readonly steps: StepRecord[] = [];
+  /** When the last step (change) completed: where verification starts judging the fix. */
+  private lastChangeAt?: string;
   private readonly saga = new Saga();
   /** Inspections made while planning, by name: the run continues with the same readings. */
   private readonly readings = new Map<string, unknown>();
@@ -156,6 +158,7 @@ class RunbookRun implements RunbookContext {
       );
       record.status = 'succeeded';
       record.summary = result.summary;
+      this.lastChangeAt = new Date().toISOString();
       this.saga.push(record, o.undo as Undo<never>, result.details, o.timeout);
     } catch (err) {
       record.status = 'failed';
@@ -195,6 +198,7 @@ class RunbookRun implements RunbookContext {
     await verifyRecovery(o, {
       incidentId: this.input.incidentId,
       runbook: `${this.def.name} v${this.def.version}`,
+      ...(this.lastChangeAt ? { changedAt: this.lastChangeAt } : {}),
     });
     this.phase = 'running';
   }

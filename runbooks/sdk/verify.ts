@@ -20,6 +20,7 @@ const defaults = {
   minRequests: 20,
   maxErrorRate: 0.05,
   cannotTellFor: '30 minutes',
+  window: '1 minute',
 } as const;
 
 /** What makes a reading healthy. */
@@ -30,6 +31,9 @@ const maxBackoffMs = 5 * 60_000;
 
 /** Workflows started before verification knew "cannot tell" keep judging as they did. */
 export const cannotTellPatch = 'verify-cannot-tell';
+
+/** Workflows started before verification judged the latest window keep judging all traffic. */
+export const recentWindowPatch = 'verify-recent-window';
 
 /**
  * Healthy: enough post-fix traffic to judge, with errors (and, when asked, p95 latency) within
@@ -82,10 +86,39 @@ export class RecoveryUnverified extends Error {
 export interface VerifyContext {
   incidentId: string;
   runbook: string;
+  /** When the run's last change completed; without one, when verification starts. */
+  changedAt?: string;
 }
 
 /**
- * Polls the service's RED metrics until `healthyChecks` consecutive checks pass. When `within`
+ * Where a check's traffic starts: the latest `window`, but never before the change took effect
+ * (its completion plus `settle`). Pure.
+ */
+export function windowStart(
+  o: Pick<VerifyOptions, 'window' | 'settle'>,
+  changedAtMs: number,
+  nowMs: number,
+): { since: number; effective: number } {
+  const effective = changedAtMs + (o.settle === undefined ? 0 : msToNumber(o.settle));
+  const latest = nowMs - msToNumber(o.window ?? defaults.window);
+  return { since: Math.max(effective, latest), effective };
+}
+
+/**
+ * One check of the latest window since the change; a window too quiet to judge is widened to all
+ * traffic since the change took effect, so a sparse service is judged as before.
+ */
+async function readRecentVerdict(o: VerifyOptions, changedAtMs: number): Promise<Verdict> {
+  const { since, effective } = windowStart(o, changedAtMs, Date.now());
+  const verdict = await readVerdict(o, new Date(since).toISOString());
+  if (verdict.kind !== 'cannot_tell' || since === effective || Date.now() < effective)
+    return verdict;
+  return readVerdict(o, new Date(effective).toISOString());
+}
+
+/**
+ * Polls the service's RED metrics, each check over the latest `window` of traffic after the
+ * change took effect, until `healthyChecks` consecutive checks pass. When `within`
  * runs out on a measured unhealthy service it throws a RunbookHalt (roll back). When it runs out
  * while the health cannot be told (database or telemetry down, too little traffic), it never
  * rolls back, since undoing a fix that worked is worse than waiting: it keeps checking with
@@ -95,13 +128,15 @@ export interface VerifyContext {
 export async function verifyRecovery(o: VerifyOptions, context: VerifyContext): Promise<void> {
   if (!patched(cannotTellPatch)) return verifyRecoveryBeforeCannotTell(o);
   const since = new Date().toISOString();
+  const recent = patched(recentWindowPatch);
+  const changedAtMs = context.changedAt ? Date.parse(context.changedAt) : Date.now();
   const deadline = Date.now() + msToNumber(o.within);
   let everyMs = msToNumber(o.every ?? defaults.every);
   const needed = o.healthyChecks ?? defaults.healthyChecks;
   let streak = 0;
   let unknownUntil: number | undefined;
   for (;;) {
-    const verdict = await readVerdict(o, since);
+    const verdict = recent ? await readRecentVerdict(o, changedAtMs) : await readVerdict(o, since);
     streak = verdict.kind === 'recovered' ? streak + 1 : 0;
     if (streak >= needed) return;
     if (Date.now() + everyMs > deadline) {
