@@ -85,6 +85,23 @@ export const testGatedV1 = defineRunbook({
   },
 });
 
+/** A step, then a verification judging the latest 3 s of traffic, with 12 s to recover. */
+export const testVerifyWindowV1 = defineRunbook({
+  name: 'test-verify-window',
+  version: 1,
+  title: 'verification of a fix whose symptom outlasts the change a little',
+  risk: 'medium',
+  async body(rb, input) {
+    await rollbackApi(rb, ns(input));
+    await rb.verify({
+      service: input.service,
+      within: '12 seconds',
+      every: '500 milliseconds',
+      window: '3 seconds',
+    });
+  },
+});
+
 /** A step, then a verification that gives an unreadable health 6 more seconds to be told. */
 export const testVerifyPatientlyV1 = defineRunbook({
   name: 'test-verify-patiently',
