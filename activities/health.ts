@@ -3,7 +3,8 @@ import type { ServiceHealth } from '../runbooks/sdk/types';
 
 /**
  * Where runbook verification reads a service's RED metrics (e.g. PostgreSQL rollups): over the
- * window from `since` (when verification started) to now, so only post-fix traffic counts.
+ * window from `since` (never before the change took effect) to now, so only post-fix traffic
+ * counts.
  */
 export interface HealthSource {
   serviceHealth(service: string, since: Date): Promise<ServiceHealth>;
