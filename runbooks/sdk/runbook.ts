@@ -199,6 +199,7 @@ class RunbookRun implements RunbookContext {
       incidentId: this.input.incidentId,
       runbook: `${this.def.name} v${this.def.version}`,
       ...(this.lastChangeAt ? { changedAt: this.lastChangeAt } : {}),
+      ...(this.input.symptom?.check ? { symptom: this.input.symptom.check } : {}),
     });
     this.phase = 'running';
   }

@@ -1,5 +1,6 @@
 import type { CandidateKind } from '../../activities/rca/candidate';
 import type { Finding } from '../../activities/rca/outside-evidence';
+import type { IncidentSymptomCheck } from './symptom-bounds';
 
 /**
  * The runbook contract shared by every runbook, the incident workflow that starts them, the
@@ -63,6 +64,8 @@ export interface SymptomSource {
    * own quiet period, after which it would resolve itself.
    */
   clearedAfterSeconds: number;
+  /** What verification must also see come back: the signals the incident opened on. */
+  check?: IncidentSymptomCheck;
 }
 
 export type RunbookOutcome =

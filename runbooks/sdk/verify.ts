@@ -3,6 +3,12 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import { RunbookHalt, type VerifyOptions } from './context';
 import { failureMessage } from './invoke';
+import {
+  incidentSymptomPatch,
+  stricter,
+  symptomBounds,
+  type IncidentSymptomCheck,
+} from './symptom-bounds';
 import type { ServiceHealth } from './types';
 
 const { checkServiceHealth } = proxyActivities<Activities>({
@@ -88,6 +94,40 @@ export interface VerifyContext {
   runbook: string;
   /** When the run's last change completed; without one, when verification starts. */
   changedAt?: string;
+  /** The incident's own symptom, which must come back to its baseline too. */
+  symptom?: IncidentSymptomCheck;
+}
+
+/**
+ * The runbook's bounds, made stricter by the incident's symptom: a fix that clears errors while
+ * the latency the incident is about stays high has not worked. The baseline is read once; one
+ * that cannot be read or is too thin leaves the runbook's own bounds, and `note` says so.
+ */
+async function withSymptomBounds(
+  o: VerifyOptions,
+  symptom: IncidentSymptomCheck,
+): Promise<{ options: VerifyOptions; note: string }> {
+  let baseline: ServiceHealth;
+  try {
+    baseline = await checkServiceHealth(o.service, symptom.baselineFrom, symptom.baselineTo);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return { options: o, note: `; no baseline to judge the symptom by (${failureMessage(err)})` };
+  }
+  const bounds = symptomBounds(baseline, symptom.signals);
+  const options = {
+    ...o,
+    maxErrorRate: stricter(o.maxErrorRate ?? defaults.maxErrorRate, bounds.maxErrorRate),
+    maxP95LatencyMs: stricter(o.maxP95LatencyMs, bounds.maxP95LatencyMs),
+  };
+  const limits = [
+    bounds.maxP95LatencyMs === undefined ? '' : `p95 ≤ ${Math.round(bounds.maxP95LatencyMs)} ms`,
+    bounds.maxErrorRate === undefined ? '' : `errors ≤ ${(bounds.maxErrorRate * 100).toFixed(1)}%`,
+  ].filter(Boolean);
+  const note = limits.length
+    ? `; the incident's ${symptom.signals.join(' and ')} must come back near its baseline (${describeHealth(baseline)}): ${limits.join(', ')}`
+    : `; baseline too thin to judge the symptom by (${describeHealth(baseline)})`;
+  return { options, note };
 }
 
 /**
@@ -118,17 +158,23 @@ async function readRecentVerdict(o: VerifyOptions, changedAtMs: number): Promise
 
 /**
  * Polls the service's RED metrics, each check over the latest `window` of traffic after the
- * change took effect, until `healthyChecks` consecutive checks pass. When `within`
+ * change took effect, until `healthyChecks` consecutive checks pass; with the incident's
+ * symptom in the context, its signals must also be back near the service's baseline. When `within`
  * runs out on a measured unhealthy service it throws a RunbookHalt (roll back). When it runs out
  * while the health cannot be told (database or telemetry down, too little traffic), it never
  * rolls back, since undoing a fix that worked is worse than waiting: it keeps checking with
  * backoff for `cannotTellFor`, then escalates to a human with the reason and throws
  * RecoveryUnverified.
  */
-export async function verifyRecovery(o: VerifyOptions, context: VerifyContext): Promise<void> {
-  if (!patched(cannotTellPatch)) return verifyRecoveryBeforeCannotTell(o);
+export async function verifyRecovery(own: VerifyOptions, context: VerifyContext): Promise<void> {
+  if (!patched(cannotTellPatch)) return verifyRecoveryBeforeCannotTell(own);
   const since = new Date().toISOString();
   const recent = patched(recentWindowPatch);
+  // Only runs whose incident passed its symptom reach this: older histories never did.
+  const { options: o, note } =
+    context.symptom?.signals.length && patched(incidentSymptomPatch)
+      ? await withSymptomBounds(own, context.symptom)
+      : { options: own, note: '' };
   const changedAtMs = context.changedAt ? Date.parse(context.changedAt) : Date.now();
   const deadline = Date.now() + msToNumber(o.within);
   let everyMs = msToNumber(o.every ?? defaults.every);
@@ -143,7 +189,7 @@ export async function verifyRecovery(o: VerifyOptions, context: VerifyContext): 
       if (verdict.kind !== 'cannot_tell')
         throw new RunbookHalt(
           'rolled_back',
-          `${o.service} did not recover within ${String(o.within)} (${verdict.detail})`,
+          `${o.service} did not recover within ${String(o.within)} (${verdict.detail}${note})`,
         );
       const cannotTellFor = o.cannotTellFor ?? defaults.cannotTellFor;
       unknownUntil ??= Date.now() + msToNumber(cannotTellFor);

@@ -181,3 +181,27 @@ export const testPreconditionV1 = defineRunbook({
     await rollbackApi(rb, ns(input));
   },
 });
+
+/** A restart of api judged, as a restart is, by its error rate alone, with 6 s to recover. */
+export const testRestartV1 = defineRunbook({
+  name: 'test-restart',
+  version: 1,
+  title: 'a restart whose own check reads only errors',
+  risk: 'medium',
+  async body(rb, input) {
+    await rb.step({
+      name: 'restart-api',
+      describe: 'rolling restart of api',
+      risk: 'medium',
+      timeout: '30 seconds',
+      action: action('k8sRolloutRestart', { namespace: ns(input), deployment: 'api' }),
+      undo: irreversible('new pods from the same template'),
+    });
+    await rb.verify({
+      service: input.service,
+      within: '6 seconds',
+      every: '500 milliseconds',
+      window: '2 seconds',
+    });
+  },
+});

@@ -25,6 +25,11 @@ import {
 } from '../search-attributes';
 import type { RunbookInput, RunbookResult } from '../../runbooks/sdk/types';
 import { runbookAwaitingApproval, runbookWorkflowId } from '../../runbooks/sdk/messages';
+import {
+  incidentSymptomPatch,
+  measurableSignals,
+  type IncidentSymptomCheck,
+} from '../../runbooks/sdk/symptom-bounds';
 import { investigationWorkflow } from '../investigation/workflow';
 import { notificationRetryWorkflow } from '../notification-retry';
 import type { InvestigationResult } from '../investigation/types';
@@ -197,7 +202,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         }),
         notes: [...(current().notes ?? []), ...investigation.notes],
       });
-      if (top && input.remediate !== false && !closeRequest) await remediate(investigation);
+      if (top && input.remediate !== false && !closeRequest)
+        await remediate(investigation, firstAnomaly);
     } catch (err) {
       // An incident without a diagnosis is still an incident: keep it open and say why.
       await publish({
@@ -212,8 +218,19 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
    * that could not act or whose change failed, the next fitting remedy is chosen (never the same
    * runbook twice, at most maxRemedyAttempts), each with its own approvals.
    */
-  async function remediate(investigation: InvestigationResult): Promise<void> {
+  async function remediate(
+    investigation: InvestigationResult,
+    firstAnomaly: number,
+  ): Promise<void> {
     const top = investigation.ranked.candidates[0]!;
+    const baselineTo = firstAnomaly - faultLeadMs;
+    const check: IncidentSymptomCheck = {
+      signals: measurableSignals(current().topAnomalies.map((a) => a.signal)),
+      baselineFrom: new Date(
+        baselineTo - (input.baselineMinutes ?? defaultBaselineMinutes) * 60_000,
+      ).toISOString(),
+      baselineTo: new Date(baselineTo).toISOString(),
+    };
     const target = await resolveRemediationTarget(top.service);
     const runbookInput: RunbookInput = {
       incidentId: current().incidentId,
@@ -237,7 +254,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       );
       if (!choice) break;
       tried.push(choice.entry.name);
-      const result = await runRemedy(choice, runbookInput, attempt);
+      const result = await runRemedy(choice, runbookInput, attempt, check);
       if (!triesNextAfter(result.outcome) || attempt >= maxRemedyAttempts || closeRequest) break;
       // Checked only where the old code stopped, so histories recorded before replay unchanged.
       if (!patched(nextRemedyPatch)) break;
@@ -248,6 +265,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     choice: RunbookChoice,
     runbookInput: RunbookInput,
     attempt: number,
+    check: IncidentSymptomCheck,
   ): Promise<RunbookResult> {
     const label = `${choice.entry.name} v${choice.entry.version}`;
     const nth = attempt === 1 ? '' : ` (attempt ${attempt} of at most ${maxRemedyAttempts})`;
@@ -268,6 +286,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
             symptom: {
               incidentWorkflowId: workflowInfo().workflowId,
               clearedAfterSeconds: input.quietPeriodSeconds,
+              // Runs started before verification judged the incident's symptom judge without it.
+              ...(patched(incidentSymptomPatch) && { check }),
             },
           },
         ],
