@@ -5,11 +5,11 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { signalIncident } from '../../activities/incident-signal';
 import { runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookInput } from '../../runbooks/sdk/types';
-import type { IncidentCandidate, IncidentState } from '../../workflows/incident/types';
+import type { Anomaly, IncidentCandidate, IncidentState } from '../../workflows/incident/types';
 import { runbook } from '../../workflows/search-attributes';
 import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 
-function candidate(fingerprint: string): IncidentCandidate {
+function candidate(fingerprint: string, also: Anomaly['signal'][] = []): IncidentCandidate {
   const at = new Date().toISOString();
   return {
     fingerprint,
@@ -17,6 +17,14 @@ function candidate(fingerprint: string): IncidentCandidate {
     services: ['cart'],
     anomalies: [
       { seriesKey: 'logs:cart:t1', service: 'cart', signal: 'logs', score: 0.97, value: 40, at },
+      ...also.map((signal) => ({
+        seriesKey: `${signal}:cart`,
+        service: 'cart',
+        signal,
+        score: 0.9,
+        value: 1,
+        at,
+      })),
     ],
     observedAt: at,
   };
@@ -48,7 +56,10 @@ describe('incident remediation attempts', () => {
     await env.close();
   });
 
-  async function run(scenario: string): Promise<{ state: IncidentState; workflowId: string }> {
+  async function run(
+    scenario: string,
+    also: Anomaly['signal'][] = [],
+  ): Promise<{ state: IncidentState; workflowId: string }> {
     const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
     try {
       const worker = await Worker.create({
@@ -59,7 +70,7 @@ describe('incident remediation attempts', () => {
       });
       return await worker.runUntil(async () => {
         const fingerprint = `${scenario}-${randomUUID().slice(0, 8)}`;
-        const workflowId = await signalIncident(env.client, candidate(fingerprint), {
+        const workflowId = await signalIncident(env.client, candidate(fingerprint, also), {
           taskQueue: env.taskQueue,
           quietPeriodSeconds: 1,
         });
@@ -102,6 +113,18 @@ describe('incident remediation attempts', () => {
     ]);
     const described = await env.client.workflow.getHandle(workflowId).describe();
     expect(described.typedSearchAttributes.get(runbook)).toBe('k8s-rollout-restart v1');
+  }, 60_000);
+
+  it('passes each attempt the symptom its verification must see come back', async () => {
+    const { state } = await run('next', ['saturation', 'errors', 'traffic']);
+    const [first, second] = await attemptInputs(state.incidentId, 2);
+    const check = first!.symptom!.check!;
+    expect(check.signals).toEqual(['errors', 'latency']);
+    // The service's health before the incident: baselineMinutes (10) ending before the fault.
+    const baselineTo = Date.parse(check.baselineTo);
+    expect(baselineTo).toBeLessThan(Date.parse(state.openedAt));
+    expect(baselineTo - Date.parse(check.baselineFrom)).toBe(10 * 60_000);
+    expect(second!.symptom!.check).toEqual(check);
   }, 60_000);
 
   it('never runs a runbook twice, and stops after the fitting ones (at most 3)', async () => {

@@ -287,7 +287,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
               incidentWorkflowId: workflowInfo().workflowId,
               clearedAfterSeconds: input.quietPeriodSeconds,
               // Runs started before verification judged the incident's symptom judge without it.
-              ...(patched(incidentSymptomPatch) && { check }),
+              ...(check.signals.length > 0 && patched(incidentSymptomPatch) && { check }),
             },
           },
         ],
