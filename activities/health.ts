@@ -3,20 +3,25 @@ import type { ServiceHealth } from '../runbooks/sdk/types';
 
 /**
  * Where runbook verification reads a service's RED metrics (e.g. PostgreSQL rollups): over the
- * window from `since` (when verification started) to now, so only post-fix traffic counts.
+ * window from `since` (never before the change took effect) to now, so only post-fix traffic
+ * counts; with `until`, a window that ended (the service's health before its incident).
  */
 export interface HealthSource {
-  serviceHealth(service: string, since: Date): Promise<ServiceHealth>;
+  serviceHealth(service: string, since: Date, until?: Date): Promise<ServiceHealth>;
 }
 
 export function createHealthActivities({ health }: { health?: HealthSource }) {
   return {
-    async checkServiceHealth(service: string, since: string): Promise<ServiceHealth> {
+    async checkServiceHealth(
+      service: string,
+      since: string,
+      until?: string,
+    ): Promise<ServiceHealth> {
       if (!health) {
         // Without a source nothing can be verified; the runbook must not report success.
         throw ApplicationFailure.nonRetryable('no health source configured', 'HealthSourceMissing');
       }
-      return health.serviceHealth(service, new Date(since));
+      return health.serviceHealth(service, new Date(since), until ? new Date(until) : undefined);
     },
   };
 }

@@ -10,6 +10,7 @@ import {
 import { createApprovalActivities, type ApprovalHook } from './approval';
 import type { ApprovalPolicy } from './approval-policy';
 import { createHealthActivities, type HealthSource } from './health';
+import { createIncidentSymptomActivities } from './incident-symptom';
 import { createHeartbeatActivities } from './heartbeat';
 import { createKubernetesActivities } from './kubernetes';
 import { createPostgresActivities, type PostgresSettings } from './postgres';
@@ -72,6 +73,7 @@ export function createActivities(deps: ActivityDeps) {
     }),
     ...createApprovalActivities(deps),
     ...createHealthActivities(deps),
+    ...createIncidentSymptomActivities(deps),
     ...createKubernetesActivities(deps),
     ...createSshActivities(deps),
     ...createPostgresActivities(deps),

@@ -43,6 +43,7 @@ interface IncidentRow {
   root_cause: { service: string } | null;
   status: string;
   runbook: string | null;
+  resolution: string | null;
 }
 
 function faultKindsFrom(list: string | undefined): readonly WorldFaultKind[] {
@@ -142,7 +143,7 @@ async function main() {
   const incidentsSince = async (t: number) =>
     (
       await pool.query<IncidentRow>(
-        'SELECT incident_id, opened_at, services, root_cause, status, runbook FROM incident WHERE opened_at >= $1 ORDER BY opened_at',
+        'SELECT incident_id, opened_at, services, root_cause, status, runbook, resolution FROM incident WHERE opened_at >= $1 ORDER BY opened_at',
         [new Date(t)],
       )
     ).rows;

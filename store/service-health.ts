@@ -6,17 +6,18 @@ import { histogramQuantile } from './telemetry-histogram';
 const ownRollups = `
   SELECT sum(r.calls) AS calls, sum(r.errors) AS errors, hist_sum(r.latency) AS h
   FROM rollup_services r JOIN services s ON s.id = r.service_id
-  WHERE s.name = $1 AND r.bucket >= $2`;
+  WHERE s.name = $1 AND r.bucket >= $2 AND ($3::timestamptz IS NULL OR r.bucket < $3)`;
 
 /** Its callers' client spans into it. */
 const callerRollups = `
   SELECT sum(r.calls) AS calls, sum(r.errors) AS errors, hist_sum(r.latency) AS h
   FROM rollup_edges r JOIN services s ON s.id = r.callee_service_id
-  WHERE s.name = $1 AND r.bucket >= $2`;
+  WHERE s.name = $1 AND r.bucket >= $2 AND ($3::timestamptz IS NULL OR r.bucket < $3)`;
 
 /**
  * A service's RED numbers since a moment, from the 10-second rollups: what runbook verification
- * polls. Buckets that started before `since` are left out, so only traffic after the fix counts.
+ * polls. Buckets that started before `since` are left out, so only traffic after the fix counts
+ * (and, with `until`, those from `until` on: the health before an incident).
  * A service without spans of its own since then (a datastore, or one that stopped answering) is
  * judged by its callers' client spans into it; otherwise verification of a fix to, say, a Redis
  * would wait out its whole deadline for requests it can never see.
@@ -25,9 +26,10 @@ export async function serviceHealthSince(
   pool: Pool,
   service: string,
   since: Date,
+  until?: Date,
 ): Promise<ServiceHealth> {
-  const own = await healthFrom(pool, ownRollups, service, since);
-  return own.requests > 0 ? own : healthFrom(pool, callerRollups, service, since);
+  const own = await healthFrom(pool, ownRollups, service, since, until);
+  return own.requests > 0 ? own : healthFrom(pool, callerRollups, service, since, until);
 }
 
 async function healthFrom(
@@ -35,6 +37,7 @@ async function healthFrom(
   rollups: string,
   service: string,
   since: Date,
+  until: Date | undefined,
 ): Promise<ServiceHealth> {
   const { rows } = await pool.query<{
     calls: string | null;
@@ -44,7 +47,7 @@ async function healthFrom(
   }>(
     `SELECT t.calls, t.errors, array_lower(t.h, 1) AS lo, t.h[array_lower(t.h, 1):array_upper(t.h, 1)] AS counts
      FROM (${rollups}) t`,
-    [service, since],
+    [service, since, until ?? null],
   );
   const r = rows[0];
   const requests = Number(r?.calls ?? 0);
@@ -58,6 +61,6 @@ async function healthFrom(
     errorRate: requests ? Number(r?.errors ?? 0) / requests : 0,
     p95LatencyMs: p95 === null ? 0 : p95 / 1000,
     from: since.toISOString(),
-    to: new Date().toISOString(),
+    to: (until ?? new Date()).toISOString(),
   };
 }

@@ -40,7 +40,9 @@ export async function engineActivityDeps(
       ),
     anthropic: createAnthropicClient(config.investigation.llm),
     llm: config.investigation.llm,
-    health: { serviceHealth: (service, since) => serviceHealthSince(pool, service, since) },
+    health: {
+      serviceHealth: (service, since, until) => serviceHealthSince(pool, service, since, until),
+    },
     ...(await remediationDeps(config.remediation)),
   };
 }

@@ -77,8 +77,17 @@ export interface VerifyOptions {
   within: Duration;
   /** Time between health checks. */
   every?: Duration;
-  /** Consecutive healthy checks needed (default 1: each check covers all post-fix traffic). */
+  /** Consecutive healthy checks needed (default 1). */
   healthyChecks?: number;
+  /**
+   * The traffic each check judges: the latest `window` of it (default 1 minute), never any from
+   * before the change took effect, so a symptom that outlasted the change by a while does not
+   * hold a working fix unproven until it is diluted away. With too little traffic in it to judge,
+   * the check reads all traffic since the change.
+   */
+  window?: Duration;
+  /** How long the change takes to act after its last step completed (default 0). */
+  settle?: Duration;
   /** Post-fix requests needed before the numbers count (default 20). */
   minRequests?: number;
   maxErrorRate?: number;

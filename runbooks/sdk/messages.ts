@@ -15,7 +15,10 @@ export const runbookStatusQuery = defineQuery<RunbookStatus>('runbookStatus');
 /** Sent to the parent (the incident) when a gate starts or stops waiting for people. */
 export const runbookAwaitingApproval = defineSignal<[boolean]>('runbookAwaitingApproval');
 
-/** The workflow id of an incident's runbook run; how approvers find the run to answer. */
-export function runbookWorkflowId(incidentId: string): string {
-  return `runbook-${incidentId}`;
+/**
+ * The workflow id of an incident's runbook run; how approvers find the run to answer. The first
+ * attempt keeps the id runs always had; a next remedy after it is `-2`, `-3`.
+ */
+export function runbookWorkflowId(incidentId: string, attempt = 1): string {
+  return attempt === 1 ? `runbook-${incidentId}` : `runbook-${incidentId}-${attempt}`;
 }

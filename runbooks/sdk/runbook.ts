@@ -3,6 +3,7 @@ import {
   CancellationScope,
   CancelledFailure,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -41,6 +42,7 @@ import {
   PreconditionUnverified,
   type PreconditionOptions,
 } from './precondition';
+import { checkSymptomHolds, SymptomCleared, symptomCheckPatch } from './symptom';
 import { RecoveryUnverified, verifyRecovery } from './verify';
 
 const { resolveApprovalPolicy } = proxyActivities<Activities>({
@@ -76,6 +78,8 @@ class RunbookRun implements RunbookContext {
   private phase: RunbookStatus['phase'] = 'running';
   private plan: PlanItem[] = [];
   private readonly steps: StepRecord[] = [];
+  /** When the last step (change) completed: where verification starts judging the fix. */
+  private lastChangeAt?: string;
   private readonly saga = new Saga();
   /** Inspections made while planning, by name: the run continues with the same readings. */
   private readonly readings = new Map<string, unknown>();
@@ -117,6 +121,7 @@ class RunbookRun implements RunbookContext {
       if (err instanceof RecoveryUnverified || err instanceof PreconditionUnverified)
         return this.result('unverified', err.message);
       if (err instanceof RunbookNotApplicable) return this.result('not_applicable', err.message);
+      if (err instanceof SymptomCleared) return this.result('not_needed', err.message);
       const halt = haltOf(err);
       this.phase = 'compensating';
       const undone = await this.saga.unwind();
@@ -130,12 +135,18 @@ class RunbookRun implements RunbookContext {
 
   async step<N extends ActionName>(o: StepOptions<N>): Promise<void> {
     this.throwIfCancelled();
+    // An approval can wait long enough for the fault to pass: nothing is changed for one gone.
+    const symptom = this.input.symptom;
+    if (this.steps.length === 0 && symptom && patched(symptomCheckPatch)) {
+      await checkSymptomHolds(symptom);
+    }
     const { workflowId, runId } = workflowInfo();
     const record: StepRecord = {
       name: o.name,
       activity: o.action.activity,
       risk: o.risk,
       actionId: `${workflowId}/${runId}/${o.name}`,
+      startedAt: new Date().toISOString(),
       status: 'running',
     };
     this.steps.push(record);
@@ -147,6 +158,7 @@ class RunbookRun implements RunbookContext {
       );
       record.status = 'succeeded';
       record.summary = result.summary;
+      this.lastChangeAt = new Date().toISOString();
       this.saga.push(record, o.undo as Undo<never>, result.details, o.timeout);
     } catch (err) {
       record.status = 'failed';
@@ -186,6 +198,8 @@ class RunbookRun implements RunbookContext {
     await verifyRecovery(o, {
       incidentId: this.input.incidentId,
       runbook: `${this.def.name} v${this.def.version}`,
+      ...(this.lastChangeAt ? { changedAt: this.lastChangeAt } : {}),
+      ...(this.input.symptom?.check ? { symptom: this.input.symptom.check } : {}),
     });
     this.phase = 'running';
   }

@@ -1,5 +1,6 @@
 import type { CandidateKind } from '../../activities/rca/candidate';
 import type { Finding } from '../../activities/rca/outside-evidence';
+import type { IncidentSymptomCheck } from './symptom-bounds';
 
 /**
  * The runbook contract shared by every runbook, the incident workflow that starts them, the
@@ -45,9 +46,26 @@ export interface RunbookInput {
   /** The service's running version replaced an older one shortly before (from its telemetry). */
   recentDeploy?: RecentDeploy;
   summary?: string;
+  /**
+   * Where the run re-checks, before its first change, that the incident's symptom still holds;
+   * runs started by hand (no incident) have none and act without that check.
+   */
+  symptom?: SymptomSource;
   /** Return the plan and touch nothing. */
   dryRun?: boolean;
   requestedBy?: string;
+}
+
+/** The incident a run acts for, and when its symptom counts as cleared. */
+export interface SymptomSource {
+  incidentWorkflowId: string;
+  /**
+   * Cleared once no anomaly that keeps the incident open was heard for this long: the incident's
+   * own quiet period, after which it would resolve itself.
+   */
+  clearedAfterSeconds: number;
+  /** What verification must also see come back: the signals the incident opened on. */
+  check?: IncidentSymptomCheck;
 }
 
 export type RunbookOutcome =
@@ -65,7 +83,12 @@ export type RunbookOutcome =
    * The runbook found while planning that it cannot act on this target (e.g. no earlier revision
    * to roll back to): nothing was changed, a human was told why. Neither a fix nor a failed one.
    */
-  | 'not_applicable';
+  | 'not_applicable'
+  /**
+   * The incident's symptom had cleared before the first change (RunbookInput.symptom): nothing
+   * was changed, and the incident recovered by itself.
+   */
+  | 'not_needed';
 
 export interface RunbookResult {
   outcome: RunbookOutcome;
@@ -112,6 +135,8 @@ export interface StepRecord {
   activity: string;
   risk: Risk;
   actionId: string;
+  /** Workflow time the step began (absent in runs from before it was recorded). */
+  startedAt?: string;
   status: 'running' | 'succeeded' | 'failed';
   summary?: string;
   error?: string;

@@ -3,6 +3,12 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import { RunbookHalt, type VerifyOptions } from './context';
 import { failureMessage } from './invoke';
+import {
+  incidentSymptomPatch,
+  stricter,
+  symptomBounds,
+  type IncidentSymptomCheck,
+} from './symptom-bounds';
 import type { ServiceHealth } from './types';
 
 const { checkServiceHealth } = proxyActivities<Activities>({
@@ -20,6 +26,7 @@ const defaults = {
   minRequests: 20,
   maxErrorRate: 0.05,
   cannotTellFor: '30 minutes',
+  window: '1 minute',
 } as const;
 
 /** What makes a reading healthy. */
@@ -30,6 +37,9 @@ const maxBackoffMs = 5 * 60_000;
 
 /** Workflows started before verification knew "cannot tell" keep judging as they did. */
 export const cannotTellPatch = 'verify-cannot-tell';
+
+/** Workflows started before verification judged the latest window keep judging all traffic. */
+export const recentWindowPatch = 'verify-recent-window';
 
 /**
  * Healthy: enough post-fix traffic to judge, with errors (and, when asked, p95 latency) within
@@ -82,33 +92,104 @@ export class RecoveryUnverified extends Error {
 export interface VerifyContext {
   incidentId: string;
   runbook: string;
+  /** When the run's last change completed; without one, when verification starts. */
+  changedAt?: string;
+  /** The incident's own symptom, which must come back to its baseline too. */
+  symptom?: IncidentSymptomCheck;
 }
 
 /**
- * Polls the service's RED metrics until `healthyChecks` consecutive checks pass. When `within`
+ * The runbook's bounds, made stricter by the incident's symptom: a fix that clears errors while
+ * the latency the incident is about stays high has not worked. The baseline is read once; one
+ * that cannot be read or is too thin leaves the runbook's own bounds, and `note` says so.
+ */
+async function withSymptomBounds(
+  o: VerifyOptions,
+  symptom: IncidentSymptomCheck,
+): Promise<{ options: VerifyOptions; note: string }> {
+  let baseline: ServiceHealth;
+  try {
+    baseline = await checkServiceHealth(o.service, symptom.baselineFrom, symptom.baselineTo);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return { options: o, note: `; no baseline to judge the symptom by (${failureMessage(err)})` };
+  }
+  const bounds = symptomBounds(baseline, symptom.signals);
+  const options = {
+    ...o,
+    maxErrorRate: stricter(o.maxErrorRate ?? defaults.maxErrorRate, bounds.maxErrorRate),
+    maxP95LatencyMs: stricter(o.maxP95LatencyMs, bounds.maxP95LatencyMs),
+  };
+  const limits = [
+    bounds.maxP95LatencyMs === undefined ? '' : `p95 ≤ ${Math.round(bounds.maxP95LatencyMs)} ms`,
+    bounds.maxErrorRate === undefined ? '' : `errors ≤ ${(bounds.maxErrorRate * 100).toFixed(1)}%`,
+  ].filter(Boolean);
+  const note = limits.length
+    ? `; the incident's ${symptom.signals.join(' and ')} must come back near its baseline (${describeHealth(baseline)}): ${limits.join(', ')}`
+    : `; baseline too thin to judge the symptom by (${describeHealth(baseline)})`;
+  return { options, note };
+}
+
+/**
+ * Where a check's traffic starts: the latest `window`, but never before the change took effect
+ * (its completion plus `settle`). Pure.
+ */
+export function windowStart(
+  o: Pick<VerifyOptions, 'window' | 'settle'>,
+  changedAtMs: number,
+  nowMs: number,
+): { since: number; effective: number } {
+  const effective = changedAtMs + (o.settle === undefined ? 0 : msToNumber(o.settle));
+  const latest = nowMs - msToNumber(o.window ?? defaults.window);
+  return { since: Math.max(effective, latest), effective };
+}
+
+/**
+ * One check of the latest window since the change; a window too quiet to judge is widened to all
+ * traffic since the change took effect, so a sparse service is judged as before.
+ */
+async function readRecentVerdict(o: VerifyOptions, changedAtMs: number): Promise<Verdict> {
+  const { since, effective } = windowStart(o, changedAtMs, Date.now());
+  const verdict = await readVerdict(o, new Date(since).toISOString());
+  if (verdict.kind !== 'cannot_tell' || since === effective || Date.now() < effective)
+    return verdict;
+  return readVerdict(o, new Date(effective).toISOString());
+}
+
+/**
+ * Polls the service's RED metrics, each check over the latest `window` of traffic after the
+ * change took effect, until `healthyChecks` consecutive checks pass; with the incident's
+ * symptom in the context, its signals must also be back near the service's baseline. When `within`
  * runs out on a measured unhealthy service it throws a RunbookHalt (roll back). When it runs out
  * while the health cannot be told (database or telemetry down, too little traffic), it never
  * rolls back, since undoing a fix that worked is worse than waiting: it keeps checking with
  * backoff for `cannotTellFor`, then escalates to a human with the reason and throws
  * RecoveryUnverified.
  */
-export async function verifyRecovery(o: VerifyOptions, context: VerifyContext): Promise<void> {
-  if (!patched(cannotTellPatch)) return verifyRecoveryBeforeCannotTell(o);
+export async function verifyRecovery(own: VerifyOptions, context: VerifyContext): Promise<void> {
+  if (!patched(cannotTellPatch)) return verifyRecoveryBeforeCannotTell(own);
   const since = new Date().toISOString();
+  const recent = patched(recentWindowPatch);
+  // Only runs whose incident passed its symptom reach this: older histories never did.
+  const { options: o, note } =
+    context.symptom?.signals.length && patched(incidentSymptomPatch)
+      ? await withSymptomBounds(own, context.symptom)
+      : { options: own, note: '' };
+  const changedAtMs = context.changedAt ? Date.parse(context.changedAt) : Date.now();
   const deadline = Date.now() + msToNumber(o.within);
   let everyMs = msToNumber(o.every ?? defaults.every);
   const needed = o.healthyChecks ?? defaults.healthyChecks;
   let streak = 0;
   let unknownUntil: number | undefined;
   for (;;) {
-    const verdict = await readVerdict(o, since);
+    const verdict = recent ? await readRecentVerdict(o, changedAtMs) : await readVerdict(o, since);
     streak = verdict.kind === 'recovered' ? streak + 1 : 0;
     if (streak >= needed) return;
     if (Date.now() + everyMs > deadline) {
       if (verdict.kind !== 'cannot_tell')
         throw new RunbookHalt(
           'rolled_back',
-          `${o.service} did not recover within ${String(o.within)} (${verdict.detail})`,
+          `${o.service} did not recover within ${String(o.within)} (${verdict.detail}${note})`,
         );
       const cannotTellFor = o.cannotTellFor ?? defaults.cannotTellFor;
       unknownUntil ??= Date.now() + msToNumber(cannotTellFor);

@@ -336,6 +336,13 @@ describe('queries over data ingested through the receivers', () => {
     expect(redisHealth.p95LatencyMs).toBeLessThan(4 * 1.1);
     // Only traffic after the moment counts.
     expect(await serviceHealthSince(pool, redis, window.to)).toMatchObject({ requests: 0 });
+    // With an end, only traffic before it (a service's health before its incident).
+    expect(await serviceHealthSince(pool, cart, window.from, window.to)).toMatchObject({
+      requests: 10,
+    });
+    expect(await serviceHealthSince(pool, cart, window.from, window.from)).toMatchObject({
+      requests: 0,
+    });
   });
 
   it('derives the service dependency graph, each call counted once', async () => {

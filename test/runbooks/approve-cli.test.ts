@@ -94,16 +94,20 @@ describe('aiops approve', () => {
     return Number(process.exitCode ?? 0);
   }
 
-  async function waitingRun(label: string) {
+  async function waitingRun(label: string, attempt = 1) {
     const id = incidentId(label);
     k8s.addDeployment('shop', id.toLowerCase(), { replicas: 1, image: 'app:1' });
+    return { id, handle: await waitingAttempt(id, attempt) };
+  }
+
+  async function waitingAttempt(id: string, attempt: number) {
     const handle = await env.client.workflow.start<RunbookWorkflow>('k8sRolloutRestartV1', {
       taskQueue: env.taskQueue,
-      workflowId: runbookWorkflowId(id),
+      workflowId: runbookWorkflowId(id, attempt),
       args: [{ incidentId: id, service: 'cart', namespace: 'shop', deployment: id.toLowerCase() }],
     });
     await waitForStatus(handle, awaitingApproval);
-    return { id, handle };
+    return handle;
   }
 
   it("approves as the token's holder, and the audit trail says it came from the CLI", async () => {
@@ -114,6 +118,15 @@ describe('aiops approve', () => {
     expect(await approvalsOfIncident(pool, id)).toMatchObject([
       { approver: 'alice', via: 'cli', decision: 'approved', reason: 'looks right' },
     ]);
+  });
+
+  it("answers the incident's attempt that is waiting, after an earlier one ended", async () => {
+    const { id, handle: first } = await waitingRun('cli-next', 1);
+    await first.cancel();
+    expect((await first.result()).outcome).toBe('rolled_back');
+    const second = await waitingAttempt(id, 2);
+    expect(await aiopsApprove(tokens.alice, id)).toBe(0);
+    expect((await second.result()).outcome).toBe('succeeded');
   });
 
   it('rejects with --reject', async () => {

@@ -85,6 +85,23 @@ export const testGatedV1 = defineRunbook({
   },
 });
 
+/** A step, then a verification judging the latest 3 s of traffic, with 12 s to recover. */
+export const testVerifyWindowV1 = defineRunbook({
+  name: 'test-verify-window',
+  version: 1,
+  title: 'verification of a fix whose symptom outlasts the change a little',
+  risk: 'medium',
+  async body(rb, input) {
+    await rollbackApi(rb, ns(input));
+    await rb.verify({
+      service: input.service,
+      within: '12 seconds',
+      every: '500 milliseconds',
+      window: '3 seconds',
+    });
+  },
+});
+
 /** A step, then a verification that gives an unreadable health 6 more seconds to be told. */
 export const testVerifyPatientlyV1 = defineRunbook({
   name: 'test-verify-patiently',
@@ -162,5 +179,29 @@ export const testPreconditionV1 = defineRunbook({
       cannotTellFor: '6 seconds',
     });
     await rollbackApi(rb, ns(input));
+  },
+});
+
+/** A restart of api judged, as a restart is, by its error rate alone, with 6 s to recover. */
+export const testRestartV1 = defineRunbook({
+  name: 'test-restart',
+  version: 1,
+  title: 'a restart whose own check reads only errors',
+  risk: 'medium',
+  async body(rb, input) {
+    await rb.step({
+      name: 'restart-api',
+      describe: 'rolling restart of api',
+      risk: 'medium',
+      timeout: '30 seconds',
+      action: action('k8sRolloutRestart', { namespace: ns(input), deployment: 'api' }),
+      undo: irreversible('new pods from the same template'),
+    });
+    await rb.verify({
+      service: input.service,
+      within: '6 seconds',
+      every: '500 milliseconds',
+      window: '2 seconds',
+    });
   },
 });

@@ -3,6 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import { Command } from 'commander';
 import { approveUpdate, runbookStatusQuery, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { SignedApproval } from '../../runbooks/sdk/approval-statement';
+import { maxRemedyAttempts } from '../../workflows/incident/remedies';
 import type { ApprovalAck, RunbookStatus } from '../../runbooks/sdk/types';
 import type { StatementRequest, StatementResponse } from '../approvals-endpoint';
 import { localApproverToken } from '../approver-identities';
@@ -36,12 +37,25 @@ export async function sendApproval(
   }
 }
 
-/** The open runbook run of an incident (by the `runbook-<incidentId>` id convention). */
+/**
+ * The open runbook run of an incident: its first attempt is `runbook-<incidentId>`, a next remedy
+ * after it `-2`, `-3` (one runs at a time), so the newest running attempt is the one waiting.
+ */
 export async function findRunbookRun(
   client: Client,
   incidentId: string,
 ): Promise<{ workflowId: string; runId: string; status: RunbookStatus } | undefined> {
-  const workflowId = runbookWorkflowId(incidentId);
+  for (let attempt = maxRemedyAttempts; attempt >= 1; attempt--) {
+    const run = await runningRun(client, runbookWorkflowId(incidentId, attempt));
+    if (run) return run;
+  }
+  return undefined;
+}
+
+async function runningRun(
+  client: Client,
+  workflowId: string,
+): Promise<{ workflowId: string; runId: string; status: RunbookStatus } | undefined> {
   const handle = client.workflow.getHandle(workflowId);
   try {
     const described = await handle.describe();

@@ -1,6 +1,8 @@
 import { canRun, latestRunbook, runbooksFor, type CatalogEntry } from '../../runbooks/catalog';
 import type { RunbookInput } from '../../runbooks/sdk/types';
 
+type GraphRecommendation = { runbook: string; successes: number; failures: number };
+
 export interface RunbookChoice {
   entry: CatalogEntry;
   /** Why this one: shown in the incident's details. */
@@ -18,10 +20,25 @@ export interface RunbookChoice {
  */
 export function chooseRunbook(
   input: RunbookInput,
-  graphRecommendation: { runbook: string; successes: number; failures: number } | undefined,
+  graphRecommendation: GraphRecommendation | undefined,
   summaryRecommendation: string | null,
 ): RunbookChoice {
-  const fitting = runbooksFor(input);
+  // notify-only fits every incident, so a first choice always exists.
+  return nextRunbook(input, graphRecommendation, summaryRecommendation, [])!;
+}
+
+/**
+ * The remedy to try after the runbooks in `tried` (already run for this incident), chosen as
+ * chooseRunbook does among the fitting runbooks not tried yet: never the same one twice;
+ * undefined when every fitting one was tried.
+ */
+export function nextRunbook(
+  input: RunbookInput,
+  graphRecommendation: GraphRecommendation | undefined,
+  summaryRecommendation: string | null,
+  tried: readonly string[],
+): RunbookChoice | undefined {
+  const fitting = runbooksFor(input).filter((e) => !tried.includes(e.name));
   const byName = (name: string | null | undefined) => fitting.find((e) => e.name === name);
   const fromGraph =
     graphRecommendation && graphRecommendation.successes > graphRecommendation.failures
@@ -34,7 +51,7 @@ export function chooseRunbook(
     };
   }
   const rollback = latestRunbook('k8s-rollback');
-  if (input.recentDeploy && rollback && canRun(rollback, input)) {
+  if (input.recentDeploy && rollback && canRun(rollback, input) && !tried.includes(rollback.name)) {
     return {
       entry: rollback,
       reason: `${input.service} version ${input.recentDeploy.version} was deployed at ${input.recentDeploy.firstSeen}, shortly before the fault`,
@@ -58,5 +75,6 @@ export function chooseRunbook(
       entry: remedy,
       reason: `least risky remedy for ${input.rootCause?.kind ?? 'this'} faults`,
     };
-  return { entry: byName('notify-only')!, reason: 'no safe remedy applies' };
+  const notify = byName('notify-only');
+  return notify && { entry: notify, reason: 'no safe remedy applies' };
 }

@@ -22,6 +22,8 @@ export function incidentDetails(state: IncidentState): string {
   }
   if (state.investigationId) lines.push(`| investigation | ${state.investigationId} |`);
   if (state.runbook) lines.push(`| runbook | ${state.runbook} |`);
+  if ((state.remedies?.length ?? 0) > 1)
+    lines.push(`| remedies tried | ${state.remedies!.join('; ')} |`);
   if (state.resolution) lines.push(`| resolution | ${state.resolution} |`);
   if (state.summary) lines.push('', '### Summary', '', state.summary);
   if (state.rootCause?.outside?.length) {

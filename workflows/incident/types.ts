@@ -72,6 +72,9 @@ export interface IncidentState {
   /** What went wrong along the way (a failed investigation, an unavailable service). */
   notes?: string[];
   runbook?: string;
+  /** Each runbook run for it, in order: `<name> v<version>: <outcome>`. */
+  remedies?: string[];
+  /** The last run's outcome; `not_needed` also when its fault had passed before it acted. */
   remediationOutcome?: string;
   resolution?: string;
 }

@@ -25,12 +25,18 @@ import {
 } from '../search-attributes';
 import type { RunbookInput, RunbookResult } from '../../runbooks/sdk/types';
 import { runbookAwaitingApproval, runbookWorkflowId } from '../../runbooks/sdk/messages';
+import {
+  incidentSymptomPatch,
+  measurableSignals,
+  type IncidentSymptomCheck,
+} from '../../runbooks/sdk/symptom-bounds';
 import { investigationWorkflow } from '../investigation/workflow';
 import { notificationRetryWorkflow } from '../notification-retry';
 import type { InvestigationResult } from '../investigation/types';
-import { chooseRunbook } from './choose-runbook';
+import { nextRunbook, type RunbookChoice } from './choose-runbook';
 import { incidentDetails } from './details';
 import { faultLeadMs } from './investigation-window';
+import { maxRemedyAttempts, nextRemedyPatch, passedBeforeChange, triesNextAfter } from './remedies';
 import { anomaliesObserved, closeIncident, incidentState } from './messages';
 import {
   attachAnomalies,
@@ -196,7 +202,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         }),
         notes: [...(current().notes ?? []), ...investigation.notes],
       });
-      if (top && input.remediate !== false && !closeRequest) await remediate(investigation);
+      if (top && input.remediate !== false && !closeRequest)
+        await remediate(investigation, firstAnomaly);
     } catch (err) {
       // An incident without a diagnosis is still an incident: keep it open and say why.
       await publish({
@@ -206,9 +213,24 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       });
     }
   }
-  /** Chooses a runbook from the catalog and runs it as a child; its outcome is recorded. */
-  async function remediate(investigation: InvestigationResult): Promise<void> {
+  /**
+   * Chooses a runbook from the catalog and runs it as a child; its outcome is recorded. After one
+   * that could not act or whose change failed, the next fitting remedy is chosen (never the same
+   * runbook twice, at most maxRemedyAttempts), each with its own approvals.
+   */
+  async function remediate(
+    investigation: InvestigationResult,
+    firstAnomaly: number,
+  ): Promise<void> {
     const top = investigation.ranked.candidates[0]!;
+    const baselineTo = firstAnomaly - faultLeadMs;
+    const check: IncidentSymptomCheck = {
+      signals: measurableSignals(current().topAnomalies.map((a) => a.signal)),
+      baselineFrom: new Date(
+        baselineTo - (input.baselineMinutes ?? defaultBaselineMinutes) * 60_000,
+      ).toISOString(),
+      baselineTo: new Date(baselineTo).toISOString(),
+    };
     const target = await resolveRemediationTarget(top.service);
     const runbookInput: RunbookInput = {
       incidentId: current().incidentId,
@@ -222,24 +244,53 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       },
       summary: investigation.summary.summary,
     };
-    const choice = chooseRunbook(
-      runbookInput,
-      investigation.recommendation?.recommended,
-      investigation.summary.recommendedRunbook,
-    );
+    const tried: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const choice = nextRunbook(
+        runbookInput,
+        investigation.recommendation?.recommended,
+        investigation.summary.recommendedRunbook,
+        tried,
+      );
+      if (!choice) break;
+      tried.push(choice.entry.name);
+      const result = await runRemedy(choice, runbookInput, attempt, check);
+      if (!triesNextAfter(result.outcome) || attempt >= maxRemedyAttempts || closeRequest) break;
+      // Checked only where the old code stopped, so histories recorded before replay unchanged.
+      if (!patched(nextRemedyPatch)) break;
+    }
+  }
+
+  async function runRemedy(
+    choice: RunbookChoice,
+    runbookInput: RunbookInput,
+    attempt: number,
+    check: IncidentSymptomCheck,
+  ): Promise<RunbookResult> {
     const label = `${choice.entry.name} v${choice.entry.version}`;
+    const nth = attempt === 1 ? '' : ` (attempt ${attempt} of at most ${maxRemedyAttempts})`;
     await publish({
       ...current(),
       status: 'remediating',
       runbook: label,
-      notes: [...(current().notes ?? []), `runbook ${label}: ${choice.reason}`],
+      notes: [...(current().notes ?? []), `runbook ${label}${nth}: ${choice.reason}`],
     });
     const result = await executeChild<(input: RunbookInput) => Promise<RunbookResult>>(
       choice.entry.workflowType,
       {
-        workflowId: runbookWorkflowId(current().incidentId),
+        workflowId: runbookWorkflowId(current().incidentId, attempt),
         ...(input.remediationTaskQueue && { taskQueue: input.remediationTaskQueue }),
-        args: [runbookInput],
+        args: [
+          {
+            ...runbookInput,
+            symptom: {
+              incidentWorkflowId: workflowInfo().workflowId,
+              clearedAfterSeconds: input.quietPeriodSeconds,
+              // Runs started before verification judged the incident's symptom judge without it.
+              ...(check.signals.length > 0 && patched(incidentSymptomPatch) && { check }),
+            },
+          },
+        ],
       },
     );
     remediations.push({
@@ -248,22 +299,45 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       outcome: result.outcome,
       approvedBy: result.approvals.filter((a) => a.decision === 'approved').map((a) => a.approver),
     });
+    if (result.outcome === 'succeeded') succeeded = { label, steps: result.steps };
+    if (result.outcome === 'not_needed') byItself = `recovered by itself before ${label} acted`;
+    const recovered = result.outcome === 'not_needed' ? ' The incident recovered by itself.' : '';
     await publish({
       ...current(),
       status: settled(),
       remediationOutcome: result.outcome,
+      remedies: [...(current().remedies ?? []), `${label}: ${result.outcome}`],
       notes: [
         ...(current().notes ?? []),
-        `runbook ${label}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`,
+        `runbook ${label}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}${recovered}`,
       ],
     });
+    return result;
   }
+  /** The runbook that succeeded and its steps, to judge at resolution whether it gets credit. */
+  let succeeded: { label: string; steps: RunbookResult['steps'] } | undefined;
+  /** Set when a runbook found the symptom cleared before its first change. */
+  let byItself: string | undefined;
   const remediations: {
     runbook: string;
     version: number;
     outcome: RunbookResult['outcome'];
     approvedBy: string[];
   }[] = [];
+
+  /**
+   * Every report is in once the incident went quiet: a success whose fault had passed before its
+   * first change is no cure, and the knowledge graph must not learn it as one.
+   */
+  function creditWithheld(run: { label: string; steps: RunbookResult['steps'] }) {
+    const evidence = current().sustainedAt ?? current().lastAnomalyAt;
+    const reason = passedBeforeChange(evidence, run.label, run.steps);
+    if (reason) {
+      const last = remediations[remediations.length - 1];
+      if (last) last.outcome = 'not_needed';
+    }
+    return reason;
+  }
 
   /** Back to open after a phase, unless the incident was closed meanwhile. */
   function settled(): IncidentState['status'] {
@@ -296,10 +370,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       break;
     }
     if (!heard) {
+      const withheld = succeeded && creditWithheld(succeeded);
+      const recovered = withheld ?? byItself;
       await publish({
         ...current(),
         status: 'resolved',
-        resolution: `no new anomaly for ${input.quietPeriodSeconds} s`,
+        ...(withheld && { remediationOutcome: 'not_needed' }),
+        resolution: `no new anomaly for ${input.quietPeriodSeconds} s${recovered ? `; ${recovered}` : ''}`,
       });
       break;
     }
