@@ -83,7 +83,7 @@ function sameLine(a: string, b: string): boolean {
 
 /**
  * Whether a template names a service other than the one that logged it. Such a line reports a
- * call into that service as its caller saw it (`No instances available for ts-payment-service`,
+ * call into that service as its caller saw it (`No instances available for payment-api`,
  * `call to cartservice failed`): a symptom of the call, like a slow edge, not a fault in the
  * caller's own code, so its novelty is one piece of evidence and not conclusive on its own.
  * A service's own failing code logs lines about itself (`[getRoutesByRouteIds][Get Route By
@@ -96,8 +96,8 @@ export function namesOtherService(
 ): boolean {
   for (const other of services) {
     if (other === service) continue;
-    // A whole name: `order-service` is not in `ts-order-service`, nor `ts-order-service` in a
-    // pod's name `ts-order-service-7f9c`.
+    // A whole name: `order` is not in `shop-order`, nor `shop-order` in a pod's name
+    // `shop-order-7f9c`.
     const escaped = other.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     if (new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`).test(template)) return true;
   }
