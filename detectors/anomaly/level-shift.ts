@@ -18,6 +18,7 @@ import { RingBuffer, RollingQuantiles } from './rolling';
 import { robustScale, surprise } from './scaling';
 import {
   MemberSeason,
+  residualsOfHistory,
   samePhaseMedian,
   type SeasonTracker,
   type SeasonTrackerConfig,
@@ -87,14 +88,12 @@ export class LevelShiftDetector implements StreamingDetector<number, LevelShiftS
    */
   private rereadHistory(): void {
     this.period = this.season.tracker.period;
-    const span = Math.min(this.season.tracker.length, this.config.recent + this.config.reference);
-    const readings: number[] = [];
-    for (let ago = span - 1; ago >= 0; ago--) {
-      const value = this.season.tracker.back(ago) as number;
-      const predicted =
-        this.period === null ? 0 : samePhaseMedian(this.season.tracker, this.config.cycles, ago);
-      if (predicted !== undefined) readings.push(toSingle(value - predicted));
-    }
+    const readings = residualsOfHistory(
+      this.season.tracker,
+      this.config.cycles,
+      this.config.recent + this.config.reference,
+      () => 0,
+    );
     const cut = Math.max(0, readings.length - this.config.recent);
     this.recent = new RingBuffer(this.config.recent, readings.slice(cut));
     this.reference = new RollingQuantiles(this.config.reference, readings.slice(0, cut));

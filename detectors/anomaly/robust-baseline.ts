@@ -11,6 +11,7 @@ import { packSingles, toSingle, unpackSingles } from './packing';
 import { RollingQuantiles } from './rolling';
 import {
   MemberSeason,
+  residualsOfHistory,
   samePhaseMedian,
   type SeasonTracker,
   type SeasonTrackerConfig,
@@ -87,17 +88,12 @@ export class RobustBaselineDetector implements StreamingDetector<number, RobustB
    */
   private rereadResiduals(): void {
     this.period = this.season.tracker.period;
-    const tracker = this.season.tracker;
-    const span = Math.min(tracker.length, this.config.residualWindow);
-    const residuals: number[] = [];
-    for (let ago = span - 1; ago >= 0; ago--) {
-      const predicted =
-        this.period === null
-          ? this.localMedianBefore(ago)
-          : samePhaseMedian(tracker, this.config.cycles, ago);
-      if (predicted !== undefined)
-        residuals.push(toSingle((tracker.back(ago) as number) - predicted));
-    }
+    const residuals = residualsOfHistory(
+      this.season.tracker,
+      this.config.cycles,
+      this.config.residualWindow,
+      (ago) => this.localMedianBefore(ago),
+    );
     this.residuals = new RollingQuantiles(this.config.residualWindow, residuals);
   }
 

@@ -186,3 +186,24 @@ export function samePhaseMedian(
     ? (samePhase[mid] as number)
     : ((samePhase[mid - 1] as number) + (samePhase[mid] as number)) / 2;
 }
+
+/**
+ * The newest `span` points of the history as residuals against the period the tracker now
+ * holds (each less the same phase of the cycles before it), oldest first, so a member that
+ * reads residuals can read its history again when the period changes. Without a period each
+ * point is read against `withoutCycle(ago)`; a point with nothing to predict it is left out.
+ */
+export function residualsOfHistory(
+  season: SeasonTracker,
+  cycles: number,
+  span: number,
+  withoutCycle: (ago: number) => number | undefined,
+): number[] {
+  const residuals: number[] = [];
+  for (let ago = Math.min(season.length, span) - 1; ago >= 0; ago--) {
+    const predicted =
+      season.period === null ? withoutCycle(ago) : samePhaseMedian(season, cycles, ago);
+    if (predicted !== undefined) residuals.push(toSingle((season.back(ago) as number) - predicted));
+  }
+  return residuals;
+}
