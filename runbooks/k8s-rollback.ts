@@ -6,6 +6,7 @@ import {
   irreversible,
   RunbookNotApplicable,
   type RunbookContext,
+  type RunbookDefinition,
 } from './sdk';
 import { onCallApproval } from './gates';
 
@@ -35,17 +36,18 @@ async function rollBack(rb: RunbookContext, input: Input) {
   await rb.verify({ service: input.service, within: '10 minutes' });
 }
 
-/** Undoes a bad deploy: the Deployment goes back to its previous revision. */
-export const k8sRollbackV1 = defineRunbook({
+/** What both versions are: only how they plan and act differs. */
+const rollbackRunbook = {
   name: 'k8s-rollback',
-  version: 1,
   title: 'Roll a Deployment back to its previous revision',
   risk: 'medium',
   kinds: ['errors', 'latency', 'logs'],
   incidentKinds: ['bad-deploy', 'config-error-burst'],
   inputs,
-  body: rollBack,
-});
+} satisfies Omit<RunbookDefinition<typeof inputs>, 'version' | 'body'>;
+
+/** Undoes a bad deploy: the Deployment goes back to its previous revision. */
+export const k8sRollbackV1 = defineRunbook({ ...rollbackRunbook, version: 1, body: rollBack });
 
 /**
  * v2: reads the revision history while planning. A Deployment that never had another revision
@@ -54,13 +56,8 @@ export const k8sRollbackV1 = defineRunbook({
  * success the knowledge graph would learn from, nor a failed fix).
  */
 export const k8sRollbackV2 = defineRunbook({
-  name: 'k8s-rollback',
+  ...rollbackRunbook,
   version: 2,
-  title: 'Roll a Deployment back to its previous revision',
-  risk: 'medium',
-  kinds: ['errors', 'latency', 'logs'],
-  incidentKinds: ['bad-deploy', 'config-error-burst'],
-  inputs,
   async body(rb, input) {
     const { target, name } = deploymentOf(input);
     const history = await rb.inspect({
