@@ -84,7 +84,7 @@ function sameLine(a: string, b: string): boolean {
 /**
  * Whether a template names a service other than the one that logged it. Such a line reports a
  * call into that service as its caller saw it (`No instances available for payment-api`,
- * `call to cartservice failed`): a symptom of the call, like a slow edge, not a fault in the
+ * `call to basket-api failed`): a symptom of the call, like a slow edge, not a fault in the
  * caller's own code, so its novelty is one piece of evidence and not conclusive on its own.
  * A service's own failing code logs lines about itself (`[getRoutesByRouteIds][Get Route By
  * Ids Failed]`), which stay conclusive: code-level faults show mostly there.
