@@ -305,12 +305,13 @@ export function buildTuningSet(weights: GnnWeights): TuningIncident[] {
 const fusionIterations = 2000;
 const fusionLearningRate = 0.05;
 /**
- * L2 penalty: keeps a method that is rarely wrong on the tuning set from taking over. 0.01 won
- * a leave-one-seed-out cross-validation over 0.001 / 0.01 / 0.1 on the tuning seeds, as did
- * these three votes over 1/rank alone, over adding a score ratio, and over adding their products
- * with the log method's decisiveness.
+ * Candidate L2 penalties. The penalty keeps a member that is rarely wrong on the tuning set from
+ * taking over; how much it should is chosen per fit by `choosePenalty`, on that fit's own
+ * incidents, so a fit that leaves a recorded system out never hears from it even through this.
  */
-const fusionPenalty = 0.01;
+export const fusionPenalties = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03];
+/** Folds of the penalty's cross-validation: the tuning set's 3 simulator seeds by default. */
+const penaltyFolds = 3;
 
 /**
  * Fits the fusion's conditional logit (softmax over each incident's services) by Adam on the
@@ -320,6 +321,7 @@ const fusionPenalty = 0.01;
 export function fitFusion(
   incidents: readonly TuningIncident[],
   methods: readonly string[],
+  penalty = 0.01,
 ): { weights: FusionWeights; loss: number } {
   const total = incidents.reduce((s, i) => s + (i.weight ?? 1), 0);
   const data = incidents.map(({ rankings, truth, weight }) => {
@@ -332,8 +334,8 @@ export function fitFusion(
   const v = w.map(() => 0);
   let loss = 0;
   for (let step = 1; step <= fusionIterations; step++) {
-    const grad = w.map((wk) => fusionPenalty * wk);
-    loss = (fusionPenalty / 2) * w.reduce((s, wk) => s + wk * wk, 0);
+    const grad = w.map((wk) => penalty * wk);
+    loss = (penalty / 2) * w.reduce((s, wk) => s + wk * wk, 0);
     for (const { x, target, share } of data) {
       const p = softmax(x.map((row) => row.reduce((s, xk, k) => s + xk * (w[k] ?? 0), 0)));
       // A truth no method ranked contributes nothing the weights could change.
@@ -362,6 +364,62 @@ export function fitFusion(
     ]),
   );
   return { weights, loss };
+}
+
+/** Mean cross-entropy of `weights` on `incidents` (their `weight`s as shares). */
+export function fusionLoss(
+  weights: Readonly<FusionWeights>,
+  incidents: readonly TuningIncident[],
+  methods: readonly string[],
+): number {
+  const total = incidents.reduce((s, i) => s + (i.weight ?? 1), 0);
+  let loss = 0;
+  for (const { rankings, truth, weight } of incidents) {
+    const { services, x } = fusionInputs(rankings, methods);
+    const target = services.indexOf(truth);
+    if (target < 0) continue;
+    const logits = x.map((row) =>
+      methods.reduce(
+        (s, m, j) =>
+          s +
+          (weights[m] ?? []).reduce((a, wk, k) => a + wk * (row[j * voteNames.length + k] ?? 0), 0),
+        0,
+      ),
+    );
+    loss -= (Math.log(Math.max(1e-12, softmax(logits)[target] ?? 0)) * (weight ?? 1)) / total;
+  }
+  return loss;
+}
+
+/**
+ * The penalty of `fusionPenalties` whose fits predict held-out incidents best (mean
+ * cross-entropy over `penaltyFolds` folds; each source's incidents dealt round-robin, so every
+ * fold holds every source, and `share` gives each fold's incidents their weights). One fixed
+ * penalty was a choice made once on the simulator; the right amount depends on how much the
+ * tuning data says, which changes with every system added or left out.
+ */
+export function choosePenalty(
+  incidents: readonly TuningIncident[],
+  methods: readonly string[],
+  share: (fold: readonly TuningIncident[]) => TuningIncident[],
+): { penalty: number; heldOutLoss: number[] } {
+  const seen = new Map<string, number>();
+  const fold = incidents.map((i) => {
+    const n = seen.get(i.source ?? '') ?? 0;
+    seen.set(i.source ?? '', n + 1);
+    return n % penaltyFolds;
+  });
+  const heldOutLoss = fusionPenalties.map((penalty) => {
+    let sum = 0;
+    for (let f = 0; f < penaltyFolds; f++) {
+      const train = incidents.filter((_, i) => fold[i] !== f);
+      const test = incidents.filter((_, i) => fold[i] === f);
+      sum += fusionLoss(fitFusion(share(train), methods, penalty).weights, share(test), methods);
+    }
+    return sum / penaltyFolds;
+  });
+  const best = heldOutLoss.indexOf(Math.min(...heldOutLoss));
+  return { penalty: fusionPenalties[best] ?? 0.01, heldOutLoss };
 }
 
 export const weightsPath = resolve(__dirname, '..', 'activities', 'rca', 'gnn-weights.json');
@@ -406,30 +464,47 @@ export function fitFusionModel(
 ): {
   weights: FusionWeights;
   loss: number;
+  penalty: number;
   leaveOneSystemOut: Record<string, FusionWeights>;
+  penalties: Record<string, number>;
   fit: (without?: string) => { weights: FusionWeights; loss: number };
 } {
-  const fit = (withoutSystem?: string, fused = methods) => {
-    const real = recorded.filter((i) => i.source !== withoutSystem);
-    const simWeight = (real.length ? 1 - recordedShare : 1) / simulated.length;
+  // Each source's share of the loss: the simulator and the recorded systems half each.
+  const shared = (incidents: readonly TuningIncident[]): TuningIncident[] => {
+    const sim = incidents.filter((i) => (i.source ?? 'simulator') === 'simulator');
+    const real = incidents.filter((i) => (i.source ?? 'simulator') !== 'simulator');
+    const simWeight = (real.length ? 1 - recordedShare : 1) / Math.max(1, sim.length);
     const realWeight = recordedShare / Math.max(1, real.length);
-    return fitFusion(
-      [
-        ...simulated.map((i) => ({ ...i, weight: simWeight })),
-        ...real.map((i) => ({ ...i, weight: realWeight })),
-      ],
-      fused,
-    );
+    return incidents.map((i) => ({
+      ...i,
+      weight: (i.source ?? 'simulator') === 'simulator' ? simWeight : realWeight,
+    }));
+  };
+  const training = (withoutSystem?: string) => [
+    ...simulated.map((i) => ({ ...i, source: 'simulator' })),
+    ...recorded.filter((i) => i.source !== withoutSystem),
+  ];
+  const fit = (withoutSystem?: string) => {
+    const incidents = training(withoutSystem);
+    const { penalty } = choosePenalty(incidents, methods, shared);
+    return { ...fitFusion(shared(incidents), methods, penalty), penalty };
   };
   const full = fit();
   const systems = [...new Set(recorded.map((i) => i.source ?? ''))].sort();
+  const left = Object.fromEntries(systems.map((s) => [s, fit(s)]));
   return {
     ...full,
-    leaveOneSystemOut: Object.fromEntries(systems.map((s) => [s, fit(s).weights])),
-    fit: (left) =>
-      fit(
-        undefined,
-        methods.filter((m) => m !== left),
+    leaveOneSystemOut: Object.fromEntries(systems.map((s) => [s, left[s]?.weights ?? {}])),
+    penalties: {
+      all: full.penalty,
+      ...Object.fromEntries(systems.map((s) => [`without ${s}`, left[s]?.penalty ?? 0])),
+    },
+    // The ablations keep the full fit's penalty: they ask what one member adds, nothing else.
+    fit: (leftOut) =>
+      fitFusion(
+        shared(training()),
+        methods.filter((m) => m !== leftOut),
+        full.penalty,
       ),
   };
 }
@@ -456,12 +531,14 @@ async function main(): Promise<void> {
     leaveOneSystemOut: model.leaveOneSystemOut,
     ablations,
     training: {
-      command: `npm run train:gnn${process.argv.includes('--fusion-only') ? ' -- --fusion-only' : ''}`,
+      // The tuning seeds change the weights, so the command that reproduces them names them.
+      command: `${process.env.FUSION_SEEDS ? `FUSION_SEEDS=${process.env.FUSION_SEEDS} ` : ''}npm run train:gnn${process.argv.includes('--fusion-only') ? ' -- --fusion-only' : ''}`,
       votes: voteNames.join(', '),
       scenarios: tuning.length,
       seeds: `${tuningSeedBase}…${tuningSeedBase + tuningSeedsPerCase - 1} per profile × topology × fault kind`,
       recordedFaults: recorded.length,
       recordedShare,
+      penalties: model.penalties,
       finalLoss: Number(model.loss.toFixed(4)),
     },
   });
