@@ -402,6 +402,7 @@ export function choosePenalty(
   incidents: readonly TuningIncident[],
   methods: readonly string[],
   share: (fold: readonly TuningIncident[]) => TuningIncident[],
+  penalties: readonly number[] = fusionPenalties,
 ): { penalty: number; heldOutLoss: number[] } {
   const seen = new Map<string, number>();
   const fold = incidents.map((i) => {
@@ -409,7 +410,7 @@ export function choosePenalty(
     seen.set(i.source ?? '', n + 1);
     return n % penaltyFolds;
   });
-  const heldOutLoss = fusionPenalties.map((penalty) => {
+  const heldOutLoss = penalties.map((penalty) => {
     let sum = 0;
     for (let f = 0; f < penaltyFolds; f++) {
       const train = incidents.filter((_, i) => fold[i] !== f);
@@ -419,7 +420,7 @@ export function choosePenalty(
     return sum / penaltyFolds;
   });
   const best = heldOutLoss.indexOf(Math.min(...heldOutLoss));
-  return { penalty: fusionPenalties[best] ?? 0.01, heldOutLoss };
+  return { penalty: penalties[best] ?? 0.01, heldOutLoss };
 }
 
 export const weightsPath = resolve(__dirname, '..', 'activities', 'rca', 'gnn-weights.json');
@@ -461,6 +462,7 @@ export function fitFusionModel(
   simulated: readonly TuningIncident[],
   recorded: readonly TuningIncident[],
   methods: readonly string[],
+  penalties: readonly number[] = fusionPenalties,
 ): {
   weights: FusionWeights;
   loss: number;
@@ -486,7 +488,7 @@ export function fitFusionModel(
   ];
   const fit = (withoutSystem?: string) => {
     const incidents = training(withoutSystem);
-    const { penalty } = choosePenalty(incidents, methods, shared);
+    const { penalty } = choosePenalty(incidents, methods, shared, penalties);
     return { ...fitFusion(shared(incidents), methods, penalty), penalty };
   };
   const full = fit();

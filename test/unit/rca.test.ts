@@ -415,7 +415,7 @@ describe('stacked fusion', () => {
       ...Array.from({ length: 30 }, () => incident('A', 'seen')),
       ...Array.from({ length: 30 }, () => incident('B', 'sim')),
     ];
-    const model = fitFusionModel(simulated, recorded, ['seen', 'sim']);
+    const model = fitFusionModel(simulated, recorded, ['seen', 'sim'], [0.01]);
     const total = (w: number[] = []) => w.reduce((s, x) => s + x, 0);
     expect(Object.keys(model.leaveOneSystemOut).sort()).toEqual(['A', 'B']);
     // Without A, nothing taught the fusion to trust `seen`.
@@ -423,6 +423,34 @@ describe('stacked fusion', () => {
     expect(total(model.leaveOneSystemOut.A?.seen)).toBeLessThan(
       total(model.leaveOneSystemOut.B?.seen),
     );
+  });
+
+  it('chooses the penalty of each fit without the system that fit leaves out', () => {
+    const r = new Random(7);
+    const incident = (source: string, rightShare: number): TuningIncident => {
+      const truth = r.pick(services);
+      const right = r.chance(rightShare);
+      return {
+        truth,
+        source,
+        rankings: {
+          a: ranking(right ? truth : (services.find((x) => x !== truth) ?? 'a'), 0.8),
+          b: ranking(r.pick(services), 0.5),
+        },
+      };
+    };
+    const simulated = Array.from({ length: 30 }, () => incident('simulator', 0.8));
+    const kept = Array.from({ length: 10 }, () => incident('A', 0.7));
+    const penalties = [0.001, 0.1];
+    const model = (b: TuningIncident[]) =>
+      fitFusionModel(simulated, [...kept, ...b], ['a', 'b'], penalties);
+    // System B's faults once where member `a` is always right, once where it is always wrong.
+    const withB = model(Array.from({ length: 10 }, () => incident('B', 1)));
+    const otherB = model(Array.from({ length: 10 }, () => incident('B', 0)));
+    expect(withB.penalties['without B']).toBe(otherB.penalties['without B']);
+    expect(withB.leaveOneSystemOut.B).toEqual(otherB.leaveOneSystemOut.B);
+    expect(withB.weights).not.toEqual(otherB.weights);
+    expect(penalties).toContain(withB.penalties.all);
   });
 
   it('the committed fusion covers every method, and every ablation leaves its member out', () => {
