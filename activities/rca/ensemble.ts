@@ -36,7 +36,7 @@ export interface FusionModel {
   leaveOneSystemOut?: Record<string, FusionWeights>;
   /** Refitted without one member at a time, for the benchmark's ablation. */
   ablations: Record<string, FusionWeights>;
-  training: Record<string, string | number>;
+  training: Record<string, string | number | Record<string, number>>;
 }
 
 /** The fitted fusion, checked against the current votes on first use. */
