@@ -69,8 +69,8 @@ export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
     minVariance: 0.0003,
   },
   // An excursion starting within 3% of the gap from the schedule of two earlier ones is routine
-  // (NAB: 1% / 2% / 3% / 5% give LOO 72.46 / 73.06 / 73.66 / 72.74; bench:nab's grid holds 2% and
-  // 5%, and every fold chose 3%; docs/benchmarks.md, NAB round 12).
+  // (NAB: 1% / 2% / 3% / 5% give LOO 72.46 / 73.06 / 73.66 / 72.74; bench:nab's grid also holds
+  // 2%, 5% and none, and no fold chose one of them; docs/benchmarks.md, NAB round 12).
   damper: {
     restLevel: 0.7,
     restPoints: 150,
