@@ -4,8 +4,8 @@
  * quiet for a rest period unless a clearly stronger score breaks through; (2) a score not above
  * every score of the last few points is a continuation of the same excursion, not a new alert.
  * Both are threshold-free, so whatever threshold an operator picks sees one alert per excursion.
- * (3) An excursion that starts on the schedule of two earlier ones (equal gaps) is the series'
- * own recurring event, a daily batch or a cron job: routine, not news.
+ * (3) An excursion that starts one gap after the last one, which itself came that gap after an
+ * earlier one, is the series' own recurring event, a daily batch or a cron job: routine, not news.
  */
 import { RingBuffer } from './rolling';
 import type { StreamingDetector } from './types';
@@ -42,7 +42,7 @@ export type AlertDamperState = {
 
 /**
  * Excursion starts remembered for the schedule. A start is at least a rest period after the one
- * before, so these span days on a minute series; on NAB 12 and every start give the same scores.
+ * before, so these span days on a minute series; on NAB 4, 12 and 48 give the same scores.
  */
 const REMEMBERED_STARTS = 12;
 
@@ -77,14 +77,19 @@ export class AlertDamper implements StreamingDetector<number, AlertDamperState> 
     return silenced || continuation || routine ? 0 : raw;
   }
 
-  /** Two earlier starts and this point are equally spaced, within the tolerance. */
+  /**
+   * This point comes a gap after the last excursion's start, and an earlier start lies that same
+   * gap before it: the series' latest rhythm goes on. Only gaps ending at the last start count:
+   * pairing every two remembered starts finds chance schedules weeks long in busy series.
+   */
   private onSchedule(): boolean {
-    return this.starts.some((previous) => {
-      const gap = this.seen - previous;
-      const before = this.seen - 2 * gap;
-      const tolerance = this.config.scheduleTolerance * gap;
-      return this.starts.some((earlier) => Math.abs(earlier - before) <= tolerance);
-    });
+    const last = this.starts[this.starts.length - 1];
+    if (last === undefined) return false;
+    const gap = this.seen - last;
+    const tolerance = this.config.scheduleTolerance * gap;
+    return this.starts.some(
+      (earlier) => earlier < last && Math.abs(last - gap - earlier) <= tolerance,
+    );
   }
 
   private rememberStart(): void {

@@ -31,6 +31,21 @@ describe('alert damper: an excursion on the schedule of earlier ones is routine'
     expect([...out.values()]).toEqual([0.9, 0.9, 0.9, 0.9]);
   });
 
+  it('keeps the schedule across an unrelated excursion between two runs', () => {
+    // An event every 600 points at 1000, 1600 and 2200, with an excursion of its own at 1250.
+    const out = alerts([1000, 1250, 1600, 2200]);
+    expect(out.get(1250)).toBe(0.9);
+    expect(out.get(1600)).toBe(0.9);
+    expect(out.get(2200)).toBe(0);
+  });
+
+  it('reads the schedule from the last start: two older starts make no schedule', () => {
+    // 1000 and 4000 are 3000 apart and 7000 lies 3000 after 4000, but the last start (5000)
+    // came 2000 before 7000 and no start lies 2000 before it: a chance pairing, not a rhythm.
+    const out = alerts([1000, 4000, 5000, 7000]);
+    expect(out.get(7000)).toBe(0.9);
+  });
+
   it('marks an excursion by its first strong point: a long excursion is no schedule', () => {
     // Strong points every 100 points from 1000 to 1400 keep one rest going (150 points): one
     // excursion, started at 1000. 1700 and 2000 keep the spacing of 1400 and 1700, but 1400 is
