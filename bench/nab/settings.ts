@@ -1,8 +1,10 @@
 /**
  * The settings the leave-one-category-out score chooses among: the shipped configuration and
  * neighbours of it in the parameters that were tuned on NAB (how long an alert silences its
- * series, how long the likelihoods learn, which members take part). Every fold picks one of these, and its threshold, on
- * the categories it does not score, so tuning them is paid for in the headline number.
+ * series, how long the likelihoods learn, which score is strong enough to start a rest and mark
+ * an excursion, how closely an excursion must keep a schedule to be routine, which members take
+ * part). Every fold picks one of these, and its threshold, on the categories it does not score,
+ * so tuning them is paid for in the headline number.
  */
 import { MEMBER_NAMES, type EnsembleConfig } from '../../detectors/anomaly/ensemble';
 
@@ -13,6 +15,13 @@ export interface Setting {
 
 const REST_POINTS = [100, 150, 250] as const;
 const LEARNING_POINTS = [150, 300] as const;
+/**
+ * The rest level and the schedule tolerance, chosen together: the schedule reads only scores at
+ * or above the rest level, so its gain depends on where that level lies against the threshold.
+ */
+const REST_LEVELS = [0.65, 0.7, 0.75] as const;
+/** A negative tolerance keeps no excursion routine. */
+const SCHEDULE_TOLERANCES = [0.02, 0.03, 0.05, -1] as const;
 
 export function settingGrid(shipped: EnsembleConfig): Setting[] {
   const grid: Setting[] = [{ name: 'shipped', config: shipped }];
@@ -32,6 +41,20 @@ export function settingGrid(shipped: EnsembleConfig): Setting[] {
         learning === shipped.likelihood.learningPeriod &&
         learning === shipped.likelihood.estimationSamples;
       if (!same) grid.push({ name: `rest ${restPoints}, learn ${learning}+${learning}`, config });
+    }
+  }
+  for (const restLevel of REST_LEVELS) {
+    for (const scheduleTolerance of SCHEDULE_TOLERANCES) {
+      const same =
+        restLevel === shipped.damper.restLevel &&
+        scheduleTolerance === shipped.damper.scheduleTolerance;
+      if (same) continue;
+      const schedule =
+        scheduleTolerance < 0 ? 'no schedule' : `schedule ±${scheduleTolerance * 100}%`;
+      grid.push({
+        name: `rest level ${restLevel}, ${schedule}`,
+        config: { ...shipped, damper: { ...shipped.damper, restLevel, scheduleTolerance } },
+      });
     }
   }
   for (const member of MEMBER_NAMES.filter((m) => !shipped.members.includes(m))) {

@@ -133,6 +133,8 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
   private readonly damper: AlertDamper;
   private readonly season: SeasonTracker | undefined;
   private last: number | undefined;
+  /** The last point's counted reading per member, the evidence last (see `readings`). */
+  private readonly lastReadings: Float64Array;
 
   /** `signal`: what the series measures (NAB's and the CLI's series are metrics). */
   constructor(
@@ -148,6 +150,19 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
       ? new CalibratedSeriesScorer(signal)
       : undefined;
     this.damper = new AlertDamper(config.damper);
+    this.lastReadings = new Float64Array(this.members.length + 1);
+  }
+
+  /**
+   * What each member read at the last point judged, on the score scale, as it counted towards
+   * the rarity (0 where it did not speak; the evidence under its own name): which member raised
+   * an alert, for the benchmark's reports.
+   */
+  readings(): Partial<Record<MemberName, number>> {
+    const out: Partial<Record<MemberName, number>> = {};
+    this.members.forEach((m, i) => (out[m.name] = this.lastReadings[i]));
+    if (this.evidence) out.evidence = this.lastReadings[this.members.length];
+    return out;
   }
 
   /** Every member's likelihood has learned the series (before that it reads neutral). */
@@ -222,9 +237,11 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
     const baseline = evidence?.baseline;
     if (context.bucket !== undefined)
       this.last = Math.max(this.last ?? context.bucket, context.bucket);
+    this.lastReadings.fill(0);
     if (!Number.isFinite(x)) return { rarity: 0, alert: 0, baseline };
     let stated = 0;
     let rarest = evidence?.score ?? 0;
+    this.lastReadings[this.members.length] = rarest;
     // A likelihood still learning reads neutral: it is no look at the tail, so no correction.
     let looks = evidence ? 1 : 0;
     // On a metric the others read the point either way. Where counts stand behind it (latency,
@@ -237,13 +254,15 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
       this.signal === 'metric' ||
       (this.evidence?.suspicious === true && baseline !== undefined && x > baseline);
     const standIn = this.evidenceStandsIn;
-    for (const m of this.members) {
+    for (let i = 0; i < this.members.length; i++) {
+      const m = this.members[i] as Member;
       const speaks = !standIn || this.grown(m);
       const looking = (m.likelihood?.learned ?? false) && speaks;
       const raw = m.detector.score(x);
       const reading = m.likelihood === null ? raw : m.likelihood.score(raw);
       if (looking) looks++;
       if (!hurts || !speaks) continue;
+      this.lastReadings[i] = reading;
       if (m.likelihood === null) stated = Math.max(stated, reading);
       else rarest = Math.max(rarest, reading);
     }
