@@ -36,6 +36,9 @@ export function revisionNote(
   const why =
     `the opening's ranking (${seconds.opening} s of the fault window) was not decisive; ` +
     `ranked again at ${at} over ${seconds.matured} s`;
-  if (opening === matured) return `root cause ${matured ?? 'unknown'} confirmed: ${why}`;
+  if (opening === matured)
+    return matured === undefined
+      ? `no root cause ranked in the matured window either: ${why}`
+      : `root cause ${matured} confirmed: ${why}`;
   return `root cause revised from ${opening ?? 'none'} to ${matured ?? 'none'}: ${why}`;
 }

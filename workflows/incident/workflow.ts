@@ -238,7 +238,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   /**
    * Waits until the window has matured, then ranks again and keeps that answer, saying whether
    * it revised the root cause. An incident that went quiet or was closed first keeps the
-   * opening's answer: there is no fault left to act on, and its window is all there is.
+   * opening's answer: there is no fault left to act on, and its window is all there is. One whose
+   * history must continue as new ranks again at once (the run ends once its response has).
    */
   async function rankWhenMatured(
     opening: InvestigationResult,
@@ -248,7 +249,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     const maturesAt = firstAnomaly + (input.maturedRankSeconds ?? defaultMaturedRankSeconds) * 1000;
     if (maturesAt <= rankedAt) return opening;
     await condition(
-      () => closeRequest !== undefined || quietWhileResponding,
+      () => closeRequest !== undefined || quietWhileResponding || continuing,
       Math.max(1, maturesAt - Date.now()),
     );
     if (closeRequest) return opening;
@@ -430,6 +431,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   let responding = true;
   /** The incident went quiet while its response ran: a ranking still waiting is not needed. */
   let quietWhileResponding = false;
+  /** The history must continue as new once the response has finished: it should not wait. */
+  let continuing = false;
   const response = respond().finally(() => {
     responding = false;
   });
@@ -484,6 +487,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       info.historyLength > (input.maxHistoryEvents ?? defaultMaxHistoryEvents)
     ) {
       // A running child would be cut off by continue-as-new: let the response finish first.
+      continuing = true;
       await response;
       await condition(allHandlersFinished);
       await continueAsNew<typeof incidentWorkflow>({ ...input, state: applyPending(current()) });
