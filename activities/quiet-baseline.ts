@@ -12,6 +12,8 @@
  * the baseline (too little quiet to compare against; other incidents are then left out of it only
  * where enough remains, see buildEvidence).
  */
+
+/** The bounds of the reach back (see above). */
 export interface QuietBaselineRule {
   baselineMs: number;
   reachMs: number;
