@@ -237,9 +237,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   /**
    * Waits until the window has matured, then ranks again and keeps that answer, saying whether
-   * it revised the root cause. An incident that went quiet or was closed first keeps the
-   * opening's answer: there is no fault left to act on, and its window is all there is. One whose
-   * history must continue as new ranks again at once (the run ends once its response has).
+   * it revised the root cause. The window has matured too when the incident went quiet first (it
+   * then holds all the fault there was); one whose history must continue as new ranks again at
+   * once (the run ends once its response has); one closed meanwhile keeps the opening's answer.
    */
   async function rankWhenMatured(
     opening: InvestigationResult,
@@ -253,16 +253,6 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       Math.max(1, maturesAt - Date.now()),
     );
     if (closeRequest) return opening;
-    if (quietWhileResponding) {
-      await publish({
-        ...current(),
-        notes: [
-          ...(current().notes ?? []),
-          'went quiet before its window matured: the opening’s root cause stands',
-        ],
-      });
-      return opening;
-    }
     await publish({ ...current(), status: 'investigating' });
     const matured = await investigate(
       `investigation-${current().incidentId}-matured`,
@@ -429,7 +419,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     return status === 'investigating' || status === 'remediating' ? 'open' : status;
   }
   let responding = true;
-  /** The incident went quiet while its response ran: a ranking still waiting is not needed. */
+  /** The incident went quiet while its response ran: a ranking waiting for more of the fault runs now. */
   let quietWhileResponding = false;
   /** The history must continue as new once the response has finished: it should not wait. */
   let continuing = false;

@@ -31,7 +31,7 @@ const rankings: Record<string, { opening: [string, number][]; matured: [string, 
     ],
     matured: [['travel', 0.9]],
   },
-  /** A close call at opening, for an incident that goes quiet before its window matures. */
+  /** A close call at opening, for an incident that goes quiet long before its window matures. */
   quiet: {
     opening: [
       ['order', 0.3],
