@@ -6,6 +6,8 @@ export interface IncidentStartOptions {
   taskQueue: string;
   quietPeriodSeconds: number;
   faultEvidenceSeconds?: number;
+  /** IncidentInput.maturedRankSeconds (default there). */
+  maturedRankSeconds?: number;
   /**
    * A fingerprint's incident resolved at most this long ago is reopened by its fault's next
    * anomalies instead of a new incident opening (default: one quiet period).
@@ -56,6 +58,9 @@ export async function signalIncident(
         quietPeriodSeconds: opts.quietPeriodSeconds,
         ...(opts.faultEvidenceSeconds !== undefined && {
           faultEvidenceSeconds: opts.faultEvidenceSeconds,
+        }),
+        ...(opts.maturedRankSeconds !== undefined && {
+          maturedRankSeconds: opts.maturedRankSeconds,
         }),
         ...(reopened && { reopened }),
       },

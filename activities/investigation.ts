@@ -14,6 +14,8 @@ import type { PostgresSettings } from './postgres';
 import type { Pool } from '../store/db';
 import type { WindowTelemetry } from '../store/investigation-telemetry';
 import { incidentPeriods } from '../store/incidents';
+import { trafficBuckets } from '../store/traffic-buckets';
+import { afterLastTrafficGap, quietBaselineRule, quietBaselineStart } from './quiet-baseline';
 import { historyLogGroups, loadWindowTelemetry } from '../store/investigation-telemetry';
 import { operationLatencyLevels, type OperationLatencyLevel } from '../store/latency-history';
 import { historyBudgetMs, pastStatementBudget } from '../store/statement-budget';
@@ -109,26 +111,35 @@ export function logHistoryWindow(baselineStart: number): { from: Date; to: Date 
 }
 
 /**
- * Where a window's fault period and its baseline start. The baseline is the `baselineMs` right
- * before the fault window, other incidents' periods left out of it (kept when too little else
- * would be left, see buildEvidence); it does not reach further back to stay that long: traffic
- * from before other incidents' periods is another regime as often as not (live, chained incidents
- * pushed it past a day switch into minutes with no telemetry at all). The fault window opens only
- * after an other incident whose last anomaly came before `firstAnomalyAt` (its fading symptoms are
- * not this fault's).
+ * Where a window's fault period and its baseline start. The fault window opens only after an
+ * other incident whose last anomaly came before `firstAnomalyAt` (its fading symptoms are not this
+ * fault's). The baseline holds `baselineMs` of quiet traffic, other incidents' periods left out,
+ * reaching further back for it only within a bound and never past a gap in the traffic
+ * (`quietBaselineStart`): the adjacent minutes often hold the previous fault, which made this one
+ * look like no change or a recovery.
  */
 export async function windowBounds(
   pool: Pool,
   window: { faultStart: Date; baselineMs: number; incidentId?: string; firstAnomalyAt?: Date },
 ) {
   const firstAnomaly = window.firstAnomalyAt?.getTime() ?? window.faultStart.getTime();
-  const others = await incidentPeriods(pool, {
-    from: new Date(window.faultStart.getTime() - window.baselineMs),
-    to: new Date(firstAnomaly),
-    exceptIncidentId: window.incidentId,
-  });
+  const rule = quietBaselineRule(window.baselineMs);
+  const reachFrom = window.faultStart.getTime() - rule.reachMs;
+  const [others, traffic] = await Promise.all([
+    incidentPeriods(pool, {
+      from: new Date(reachFrom),
+      to: new Date(firstAnomaly),
+      exceptIncidentId: window.incidentId,
+    }),
+    trafficBuckets(pool, { from: new Date(reachFrom), to: window.faultStart }),
+  ]);
   const faultStart = faultWindowStart(window.faultStart.getTime(), firstAnomaly, others);
-  return { faultStart, baselineStart: faultStart - window.baselineMs, others };
+  const floor = afterLastTrafficGap(
+    traffic,
+    { from: reachFrom, to: window.faultStart.getTime() },
+    rule,
+  );
+  return { faultStart, baselineStart: quietBaselineStart(faultStart, others, floor, rule), others };
 }
 
 /** The evidence the methods rank from: the loaded rows, the hour before, the window's bounds. */

@@ -15,6 +15,11 @@ export const incidentStatus = defineSearchAttributeKey(
 );
 export const rootCause = defineSearchAttributeKey('RootCause', SearchAttributeType.KEYWORD);
 export const runbook = defineSearchAttributeKey('Runbook', SearchAttributeType.KEYWORD);
+/** The opening's root cause, set when the matured ranking named another. */
+export const rootCauseRevisedFrom = defineSearchAttributeKey(
+  'RootCauseRevisedFrom',
+  SearchAttributeType.KEYWORD,
+);
 
 export const allSearchAttributes = [
   incidentSeverity,
@@ -22,4 +27,5 @@ export const allSearchAttributes = [
   incidentStatus,
   rootCause,
   runbook,
+  rootCauseRevisedFrom,
 ];

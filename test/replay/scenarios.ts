@@ -91,5 +91,24 @@ export const replayScenarios: ReplayScenario[] = [
       return workflowId;
     },
   },
+  {
+    // Recorded with the second ranking when the window has matured (its patch marker is in the
+    // history): the store is empty, so neither ranking is decisive and the incident waits for
+    // the matured one before it may go quiet.
+    name: 'incident-matured-rank',
+    async run(client, taskQueue) {
+      const opened = latencyCandidate('replay-matured', 'db');
+      const at = new Date().toISOString();
+      const candidate = {
+        ...opened,
+        anomalies: opened.anomalies.map((a) => ({ ...a, at })),
+        observedAt: at,
+      };
+      const opts = { taskQueue, quietPeriodSeconds: 4, maturedRankSeconds: 2 };
+      const workflowId = await signalIncident(client, candidate, opts);
+      await client.workflow.getHandle(workflowId).result();
+      return workflowId;
+    },
+  },
   ...runbookReplayScenarios,
 ];

@@ -20,6 +20,10 @@ export function incidentDetails(state: IncidentState): string {
       `| root cause | ${state.rootCause.service} (${state.rootCause.kind}, score ${state.rootCause.score.toFixed(2)}) |`,
     );
   }
+  if (state.rootCauseRevisedFrom)
+    lines.push(
+      `| root cause revised | from ${state.rootCauseRevisedFrom} to ${state.rootCause?.service ?? 'none'} |`,
+    );
   if (state.investigationId) lines.push(`| investigation | ${state.investigationId} |`);
   if (state.runbook) lines.push(`| runbook | ${state.runbook} |`);
   if ((state.remedies?.length ?? 0) > 1)

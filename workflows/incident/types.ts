@@ -69,6 +69,8 @@ export interface IncidentState {
   summary?: string;
   /** `outside`: what the cluster and alerts said of it (e.g. an OOMKilled container). */
   rootCause?: { service: string; kind: string; score: number; outside?: string[] };
+  /** The opening's root cause, when the ranking of the matured window named another. */
+  rootCauseRevisedFrom?: string;
   /** What went wrong along the way (a failed investigation, an unavailable service). */
   notes?: string[];
   runbook?: string;
@@ -92,6 +94,11 @@ export interface IncidentInput {
    * seconds into a fault has too little of it stored to rank; the wait lets the fault show.
    */
   faultEvidenceSeconds?: number;
+  /**
+   * Seconds after the first anomaly when an incident whose first ranking was not decisive ranks
+   * again, over the fuller window, and keeps that answer (default 180).
+   */
+  maturedRankSeconds?: number;
   /** Minutes of healthy traffic the investigation compares the fault window with. */
   baselineMinutes?: number;
   /** Continue as new past this many history events (default 5,000, far below Temporal's limit). */

@@ -15,12 +15,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { CandidateKind } from '../../activities/rca/candidate';
+import type { CandidateKind, RootCauseCandidate } from '../../activities/rca/candidate';
 import {
   incidentService,
   incidentSeverity,
   incidentStatus,
   rootCause,
+  rootCauseRevisedFrom,
   runbook,
 } from '../search-attributes';
 import type { RunbookInput, RunbookResult } from '../../runbooks/sdk/types';
@@ -36,6 +37,12 @@ import type { InvestigationResult } from '../investigation/types';
 import { nextRunbook, type RunbookChoice } from './choose-runbook';
 import { incidentDetails } from './details';
 import { faultLeadMs } from './investigation-window';
+import {
+  decisive,
+  defaultMaturedRankSeconds,
+  maturedRankPatch,
+  revisionNote,
+} from './matured-rank';
 import { maxRemedyAttempts, nextRemedyPatch, passedBeforeChange, triesNextAfter } from './remedies';
 import { anomaliesObserved, closeIncident, incidentState } from './messages';
 import {
@@ -109,6 +116,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       { key: incidentSeverity, value: next.severity },
       { key: incidentService, value: next.service },
       ...(next.rootCause ? [{ key: rootCause, value: next.rootCause.service }] : []),
+      ...(next.rootCauseRevisedFrom
+        ? [{ key: rootCauseRevisedFrom, value: next.rootCauseRevisedFrom }]
+        : []),
       ...(next.runbook ? [{ key: runbook, value: next.runbook }] : []),
     ]);
     setCurrentDetails(incidentDetails(next));
@@ -157,7 +167,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     }
   }
 
-  /** Investigation, then remediation, run beside the anomaly loop, once per incident. */
+  /**
+   * Investigation, then remediation, run beside the anomaly loop, once per incident. The opening's
+   * ranking is published at once; unless it is decisive, the incident ranks again when its window
+   * has matured and keeps that answer, and remediation waits for it (a runbook acts on the root
+   * cause the fuller window names; nothing asks for approval in between).
+   */
   async function respond(): Promise<void> {
     if (current().investigationId) return;
     const opened = current();
@@ -167,42 +182,20 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     const evidenceWaitMs = firstAnomaly + (input.faultEvidenceSeconds ?? 0) * 1000 - Date.now();
     if (evidenceWaitMs > 0) await sleep(evidenceWaitMs);
     try {
-      const investigation = await executeChild(investigationWorkflow, {
-        workflowId: investigationId,
-        args: [
-          {
-            investigationId,
-            incidentId: opened.incidentId,
-            faultStart: new Date(firstAnomaly - faultLeadMs).toISOString(),
-            firstAnomalyAt: new Date(firstAnomaly).toISOString(),
-            end: new Date().toISOString(),
-            baselineMinutes: input.baselineMinutes ?? defaultBaselineMinutes,
-            incident: {
-              service: opened.service,
-              services: opened.services,
-              severity: opened.severity,
-              openedAt: opened.openedAt,
-              anomalies: opened.topAnomalies,
-            },
-          },
-        ],
-      });
+      const rankedAt = Date.now();
+      let investigation = await investigate(investigationId, opened, firstAnomaly);
       const top = investigation.ranked.candidates[0];
       await publish({
         ...current(),
         status: settled(),
         summary: investigation.summary.summary,
-        ...(top && {
-          rootCause: {
-            service: top.service,
-            kind: top.kind,
-            score: top.score,
-            ...(top.evidence.outside && { outside: top.evidence.outside }),
-          },
-        }),
+        ...(top && { rootCause: rootCauseOf(top) }),
         notes: [...(current().notes ?? []), ...investigation.notes],
       });
-      if (top && input.remediate !== false && !closeRequest)
+      // Asked only where the old code went on to remediate, so histories recorded before replay.
+      if (!decisive(investigation.ranked.candidates) && !closeRequest && patched(maturedRankPatch))
+        investigation = await rankWhenMatured(investigation, firstAnomaly, rankedAt);
+      if (investigation.ranked.candidates[0] && input.remediate !== false && !closeRequest)
         await remediate(investigation, firstAnomaly);
     } catch (err) {
       // An incident without a diagnosis is still an incident: keep it open and say why.
@@ -213,6 +206,78 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       });
     }
   }
+
+  /** Ranks the window from a lead before the first anomaly to now, as a child workflow. */
+  async function investigate(
+    investigationId: string,
+    incident: IncidentState,
+    firstAnomaly: number,
+  ): Promise<InvestigationResult> {
+    return executeChild(investigationWorkflow, {
+      workflowId: investigationId,
+      args: [
+        {
+          investigationId,
+          incidentId: incident.incidentId,
+          faultStart: new Date(firstAnomaly - faultLeadMs).toISOString(),
+          firstAnomalyAt: new Date(firstAnomaly).toISOString(),
+          end: new Date().toISOString(),
+          baselineMinutes: input.baselineMinutes ?? defaultBaselineMinutes,
+          incident: {
+            service: incident.service,
+            services: incident.services,
+            severity: incident.severity,
+            openedAt: incident.openedAt,
+            anomalies: incident.topAnomalies,
+          },
+        },
+      ],
+    });
+  }
+
+  /**
+   * Waits until the window has matured, then ranks again and keeps that answer, saying whether
+   * it revised the root cause. The window has matured too when the incident went quiet first (it
+   * then holds all the fault there was); one whose history must continue as new ranks again at
+   * once (the run ends once its response has); one closed meanwhile keeps the opening's answer.
+   */
+  async function rankWhenMatured(
+    opening: InvestigationResult,
+    firstAnomaly: number,
+    rankedAt: number,
+  ): Promise<InvestigationResult> {
+    const maturesAt = firstAnomaly + (input.maturedRankSeconds ?? defaultMaturedRankSeconds) * 1000;
+    if (maturesAt <= rankedAt) return opening;
+    await condition(
+      () => closeRequest !== undefined || quietWhileResponding || continuing,
+      Math.max(1, maturesAt - Date.now()),
+    );
+    if (closeRequest) return opening;
+    await publish({ ...current(), status: 'investigating' });
+    const matured = await investigate(
+      `investigation-${current().incidentId}-matured`,
+      current(),
+      firstAnomaly,
+    );
+    const from = opening.ranked.candidates[0];
+    const to = matured.ranked.candidates[0];
+    const seconds = (at: number) => Math.round((at - firstAnomaly + faultLeadMs) / 1000);
+    const note = revisionNote(new Date().toISOString(), from?.service, to?.service, {
+      opening: seconds(rankedAt),
+      matured: seconds(Date.now()),
+    });
+    const revised = to !== undefined && to.service !== from?.service;
+    await publish({
+      ...current(),
+      status: settled(),
+      summary: matured.summary.summary,
+      ...(to && { rootCause: rootCauseOf(to) }),
+      ...(revised && from && { rootCauseRevisedFrom: from.service }),
+      notes: [...(current().notes ?? []), note, ...matured.notes],
+    });
+    return to ? matured : opening;
+  }
+
   /**
    * Chooses a runbook from the catalog and runs it as a child; its outcome is recorded. After one
    * that could not act or whose change failed, the next fitting remedy is chosen (never the same
@@ -339,12 +404,25 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     return reason;
   }
 
+  function rootCauseOf(top: RootCauseCandidate): NonNullable<IncidentState['rootCause']> {
+    return {
+      service: top.service,
+      kind: top.kind,
+      score: top.score,
+      ...(top.evidence.outside && { outside: top.evidence.outside }),
+    };
+  }
+
   /** Back to open after a phase, unless the incident was closed meanwhile. */
   function settled(): IncidentState['status'] {
     const status = current().status;
     return status === 'investigating' || status === 'remediating' ? 'open' : status;
   }
   let responding = true;
+  /** The incident went quiet while its response ran: a ranking waiting for more of the fault runs now. */
+  let quietWhileResponding = false;
+  /** The history must continue as new once the response has finished: it should not wait. */
+  let continuing = false;
   const response = respond().finally(() => {
     responding = false;
   });
@@ -358,6 +436,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     );
     // Quiet only counts once the response has finished (a fix in progress is not "resolved").
     if (!heard && responding) {
+      quietWhileResponding = true;
       await response;
       continue;
     }
@@ -398,6 +477,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       info.historyLength > (input.maxHistoryEvents ?? defaultMaxHistoryEvents)
     ) {
       // A running child would be cut off by continue-as-new: let the response finish first.
+      continuing = true;
       await response;
       await condition(allHandlersFinished);
       await continueAsNew<typeof incidentWorkflow>({ ...input, state: applyPending(current()) });

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { decisive, revisionNote } from '../../workflows/incident/matured-rank';
+import { incidentDetails } from '../../workflows/incident/details';
+import type { IncidentState } from '../../workflows/incident/types';
+
+describe('ranking an incident again when its window has matured', () => {
+  it('acts on the opening ranking only when its top candidate has no close rival', () => {
+    expect(decisive([])).toBe(false);
+    expect(decisive([{ score: 0.3 }])).toBe(true);
+    expect(decisive([{ score: 0.6 }, { score: 0.2 }])).toBe(true);
+    expect(decisive([{ score: 0.3 }, { score: 0.2 }])).toBe(false);
+  });
+
+  it('says from what to what the root cause was revised, and why', () => {
+    const seconds = { opening: 75, matured: 240 };
+    const at = '2026-12-05T04:10:00.000Z';
+    expect(revisionNote(at, 'order', 'travel', seconds)).toBe(
+      "root cause revised from order to travel: the opening's ranking (75 s of the fault window) " +
+        'was not decisive; ranked again at 2026-12-05T04:10:00.000Z over 240 s',
+    );
+    expect(revisionNote(at, 'travel', 'travel', seconds)).toMatch(/^root cause travel confirmed: /);
+  });
+
+  it("shows the revision in the incident's details", () => {
+    const state: IncidentState = {
+      incidentId: 'incident-1',
+      fingerprint: 'order',
+      service: 'order',
+      services: ['order', 'travel'],
+      status: 'open',
+      severity: 'high',
+      openedAt: '2026-12-05T04:06:00Z',
+      lastAnomalyAt: '2026-12-05T04:09:00Z',
+      anomalyCount: 6,
+      topAnomalies: [],
+      rootCause: { service: 'travel', kind: 'latency', score: 0.4 },
+      rootCauseRevisedFrom: 'order',
+    };
+    expect(incidentDetails(state)).toContain('| root cause revised | from order to travel |');
+  });
+});
