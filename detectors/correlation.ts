@@ -54,6 +54,16 @@ export interface CorrelationOptions {
    * whose requests' latency is anomalous they are those calls again (see evidence).
    */
   timesRequests?: (anomaly: Anomaly) => boolean;
+  /**
+   * Anomalies that report a service's calls into another service as it saw them (a novel line
+   * naming the callee): the pod's timed gauges at that service are those calls again.
+   */
+  reportsCalls?: (anomaly: Anomaly) => boolean;
+  /**
+   * Anomalies read off a service's log lines (a novel template's burst, a template's count, the
+   * share of its lines at WARN or worse): views of the same lines, one piece per bucket.
+   */
+  fromLines?: (anomaly: Anomaly) => boolean;
 }
 
 /** A metric reading scraped from a pod or host, not a symptom in requests or logs. */
@@ -87,6 +97,8 @@ export function correlateAnomalies(
     supporting = () => false,
     oneRequest = () => false,
     timesRequests = () => false,
+    reportsCalls = () => false,
+    fromLines = () => false,
   }: CorrelationOptions = {},
 ): IncidentCandidate[] {
   const byService = new Map<string, Anomaly[]>();
@@ -165,8 +177,8 @@ export function correlateAnomalies(
     const onset = Math.min(...groupAnomalies.map((a) => Date.parse(a.at)));
     const evidential = groupAnomalies.filter((a) => !supporting(a));
     const opens =
-      evidence(evidential, oneRequest, timesRequests) >= minAnomaliesToOpen ||
-      evidential.some(conclusive);
+      evidence(evidential, { oneRequest, timesRequests, reportsCalls, fromLines }) >=
+        minAnomaliesToOpen || evidential.some(conclusive);
     const joinable =
       opens && evidential.some((a) => !isGauge(a)) ? open.filter((o) => !o.gaugesOnly) : open;
     // One scrape's readings never join a fault elsewhere; at services an open incident already
@@ -262,19 +274,25 @@ function newest(anomalies: Anomaly[]): string {
   return anomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a));
 }
 
+type Views = Required<
+  Pick<CorrelationOptions, 'oneRequest' | 'timesRequests' | 'reportsCalls' | 'fromLines'>
+>;
+
 function evidence(
   anomalies: Anomaly[],
-  oneRequest: (anomaly: Anomaly) => boolean,
-  timesRequests: (anomaly: Anomaly) => boolean,
+  { oneRequest, timesRequests, reportsCalls, fromLines }: Views,
 ): number {
   // One slow request is slow in every service it passed through: latency anomalies of one
   // bucket are one piece of evidence however many services show them.
-  // A service's error series share their calls.
+  // A service's error series share their calls; what its log lines say (a new line, a line
+  // logged more, more of its lines at WARN) is one reading of the same lines.
   const pieces = new Set(
     anomalies
       .filter((a) => !isGauge(a))
       .map((a) =>
-        a.signal === 'latency' ? `latency|${a.at}` : `${a.service}|${a.signal}|${a.at}`,
+        a.signal === 'latency'
+          ? `latency|${a.at}`
+          : `${a.service}|${fromLines(a) ? 'lines' : a.signal}|${a.at}`,
       ),
   );
   // A scrape reads every pod at about the same moment: what one scrape shows, at one service or
@@ -285,13 +303,17 @@ function evidence(
   // own latency percentiles always do (a service's views of the same calls count once), and
   // when the slowness rests on a single request, so may anything else it read (the load that
   // request made). Then the scrape adds no piece: one request is neither persistence nor volume,
-  // and the same reading off again, or a second slow request, is.
+  // and the same reading off again, or a second slow request, is. Its timed gauges read the
+  // calls its lines report failing into another service again, too.
   const latency = anomalies.filter((a) => a.signal === 'latency');
+  const calls = new Set(anomalies.filter(reportsCalls).map((a) => a.service));
   const sameCalls = new Set(
     anomalies
       .filter((a) => {
+        if (!isGauge(a)) return false;
         const own = latency.filter((l) => l.service === a.service);
-        return isGauge(a) && own.length > 0 && (timesRequests(a) || own.every(oneRequest));
+        if (timesRequests(a)) return own.length > 0 || calls.has(a.service);
+        return own.length > 0 && own.every(oneRequest);
       })
       .map((a) => a.seriesKey),
   );
