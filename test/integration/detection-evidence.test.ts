@@ -326,13 +326,13 @@ describe('detection reads a template logged more against the service’s lines',
   });
 
   /**
-   * Twelve quiet minutes in which checkout logs, each bucket, sixteen INFO lines and one WARN
-   * line; then half a minute of `info` INFO and `warn` WARN lines a bucket.
+   * Twelve quiet minutes in which checkout logs, each bucket, sixteen INFO lines and two WARN
+   * lines; then half a minute of `info` INFO and `warn` WARN lines a bucket.
    */
   function runWithLines(info: number, warn: number): Promise<IncidentCandidate[]> {
     return runPasses(db.pool, 75, async (bucket, b) => {
       await writeBucket(db.pool, bucket, 12, usualDbMs(b));
-      const lines = b >= 72 ? { placed: info, retry: warn } : { placed: 16, retry: 1 };
+      const lines = b >= 72 ? { placed: info, retry: warn } : { placed: 16, retry: 2 };
       for (const [template, n] of Object.entries(lines))
         await db.pool.query(
           `INSERT INTO logs (time, service_id, severity_number, body, source_id, template_id)
@@ -343,12 +343,12 @@ describe('detection reads a template logged more against the service’s lines',
     });
   }
 
-  it('opens nothing when every line of the service comes four times as often', async () => {
-    expect(await runWithLines(64, 4)).toEqual([]);
+  it('opens nothing when every line of the service comes eight times as often', async () => {
+    expect(await runWithLines(128, 16)).toEqual([]);
   }, 120_000);
 
   it('opens an incident when its WARN lines come sixteen times as often and the rest as usual', async () => {
-    const [first] = await runWithLines(16, 16);
+    const [first] = await runWithLines(16, 32);
     expect(first).toMatchObject({ service: 'checkout', fingerprint: 'checkout' });
   }, 120_000);
 });
