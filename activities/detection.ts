@@ -471,7 +471,6 @@ export function createDetectionActivities({
             supporting,
             oneRequest: (a) => oneRequest.has(anomalyId(a)),
             timesRequests: (a) => timed.has(a.seriesKey),
-            reportsCalls: (a) => aboutOthers.has(a.seriesKey),
             fromLines,
           },
         );

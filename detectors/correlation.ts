@@ -55,11 +55,6 @@ export interface CorrelationOptions {
    */
   timesRequests?: (anomaly: Anomaly) => boolean;
   /**
-   * Anomalies that report a service's calls into another service as it saw them (a novel line
-   * naming the callee): the pod's timed gauges at that service are those calls again.
-   */
-  reportsCalls?: (anomaly: Anomaly) => boolean;
-  /**
    * Anomalies read off a service's log lines (a novel template's burst, a template's count, the
    * share of its lines at WARN or worse): views of the same lines, one piece per bucket.
    */
@@ -97,7 +92,6 @@ export function correlateAnomalies(
     supporting = () => false,
     oneRequest = () => false,
     timesRequests = () => false,
-    reportsCalls = () => false,
     fromLines = () => false,
   }: CorrelationOptions = {},
 ): IncidentCandidate[] {
@@ -177,8 +171,8 @@ export function correlateAnomalies(
     const onset = Math.min(...groupAnomalies.map((a) => Date.parse(a.at)));
     const evidential = groupAnomalies.filter((a) => !supporting(a));
     const opens =
-      evidence(evidential, { oneRequest, timesRequests, reportsCalls, fromLines }) >=
-        minAnomaliesToOpen || evidential.some(conclusive);
+      evidence(evidential, { oneRequest, timesRequests, fromLines }) >= minAnomaliesToOpen ||
+      evidential.some(conclusive);
     const joinable =
       opens && evidential.some((a) => !isGauge(a)) ? open.filter((o) => !o.gaugesOnly) : open;
     // One scrape's readings never join a fault elsewhere; at services an open incident already
@@ -274,14 +268,9 @@ function newest(anomalies: Anomaly[]): string {
   return anomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a));
 }
 
-type Views = Required<
-  Pick<CorrelationOptions, 'oneRequest' | 'timesRequests' | 'reportsCalls' | 'fromLines'>
->;
+type Views = Required<Pick<CorrelationOptions, 'oneRequest' | 'timesRequests' | 'fromLines'>>;
 
-function evidence(
-  anomalies: Anomaly[],
-  { oneRequest, timesRequests, reportsCalls, fromLines }: Views,
-): number {
+function evidence(anomalies: Anomaly[], { oneRequest, timesRequests, fromLines }: Views): number {
   // One slow request is slow in every service it passed through: latency anomalies of one
   // bucket are one piece of evidence however many services show them.
   // A service's error series share their calls; what its log lines say (a new line, a line
@@ -303,17 +292,13 @@ function evidence(
   // own latency percentiles always do (a service's views of the same calls count once), and
   // when the slowness rests on a single request, so may anything else it read (the load that
   // request made). Then the scrape adds no piece: one request is neither persistence nor volume,
-  // and the same reading off again, or a second slow request, is. Its timed gauges read the
-  // calls its lines report failing into another service again, too.
+  // and the same reading off again, or a second slow request, is.
   const latency = anomalies.filter((a) => a.signal === 'latency');
-  const calls = new Set(anomalies.filter(reportsCalls).map((a) => a.service));
   const sameCalls = new Set(
     anomalies
       .filter((a) => {
-        if (!isGauge(a)) return false;
         const own = latency.filter((l) => l.service === a.service);
-        if (timesRequests(a)) return own.length > 0 || calls.has(a.service);
-        return own.length > 0 && own.every(oneRequest);
+        return isGauge(a) && own.length > 0 && (timesRequests(a) || own.every(oneRequest));
       })
       .map((a) => a.seriesKey),
   );

@@ -45,8 +45,6 @@ export type SeriesScorerState = {
   seen?: number[];
   /** Calls behind each of `seen` (error ratios only). */
   seenSupport?: number[];
-  /** Whether each of `seen` was kept out of the baseline: 1 kept, 0 admitted. */
-  seenKept?: number[];
   /** Consecutive suspicious points not yet admitted to the baseline. */
   streak: number;
   /** The latest points since the baseline last restarted: 1 suspicious, 0 clean, oldest first. */
@@ -227,7 +225,6 @@ export class DirectionalSeriesScorer {
   private worseTail: [number, number][] = [];
   private seen: number[] = [];
   private seenSupport: number[] = [];
-  private seenKept: number[] = [];
   private marks: number[] = [];
   private gaps: number[] = [];
 
@@ -251,7 +248,7 @@ export class DirectionalSeriesScorer {
     if (!Number.isFinite(value)) return { score: 0, baseline: undefined };
     if (this.recent.length < this.points(warmupSpan)) {
       this.admit(value, support, slowerThan && this.slowCount(slowerThan));
-      this.remember(value, support, false);
+      this.remember(value, support);
       return { score: 0, baseline: undefined };
     }
     const slow = slowerThan && this.slowCount(slowerThan);
@@ -267,7 +264,7 @@ export class DirectionalSeriesScorer {
     const suspicious = scored.score >= suspiciousScore || far;
     this.streak = suspicious ? this.streak + 1 : 0;
     this.marks = [...this.marks, suspicious ? 1 : 0].slice(-this.points(acceptSpan));
-    this.remember(value, support, suspicious);
+    this.remember(value, support);
     if (!suspicious) this.admit(value, support, slow);
     else if (this.levelHeld()) this.restartBaseline();
     return scored;
@@ -307,44 +304,31 @@ export class DirectionalSeriesScorer {
     this.support =
       this.signal === 'errors' ? this.seenSupport.slice(-span) : this.recent.map(() => 0);
     this.slow = this.recent.map(() => 0);
-    this.seenKept = this.seenKept.map((kept, i) => (i < this.seen.length - span ? kept : 0));
     this.streak = 0;
     this.marks = [];
   }
 
-  private remember(value: number, support: number | undefined, kept: boolean) {
+  private remember(value: number, support: number | undefined) {
     this.seen.push(value);
-    this.seenKept.push(kept ? 1 : 0);
     if (this.signal === 'errors') this.seenSupport.push(support ?? 0);
     const keep = this.points(windowSpan);
     this.seen = this.seen.slice(-keep);
-    this.seenKept = this.seenKept.slice(-keep);
     this.seenSupport = this.seenSupport.slice(-keep);
   }
 
   /**
    * Separate episodes before the current one (the points of the streak still running) in which
    * the series deviated from `center` at least `repeatShare` as far as `value`, the same way.
-   * An episode lasts until the series is back in its baseline: one fault whose p95 wobbles
-   * between histogram buckets, kept out of the baseline throughout, is one episode.
    */
   private episodesLike(value: number, center: number): number {
     const direction = Math.sign(value - center);
     const reach = repeatShare * Math.abs(value - center);
     let episodes = 0;
     let inside = false;
-    let counted = false;
-    const before = Math.max(0, this.seen.length - this.streak);
-    for (let i = 0; i < before; i++) {
-      const like = (this.seen[i]! - center) * direction >= reach;
-      if (!like && this.seenKept[i] !== 1) {
-        inside = false;
-        continue;
-      }
-      if (!inside) counted = false;
-      inside = true;
-      if (like && !counted) episodes++;
-      counted ||= like;
+    for (const v of this.seen.slice(0, Math.max(0, this.seen.length - this.streak))) {
+      const like = (v - center) * direction >= reach;
+      if (like && !inside) episodes++;
+      inside = like;
     }
     return episodes;
   }
@@ -513,7 +497,7 @@ export class DirectionalSeriesScorer {
       }),
       streak: this.streak,
       ...(this.marks.length > 0 && { marks: [...this.marks] }),
-      ...(this.seen.length > 0 && { seen: [...this.seen], seenKept: [...this.seenKept] }),
+      ...(this.seen.length > 0 && { seen: [...this.seen] }),
       ...(this.seenSupport.length > 0 && { seenSupport: [...this.seenSupport] }),
       ...(this.last !== undefined && { last: this.last }),
       ...(this.gaps.length > 0 && { gaps: [...this.gaps] }),
@@ -538,8 +522,6 @@ export class DirectionalSeriesScorer {
     this.marks = state.marks ? [...state.marks] : Array<number>(state.streak).fill(1);
     // States saved before every point was remembered: the admitted ones are what is known.
     this.seen = state.seen ? [...state.seen] : [...state.recent];
-    // States saved before: every point admitted (each deviation its own episode, as then).
-    this.seenKept = state.seenKept ? [...state.seenKept] : this.seen.map(() => 0);
     this.seenSupport = state.seenSupport
       ? [...state.seenSupport]
       : this.signal === 'errors'

@@ -258,27 +258,6 @@ describe('novel log templates', () => {
   });
 });
 
-describe('a fault the series showed before', () => {
-  it('is one episode however its level wobbles, so the same fault minutes later is news again', () => {
-    const scorer = new DirectionalSeriesScorer('metric');
-    for (let i = 0; i < 40; i++) scorer.score(10 + (i % 3));
-    // Two minutes of a fault whose reading alternates between two levels, both far off.
-    for (let i = 0; i < 12; i++) scorer.score(i % 2 ? 400 : 900);
-    for (let i = 0; i < 12; i++) scorer.score(10 + (i % 3));
-    expect(scorer.score(900).score).toBeGreaterThanOrEqual(0.9);
-  });
-
-  it('still takes a deviation for normal once it came back in separate episodes', () => {
-    const scorer = new DirectionalSeriesScorer('metric');
-    for (let i = 0; i < 40; i++) scorer.score(10 + (i % 3));
-    for (let episode = 0; episode < 3; episode++) {
-      scorer.score(900);
-      for (let i = 0; i < 5; i++) scorer.score(10 + (i % 3));
-    }
-    expect(scorer.score(900).score).toBe(0);
-  });
-});
-
 describe('correlation evidence', () => {
   const at = '2026-01-01T00:00:00.000Z';
   const anomaly = (seriesKey: string, service: string, signal: Anomaly['signal'], when = at) => ({
@@ -395,22 +374,6 @@ describe('correlation evidence', () => {
     expect(correlateAnomalies([burst, share, again], [], [], at, { fromLines })).toHaveLength(1);
     const calls = anomaly('svc:security:errors', 'security', 'errors');
     expect(correlateAnomalies([burst, share, calls], [], [], at, { fromLines })).toHaveLength(1);
-  });
-
-  it('counts the latency a pod timed for the calls its lines report failing once', () => {
-    const line = anomaly('tmpl:travel:abc:new', 'travel', 'logs');
-    const clientP90 = anomaly('metric:travel:ClientLatencyP90', 'travel', 'saturation');
-    const clientP99 = anomaly('metric:travel:ClientLatencyP99', 'travel', 'saturation');
-    const options = {
-      reportsCalls: (a: Anomaly) => a === line,
-      timesRequests: (a: Anomaly) => a.seriesKey.includes('Latency'),
-    };
-    expect(correlateAnomalies([line, clientP90, clientP99], [], [], at, options)).toEqual([]);
-    // Its CPU in that scrape is another look; a line about its own code is not about calls.
-    const cpu = anomaly('metric:travel:Cpu', 'travel', 'saturation');
-    expect(correlateAnomalies([line, clientP90, cpu], [], [], at, options)).toHaveLength(1);
-    const own = { ...options, reportsCalls: () => false };
-    expect(correlateAnomalies([line, clientP90], [], [], at, own)).toHaveLength(1);
   });
 
   it('blames a service that went down, not the callee that lost its traffic', () => {
