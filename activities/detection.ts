@@ -181,6 +181,13 @@ export function restsOnOneRequest(
 ): boolean {
   return requestsSlowerThan(histogram, (value + (baseline ?? 0)) / 2) <= 1;
 }
+/** The share of a service's log lines at WARN or worse (see activities/log-templates). */
+const isLineShare = (a: Anomaly) => a.seriesKey.startsWith('logerr:');
+/** A known template's count (a novel one's burst ends in `:new`). */
+const isTemplateCount = (a: Anomaly) =>
+  a.seriesKey.startsWith('tmpl:') && !a.seriesKey.endsWith(':new');
+/** Series read off a service's log lines: one reading of the same lines (see correlation). */
+const fromLines = (a: Anomaly) => a.seriesKey.startsWith('tmpl:') || isLineShare(a);
 /** detector_state key of the alert episodes already reported (see detectors/alert-anomalies). */
 const alertsKey = 'alerts:reported';
 
@@ -422,10 +429,18 @@ export function createDetectionActivities({
       const recentlyReported = (
         (stored.get(reportedKey) as ReportedCandidate[] | undefined) ?? []
       ).filter((r) => r.reportedAt >= windowEnd - reportedOpenMs);
+      // A template logged more while the share of the service's lines at WARN holds is more
+      // traffic through the same code, not more failure (the share is what says it fails).
+      const shareMoved = new Set(
+        [...held, ...anomalies].filter(isLineShare).map((a) => `${a.service}|${a.at}`),
+      );
+      const moreTraffic = (a: Anomaly) =>
+        isTemplateCount(a) && !shareMoved.has(`${a.service}|${a.at}`);
       // Less load or I/O than usual is what a failing caller does to its callees.
       const supporting = (a: Anomaly) =>
         (isGauge(a) && a.baseline !== undefined && a.value < a.baseline) ||
         logs.everyday.has(a.seriesKey) ||
+        moreTraffic(a) ||
         alertBacks(a);
       let correlated: IncidentCandidate[] = [];
       if (anomalies.length) {
@@ -456,6 +471,7 @@ export function createDetectionActivities({
             supporting,
             oneRequest: (a) => oneRequest.has(anomalyId(a)),
             timesRequests: (a) => timed.has(a.seriesKey),
+            fromLines,
           },
         );
         const stillOpen = new Set(open.map((o) => o.fingerprint));

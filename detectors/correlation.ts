@@ -54,6 +54,11 @@ export interface CorrelationOptions {
    * whose requests' latency is anomalous they are those calls again (see evidence).
    */
   timesRequests?: (anomaly: Anomaly) => boolean;
+  /**
+   * Anomalies read off a service's log lines (a novel template's burst, a template's count, the
+   * share of its lines at WARN or worse): views of the same lines, one piece per bucket.
+   */
+  fromLines?: (anomaly: Anomaly) => boolean;
 }
 
 /** A metric reading scraped from a pod or host, not a symptom in requests or logs. */
@@ -87,6 +92,7 @@ export function correlateAnomalies(
     supporting = () => false,
     oneRequest = () => false,
     timesRequests = () => false,
+    fromLines = () => false,
   }: CorrelationOptions = {},
 ): IncidentCandidate[] {
   const byService = new Map<string, Anomaly[]>();
@@ -165,7 +171,7 @@ export function correlateAnomalies(
     const onset = Math.min(...groupAnomalies.map((a) => Date.parse(a.at)));
     const evidential = groupAnomalies.filter((a) => !supporting(a));
     const opens =
-      evidence(evidential, oneRequest, timesRequests) >= minAnomaliesToOpen ||
+      evidence(evidential, { oneRequest, timesRequests, fromLines }) >= minAnomaliesToOpen ||
       evidential.some(conclusive);
     const joinable =
       opens && evidential.some((a) => !isGauge(a)) ? open.filter((o) => !o.gaugesOnly) : open;
@@ -262,19 +268,20 @@ function newest(anomalies: Anomaly[]): string {
   return anomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a));
 }
 
-function evidence(
-  anomalies: Anomaly[],
-  oneRequest: (anomaly: Anomaly) => boolean,
-  timesRequests: (anomaly: Anomaly) => boolean,
-): number {
+type Views = Required<Pick<CorrelationOptions, 'oneRequest' | 'timesRequests' | 'fromLines'>>;
+
+function evidence(anomalies: Anomaly[], { oneRequest, timesRequests, fromLines }: Views): number {
   // One slow request is slow in every service it passed through: latency anomalies of one
   // bucket are one piece of evidence however many services show them.
-  // A service's error series share their calls.
+  // A service's error series share their calls; what its log lines say (a new line, a line
+  // logged more, more of its lines at WARN) is one reading of the same lines.
   const pieces = new Set(
     anomalies
       .filter((a) => !isGauge(a))
       .map((a) =>
-        a.signal === 'latency' ? `latency|${a.at}` : `${a.service}|${a.signal}|${a.at}`,
+        a.signal === 'latency'
+          ? `latency|${a.at}`
+          : `${a.service}|${fromLines(a) ? 'lines' : a.signal}|${a.at}`,
       ),
   );
   // A scrape reads every pod at about the same moment: what one scrape shows, at one service or

@@ -308,3 +308,47 @@ describe('detection weighs a novel error line by what it is about', () => {
     expect(candidates[0]).toMatchObject({ service: 'checkout', fingerprint: 'checkout' });
   }, 60_000);
 });
+
+describe('detection reads a template logged more against the service’s lines', () => {
+  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+
+  beforeEach(async () => {
+    db = await databaseWith(chain);
+    await db.pool.query(
+      `INSERT INTO log_templates (template_id, service, template, first_seen, last_seen, severity_number, novel)
+       VALUES ('placed', 'checkout', 'checkout <*> INFO placed order <*>', $1, $1, 9, false),
+              ('retry', 'checkout', 'checkout <*> WARN payment slow, retrying <*>', $1, $1, 13, false)`,
+      [new Date(start - 30 * 60_000)],
+    );
+  });
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  /**
+   * Twelve quiet minutes in which checkout logs, each bucket, sixteen INFO lines and two WARN
+   * lines; then half a minute of `info` INFO and `warn` WARN lines a bucket.
+   */
+  function runWithLines(info: number, warn: number): Promise<IncidentCandidate[]> {
+    return runPasses(db.pool, 75, async (bucket, b) => {
+      await writeBucket(db.pool, bucket, 12, usualDbMs(b));
+      const lines = b >= 72 ? { placed: info, retry: warn } : { placed: 16, retry: 2 };
+      for (const [template, n] of Object.entries(lines))
+        await db.pool.query(
+          `INSERT INTO logs (time, service_id, severity_number, body, source_id, template_id)
+           SELECT $1::timestamptz + make_interval(secs => i * 0.1), s.id, 0, 'line', 1, $2
+           FROM services s, generate_series(1, $3) i WHERE s.name = 'checkout'`,
+          [new Date(bucket), template, n],
+        );
+    });
+  }
+
+  it('opens nothing when every line of the service comes eight times as often', async () => {
+    expect(await runWithLines(128, 16)).toEqual([]);
+  }, 120_000);
+
+  it('opens an incident when its WARN lines come sixteen times as often and the rest as usual', async () => {
+    const [first] = await runWithLines(16, 32);
+    expect(first).toMatchObject({ service: 'checkout', fingerprint: 'checkout' });
+  }, 120_000);
+});

@@ -363,6 +363,19 @@ describe('correlation evidence', () => {
     );
   });
 
+  it('counts what a service’s lines say once a bucket: a new line and the share of WARN lines it makes', () => {
+    const later = '2026-01-01T00:00:10.000Z';
+    const fromLines = (a: Anomaly) => /^(tmpl|logerr):/.test(a.seriesKey);
+    const burst = anomaly('tmpl:security:abc:new', 'security', 'logs');
+    const share = anomaly('logerr:security', 'security', 'errors');
+    expect(correlateAnomalies([burst, share], [], [], at, { fromLines })).toEqual([]);
+    // The share still high in the next bucket persists; failed calls are another reading.
+    const again = { ...share, at: later };
+    expect(correlateAnomalies([burst, share, again], [], [], at, { fromLines })).toHaveLength(1);
+    const calls = anomaly('svc:security:errors', 'security', 'errors');
+    expect(correlateAnomalies([burst, share, calls], [], [], at, { fromLines })).toHaveLength(1);
+  });
+
   it('blames a service that went down, not the callee that lost its traffic', () => {
     const graph = [
       { caller: 'frontend', callee: 'cart' },
