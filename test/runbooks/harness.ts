@@ -5,6 +5,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities, type ActivityDeps } from '../../activities';
+import type { HealthSource } from '../../activities/health';
 import { loadKubeConfig } from '../../activities/kubernetes';
 import { approveUpdate, runbookStatusQuery, runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
@@ -106,11 +107,13 @@ export interface KubernetesRunbookRig {
 
 /**
  * The start-up of the tests that start runbooks as a client would, on the engine's bundle or
- * on `code` (a runbook of the test's own): Temporal, the stand-in, a worker with a fake health.
+ * on `code` (a runbook of the test's own): Temporal, the stand-in, a worker with `health` (a
+ * fake that always answers healthy unless the test brings its own).
  */
 export async function startKubernetesRunbookRig(opts: {
   rolloutDelayMs: number;
   code?: string;
+  health?: HealthSource;
 }): Promise<KubernetesRunbookRig> {
   const [env, k8s] = await Promise.all([
     connectTemporal(),
@@ -123,7 +126,7 @@ export async function startKubernetesRunbookRig(opts: {
     deps: {
       pool,
       kube: (await kubeConfigFor(k8s)).kube,
-      health: new FakeHealth(),
+      health: opts.health ?? new FakeHealth(),
       approvalPolicy: testPolicy,
     },
   });

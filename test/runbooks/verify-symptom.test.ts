@@ -1,5 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthSource } from '../../activities/health';
 import { runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
@@ -10,16 +9,11 @@ import {
   type IncidentSymptomCheck,
 } from '../../runbooks/sdk/symptom-bounds';
 import type { RunbookInput, ServiceHealth } from '../../runbooks/sdk/types';
-import { createPool, type Pool } from '../../store/db';
-import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
-import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 import {
   bundleFixtureRunbooks,
   incidentId,
-  kubeConfigFor,
-  startRunbookWorker,
-  testPolicy,
-  type RunningWorker,
+  startKubernetesRunbookRig,
+  type KubernetesRunbookRig,
 } from './harness';
 
 const health = (p95LatencyMs: number, errorRate = 0.002, requests = 600): ServiceHealth => ({
@@ -70,40 +64,23 @@ describe("verification judges the incident's own symptom", () => {
   });
 
   describe('on a real Temporal server', () => {
-    let env: TemporalTestEnv;
-    let pool: Pool;
-    let k8s: K8sStandin;
-    let kube: KubeConfig;
-    let worker: RunningWorker;
+    let rig: KubernetesRunbookRig;
     const slow = new SlowHealth();
 
     beforeAll(async () => {
-      let code: string;
-      [env, code, k8s] = await Promise.all([
-        connectTemporal(),
-        bundleFixtureRunbooks(),
-        startK8sStandin({ rolloutDelayMs: 100 }),
-      ]);
-      kube = (await kubeConfigFor(k8s)).kube;
-      pool = createPool(inject('databaseUrl'));
-      worker = await startRunbookWorker({
-        taskQueue: env.taskQueue,
-        deps: { pool, kube, health: slow, approvalPolicy: testPolicy },
-        code,
+      rig = await startKubernetesRunbookRig({
+        rolloutDelayMs: 100,
+        code: await bundleFixtureRunbooks(),
+        health: slow,
       });
     });
-    afterAll(async () => {
-      await worker?.stop();
-      await k8s?.close();
-      await pool?.end();
-      await env?.close();
-    });
+    afterAll(() => rig?.stop());
 
     /** A restart for a latency incident, its symptom passed as the incident passes it. */
     async function restart(tag: string, recovers: boolean) {
       const id = incidentId(tag);
       const namespace = id.toLowerCase();
-      k8s.addDeployment(namespace, 'api', { replicas: 2, image: 'api:1' });
+      rig.k8s.addDeployment(namespace, 'api', { replicas: 2, image: 'api:1' });
       const service = `svc-${id}`;
       slow.add(service, recovers);
       const check: IncidentSymptomCheck = {
@@ -118,8 +95,8 @@ describe("verification judges the incident's own symptom", () => {
         // No such incident to ask: the symptom re-check lets the run act, as for one unreadable.
         symptom: { incidentWorkflowId: `incident-${id}`, clearedAfterSeconds: 300, check },
       };
-      return env.client.workflow.execute<RunbookWorkflow>('testRestartV1', {
-        taskQueue: env.taskQueue,
+      return rig.env.client.workflow.execute<RunbookWorkflow>('testRestartV1', {
+        taskQueue: rig.env.taskQueue,
         workflowId: runbookWorkflowId(id),
         args: [input],
       });

@@ -1,20 +1,14 @@
-import type { KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthSource } from '../../activities/health';
 import { runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookWorkflow } from '../../runbooks/sdk/runbook';
 import type { ServiceHealth } from '../../runbooks/sdk/types';
 import { windowStart } from '../../runbooks/sdk/verify';
-import { createPool, type Pool } from '../../store/db';
-import { startK8sStandin, type K8sStandin } from '../k8s-standin/server';
-import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
 import {
   bundleFixtureRunbooks,
   incidentId,
-  kubeConfigFor,
-  startRunbookWorker,
-  testPolicy,
-  type RunningWorker,
+  startKubernetesRunbookRig,
+  type KubernetesRunbookRig,
 } from './harness';
 
 /**
@@ -64,44 +58,27 @@ describe('verification window: the latest traffic after the change, never before
   });
 
   describe('on a real Temporal server', () => {
-    let env: TemporalTestEnv;
-    let pool: Pool;
-    let k8s: K8sStandin;
-    let kube: KubeConfig;
-    let worker: RunningWorker;
+    let rig: KubernetesRunbookRig;
     const health = new BurstHealth(3000);
 
     beforeAll(async () => {
-      let code: string;
-      [env, code, k8s] = await Promise.all([
-        connectTemporal(),
-        bundleFixtureRunbooks(),
-        startK8sStandin({ rolloutDelayMs: 100 }),
-      ]);
-      kube = (await kubeConfigFor(k8s)).kube;
-      pool = createPool(inject('databaseUrl'));
-      worker = await startRunbookWorker({
-        taskQueue: env.taskQueue,
-        deps: { pool, kube, health, approvalPolicy: testPolicy },
-        code,
+      rig = await startKubernetesRunbookRig({
+        rolloutDelayMs: 100,
+        code: await bundleFixtureRunbooks(),
+        health,
       });
     });
-    afterAll(async () => {
-      await worker?.stop();
-      await k8s?.close();
-      await pool?.end();
-      await env?.close();
-    });
+    afterAll(() => rig?.stop());
 
     it('passes within one window of clean traffic after a burst that outlasted the change', async () => {
       const id = incidentId('burst');
       const namespace = id.toLowerCase();
-      k8s.addDeployment(namespace, 'api', { replicas: 2, image: 'api:1' });
-      k8s.release(namespace, 'api', 'api:2');
+      rig.k8s.addDeployment(namespace, 'api', { replicas: 2, image: 'api:1' });
+      rig.k8s.release(namespace, 'api', 'api:2');
       const service = `svc-${id}`;
       health.add(service);
-      const result = await env.client.workflow.execute<RunbookWorkflow>('testVerifyWindowV1', {
-        taskQueue: env.taskQueue,
+      const result = await rig.env.client.workflow.execute<RunbookWorkflow>('testVerifyWindowV1', {
+        taskQueue: rig.env.taskQueue,
         workflowId: runbookWorkflowId(id),
         args: [{ incidentId: id, service, namespace }],
       });
