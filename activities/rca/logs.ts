@@ -72,6 +72,56 @@ export function templateChanges(evidence: Evidence, service: string): TemplateCh
   return out.sort((a, b) => b.score - a.score);
 }
 
+/** Severities that say a request failed: a service's share of lines at these is its failure rate. */
+const failing = new Set(['WARN', 'ERROR', 'FATAL']);
+
+/** A failure share moved less than this (two-proportion z) holds. */
+const shareHolds = 3;
+
+/**
+ * How far the share of a service's lines at WARN or worse moved, fault window against the
+ * baseline, as a two-proportion z (0 when either window has no lines: then every line is new or
+ * gone, which the templates say themselves).
+ */
+export function failureShareShift(evidence: Evidence, service: string): number {
+  const nb = evidence.baselineBuckets;
+  const lines = [0, 0];
+  const failed = [0, 0];
+  for (const series of Object.values(evidence.logs[service] ?? {})) {
+    const bad = failing.has(series.severity);
+    series.counts.forEach((c, i) => {
+      const w = i < nb ? 0 : 1;
+      lines[w] = (lines[w] ?? 0) + c;
+      if (bad) failed[w] = (failed[w] ?? 0) + c;
+    });
+  }
+  const [lb = 0, lf = 0] = lines;
+  const [wb = 0, wf = 0] = failed;
+  if (lb === 0 || lf === 0) return 0;
+  const p = (wb + wf + 1) / (lb + lf + 2);
+  return (wf / lf - wb / lb) / Math.sqrt(p * (1 - p) * (1 / lb + 1 / lf));
+}
+
+/**
+ * A known INFO or DEBUG line logged more while the service fails no more often than before is
+ * traffic (another request mix, a loop over a table that grew), not a failing code path: it is
+ * no evidence. New lines, vanished lines and WARN-or-worse lines keep their say, and so does
+ * every burst once the share of the service's lines at WARN or worse moves.
+ */
+export function withoutTraffic(
+  changes: readonly TemplateChange[],
+  shareShift: number,
+): TemplateChange[] {
+  if (Math.abs(shareShift) >= shareHolds) return [...changes];
+  return changes
+    .map((c) =>
+      c.status === 'bursting' && !failing.has(c.series.severity)
+        ? { ...c, status: 'steady' as const, score: 0 }
+        : c,
+    )
+    .sort((a, b) => b.score - a.score);
+}
+
 /** Callers' error lines echo a failing callee; blame moves down when they share traces. */
 const echoDiscount = 0.3;
 
@@ -84,7 +134,9 @@ export const logEvidence: RcaMethod = {
   name: 'logs',
   rank(evidence: Evidence): RootCauseCandidate[] {
     const graph = serviceGraph(evidence);
-    const changes = graph.services.map((s) => templateChanges(evidence, s));
+    const changes = graph.services.map((s) =>
+      withoutTraffic(templateChanges(evidence, s), failureShareShift(evidence, s)),
+    );
     const raw = changes.map(serviceLogScore);
     const traceSets = changes.map(
       (c) => new Set(c.filter((t) => t.status !== 'steady').flatMap((t) => t.series.traceIds)),
