@@ -55,25 +55,30 @@ interface Choice {
   readonly threshold: number;
 }
 
+/** One category scored at the threshold NAB's optimiser picks on the other categories given. */
+export interface HeldOutPart {
+  readonly category: string;
+  readonly threshold: number;
+  readonly raw: number;
+}
+
 /**
  * How well a candidate does on categories it was not fitted on: each category of `files` scored
- * at the threshold NAB's optimiser picks on the others, summed. Its best fit to all of `files`
- * would also reward a threshold that happens to suit just those categories together.
+ * at the threshold NAB's optimiser picks on the others. Their sum is what a fold's choice
+ * compares; its best fit to all of `files` would also reward a threshold that happens to suit
+ * just those categories together.
  */
-function heldOutScore(
+export function heldOutParts(
   files: readonly DataFile[],
-  categories: readonly string[],
   candidate: Candidate,
   costMatrix: CostMatrix,
-): number {
-  let total = 0;
-  for (const category of categories) {
+): HeldOutPart[] {
+  return [...new Set(files.map(categoryOf))].map((category) => {
     const held = files.filter((f) => categoryOf(f) === category);
     const rest = files.filter((f) => categoryOf(f) !== category);
     const { threshold } = optimizeThreshold(rest, candidate.scores, costMatrix);
-    total += scoreCorpus(held, candidate.scores, costMatrix, threshold);
-  }
-  return total;
+    return { category, threshold, raw: scoreCorpus(held, candidate.scores, costMatrix, threshold) };
+  });
 }
 
 /**
@@ -92,7 +97,7 @@ function choose(
   for (const candidate of candidates) {
     const fit = optimizeThreshold(files, candidate.scores, costMatrix);
     const score = crossValidate
-      ? heldOutScore(files, categories, candidate, costMatrix)
+      ? heldOutParts(files, candidate, costMatrix).reduce((sum, p) => sum + p.raw, 0)
       : fit.score;
     if (best === null || score > best.score) {
       best = { candidate, threshold: fit.threshold, score };

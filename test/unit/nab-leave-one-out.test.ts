@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { DataFile } from '../../bench/nab/corpus';
-import { categoryOf, leaveOneCategoryOut, type Candidate } from '../../bench/nab/leave-one-out';
+import {
+  categoryOf,
+  heldOutParts,
+  leaveOneCategoryOut,
+  type Candidate,
+} from '../../bench/nab/leave-one-out';
 
 const ROWS = 100;
 const timestamps = Array.from({ length: ROWS }, (_, i) => i * 60_000);
@@ -92,6 +97,19 @@ describe('NAB leave one category out', () => {
     const alone = leaveOneCategoryOut(corpus, profiles, nullScores, [lucky]);
     const aAlone = alone.categories.find((c) => c.category === 'A');
     expect(aAlone?.leftOut.standard?.threshold).toBe(0.5);
+  });
+
+  it('shows the parts a fold compares: each category at the threshold the others pick', () => {
+    // Left out A, the choice sums B scored at C's threshold and C scored at B's. `lucky` finds
+    // B's windows at C's threshold (0.5) and misses C's at B's (0.9): one part carries it.
+    const lucky = scores({ A: { hit: 1 }, B: { hit: 0.9 }, C: { hit: 0.5 } });
+    const rest = corpus.filter((f) => categoryOf(f) !== 'A');
+    const parts = heldOutParts(rest, lucky, profiles.standard);
+    expect(parts.map((p) => p.category)).toEqual(['B', 'C']);
+    expect(parts.map((p) => p.threshold)).toEqual([0.5, 0.9]);
+    expect(parts[0]?.raw).toBeGreaterThan(1.9);
+    // Two windows missed in C: two false-negative charges.
+    expect(parts[1]?.raw).toBeCloseTo(-2, 6);
   });
 
   it('has no normalised score for a category without windows, only its false-alarm cost', () => {
