@@ -30,8 +30,19 @@ export class SeriesDetector {
     return this.ensemble.lastBucket;
   }
 
-  score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
-    const { rarity, baseline } = this.ensemble.judge(value, { support, bucket, slowerThan });
+  score(
+    value: number,
+    support?: number,
+    bucket?: number,
+    slowerThan?: SlowerThan,
+    duringIncident?: boolean,
+  ): ScoredPoint {
+    const { rarity, baseline } = this.ensemble.judge(value, {
+      support,
+      bucket,
+      slowerThan,
+      duringIncident,
+    });
     return { score: rarity, baseline };
   }
 
