@@ -103,7 +103,7 @@ describe('an incident only gauges backed', () => {
     fingerprint: 'db',
     service: 'db',
     services: ['db'],
-    openedAt: t0,
+    beganAt: t0,
     gaugesOnly: true,
   };
   // Latency and errors at the database's caller, starting 10 s after that incident opened.
@@ -160,7 +160,7 @@ function timeline(
       fingerprint: s.fingerprint,
       service: s.service,
       services: s.services,
-      openedAt: Date.parse(s.openedAt),
+      beganAt: Date.parse(s.openedAt),
     }));
     const anomalies = buckets.get(b) ?? [];
     if (!anomalies.length) continue;
