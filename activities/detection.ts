@@ -152,12 +152,6 @@ const holdMs = 2 * bucketMs;
 const reportedKey = 'correlation:reported';
 const reportedOpenMs = 30_000;
 /**
- * detector_state key of when the faults of the incidents the passes opened began (the first
- * anomaly of the candidate that opened each), kept while the incident is open (see coincident
- * in detectors/correlation).
- */
-const onsetsKey = 'correlation:onsets';
-/**
  * detector_state key of when evidence other than gauges (latency, errors, logs, traffic,
  * alerts) last backed each open incident; one without such evidence for `requestQuietMs` is
  * kept by gauges only (gaugesOnly, see OpenIncidentRef).
@@ -207,10 +201,8 @@ interface ReportedCandidate extends OpenIncidentRef {
   reportedAt: number;
 }
 
-type OpenSince = OpenIncidentRef & { openedAt: number };
-
 /** Open incidents, with the ones recently reported but maybe not yet written. */
-function withReported(open: OpenSince[], reported: ReportedCandidate[]): OpenSince[] {
+function withReported(open: OpenIncidentRef[], reported: ReportedCandidate[]): OpenIncidentRef[] {
   const known = new Set(open.map((o) => o.fingerprint));
   return [
     ...open,
@@ -342,7 +334,6 @@ export function createDetectionActivities({
         templateBurstKey,
         heldKey,
         reportedKey,
-        onsetsKey,
         requestBackedKey,
         backedKey,
         alertsKey,
@@ -352,11 +343,7 @@ export function createDetectionActivities({
       const recentlyReported = (
         (stored.get(reportedKey) as ReportedCandidate[] | undefined) ?? []
       ).filter((r) => r.reportedAt >= windowEnd - reportedOpenMs);
-      const onsets = new Map((stored.get(onsetsKey) as [string, number][] | undefined) ?? []);
-      const open = withReported(await openIncidents(pool), recentlyReported).map((o) => ({
-        ...o,
-        beganAt: onsets.get(o.fingerprint) ?? o.openedAt,
-      }));
+      const open = withReported(await openIncidents(pool), recentlyReported);
       // What a series shows while an incident is open on its service is no normal of its own.
       const inIncident = new Set(open.flatMap((o) => [o.service, ...o.services]));
       const states = new Map<string, unknown>();
@@ -529,16 +516,6 @@ export function createDetectionActivities({
       });
       // A candidate that only backs an incident opens none.
       const opening = result.candidates.filter((c) => !c.backsOnly);
-      const openBefore = new Set(open.map((o) => o.fingerprint));
-      states.set(onsetsKey, [
-        ...[...onsets].filter(([f]) => openBefore.has(f)),
-        ...opening
-          .filter((c) => !openBefore.has(c.fingerprint))
-          .map((c): [string, number] => [
-            c.fingerprint,
-            Math.min(...c.anomalies.map((a) => Date.parse(a.at))),
-          ]),
-      ]);
       states.set(reportedKey, [
         ...recentlyReported.filter((r) => !opening.some((c) => c.fingerprint === r.fingerprint)),
         ...opening.map((c): ReportedCandidate => ({

@@ -11,11 +11,8 @@ export interface OpenIncidentRef {
   /** The service the incident blames. */
   service: string;
   services: string[];
-  /**
-   * When its fault began (epoch ms: its first anomaly, or its opening where that is unknown): a
-   * group that began with it is the same fault seen elsewhere.
-   */
-  beganAt?: number;
+  /** When it opened (epoch ms): a group that began with it is the same fault seen elsewhere. */
+  openedAt?: number;
   /**
    * Only gauges have backed it (e.g. a cured fault's memory still settling): a group whose
    * requests show a fault that could open an incident of its own is not pulled into it.
@@ -24,11 +21,9 @@ export interface OpenIncidentRef {
 }
 
 /**
- * Anomalies that begin this close to an open incident's first anomaly, anywhere in the call
- * graph it is connected to, are that fault seen in more places: one cause shows everywhere at
- * once, two independent faults starting within half a minute of each other are rare. Onset
- * against onset: an incident opens a pass or more after its first anomaly, once the evidence is
- * in, and a fault starting half a minute after that opening did not begin with it.
+ * Anomalies that begin this close to an open incident's opening, anywhere in the call graph
+ * it is connected to, are that fault seen in more places: one cause shows everywhere at once,
+ * two independent faults starting within half a minute of each other are rare.
  */
 export const coincidentOnsetMs = 30_000;
 
@@ -387,7 +382,7 @@ function related(
   )?.fingerprint;
 }
 
-/** The open incident whose fault began as this group did, in a part of the call graph it reaches. */
+/** The open incident that opened as this group began, in a part of the call graph it reaches. */
 function coincident(
   onset: number,
   group: string[],
@@ -395,7 +390,7 @@ function coincident(
   linked: Map<string, Set<string>>,
 ): string | undefined {
   const near = open.filter(
-    (o) => o.beganAt !== undefined && Math.abs(onset - o.beganAt) <= coincidentOnsetMs,
+    (o) => o.openedAt !== undefined && Math.abs(onset - o.openedAt) <= coincidentOnsetMs,
   );
   if (!near.length) return undefined;
   // A group of services with no known calls (metrics only) cannot be shown to be apart.

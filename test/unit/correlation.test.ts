@@ -211,7 +211,7 @@ describe('anomaly correlation', () => {
     // cause seen in two places); cart and payment are linked only through frontend/checkout.
     const opened = Date.parse(at);
     const open = [
-      { fingerprint: 'payment', service: 'payment', services: ['payment'], beganAt: opened },
+      { fingerprint: 'payment', service: 'payment', services: ['payment'], openedAt: opened },
     ];
     const cart = (t: number) =>
       [anomaly('cart'), anomaly('cart', 0.9, 'errors')].map((a) => ({
@@ -251,7 +251,7 @@ describe('anomaly correlation', () => {
         fingerprint: first!.fingerprint,
         service: first!.service,
         services: first!.services,
-        beganAt: Date.parse(at),
+        openedAt: Date.parse(at),
       },
     ];
     const later = new Date(Date.parse(at) + 120_000).toISOString();
@@ -267,7 +267,7 @@ describe('anomaly correlation', () => {
   it('joins an open incident on a reading off in two scrapes or a symptom in traces, not one scrape', () => {
     const opened = Date.parse(at);
     const open = [
-      { fingerprint: 'payment', service: 'payment', services: ['payment'], beganAt: opened },
+      { fingerprint: 'payment', service: 'payment', services: ['payment'], openedAt: opened },
     ];
     const when = (a: Anomaly, ms: number) => ({ ...a, at: new Date(opened + ms).toISOString() });
     const busy = anomaly('cart', 0.999, 'saturation');

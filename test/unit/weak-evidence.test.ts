@@ -103,7 +103,7 @@ describe('an incident only gauges backed', () => {
     fingerprint: 'db',
     service: 'db',
     services: ['db'],
-    beganAt: t0,
+    openedAt: t0,
     gaugesOnly: true,
   };
   // Latency and errors at the database's caller, starting 10 s after that incident opened.
@@ -160,7 +160,7 @@ function timeline(
       fingerprint: s.fingerprint,
       service: s.service,
       services: s.services,
-      beganAt: Date.parse(s.openedAt),
+      openedAt: Date.parse(s.openedAt),
     }));
     const anomalies = buckets.get(b) ?? [];
     if (!anomalies.length) continue;
