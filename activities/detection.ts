@@ -74,13 +74,7 @@ export const defaultDetectionSettings: DetectionSettings = {
 /** One series' scorer for a pass, resumed from the state the previous pass stored. */
 export interface PassScorer {
   readonly lastBucket: number | undefined;
-  score(
-    value: number,
-    support?: number,
-    bucket?: number,
-    slowerThan?: SlowerThan,
-    duringIncident?: boolean,
-  ): ScoredPoint;
+  score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint;
   exportState(): unknown;
 }
 
@@ -340,12 +334,6 @@ export function createDetectionActivities({
         oneRequestKey,
         timedKey,
       ]);
-      const recentlyReported = (
-        (stored.get(reportedKey) as ReportedCandidate[] | undefined) ?? []
-      ).filter((r) => r.reportedAt >= windowEnd - reportedOpenMs);
-      const open = withReported(await openIncidents(pool), recentlyReported);
-      // What a series shows while an incident is open on its service is no normal of its own.
-      const inIncident = new Set(open.flatMap((o) => [o.service, ...o.services]));
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
       const oneRequest = new Set((stored.get(oneRequestKey) as string[] | undefined) ?? []);
@@ -365,7 +353,6 @@ export function createDetectionActivities({
             p.support,
             p.bucket,
             histogram && ((ms) => requestsSlowerThan(histogram, ms)),
-            inIncident.has(p.service),
           );
           result.pointsScored++;
           if (scored.score >= detection.threshold) {
@@ -439,6 +426,9 @@ export function createDetectionActivities({
       const held = ((stored.get(heldKey) as Anomaly[] | undefined) ?? []).filter(
         (a) => Date.parse(a.at) >= windowEnd - holdMs,
       );
+      const recentlyReported = (
+        (stored.get(reportedKey) as ReportedCandidate[] | undefined) ?? []
+      ).filter((r) => r.reportedAt >= windowEnd - reportedOpenMs);
       // A template logged more while the share of the service's lines at WARN holds is more
       // traffic through the same code, not more failure (the share is what says it fails).
       const shareMoved = new Set(
@@ -462,6 +452,7 @@ export function createDetectionActivities({
         const requestBacked = new Map(
           (stored.get(requestBackedKey) as [string, number][] | undefined) ?? [],
         );
+        const open = withReported(await openIncidents(pool), recentlyReported);
         // Held bursts too: the texts are read again rather than kept in the detector state.
         const aboutOthers = await burstsAboutOtherServices(pool, [...held, ...anomalies]);
         correlated = correlateAnomalies(

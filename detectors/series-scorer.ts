@@ -14,9 +14,7 @@
  * A point far off the level stays out of the baseline even when its requests are too few to be
  * news (still no anomaly): a fault's first slow calls must not become what the series has shown.
  * A deviation the series showed in several separate episodes of its window (a quiet service's
- * occasional burst) is its normal behaviour, not news. What it showed while an incident was open
- * on its service is not: known-bad is not the norm, and the second outage of the day is no
- * routine because of the first.
+ * occasional burst) is its normal behaviour, not news.
  * Warm-up, baseline window and the time after which a new level is normal are durations, held
  * in points at the series' own cadence (the median spacing of its latest points: one irregular
  * pair or an idle hour does not move it), never fewer points than median and spread need: three
@@ -45,8 +43,6 @@ export type SeriesScorerState = {
   worseTail?: [number, number][];
   /** Every point of the window, admitted or not, oldest first. */
   seen?: number[];
-  /** 1 where `seen`'s point was part of an incident on the series' service (none: all 0). */
-  seenBad?: number[];
   /** Calls behind each of `seen` (error ratios only). */
   seenSupport?: number[];
   /** Consecutive suspicious points not yet admitted to the baseline. */
@@ -228,7 +224,6 @@ export class DirectionalSeriesScorer {
   private slowTail: [number, number][] = [];
   private worseTail: [number, number][] = [];
   private seen: number[] = [];
-  private seenBad: number[] = [];
   private seenSupport: number[] = [];
   private marks: number[] = [];
   private gaps: number[] = [];
@@ -242,16 +237,9 @@ export class DirectionalSeriesScorer {
 
   /**
    * `support`: the calls behind the point (error ratios and latency); `slowerThan`: counts the
-   * bucket's requests slower than a latency (latency; without it, latency is judged by z alone);
-   * `duringIncident`: an incident is open on the series' service.
+   * bucket's requests slower than a latency (latency; without it, latency is judged by z alone).
    */
-  score(
-    value: number,
-    support?: number,
-    bucket?: number,
-    slowerThan?: SlowerThan,
-    duringIncident = false,
-  ): ScoredPoint {
+  score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
     if (bucket !== undefined) {
       const gap = this.last === undefined ? 0 : bucket - this.last;
       if (gap > 0) this.gaps = [...this.gaps, gap].slice(-cadenceGaps);
@@ -260,7 +248,7 @@ export class DirectionalSeriesScorer {
     if (!Number.isFinite(value)) return { score: 0, baseline: undefined };
     if (this.recent.length < this.points(warmupSpan)) {
       this.admit(value, support, slowerThan && this.slowCount(slowerThan));
-      this.remember(value, support, duringIncident);
+      this.remember(value, support);
       return { score: 0, baseline: undefined };
     }
     const slow = slowerThan && this.slowCount(slowerThan);
@@ -276,7 +264,7 @@ export class DirectionalSeriesScorer {
     const suspicious = scored.score >= suspiciousScore || far;
     this.streak = suspicious ? this.streak + 1 : 0;
     this.marks = [...this.marks, suspicious ? 1 : 0].slice(-this.points(acceptSpan));
-    this.remember(value, support, duringIncident);
+    this.remember(value, support);
     if (!suspicious) this.admit(value, support, slow);
     else if (this.levelHeld()) this.restartBaseline();
     return scored;
@@ -320,34 +308,25 @@ export class DirectionalSeriesScorer {
     this.marks = [];
   }
 
-  /**
-   * `bad`: seen while an incident was open on the service. So were the points of the streak that
-   * led into it (the incident opens a pass or more after its first anomalies): one episode.
-   */
-  private remember(value: number, support: number | undefined, bad: boolean) {
+  private remember(value: number, support: number | undefined) {
     this.seen.push(value);
-    this.seenBad.push(0);
-    if (bad) this.seenBad.fill(1, Math.max(0, this.seenBad.length - Math.max(1, this.streak)));
     if (this.signal === 'errors') this.seenSupport.push(support ?? 0);
     const keep = this.points(windowSpan);
     this.seen = this.seen.slice(-keep);
-    this.seenBad = this.seenBad.slice(-keep);
     this.seenSupport = this.seenSupport.slice(-keep);
   }
 
   /**
    * Separate episodes before the current one (the points of the streak still running) in which
-   * the series deviated from `center` at least `repeatShare` as far as `value`, the same way,
-   * outside any incident on its service.
+   * the series deviated from `center` at least `repeatShare` as far as `value`, the same way.
    */
   private episodesLike(value: number, center: number): number {
     const direction = Math.sign(value - center);
     const reach = repeatShare * Math.abs(value - center);
     let episodes = 0;
     let inside = false;
-    const before = Math.max(0, this.seen.length - this.streak);
-    for (let i = 0; i < before; i++) {
-      const like = this.seenBad[i] !== 1 && (this.seen[i]! - center) * direction >= reach;
+    for (const v of this.seen.slice(0, Math.max(0, this.seen.length - this.streak))) {
+      const like = (v - center) * direction >= reach;
       if (like && !inside) episodes++;
       inside = like;
     }
@@ -519,7 +498,6 @@ export class DirectionalSeriesScorer {
       streak: this.streak,
       ...(this.marks.length > 0 && { marks: [...this.marks] }),
       ...(this.seen.length > 0 && { seen: [...this.seen] }),
-      ...(this.seenBad.includes(1) && { seenBad: [...this.seenBad] }),
       ...(this.seenSupport.length > 0 && { seenSupport: [...this.seenSupport] }),
       ...(this.last !== undefined && { last: this.last }),
       ...(this.gaps.length > 0 && { gaps: [...this.gaps] }),
@@ -544,8 +522,6 @@ export class DirectionalSeriesScorer {
     this.marks = state.marks ? [...state.marks] : Array<number>(state.streak).fill(1);
     // States saved before every point was remembered: the admitted ones are what is known.
     this.seen = state.seen ? [...state.seen] : [...state.recent];
-    // States saved before incidents were marked, or with none in the window: no point was bad.
-    this.seenBad = state.seenBad ? [...state.seenBad] : this.seen.map(() => 0);
     this.seenSupport = state.seenSupport
       ? [...state.seenSupport]
       : this.signal === 'errors'

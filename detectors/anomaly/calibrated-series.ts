@@ -30,14 +30,8 @@ export class CalibratedSeriesScorer {
     return this.scorer.lastBucket;
   }
 
-  score(
-    value: number,
-    support?: number,
-    bucket?: number,
-    slowerThan?: SlowerThan,
-    duringIncident?: boolean,
-  ): ScoredPoint {
-    const scored = this.scorer.score(value, support, bucket, slowerThan, duringIncident);
+  score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
+    const scored = this.scorer.score(value, support, bucket, slowerThan);
     this.suspicious = scored.score >= suspiciousScore;
     if (scored.score <= 0) return { ...scored, score: 0 };
     // The raw score is 1 − e^(−z/zScale) for a robust z, 1 − e^(log10 p / log10PScale) for

@@ -73,8 +73,6 @@ export interface PointContext {
   readonly bucket?: number;
   /** Counts the bucket's requests slower than a latency. */
   readonly slowerThan?: SlowerThan;
-  /** An incident is open on the series' service (see ../series-scorer.ts). */
-  readonly duringIncident?: boolean;
 }
 
 export interface Judgement {
@@ -234,13 +232,7 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
    */
   judge(x: number, context: PointContext = {}): Judgement {
     const evidence = this.evidenceSpeaks
-      ? this.evidence?.score(
-          x,
-          context.support,
-          context.bucket,
-          context.slowerThan,
-          context.duringIncident,
-        )
+      ? this.evidence?.score(x, context.support, context.bucket, context.slowerThan)
       : undefined;
     const baseline = evidence?.baseline;
     if (context.bucket !== undefined)

@@ -30,19 +30,8 @@ export class SeriesDetector {
     return this.ensemble.lastBucket;
   }
 
-  score(
-    value: number,
-    support?: number,
-    bucket?: number,
-    slowerThan?: SlowerThan,
-    duringIncident?: boolean,
-  ): ScoredPoint {
-    const { rarity, baseline } = this.ensemble.judge(value, {
-      support,
-      bucket,
-      slowerThan,
-      duringIncident,
-    });
+  score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
+    const { rarity, baseline } = this.ensemble.judge(value, { support, bucket, slowerThan });
     return { score: rarity, baseline };
   }
 

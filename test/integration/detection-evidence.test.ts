@@ -6,7 +6,6 @@ import {
   type DetectionPassResult,
 } from '../../activities/detection';
 import type { Pool } from '../../store/db';
-import { upsertIncident } from '../../store/incidents';
 import {
   histogramLiteral,
   latencyBucket,
@@ -84,14 +83,12 @@ const databaseWith = (services: string[]) => detectionDatabase(start, bucketMs, 
 
 /**
  * Writes `buckets` buckets from `start` (`write` gets each bucket's time and index) and runs a
- * detection pass once each is complete, as the Schedule does; `after` sees each pass's
- * candidates (an incident workflow's part).
+ * detection pass once each is complete, as the Schedule does.
  */
 async function runPasses(
   pool: Pool,
   buckets: number,
   write: (bucket: number, b: number) => Promise<void>,
-  after?: (candidates: IncidentCandidate[], b: number) => Promise<void>,
 ): Promise<IncidentCandidate[]> {
   let now = start;
   const activities = createDetectionActivities({
@@ -109,7 +106,6 @@ async function runPasses(
     });
     const pass = (await env.run(activities.runDetectionPass)) as DetectionPassResult;
     candidates.push(...pass.candidates);
-    await after?.(pass.candidates, b);
   }
   return candidates;
 }
@@ -231,59 +227,6 @@ describe('detection pools the calls into a callee from all its callers', () => {
     expect(candidates[0]).toMatchObject({ service: 'contacts', fingerprint: 'contacts' });
     // Within half a minute of the delay's first bucket: each edge alone needs its third call.
     expect(Date.parse(candidates[0]!.observedAt)).toBeLessThanOrEqual(start + 63 * bucketMs);
-  }, 120_000);
-
-  /**
-   * One call a bucket into contacts, the callers taking turns; after ten quiet minutes a delay
-   * whose calls take 1.9 s and 0.95 s by turns on each edge (a p95 flipping between two histogram
-   * buckets) for two minutes, then three
-   * quiet minutes, then the same delay again. `incidents`: the first delay's candidate opens an
-   * incident on contacts, resolved 45 s after the delay. The candidates of the second delay.
-   */
-  async function delayTwice(incidents: boolean): Promise<IncidentCandidate[]> {
-    const ids = new Map(
-      (await db.pool.query<{ id: number; name: string }>('SELECT id, name FROM services')).rows.map(
-        (r) => [r.name, r.id],
-      ),
-    );
-    const delayed = (b: number) => (b >= 60 && b < 72) || (b >= 90 && b < 102);
-    const incident = (status: 'open' | 'resolved') =>
-      upsertIncident(db.pool, {
-        incidentId: 'contacts-1',
-        fingerprint: 'contacts',
-        service: 'contacts',
-        services: ['contacts'],
-        status,
-        severity: 'medium',
-        openedAt: new Date(start + 62 * bucketMs).toISOString(),
-        lastAnomalyAt: new Date(start + 71 * bucketMs).toISOString(),
-        anomalyCount: 2,
-        topAnomalies: [],
-      });
-    const candidates = await runPasses(
-      db.pool,
-      106,
-      async (bucket, b) => {
-        const ms = delayed(b) ? (b % 4 < 2 ? 1_900 : 950) : 5 * (1 + 0.3 * Math.sin(b * 1.7));
-        await db.pool.query(
-          `INSERT INTO rollup_edges (bucket, caller_service_id, callee_service_id, calls, errors, duration_sum_us, latency)
-           VALUES ($1, $2, $3, 1, 0, 0, $4::int4[])`,
-          [new Date(bucket), ids.get(callers[b % 2]!), ids.get('contacts'), latencyLiteral([ms])],
-        );
-      },
-      async (found, b) => {
-        if (!incidents) return;
-        if (b < 72 && found.some((c) => c.service === 'contacts' && !c.backsOnly))
-          await incident('open');
-        if (b === 76) await incident('resolved');
-      },
-    );
-    return candidates.filter((c) => Date.parse(c.observedAt) >= start + 90 * bucketMs);
-  }
-
-  it('opens an incident on the same delay again minutes after an incident on it', async () => {
-    const again = await delayTwice(true);
-    expect(again.find((c) => !c.backsOnly)).toMatchObject({ service: 'contacts' });
   }, 120_000);
 });
 

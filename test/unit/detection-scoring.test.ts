@@ -70,41 +70,6 @@ describe('what a series has shown before', () => {
     expect(burstScores.slice(3).every((s) => s === 0)).toBe(true);
   });
 
-  /**
-   * A metric at about 10; a fault flickering between 900 and 300 for two minutes (six returns
-   * to 900), an incident open on the service from its `openedAfter`-th bucket to its end; two
-   * quiet minutes; then the same fault again, with no incident open yet. The repeat's scores.
-   */
-  function faultAgain(openedAfter: number) {
-    const scorer = new DirectionalSeriesScorer('metric');
-    for (let i = 0; i < 30; i++) scorer.score(10 + (i % 3));
-    for (let i = 0; i < 12; i++)
-      scorer.score(i % 2 ? 300 : 900, undefined, undefined, undefined, i >= openedAfter);
-    for (let i = 0; i < 12; i++) scorer.score(10 + (i % 3));
-    return [900, 300, 900].map((v) => scorer.score(v).score);
-  }
-
-  it('is news again when the same fault comes back after an incident on the service', () => {
-    expect(faultAgain(0)[0]).toBeGreaterThanOrEqual(0.9);
-    // The incident opens a few buckets into the fault: what led into it was the fault too.
-    expect(faultAgain(5)[0]).toBeGreaterThanOrEqual(0.9);
-  });
-
-  it('still takes the same flicker seen with no incident open for the series’ normal', () => {
-    expect(faultAgain(Infinity)[0]).toBe(0);
-  });
-
-  it('keeps what was seen during an incident across export/import', () => {
-    const scorer = new DirectionalSeriesScorer('metric');
-    for (let i = 0; i < 30; i++) scorer.score(10 + (i % 3));
-    for (let i = 0; i < 12; i++)
-      scorer.score(i % 2 ? 300 : 900, undefined, undefined, undefined, true);
-    for (let i = 0; i < 12; i++) scorer.score(10 + (i % 3));
-    const copy = new DirectionalSeriesScorer('metric');
-    copy.importState(scorer.exportState());
-    expect(copy.score(900).score).toBeGreaterThanOrEqual(0.9);
-  });
-
   it('keeps scoring a shift that lasts: one episode, however many buckets', () => {
     const scorer = new DirectionalSeriesScorer('metric');
     for (let i = 0; i < 30; i++) scorer.score(10 + (i % 3));
