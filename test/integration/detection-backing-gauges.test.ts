@@ -7,7 +7,7 @@ import {
 } from '../../activities/detection';
 import { upsertIncident } from '../../store/incidents';
 import type { IncidentCandidate } from '../../workflows/incident/types';
-import { createIsolatedDatabase } from '../setup/database';
+import { detectionDatabase, type DetectionDatabase } from '../support/detection-database';
 
 const bucketMs = 10_000;
 const start = Date.UTC(2026, 0, 7, 9, 0, 0);
@@ -18,22 +18,13 @@ const start = Date.UTC(2026, 0, 7, 9, 0, 0);
  * fault seen through one gauge alone); one off now and then only backs it.
  */
 describe('gauges that back an open incident', () => {
-  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+  let db: DetectionDatabase;
 
   beforeEach(async () => {
-    db = await createIsolatedDatabase();
-    await db.pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
-      new Date(start - 3_600_000),
-      new Date(start + 3_600_000),
-    ]);
-    await db.pool.query("INSERT INTO services (name) VALUES ('db')");
-    await db.pool.query(
-      "INSERT INTO metrics (name, type, unit, description) VALUES ('cpu.utilization', 1, '1', '')",
-    );
-    await db.pool.query(
-      `INSERT INTO detection_pass (pass_id, window_end, result) VALUES ('seed', $1, '{}')`,
-      [new Date(start - bucketMs)],
-    );
+    db = await detectionDatabase(start, bucketMs, {
+      services: ['db'],
+      gauges: ['cpu.utilization'],
+    });
     const opened = new Date(start).toISOString();
     await upsertIncident(db.pool, {
       incidentId: 'db-1',

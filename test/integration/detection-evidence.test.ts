@@ -12,7 +12,7 @@ import {
   latencyBucketCount,
 } from '../../store/telemetry-histogram';
 import type { IncidentCandidate } from '../../workflows/incident/types';
-import { createIsolatedDatabase } from '../setup/database';
+import { detectionDatabase, type DetectionDatabase } from '../support/detection-database';
 
 const bucketMs = 10_000;
 const start = Date.UTC(2026, 0, 7, 9, 0, 0);
@@ -79,19 +79,7 @@ const usualDbMs =
     7.5 * (1 + 0.1 * Math.sin(bucketIndex + i * 1.3));
 
 /** A database holding these services, with a pass recorded just before `start`. */
-async function databaseWith(services: string[]) {
-  const db = await createIsolatedDatabase();
-  await db.pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
-    new Date(start - 3_600_000),
-    new Date(start + 3_600_000),
-  ]);
-  for (const s of services) await db.pool.query('INSERT INTO services (name) VALUES ($1)', [s]);
-  await db.pool.query(
-    `INSERT INTO detection_pass (pass_id, window_end, result) VALUES ('seed', $1, '{}')`,
-    [new Date(start - bucketMs)],
-  );
-  return db;
-}
+const databaseWith = (services: string[]) => detectionDatabase(start, bucketMs, { services });
 
 /**
  * Writes `buckets` buckets from `start` (`write` gets each bucket's time and index) and runs a
@@ -123,7 +111,7 @@ async function runPasses(
 }
 
 describe('detection weighs latency by the requests behind it', () => {
-  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+  let db: DetectionDatabase;
 
   beforeEach(async () => {
     db = await databaseWith(chain);
@@ -210,7 +198,7 @@ describe('detection weighs latency by the requests behind it', () => {
 
 describe('detection pools the calls into a callee from all its callers', () => {
   const callers = ['booking', 'booking-other'];
-  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+  let db: DetectionDatabase;
 
   beforeEach(async () => {
     db = await databaseWith([...callers, 'contacts']);
@@ -243,7 +231,7 @@ describe('detection pools the calls into a callee from all its callers', () => {
 });
 
 describe('detection weighs a novel error line by what it is about', () => {
-  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+  let db: DetectionDatabase;
 
   beforeEach(async () => {
     db = await databaseWith(chain);
@@ -310,7 +298,7 @@ describe('detection weighs a novel error line by what it is about', () => {
 });
 
 describe('detection reads a template logged more against the service’s lines', () => {
-  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+  let db: DetectionDatabase;
 
   beforeEach(async () => {
     db = await databaseWith(chain);

@@ -1,24 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSilentServices } from '../../store/detection';
-import { createIsolatedDatabase } from '../setup/database';
+import { detectionDatabase, type DetectionDatabase } from '../support/detection-database';
 
 const bucketMs = 10_000;
 const start = Date.UTC(2026, 0, 7, 9, 0, 0);
 
 /** `steady` reports every bucket; `down` reports in buckets 0–4 and then stops. */
 describe('silent services', () => {
-  let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
+  let db: DetectionDatabase;
 
   beforeEach(async () => {
-    db = await createIsolatedDatabase();
-    await db.pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
-      new Date(start - 3_600_000),
-      new Date(start + 3_600_000),
-    ]);
-    await db.pool.query("INSERT INTO services (name) VALUES ('steady'), ('down')");
-    await db.pool.query(
-      "INSERT INTO metrics (name, type, unit, description) VALUES ('cpu.utilization', 1, '1', '')",
-    );
+    db = await detectionDatabase(start, bucketMs, {
+      services: ['steady', 'down'],
+      gauges: ['cpu.utilization'],
+    });
     for (let b = 0; b < 12; b++)
       await db.pool.query(
         `INSERT INTO rollup_metrics (bucket, metric_id, service_id, points, value_sum, observations)
