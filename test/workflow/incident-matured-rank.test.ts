@@ -47,6 +47,19 @@ describe('an incident ranks again when its window has matured', () => {
     expect(described.typedSearchAttributes.get(rootCauseRevisedFrom)).toBeUndefined();
   }, 60_000);
 
+  it("waits for the matured window when the opening's clear top is none of the incident's services", async () => {
+    const { state, children } = await run('unnamed', 6);
+    expect(children).toEqual([
+      `investigation-${state.incidentId}`,
+      `investigation-${state.incidentId}-matured`,
+      runbookWorkflowId(state.incidentId, 1),
+    ]);
+    expect(state.rootCause?.service).toBe('order');
+    expect(state.rootCauseRevisedFrom).toBe('travel');
+    const [input] = await harness.runbookInputs(state.incidentId, 1);
+    expect(input!.service).toBe('order');
+  }, 60_000);
+
   it('ranks again at once when the incident went quiet before its window matured', async () => {
     const started = Date.now();
     const { state, children } = await run('quiet', 1, 30);
