@@ -1,8 +1,9 @@
 /**
  * Where an investigation's baseline starts. The baseline is how things look when nothing is
  * wrong, so it should hold `baselineMs` of quiet traffic: buckets outside the periods of other
- * incidents that involved one of this incident's services (`periodsOfItsServices`). When other incidents fill the minutes right before the fault, it reaches further back
- * for quiet ones, but only so far:
+ * incidents that involved one of this incident's services (`periodsOfItsServices`). When those
+ * fill the minutes right before the fault, it reaches further back for quiet ones, but only so
+ * far:
  * - at most `reachMs` before the fault window (the further back, the likelier another regime:
  *   another time of day, another deploy);
  * - never past a gap with no traffic at all (a restart of the whole system, a switch of
