@@ -15,7 +15,12 @@ import type { Pool } from '../store/db';
 import type { WindowTelemetry } from '../store/investigation-telemetry';
 import { incidentPeriods } from '../store/incidents';
 import { trafficBuckets } from '../store/traffic-buckets';
-import { afterLastTrafficGap, quietBaselineRule, quietBaselineStart } from './quiet-baseline';
+import {
+  afterLastTrafficGap,
+  periodsOfItsServices,
+  quietBaselineRule,
+  quietBaselineStart,
+} from './quiet-baseline';
 import { historyLogGroups, loadWindowTelemetry } from '../store/investigation-telemetry';
 import { operationLatencyLevels, type OperationLatencyLevel } from '../store/latency-history';
 import { historyBudgetMs, pastStatementBudget } from '../store/statement-budget';
@@ -113,14 +118,21 @@ export function logHistoryWindow(baselineStart: number): { from: Date; to: Date 
 /**
  * Where a window's fault period and its baseline start. The fault window opens only after an
  * other incident whose last anomaly came before `firstAnomalyAt` (its fading symptoms are not this
- * fault's). The baseline holds `baselineMs` of quiet traffic, other incidents' periods left out,
+ * fault's). The baseline holds `baselineMs` of traffic quiet for the incident's `services` (the
+ * periods of other incidents that involved one of them left out, `periodsOfItsServices`),
  * reaching further back for it only within a bound and never past a gap in the traffic
  * (`quietBaselineStart`): the adjacent minutes often hold the previous fault, which made this one
  * look like no change or a recovery.
  */
 export async function windowBounds(
   pool: Pool,
-  window: { faultStart: Date; baselineMs: number; incidentId?: string; firstAnomalyAt?: Date },
+  window: {
+    faultStart: Date;
+    baselineMs: number;
+    incidentId?: string;
+    firstAnomalyAt?: Date;
+    services?: readonly string[];
+  },
 ) {
   const firstAnomaly = window.firstAnomalyAt?.getTime() ?? window.faultStart.getTime();
   const rule = quietBaselineRule(window.baselineMs);
@@ -139,7 +151,12 @@ export async function windowBounds(
     { from: reachFrom, to: window.faultStart.getTime() },
     rule,
   );
-  return { faultStart, baselineStart: quietBaselineStart(faultStart, others, floor, rule), others };
+  const busy = periodsOfItsServices(others, window.services);
+  return {
+    faultStart,
+    baselineStart: quietBaselineStart(faultStart, busy, floor, rule),
+    others: busy,
+  };
 }
 
 /** The evidence the methods rank from: the loaded rows, the hour before, the window's bounds. */
@@ -192,6 +209,8 @@ export async function rankWindow(
     baselineMs: number;
     incidentId?: string;
     firstAnomalyAt?: Date;
+    /** The incident's services: the baseline is judged quiet for them (`windowBounds`). */
+    services?: readonly string[];
     memoryBudgetBytes?: number;
     /** How long each history read (log lines, latency levels) may take; `historyBudgetMs` by default. */
     historyBudgetMs?: number;
@@ -296,6 +315,7 @@ export function createInvestigationActivities({
               baselineMs: input.baselineMinutes * 60_000,
               incidentId: input.incidentId,
               firstAnomalyAt: input.firstAnomalyAt ? new Date(input.firstAnomalyAt) : undefined,
+              services: input.incident && [input.incident.service, ...input.incident.services],
               metrics,
               kube,
             });

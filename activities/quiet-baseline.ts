@@ -1,8 +1,9 @@
 /**
  * Where an investigation's baseline starts. The baseline is how things look when nothing is
- * wrong, so it should hold `baselineMs` of quiet traffic: buckets outside other incidents'
- * periods. When other incidents fill the minutes right before the fault, it reaches further back
- * for quiet ones, but only so far:
+ * wrong, so it should hold `baselineMs` of quiet traffic: buckets outside the periods of other
+ * incidents that involved one of this incident's services (`periodsOfItsServices`). When those
+ * fill the minutes right before the fault, it reaches further back for quiet ones, but only so
+ * far:
  * - at most `reachMs` before the fault window (the further back, the likelier another regime:
  *   another time of day, another deploy);
  * - never past a gap with no traffic at all (a restart of the whole system, a switch of
@@ -72,4 +73,20 @@ export function quietBaselineStart(
     if (!busy(start)) quiet += rule.bucketMs;
   }
   return quiet < rule.minQuietMs ? adjacent : start;
+}
+
+/**
+ * The other incidents whose periods are not quiet for this one: those that involved one of its
+ * services. Quiet is judged for the services the incident is about: their own earlier fault in
+ * the baseline makes this one look like no change, while another service's trouble elsewhere
+ * says nothing of theirs, and reaching back past it (or leaving it out) only moves the baseline
+ * further from the fault. Without services (an investigation run by hand), every other incident.
+ */
+export function periodsOfItsServices<P extends { services: readonly string[] }>(
+  others: readonly P[],
+  services: readonly string[] | undefined,
+): P[] {
+  if (!services?.length) return [...others];
+  const own = new Set(services);
+  return others.filter((o) => o.services.some((s) => own.has(s)));
 }

@@ -73,16 +73,16 @@ export async function openIncidents(pool: Pool): Promise<OpenIncident[]> {
  * first anomaly and its opening (its cause came first; the same lead its own investigation
  * takes, and an incident opens only once its anomalies persisted) to a tail after its last
  * anomaly (a fault can outlast its anomalies, e.g. a new log template counts once, and recovery
- * takes a moment).
+ * takes a moment), with the services each involved.
  */
 export async function incidentPeriods(
   pool: Pool,
   range: { from: Date; to: Date; exceptIncidentId?: string },
   margins = { leadMs: 60_000, tailMs: 120_000 },
-): Promise<{ from: number; to: number; lastAnomalyAt: number }[]> {
-  const { rows } = await pool.query<{ began_at: Date; last_anomaly_at: Date }>(
-    `SELECT began_at, last_anomaly_at FROM (
-       SELECT incident_id, last_anomaly_at, least(opened_at,
+): Promise<{ from: number; to: number; lastAnomalyAt: number; services: string[] }[]> {
+  const { rows } = await pool.query<{ began_at: Date; last_anomaly_at: Date; services: string[] }>(
+    `SELECT began_at, last_anomaly_at, services FROM (
+       SELECT incident_id, last_anomaly_at, services, least(opened_at,
          (SELECT min((a->>'at')::timestamptz) FROM jsonb_array_elements(top_anomalies) a)) AS began_at
        FROM incident) i
      WHERE began_at - $3 * interval '1 millisecond' < $2
@@ -94,5 +94,6 @@ export async function incidentPeriods(
     from: r.began_at.getTime() - margins.leadMs,
     to: r.last_anomaly_at.getTime() + margins.tailMs,
     lastAnomalyAt: r.last_anomaly_at.getTime(),
+    services: r.services,
   }));
 }

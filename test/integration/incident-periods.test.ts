@@ -47,7 +47,12 @@ describe('other incidents’ periods, left out of an investigation’s baseline'
       to: new Date(t0 + 600_000),
     });
     expect(periods).toEqual([
-      { from: t0 - 60_000, to: t0 + 100_000 + 120_000, lastAnomalyAt: t0 + 100_000 },
+      {
+        from: t0 - 60_000,
+        to: t0 + 100_000 + 120_000,
+        lastAnomalyAt: t0 + 100_000,
+        services: ['checkout'],
+      },
     ]);
     // A range that ends within the lead before its first anomaly still meets it.
     const before = await incidentPeriods(db.pool, {
@@ -70,7 +75,14 @@ describe('other incidents’ periods, left out of an investigation’s baseline'
     expect(bounds).toEqual({
       faultStart: fault,
       baselineStart: fault - 600_000,
-      others: [{ from: t0 - 60_000, to: t0 + 220_000, lastAnomalyAt: t0 + 100_000 }],
+      others: [
+        {
+          from: t0 - 60_000,
+          to: t0 + 220_000,
+          lastAnomalyAt: t0 + 100_000,
+          services: ['checkout'],
+        },
+      ],
     });
   });
 
@@ -95,6 +107,12 @@ describe('other incidents’ periods, left out of an investigation’s baseline'
     // the baseline starts as much earlier.
     await traffic(fault - 1_800_000, fault);
     expect((await windowBounds(db.pool, window)).baselineStart).toBe(fault - 600_000 - 280_000);
+    // Quiet is judged for the incident's services: the checkout incident is busy for one on
+    // checkout, and for one on payment it is neither reached past nor left out.
+    const checkout = await windowBounds(db.pool, { ...window, services: ['checkout', 'cart'] });
+    expect(checkout.baselineStart).toBe(fault - 600_000 - 280_000);
+    const payment = await windowBounds(db.pool, { ...window, services: ['payment'] });
+    expect(payment).toEqual({ faultStart: fault, baselineStart: fault - 600_000, others: [] });
     // A gap of two minutes 12 minutes before the fault: the baseline stops where traffic resumed.
     await db.pool.query('DELETE FROM rollup_operations WHERE bucket >= $1 AND bucket < $2', [
       new Date(fault - 840_000),

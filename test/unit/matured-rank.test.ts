@@ -6,9 +6,30 @@ import type { IncidentState } from '../../workflows/incident/types';
 describe('ranking an incident again when its window has matured', () => {
   it('acts on the opening ranking only when its top candidate has no close rival', () => {
     expect(decisive([])).toBe(false);
-    expect(decisive([{ score: 0.3 }])).toBe(true);
-    expect(decisive([{ score: 0.6 }, { score: 0.2 }])).toBe(true);
-    expect(decisive([{ score: 0.3 }, { score: 0.2 }])).toBe(false);
+    expect(decisive([{ service: 'order', score: 0.3 }])).toBe(true);
+    expect(
+      decisive([
+        { service: 'order', score: 0.6 },
+        { service: 'travel', score: 0.2 },
+      ]),
+    ).toBe(true);
+    expect(
+      decisive([
+        { service: 'order', score: 0.3 },
+        { service: 'travel', score: 0.2 },
+      ]),
+    ).toBe(false);
+  });
+
+  it("calls a clear lead decisive only for one of the incident's services", () => {
+    const clear = [
+      { service: 'order', score: 0.9 },
+      { service: 'travel', score: 0.1 },
+    ];
+    expect(decisive(clear, ['order', 'auth'])).toBe(true);
+    // A top the incident's anomalies never named waits for the matured window, however clear.
+    expect(decisive(clear, ['gateway', 'auth'])).toBe(false);
+    expect(decisive([{ service: 'order', score: 1 }], ['gateway'])).toBe(false);
   });
 
   it('says from what to what the root cause was revised, and why', () => {

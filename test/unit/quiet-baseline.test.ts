@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   afterLastTrafficGap,
+  periodsOfItsServices,
   quietBaselineRule,
   quietBaselineStart,
 } from '../../activities/quiet-baseline';
@@ -68,5 +69,20 @@ describe('a gap in the traffic', () => {
 
   it('is right before the fault window when nothing was stored at all', () => {
     expect(afterLastTrafficGap([], range, rule)).toBe(fault);
+  });
+});
+
+describe("quiet is judged for the incident's services", () => {
+  const cpu = { from: 0, to: 1, services: ['basic', 'station'] };
+  const delay = { from: 2, to: 3, services: ['food'] };
+
+  it('keeps the other incidents that involved one of its services', () => {
+    expect(periodsOfItsServices([cpu, delay], ['food', 'travel'])).toEqual([delay]);
+    expect(periodsOfItsServices([cpu, delay], ['auth'])).toEqual([]);
+  });
+
+  it('keeps every other incident when it names no services', () => {
+    expect(periodsOfItsServices([cpu, delay], undefined)).toEqual([cpu, delay]);
+    expect(periodsOfItsServices([cpu, delay], [])).toEqual([cpu, delay]);
   });
 });

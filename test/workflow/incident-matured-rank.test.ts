@@ -1,109 +1,39 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { signalIncident } from '../../activities/incident-signal';
+import { describe, expect, it } from 'vitest';
 import { runbookWorkflowId } from '../../runbooks/sdk/messages';
-import type { RunbookInput } from '../../runbooks/sdk/types';
-import type { IncidentCandidate, IncidentState } from '../../workflows/incident/types';
+import type { IncidentState } from '../../workflows/incident/types';
 import { rootCause, rootCauseRevisedFrom } from '../../workflows/search-attributes';
-import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
-
-function candidate(fingerprint: string): IncidentCandidate {
-  const at = new Date().toISOString();
-  return {
-    fingerprint,
-    service: 'order',
-    services: ['order'],
-    anomalies: [
-      { seriesKey: 'logs:order:t1', service: 'order', signal: 'logs', score: 0.97, value: 40, at },
-    ],
-    observedAt: at,
-  };
-}
-
-const activities = {
-  async recordIncident(_state: IncidentState) {
-    return { undelivered: 0 };
-  },
-  async resolveRemediationTarget() {
-    return {
-      namespace: 'shop',
-      deployment: 'x',
-      recentDeploy: { version: 'v2', firstSeen: '2026-01-01T00:00:00.000Z' },
-    };
-  },
-  async recordIncidentInGraph() {
-    return { available: true };
-  },
-};
+import { incidentHarness } from '../setup/incident-harness';
 
 describe('an incident ranks again when its window has matured', () => {
-  let env: TemporalTestEnv;
+  const harness = incidentHarness(join(__dirname, 'rerank-fakes', 'workflows.ts'));
 
-  beforeAll(async () => {
-    env = await connectTemporal();
-  });
-  afterAll(async () => {
-    await env.close();
-  });
-
-  async function run(scenario: string, quietPeriodSeconds: number, maturedRankSeconds = 2) {
-    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-    try {
-      const worker = await Worker.create({
-        connection,
-        taskQueue: env.taskQueue,
-        workflowsPath: join(__dirname, 'rerank-fakes', 'workflows.ts'),
-        activities,
-      });
-      return await worker.runUntil(async () => {
-        const fingerprint = `${scenario}-${randomUUID().slice(0, 8)}`;
-        const workflowId = await signalIncident(env.client, candidate(fingerprint), {
-          taskQueue: env.taskQueue,
-          quietPeriodSeconds,
-          maturedRankSeconds,
-        });
-        const handle = env.client.workflow.getHandle(workflowId);
-        const state = await handle.result();
-        const history = await handle.fetchHistory();
-        const children = history
-          .events!.map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId)
-          .filter((id): id is string => !!id);
-        return { state, described: await handle.describe(), children };
-      });
-    } finally {
-      await connection.close();
-    }
+  function run(scenario: string, quietPeriodSeconds: number, maturedRankSeconds = 2) {
+    return harness.run(scenario, { service: 'order', quietPeriodSeconds, maturedRankSeconds });
   }
 
-  async function runbookService(incidentId: string): Promise<string> {
-    const history = await env.client.workflow
-      .getHandle(runbookWorkflowId(incidentId, 1))
-      .fetchHistory();
-    const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
-    const input = JSON.parse(
-      Buffer.from(started.input!.payloads![0]!.data!).toString(),
-    ) as RunbookInput;
-    return input.service;
-  }
-
-  it('keeps the matured answer, says it revised the root cause, and remediates on it', async () => {
-    const { state, described, children } = await run('revise', 6);
+  /** Both rankings ran, the runbook after them, and the matured answer replaced the opening's. */
+  function expectRevised(state: IncidentState, children: string[], from: string, to: string) {
     expect(children).toEqual([
       `investigation-${state.incidentId}`,
       `investigation-${state.incidentId}-matured`,
       runbookWorkflowId(state.incidentId, 1),
     ]);
-    expect(state.rootCause?.service).toBe('travel');
-    expect(state.rootCauseRevisedFrom).toBe('order');
+    expect(state.rootCause?.service).toBe(to);
+    expect(state.rootCauseRevisedFrom).toBe(from);
+  }
+
+  it('keeps the matured answer, says it revised the root cause, and remediates on it', async () => {
+    const { state, described, children } = await run('revise', 6);
+    expectRevised(state, children, 'order', 'travel');
     expect(state.summary).toBe('travel logs new errors');
     expect(
       state.notes?.some((n: string) => n.startsWith('root cause revised from order to travel: ')),
     ).toBe(true);
     expect(described.typedSearchAttributes.get(rootCause)).toBe('travel');
     expect(described.typedSearchAttributes.get(rootCauseRevisedFrom)).toBe('order');
-    expect(await runbookService(state.incidentId)).toBe('travel');
+    const [input] = await harness.runbookInputs(state.incidentId, 1);
+    expect(input!.service).toBe('travel');
   }, 60_000);
 
   it('acts on a decisive opening ranking at once and does not rank again', async () => {
@@ -117,18 +47,19 @@ describe('an incident ranks again when its window has matured', () => {
     expect(described.typedSearchAttributes.get(rootCauseRevisedFrom)).toBeUndefined();
   }, 60_000);
 
+  it("waits for the matured window when the opening's clear top is none of the incident's services", async () => {
+    const { state, children } = await run('unnamed', 6);
+    expectRevised(state, children, 'travel', 'order');
+    const [input] = await harness.runbookInputs(state.incidentId, 1);
+    expect(input!.service).toBe('order');
+  }, 60_000);
+
   it('ranks again at once when the incident went quiet before its window matured', async () => {
     const started = Date.now();
     const { state, children } = await run('quiet', 1, 30);
     // Long before the 30 s it would have waited for the window to mature.
     expect(Date.now() - started).toBeLessThan(25_000);
-    expect(children).toEqual([
-      `investigation-${state.incidentId}`,
-      `investigation-${state.incidentId}-matured`,
-      runbookWorkflowId(state.incidentId, 1),
-    ]);
-    expect(state.rootCause?.service).toBe('travel');
-    expect(state.rootCauseRevisedFrom).toBe('order');
+    expectRevised(state, children, 'order', 'travel');
     expect(state.status).toBe('resolved');
   }, 60_000);
 });

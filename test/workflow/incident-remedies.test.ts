@@ -1,102 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { signalIncident } from '../../activities/incident-signal';
-import { runbookWorkflowId } from '../../runbooks/sdk/messages';
-import type { RunbookInput } from '../../runbooks/sdk/types';
-import type { Anomaly, IncidentCandidate, IncidentState } from '../../workflows/incident/types';
+import { describe, expect, it } from 'vitest';
+import type { Anomaly } from '../../workflows/incident/types';
 import { runbook } from '../../workflows/search-attributes';
-import { connectTemporal, type TemporalTestEnv } from '../setup/temporal';
-
-function candidate(fingerprint: string, also: Anomaly['signal'][] = []): IncidentCandidate {
-  const at = new Date().toISOString();
-  return {
-    fingerprint,
-    service: 'cart',
-    services: ['cart'],
-    anomalies: [
-      { seriesKey: 'logs:cart:t1', service: 'cart', signal: 'logs', score: 0.97, value: 40, at },
-      ...also.map((signal) => ({
-        seriesKey: `${signal}:cart`,
-        service: 'cart',
-        signal,
-        score: 0.9,
-        value: 1,
-        at,
-      })),
-    ],
-    observedAt: at,
-  };
-}
-
-const activities = {
-  async recordIncident(_state: IncidentState) {
-    return { undelivered: 0 };
-  },
-  async resolveRemediationTarget() {
-    return {
-      namespace: 'shop',
-      deployment: 'cart',
-      recentDeploy: { version: 'v2', firstSeen: '2026-01-01T00:00:00.000Z' },
-    };
-  },
-  async recordIncidentInGraph() {
-    return { available: true };
-  },
-};
+import { incidentHarness } from '../setup/incident-harness';
 
 describe('incident remediation attempts', () => {
-  let env: TemporalTestEnv;
+  const harness = incidentHarness(join(__dirname, 'remedy-fakes', 'workflows.ts'));
 
-  beforeAll(async () => {
-    env = await connectTemporal();
-  });
-  afterAll(async () => {
-    await env.close();
-  });
-
-  async function run(
-    scenario: string,
-    also: Anomaly['signal'][] = [],
-  ): Promise<{ state: IncidentState; workflowId: string }> {
-    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-    try {
-      const worker = await Worker.create({
-        connection,
-        taskQueue: env.taskQueue,
-        workflowsPath: join(__dirname, 'remedy-fakes', 'workflows.ts'),
-        activities,
-      });
-      return await worker.runUntil(async () => {
-        const fingerprint = `${scenario}-${randomUUID().slice(0, 8)}`;
-        const workflowId = await signalIncident(env.client, candidate(fingerprint, also), {
-          taskQueue: env.taskQueue,
-          quietPeriodSeconds: 1,
-        });
-        const state = await env.client.workflow.getHandle(workflowId).result();
-        return { state, workflowId };
-      });
-    } finally {
-      await connection.close();
-    }
-  }
-
-  /** The input each runbook attempt of the incident was started with, in order. */
-  async function attemptInputs(incidentId: string, attempts: number) {
-    const inputs: RunbookInput[] = [];
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const history = await env.client.workflow
-        .getHandle(runbookWorkflowId(incidentId, attempt))
-        .fetchHistory();
-      const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
-      inputs.push(JSON.parse(Buffer.from(started.input!.payloads![0]!.data!).toString()));
-    }
-    return inputs;
+  function run(scenario: string, also: Anomaly['signal'][] = []) {
+    return harness.run(scenario, { service: 'cart', also, quietPeriodSeconds: 1 });
   }
 
   it('tries the next fitting remedy after one that could not act', async () => {
-    const { state, workflowId } = await run('next');
+    const { state, workflowId, described } = await run('next');
     expect(state.remedies).toEqual([
       'k8s-rollback v2: not_applicable',
       'k8s-rollout-restart v1: succeeded',
@@ -106,18 +22,17 @@ describe('incident remediation attempts', () => {
     expect(state.notes).toContain(
       'runbook k8s-rollout-restart v1 (attempt 2 of at most 3): least risky remedy for logs faults',
     );
-    const inputs = await attemptInputs(state.incidentId, 2);
+    const inputs = await harness.runbookInputs(state.incidentId, 2);
     expect(inputs.map((i) => i.symptom)).toEqual([
       { incidentWorkflowId: workflowId, clearedAfterSeconds: 1 },
       { incidentWorkflowId: workflowId, clearedAfterSeconds: 1 },
     ]);
-    const described = await env.client.workflow.getHandle(workflowId).describe();
     expect(described.typedSearchAttributes.get(runbook)).toBe('k8s-rollout-restart v1');
   }, 60_000);
 
   it('passes each attempt the symptom its verification must see come back', async () => {
     const { state } = await run('next', ['saturation', 'errors', 'traffic']);
-    const [first, second] = await attemptInputs(state.incidentId, 2);
+    const [first, second] = await harness.runbookInputs(state.incidentId, 2);
     const check = first!.symptom!.check!;
     expect(check.signals).toEqual(['errors', 'latency']);
     // The service's health before the incident: baselineMinutes (10) ending before the fault.

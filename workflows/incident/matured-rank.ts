@@ -10,16 +10,25 @@ export const maturedRankPatch = 'rank-again-when-matured';
  */
 export const defaultMaturedRankSeconds = 180;
 
+/** Incidents that started before a decisive top had to be one of their services keep the old rule. */
+export const decisiveNamedPatch = 'decisive-top-is-incident-service';
+
 /** How far the top candidate must lead the second for the opening's ranking to be acted on at once. */
 export const decisiveLead = 2;
 
 /**
  * Whether the opening's ranking is clear enough to act on without waiting for the matured one: a
- * top candidate with no rival, or scoring at least `decisiveLead` times the second.
+ * top candidate with no rival, or scoring at least `decisiveLead` times the second; and, given the
+ * incident's `services`, one of them. Live, fused scores are lopsided even when wrong; a top that
+ * none of the incident's anomalies names is an inference from the calls around it, which the
+ * fuller window should confirm before anything acts on it.
  */
-export function decisive(candidates: readonly Pick<RootCauseCandidate, 'score'>[]): boolean {
+export function decisive(
+  candidates: readonly Pick<RootCauseCandidate, 'service' | 'score'>[],
+  services?: readonly string[],
+): boolean {
   const [top, second] = candidates;
-  if (!top) return false;
+  if (!top || (services && !services.includes(top.service))) return false;
   return !second || top.score >= decisiveLead * second.score;
 }
 

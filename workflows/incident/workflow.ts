@@ -39,6 +39,7 @@ import { incidentDetails } from './details';
 import { faultLeadMs } from './investigation-window';
 import {
   decisive,
+  decisiveNamedPatch,
   defaultMaturedRankSeconds,
   maturedRankPatch,
   revisionNote,
@@ -193,7 +194,11 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         notes: [...(current().notes ?? []), ...investigation.notes],
       });
       // Asked only where the old code went on to remediate, so histories recorded before replay.
-      if (!decisive(investigation.ranked.candidates) && !closeRequest && patched(maturedRankPatch))
+      if (
+        !openingStands(investigation.ranked.candidates) &&
+        !closeRequest &&
+        patched(maturedRankPatch)
+      )
         investigation = await rankWhenMatured(investigation, firstAnomaly, rankedAt);
       if (investigation.ranked.candidates[0] && input.remediate !== false && !closeRequest)
         await remediate(investigation, firstAnomaly);
@@ -205,6 +210,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         notes: [...(current().notes ?? []), `investigation failed: ${String(err)}`],
       });
     }
+  }
+
+  /**
+   * Whether the opening's ranking is decisive: a clear lead, for one of the incident's services.
+   * Asked only where the old rule called it decisive, so histories recorded before replay.
+   */
+  function openingStands(candidates: readonly RootCauseCandidate[]): boolean {
+    if (!decisive(candidates)) return false;
+    const services = [current().service, ...current().services];
+    return decisive(candidates, services) || !patched(decisiveNamedPatch);
   }
 
   /** Ranks the window from a lead before the first anomaly to now, as a child workflow. */

@@ -31,6 +31,14 @@ const rankings: Record<string, { opening: [string, number][]; matured: [string, 
     ],
     matured: [['travel', 0.9]],
   },
+  /** A clear lead at opening for a service the incident's anomalies never named (it is on order). */
+  unnamed: {
+    opening: [
+      ['travel', 0.6],
+      ['order', 0.2],
+    ],
+    matured: [['order', 0.9]],
+  },
   /** A close call at opening, for an incident that goes quiet long before its window matures. */
   quiet: {
     opening: [
