@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Evidence, LogTemplateSeries, RedSeries } from '../../activities/rca/evidence';
+import type { Evidence, LogTemplateSeries } from '../../activities/rca/evidence';
 import { failureShareShift, logEvidence } from '../../activities/rca/logs';
+import { baselineBuckets, bucketCount, redSeries, windowEvidence } from '../rca-window';
 
-const buckets = 36;
-const nb = 24;
-
-/** Per bucket: `before` in the 24 baseline buckets, `after` in the 12 of the fault window. */
+/** Per bucket: `before` in the baseline buckets, `after` in those of the fault window. */
 const step = (before: number, after: number) =>
-  Array.from({ length: buckets }, (_, i) => (i < nb ? before : after));
+  Array.from({ length: bucketCount }, (_, i) => (i < baselineBuckets ? before : after));
 
 const line = (severity: string, counts: number[]): LogTemplateSeries => ({
   severity,
@@ -22,19 +20,8 @@ const line = (severity: string, counts: number[]): LogTemplateSeries => ({
  * c, as busy as ever, warns of retries four times as often as before.
  */
 function evidence(): Evidence {
-  const red: RedSeries = {
-    calls: step(100, 100),
-    errors: step(0, 0),
-    meanMs: step(5, 5),
-    p50Ms: step(5, 5),
-    p95Ms: step(9, 9),
-    p99Ms: step(9, 9),
-  };
-  return {
-    window: { baselineStart: 0, faultStart: nb * 10_000, end: buckets * 10_000 },
-    bucketMs: 10_000,
-    bucketCount: buckets,
-    baselineBuckets: nb,
+  const red = redSeries(() => 5, 100);
+  return windowEvidence({
     services: ['a', 'b', 'c'],
     operations: ['a', 'b', 'c'].map((service) => ({ service, operation: 'op', red })),
     edges: [
@@ -48,7 +35,6 @@ function evidence(): Evidence {
       gapMsByInstance: {},
       unanswered: step(0, 0),
     })),
-    metrics: [],
     logs: {
       a: { 'Left ticket in <*>': line('INFO', step(10, 40)) },
       c: {
@@ -56,12 +42,11 @@ function evidence(): Evidence {
         // Once every 4 buckets before, every bucket since.
         'Retrying call <*>': line(
           'WARN',
-          step(0, 1).map((c, i) => (i < nb ? Number(i % 4 === 0) : c)),
+          step(0, 1).map((c, i) => (i < baselineBuckets ? Number(i % 4 === 0) : c)),
         ),
       },
     },
-    traces: { normal: [], abnormal: [] },
-  };
+  });
 }
 
 describe('the logs member reads failure, not traffic', () => {
