@@ -7,7 +7,7 @@ import {
 } from '../../activities/detection';
 import { upsertIncident } from '../../store/incidents';
 import type { IncidentCandidate } from '../../workflows/incident/types';
-import { detectionDatabase, type DetectionDatabase } from '../support/detection-database';
+import { detectionDatabase, type DetectionDatabase } from '../setup/detection-database';
 
 const bucketMs = 10_000;
 const start = Date.UTC(2026, 0, 7, 9, 0, 0);

@@ -12,7 +12,7 @@ import {
   latencyBucketCount,
 } from '../../store/telemetry-histogram';
 import type { IncidentCandidate } from '../../workflows/incident/types';
-import { detectionDatabase, type DetectionDatabase } from '../support/detection-database';
+import { detectionDatabase, type DetectionDatabase } from '../setup/detection-database';
 
 const bucketMs = 10_000;
 const start = Date.UTC(2026, 0, 7, 9, 0, 0);

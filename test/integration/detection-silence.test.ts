@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSilentServices } from '../../store/detection';
-import { detectionDatabase, type DetectionDatabase } from '../support/detection-database';
+import { detectionDatabase, type DetectionDatabase } from '../setup/detection-database';
 
 const bucketMs = 10_000;
 const start = Date.UTC(2026, 0, 7, 9, 0, 0);

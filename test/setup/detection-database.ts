@@ -1,4 +1,4 @@
-import { createIsolatedDatabase } from '../setup/database';
+import { createIsolatedDatabase } from './database';
 
 export type DetectionDatabase = Awaited<ReturnType<typeof createIsolatedDatabase>>;
 
