@@ -41,7 +41,8 @@ export async function engineActivityDeps(
     anthropic: createAnthropicClient(config.investigation.llm),
     llm: config.investigation.llm,
     health: {
-      serviceHealth: (service, since, until) => serviceHealthSince(pool, service, since, until),
+      serviceHealth: (service, since, until, excluded) =>
+        serviceHealthSince(pool, service, since, until, excluded),
     },
     ...(await remediationDeps(config.remediation)),
   };

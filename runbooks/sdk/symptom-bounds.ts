@@ -8,6 +8,12 @@ import type { ServiceHealth } from './types';
 export const incidentSymptomPatch = 'verify-incident-symptom';
 
 /**
+ * Incidents that reached remediation before the symptom's baseline was the investigation's quiet
+ * one compare with the ten minutes before the fault, as they did: their histories must replay.
+ */
+export const quietSymptomBaselinePatch = 'symptom-quiet-baseline';
+
+/**
  * The incident's own symptom, as verification judges it: what users saw (slow answers, failed
  * ones) on the service the runbook fixes, against that service's health before the incident.
  */
@@ -17,6 +23,11 @@ export interface IncidentSymptomCheck {
   /** The service's health before the incident (ISO 8601): the level it must come back to. */
   baselineFrom: string;
   baselineTo: string;
+  /**
+   * Stretches of the baseline left out (ISO 8601): other incidents of the service, whose level is
+   * a fault's, not its health. Checks built before the quiet baseline have none.
+   */
+  excluded?: { from: string; to: string }[];
 }
 
 export type SymptomSignal = 'latency' | 'errors';

@@ -109,7 +109,12 @@ async function withSymptomBounds(
 ): Promise<{ options: VerifyOptions; note: string }> {
   let baseline: ServiceHealth;
   try {
-    baseline = await checkServiceHealth(o.service, symptom.baselineFrom, symptom.baselineTo);
+    baseline = await checkServiceHealth(
+      o.service,
+      symptom.baselineFrom,
+      symptom.baselineTo,
+      symptom.excluded,
+    );
   } catch (err) {
     if (isCancellation(err)) throw err;
     return { options: o, note: `; no baseline to judge the symptom by (${failureMessage(err)})` };

@@ -28,18 +28,30 @@ const health = (p95LatencyMs: number, errorRate = 0.002, requests = 600): Servic
 /**
  * A service that answers fast (120 ms p95, 0.2% errors) before its incident and, after, slowly
  * (900 ms) without errors until the first read after the change; from then on its latency
- * recovers or not, as the test says.
+ * recovers or not, as the test says. One with an earlier fault before its incident was slow then
+ * too: its baseline reads 900 ms unless that fault's period is left out.
  */
 class SlowHealth implements HealthSource {
-  private readonly recovers = new Map<string, boolean>();
-  add(service: string, recovers: boolean) {
-    this.recovers.set(service, recovers);
+  private readonly services = new Map<string, { recovers: boolean; earlierFault: boolean }>();
+  add(service: string, recovers: boolean, earlierFault = false) {
+    this.services.set(service, { recovers, earlierFault });
   }
-  async serviceHealth(service: string, since: Date, until?: Date): Promise<ServiceHealth> {
-    const recovers = this.recovers.get(service);
-    if (recovers === undefined) throw new Error(`unknown service ${service}`);
-    const p95 = until !== undefined || recovers ? 120 : 900;
-    return { ...health(p95), service, from: since.toISOString(), to: new Date().toISOString() };
+  async serviceHealth(
+    service: string,
+    since: Date,
+    until?: Date,
+    excluded: readonly unknown[] = [],
+  ): Promise<ServiceHealth> {
+    const known = this.services.get(service);
+    if (known === undefined) throw new Error(`unknown service ${service}`);
+    const before = until !== undefined;
+    const slow = before ? known.earlierFault && excluded.length === 0 : !known.recovers;
+    return {
+      ...health(slow ? 900 : 120),
+      service,
+      from: since.toISOString(),
+      to: new Date().toISOString(),
+    };
   }
 }
 
@@ -77,16 +89,17 @@ describe("verification judges the incident's own symptom", () => {
     afterAll(() => rig?.stop());
 
     /** A restart for a latency incident, its symptom passed as the incident passes it. */
-    async function restart(tag: string, recovers: boolean) {
+    async function restart(tag: string, recovers: boolean, earlier?: { from: string; to: string }) {
       const id = incidentId(tag);
       const namespace = id.toLowerCase();
       rig.k8s.addDeployment(namespace, 'api', { replicas: 2, image: 'api:1' });
       const service = `svc-${id}`;
-      slow.add(service, recovers);
+      slow.add(service, recovers, earlier !== undefined);
       const check: IncidentSymptomCheck = {
         signals: ['latency'],
         baselineFrom: new Date(Date.now() - 11 * 60_000).toISOString(),
         baselineTo: new Date(Date.now() - 60_000).toISOString(),
+        ...(earlier && { excluded: [earlier] }),
       };
       const input: RunbookInput = {
         incidentId: id,
@@ -106,6 +119,16 @@ describe("verification judges the incident's own symptom", () => {
       const result = await restart('slow-stays', false);
       expect(result.outcome).toBe('rolled_back');
       expect(result.reason).toContain('p95 900 ms');
+      expect(result.reason).toContain('p95 ≤ 180 ms');
+    }, 60_000);
+
+    it("a restart that left the latency at an earlier fault's level is rolled back when that fault is left out of the baseline", async () => {
+      const earlier = {
+        from: new Date(Date.now() - 8 * 60_000).toISOString(),
+        to: new Date(Date.now() - 4 * 60_000).toISOString(),
+      };
+      const result = await restart('slow-like-before', false, earlier);
+      expect(result.outcome).toBe('rolled_back');
       expect(result.reason).toContain('p95 ≤ 180 ms');
     }, 60_000);
 

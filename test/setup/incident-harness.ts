@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { signalIncident, type IncidentStartOptions } from '../../activities/incident-signal';
+import type { SymptomBaselineRequest } from '../../activities/incident-symptom';
 import { runbookWorkflowId } from '../../runbooks/sdk/messages';
 import type { RunbookInput } from '../../runbooks/sdk/types';
 import type { Anomaly, IncidentCandidate, IncidentState } from '../../workflows/incident/types';
@@ -47,6 +48,19 @@ const activities = {
   },
   async recordIncidentInGraph() {
     return { available: true };
+  },
+  /**
+   * The quiet baseline a fix is verified against, as if the service had an earlier incident from
+   * 7 to 2 minutes before the fault: the baseline reaches back past it and leaves it out.
+   */
+  async symptomBaseline(request: SymptomBaselineRequest) {
+    const to = Date.parse(request.faultStart);
+    const before = (minutes: number) => new Date(to - minutes * 60_000).toISOString();
+    return {
+      baselineFrom: before(request.baselineMinutes + 5),
+      baselineTo: request.faultStart,
+      excluded: [{ from: before(7), to: before(2) }],
+    };
   },
 };
 

@@ -35,10 +35,17 @@ describe('incident remediation attempts', () => {
     const [first, second] = await harness.runbookInputs(state.incidentId, 2);
     const check = first!.symptom!.check!;
     expect(check.signals).toEqual(['errors', 'latency']);
-    // The service's health before the incident: baselineMinutes (10) ending before the fault.
+    // The service's health before the incident: the quiet baseline (the harness's stand-in
+    // reaches 15 minutes back past an earlier incident of the service, left out).
     const baselineTo = Date.parse(check.baselineTo);
     expect(baselineTo).toBeLessThan(Date.parse(state.openedAt));
-    expect(baselineTo - Date.parse(check.baselineFrom)).toBe(10 * 60_000);
+    expect(baselineTo - Date.parse(check.baselineFrom)).toBe(15 * 60_000);
+    expect(check.excluded).toEqual([
+      {
+        from: new Date(baselineTo - 7 * 60_000).toISOString(),
+        to: new Date(baselineTo - 2 * 60_000).toISOString(),
+      },
+    ]);
     expect(second!.symptom!.check).toEqual(check);
   }, 60_000);
 

@@ -29,6 +29,7 @@ import { runbookAwaitingApproval, runbookWorkflowId } from '../../runbooks/sdk/m
 import {
   incidentSymptomPatch,
   measurableSignals,
+  quietSymptomBaselinePatch,
   type IncidentSymptomCheck,
 } from '../../runbooks/sdk/symptom-bounds';
 import { investigationWorkflow } from '../investigation/workflow';
@@ -55,7 +56,7 @@ import {
 } from './state';
 import type { CloseRequest, IncidentCandidate, IncidentInput, IncidentState } from './types';
 
-const { recordIncident, resolveRemediationTarget, recordIncidentInGraph } =
+const { recordIncident, resolveRemediationTarget, recordIncidentInGraph, symptomBaseline } =
   proxyActivities<Activities>({
     startToCloseTimeout: '30 seconds',
     retry: { maximumInterval: '30 seconds' },
@@ -303,13 +304,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     firstAnomaly: number,
   ): Promise<void> {
     const top = investigation.ranked.candidates[0]!;
-    const baselineTo = firstAnomaly - faultLeadMs;
     const check: IncidentSymptomCheck = {
       signals: measurableSignals(current().topAnomalies.map((a) => a.signal)),
-      baselineFrom: new Date(
-        baselineTo - (input.baselineMinutes ?? defaultBaselineMinutes) * 60_000,
-      ).toISOString(),
-      baselineTo: new Date(baselineTo).toISOString(),
+      ...(await symptomBaselineOf(top.service, firstAnomaly)),
     };
     const target = await resolveRemediationTarget(top.service);
     const runbookInput: RunbookInput = {
@@ -339,6 +336,31 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       // Checked only where the old code stopped, so histories recorded before replay unchanged.
       if (!patched(nextRemedyPatch)) break;
     }
+  }
+
+  /**
+   * The health a fix is verified against: the investigation's baseline, quiet for the incident's
+   * services and the one fixed (their earlier faults left out). Incidents that reached here
+   * before compare with the ten minutes before the fault window, as they did.
+   */
+  async function symptomBaselineOf(
+    service: string,
+    firstAnomaly: number,
+  ): Promise<Omit<IncidentSymptomCheck, 'signals'>> {
+    const baselineMinutes = input.baselineMinutes ?? defaultBaselineMinutes;
+    const faultStart = firstAnomaly - faultLeadMs;
+    if (patched(quietSymptomBaselinePatch))
+      return symptomBaseline({
+        incidentId: current().incidentId,
+        faultStart: new Date(faultStart).toISOString(),
+        firstAnomalyAt: new Date(firstAnomaly).toISOString(),
+        baselineMinutes,
+        services: [...new Set([current().service, ...current().services, service])],
+      });
+    return {
+      baselineFrom: new Date(faultStart - baselineMinutes * 60_000).toISOString(),
+      baselineTo: new Date(faultStart).toISOString(),
+    };
   }
 
   async function runRemedy(
