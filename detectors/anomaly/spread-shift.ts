@@ -61,6 +61,8 @@ export class SpreadShiftDetector implements StreamingDetector<number, SpreadShif
   private recent: RingBuffer;
   private reference: RollingQuantiles;
   private period: number | null = null;
+  /** log10 P(X ≥ k) for X ~ Binomial(recent, share), k = 0 … recent: the test's only tails. */
+  private readonly tail: readonly number[];
 
   constructor(
     private readonly config: SpreadShiftConfig,
@@ -69,6 +71,9 @@ export class SpreadShiftDetector implements StreamingDetector<number, SpreadShif
     this.season = new MemberSeason(config.season, shared);
     this.recent = new RingBuffer(2 * config.recent);
     this.reference = new RollingQuantiles(config.reference);
+    this.tail = Array.from({ length: config.recent + 1 }, (_, k) =>
+      binomialTailLog10(k, config.recent, config.share),
+    );
   }
 
   score(x: number): number {
@@ -84,25 +89,27 @@ export class SpreadShiftDetector implements StreamingDetector<number, SpreadShif
     // Not yet known whether the series has a season: it states no tail (a stated member has no
     // likelihood to read a missing reading as neutral).
     if (!this.season.tracker.searched) return 0;
-    // A new spread holds: both halves of the recent steps must show it (a burst of spikes
-    // fills one).
-    const steps = this.recent.toArray();
-    const half = this.config.recent;
-    const log10P = Math.max(this.log10P(steps.slice(0, -half)), this.log10P(steps.slice(-half)));
+    // A new spread holds: both runs of recent steps must show it (a burst of spikes fills one).
+    const log10P = Math.max(this.log10P(0), this.log10P(this.config.recent));
     return tailScore(log10P * this.config.independentShare + Math.log10(2));
   }
 
-  /** The rarer of the two tails of `steps`: too many large steps, or too many small ones. */
-  private log10P(steps: readonly number[]): number {
-    const { share } = this.config;
+  /**
+   * The rarer of the two tails of the run of steps starting `ago` steps back: too many large
+   * steps, or too many small ones.
+   */
+  private log10P(ago: number): number {
+    const { share, recent } = this.config;
     const top = this.reference.quantile(1 - share);
     const bottom = this.reference.quantile(share);
-    const above = steps.filter((d) => d > top).length;
-    const below = steps.filter((d) => d < bottom).length;
-    return Math.min(
-      binomialTailLog10(above, steps.length, share),
-      binomialTailLog10(below, steps.length, share),
-    );
+    let above = 0;
+    let below = 0;
+    for (let i = ago; i < ago + recent; i++) {
+      const step = this.recent.back(i) as number;
+      if (step > top) above++;
+      else if (step < bottom) below++;
+    }
+    return Math.min(this.tail[above] as number, this.tail[below] as number);
   }
 
   /** Takes the steps again from the tracker's history against the period now found. */
