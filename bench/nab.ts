@@ -139,7 +139,8 @@ async function main(): Promise<void> {
     "Scores are on the engine's one scale (`detectors/anomaly/calibration.ts`): a score s means " +
       "tail probability 10^(−10·s) under the series' recent distribution (each member's " +
       'anomaly likelihood, the rarest of them Bonferroni-corrected for the number of ' +
-      'likelihoods that looked; the range breakout states 10⁻⁶ at the edge of the range seen). The ' +
+      'likelihoods that looked; the range breakout states 10⁻⁶ at the edge of the range seen, the ' +
+      'spread shift the binomial tail of its steps). The ' +
       `thresholds chosen above (${thresholdRange(ours.result)}) are the same scale as the ` +
       `detection schedule's default \`AIOPS_DETECTION_THRESHOLD\` = ${DEFAULT_ANOMALY_THRESHOLD}; ` +
       '`test/unit/calibration.test.ts` checks that one threshold flags about the same share of ' +

@@ -2,8 +2,8 @@
  * The settings the leave-one-category-out score chooses among: the shipped configuration and
  * neighbours of it in the parameters that were tuned on NAB (how long an alert silences its
  * series, how long the likelihoods learn, which score is strong enough to start a rest and mark
- * an excursion, how closely an excursion must keep a schedule to be routine, which members take
- * part). Every fold picks one of these, and its threshold, on the categories it does not score,
+ * an excursion, how closely an excursion must keep a schedule to be routine, how much evidence
+ * the spread shift counts per step, which members take part). Every fold picks one of these, and its threshold, on the categories it does not score,
  * so tuning them is paid for in the headline number.
  */
 import { MEMBER_NAMES, type EnsembleConfig } from '../../detectors/anomaly/ensemble';
@@ -22,6 +22,12 @@ const LEARNING_POINTS = [150, 300] as const;
 const REST_LEVELS = [0.65, 0.7, 0.75] as const;
 /** A negative tolerance keeps no excursion routine. */
 const SCHEDULE_TOLERANCES = [0.02, 0.03, 0.05, -1] as const;
+
+/**
+ * The share of its steps the spread shift counts as independent draws: 0.5 counts only steps
+ * that share no point; the shipped value lies between its neighbours.
+ */
+const SPREAD_INDEPENDENT_SHARES = [0.5, 0.6, 0.7] as const;
 
 export function settingGrid(shipped: EnsembleConfig): Setting[] {
   const grid: Setting[] = [{ name: 'shipped', config: shipped }];
@@ -54,6 +60,15 @@ export function settingGrid(shipped: EnsembleConfig): Setting[] {
       grid.push({
         name: `rest level ${restLevel}, ${schedule}`,
         config: { ...shipped, damper: { ...shipped.damper, restLevel, scheduleTolerance } },
+      });
+    }
+  }
+  if (shipped.members.includes('spread')) {
+    for (const independentShare of SPREAD_INDEPENDENT_SHARES) {
+      if (independentShare === shipped.spread.independentShare) continue;
+      grid.push({
+        name: `spread, steps counted × ${independentShare}`,
+        config: { ...shipped, spread: { ...shipped.spread, independentShare } },
       });
     }
   }

@@ -57,6 +57,18 @@ export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
       seed: 7,
     },
   },
+  // A change of variance: the top (bottom) tenth of the last 1,000 steps taken by many of the
+  // last 30 steps and of the 30 before them, the evidence of each step counted at 0.6 (NAB: 0.5 /
+  // 0.6 / 0.7 give LOO 72.34 / 73.86 / 71.93, docs/benchmarks.md round 14).
+  spread: {
+    season: SEASON,
+    cycles: 3,
+    recent: 30,
+    reference: 1000,
+    warmup: 100,
+    share: 0.1,
+    independentShare: 0.6,
+  },
   // The likelihoods learn for 150 + 150 points: the setting bench:nab's grid chooses on all 35
   // series, and a shorter blind start for short series (NAB scores from 15% of a file on).
   likelihood: {
@@ -84,9 +96,10 @@ export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
   // likelihoods learn for 150 + 150 points, left out or in-sample, at 2.5 times the CPU. The
   // level shift holds one detection power across kinds (test/unit/calibration.test.ts) since
   // the season is measured over many cycles and the member reads nothing until the season is
-  // searched for (NAB round 9). The evidence member is the directional scorer, so the detection
+  // searched for (NAB round 9). The spread shift reads a change of variance no other member
+  // sees (NAB round 14). The evidence member is the directional scorer, so the detection
   // schedule's scorer (SeriesDetector) runs what bench:nab measures.
-  members: ['breakout', 'forecast', 'baseline', 'shift', 'evidence'],
+  members: ['breakout', 'forecast', 'baseline', 'shift', 'spread', 'evidence'],
 };
 
 /**

@@ -3,7 +3,9 @@
  * through their own anomaly likelihood so every member speaks in the same "how rare is this
  * for this series" units, the largest calibrated score wins (corrected for the number of
  * tail probabilities that looked, so a threshold keeps its false-alarm rate however many members
- * run), and the alert damper turns excursions into single alerts.
+ * run), and the alert damper turns excursions into single alerts. The range breakout and the
+ * spread shift state their own tail probability instead (a fixed one at the edge of the range, a
+ * binomial test on the steps) and join by the maximum, uncorrected.
  *
  * The `evidence` member is the detection schedule's directional scorer (../series-scorer.ts): a
  * tail probability of its own from the first minutes of a series, and on latency, error ratios
@@ -28,6 +30,7 @@ import {
   type SeasonTrackerConfig,
   type SeasonTrackerState,
 } from './season-tracker';
+import { SpreadShiftDetector, type SpreadShiftConfig } from './spread-shift';
 import type { Json, StreamingDetector } from './types';
 import { WindowIsolationDetector, type WindowIsolationConfig } from './window-isolation';
 
@@ -37,6 +40,7 @@ export const MEMBER_NAMES = [
   'baseline',
   'shift',
   'isolation',
+  'spread',
   'evidence',
 ] as const;
 export type MemberName = (typeof MEMBER_NAMES)[number];
@@ -47,6 +51,7 @@ export interface EnsembleConfig {
   readonly baseline: RobustBaselineConfig;
   readonly shift: LevelShiftConfig;
   readonly isolation: WindowIsolationConfig;
+  readonly spread: SpreadShiftConfig;
   readonly likelihood: LikelihoodConfig;
   readonly damper: AlertDamperConfig;
   /** Members that take part; the rest are not even run. */
@@ -87,7 +92,7 @@ export interface Judgement {
 interface Member {
   readonly name: MemberName;
   readonly detector: StreamingDetector<number, Json>;
-  /** Null for members whose score is already calibrated (the range breakout). */
+  /** Null for members whose score is already calibrated (the range breakout, the spread shift). */
   readonly likelihood: AnomalyLikelihood | null;
 }
 
@@ -96,7 +101,7 @@ interface Member {
  * store per series and one period search per re-estimate, not two.
  */
 function sharedSeason(config: EnsembleConfig): SeasonTrackerConfig | undefined {
-  const seasons = (['forecast', 'baseline', 'shift'] as const)
+  const seasons = (['forecast', 'baseline', 'shift', 'spread'] as const)
     .filter((name) => config.members.includes(name))
     .map((name) => config[name].season);
   const first = seasons[0];
@@ -122,6 +127,9 @@ function buildMember(name: MemberName, config: EnsembleConfig, season?: SeasonTr
       return calibrated(new LevelShiftDetector(config.shift, season));
     case 'isolation':
       return calibrated(new WindowIsolationDetector(config.isolation));
+    case 'spread':
+      // Its reading is a tail probability already (a binomial test on the steps).
+      return { name, detector: new SpreadShiftDetector(config.spread, season), likelihood: null };
     case 'evidence':
       throw new Error('the evidence member is built with the series signal, not as a member');
   }

@@ -182,7 +182,7 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     expect(expected[800]).toBeGreaterThan(DEFAULT_ANOMALY_THRESHOLD);
   });
 
-  it('keeps its stored state bounded (under 60 KB of JSON however long the series)', () => {
+  it('keeps its stored state bounded (under 66 KB of JSON however long the series)', () => {
     const scorer = new SeriesDetector('metric');
     const sizes: number[] = [];
     noisy(5, 20_000).forEach((v, t) => {
@@ -190,8 +190,9 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
       if (t % 5000 === 4999) sizes.push(JSON.stringify(scorer.exportState()).length);
     });
     // Past the longest window (the likelihoods' 8,640 points) only the seasonal offsets still
-    // change size, with the period found (at most 1,000 of them).
-    for (const size of sizes) expect(size).toBeLessThan(60_000);
+    // change size, with the period found (at most 1,000 of them). The spread shift's 1,000
+    // reference steps take 5.8 KB of it (62 KB at most here; 56 KB without that member).
+    for (const size of sizes) expect(size).toBeLessThan(66_000);
   });
 
   it('flags on latency what its directional evidence flags, learned or not (a union)', () => {
