@@ -160,6 +160,13 @@ const backedKey = 'correlation:backed';
 const backingId = (fingerprint: string, a: Anomaly) => `${fingerprint}|${a.seriesKey}|${a.at}`;
 const requestQuietMs = 3 * bucketMs;
 /**
+ * detector_state key of the services at which an open incident's evidence showed slow or
+ * failing calls, with the newest such bucket (see OpenIncidentRef.slowOrFailing); what is older
+ * than `requestQuietMs` explains nothing.
+ */
+const slowOrFailingKey = 'correlation:slow-or-failing';
+type SlowOrFailing = [fingerprint: string, service: string, bucket: number];
+/**
  * detector_state key of the held latency anomalies whose bucket is slow because of one request
  * (see restsOnOneRequest): held, they keep saying so.
  */
@@ -188,6 +195,8 @@ const isTemplateCount = (a: Anomaly) =>
   a.seriesKey.startsWith('tmpl:') && !a.seriesKey.endsWith(':new');
 /** Series read off a service's log lines: one reading of the same lines (see correlation). */
 const fromLines = (a: Anomaly) => a.seriesKey.startsWith('tmpl:') || isLineShare(a);
+/** A service that went silent (see readSilentServices). */
+const wentSilent = (a: Anomaly) => a.seriesKey.startsWith('silent:');
 /** detector_state key of the alert episodes already reported (see detectors/alert-anomalies). */
 const alertsKey = 'alerts:reported';
 
@@ -243,6 +252,28 @@ async function burstsAboutOtherServices(pool: Pool, anomalies: Anomaly[]): Promi
       )
       .map((a) => a.seriesKey),
   );
+}
+
+/**
+ * The newest bucket of slow or failing calls (latency, errors, a service gone silent) at each
+ * service of each incident, after this pass's candidates backed or opened them.
+ */
+function slowOrFailingNow(
+  before: SlowOrFailing[],
+  candidates: IncidentCandidate[],
+  supporting: (a: Anomaly) => boolean,
+): SlowOrFailing[] {
+  const newest = new Map<string, SlowOrFailing>();
+  const seen = ([f, service, bucket]: SlowOrFailing) => {
+    const key = `${f}|${service}`;
+    if ((newest.get(key)?.[2] ?? -Infinity) < bucket) newest.set(key, [f, service, bucket]);
+  };
+  before.forEach(seen);
+  for (const c of candidates)
+    for (const a of c.anomalies)
+      if ((a.signal === 'latency' || a.signal === 'errors' || wentSilent(a)) && !supporting(a))
+        seen([c.fingerprint, a.service, Date.parse(a.at)]);
+  return [...newest.values()];
 }
 
 function groupBySeries(points: SeriesPoint[]): Map<string, SeriesPoint[]> {
@@ -333,6 +364,7 @@ export function createDetectionActivities({
         alertsKey,
         oneRequestKey,
         timedKey,
+        slowOrFailingKey,
       ]);
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
@@ -453,6 +485,10 @@ export function createDetectionActivities({
           (stored.get(requestBackedKey) as [string, number][] | undefined) ?? [],
         );
         const open = withReported(await openIncidents(pool), recentlyReported);
+        const stillOpen = new Set(open.map((o) => o.fingerprint));
+        const symptoms = (
+          (stored.get(slowOrFailingKey) as SlowOrFailing[] | undefined) ?? []
+        ).filter(([f, , bucket]) => stillOpen.has(f) && bucket >= windowEnd - requestQuietMs);
         // Held bursts too: the texts are read again rather than kept in the detector state.
         const aboutOthers = await burstsAboutOtherServices(pool, [...held, ...anomalies]);
         correlated = correlateAnomalies(
@@ -462,19 +498,20 @@ export function createDetectionActivities({
             ...o,
             gaugesOnly:
               (requestBacked.get(o.fingerprint) ?? -Infinity) < windowEnd - requestQuietMs,
+            slowOrFailing: symptoms.filter(([f]) => f === o.fingerprint).map(([, s]) => s),
           })),
           result.windowEnd,
           {
             conclusive: (a) =>
               (a.seriesKey.endsWith(':new') && !aboutOthers.has(a.seriesKey)) || alertOpens(a),
-            outage: (a) => a.seriesKey.startsWith('silent:'),
+            outage: wentSilent,
             supporting,
             oneRequest: (a) => oneRequest.has(anomalyId(a)),
             timesRequests: (a) => timed.has(a.seriesKey),
             fromLines,
           },
         );
-        const stillOpen = new Set(open.map((o) => o.fingerprint));
+        states.set(slowOrFailingKey, slowOrFailingNow(symptoms, correlated, supporting));
         states.set(requestBackedKey, [
           ...[...requestBacked].filter(([f]) => stillOpen.has(f)),
           ...correlated

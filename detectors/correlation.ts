@@ -18,6 +18,12 @@ export interface OpenIncidentRef {
    * requests show a fault that could open an incident of its own is not pulled into it.
    */
   gaugesOnly?: boolean;
+  /**
+   * The services at which its evidence of the last half-minute showed slow or failing calls
+   * (latency, errors, a service gone silent); absent when not known. Only these can explain
+   * another group's slow or failing calls (see explains).
+   */
+  slowOrFailing?: string[];
 }
 
 /**
@@ -175,11 +181,13 @@ export function correlateAnomalies(
       evidential.some(conclusive);
     const joinable =
       opens && evidential.some((a) => !isGauge(a)) ? open.filter((o) => !o.gaugesOnly) : open;
+    const explains =
+      opens && evidential.some((a) => inCalls(a) || outage(a)) ? explainsCalls : () => true;
     // One scrape's readings never join a fault elsewhere; at services an open incident already
     // lists, they back it (see backsOnly) without widening it.
     const attached = group.some((s) => beyondOneScrape.has(s))
-      ? (related(culprit, group, joinable, calls, newAtCulprit) ??
-        coincident(onset, group, joinable, linked))
+      ? (related(culprit, group, joinable, calls, newAtCulprit, explains) ??
+        coincident(onset, group, joinable, linked, explains))
       : joinable.find((o) => group.every((s) => o.services.includes(s)))?.fingerprint;
     const fingerprint = attached ?? fingerprintOf(culprit);
     if (!attached && !opens) return;
@@ -263,6 +271,21 @@ function splitExplained(
   const rest = group.filter((s) => !explained.has(s));
   return rest.length ? [group.filter((s) => explained.has(s)), rest] : [group];
 }
+
+/** A symptom in requests: calls that were slow or failed. */
+function inCalls(anomaly: Anomaly): boolean {
+  return anomaly.signal === 'latency' || anomaly.signal === 'errors';
+}
+
+/**
+ * Whether an open incident's current evidence can explain slow or failing calls that reach
+ * these of its services: only slow or failing calls there can. A service's share of WARN lines,
+ * a gauge or a symptom that has passed cannot make its callers slow, so a group that could open
+ * an incident of its own is then a fault of its own.
+ */
+type Explains = (incident: OpenIncidentRef, reached: (service: string) => boolean) => boolean;
+const explainsCalls: Explains = ({ slowOrFailing }, reached) =>
+  slowOrFailing?.some(reached) ?? true;
 
 function newest(anomalies: Anomaly[]): string {
   return anomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a));
@@ -370,6 +393,7 @@ function related(
   open: OpenIncidentRef[],
   calls: Set<string>,
   newAtCulprit: boolean,
+  explains: Explains,
 ): string | undefined {
   // The culprit calling an open incident's service fails because of it: the incident's fault
   // seen upstream, in a pass where the failing service itself showed nothing new.
@@ -378,7 +402,8 @@ function related(
       ? incident.service === culprit
       : incident.services.includes(culprit) ||
         group.includes(incident.service) ||
-        calls.has(`${culprit}\u0000${incident.service}`),
+        (calls.has(`${culprit}\u0000${incident.service}`) &&
+          explains(incident, (s) => s === incident.service)),
   )?.fingerprint;
 }
 
@@ -388,16 +413,19 @@ function coincident(
   group: string[],
   open: OpenIncidentRef[],
   linked: Map<string, Set<string>>,
+  explains: Explains,
 ): string | undefined {
   const near = open.filter(
     (o) => o.openedAt !== undefined && Math.abs(onset - o.openedAt) <= coincidentOnsetMs,
   );
   if (!near.length) return undefined;
   // A group of services with no known calls (metrics only) cannot be shown to be apart.
-  if (!group.some((s) => linked.has(s))) return near[0]!.fingerprint;
+  if (!group.some((s) => linked.has(s)))
+    return near.find((o) => explains(o, () => true))?.fingerprint;
   const reach = new Set<string>();
   for (const s of group) if (!reach.has(s)) component(s, linked, reach);
-  return near.find((o) => o.services.some((s) => reach.has(s)))?.fingerprint;
+  return near.find((o) => o.services.some((s) => reach.has(s)) && explains(o, (s) => reach.has(s)))
+    ?.fingerprint;
 }
 
 /** Workflow-id safe: the fingerprint becomes part of `incident-<fingerprint>`. */

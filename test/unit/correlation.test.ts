@@ -380,4 +380,51 @@ describe('anomaly correlation', () => {
       ['checkout', ['checkout']],
     ]);
   });
+
+  describe("an open incident's current evidence explains a caller's slow calls, or they open their own", () => {
+    // An incident on db opened 10 s before cart's calls turned slow and failing (cart → db).
+    const opened = Date.parse(at) - 10_000;
+    const onDb = (slowOrFailing: string[]) => [
+      { fingerprint: 'db', service: 'db', services: ['db'], openedAt: opened, slowOrFailing },
+    ];
+    const cart = [anomaly('cart'), anomaly('cart', 0.9, 'errors')];
+
+    it('opens their own incident while the callee shows only its log lines or a gauge', () => {
+      const [c] = correlateAnomalies(cart, edges, onDb([]), at);
+      expect(c).toMatchObject({ fingerprint: 'cart', service: 'cart' });
+    });
+
+    it("joins the callee's incident while its calls are slow or failing", () => {
+      const [c] = correlateAnomalies(cart, edges, onDb(['db']), at);
+      expect(c).toMatchObject({ fingerprint: 'db', service: 'cart' });
+    });
+
+    it('joins where the incident is not the callee but its slow calls are within reach', () => {
+      // Began with it, linked through checkout → db: one cause seen in more places.
+      const onPayment = [
+        {
+          ...onDb(['checkout'])[0]!,
+          fingerprint: 'payment',
+          service: 'payment',
+          services: ['payment', 'checkout'],
+        },
+      ];
+      const [c] = correlateAnomalies(cart, edges, onPayment, at);
+      expect(c).toMatchObject({ fingerprint: 'payment' });
+      const [apart] = correlateAnomalies(
+        cart,
+        edges,
+        [{ ...onPayment[0]!, slowOrFailing: [] }],
+        at,
+      );
+      expect(apart).toMatchObject({ fingerprint: 'cart' });
+    });
+
+    it('still lets what cannot open an incident back it, and a service it lists stay in it', () => {
+      const [stray] = correlateAnomalies([anomaly('cart')], edges, onDb([]), at);
+      expect(stray).toMatchObject({ fingerprint: 'db', service: 'cart' });
+      const listed = [{ ...onDb([])[0]!, services: ['cart', 'db'] }];
+      expect(correlateAnomalies(cart, edges, listed, at)[0]).toMatchObject({ fingerprint: 'db' });
+    });
+  });
 });
