@@ -122,10 +122,22 @@ export function correlateAnomalies(
       .filter((a) => !isGauge(a) || gaugeBuckets.get(a.seriesKey)!.size > 1)
       .map((a) => a.service),
   );
+  // A service's log lines cannot make its callers slow: a caller whose calls are only slow and
+  // a callee that shows only its lines are two faults (see explainsCalls).
+  const evidentialAt = (s: string) => byService.get(s)!.filter((a) => !supporting(a));
+  const onlyLines = (s: string) => {
+    const own = evidentialAt(s);
+    return own.length > 0 && own.every(fromLines);
+  };
+  const onlySlow = (s: string) => {
+    const symptoms = evidentialAt(s).filter((a) => !isGauge(a) && !fromLines(a));
+    return symptoms.length > 0 && symptoms.every((a) => a.signal === 'latency');
+  };
   const neighbours = new Map<string, Set<string>>();
   const anomalousCallees = new Map<string, Set<string>>();
   for (const { caller, callee } of edges) {
     if (caller === callee || !beyondOneScrape.has(caller) || !beyondOneScrape.has(callee)) continue;
+    if (onlySlow(caller) && onlyLines(callee)) continue;
     link(neighbours, caller, callee);
     link(neighbours, callee, caller);
     link(anomalousCallees, caller, callee);
@@ -181,8 +193,7 @@ export function correlateAnomalies(
       evidential.some(conclusive);
     const joinable =
       opens && evidential.some((a) => !isGauge(a)) ? open.filter((o) => !o.gaugesOnly) : open;
-    const explains =
-      opens && evidential.some((a) => inCalls(a) || outage(a)) ? explainsCalls : () => true;
+    const explains = evidential.some((a) => inCalls(a) || outage(a)) ? explainsCalls : () => true;
     // One scrape's readings never join a fault elsewhere; at services an open incident already
     // lists, they back it (see backsOnly) without widening it.
     const attached = group.some((s) => beyondOneScrape.has(s))
@@ -280,8 +291,8 @@ function inCalls(anomaly: Anomaly): boolean {
 /**
  * Whether an open incident's current evidence can explain slow or failing calls that reach
  * these of its services: only slow or failing calls there can. A service's share of WARN lines,
- * a gauge or a symptom that has passed cannot make its callers slow, so a group that could open
- * an incident of its own is then a fault of its own.
+ * a gauge or a symptom that has passed cannot make its callers slow, so the group is then a
+ * fault of its own (held until it can open, see minAnomaliesToOpen).
  */
 type Explains = (incident: OpenIncidentRef, reached: (service: string) => boolean) => boolean;
 const explainsCalls: Explains = ({ slowOrFailing }, reached) =>

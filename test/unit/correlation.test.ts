@@ -420,11 +420,47 @@ describe('anomaly correlation', () => {
       expect(apart).toMatchObject({ fingerprint: 'cart' });
     });
 
-    it('still lets what cannot open an incident back it, and a service it lists stay in it', () => {
-      const [stray] = correlateAnomalies([anomaly('cart')], edges, onDb([]), at);
+    it('holds one slow bucket it cannot explain, and keeps a service it lists', () => {
+      // Held for the next pass's evidence (the detection activity keeps what was not reported).
+      expect(correlateAnomalies([anomaly('cart')], edges, onDb([]), at)).toEqual([]);
+      const [stray] = correlateAnomalies([anomaly('cart')], edges, onDb(['db']), at);
       expect(stray).toMatchObject({ fingerprint: 'db', service: 'cart' });
       const listed = [{ ...onDb([])[0]!, services: ['cart', 'db'] }];
       expect(correlateAnomalies(cart, edges, listed, at)[0]).toMatchObject({ fingerprint: 'db' });
+    });
+  });
+
+  describe('a callee explains its callers only by what can make calls slow', () => {
+    // Two buckets of each: enough to open an incident.
+    const later = '2026-01-01T00:00:10.000Z';
+    const twice = (a: Anomaly) => [a, { ...a, at: later }];
+    const lines = (service: string) =>
+      twice({ ...anomaly(service, 0.95, 'logs'), seriesKey: `logerr:${service}` });
+    const fromLines = (a: Anomaly) => a.seriesKey.startsWith('logerr:');
+    const slowCart = twice(anomaly('cart'));
+
+    it('keeps slow calls apart from a callee that shows only more WARN lines', () => {
+      const candidates = correlateAnomalies([...slowCart, ...lines('db')], edges, [], at, {
+        fromLines,
+      });
+      expect(candidates.map((c) => c.services)).toEqual([['cart'], ['db']]);
+    });
+
+    it('makes them one fault when the callee is slow too, or the calls fail', () => {
+      const slowDb = correlateAnomalies(
+        [...slowCart, ...lines('db'), anomaly('db')],
+        edges,
+        [],
+        at,
+        {
+          fromLines,
+        },
+      );
+      expect(slowDb.map((c) => [c.service, c.services])).toEqual([['db', ['cart', 'db']]]);
+      const failing = [...slowCart, anomaly('cart', 0.9, 'errors'), ...lines('db')];
+      const [c, ...rest] = correlateAnomalies(failing, edges, [], at, { fromLines });
+      expect(c).toMatchObject({ service: 'db', services: ['cart', 'db'] });
+      expect(rest).toEqual([]);
     });
   });
 });
