@@ -8,6 +8,12 @@ import {
 } from '../detectors/anomaly/template-burst';
 import { alertAnomalies, alertBacks, alertOpens } from '../detectors/alert-anomalies';
 import { correlateAnomalies, isGauge, type OpenIncidentRef } from '../detectors/correlation';
+import {
+  currentSlowOrFailing,
+  slowOrFailingAt,
+  withCandidates,
+  type SlowOrFailing,
+} from '../detectors/slow-or-failing';
 import { CalibratedSeriesScorer } from '../detectors/anomaly/calibrated-series';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
 import { SeriesDetector, type StoredSeriesState } from '../detectors/anomaly/series-detector';
@@ -165,7 +171,6 @@ const requestQuietMs = 3 * bucketMs;
  * than `requestQuietMs` explains nothing.
  */
 const slowOrFailingKey = 'correlation:slow-or-failing';
-type SlowOrFailing = [fingerprint: string, service: string, bucket: number];
 /**
  * detector_state key of the held latency anomalies whose bucket is slow because of one request
  * (see restsOnOneRequest): held, they keep saying so.
@@ -252,28 +257,6 @@ async function burstsAboutOtherServices(pool: Pool, anomalies: Anomaly[]): Promi
       )
       .map((a) => a.seriesKey),
   );
-}
-
-/**
- * The newest bucket of slow or failing calls (latency, errors, a service gone silent) at each
- * service of each incident, after this pass's candidates backed or opened them.
- */
-function slowOrFailingNow(
-  before: SlowOrFailing[],
-  candidates: IncidentCandidate[],
-  supporting: (a: Anomaly) => boolean,
-): SlowOrFailing[] {
-  const newest = new Map<string, SlowOrFailing>();
-  const seen = ([f, service, bucket]: SlowOrFailing) => {
-    const key = `${f}|${service}`;
-    if ((newest.get(key)?.[2] ?? -Infinity) < bucket) newest.set(key, [f, service, bucket]);
-  };
-  before.forEach(seen);
-  for (const c of candidates)
-    for (const a of c.anomalies)
-      if ((a.signal === 'latency' || a.signal === 'errors' || wentSilent(a)) && !supporting(a))
-        seen([c.fingerprint, a.service, Date.parse(a.at)]);
-  return [...newest.values()];
 }
 
 function groupBySeries(points: SeriesPoint[]): Map<string, SeriesPoint[]> {
@@ -486,9 +469,11 @@ export function createDetectionActivities({
         );
         const open = withReported(await openIncidents(pool), recentlyReported);
         const stillOpen = new Set(open.map((o) => o.fingerprint));
-        const symptoms = (
-          (stored.get(slowOrFailingKey) as SlowOrFailing[] | undefined) ?? []
-        ).filter(([f, , bucket]) => stillOpen.has(f) && bucket >= windowEnd - requestQuietMs);
+        const symptoms = currentSlowOrFailing(
+          (stored.get(slowOrFailingKey) as SlowOrFailing[] | undefined) ?? [],
+          stillOpen,
+          windowEnd - requestQuietMs,
+        );
         // Held bursts too: the texts are read again rather than kept in the detector state.
         const aboutOthers = await burstsAboutOtherServices(pool, [...held, ...anomalies]);
         correlated = correlateAnomalies(
@@ -498,7 +483,7 @@ export function createDetectionActivities({
             ...o,
             gaugesOnly:
               (requestBacked.get(o.fingerprint) ?? -Infinity) < windowEnd - requestQuietMs,
-            slowOrFailing: symptoms.filter(([f]) => f === o.fingerprint).map(([, s]) => s),
+            slowOrFailing: slowOrFailingAt(symptoms, o.fingerprint),
           })),
           result.windowEnd,
           {
@@ -511,7 +496,15 @@ export function createDetectionActivities({
             fromLines,
           },
         );
-        states.set(slowOrFailingKey, slowOrFailingNow(symptoms, correlated, supporting));
+        states.set(
+          slowOrFailingKey,
+          withCandidates(
+            symptoms,
+            correlated,
+            (a) =>
+              (a.signal === 'latency' || a.signal === 'errors' || wentSilent(a)) && !supporting(a),
+          ),
+        );
         states.set(requestBackedKey, [
           ...[...requestBacked].filter(([f]) => stillOpen.has(f)),
           ...correlated
