@@ -7,7 +7,12 @@ import {
   type TemplateBurstState,
 } from '../detectors/anomaly/template-burst';
 import { alertAnomalies, alertBacks, alertOpens } from '../detectors/alert-anomalies';
-import { correlateAnomalies, isGauge, type OpenIncidentRef } from '../detectors/correlation';
+import {
+  correlateAnomalies,
+  inCalls,
+  isGauge,
+  type OpenIncidentRef,
+} from '../detectors/correlation';
 import {
   currentSlowOrFailing,
   slowOrFailingAt,
@@ -501,8 +506,7 @@ export function createDetectionActivities({
           withCandidates(
             symptoms,
             correlated,
-            (a) =>
-              (a.signal === 'latency' || a.signal === 'errors' || wentSilent(a)) && !supporting(a),
+            (a) => (inCalls(a, fromLines) || wentSilent(a)) && !supporting(a),
           ),
         );
         states.set(requestBackedKey, [

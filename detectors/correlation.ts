@@ -193,7 +193,9 @@ export function correlateAnomalies(
       evidential.some(conclusive);
     const joinable =
       opens && evidential.some((a) => !isGauge(a)) ? open.filter((o) => !o.gaugesOnly) : open;
-    const explains = evidential.some((a) => inCalls(a) || outage(a)) ? explainsCalls : () => true;
+    const explains = evidential.some((a) => inCalls(a, fromLines) || outage(a))
+      ? explainsCalls
+      : () => true;
     // One scrape's readings never join a fault elsewhere; at services an open incident already
     // lists, they back it (see backsOnly) without widening it.
     const attached = group.some((s) => beyondOneScrape.has(s))
@@ -283,9 +285,9 @@ function splitExplained(
   return rest.length ? [group.filter((s) => explained.has(s)), rest] : [group];
 }
 
-/** A symptom in requests: calls that were slow or failed. */
-function inCalls(anomaly: Anomaly): boolean {
-  return anomaly.signal === 'latency' || anomaly.signal === 'errors';
+/** A symptom in requests: calls that were slow or failed (the share of WARN lines is no call). */
+export function inCalls(anomaly: Anomaly, fromLines: (anomaly: Anomaly) => boolean): boolean {
+  return (anomaly.signal === 'latency' || anomaly.signal === 'errors') && !fromLines(anomaly);
 }
 
 /**

@@ -428,6 +428,17 @@ describe('anomaly correlation', () => {
       const listed = [{ ...onDb([])[0]!, services: ['cart', 'db'] }];
       expect(correlateAnomalies(cart, edges, listed, at)[0]).toMatchObject({ fingerprint: 'db' });
     });
+
+    it("takes a caller's share of WARN lines in as before: lines are no failing calls", () => {
+      const share = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:10.000Z'].map((t): Anomaly => ({
+        ...anomaly('cart', 0.95, 'errors'),
+        seriesKey: 'logerr:cart',
+        at: t,
+      }));
+      const fromLines = (a: Anomaly) => a.seriesKey.startsWith('logerr:');
+      const [c] = correlateAnomalies(share, edges, onDb([]), at, { fromLines });
+      expect(c).toMatchObject({ fingerprint: 'db', service: 'cart' });
+    });
   });
 
   describe('a callee explains its callers only by what can make calls slow', () => {
