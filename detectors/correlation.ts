@@ -83,7 +83,9 @@ export function isGauge(anomaly: Anomaly): boolean {
  * is its group's culprit. A service whose only news is one scrape's metric reading joins no
  * group but that of its callers whose requests show the fault (see scrapeAtCallees), and no open
  * incident that does not already list it (one that does, it only backs): a scrape reads every
- * pod at once, so its readings share a moment, not a fault.
+ * pod at once, so its readings share a moment, not a fault. Slow or failing calls join an open
+ * incident only when its current evidence shows slow or failing calls where they lead, and a
+ * callee's log lines alone never make slow callers its group (see explainsCalls).
  */
 export function correlateAnomalies(
   anomalies: Anomaly[],
@@ -193,6 +195,7 @@ export function correlateAnomalies(
       evidential.some(conclusive);
     const joinable =
       opens && evidential.some((a) => !isGauge(a)) ? open.filter((o) => !o.gaugesOnly) : open;
+    // Slow or failing calls join an incident only where its current evidence explains them.
     const explains = evidential.some((a) => inCalls(a, fromLines) || outage(a))
       ? explainsCalls
       : () => true;
