@@ -7,7 +7,18 @@ import {
   type TemplateBurstState,
 } from '../detectors/anomaly/template-burst';
 import { alertAnomalies, alertBacks, alertOpens } from '../detectors/alert-anomalies';
-import { correlateAnomalies, isGauge, type OpenIncidentRef } from '../detectors/correlation';
+import {
+  correlateAnomalies,
+  inCalls,
+  isGauge,
+  type OpenIncidentRef,
+} from '../detectors/correlation';
+import {
+  currentSlowOrFailing,
+  slowOrFailingAt,
+  withCandidates,
+  type SlowOrFailing,
+} from '../detectors/slow-or-failing';
 import { CalibratedSeriesScorer } from '../detectors/anomaly/calibrated-series';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
 import { SeriesDetector, type StoredSeriesState } from '../detectors/anomaly/series-detector';
@@ -160,6 +171,12 @@ const backedKey = 'correlation:backed';
 const backingId = (fingerprint: string, a: Anomaly) => `${fingerprint}|${a.seriesKey}|${a.at}`;
 const requestQuietMs = 3 * bucketMs;
 /**
+ * detector_state key of the services at which an open incident's evidence showed slow or
+ * failing calls, with the newest such bucket (see OpenIncidentRef.slowOrFailing); what is older
+ * than `requestQuietMs` explains nothing.
+ */
+const slowOrFailingKey = 'correlation:slow-or-failing';
+/**
  * detector_state key of the held latency anomalies whose bucket is slow because of one request
  * (see restsOnOneRequest): held, they keep saying so.
  */
@@ -188,6 +205,8 @@ const isTemplateCount = (a: Anomaly) =>
   a.seriesKey.startsWith('tmpl:') && !a.seriesKey.endsWith(':new');
 /** Series read off a service's log lines: one reading of the same lines (see correlation). */
 const fromLines = (a: Anomaly) => a.seriesKey.startsWith('tmpl:') || isLineShare(a);
+/** A service that went silent (see readSilentServices). */
+const wentSilent = (a: Anomaly) => a.seriesKey.startsWith('silent:');
 /** detector_state key of the alert episodes already reported (see detectors/alert-anomalies). */
 const alertsKey = 'alerts:reported';
 
@@ -333,6 +352,7 @@ export function createDetectionActivities({
         alertsKey,
         oneRequestKey,
         timedKey,
+        slowOrFailingKey,
       ]);
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
@@ -453,6 +473,12 @@ export function createDetectionActivities({
           (stored.get(requestBackedKey) as [string, number][] | undefined) ?? [],
         );
         const open = withReported(await openIncidents(pool), recentlyReported);
+        const stillOpen = new Set(open.map((o) => o.fingerprint));
+        const symptoms = currentSlowOrFailing(
+          (stored.get(slowOrFailingKey) as SlowOrFailing[] | undefined) ?? [],
+          stillOpen,
+          windowEnd - requestQuietMs,
+        );
         // Held bursts too: the texts are read again rather than kept in the detector state.
         const aboutOthers = await burstsAboutOtherServices(pool, [...held, ...anomalies]);
         correlated = correlateAnomalies(
@@ -462,19 +488,27 @@ export function createDetectionActivities({
             ...o,
             gaugesOnly:
               (requestBacked.get(o.fingerprint) ?? -Infinity) < windowEnd - requestQuietMs,
+            slowOrFailing: slowOrFailingAt(symptoms, o.fingerprint),
           })),
           result.windowEnd,
           {
             conclusive: (a) =>
               (a.seriesKey.endsWith(':new') && !aboutOthers.has(a.seriesKey)) || alertOpens(a),
-            outage: (a) => a.seriesKey.startsWith('silent:'),
+            outage: wentSilent,
             supporting,
             oneRequest: (a) => oneRequest.has(anomalyId(a)),
             timesRequests: (a) => timed.has(a.seriesKey),
             fromLines,
           },
         );
-        const stillOpen = new Set(open.map((o) => o.fingerprint));
+        states.set(
+          slowOrFailingKey,
+          withCandidates(
+            symptoms,
+            correlated,
+            (a) => (inCalls(a, fromLines) || wentSilent(a)) && !supporting(a),
+          ),
+        );
         states.set(requestBackedKey, [
           ...[...requestBacked].filter(([f]) => stillOpen.has(f)),
           ...correlated

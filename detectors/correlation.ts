@@ -18,6 +18,12 @@ export interface OpenIncidentRef {
    * requests show a fault that could open an incident of its own is not pulled into it.
    */
   gaugesOnly?: boolean;
+  /**
+   * The services at which its evidence of the last half-minute showed slow or failing calls
+   * (latency, errors, a service gone silent); absent when not known. Only these can explain
+   * another group's slow or failing calls (see explains).
+   */
+  slowOrFailing?: string[];
 }
 
 /**
@@ -77,7 +83,9 @@ export function isGauge(anomaly: Anomaly): boolean {
  * is its group's culprit. A service whose only news is one scrape's metric reading joins no
  * group but that of its callers whose requests show the fault (see scrapeAtCallees), and no open
  * incident that does not already list it (one that does, it only backs): a scrape reads every
- * pod at once, so its readings share a moment, not a fault.
+ * pod at once, so its readings share a moment, not a fault. Slow or failing calls join an open
+ * incident only when its current evidence shows slow or failing calls where they lead, and a
+ * callee's log lines alone never make slow callers its group (see explainsCalls).
  */
 export function correlateAnomalies(
   anomalies: Anomaly[],
@@ -116,10 +124,22 @@ export function correlateAnomalies(
       .filter((a) => !isGauge(a) || gaugeBuckets.get(a.seriesKey)!.size > 1)
       .map((a) => a.service),
   );
+  // A service's log lines cannot make its callers slow: a caller whose calls are only slow and
+  // a callee that shows only its lines are two faults (see explainsCalls).
+  const evidentialAt = (s: string) => byService.get(s)!.filter((a) => !supporting(a));
+  const onlyLines = (s: string) => {
+    const own = evidentialAt(s);
+    return own.length > 0 && own.every(fromLines);
+  };
+  const onlySlow = (s: string) => {
+    const symptoms = evidentialAt(s).filter((a) => !isGauge(a) && !fromLines(a));
+    return symptoms.length > 0 && symptoms.every((a) => a.signal === 'latency');
+  };
   const neighbours = new Map<string, Set<string>>();
   const anomalousCallees = new Map<string, Set<string>>();
   for (const { caller, callee } of edges) {
     if (caller === callee || !beyondOneScrape.has(caller) || !beyondOneScrape.has(callee)) continue;
+    if (onlySlow(caller) && onlyLines(callee)) continue;
     link(neighbours, caller, callee);
     link(neighbours, callee, caller);
     link(anomalousCallees, caller, callee);
@@ -175,11 +195,15 @@ export function correlateAnomalies(
       evidential.some(conclusive);
     const joinable =
       opens && evidential.some((a) => !isGauge(a)) ? open.filter((o) => !o.gaugesOnly) : open;
+    // Slow or failing calls join an incident only where its current evidence explains them.
+    const explains = evidential.some((a) => inCalls(a, fromLines) || outage(a))
+      ? explainsCalls
+      : () => true;
     // One scrape's readings never join a fault elsewhere; at services an open incident already
     // lists, they back it (see backsOnly) without widening it.
     const attached = group.some((s) => beyondOneScrape.has(s))
-      ? (related(culprit, group, joinable, calls, newAtCulprit) ??
-        coincident(onset, group, joinable, linked))
+      ? (related(culprit, group, joinable, calls, newAtCulprit, explains) ??
+        coincident(onset, group, joinable, linked, explains))
       : joinable.find((o) => group.every((s) => o.services.includes(s)))?.fingerprint;
     const fingerprint = attached ?? fingerprintOf(culprit);
     if (!attached && !opens) return;
@@ -263,6 +287,21 @@ function splitExplained(
   const rest = group.filter((s) => !explained.has(s));
   return rest.length ? [group.filter((s) => explained.has(s)), rest] : [group];
 }
+
+/** A symptom in requests: calls that were slow or failed (the share of WARN lines is no call). */
+export function inCalls(anomaly: Anomaly, fromLines: (anomaly: Anomaly) => boolean): boolean {
+  return (anomaly.signal === 'latency' || anomaly.signal === 'errors') && !fromLines(anomaly);
+}
+
+/**
+ * Whether an open incident's current evidence can explain slow or failing calls that reach
+ * these of its services: only slow or failing calls there can. A service's share of WARN lines,
+ * a gauge or a symptom that has passed cannot make its callers slow, so the group is then a
+ * fault of its own (held until it can open, see minAnomaliesToOpen).
+ */
+type Explains = (incident: OpenIncidentRef, reached: (service: string) => boolean) => boolean;
+const explainsCalls: Explains = ({ slowOrFailing }, reached) =>
+  slowOrFailing?.some(reached) ?? true;
 
 function newest(anomalies: Anomaly[]): string {
   return anomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a));
@@ -370,6 +409,7 @@ function related(
   open: OpenIncidentRef[],
   calls: Set<string>,
   newAtCulprit: boolean,
+  explains: Explains,
 ): string | undefined {
   // The culprit calling an open incident's service fails because of it: the incident's fault
   // seen upstream, in a pass where the failing service itself showed nothing new.
@@ -378,7 +418,8 @@ function related(
       ? incident.service === culprit
       : incident.services.includes(culprit) ||
         group.includes(incident.service) ||
-        calls.has(`${culprit}\u0000${incident.service}`),
+        (calls.has(`${culprit}\u0000${incident.service}`) &&
+          explains(incident, (s) => s === incident.service)),
   )?.fingerprint;
 }
 
@@ -388,16 +429,19 @@ function coincident(
   group: string[],
   open: OpenIncidentRef[],
   linked: Map<string, Set<string>>,
+  explains: Explains,
 ): string | undefined {
   const near = open.filter(
     (o) => o.openedAt !== undefined && Math.abs(onset - o.openedAt) <= coincidentOnsetMs,
   );
   if (!near.length) return undefined;
   // A group of services with no known calls (metrics only) cannot be shown to be apart.
-  if (!group.some((s) => linked.has(s))) return near[0]!.fingerprint;
+  if (!group.some((s) => linked.has(s)))
+    return near.find((o) => explains(o, () => true))?.fingerprint;
   const reach = new Set<string>();
   for (const s of group) if (!reach.has(s)) component(s, linked, reach);
-  return near.find((o) => o.services.some((s) => reach.has(s)))?.fingerprint;
+  return near.find((o) => o.services.some((s) => reach.has(s)) && explains(o, (s) => reach.has(s)))
+    ?.fingerprint;
 }
 
 /** Workflow-id safe: the fingerprint becomes part of `incident-<fingerprint>`. */

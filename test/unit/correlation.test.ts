@@ -380,4 +380,98 @@ describe('anomaly correlation', () => {
       ['checkout', ['checkout']],
     ]);
   });
+
+  describe("an open incident's current evidence explains a caller's slow calls, or they open their own", () => {
+    // An incident on db opened 10 s before cart's calls turned slow and failing (cart → db).
+    const opened = Date.parse(at) - 10_000;
+    const onDb = (slowOrFailing: string[]) => [
+      { fingerprint: 'db', service: 'db', services: ['db'], openedAt: opened, slowOrFailing },
+    ];
+    const cart = [anomaly('cart'), anomaly('cart', 0.9, 'errors')];
+
+    it('opens their own incident while the callee shows only its log lines or a gauge', () => {
+      const [c] = correlateAnomalies(cart, edges, onDb([]), at);
+      expect(c).toMatchObject({ fingerprint: 'cart', service: 'cart' });
+    });
+
+    it("joins the callee's incident while its calls are slow or failing", () => {
+      const [c] = correlateAnomalies(cart, edges, onDb(['db']), at);
+      expect(c).toMatchObject({ fingerprint: 'db', service: 'cart' });
+    });
+
+    it('joins where the incident is not the callee but its slow calls are within reach', () => {
+      // Began with it, linked through checkout → db: one cause seen in more places.
+      const onPayment = [
+        {
+          ...onDb(['checkout'])[0]!,
+          fingerprint: 'payment',
+          service: 'payment',
+          services: ['payment', 'checkout'],
+        },
+      ];
+      const [c] = correlateAnomalies(cart, edges, onPayment, at);
+      expect(c).toMatchObject({ fingerprint: 'payment' });
+      const [apart] = correlateAnomalies(
+        cart,
+        edges,
+        [{ ...onPayment[0]!, slowOrFailing: [] }],
+        at,
+      );
+      expect(apart).toMatchObject({ fingerprint: 'cart' });
+    });
+
+    it('holds one slow bucket it cannot explain, and keeps a service it lists', () => {
+      // Held for the next pass's evidence (the detection activity keeps what was not reported).
+      expect(correlateAnomalies([anomaly('cart')], edges, onDb([]), at)).toEqual([]);
+      const [stray] = correlateAnomalies([anomaly('cart')], edges, onDb(['db']), at);
+      expect(stray).toMatchObject({ fingerprint: 'db', service: 'cart' });
+      const listed = [{ ...onDb([])[0]!, services: ['cart', 'db'] }];
+      expect(correlateAnomalies(cart, edges, listed, at)[0]).toMatchObject({ fingerprint: 'db' });
+    });
+
+    it("takes a caller's share of WARN lines in as before: lines are no failing calls", () => {
+      const share = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:10.000Z'].map((t): Anomaly => ({
+        ...anomaly('cart', 0.95, 'errors'),
+        seriesKey: 'logerr:cart',
+        at: t,
+      }));
+      const fromLines = (a: Anomaly) => a.seriesKey.startsWith('logerr:');
+      const [c] = correlateAnomalies(share, edges, onDb([]), at, { fromLines });
+      expect(c).toMatchObject({ fingerprint: 'db', service: 'cart' });
+    });
+  });
+
+  describe('a callee explains its callers only by what can make calls slow', () => {
+    // Two buckets of each: enough to open an incident.
+    const later = '2026-01-01T00:00:10.000Z';
+    const twice = (a: Anomaly) => [a, { ...a, at: later }];
+    const lines = (service: string) =>
+      twice({ ...anomaly(service, 0.95, 'logs'), seriesKey: `logerr:${service}` });
+    const fromLines = (a: Anomaly) => a.seriesKey.startsWith('logerr:');
+    const slowCart = twice(anomaly('cart'));
+
+    it('keeps slow calls apart from a callee that shows only more WARN lines', () => {
+      const candidates = correlateAnomalies([...slowCart, ...lines('db')], edges, [], at, {
+        fromLines,
+      });
+      expect(candidates.map((c) => c.services)).toEqual([['cart'], ['db']]);
+    });
+
+    it('makes them one fault when the callee is slow too, or the calls fail', () => {
+      const slowDb = correlateAnomalies(
+        [...slowCart, ...lines('db'), anomaly('db')],
+        edges,
+        [],
+        at,
+        {
+          fromLines,
+        },
+      );
+      expect(slowDb.map((c) => [c.service, c.services])).toEqual([['db', ['cart', 'db']]]);
+      const failing = [...slowCart, anomaly('cart', 0.9, 'errors'), ...lines('db')];
+      const [c, ...rest] = correlateAnomalies(failing, edges, [], at, { fromLines });
+      expect(c).toMatchObject({ service: 'db', services: ['cart', 'db'] });
+      expect(rest).toEqual([]);
+    });
+  });
 });
