@@ -5,7 +5,7 @@ import { collectOutsideSignals } from './outside-signals';
 import { fuse, fuseWithOutside, rankAll } from './rca/ensemble';
 import { buildEvidence, faultWindowStart, type HistoryLogGroup } from './rca/evidence';
 import type { RootCauseCandidate } from './rca/candidate';
-import type { MemberRankings } from './rca/features';
+import { firstPicks, type MemberRankings } from './rca/features';
 import { missingDataNotes } from './rca/missing-data';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { postgresCallsOf } from '../store/database-calls';
@@ -340,6 +340,7 @@ export function createInvestigationActivities({
         spans: record.spans,
         traceSampleRatio: record.traceSampleRatio,
         methods: Object.keys(record.members),
+        firstPicks: firstPicks(record.members),
         notes: record.notes,
       };
     },

@@ -1,5 +1,5 @@
 import { baro } from './baro';
-import type { RootCauseCandidate } from './candidate';
+import { byScore, type RootCauseCandidate } from './candidate';
 import { circa } from './circa';
 import type { Evidence } from './evidence';
 import { serviceGraph, type ServiceGraph } from './graph';
@@ -15,6 +15,16 @@ export type MemberRankings = Record<string, RootCauseCandidate[]>;
 
 export function rankMembers(evidence: Evidence): MemberRankings {
   return Object.fromEntries(memberMethods.map((m) => [m.name, m.rank(evidence)]));
+}
+
+/** Each member's highest-scoring service, for members that scored one above zero. */
+export function firstPicks(members: Readonly<MemberRankings>): Record<string, string> {
+  const picks: Record<string, string> = {};
+  for (const [method, ranking] of Object.entries(members)) {
+    const [top] = byScore(ranking.filter((c) => c.score > 0));
+    if (top) picks[method] = top.service;
+  }
+  return picks;
 }
 
 export const featureNames: string[] = [

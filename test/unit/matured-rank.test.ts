@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decisive, revisionNote } from '../../workflows/incident/matured-rank';
+import { firstPicks } from '../../activities/rca/features';
+import { corroborated, decisive, revisionNote } from '../../workflows/incident/matured-rank';
 import { incidentDetails } from '../../workflows/incident/details';
 import type { IncidentState } from '../../workflows/incident/types';
 
@@ -30,6 +31,30 @@ describe('ranking an incident again when its window has matured', () => {
     // A top the incident's anomalies never named waits for the matured window, however clear.
     expect(decisive(clear, ['gateway', 'auth'])).toBe(false);
     expect(decisive([{ service: 'order', score: 1 }], ['gateway'])).toBe(false);
+  });
+
+  it('calls a top corroborated when at least two members pick it first', () => {
+    expect(corroborated('order', { baro: 'order', gnn: 'order', logs: 'travel' })).toBe(true);
+    expect(corroborated('order', { baro: 'order', gnn: 'travel', logs: 'auth' })).toBe(false);
+    expect(corroborated(undefined, { baro: 'order' })).toBe(false);
+    // A ranking recorded before the members' picks were carried cannot say.
+    expect(corroborated('order', undefined)).toBe(true);
+  });
+
+  it("takes each member's highest-scoring service as its first pick, none when it scored nothing", () => {
+    const c = (service: string, score: number) => ({
+      service,
+      score,
+      kind: 'latency' as const,
+      evidence: {},
+    });
+    expect(
+      firstPicks({
+        baro: [c('travel', 2), c('order', 5)],
+        circa: [c('order', 0), c('travel', 0)],
+        logs: [],
+      }),
+    ).toEqual({ baro: 'order' });
   });
 
   it('says from what to what the root cause was revised, and why', () => {

@@ -54,6 +54,13 @@ describe('an incident ranks again when its window has matured', () => {
     expect(input!.service).toBe('order');
   }, 60_000);
 
+  it("waits for the matured window when the opening's clear top is one member's pick alone", async () => {
+    const { state, children } = await run('lone', 6);
+    expectRevised(state, children, 'order', 'travel');
+    const [input] = await harness.runbookInputs(state.incidentId, 1);
+    expect(input!.service).toBe('travel');
+  }, 60_000);
+
   it('ranks again at once when the incident went quiet before its window matured', async () => {
     const started = Date.now();
     const { state, children } = await run('quiet', 1, 30);

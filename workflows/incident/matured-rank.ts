@@ -32,6 +32,27 @@ export function decisive(
   return !second || top.score >= decisiveLead * second.score;
 }
 
+/** Incidents that started before a decisive top had to be two members' first pick keep the old rule. */
+export const decisiveCorroboratedPatch = 'decisive-top-is-corroborated';
+
+/** How many member methods must pick the top first for the opening to be acted on at once. */
+export const corroboratingMembers = 2;
+
+/**
+ * Whether the fused top is more than one method's reading: at least `corroboratingMembers`
+ * members pick it first. The fusion can give one member's pick a clear lead while every other
+ * member names someone else; over the opening's short window that was a caller of the fault
+ * that one method read first (issue #20). Rankings recorded before the members' picks were
+ * carried (`firstPicks` absent) cannot say, and count as corroborated.
+ */
+export function corroborated(
+  top: string | undefined,
+  firstPicks: Readonly<Record<string, string>> | undefined,
+): boolean {
+  if (!firstPicks) return true;
+  return Object.values(firstPicks).filter((s) => s === top).length >= corroboratingMembers;
+}
+
 /**
  * What the incident says of its second ranking: the root cause revised (from what to what, and
  * why) or confirmed. `seconds`: how much of the fault window each ranking saw.

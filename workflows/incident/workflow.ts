@@ -34,12 +34,14 @@ import {
 } from '../../runbooks/sdk/symptom-bounds';
 import { investigationWorkflow } from '../investigation/workflow';
 import { notificationRetryWorkflow } from '../notification-retry';
-import type { InvestigationResult } from '../investigation/types';
+import type { InvestigationResult, RankedRootCauses } from '../investigation/types';
 import { nextRunbook, type RunbookChoice } from './choose-runbook';
 import { incidentDetails } from './details';
 import { faultLeadMs } from './investigation-window';
 import {
+  corroborated,
   decisive,
+  decisiveCorroboratedPatch,
   decisiveNamedPatch,
   defaultMaturedRankSeconds,
   maturedRankPatch,
@@ -195,11 +197,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         notes: [...(current().notes ?? []), ...investigation.notes],
       });
       // Asked only where the old code went on to remediate, so histories recorded before replay.
-      if (
-        !openingStands(investigation.ranked.candidates) &&
-        !closeRequest &&
-        patched(maturedRankPatch)
-      )
+      if (!openingStands(investigation.ranked) && !closeRequest && patched(maturedRankPatch))
         investigation = await rankWhenMatured(investigation, firstAnomaly, rankedAt);
       if (investigation.ranked.candidates[0] && input.remediate !== false && !closeRequest)
         await remediate(investigation, firstAnomaly);
@@ -214,13 +212,15 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   }
 
   /**
-   * Whether the opening's ranking is decisive: a clear lead, for one of the incident's services.
-   * Asked only where the old rule called it decisive, so histories recorded before replay.
+   * Whether the opening's ranking is decisive: a clear lead, for one of the incident's services,
+   * that more than one member picks first. Each patch is asked only where the rule before it
+   * called the opening decisive, so histories recorded before replay.
    */
-  function openingStands(candidates: readonly RootCauseCandidate[]): boolean {
+  function openingStands({ candidates, firstPicks }: RankedRootCauses): boolean {
     if (!decisive(candidates)) return false;
     const services = [current().service, ...current().services];
-    return decisive(candidates, services) || !patched(decisiveNamedPatch);
+    if (!decisive(candidates, services)) return !patched(decisiveNamedPatch);
+    return corroborated(candidates[0]?.service, firstPicks) || !patched(decisiveCorroboratedPatch);
   }
 
   /** Ranks the window from a lead before the first anomaly to now, as a child workflow. */

@@ -37,6 +37,11 @@ export interface RankedRootCauses {
   spans: number;
   traceSampleRatio: number;
   methods: string[];
+  /**
+   * Each member method's first pick (a member that scored no service left out): whether the
+   * fused top is more than one method's reading. Absent in rankings recorded before it was carried.
+   */
+  firstPicks?: Record<string, string>;
   /** What the ranking had to go without (e.g. a history read past its budget), and why; absent
    *  in rankings recorded before it was reported. */
   notes?: string[];

@@ -11,7 +11,10 @@ import type { RunbookInput, RunbookResult } from '../../../runbooks/sdk/types';
  */
 export { incidentWorkflow } from '../../../workflows/incident/workflow';
 
-const rankings: Record<string, { opening: [string, number][]; matured: [string, number][] }> = {
+const rankings: Record<
+  string,
+  { opening: [string, number][]; matured: [string, number][]; firstPicks?: Record<string, string> }
+> = {
   /** A close call at opening; the matured window names the other service. */
   revise: {
     opening: [
@@ -23,13 +26,23 @@ const rankings: Record<string, { opening: [string, number][]; matured: [string, 
       ['order', 0.2],
     ],
   },
-  /** A clear lead at opening. */
+  /** A clear lead at opening, two members' first pick. */
   decisive: {
     opening: [
       ['order', 0.6],
       ['travel', 0.2],
     ],
     matured: [['travel', 0.9]],
+    firstPicks: { baro: 'order', gnn: 'order', logs: 'travel' },
+  },
+  /** A clear lead at opening for the incident's service, but one member's first pick alone. */
+  lone: {
+    opening: [
+      ['order', 0.6],
+      ['travel', 0.2],
+    ],
+    matured: [['travel', 0.9]],
+    firstPicks: { baro: 'order', gnn: 'travel', logs: 'auth' },
   },
   /** A clear lead at opening for a service the incident's anomalies never named (it is on order). */
   unnamed: {
@@ -64,6 +77,7 @@ export async function investigationWorkflow(
       spans: 0,
       traceSampleRatio: 1,
       methods: [],
+      ...(ranking.firstPicks && { firstPicks: ranking.firstPicks }),
     },
     similarIncidents: [],
     summary: { summary: `${ranked[0]![0]} logs new errors`, recommendedRunbook: null } as never,
