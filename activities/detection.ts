@@ -9,7 +9,7 @@ import {
 import { alertAnomalies, alertBacks, alertOpens } from '../detectors/alert-anomalies';
 import {
   correlateAnomalies,
-  inCalls,
+  slowOrFailingCall,
   isGauge,
   type OpenIncidentRef,
 } from '../detectors/correlation';
@@ -506,7 +506,7 @@ export function createDetectionActivities({
           withCandidates(
             symptoms,
             correlated,
-            (a) => (inCalls(a, fromLines) || wentSilent(a)) && !supporting(a),
+            (a) => slowOrFailingCall(a, { fromLines, outage: wentSilent }) && !supporting(a),
           ),
         );
         states.set(requestBackedKey, [

@@ -196,7 +196,7 @@ export function correlateAnomalies(
     const joinable =
       opens && evidential.some((a) => !isGauge(a)) ? open.filter((o) => !o.gaugesOnly) : open;
     // Slow or failing calls join an incident only where its current evidence explains them.
-    const explains = evidential.some((a) => inCalls(a, fromLines) || outage(a))
+    const explains = evidential.some((a) => slowOrFailingCall(a, { fromLines, outage }))
       ? explainsCalls
       : () => true;
     // One scrape's readings never join a fault elsewhere; at services an open incident already
@@ -288,9 +288,17 @@ function splitExplained(
   return rest.length ? [group.filter((s) => explained.has(s)), rest] : [group];
 }
 
-/** A symptom in requests: calls that were slow or failed (the share of WARN lines is no call). */
-export function inCalls(anomaly: Anomaly, fromLines: (anomaly: Anomaly) => boolean): boolean {
-  return (anomaly.signal === 'latency' || anomaly.signal === 'errors') && !fromLines(anomaly);
+/**
+ * Slow or failing calls: a symptom in requests, or a service gone silent (the share of WARN lines
+ * is no call). Only these can explain another group's slow or failing calls (see explainsCalls).
+ */
+export function slowOrFailingCall(
+  anomaly: Anomaly,
+  { fromLines, outage }: { fromLines: (a: Anomaly) => boolean; outage: (a: Anomaly) => boolean },
+): boolean {
+  const inCalls =
+    (anomaly.signal === 'latency' || anomaly.signal === 'errors') && !fromLines(anomaly);
+  return inCalls || outage(anomaly);
 }
 
 /**
