@@ -59,7 +59,9 @@ export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
   },
   // A change of variance: the top (bottom) tenth of the last 1,000 steps taken by many of the
   // last 30 steps and of the 30 before them, the evidence of each step counted at 0.6 (NAB: 0.5 /
-  // 0.6 / 0.7 give LOO 72.34 / 73.86 / 71.93, docs/benchmarks.md round 14).
+  // 0.6 / 0.7 give LOO 72.34 / 73.86 / 71.93, docs/benchmarks.md round 14). Each choice was made
+  // on the whole corpus, so bench:nab's grid holds a neighbour on each side of every one (NAB
+  // round 15).
   spread: {
     season: SEASON,
     cycles: 3,
