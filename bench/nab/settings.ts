@@ -32,7 +32,7 @@ const SCHEDULE_TOLERANCES = [0.02, 0.03, 0.05, -1] as const;
 const SPREAD_CHOICES = {
   independentShare: [0.5, 0.6, 0.7],
   recent: [20, 30, 40],
-  share: [0.05, 0.1, 0.2],
+  share: [0.025, 0.05, 0.1],
   reference: [500, 1000, 2000],
 } as const;
 
