@@ -60,8 +60,8 @@ export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
   // A change of variance: the top (bottom) twentieth of the last 1,000 steps taken by many of the
   // last 30 steps and of the 30 before them, the evidence of each step counted at 0.6. Each
   // choice was made on the whole corpus, so bench:nab's grid holds a neighbour on each side of
-  // every one; the twentieth is the grid's choice on all 35 series (docs/benchmarks.md, NAB
-  // rounds 14 and 15).
+  // every one; the twentieth was the grid's choice on all 35 series once they were in it
+  // (docs/benchmarks.md, NAB rounds 14 and 15).
   spread: {
     season: SEASON,
     cycles: 3,
