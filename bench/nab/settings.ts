@@ -2,9 +2,9 @@
  * The settings the leave-one-category-out score chooses among: the shipped configuration and
  * neighbours of it in the parameters that were tuned on NAB (how long an alert silences its
  * series, how long the likelihoods learn, which score is strong enough to start a rest and mark
- * an excursion, how closely an excursion must keep a schedule to be routine, how much evidence
- * the spread shift counts per step, which members take part). Every fold picks one of these, and its threshold, on the categories it does not score,
- * so tuning them is paid for in the headline number.
+ * an excursion, how closely an excursion must keep a schedule to be routine, every choice of the
+ * spread shift, which members take part). Every fold picks one of these, and its threshold, on
+ * the categories it does not score, so tuning them is paid for in the headline number.
  */
 import { MEMBER_NAMES, type EnsembleConfig } from '../../detectors/anomaly/ensemble';
 
@@ -24,10 +24,24 @@ const REST_LEVELS = [0.65, 0.7, 0.75] as const;
 const SCHEDULE_TOLERANCES = [0.02, 0.03, 0.05, -1] as const;
 
 /**
- * The share of its steps the spread shift counts as independent draws: 0.5 counts only steps
- * that share no point; the shipped value lies between its neighbours.
+ * The spread shift's choices, each made on the whole corpus, with neighbours on both sides: the
+ * share of its steps counted as independent draws (0.5 counts only steps that share no point),
+ * the steps in each of its two runs, the share of the reference steps in each tail of its band,
+ * and the reference steps that set the band.
  */
-const SPREAD_INDEPENDENT_SHARES = [0.5, 0.6, 0.7] as const;
+const SPREAD_CHOICES = {
+  independentShare: [0.5, 0.6, 0.7],
+  recent: [20, 30, 40],
+  share: [0.025, 0.05, 0.1],
+  reference: [500, 1000, 2000],
+} as const;
+
+const SPREAD_CHOICE_NAMES: Record<keyof typeof SPREAD_CHOICES, string> = {
+  independentShare: 'steps counted ×',
+  recent: 'runs of',
+  share: 'tail share',
+  reference: 'reference steps',
+};
 
 export function settingGrid(shipped: EnsembleConfig): Setting[] {
   const grid: Setting[] = [{ name: 'shipped', config: shipped }];
@@ -64,12 +78,14 @@ export function settingGrid(shipped: EnsembleConfig): Setting[] {
     }
   }
   if (shipped.members.includes('spread')) {
-    for (const independentShare of SPREAD_INDEPENDENT_SHARES) {
-      if (independentShare === shipped.spread.independentShare) continue;
-      grid.push({
-        name: `spread, steps counted × ${independentShare}`,
-        config: { ...shipped, spread: { ...shipped.spread, independentShare } },
-      });
+    for (const [choice, values] of Object.entries(SPREAD_CHOICES)) {
+      for (const value of values) {
+        if (value === shipped.spread[choice as keyof typeof SPREAD_CHOICES]) continue;
+        grid.push({
+          name: `spread, ${SPREAD_CHOICE_NAMES[choice as keyof typeof SPREAD_CHOICES]} ${value}`,
+          config: { ...shipped, spread: { ...shipped.spread, [choice]: value } },
+        });
+      }
     }
   }
   for (const member of MEMBER_NAMES.filter((m) => !shipped.members.includes(m))) {
