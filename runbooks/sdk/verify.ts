@@ -1,6 +1,7 @@
 import { isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
+import { binomialTailLog10 } from '../../detectors/series-scorer';
 import { RunbookHalt, type VerifyOptions } from './context';
 import { failureMessage } from './invoke';
 import {
@@ -32,6 +33,25 @@ const defaults = {
 /** What makes a reading healthy. */
 type HealthBounds = Pick<VerifyOptions, 'minRequests' | 'maxErrorRate' | 'maxP95LatencyMs'>;
 
+/**
+ * How a reading's error rate is held to its bound. `rate`: over whenever the rate is, so one
+ * failure in 50 requests (2%) fails a 1.45% bound. `evidence`: over only when that many failures
+ * are unlikely at the bound's rate given the requests read (binomial tail below
+ * `errorEvidenceLevel`). The same rule holds for the runbook's own bound and the symptom's.
+ */
+export type ErrorRule = 'rate' | 'evidence';
+
+/**
+ * The tail probability below which failures say the rate is over its bound. The usual 5%, not
+ * less: "not recovered" undoes a fix only at the deadline's one check, while "recovered" ends
+ * verification at whichever check first reads it, so a stricter level would let a fault that
+ * still fails pass more often.
+ */
+export const errorEvidenceLevel = 0.05;
+
+/** Verification started before the error bound weighed the requests read judges by the rate. */
+export const errorEvidencePatch = 'verify-error-evidence';
+
 /** The longest wait between health checks while the health cannot be read. */
 const maxBackoffMs = 5 * 60_000;
 
@@ -41,13 +61,22 @@ export const cannotTellPatch = 'verify-cannot-tell';
 /** Workflows started before verification judged the latest window keep judging all traffic. */
 export const recentWindowPatch = 'verify-recent-window';
 
+/** Whether a reading's errors are over `maxErrorRate` by `rule`. Pure. */
+export function errorsOverBound(h: ServiceHealth, maxErrorRate: number, rule: ErrorRule): boolean {
+  if (h.errorRate <= maxErrorRate) return false;
+  if (rule === 'rate' || maxErrorRate <= 0) return true;
+  // The rate is a ratio of counts: rounding gives back the failures it was measured from.
+  const failures = Math.round(h.errorRate * h.requests);
+  return binomialTailLog10(failures, h.requests, maxErrorRate) < Math.log10(errorEvidenceLevel);
+}
+
 /**
- * Healthy: enough post-fix traffic to judge, with errors (and, when asked, p95 latency) within
- * bounds. Pure, so it is unit-testable.
+ * Healthy: enough post-fix traffic to judge, with errors (by `rule`) and, when asked, p95
+ * latency within bounds. Pure, so it is unit-testable.
  */
-export function isHealthy(h: ServiceHealth, o: HealthBounds): boolean {
+export function isHealthy(h: ServiceHealth, o: HealthBounds, rule: ErrorRule = 'rate'): boolean {
   if (h.requests < (o.minRequests ?? defaults.minRequests)) return false;
-  if (h.errorRate > (o.maxErrorRate ?? defaults.maxErrorRate)) return false;
+  if (errorsOverBound(h, o.maxErrorRate ?? defaults.maxErrorRate, rule)) return false;
   return o.maxP95LatencyMs === undefined || h.p95LatencyMs <= o.maxP95LatencyMs;
 }
 
@@ -59,12 +88,12 @@ export type Verdict =
   | { kind: 'cannot_tell'; detail: string };
 
 /** Judges one reading: only enough traffic, measured, can say the fix did not work. Pure. */
-export function verdictOf(h: ServiceHealth, o: HealthBounds): Verdict {
+export function verdictOf(h: ServiceHealth, o: HealthBounds, rule: ErrorRule = 'rate'): Verdict {
   const detail = describeHealth(h);
   const minRequests = o.minRequests ?? defaults.minRequests;
   if (h.requests < minRequests)
     return { kind: 'cannot_tell', detail: `${detail}; fewer than ${minRequests} to judge` };
-  return { kind: isHealthy(h, o) ? 'recovered' : 'not_recovered', detail };
+  return { kind: isHealthy(h, o, rule) ? 'recovered' : 'not_recovered', detail };
 }
 
 function describeHealth(h: ServiceHealth): string {
@@ -75,9 +104,10 @@ function describeHealth(h: ServiceHealth): string {
 export async function readVerdict(
   o: Pick<VerifyOptions, 'service' | 'minRequests' | 'maxErrorRate' | 'maxP95LatencyMs'>,
   since: string,
+  rule: ErrorRule = 'rate',
 ): Promise<Verdict> {
   try {
-    return verdictOf(await checkServiceHealth(o.service, since), o);
+    return verdictOf(await checkServiceHealth(o.service, since), o, rule);
   } catch (err) {
     if (isCancellation(err)) throw err;
     return { kind: 'cannot_tell', detail: `health unavailable: ${failureMessage(err)}` };
@@ -153,12 +183,16 @@ export function windowStart(
  * One check of the latest window since the change; a window too quiet to judge is widened to all
  * traffic since the change took effect, so a sparse service is judged as before.
  */
-async function readRecentVerdict(o: VerifyOptions, changedAtMs: number): Promise<Verdict> {
+async function readRecentVerdict(
+  o: VerifyOptions,
+  changedAtMs: number,
+  rule: ErrorRule,
+): Promise<Verdict> {
   const { since, effective } = windowStart(o, changedAtMs, Date.now());
-  const verdict = await readVerdict(o, new Date(since).toISOString());
+  const verdict = await readVerdict(o, new Date(since).toISOString(), rule);
   if (verdict.kind !== 'cannot_tell' || since === effective || Date.now() < effective)
     return verdict;
-  return readVerdict(o, new Date(effective).toISOString());
+  return readVerdict(o, new Date(effective).toISOString(), rule);
 }
 
 /**
@@ -175,6 +209,7 @@ export async function verifyRecovery(own: VerifyOptions, context: VerifyContext)
   if (!patched(cannotTellPatch)) return verifyRecoveryBeforeCannotTell(own);
   const since = new Date().toISOString();
   const recent = patched(recentWindowPatch);
+  const rule: ErrorRule = patched(errorEvidencePatch) ? 'evidence' : 'rate';
   // Only runs whose incident passed its symptom reach this: older histories never did.
   const { options: o, note } =
     context.symptom?.signals.length && patched(incidentSymptomPatch)
@@ -187,7 +222,9 @@ export async function verifyRecovery(own: VerifyOptions, context: VerifyContext)
   let streak = 0;
   let unknownUntil: number | undefined;
   for (;;) {
-    const verdict = recent ? await readRecentVerdict(o, changedAtMs) : await readVerdict(o, since);
+    const verdict = recent
+      ? await readRecentVerdict(o, changedAtMs, rule)
+      : await readVerdict(o, since, rule);
     streak = verdict.kind === 'recovered' ? streak + 1 : 0;
     if (streak >= needed) return;
     if (Date.now() + everyMs > deadline) {

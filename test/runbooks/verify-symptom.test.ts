@@ -55,6 +55,31 @@ class SlowHealth implements HealthSource {
   }
 }
 
+/**
+ * A service that failed 2 of 442 requests (0.45%) before its incident; after it, each check reads
+ * `failures` of 50 requests.
+ */
+class FailingHealth implements HealthSource {
+  private readonly failures = new Map<string, number>();
+  add(service: string, failures: number) {
+    this.failures.set(service, failures);
+  }
+  has(service: string): boolean {
+    return this.failures.has(service);
+  }
+  async serviceHealth(service: string, since: Date, until?: Date): Promise<ServiceHealth> {
+    const failures = this.failures.get(service);
+    if (failures === undefined) throw new Error(`unknown service ${service}`);
+    const [errors, requests] = until === undefined ? [failures, 50] : [2, 442];
+    return {
+      ...health(120, errors / requests, requests),
+      service,
+      from: since.toISOString(),
+      to: new Date().toISOString(),
+    };
+  }
+}
+
 describe("verification judges the incident's own symptom", () => {
   it('reads saturation as latency, and traffic or logs as nothing health can measure', () => {
     expect(measurableSignals(['saturation', 'errors', 'latency', 'logs'])).toEqual([
@@ -78,12 +103,16 @@ describe("verification judges the incident's own symptom", () => {
   describe('on a real Temporal server', () => {
     let rig: KubernetesRunbookRig;
     const slow = new SlowHealth();
+    const failing = new FailingHealth();
 
     beforeAll(async () => {
       rig = await startKubernetesRunbookRig({
         rolloutDelayMs: 100,
         code: await bundleFixtureRunbooks(),
-        health: slow,
+        health: {
+          serviceHealth: (service, ...rest) =>
+            (failing.has(service) ? failing : slow).serviceHealth(service, ...rest),
+        },
       });
     });
     afterAll(() => rig?.stop());
@@ -91,12 +120,27 @@ describe("verification judges the incident's own symptom", () => {
     /** A restart for a latency incident, its symptom passed as the incident passes it. */
     async function restart(tag: string, recovers: boolean, earlier?: { from: string; to: string }) {
       const id = incidentId(tag);
+      slow.add(`svc-${id}`, recovers, earlier !== undefined);
+      return run(id, ['latency'], earlier);
+    }
+
+    /** A restart for an errors incident whose service fails `failures` of 50 requests after it. */
+    async function restartFailing(tag: string, failures: number) {
+      const id = incidentId(tag);
+      failing.add(`svc-${id}`, failures);
+      return run(id, ['errors']);
+    }
+
+    async function run(
+      id: string,
+      signals: IncidentSymptomCheck['signals'],
+      earlier?: { from: string; to: string },
+    ) {
       const namespace = id.toLowerCase();
       rig.k8s.addDeployment(namespace, 'api', { replicas: 2, image: 'api:1' });
       const service = `svc-${id}`;
-      slow.add(service, recovers, earlier !== undefined);
       const check: IncidentSymptomCheck = {
-        signals: ['latency'],
+        signals,
         baselineFrom: new Date(Date.now() - 11 * 60_000).toISOString(),
         baselineTo: new Date(Date.now() - 60_000).toISOString(),
         ...(earlier && { excluded: [earlier] }),
@@ -135,6 +179,18 @@ describe("verification judges the incident's own symptom", () => {
     it('a restart after which the latency is back near its baseline succeeds', async () => {
       const result = await restart('slow-recovers', true);
       expect(result.outcome).toBe('succeeded');
+    }, 60_000);
+
+    it('a restart after which 1 request in 50 fails (2%, over the 1.45% bound but likely at it) succeeds', async () => {
+      const result = await restartFailing('one-in-fifty', 1);
+      expect(result.outcome).toBe('succeeded');
+    }, 60_000);
+
+    it('a restart after which 5 requests in 50 fail (10%, unlikely at 1.45%) is rolled back', async () => {
+      const result = await restartFailing('five-in-fifty', 5);
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.reason).toContain('error rate 10.0%');
+      expect(result.reason).toContain('errors ≤ 1.5%');
     }, 60_000);
   });
 });
