@@ -90,6 +90,11 @@ export interface VerifyOptions {
   settle?: Duration;
   /** Post-fix requests needed before the numbers count (default 20). */
   minRequests?: number;
+  /**
+   * The error rate a recovered service stays under (default 5%). A check is over it only when
+   * its failures are unlikely at this rate given the requests it read (binomial tail below 5%):
+   * 3 failures in 50 are within 5%, 8 are not. The incident's own error bound is held the same way.
+   */
   maxErrorRate?: number;
   maxP95LatencyMs?: number;
   /**

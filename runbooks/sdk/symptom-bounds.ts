@@ -28,6 +28,11 @@ export interface IncidentSymptomCheck {
    * a fault's, not its health. Checks built before the quiet baseline have none.
    */
   excluded?: { from: string; to: string }[];
+  /**
+   * The incident's first anomaly (ISO 8601): from then until the change, the service showed the
+   * fault's own level. Checks built before it have none.
+   */
+  faultFrom?: string;
 }
 
 export type SymptomSignal = 'latency' | 'errors';

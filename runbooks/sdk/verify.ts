@@ -2,6 +2,7 @@ import { isCancellation, patched, proxyActivities, sleep } from '@temporalio/wor
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import { RunbookHalt, type VerifyOptions } from './context';
+import { errorStanding, rateRule, recoveredLevel, type ErrorRule } from './error-evidence';
 import { failureMessage } from './invoke';
 import {
   incidentSymptomPatch,
@@ -32,6 +33,12 @@ const defaults = {
 /** What makes a reading healthy. */
 type HealthBounds = Pick<VerifyOptions, 'minRequests' | 'maxErrorRate' | 'maxP95LatencyMs'>;
 
+/**
+ * Verification started before a reading's errors were judged two-sided (over the bound only on
+ * evidence, recovered only away from the fault's own rate) judges them by the rate.
+ */
+export const errorTwoSidedPatch = 'verify-error-two-sided';
+
 /** The longest wait between health checks while the health cannot be read. */
 const maxBackoffMs = 5 * 60_000;
 
@@ -42,29 +49,41 @@ export const cannotTellPatch = 'verify-cannot-tell';
 export const recentWindowPatch = 'verify-recent-window';
 
 /**
- * Healthy: enough post-fix traffic to judge, with errors (and, when asked, p95 latency) within
- * bounds. Pure, so it is unit-testable.
+ * Healthy: enough post-fix traffic to judge, with errors (by their rate) and, when asked, p95
+ * latency within bounds. Pure, so it is unit-testable.
  */
 export function isHealthy(h: ServiceHealth, o: HealthBounds): boolean {
-  if (h.requests < (o.minRequests ?? defaults.minRequests)) return false;
-  if (h.errorRate > (o.maxErrorRate ?? defaults.maxErrorRate)) return false;
-  return o.maxP95LatencyMs === undefined || h.p95LatencyMs <= o.maxP95LatencyMs;
+  return verdictOf(h, o).kind === 'recovered';
 }
 
 /** What one health check says about the fix. */
 export type Verdict =
   | { kind: 'recovered'; detail: string }
   | { kind: 'not_recovered'; detail: string }
-  /** The health could not be read, or there is too little post-fix traffic to judge. */
+  /**
+   * The health could not be read, there is too little post-fix traffic to judge, or its errors
+   * show neither that the fault goes on nor that it is gone.
+   */
   | { kind: 'cannot_tell'; detail: string };
 
-/** Judges one reading: only enough traffic, measured, can say the fix did not work. Pure. */
-export function verdictOf(h: ServiceHealth, o: HealthBounds): Verdict {
+/**
+ * Judges one reading: only enough traffic, measured, can say the fix did not work; errors are
+ * held to their bound by `rule`. Pure.
+ */
+export function verdictOf(h: ServiceHealth, o: HealthBounds, rule: ErrorRule = rateRule): Verdict {
   const detail = describeHealth(h);
   const minRequests = o.minRequests ?? defaults.minRequests;
   if (h.requests < minRequests)
     return { kind: 'cannot_tell', detail: `${detail}; fewer than ${minRequests} to judge` };
-  return { kind: isHealthy(h, o) ? 'recovered' : 'not_recovered', detail };
+  const errors = errorStanding(h, o.maxErrorRate ?? defaults.maxErrorRate, rule);
+  const slow = o.maxP95LatencyMs !== undefined && h.p95LatencyMs > o.maxP95LatencyMs;
+  if (errors === 'over' || slow) return { kind: 'not_recovered', detail };
+  if (errors === 'unclear')
+    return {
+      kind: 'cannot_tell',
+      detail: `${detail}; its errors show neither that the fault goes on nor that it is gone`,
+    };
+  return { kind: 'recovered', detail };
 }
 
 function describeHealth(h: ServiceHealth): string {
@@ -75,9 +94,10 @@ function describeHealth(h: ServiceHealth): string {
 export async function readVerdict(
   o: Pick<VerifyOptions, 'service' | 'minRequests' | 'maxErrorRate' | 'maxP95LatencyMs'>,
   since: string,
+  rule: ErrorRule = rateRule,
 ): Promise<Verdict> {
   try {
-    return verdictOf(await checkServiceHealth(o.service, since), o);
+    return verdictOf(await checkServiceHealth(o.service, since), o, rule);
   } catch (err) {
     if (isCancellation(err)) throw err;
     return { kind: 'cannot_tell', detail: `health unavailable: ${failureMessage(err)}` };
@@ -98,15 +118,33 @@ export interface VerifyContext {
   symptom?: IncidentSymptomCheck;
 }
 
+/** The symptom's bounds, with what they are and the fault's own error rate, when read. */
+interface SymptomJudgement {
+  options: VerifyOptions;
+  note: string;
+  faultErrorRate?: number;
+}
+
 /**
  * The runbook's bounds, made stricter by the incident's symptom: a fix that clears errors while
  * the latency the incident is about stays high has not worked. The baseline is read once; one
- * that cannot be read or is too thin leaves the runbook's own bounds, and `note` says so.
+ * that cannot be read or is too thin leaves the runbook's own bounds, and `note` says so. With
+ * `faultUntil`, the service's error rate from the incident's first anomaly until then (the
+ * change) is read too: the level a recovered reading must have moved away from.
  */
 async function withSymptomBounds(
   o: VerifyOptions,
   symptom: IncidentSymptomCheck,
-): Promise<{ options: VerifyOptions; note: string }> {
+  faultUntil?: string,
+): Promise<SymptomJudgement> {
+  const fault =
+    faultUntil !== undefined && symptom.faultFrom !== undefined && symptom.faultFrom < faultUntil
+      ? await faultHealth(o, symptom.faultFrom, faultUntil)
+      : undefined;
+  const faultNote = fault
+    ? `; while the fault was on, ${describeHealth(fault)}: a recovered reading must be unlikely at that error rate`
+    : '';
+  const faultErrorRate = fault?.errorRate;
   let baseline: ServiceHealth;
   try {
     baseline = await checkServiceHealth(
@@ -117,7 +155,11 @@ async function withSymptomBounds(
     );
   } catch (err) {
     if (isCancellation(err)) throw err;
-    return { options: o, note: `; no baseline to judge the symptom by (${failureMessage(err)})` };
+    return {
+      options: o,
+      note: `; no baseline to judge the symptom by (${failureMessage(err)})${faultNote}`,
+      faultErrorRate,
+    };
   }
   const bounds = symptomBounds(baseline, symptom.signals);
   const options = {
@@ -132,7 +174,22 @@ async function withSymptomBounds(
   const note = limits.length
     ? `; the incident's ${symptom.signals.join(' and ')} must come back near its baseline (${describeHealth(baseline)}): ${limits.join(', ')}`
     : `; baseline too thin to judge the symptom by (${describeHealth(baseline)})`;
-  return { options, note };
+  return { options, note: note + faultNote, faultErrorRate };
+}
+
+/** The service's health while the fault was on; none when unreadable or too thin to judge. */
+async function faultHealth(
+  o: VerifyOptions,
+  from: string,
+  until: string,
+): Promise<ServiceHealth | undefined> {
+  try {
+    const h = await checkServiceHealth(o.service, from, until);
+    return h.requests >= (o.minRequests ?? defaults.minRequests) ? h : undefined;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return undefined;
+  }
 }
 
 /**
@@ -151,43 +208,94 @@ export function windowStart(
 
 /**
  * One check of the latest window since the change; a window too quiet to judge is widened to all
- * traffic since the change took effect, so a sparse service is judged as before.
+ * traffic since the change took effect, so a sparse service is judged as before. With errors
+ * judged two-sided, a window that reads recovered counts only when all traffic since the change
+ * does not show errors over their bound: a fix that halved a fault's errors reads clean in one
+ * short window now and then, never over its whole record. Latency is left to the window, since a
+ * slow warm-up right after the change says nothing about the fix.
  */
-async function readRecentVerdict(o: VerifyOptions, changedAtMs: number): Promise<Verdict> {
+async function readRecentVerdict(
+  o: VerifyOptions,
+  changedAtMs: number,
+  rule: ErrorRule,
+): Promise<Verdict> {
   const { since, effective } = windowStart(o, changedAtMs, Date.now());
-  const verdict = await readVerdict(o, new Date(since).toISOString());
-  if (verdict.kind !== 'cannot_tell' || since === effective || Date.now() < effective)
-    return verdict;
-  return readVerdict(o, new Date(effective).toISOString());
+  const verdict = await readVerdict(o, new Date(since).toISOString(), rule);
+  if (since === effective || Date.now() < effective) return verdict;
+  if (verdict.kind === 'cannot_tell')
+    return readVerdict(o, new Date(effective).toISOString(), rule);
+  if (verdict.kind !== 'recovered' || rule.kind === 'rate') return verdict;
+  return confirmedSinceChange(o, verdict, new Date(effective).toISOString(), rule);
+}
+
+/** A recovered window, unless all traffic since the change shows errors over their bound. */
+async function confirmedSinceChange(
+  o: VerifyOptions,
+  recovered: Verdict,
+  effective: string,
+  rule: ErrorRule,
+): Promise<Verdict> {
+  let all: ServiceHealth;
+  try {
+    all = await checkServiceHealth(o.service, effective);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return { kind: 'cannot_tell', detail: `health unavailable: ${failureMessage(err)}` };
+  }
+  if (errorStanding(all, o.maxErrorRate ?? defaults.maxErrorRate, rule) !== 'over')
+    return recovered;
+  return {
+    kind: 'cannot_tell',
+    detail: `${recovered.detail}, but since the change ${describeHealth(all)}`,
+  };
 }
 
 /**
  * Polls the service's RED metrics, each check over the latest `window` of traffic after the
  * change took effect, until `healthyChecks` consecutive checks pass; with the incident's
- * symptom in the context, its signals must also be back near the service's baseline. When `within`
- * runs out on a measured unhealthy service it throws a RunbookHalt (roll back). When it runs out
- * while the health cannot be told (database or telemetry down, too little traffic), it never
- * rolls back, since undoing a fix that worked is worse than waiting: it keeps checking with
- * backoff for `cannotTellFor`, then escalates to a human with the reason and throws
- * RecoveryUnverified.
+ * symptom in the context, its signals must also be back near the service's baseline. Errors are
+ * judged two-sided: over their bound only on evidence, recovered only once unlikely at the fault's
+ * own rate, and a reading between the two cannot tell (it reads again, neither a pass nor a
+ * failure). When `within` runs out on a measured unhealthy service it throws a RunbookHalt (roll
+ * back). When it runs out while the health cannot be told (database or telemetry down, too little
+ * traffic, errors between the two sides), it never rolls back, since undoing a fix that worked is
+ * worse than waiting: it keeps checking with backoff for `cannotTellFor`, then escalates to a
+ * human with the reason and throws RecoveryUnverified.
  */
 export async function verifyRecovery(own: VerifyOptions, context: VerifyContext): Promise<void> {
   if (!patched(cannotTellPatch)) return verifyRecoveryBeforeCannotTell(own);
   const since = new Date().toISOString();
   const recent = patched(recentWindowPatch);
+  const twoSided = patched(errorTwoSidedPatch);
   // Only runs whose incident passed its symptom reach this: older histories never did.
-  const { options: o, note } =
-    context.symptom?.signals.length && patched(incidentSymptomPatch)
-      ? await withSymptomBounds(own, context.symptom)
-      : { options: own, note: '' };
+  const {
+    options: o,
+    note,
+    faultErrorRate,
+  }: SymptomJudgement = context.symptom?.signals.length && patched(incidentSymptomPatch)
+    ? await withSymptomBounds(
+        own,
+        context.symptom,
+        twoSided ? (context.changedAt ?? since) : undefined,
+      )
+    : { options: own, note: '' };
   const changedAtMs = context.changedAt ? Date.parse(context.changedAt) : Date.now();
   const deadline = Date.now() + msToNumber(o.within);
   let everyMs = msToNumber(o.every ?? defaults.every);
+  const rule: ErrorRule = twoSided
+    ? {
+        kind: 'two-sided',
+        ...(faultErrorRate !== undefined && { faultErrorRate }),
+        recoveredLevel: recoveredLevel(Math.floor(msToNumber(o.within) / everyMs)),
+      }
+    : rateRule;
   const needed = o.healthyChecks ?? defaults.healthyChecks;
   let streak = 0;
   let unknownUntil: number | undefined;
   for (;;) {
-    const verdict = recent ? await readRecentVerdict(o, changedAtMs) : await readVerdict(o, since);
+    const verdict = recent
+      ? await readRecentVerdict(o, changedAtMs, rule)
+      : await readVerdict(o, since, rule);
     streak = verdict.kind === 'recovered' ? streak + 1 : 0;
     if (streak >= needed) return;
     if (Date.now() + everyMs > deadline) {

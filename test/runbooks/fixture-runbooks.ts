@@ -182,7 +182,10 @@ export const testPreconditionV1 = defineRunbook({
   },
 });
 
-/** A restart of api judged, as a restart is, by its error rate alone, with 6 s to recover. */
+/**
+ * A restart of api judged, as a restart is, by its error rate alone, with 6 s to recover and 3 s
+ * more while it cannot tell.
+ */
 export const testRestartV1 = defineRunbook({
   name: 'test-restart',
   version: 1,
@@ -202,6 +205,7 @@ export const testRestartV1 = defineRunbook({
       within: '6 seconds',
       every: '500 milliseconds',
       window: '2 seconds',
+      cannotTellFor: '3 seconds',
     });
   },
 });

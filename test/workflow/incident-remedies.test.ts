@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { faultLeadMs } from '../../workflows/incident/investigation-window';
 import type { Anomaly } from '../../workflows/incident/types';
 import { runbook } from '../../workflows/search-attributes';
 import { incidentHarness } from '../setup/incident-harness';
@@ -46,6 +47,9 @@ describe('incident remediation attempts', () => {
         to: new Date(baselineTo - 2 * 60_000).toISOString(),
       },
     ]);
+    // The fault's own level is read from the first anomaly, a lead after the baseline's end.
+    expect(Date.parse(check.faultFrom!)).toBe(baselineTo + faultLeadMs);
+    expect(Date.parse(check.faultFrom!)).toBeLessThanOrEqual(Date.parse(state.openedAt));
     expect(second!.symptom!.check).toEqual(check);
   }, 60_000);
 

@@ -307,6 +307,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     const check: IncidentSymptomCheck = {
       signals: measurableSignals(current().topAnomalies.map((a) => a.signal)),
       ...(await symptomBaselineOf(top.service, firstAnomaly)),
+      faultFrom: new Date(firstAnomaly).toISOString(),
     };
     const target = await resolveRemediationTarget(top.service);
     const runbookInput: RunbookInput = {
