@@ -544,15 +544,6 @@ class EdgeBuilder {
   }
 }
 
-/**
- * A pod's client-latency gauge is its wait on all its callees at once. The traces carry the same
- * waits per callee, with the side each belongs to (`gapSides`); read as the pod's own series, the
- * gauge blames every caller of a slow callee.
- */
-export function callerWaitGauge(name: string): boolean {
-  return /client.?latency/i.test(name);
-}
-
 function metricSeries(
   metrics: readonly MetricPoint[],
   bucketOf: (ns: bigint) => number,
@@ -560,7 +551,6 @@ function metricSeries(
 ): MetricSeries[] {
   const series = new Map<string, { point: MetricPoint; mean: MeanBuilder }>();
   for (const point of metrics) {
-    if (callerWaitGauge(point.name)) continue;
     // A point stamped at a slice end describes the slice before it.
     const b = bucketOf(point.timeUnixNano - 1_000_000n);
     if (b < 0) continue;
