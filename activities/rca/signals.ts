@@ -175,12 +175,15 @@ const gapAlike = 0.25;
  * When neither end's do, it goes to the callee, unless the caller waited (its gap stands out)
  * while other callers reached the callee in the window (`seen`: their gap was measured there)
  * and none of them waited: a callee's slow network delays every caller, so the one caller that
- * waits is where the delay is.
+ * waits is where the delay is. Given each edge's gaps over the fault window (`faultGaps`, by
+ * bucket), only calls made while the caller waited count, and one of them as long counts as
+ * waiting: a delay that began mid-window says nothing of the calls before it.
  */
 export function gapSides(
   edges: readonly { caller: string; callee: string }[],
   gapZ: readonly number[],
   seen: readonly boolean[] = edges.map(() => true),
+  faultGaps?: readonly Series[],
 ): string[] {
   const quiet = quantile(
     gapZ.map((z) => Math.max(0, z)),
@@ -199,10 +202,18 @@ export function gapSides(
     return best;
   };
   const otherCallersWaitedNot = (callee: string, except: number) => {
+    const waiting = waitingBuckets(faultGaps?.[except]);
     const others = edges.flatMap((e, k) =>
-      k !== except && seen[k] && e.callee === callee ? [k] : [],
+      k !== except && seen[k] && e.callee === callee && calledWhile(faultGaps?.[k], waiting)
+        ? [k]
+        : [],
     );
-    return others.length > 0 && others.every((k) => (gapZ[k] ?? 0) < floor);
+    return (
+      others.length > 0 &&
+      others.every(
+        (k) => (gapZ[k] ?? 0) < floor && !waitedAlike(faultGaps?.[k], faultGaps?.[except], waiting),
+      )
+    );
   };
   return edges.map((e, k) => {
     const caller = support(e.caller, k);
@@ -211,6 +222,28 @@ export function gapSides(
     const waited = (gapZ[k] ?? 0) >= floor;
     return waited && callee === 0 && otherCallersWaitedNot(e.callee, k) ? e.caller : e.callee;
   });
+}
+
+/** The fault buckets where an edge's gap was near its worst: while the delay was on. */
+function waitingBuckets(gaps: Series | undefined): number[] | undefined {
+  if (!gaps) return undefined;
+  const worst = Math.max(0, ...present(gaps));
+  return gaps.flatMap((g, b) => (g !== null && g >= gapAlike * worst ? [b] : []));
+}
+
+/** Whether an edge had calls in any of `waiting`'s buckets (all of them when unknown). */
+function calledWhile(gaps: Series | undefined, waiting: number[] | undefined): boolean {
+  return !gaps || !waiting || waiting.some((b) => gaps[b] !== null && gaps[b] !== undefined);
+}
+
+/** Whether an edge waited, in a bucket where `waitedEdge` waited, a like share as long. */
+function waitedAlike(
+  gaps: Series | undefined,
+  waitedEdge: Series | undefined,
+  waiting: number[] | undefined,
+): boolean {
+  if (!gaps || !waitedEdge || !waiting) return false;
+  return waiting.some((b) => (gaps[b] ?? 0) >= gapAlike * (waitedEdge[b] ?? 0));
 }
 
 /**
@@ -238,6 +271,7 @@ export function scoreSeries(evidence: Evidence): ScoredSeries[] {
     evidence.edges,
     gaps.map((g) => g.z),
     evidence.edges.map((edge) => measurable(edge.gapMs, nb)),
+    evidence.edges.map((edge) => edge.gapMs.slice(nb)),
   );
   evidence.edges.forEach((edge, k) => {
     const via = `${edge.caller}→${edge.callee}`;

@@ -80,6 +80,33 @@ describe('the side of a network gap', () => {
     expect(gapSides(preserve, [489, 200, 2, 1])[0]).toBe('contacts');
   });
 
+  it("judges the callee's other callers by their calls while the one caller waited", () => {
+    const food = [
+      { caller: 'gateway', callee: 'food' },
+      { caller: 'preserve', callee: 'food' },
+      { caller: 'preserve-other', callee: 'food' },
+      { caller: 'gateway', callee: 'travel' },
+    ];
+    const z = [4534, 1.6, 0.8, 2];
+    // gateway waits from the third bucket on; `null`: no call in that bucket.
+    const gateway = [3, 4, 2008, 2023, null, 1999, 2015];
+    // The other callers called only before the delay began: they say nothing of it.
+    const before = [3, 3, null, null, null, null, null];
+    expect(gapSides(food, z, undefined, [gateway, before, before, [4, 4, 4, 4, 4, 4, 4]])[0]).toBe(
+      'food',
+    );
+    // One of them called once while gateway waited, and waited as long.
+    const once = [3, null, null, null, null, 2008, null];
+    expect(gapSides(food, z, undefined, [gateway, before, once, [4, 4, 4, 4, 4, 4, 4]])[0]).toBe(
+      'food',
+    );
+    // It called while gateway waited and got its usual gap: the delay is gateway's own.
+    const usual = [3, null, 3, null, null, 2, null];
+    expect(gapSides(food, z, undefined, [gateway, before, usual, [4, 4, 4, 4, 4, 4, 4]])[0]).toBe(
+      'gateway',
+    );
+  });
+
   it("ranks the caller first whose wait on one callee its callee's other callers do not share", () => {
     const ev = evidence([
       edge('preserve', 'contacts', 50),
