@@ -22,8 +22,6 @@ import {
   renameId,
   tracesRequest,
 } from './nezha/otlp';
-import { gaugesOfMinute } from './nezha/background-gauges';
-import { recordingStartOffsetMs } from './nezha/recording-start';
 import { baselineSource, type BaselineSource, type ExportRequest } from './nezha/replay';
 import { sendRequest } from './nezha/send';
 
@@ -32,10 +30,9 @@ import { sendRequest } from './nezha/send';
  * (`npm start -- --no-demo`) through its OTLP/HTTP receiver, time-shifted to now, and scored
  * from the engine's own incident table. Per day: the day's fault-free minute looped as
  * background (every loop renames the ids and moves each trace to a random second of its
- * minute; its logs move with it), with the pods' recorded gauges of the minutes leading into
- * the next recording beside it; a warm-up that is not scored, fault-free minutes that are, then
- * each fault's three recorded minutes (traces, logs, metrics) in turn, placed where their
- * traffic begins (see recordingStartOffsetMs), with background between faults.
+ * minute; its logs move with it), with the day's pod metrics from before its first fault
+ * looped beside it; a warm-up that is not scored, fault-free minutes that are, then each fault's
+ * three recorded minutes (traces, logs, metrics) in turn, with background between faults.
  *
  * LIVE_PROFILE=short (default: the first fault of each type on the Train Ticket days) or full
  * (every fault of every day); LIVE_DAYS (comma-separated, to replay fewer days); LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES, LIVE_GAP_MINUTES,
@@ -96,48 +93,29 @@ interface DaySource {
   day: string;
   baseline: BaselineSource;
   kinds: ReadonlyMap<string, number>;
-  /** Per pod, its metric rows of the day in time order (background minutes read from here). */
-  podRows: Map<string, MetricRow[]>;
+  /** Per pod, its metric rows of the minutes before the day's first fault. */
+  metrics: MetricRow[][];
   /** Every pod's metric rows of the day (fault minutes read from here). */
   dayMetrics: MetricRow[];
-  /** The first minute of the day's first fault recording (epoch ms of the recorded day). */
-  firstRecorded: number;
 }
 
 function loadDay(day: string): DaySource {
   const baseline = baselineSource(day);
-  const firstRecorded = recordedMinuteOf(listFaults(day)[0]!);
-  const podRows = new Map<string, MetricRow[]>();
+  const firstFault = listFaults(day)[0]!.injectTime.getTime();
+  const fresh = Math.floor(firstFault / minuteMs) * minuteMs - minuteMs;
+  const dayMetrics: MetricRow[] = [];
+  const metrics: MetricRow[][] = [];
   for (const pod of metricPods(day)) {
-    const rows = readPodMetrics(day, pod).sort((a, b) => a.timeMs - b.timeMs);
-    if (rows.length) podRows.set(pod, rows);
+    const rows = readPodMetrics(day, pod);
+    dayMetrics.push(...rows);
+    const before = rows.filter((r) => r.timeMs < fresh);
+    if (before.length) metrics.push(before);
   }
-  const dayMetrics = [...podRows.values()].flat();
-  return {
-    day,
-    baseline,
-    kinds: inferSpanKinds(baseline.spans),
-    podRows,
-    dayMetrics,
-    firstRecorded,
-  };
+  return { day, baseline, kinds: inferSpanKinds(baseline.spans), metrics, dayMetrics };
 }
 
-/** The first recorded minute of a fault (epoch ms of the recorded day). */
-function recordedMinuteOf(fault: NezhaFault): number {
-  return minuteStart(fault.day, minuteName(fault.injectTime)).getTime();
-}
-
-/**
- * A background minute of a day, starting at `at` (epoch ms), standing for `recordedMinute` of
- * the recorded day: the looped fault-free traffic, and the pods' gauges of that minute.
- */
-function backgroundMinute(
-  source: DaySource,
-  at: number,
-  recordedMinute: number,
-  rand: () => number,
-) {
+/** Background minute `index` of a day, starting at `at` (epoch ms). */
+function backgroundMinute(source: DaySource, at: number, index: number, rand: () => number) {
   const { baseline } = source;
   const copy = `live-${source.day}-${at}`;
   const shiftOf = new Map<string, bigint>();
@@ -162,26 +140,19 @@ function backgroundMinute(
       timeNs: shift === undefined ? msToNs(at + rand() * minuteMs) : l.timeNs + shift,
     };
   });
-  const metrics = gaugesOfMinute(source.podRows, recordedMinute, source.firstRecorded).map(
-    (row) => ({ ...row, timeMs: at + (row.timeMs % minuteMs) }),
-  );
+  const metrics = source.metrics.map((rows) => {
+    const row = rows[index % rows.length]!;
+    return { ...row, timeMs: at + (row.timeMs % minuteMs) };
+  });
   return { spans, logs, metrics, kinds: source.kinds, ids: (id: string) => renameId(id, copy) };
 }
 
-/**
- * Fault minute `m` (0…2) of `fault`: its recorded file, moved so that the recording's traffic
- * (beginning at `recordedStart`, epoch ms of the recorded day) begins at `segmentStart`.
- */
-function faultMinute(
-  source: DaySource,
-  fault: NezhaFault,
-  recordedStart: number,
-  segmentStart: number,
-  m: number,
-) {
-  const minute = minuteName(new Date(recordedMinuteOf(fault) + m * minuteMs));
-  const shiftMs = segmentStart - recordedStart;
-  const shift = msToNs(shiftMs);
+/** Fault minute `m` (0…2) of `fault`, its first minute moved to `segmentStart`. */
+function faultMinute(source: DaySource, fault: NezhaFault, segmentStart: number, m: number) {
+  const first = minuteStart(fault.day, minuteName(fault.injectTime)).getTime();
+  const from = first + m * minuteMs;
+  const minute = minuteName(new Date(from));
+  const shift = msToNs(segmentStart - first);
   const rows = readTraceMinute(fault.day, minute) ?? [];
   const kinds = inferSpanKinds(rows);
   const spans = rows.map((s) => ({ ...s, startNs: s.startNs + shift, endNs: s.endNs + shift }));
@@ -189,18 +160,10 @@ function faultMinute(
     ...l,
     timeNs: l.timeNs + shift,
   }));
-  const from = recordedStart + m * minuteMs;
   const metrics = source.dayMetrics
     .filter((r) => r.timeMs >= from && r.timeMs < from + minuteMs)
-    .map((r) => ({ ...r, timeMs: r.timeMs + shiftMs }));
+    .map((r) => ({ ...r, timeMs: r.timeMs + (segmentStart - first) }));
   return { spans, logs, metrics, kinds, ids: (id: string) => id };
-}
-
-/** Where a fault's recording begins (epoch ms of the recorded day): see recordingStartOffsetMs. */
-function recordingStartOf(fault: NezhaFault): number {
-  const first = recordedMinuteOf(fault);
-  const spans = readTraceMinute(fault.day, minuteName(new Date(first))) ?? [];
-  return first + recordingStartOffsetMs(spans, first);
 }
 
 interface Planned {
@@ -227,41 +190,31 @@ function plan(start: number) {
     const faults = faultsOf(day);
     if (!faults.length) continue;
     const source = loadDay(day);
-    // Each background minute stands for a recorded minute leading into the next recording,
-    // so a pod's gauges arrive at each recording from the minutes the pod reported before it.
-    const background = (n: number, recordedAfter: number) => {
+    let index = 0;
+    const background = (n: number) => {
       for (let i = 0; i < n; i++, t += minuteMs) {
         const at = t;
-        const recorded = recordedAfter - (n - i) * minuteMs;
-        minutes.push({ at, build: () => backgroundMinute(source, at, recorded, rand) });
+        const k = index++;
+        minutes.push({ at, build: () => backgroundMinute(source, at, k, rand) });
       }
     };
-    background(warmupMinutes, source.firstRecorded - faultFreeMinutes * minuteMs);
+    background(warmupMinutes);
     const freeFrom = t;
-    background(faultFreeMinutes, source.firstRecorded);
+    background(faultFreeMinutes);
     scored.push({ from: freeFrom, to: t, day, looped: true });
-    faults.forEach((fault, k) => {
+    for (const fault of faults) {
       const segmentStart = t;
-      const first = recordedMinuteOf(fault);
-      const recordedStart = recordingStartOf(fault);
-      const injectAt = segmentStart + (fault.injectTime.getTime() - recordedStart);
+      const first = minuteStart(fault.day, minuteName(fault.injectTime)).getTime();
+      const injectAt = segmentStart + (fault.injectTime.getTime() - first);
       // The recorded seconds before the injection are fault-free traffic too.
       scored.push({ from: segmentStart, to: injectAt, day, looped: false });
       for (let m = 0; m < faultMinutes; m++, t += minuteMs) {
         const at = t;
-        minutes.push({
-          at,
-          build: () => faultMinute(source, fault, recordedStart, segmentStart, m),
-        });
+        minutes.push({ at, build: () => faultMinute(source, fault, segmentStart, m) });
       }
-      const next = faults[k + 1];
-      // After the day's last fault, the minutes after its recording.
-      background(
-        gapMinutes,
-        next ? recordedMinuteOf(next) : first + (faultMinutes + gapMinutes) * minuteMs,
-      );
+      background(gapMinutes);
       slots.push({ fault, injectAt, until: t });
-    });
+    }
   }
   return { minutes, slots, scored, end: t };
 }
