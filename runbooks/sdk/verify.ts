@@ -141,9 +141,6 @@ async function withSymptomBounds(
     faultUntil !== undefined && symptom.faultFrom !== undefined && symptom.faultFrom < faultUntil
       ? await faultHealth(o, symptom.faultFrom, faultUntil)
       : undefined;
-  const faultNote = fault
-    ? `; while the fault was on, ${describeHealth(fault)}: a recovered reading must be unlikely at that error rate`
-    : '';
   const faultErrorRate = fault?.errorRate;
   let baseline: ServiceHealth;
   try {
@@ -157,7 +154,7 @@ async function withSymptomBounds(
     if (isCancellation(err)) throw err;
     return {
       options: o,
-      note: `; no baseline to judge the symptom by (${failureMessage(err)})${faultNote}`,
+      note: `; no baseline to judge the symptom by (${failureMessage(err)})${faultNoteOf(fault, o)}`,
       faultErrorRate,
     };
   }
@@ -174,7 +171,20 @@ async function withSymptomBounds(
   const note = limits.length
     ? `; the incident's ${symptom.signals.join(' and ')} must come back near its baseline (${describeHealth(baseline)}): ${limits.join(', ')}`
     : `; baseline too thin to judge the symptom by (${describeHealth(baseline)})`;
-  return { options, note: note + faultNote, faultErrorRate };
+  return { options, note: note + faultNoteOf(fault, options), faultErrorRate };
+}
+
+/**
+ * What the fault's own error rate asks of a recovered reading. It is a second bar only when it
+ * is over the errors bound (see `errorStanding`); under it, the bound alone judges errors.
+ */
+function faultNoteOf(fault: ServiceHealth | undefined, o: VerifyOptions): string {
+  if (!fault) return '';
+  const bar =
+    fault.errorRate > (o.maxErrorRate ?? defaults.maxErrorRate)
+      ? 'a recovered reading must be unlikely at that error rate'
+      : 'under the errors bound, which alone judges errors';
+  return `; while the fault was on, ${describeHealth(fault)}: ${bar}`;
 }
 
 /** The service's health while the fault was on; none when unreadable or too thin to judge. */

@@ -240,6 +240,15 @@ describe("verification judges the incident's own symptom", () => {
       expect(result.reason).toContain('while the fault was on, 50 requests, error rate 30.0%');
     }, 60_000);
 
+    it("a fault whose errors were under the bound is no second bar, and the run's note says so", async () => {
+      const result = await restartFailing('fault-under-bound', { fault: [0, 50], window: [5, 50] });
+      expect(result.outcome).toBe('rolled_back');
+      expect(result.reason).toContain(
+        'while the fault was on, 50 requests, error rate 0.0%, p95 120 ms: under the errors bound, which alone judges errors',
+      );
+      expect(result.reason).not.toContain('a recovered reading must be unlikely');
+    }, 60_000);
+
     it('a reading between the two sides (2 of 50 after a fault at 10%) reads again and, at the deadline, is left to a human, not rolled back', async () => {
       const id = incidentId('between');
       failing.add(`svc-${id}`, { fault: [5, 50], window: [2, 50] });
