@@ -22,6 +22,7 @@ import {
   renameId,
   tracesRequest,
 } from './nezha/otlp';
+import { recordingStartOffsetMs } from './nezha/recording-start';
 import { baselineSource, type BaselineSource, type ExportRequest } from './nezha/replay';
 import { sendRequest } from './nezha/send';
 
@@ -32,7 +33,8 @@ import { sendRequest } from './nezha/send';
  * background (every loop renames the ids and moves each trace to a random second of its
  * minute; its logs move with it), with the day's pod metrics from before its first fault
  * looped beside it; a warm-up that is not scored, fault-free minutes that are, then each fault's
- * three recorded minutes (traces, logs, metrics) in turn, with background between faults.
+ * three recorded minutes (traces, logs, metrics) in turn, placed where their traffic begins
+ * (see recordingStartOffsetMs), with background between faults.
  *
  * LIVE_PROFILE=short (default: the first fault of each type on the Train Ticket days) or full
  * (every fault of every day); LIVE_DAYS (comma-separated, to replay fewer days); LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES, LIVE_GAP_MINUTES,
@@ -147,12 +149,20 @@ function backgroundMinute(source: DaySource, at: number, index: number, rand: ()
   return { spans, logs, metrics, kinds: source.kinds, ids: (id: string) => renameId(id, copy) };
 }
 
-/** Fault minute `m` (0…2) of `fault`, its first minute moved to `segmentStart`. */
-function faultMinute(source: DaySource, fault: NezhaFault, segmentStart: number, m: number) {
-  const first = minuteStart(fault.day, minuteName(fault.injectTime)).getTime();
-  const from = first + m * minuteMs;
-  const minute = minuteName(new Date(from));
-  const shift = msToNs(segmentStart - first);
+/**
+ * Fault minute `m` (0…2) of `fault`: its recorded file, moved so that the recording's traffic
+ * (beginning at `recordedStart`, epoch ms of the recorded day) begins at `segmentStart`.
+ */
+function faultMinute(
+  source: DaySource,
+  fault: NezhaFault,
+  recordedStart: number,
+  segmentStart: number,
+  m: number,
+) {
+  const minute = minuteName(new Date(recordedMinuteOf(fault) + m * minuteMs));
+  const shiftMs = segmentStart - recordedStart;
+  const shift = msToNs(shiftMs);
   const rows = readTraceMinute(fault.day, minute) ?? [];
   const kinds = inferSpanKinds(rows);
   const spans = rows.map((s) => ({ ...s, startNs: s.startNs + shift, endNs: s.endNs + shift }));
@@ -160,10 +170,23 @@ function faultMinute(source: DaySource, fault: NezhaFault, segmentStart: number,
     ...l,
     timeNs: l.timeNs + shift,
   }));
+  const from = recordedStart + m * minuteMs;
   const metrics = source.dayMetrics
     .filter((r) => r.timeMs >= from && r.timeMs < from + minuteMs)
-    .map((r) => ({ ...r, timeMs: r.timeMs + (segmentStart - first) }));
+    .map((r) => ({ ...r, timeMs: r.timeMs + shiftMs }));
   return { spans, logs, metrics, kinds, ids: (id: string) => id };
+}
+
+/** The recorded minute whose file holds a fault's injection (epoch ms). */
+function recordedMinuteOf(fault: NezhaFault): number {
+  return minuteStart(fault.day, minuteName(fault.injectTime)).getTime();
+}
+
+/** Where a fault's recording begins (epoch ms of the recorded day): see recordingStartOffsetMs. */
+function recordingStartOf(fault: NezhaFault): number {
+  const first = recordedMinuteOf(fault);
+  const spans = readTraceMinute(fault.day, minuteName(new Date(first))) ?? [];
+  return first + recordingStartOffsetMs(spans, first);
 }
 
 interface Planned {
@@ -204,13 +227,16 @@ function plan(start: number) {
     scored.push({ from: freeFrom, to: t, day, looped: true });
     for (const fault of faults) {
       const segmentStart = t;
-      const first = minuteStart(fault.day, minuteName(fault.injectTime)).getTime();
-      const injectAt = segmentStart + (fault.injectTime.getTime() - first);
+      const recordedStart = recordingStartOf(fault);
+      const injectAt = segmentStart + (fault.injectTime.getTime() - recordedStart);
       // The recorded seconds before the injection are fault-free traffic too.
       scored.push({ from: segmentStart, to: injectAt, day, looped: false });
       for (let m = 0; m < faultMinutes; m++, t += minuteMs) {
         const at = t;
-        minutes.push({ at, build: () => faultMinute(source, fault, segmentStart, m) });
+        minutes.push({
+          at,
+          build: () => faultMinute(source, fault, recordedStart, segmentStart, m),
+        });
       }
       background(gapMinutes);
       slots.push({ fault, injectAt, until: t });
