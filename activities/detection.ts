@@ -4,8 +4,13 @@ import {
   burstWatchMs,
   trackTemplateBursts,
   type NovelTemplate,
+  type TemplateBurst,
   type TemplateBurstState,
 } from '../detectors/anomaly/template-burst';
+import {
+  trackReturningErrors,
+  type ReturningErrorState,
+} from '../detectors/anomaly/returning-errors';
 import { alertAnomalies, alertBacks, alertOpens } from '../detectors/alert-anomalies';
 import {
   correlateAnomalies,
@@ -139,7 +144,9 @@ const bucketMs = rollupBucketSeconds * 1000;
 const lateRowsMs = 3 * bucketMs;
 /** detector_state key of the watched novel log templates. */
 const templateBurstKey = 'logs:novel-templates';
-/** Scores of a novel template's burst: conclusive on its own unless it names another service. */
+/** detector_state key of the WARN-or-worse templates' sightings (see returning-errors). */
+const returningErrorsKey = 'logs:returning-errors';
+/** Score of a template's burst (novel or returned): conclusive unless it names another service. */
 const burstScore = 0.99;
 const silenceScore = 0.95;
 /**
@@ -200,9 +207,10 @@ export function restsOnOneRequest(
 }
 /** The share of a service's log lines at WARN or worse (see activities/log-templates). */
 const isLineShare = (a: Anomaly) => a.seriesKey.startsWith('logerr:');
-/** A known template's count (a novel one's burst ends in `:new`). */
-const isTemplateCount = (a: Anomaly) =>
-  a.seriesKey.startsWith('tmpl:') && !a.seriesKey.endsWith(':new');
+/** A template's burst: a novel one (`:new`) or a rare error back after a silence (`:returned`). */
+const isTemplateBurst = (a: Anomaly) => /:(new|returned)$/.test(a.seriesKey);
+/** A known template's count. */
+const isTemplateCount = (a: Anomaly) => a.seriesKey.startsWith('tmpl:') && !isTemplateBurst(a);
 /** Series read off a service's log lines: one reading of the same lines (see correlation). */
 const fromLines = (a: Anomaly) => a.seriesKey.startsWith('tmpl:') || isLineShare(a);
 /** A service that went silent (see readSilentServices). */
@@ -237,13 +245,13 @@ async function readNewsworthyTemplates(pool: Pool, from: Date, to: Date) {
 }
 
 /**
- * The novel templates' bursts (series `tmpl:<service>:<template id>:new`) whose lines name
+ * The templates' bursts (series `tmpl:<service>:<template id>:new` or `:returned`) whose lines name
  * another service: a caller's view of its calls into that service, which does not open an
  * incident on its own (see detectors/template-novelty `namesOtherService`). The template's text
  * or, where the miner masked the name, one of its lines.
  */
 async function burstsAboutOtherServices(pool: Pool, anomalies: Anomaly[]): Promise<Set<string>> {
-  const bursts = anomalies.filter((a) => a.seriesKey.endsWith(':new'));
+  const bursts = anomalies.filter(isTemplateBurst);
   if (!bursts.length) return new Set();
   const idOf = (a: Anomaly) => a.seriesKey.split(':').at(-2)!;
   const ids = [...new Set(bursts.map(idOf))];
@@ -345,6 +353,7 @@ export function createDetectionActivities({
       const stored = await loadDetectorStates(pool, [
         ...series.keys(),
         templateBurstKey,
+        returningErrorsKey,
         heldKey,
         reportedKey,
         requestBackedKey,
@@ -409,9 +418,16 @@ export function createDetectionActivities({
         lateRowsMs,
       );
       states.set(templateBurstKey, watch.state);
-      for (const b of watch.bursts) {
+      const returning = trackReturningErrors(
+        stored.get(returningErrorsKey) as ReturningErrorState | undefined,
+        logs.points.filter((p) => !logs.everyday.has(p.seriesKey)),
+        windowEnd,
+        lateRowsMs,
+      );
+      states.set(returningErrorsKey, returning.state);
+      const burstsAs = (suffix: string) => (b: TemplateBurst) =>
         anomalies.push({
-          seriesKey: `${b.seriesKey}:new`,
+          seriesKey: `${b.seriesKey}:${suffix}`,
           service: b.service,
           signal: 'logs',
           score: burstScore,
@@ -419,7 +435,8 @@ export function createDetectionActivities({
           baseline: 0,
           at: new Date(b.bucket).toISOString(),
         });
-      }
+      watch.bursts.forEach(burstsAs('new'));
+      returning.bursts.forEach(burstsAs('returned'));
       for (const service of silent) {
         anomalies.push({
           seriesKey: `silent:${service}`,
@@ -493,7 +510,7 @@ export function createDetectionActivities({
           result.windowEnd,
           {
             conclusive: (a) =>
-              (a.seriesKey.endsWith(':new') && !aboutOthers.has(a.seriesKey)) || alertOpens(a),
+              (isTemplateBurst(a) && !aboutOthers.has(a.seriesKey)) || alertOpens(a),
             outage: wentSilent,
             supporting,
             oneRequest: (a) => oneRequest.has(anomalyId(a)),
