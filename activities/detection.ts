@@ -425,8 +425,9 @@ export function createDetectionActivities({
         lateRowsMs,
       );
       states.set(returningErrorsKey, returning.state);
-      const burstsAs = (suffix: string) => (b: TemplateBurst) =>
-        anomalies.push({
+      const burstAs =
+        (suffix: string) =>
+        (b: TemplateBurst): Anomaly => ({
           seriesKey: `${b.seriesKey}:${suffix}`,
           service: b.service,
           signal: 'logs',
@@ -435,8 +436,12 @@ export function createDetectionActivities({
           baseline: 0,
           at: new Date(b.bucket).toISOString(),
         });
-      watch.bursts.forEach(burstsAs('new'));
-      returning.bursts.forEach(burstsAs('returned'));
+      anomalies.push(...watch.bursts.map(burstAs('new')));
+      // A caller's line about another service (a discovery miss, a failed call) coming back is
+      // that service's trouble again, read at that service; only the service's own errors return.
+      const returned = returning.bursts.map(burstAs('returned'));
+      const returnedAboutOthers = await burstsAboutOtherServices(pool, returned);
+      anomalies.push(...returned.filter((a) => !returnedAboutOthers.has(a.seriesKey)));
       for (const service of silent) {
         anomalies.push({
           seriesKey: `silent:${service}`,
