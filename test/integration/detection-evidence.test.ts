@@ -394,4 +394,12 @@ describe('detection hears a rare error that comes back', () => {
   it('opens nothing for one line of it', async () => {
     expect(await runWithReturn([0, 2, 1], [1, 0])).toEqual([]);
   }, 120_000);
+
+  it('opens nothing when the line that returns is about a call into another service', async () => {
+    await db.pool.query(
+      `UPDATE log_templates SET template = 'checkout <*> ERROR No instances available for db'
+       WHERE template_id = 'npe'`,
+    );
+    expect(await runWithReturn([0, 2, 1], [2, 2])).toEqual([]);
+  }, 120_000);
 });
