@@ -43,6 +43,7 @@ import {
   loadDetectorStates,
   readDetectionSeries,
   readServiceEdges,
+  readServiceEndpoints,
   readSilentServices,
   requestsSlowerThan,
   type SeriesPoint,
@@ -57,7 +58,11 @@ import {
   readTemplateTexts,
 } from '../store/log-templates';
 import { severityOf } from '../store/investigation-telemetry';
-import { namesOtherService, newsworthyTemplates } from '../detectors/template-novelty';
+import {
+  namesOtherService,
+  newsworthyTemplates,
+  quotesOtherEndpoint,
+} from '../detectors/template-novelty';
 import { rollupBucketSeconds } from '../store/telemetry-rollups';
 import type { Anomaly, IncidentCandidate } from '../workflows/incident/types';
 import { signalIncident } from './incident-signal';
@@ -246,9 +251,9 @@ async function readNewsworthyTemplates(pool: Pool, from: Date, to: Date) {
 
 /**
  * The templates' bursts (series `tmpl:<service>:<template id>:new` or `:returned`) whose lines name
- * another service: a caller's view of its calls into that service, which does not open an
- * incident on its own (see detectors/template-novelty `namesOtherService`). The template's text
- * or, where the miner masked the name, one of its lines.
+ * another service or quote a route it serves: a caller's view of its calls into that service,
+ * which does not open an incident on its own (see detectors/template-novelty `namesOtherService`,
+ * `quotesOtherEndpoint`). The template's text or, where the miner masked the name, one of its lines.
  */
 async function burstsAboutOtherServices(pool: Pool, anomalies: Anomaly[]): Promise<Set<string>> {
   const bursts = anomalies.filter(isTemplateBurst);
@@ -256,16 +261,20 @@ async function burstsAboutOtherServices(pool: Pool, anomalies: Anomaly[]): Promi
   const idOf = (a: Anomaly) => a.seriesKey.split(':').at(-2)!;
   const ids = [...new Set(bursts.map(idOf))];
   const since = new Date(Math.min(...bursts.map((a) => Date.parse(a.at))) - burstWatchMs);
-  const [texts, lines, services] = await Promise.all([
+  const [texts, lines, services, endpoints] = await Promise.all([
     readTemplateTexts(pool, ids),
     readTemplateLines(pool, ids, since),
     readServiceNames(pool),
+    readServiceEndpoints(pool),
   ]);
   return new Set(
     bursts
       .filter((a) =>
         [texts.get(idOf(a))?.template, lines.get(idOf(a))].some(
-          (text) => text !== undefined && namesOtherService(text, a.service, services),
+          (text) =>
+            text !== undefined &&
+            (namesOtherService(text, a.service, services) ||
+              quotesOtherEndpoint(text, a.service, endpoints)),
         ),
       )
       .map((a) => a.seriesKey),
