@@ -212,7 +212,7 @@ export function restsOnOneRequest(
 }
 /** The share of a service's log lines at WARN or worse (see activities/log-templates). */
 const isLineShare = (a: Anomaly) => a.seriesKey.startsWith('logerr:');
-/** A template's burst: a novel one (`:new`) or a rare error back after a silence (`:returned`). */
+/** A template's burst: a novel one (`:new`) or an error burst back after a silence (`:returned`). */
 const isTemplateBurst = (a: Anomaly) => /:(new|returned)$/.test(a.seriesKey);
 /** A known template's count. */
 const isTemplateCount = (a: Anomaly) => a.seriesKey.startsWith('tmpl:') && !isTemplateBurst(a);
@@ -431,7 +431,6 @@ export function createDetectionActivities({
         stored.get(returningErrorsKey) as ReturningErrorState | undefined,
         logs.points.filter((p) => !logs.everyday.has(p.seriesKey)),
         windowEnd,
-        lateRowsMs,
       );
       states.set(returningErrorsKey, returning.state);
       const burstAs =

@@ -1,10 +1,10 @@
 /**
- * Rare errors that come back. A WARN-or-worse template the service has logged only briefly
- * (fewer than `familiarBuckets` buckets in all) and that then stopped is the mark of one
- * earlier failure; when it is logged again after a silence, the failure is back, and that is
- * as much news as its first appearance (a fault that returns after its incident resolved). An
- * error the service logs every minute is its everyday noise and stays so. A return is watched
- * for a minute, like a novel template, and is a burst at the same record count.
+ * Error bursts that come back. A WARN-or-worse template that once came as a burst (the burst
+ * size of a novel template within a minute), then stopped, marks one earlier failure; when it
+ * bursts again after a silence, the failure is back, and that is as much news as its first
+ * appearance (a fault that returns after its incident resolved). Two kinds stay quiet: an error
+ * the service logs in many buckets is its everyday noise, and an error that so far came only
+ * now and then, a line at a time, is the service's usual rate of failed requests.
  */
 import {
   burstWarmupMs,
@@ -15,29 +15,28 @@ import {
 
 /** A template is familiar once it was logged in this many buckets (a minute of them). */
 export const familiarBuckets = 6;
-/** Silence after which a rare template's next record is a return: twice the burst watch. */
+/** Silence after which a template's next record begins a new episode: twice the burst watch. */
 export const returnSilenceMs = 2 * burstWatchMs;
 /** Sightings older than this are dropped from the state (a day of history is kept). */
 const memoryMs = 24 * 3_600_000;
 
 interface Sighting {
+  service: string;
   /** Newest bucket counted (epoch ms). */
   last: number;
   /** Buckets with records so far, counted up to `familiarBuckets`. */
   buckets: number;
-}
-
-interface Watched {
-  seriesKey: string;
-  service: string;
-  firstBucket: number;
+  /** First bucket of the current episode, and its records within the burst watch. */
+  episode: number;
   records: number;
-  burst?: boolean;
+  /** An earlier episode reached the burst size. */
+  burstBefore: boolean;
+  /** The current episode returns after an earlier burst, so its own burst is reported. */
+  returning: boolean;
 }
 
 export interface ReturningErrorState {
   seen: Record<string, Sighting>;
-  watched: Watched[];
   /** First bucket the tracker saw (epoch ms): it knows no history from before. */
   since?: number;
 }
@@ -52,59 +51,55 @@ export interface SevereCount {
 
 /**
  * Counts the pass's WARN-or-worse template records (`counts`; a bucket read again for late
- * rows counts once, its late rows are not added), starts a watch where a rare template
- * returns after `returnSilenceMs`, and reports the watches that reached the burst size.
- * `latestBucket` is the newest bucket the pass read: watches that ended `graceMs` before it
- * are dropped.
+ * rows counts once, its late rows are not added) into episodes, and reports each returning
+ * episode that reaches the burst size within its first minute. `latestBucket` is the newest
+ * bucket the pass read.
  */
 export function trackReturningErrors(
   state: ReturningErrorState | undefined,
   counts: readonly SevereCount[],
   latestBucket: number,
-  graceMs = 0,
 ): { state: ReturningErrorState; bursts: TemplateBurst[] } {
   const since = state?.since ?? latestBucket;
   const seen = new Map(Object.entries(state?.seen ?? {}).map(([k, s]) => [k, { ...s }]));
-  const watched = new Map((state?.watched ?? []).map((w) => [w.seriesKey, { ...w }]));
   const bursts: TemplateBurst[] = [];
   for (const c of [...counts].sort((a, b) => a.bucket - b.bucket)) {
-    const sighting = seen.get(c.seriesKey);
-    if (sighting && c.bucket <= sighting.last) continue;
-    const returns =
-      sighting !== undefined &&
-      c.bucket - sighting.last >= returnSilenceMs &&
-      sighting.buckets < familiarBuckets &&
-      c.bucket >= since + burstWarmupMs;
-    seen.set(c.seriesKey, {
-      last: c.bucket,
-      buckets: Math.min((sighting?.buckets ?? 0) + 1, familiarBuckets),
-    });
-    if (returns)
-      watched.set(c.seriesKey, {
-        seriesKey: c.seriesKey,
-        service: c.service,
-        firstBucket: c.bucket,
-        records: 0,
-      });
-    const w = watched.get(c.seriesKey);
-    if (!w || w.burst || c.bucket >= w.firstBucket + burstWatchMs) continue;
-    w.records += c.value;
-    if (w.records >= severeBurstRecords) {
+    const known = seen.get(c.seriesKey);
+    if (known && c.bucket <= known.last) continue;
+    const s: Sighting =
+      known && c.bucket - known.last < returnSilenceMs
+        ? known
+        : {
+            service: c.service,
+            last: c.bucket,
+            buckets: known?.buckets ?? 0,
+            episode: c.bucket,
+            records: 0,
+            burstBefore: known?.burstBefore ?? false,
+            returning:
+              known !== undefined &&
+              known.burstBefore &&
+              known.buckets < familiarBuckets &&
+              c.bucket >= since + burstWarmupMs,
+          };
+    s.last = c.bucket;
+    s.buckets = Math.min(s.buckets + 1, familiarBuckets);
+    seen.set(c.seriesKey, s);
+    if (c.bucket >= s.episode + burstWatchMs || s.records >= severeBurstRecords) continue;
+    s.records += c.value;
+    if (s.records < severeBurstRecords) continue;
+    if (s.returning)
       bursts.push({
-        seriesKey: w.seriesKey,
-        service: w.service,
+        seriesKey: c.seriesKey,
+        service: s.service,
         bucket: c.bucket,
-        records: w.records,
+        records: s.records,
       });
-      w.burst = true;
-    }
+    s.burstBefore = true;
   }
   return {
     state: {
       seen: Object.fromEntries([...seen].filter(([, s]) => s.last >= latestBucket - memoryMs)),
-      watched: [...watched.values()].filter(
-        (w) => latestBucket < w.firstBucket + burstWatchMs + graceMs,
-      ),
       since,
     },
     bursts,

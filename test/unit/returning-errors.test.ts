@@ -10,7 +10,7 @@ import {
 
 const start = 1_000_000_000;
 const bucket = 10_000;
-const warm: ReturningErrorState = { seen: {}, watched: [], since: start - burstWarmupMs };
+const warm: ReturningErrorState = { seen: {}, since: start - burstWarmupMs };
 const error = (at: number, value = 1): SevereCount => ({
   seriesKey: 'tmpl:checkout:e1',
   service: 'checkout',
@@ -35,7 +35,7 @@ function run(state: ReturningErrorState | undefined, counts: SevereCount[]) {
 }
 
 describe('rare errors that return', () => {
-  it('reports an error logged in one short episode when it comes back after a silence', () => {
+  it('reports an error that came once as a burst when it bursts again after a silence', () => {
     const first = run(warm, [error(start, 2), error(start + bucket, 1)]);
     expect(first.bursts).toEqual([]);
     const back = start + bucket + returnSilenceMs;
@@ -53,7 +53,7 @@ describe('rare errors that return', () => {
   });
 
   it('needs the silence, and a burst: a steady error or a single line is no return', () => {
-    const first = run(warm, [error(start)]);
+    const first = run(warm, [error(start, 3)]);
     const soon = start + returnSilenceMs - bucket;
     expect(run(first.state, [error(soon, 5)]).bursts).toEqual([]);
     const back = start + returnSilenceMs;
@@ -62,8 +62,15 @@ describe('rare errors that return', () => {
     );
   });
 
+  it('does not report a burst of an error that so far came only a line at a time', () => {
+    const sporadic = [0, 3, 6].map((m) => error(start + m * 60_000));
+    const first = run(warm, sporadic);
+    const back = start + 6 * 60_000 + returnSilenceMs;
+    expect(run(first.state, [error(back, 3)]).bursts).toEqual([]);
+  });
+
   it('counts a bucket read again for late rows once', () => {
-    const first = run(warm, [error(start)]);
+    const first = run(warm, [error(start, 3)]);
     const back = start + returnSilenceMs;
     const pass = trackReturningErrors(first.state, [error(back, 2)], back);
     const reread = trackReturningErrors(pass.state, [error(back, 2)], back + bucket);
@@ -71,7 +78,7 @@ describe('rare errors that return', () => {
   });
 
   it('knows no history while it warms up, so reports nothing then', () => {
-    const cold = run(undefined, [error(start)]);
+    const cold = run(undefined, [error(start, 3)]);
     const back = start + returnSilenceMs;
     expect(run(cold.state, [error(back, 3)]).bursts).toEqual([]);
   });
