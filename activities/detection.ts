@@ -304,8 +304,8 @@ export function createDetectionActivities({
     /**
      * Scores every series over the buckets completed since the last pass (and rows that
      * arrived late for earlier ones), with each series' detector resumed from PostgreSQL, adds
-     * novel log templates that recur and services that went silent, and correlates the
-     * anomalies into incident candidates.
+     * novel log templates that recur, error bursts that come back and services that went
+     * silent, and correlates the anomalies into incident candidates.
      * Keyed by the workflow run: a retry returns the committed result instead of rescoring.
      */
     async runDetectionPass(): Promise<DetectionPassResult> {

@@ -29,7 +29,7 @@ interface Sighting {
   /** First bucket of the current episode, and its records within the burst watch. */
   episode: number;
   records: number;
-  /** An earlier episode reached the burst size. */
+  /** An episode so far (the current one included) reached the burst size. */
   burstBefore: boolean;
   /** The current episode returns after an earlier burst, so its own burst is reported. */
   returning: boolean;
