@@ -4,8 +4,13 @@ import {
   burstWatchMs,
   trackTemplateBursts,
   type NovelTemplate,
+  type TemplateBurst,
   type TemplateBurstState,
 } from '../detectors/anomaly/template-burst';
+import {
+  trackReturningErrors,
+  type ReturningErrorState,
+} from '../detectors/anomaly/returning-errors';
 import { alertAnomalies, alertBacks, alertOpens } from '../detectors/alert-anomalies';
 import {
   correlateAnomalies,
@@ -38,6 +43,7 @@ import {
   loadDetectorStates,
   readDetectionSeries,
   readServiceEdges,
+  readServiceEndpoints,
   readSilentServices,
   requestsSlowerThan,
   type SeriesPoint,
@@ -52,7 +58,11 @@ import {
   readTemplateTexts,
 } from '../store/log-templates';
 import { severityOf } from '../store/investigation-telemetry';
-import { namesOtherService, newsworthyTemplates } from '../detectors/template-novelty';
+import {
+  namesOtherService,
+  newsworthyTemplates,
+  quotesOtherEndpoint,
+} from '../detectors/template-novelty';
 import { rollupBucketSeconds } from '../store/telemetry-rollups';
 import type { Anomaly, IncidentCandidate } from '../workflows/incident/types';
 import { signalIncident } from './incident-signal';
@@ -139,7 +149,9 @@ const bucketMs = rollupBucketSeconds * 1000;
 const lateRowsMs = 3 * bucketMs;
 /** detector_state key of the watched novel log templates. */
 const templateBurstKey = 'logs:novel-templates';
-/** Scores of a novel template's burst: conclusive on its own unless it names another service. */
+/** detector_state key of the WARN-or-worse templates' sightings (see returning-errors). */
+const returningErrorsKey = 'logs:returning-errors';
+/** Score of a template's burst (novel or returned): conclusive unless it names another service. */
 const burstScore = 0.99;
 const silenceScore = 0.95;
 /**
@@ -200,9 +212,10 @@ export function restsOnOneRequest(
 }
 /** The share of a service's log lines at WARN or worse (see activities/log-templates). */
 const isLineShare = (a: Anomaly) => a.seriesKey.startsWith('logerr:');
-/** A known template's count (a novel one's burst ends in `:new`). */
-const isTemplateCount = (a: Anomaly) =>
-  a.seriesKey.startsWith('tmpl:') && !a.seriesKey.endsWith(':new');
+/** A template's burst: a novel one (`:new`) or an error burst back after a silence (`:returned`). */
+const isTemplateBurst = (a: Anomaly) => /:(new|returned)$/.test(a.seriesKey);
+/** A known template's count. */
+const isTemplateCount = (a: Anomaly) => a.seriesKey.startsWith('tmpl:') && !isTemplateBurst(a);
 /** Series read off a service's log lines: one reading of the same lines (see correlation). */
 const fromLines = (a: Anomaly) => a.seriesKey.startsWith('tmpl:') || isLineShare(a);
 /** A service that went silent (see readSilentServices). */
@@ -237,27 +250,31 @@ async function readNewsworthyTemplates(pool: Pool, from: Date, to: Date) {
 }
 
 /**
- * The novel templates' bursts (series `tmpl:<service>:<template id>:new`) whose lines name
- * another service: a caller's view of its calls into that service, which does not open an
- * incident on its own (see detectors/template-novelty `namesOtherService`). The template's text
- * or, where the miner masked the name, one of its lines.
+ * The templates' bursts (series `tmpl:<service>:<template id>:new` or `:returned`) whose lines name
+ * another service or quote a route it serves: a caller's view of its calls into that service,
+ * which does not open an incident on its own (see detectors/template-novelty `namesOtherService`,
+ * `quotesOtherEndpoint`). The template's text or, where the miner masked the name, one of its lines.
  */
 async function burstsAboutOtherServices(pool: Pool, anomalies: Anomaly[]): Promise<Set<string>> {
-  const bursts = anomalies.filter((a) => a.seriesKey.endsWith(':new'));
+  const bursts = anomalies.filter(isTemplateBurst);
   if (!bursts.length) return new Set();
   const idOf = (a: Anomaly) => a.seriesKey.split(':').at(-2)!;
   const ids = [...new Set(bursts.map(idOf))];
   const since = new Date(Math.min(...bursts.map((a) => Date.parse(a.at))) - burstWatchMs);
-  const [texts, lines, services] = await Promise.all([
+  const [texts, lines, services, endpoints] = await Promise.all([
     readTemplateTexts(pool, ids),
     readTemplateLines(pool, ids, since),
     readServiceNames(pool),
+    readServiceEndpoints(pool),
   ]);
   return new Set(
     bursts
       .filter((a) =>
         [texts.get(idOf(a))?.template, lines.get(idOf(a))].some(
-          (text) => text !== undefined && namesOtherService(text, a.service, services),
+          (text) =>
+            text !== undefined &&
+            (namesOtherService(text, a.service, services) ||
+              quotesOtherEndpoint(text, a.service, endpoints)),
         ),
       )
       .map((a) => a.seriesKey),
@@ -287,8 +304,8 @@ export function createDetectionActivities({
     /**
      * Scores every series over the buckets completed since the last pass (and rows that
      * arrived late for earlier ones), with each series' detector resumed from PostgreSQL, adds
-     * novel log templates that recur and services that went silent, and correlates the
-     * anomalies into incident candidates.
+     * novel log templates that recur, error bursts that come back and services that went
+     * silent, and correlates the anomalies into incident candidates.
      * Keyed by the workflow run: a retry returns the committed result instead of rescoring.
      */
     async runDetectionPass(): Promise<DetectionPassResult> {
@@ -345,6 +362,7 @@ export function createDetectionActivities({
       const stored = await loadDetectorStates(pool, [
         ...series.keys(),
         templateBurstKey,
+        returningErrorsKey,
         heldKey,
         reportedKey,
         requestBackedKey,
@@ -409,9 +427,16 @@ export function createDetectionActivities({
         lateRowsMs,
       );
       states.set(templateBurstKey, watch.state);
-      for (const b of watch.bursts) {
-        anomalies.push({
-          seriesKey: `${b.seriesKey}:new`,
+      const returning = trackReturningErrors(
+        stored.get(returningErrorsKey) as ReturningErrorState | undefined,
+        logs.points.filter((p) => !logs.everyday.has(p.seriesKey)),
+        windowEnd,
+      );
+      states.set(returningErrorsKey, returning.state);
+      const burstAs =
+        (suffix: string) =>
+        (b: TemplateBurst): Anomaly => ({
+          seriesKey: `${b.seriesKey}:${suffix}`,
           service: b.service,
           signal: 'logs',
           score: burstScore,
@@ -419,7 +444,12 @@ export function createDetectionActivities({
           baseline: 0,
           at: new Date(b.bucket).toISOString(),
         });
-      }
+      anomalies.push(...watch.bursts.map(burstAs('new')));
+      // A caller's line about another service (a discovery miss, a failed call) coming back is
+      // that service's trouble again, read at that service; only the service's own errors return.
+      const returned = returning.bursts.map(burstAs('returned'));
+      const returnedAboutOthers = await burstsAboutOtherServices(pool, returned);
+      anomalies.push(...returned.filter((a) => !returnedAboutOthers.has(a.seriesKey)));
       for (const service of silent) {
         anomalies.push({
           seriesKey: `silent:${service}`,
@@ -493,7 +523,7 @@ export function createDetectionActivities({
           result.windowEnd,
           {
             conclusive: (a) =>
-              (a.seriesKey.endsWith(':new') && !aboutOthers.has(a.seriesKey)) || alertOpens(a),
+              (isTemplateBurst(a) && !aboutOthers.has(a.seriesKey)) || alertOpens(a),
             outage: wentSilent,
             supporting,
             oneRequest: (a) => oneRequest.has(anomalyId(a)),

@@ -103,3 +103,31 @@ export function namesOtherService(
   }
   return false;
 }
+
+/** A route a service serves (a server operation named by its path, `{…}` for a parameter). */
+export interface Endpoint {
+  service: string;
+  route: string;
+}
+
+/**
+ * Whether a line quotes a route another service serves (`"path":"/api/v1/orders/42"` in the
+ * error a caller logged for the 500 it got back): like its name, the callee's route makes the
+ * line the caller's view of a call into it.
+ */
+export function quotesOtherEndpoint(
+  text: string,
+  service: string,
+  endpoints: Iterable<Endpoint>,
+): boolean {
+  for (const e of endpoints) {
+    // A bare `/` or `/*` is every service's; a route needs a named segment.
+    if (e.service === service || !/^\/[\w-]/.test(e.route)) continue;
+    const pattern = e.route
+      .split(/\{[^}]*\}/)
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/\\s"\']+');
+    if (new RegExp(`(?<![\\w/])${pattern}(?![\\w/])`).test(text)) return true;
+  }
+  return false;
+}

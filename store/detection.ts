@@ -303,3 +303,15 @@ export async function commitPass(
     );
   });
 }
+
+/** The routes services serve: their server operations named by a path (see quotesOtherEndpoint). */
+export async function readServiceEndpoints(
+  pool: Pool,
+): Promise<{ service: string; route: string }[]> {
+  const { rows } = await pool.query<{ service: string; route: string }>(
+    `SELECT DISTINCT s.name AS service, o.name AS route
+     FROM operations o JOIN services s ON s.id = o.service_id
+     WHERE o.kind = 2 AND o.name LIKE '/%' ${rowBoundLimit}`,
+  );
+  return withinRowBound(rows, 'service endpoints');
+}

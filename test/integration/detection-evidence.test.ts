@@ -340,3 +340,66 @@ describe('detection reads a template logged more against the service’s lines',
     expect(first).toMatchObject({ service: 'checkout', fingerprint: 'checkout' });
   }, 120_000);
 });
+
+describe('detection hears a rare error that comes back', () => {
+  let db: DetectionDatabase;
+
+  beforeEach(async () => {
+    db = await databaseWith(chain);
+    await db.pool.query(
+      `INSERT INTO log_templates (template_id, service, template, first_seen, last_seen, severity_number, novel)
+       VALUES ('npe', 'checkout', 'checkout <*> ERROR PlaceOrder failed: NullPointerException at <*>', $1, $1, 17, false)`,
+      [new Date(start - 30 * 60_000)],
+    );
+    await db.pool.query(
+      `INSERT INTO detector_state (series_key, state) VALUES ('logs:returning-errors', $1)`,
+      [JSON.stringify({ seen: {}, watched: [], since: start - 20 * 60_000 })],
+    );
+  });
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  /**
+   * Usual traffic; checkout's own ERROR line logged `before[b]` times in bucket b, then nothing
+   * for more than two minutes, then `after[0]` and `after[1]` lines in buckets 20 and 21.
+   * Returns the candidates with evidence from bucket 20 on.
+   */
+  async function runWithReturn(before: number[], after: number[]): Promise<IncidentCandidate[]> {
+    const candidates = await runPasses(db.pool, 24, async (bucket, b) => {
+      await writeBucket(db.pool, bucket, 12, usualDbMs(b));
+      const n = (b >= 20 ? after[b - 20] : before[b]) ?? 0;
+      await db.pool.query(
+        `INSERT INTO logs (time, service_id, severity_number, body, source_id, template_id)
+         SELECT $1::timestamptz + make_interval(secs => i * 0.5), s.id, 0, 'line', 1, 'npe'
+         FROM services s, generate_series(1, $2) i WHERE s.name = 'checkout'`,
+        [new Date(bucket + 1_000), n],
+      );
+    });
+    return candidates.filter((c) =>
+      c.anomalies.some((a) => Date.parse(a.at) >= start + 20 * bucketMs),
+    );
+  }
+
+  it('opens an incident when an error seen once, briefly, returns after two minutes', async () => {
+    const [first] = await runWithReturn([0, 2, 1], [2, 2]);
+    expect(first).toMatchObject({ service: 'checkout', fingerprint: 'checkout' });
+    expect(first!.anomalies.map((a) => a.seriesKey)).toContain('tmpl:checkout:npe:returned');
+  }, 120_000);
+
+  it('opens nothing when the error was logged in every bucket before (its everyday noise)', async () => {
+    expect(await runWithReturn([1, 1, 1, 1, 1, 1, 1, 1], [2, 2])).toEqual([]);
+  }, 120_000);
+
+  it('opens nothing for one line of it', async () => {
+    expect(await runWithReturn([0, 2, 1], [1, 0])).toEqual([]);
+  }, 120_000);
+
+  it('opens nothing when the line that returns is about a call into another service', async () => {
+    await db.pool.query(
+      `UPDATE log_templates SET template = 'checkout <*> ERROR No instances available for db'
+       WHERE template_id = 'npe'`,
+    );
+    expect(await runWithReturn([0, 2, 1], [2, 2])).toEqual([]);
+  }, 120_000);
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   namesOtherService,
   newsworthyTemplates,
+  quotesOtherEndpoint,
   serviceNoveltyWarmupMs,
   templateShape,
 } from '../../detectors/template-novelty';
@@ -107,5 +108,33 @@ describe('a template about another service', () => {
         ['ts-order-service', 'order-service'],
       ),
     ).toBe(false);
+  });
+});
+
+describe('a line quoting a route another service serves', () => {
+  const endpoints = [
+    { service: 'basic', route: '/api/v1/basicservice/basic/travels' },
+    { service: 'orders', route: '/api/v1/orders/{orderId}' },
+    { service: 'gateway', route: '/*' },
+    { service: 'travel', route: '/api/v1/travelservice/trips' },
+  ];
+  const failed500 = (path: string) =>
+    `Request processing failed; nested exception is HttpServerErrorException: 500 Internal Server Error: [{"status":500,"path":"${path}"}]`;
+
+  it('is about that service, its parameters matched by any value', () => {
+    expect(
+      quotesOtherEndpoint(failed500('/api/v1/basicservice/basic/travels'), 'travel', endpoints),
+    ).toBe(true);
+    expect(quotesOtherEndpoint(failed500('/api/v1/orders/42'), 'travel', endpoints)).toBe(true);
+  });
+
+  it('is not about another service when the route is the service own, longer, or every service', () => {
+    expect(quotesOtherEndpoint(failed500('/api/v1/travelservice/trips'), 'travel', endpoints)).toBe(
+      false,
+    );
+    expect(
+      quotesOtherEndpoint(failed500('/api/v1/basicservice/basic/travels/2'), 'travel', endpoints),
+    ).toBe(false);
+    expect(quotesOtherEndpoint('GET / served /* in 2 ms', 'travel', endpoints)).toBe(false);
   });
 });
