@@ -2,7 +2,6 @@ import { defaultMinerOptions } from '../../detectors/logs/options';
 import { lineShape, slotSeparator } from '../../detectors/logs/shape';
 import type { LogRecord, MetricPoint, Span } from '../../simulator/telemetry';
 import { latencyHistory, type LatencyHistory, type OperationLatencyLevel } from './latency-history';
-import { isClientLatency } from './metric-kinds';
 
 /**
  * What an investigation collects: the same series over a baseline window and the fault window,
@@ -552,8 +551,6 @@ function metricSeries(
 ): MetricSeries[] {
   const series = new Map<string, { point: MetricPoint; mean: MeanBuilder }>();
   for (const point of metrics) {
-    // A process's wait on its callees is not its own series: the traces carry it per callee.
-    if (isClientLatency(point.name)) continue;
     // A point stamped at a slice end describes the slice before it.
     const b = bucketOf(point.timeUnixNano - 1_000_000n);
     if (b < 0) continue;
