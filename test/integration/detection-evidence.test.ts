@@ -353,7 +353,7 @@ describe('detection hears a rare error that comes back', () => {
     );
     await db.pool.query(
       `INSERT INTO detector_state (series_key, state) VALUES ('logs:returning-errors', $1)`,
-      [JSON.stringify({ seen: {}, watched: [], since: start - 20 * 60_000 })],
+      [JSON.stringify({ seen: {}, since: start - 20 * 60_000 })],
     );
   });
   afterEach(async () => {
