@@ -26,7 +26,7 @@ import { sendRequest } from './nezha/send';
  *
  * LIVE_PROFILE=short (default: the first fault of each type on the Train Ticket days) or full
  * (every fault of every day); LIVE_DAYS (comma-separated, to replay fewer days); LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES, LIVE_GAP_MINUTES,
- * LIVE_SEED. The engine is found as `npm start` runs it (same environment: AIOPS_HOME, ports).
+ * LIVE_SEED, LIVE_FAULTS_PER_DAY. The engine is found as `npm start` runs it (same environment: AIOPS_HOME, ports).
  */
 const env = process.env;
 const settings = liveSettings(env);

@@ -39,9 +39,11 @@ export interface LiveSettings {
   faultFreeMinutes: number;
   gapMinutes: number;
   seed: number;
+  /** Only the first this many faults of each day (for quick checks); all by default. */
+  faultsPerDay?: number;
 }
 
-/** The settings from LIVE_PROFILE, LIVE_DAYS, LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES, LIVE_GAP_MINUTES, LIVE_SEED. */
+/** The settings from LIVE_PROFILE, LIVE_DAYS, LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES, LIVE_GAP_MINUTES, LIVE_SEED, LIVE_FAULTS_PER_DAY. */
 export function liveSettings(env: Readonly<Record<string, string | undefined>>): LiveSettings {
   const profile = env.LIVE_PROFILE ?? 'short';
   if (profile !== 'short' && profile !== 'full') throw new Error(`unknown LIVE_PROFILE ${profile}`);
@@ -56,12 +58,13 @@ export function liveSettings(env: Readonly<Record<string, string | undefined>>):
     faultFreeMinutes: Number(env.LIVE_FAULT_FREE_MINUTES ?? (profile === 'short' ? 3 : 20)),
     gapMinutes: Number(env.LIVE_GAP_MINUTES ?? (profile === 'short' ? 1 : 2)),
     seed: Number(env.LIVE_SEED ?? 1),
+    ...(env.LIVE_FAULTS_PER_DAY && { faultsPerDay: Number(env.LIVE_FAULTS_PER_DAY) }),
   };
 }
 
 /** The env line that reproduces a run with these settings. */
 export function settingsLine(s: LiveSettings): string {
-  return `LIVE_PROFILE=${s.profile} LIVE_DAYS=${s.days.join(',')} LIVE_WARMUP_MINUTES=${s.warmupMinutes} LIVE_FAULT_FREE_MINUTES=${s.faultFreeMinutes} LIVE_GAP_MINUTES=${s.gapMinutes} LIVE_SEED=${s.seed}`;
+  return `LIVE_PROFILE=${s.profile} LIVE_DAYS=${s.days.join(',')} LIVE_WARMUP_MINUTES=${s.warmupMinutes} LIVE_FAULT_FREE_MINUTES=${s.faultFreeMinutes} LIVE_GAP_MINUTES=${s.gapMinutes} LIVE_SEED=${s.seed}${s.faultsPerDay === undefined ? '' : ` LIVE_FAULTS_PER_DAY=${s.faultsPerDay}`}`;
 }
 
 export const minuteMs = 60_000;
@@ -237,7 +240,7 @@ export function plan(start: number, settings: LiveSettings): LivePlan {
   const scored: ScoredStretch[] = [];
   let t = start;
   for (const day of settings.days) {
-    const faults = faultsOf(day, settings.profile);
+    const faults = faultsOf(day, settings.profile).slice(0, settings.faultsPerDay);
     if (!faults.length) continue;
     const source = loadDay(day);
     let index = 0;

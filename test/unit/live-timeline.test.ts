@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import {
+  dropSent,
+  liveSettings,
+  plan,
+  settingsLine,
+  takeDue,
+  type Minute,
+} from '../../bench/nezha/live-timeline';
+
+const start = Date.UTC(2026, 11, 5, 22, 0, 0);
+const settings = {
+  ...liveSettings({ LIVE_DAYS: '2023-01-29', LIVE_FAULTS_PER_DAY: '1' }),
+  warmupMinutes: 1,
+  faultFreeMinutes: 1,
+  gapMinutes: 1,
+};
+/** What a built minute sends: its rows' times and (renamed) ids. */
+const sent = (m: Minute) => ({
+  spans: m.spans.map((s) => `${m.ids(s.traceId)}/${m.ids(s.spanId)}@${s.startNs}-${s.endNs}`),
+  logs: m.logs.map((l) => `${l.timeNs}`),
+  metrics: m.metrics.map((r) => `${r.pod}@${r.timeMs}`),
+});
+
+describe("bench:live's timeline", () => {
+  it('defaults to the short profile on the two Train Ticket days', () => {
+    expect(settingsLine(liveSettings({}))).toBe(
+      'LIVE_PROFILE=short LIVE_DAYS=2023-01-30,2023-01-29 LIVE_WARMUP_MINUTES=3 LIVE_FAULT_FREE_MINUTES=3 LIVE_GAP_MINUTES=1 LIVE_SEED=1',
+    );
+  });
+
+  it('plays the same minutes for the same seed, and scatters them otherwise for another', () => {
+    const built = (seed: number) =>
+      plan(start, { ...settings, seed }).minutes.map((m) => sent(m.build()));
+    const once = built(1);
+    expect(once).toHaveLength(6);
+    expect(built(1)).toEqual(once);
+    const other = built(2);
+    // Background minutes move traces to other seconds; the fault's recorded minutes do not move.
+    expect(other[0]!.spans).not.toEqual(once[0]!.spans);
+    expect(other[2]!.spans).toEqual(once[2]!.spans);
+  }, 60_000);
+
+  it("places the fault's injection inside its recording, after fault-free seconds that are scored", () => {
+    const run = plan(start, settings);
+    const [slot] = run.slots;
+    const segment = start + 2 * 60_000;
+    expect(run.slots).toHaveLength(1);
+    expect(slot!.injectAt).toBeGreaterThan(segment);
+    expect(slot!.injectAt).toBeLessThan(segment + 3 * 60_000);
+    expect(slot!.until).toBe(run.end);
+    expect(run.scored).toEqual([
+      { from: start + 60_000, to: segment, day: '2023-01-29', looped: true },
+      { from: segment, to: slot!.injectAt, day: '2023-01-29', looped: false },
+    ]);
+  }, 60_000);
+
+  it('hands each row over once, when due, and drops a minute once it is all sent', () => {
+    const [first] = plan(start, settings).minutes;
+    const minute = first!.build();
+    const rows = (m: Minute) => m.spans.length + m.logs.length + m.metrics.length;
+    const total = rows(minute);
+    const pending = [minute];
+    expect(takeDue(minute, start - 1)).toEqual([]);
+    expect(rows(minute)).toBe(total);
+    expect(takeDue(minute, start + 30_000).length).toBeGreaterThan(0);
+    const half = BigInt(start + 30_000) * 1_000_000n;
+    expect(minute.spans.every((s) => s.endNs > half)).toBe(true);
+    expect(rows(minute)).toBeLessThan(total);
+    expect(rows(minute)).toBeGreaterThan(0);
+    dropSent(pending);
+    expect(pending).toHaveLength(1);
+    expect(takeDue(minute, start + 120_000).length).toBeGreaterThan(0);
+    dropSent(pending);
+    expect(pending).toEqual([]);
+  }, 60_000);
+});
