@@ -1,15 +1,11 @@
-import {
-  defaultDetectionSettings,
-  directionalScorer,
-  ensembleScorer,
-} from '../activities/detection';
+import { directionalScorer, ensembleScorer } from '../activities/detection';
 import { faultKinds, type FaultKind } from '../simulator/faults';
 import { onlineBoutique } from '../simulator/online-boutique';
 import { quietServiceTraffic } from '../simulator/simulate';
 import { loadConfig } from '../worker/config';
-import { detectionOffsetSeconds } from '../worker/schedules';
 import { replayMarkdown, runReplay } from './detection-replay-core';
 import { withScratchDatabase } from './scratch-database';
+import { scheduledDetection } from './simulated-engine';
 
 /**
  * `npm run bench:detection-replay`: bench:e2e's detection half in simulated time, in minutes
@@ -52,18 +48,10 @@ async function main() {
       rps,
       lumpy,
       start,
-      intervalSeconds: config.detection.intervalSeconds,
-      offsetSeconds: detectionOffsetSeconds(config.detection),
+      ...scheduledDetection(config),
       ...(scorer !== 'schedule' && {
         scorerFor: scorer === 'ensemble' ? ensembleScorer : directionalScorer,
       }),
-      detection: {
-        ...defaultDetectionSettings,
-        graceSeconds: config.detection.graceSeconds,
-        threshold: config.detection.threshold,
-        quietPeriodSeconds: config.detection.quietPeriodSeconds,
-        faultEvidenceSeconds: config.detection.faultEvidenceSeconds,
-      },
       log: verbose ? (line) => console.log(line) : undefined,
     });
     console.log(

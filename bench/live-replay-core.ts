@@ -1,8 +1,6 @@
-import { defaultDetectionSettings } from '../activities/detection';
 import type { Pool } from '../store/db';
 import { defaultMaturedRankSeconds } from '../workflows/incident/matured-rank';
-import type { loadConfig } from '../worker/config';
-import { detectionOffsetSeconds } from '../worker/schedules';
+import type { Config } from '../worker/config';
 import type { IncidentRow } from './nezha/live-score';
 import {
   dropSent,
@@ -13,7 +11,12 @@ import {
   type LiveSettings,
   type Minute,
 } from './nezha/live-timeline';
-import { createSimulatedEngine, type Ingest, type OpenedIncident } from './simulated-engine';
+import {
+  createSimulatedEngine,
+  scheduledDetection,
+  type Ingest,
+  type OpenedIncident,
+} from './simulated-engine';
 
 /**
  * bench:live's timeline in simulated time (see simulated-engine.ts): the same settings and seed
@@ -33,7 +36,7 @@ export async function replayLive(
   pool: Pool,
   settings: LiveSettings,
   start: number,
-  config: ReturnType<typeof loadConfig>,
+  config: Pick<Config, 'detection'>,
   log?: (line: string) => void,
 ): Promise<LiveReplayResult> {
   const t0 = performance.now();
@@ -54,15 +57,7 @@ export async function replayLive(
   }
   const engine = createSimulatedEngine({
     pool,
-    detection: {
-      ...defaultDetectionSettings,
-      graceSeconds: config.detection.graceSeconds,
-      threshold: config.detection.threshold,
-      quietPeriodSeconds: config.detection.quietPeriodSeconds,
-      faultEvidenceSeconds: config.detection.faultEvidenceSeconds,
-    },
-    intervalSeconds: config.detection.intervalSeconds,
-    offsetSeconds: detectionOffsetSeconds(config.detection),
+    ...scheduledDetection(config),
     start,
     emitSlice,
     maturedRankSeconds: defaultMaturedRankSeconds,

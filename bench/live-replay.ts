@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { loadConfig } from '../worker/config';
 import { replayLive } from './live-replay-core';
 import { liveMarkdown, whyOpened } from './nezha/live-score';
@@ -12,7 +13,8 @@ import { withScratchDatabase } from './scratch-database';
  * one when the opening was not decisive), and bench:live's table is printed from them.
  *
  * Env: bench:live's LIVE_* knobs; LIVE_REPLAY_START (ISO time, a whole minute) to put the
- * timeline where a live run had it; LIVE_REPLAY_VERBOSE=1 for the pass-by-pass log.
+ * timeline where a live run had it; LIVE_REPLAY_VERBOSE=1 for the pass-by-pass log;
+ * LIVE_REPLAY_INCIDENTS=<file> to write the incidents as JSON (to compare with a live run's table).
  */
 const env = process.env;
 
@@ -40,6 +42,8 @@ async function main() {
     console.log(
       liveMarkdown(result.run, result.incidents, start, settings, 'npm run bench:live-replay'),
     );
+    if (env.LIVE_REPLAY_INCIDENTS)
+      await writeFile(env.LIVE_REPLAY_INCIDENTS, JSON.stringify(result.incidents, null, 1));
     console.log(
       whyOpened(result.incidents, new Map(result.opened.map((o) => [o.id, o.anomalies]))),
     );

@@ -1,6 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import {
   createDetectionActivities,
+  defaultDetectionSettings,
   type DetectionPassResult,
   type DetectionSettings,
   type PassScorerFactory,
@@ -30,6 +31,8 @@ import {
   type KeepOpenRule,
 } from '../workflows/incident/state';
 import type { Anomaly, IncidentState } from '../workflows/incident/types';
+import type { Config } from '../worker/config';
+import { detectionOffsetSeconds } from '../worker/schedules';
 
 /**
  * The engine in simulated time, for benchmarks that would take hours in real time: telemetry
@@ -103,6 +106,21 @@ const incidentRowDelayMs = 1_000;
 const investigationBaselineMs = 10 * 60_000;
 /** The incident workflow's rule for new incidents. */
 const keepOpen: KeepOpenRule = { sustainedOnly: true };
+
+/** The detection settings and Schedule cadence the engine runs with under `config`. */
+export function scheduledDetection({ detection }: Pick<Config, 'detection'>) {
+  return {
+    detection: {
+      ...defaultDetectionSettings,
+      graceSeconds: detection.graceSeconds,
+      threshold: detection.threshold,
+      quietPeriodSeconds: detection.quietPeriodSeconds,
+      faultEvidenceSeconds: detection.faultEvidenceSeconds,
+    },
+    intervalSeconds: detection.intervalSeconds,
+    offsetSeconds: detectionOffsetSeconds(detection),
+  };
+}
 
 export interface SimulatedEngine {
   /** The simulated clock (epoch ms). */
