@@ -23,6 +23,8 @@ import {
  * give the same minutes, fed in 10-second slices through the real ingest pipeline; incidents
  * follow the incident workflow, ranking again when the opening was not decisive.
  */
+const sliceMs = 1_000;
+
 export interface LiveReplayResult {
   run: LivePlan;
   incidents: IncidentRow[];
@@ -44,7 +46,7 @@ export async function replayLive(
   const pending: Minute[] = [];
   let next = 0;
   async function emitSlice(from: number, ingest: Ingest) {
-    const due = from + 10_000;
+    const due = from + sliceMs;
     // Built a little before each minute starts, as bench:live builds them.
     while (next < run.minutes.length && run.minutes[next]!.at <= due + 5_000) {
       pending.push(run.minutes[next++]!.build());
@@ -59,6 +61,8 @@ export async function replayLive(
     pool,
     ...scheduledDetection(config),
     start,
+    // bench:live posts what is due every second: a pass sees the current bucket's first seconds.
+    sliceMs,
     emitSlice,
     maturedRankSeconds: defaultMaturedRankSeconds,
     log,

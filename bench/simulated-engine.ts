@@ -57,7 +57,12 @@ export interface SimulatedEngineOptions {
   offsetSeconds: number;
   /** Epoch ms the simulated timeline starts at (a whole minute). */
   start: number;
-  /** Exports the telemetry of the 10-second slice from `from` (epoch ms) through `ingest`. */
+  /**
+   * How often telemetry arrives (default 10 s, the simulator's export interval); a sender that
+   * posts what is due every second arrives in 1-second slices.
+   */
+  sliceMs?: number;
+  /** Exports the telemetry of the slice from `from` (epoch ms) through `ingest`. */
   emitSlice: (from: number, ingest: Ingest) => Promise<void>;
   /**
    * Seconds after the first anomaly when an incident whose opening ranking was not decisive ranks
@@ -95,7 +100,6 @@ export interface OpenedIncident {
   respondedAt?: number;
 }
 
-const sliceMs = 10_000;
 /** Live traffic exports a slice about this long after it ends (timer slack + encode + POST). */
 const exportDelayMs = 500;
 /** From a Schedule's tick to the pass activity reading the clock (workflow + activity task). */
@@ -135,6 +139,7 @@ export interface SimulatedEngine {
 export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEngine {
   const log = opts.log ?? (() => undefined);
   const { pool } = opts;
+  const sliceMs = opts.sliceMs ?? 10_000;
   let now = opts.start;
   const clock = () => now;
   const at = (ms: number) => `${((ms - opts.start) / 1000).toFixed(0).padStart(6)} s`;
@@ -207,15 +212,23 @@ export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEn
     if (now >= (rowAt.get(fingerprint) ?? Infinity)) await upsertIncident(pool, state);
   };
 
-  /** Quiet incidents resolve (the workflow's timer), once their response has finished. */
+  /**
+   * Quiet incidents resolve (the workflow's timer), once their response has finished. The timer
+   * fires on its own between passes: a ranking waiting for the window to mature runs then, and
+   * the incident resolves before the next pass can attach to it.
+   */
   async function resolveQuiet() {
-    for (const [fingerprint, incident] of incidents) {
-      if (now - quietSince(incident) < quietMs) continue;
-      const o = openedBy.get(fingerprint);
-      if (o && opts.maturedRankSeconds !== undefined && o.respondedAt === undefined) {
-        o.quietAt ??= now;
-        continue;
+    const quiet = [...incidents].filter(([, incident]) => now - quietSince(incident) >= quietMs);
+    if (opts.maturedRankSeconds !== undefined) {
+      for (const [fingerprint, incident] of quiet) {
+        const o = openedBy.get(fingerprint);
+        if (o) o.quietAt ??= quietSince(incident) + quietMs;
       }
+      await investigate();
+    }
+    for (const [fingerprint, incident] of quiet) {
+      const o = openedBy.get(fingerprint);
+      if (o && o.respondedAt === undefined) continue;
       incidents.delete(fingerprint);
       openedBy.delete(fingerprint);
       rowAt.delete(fingerprint);
