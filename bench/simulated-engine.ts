@@ -208,8 +208,19 @@ export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEn
 
   /** When each open incident's row first appears in the incident table. */
   const rowAt = new Map<string, number>();
-  const writeIfVisible = async (fingerprint: string, state: IncidentState) => {
-    if (now >= (rowAt.get(fingerprint) ?? Infinity)) await upsertIncident(pool, state);
+  /**
+   * What each open incident last published: the workflow writes its row when it opens, at each
+   * step of its response, and on a repeat only when the severity or the services changed, so the
+   * row's last anomaly (which other investigations read as its period) lags between those.
+   */
+  const published = new Map<string, IncidentState>();
+  const publish = async (fingerprint: string, state: IncidentState) => {
+    published.set(fingerprint, state);
+    await writeIfVisible(fingerprint);
+  };
+  const writeIfVisible = async (fingerprint: string) => {
+    const state = published.get(fingerprint);
+    if (state && now >= (rowAt.get(fingerprint) ?? Infinity)) await upsertIncident(pool, state);
   };
 
   /**
@@ -232,13 +243,14 @@ export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEn
       incidents.delete(fingerprint);
       openedBy.delete(fingerprint);
       rowAt.delete(fingerprint);
+      published.delete(fingerprint);
       await upsertIncident(pool, { ...incident, status: 'resolved' });
       log(`${at(now)} resolved ${fingerprint}`);
     }
   }
 
   async function pass() {
-    for (const [fingerprint, incident] of incidents) await writeIfVisible(fingerprint, incident);
+    for (const fingerprint of incidents.keys()) await writeIfVisible(fingerprint);
     await resolveQuiet();
     const env = new MockActivityEnvironment({
       workflowExecution: { workflowId: 'replay-detection', runId: `pass-${passes++}` },
@@ -261,7 +273,11 @@ export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEn
         const o = openedBy.get(candidate.fingerprint);
         if (o) o.state = attached;
         log(`${at(now)}   attach to ${candidate.fingerprint}: ${top(candidate.anomalies, 3)}`);
-        await writeIfVisible(candidate.fingerprint, attached);
+        if (
+          attached.severity !== open.severity ||
+          attached.services.length !== open.services.length
+        )
+          await publish(candidate.fingerprint, attached);
         continue;
       }
       // Signalled to its incident alone (see signalIncident), which has resolved.
@@ -292,7 +308,7 @@ export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEn
       };
       opened.push(o);
       openedBy.set(candidate.fingerprint, o);
-      await writeIfVisible(candidate.fingerprint, state);
+      await publish(candidate.fingerprint, state);
       log(
         `${at(openedAt)} incident on ${candidate.service} (${candidate.services.join(', ')}; ${top(candidate.anomalies, 4)})`,
       );
@@ -320,6 +336,11 @@ export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEn
     return { ranking, picks: firstPicks(members) };
   }
 
+  /** A ranking is published with the incident as it stands, while it is open. */
+  async function publishRanked(o: OpenedIncident) {
+    if (openedBy.get(o.fingerprint) === o) await publish(o.fingerprint, o.state);
+  }
+
   /**
    * Investigations whose window has passed rank root causes on what was stored by then; with
    * maturedRankSeconds, one whose opening was not decisive ranks again once matured or quiet.
@@ -337,6 +358,7 @@ export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEn
           decisive(ranking, services) &&
           corroborated(ranking[0]?.service, picks);
         if (opts.maturedRankSeconds === undefined || o.openingStands) o.respondedAt = now;
+        await publishRanked(o);
       }
       if (o.rankedAt === undefined || o.respondedAt !== undefined) continue;
       const maturesAt = o.window.firstAnomaly + opts.maturedRankSeconds! * 1000;
@@ -350,6 +372,7 @@ export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEn
       o.maturedAt = now;
       o.maturedRootCause = ranking[0]?.service;
       o.respondedAt = now;
+      await publishRanked(o);
     }
   }
 
