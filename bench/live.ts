@@ -23,6 +23,7 @@ import {
   tracesRequest,
 } from './nezha/otlp';
 import { recordingStartOffsetMs } from './nezha/recording-start';
+import { backgroundGauge, recordedGaugesOfMinute } from './nezha/scrape-phase';
 import { baselineSource, type BaselineSource, type ExportRequest } from './nezha/replay';
 import { sendRequest } from './nezha/send';
 
@@ -34,7 +35,8 @@ import { sendRequest } from './nezha/send';
  * minute; its logs move with it), with the day's pod metrics from before its first fault
  * looped beside it; a warm-up that is not scored, fault-free minutes that are, then each fault's
  * three recorded minutes (traces, logs, metrics) in turn, placed where their traffic begins
- * (see recordingStartOffsetMs), with background between faults.
+ * (see recordingStartOffsetMs; their gauges by whole minutes, see recordedGaugesOfMinute), with
+ * background between faults.
  *
  * LIVE_PROFILE=short (default: the first fault of each type on the Train Ticket days) or full
  * (every fault of every day); LIVE_DAYS (comma-separated, to replay fewer days); LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES, LIVE_GAP_MINUTES,
@@ -142,16 +144,14 @@ function backgroundMinute(source: DaySource, at: number, index: number, rand: ()
       timeNs: shift === undefined ? msToNs(at + rand() * minuteMs) : l.timeNs + shift,
     };
   });
-  const metrics = source.metrics.map((rows) => {
-    const row = rows[index % rows.length]!;
-    return { ...row, timeMs: at + (row.timeMs % minuteMs) };
-  });
+  const metrics = source.metrics.map((rows) => backgroundGauge(rows[index % rows.length]!, at));
   return { spans, logs, metrics, kinds: source.kinds, ids: (id: string) => renameId(id, copy) };
 }
 
 /**
  * Fault minute `m` (0…2) of `fault`: its recorded file, moved so that the recording's traffic
- * (beginning at `recordedStart`, epoch ms of the recorded day) begins at `segmentStart`.
+ * (beginning at `recordedStart`, epoch ms of the recorded day) begins at `segmentStart`; its pod
+ * gauges by whole minutes (see recordedGaugesOfMinute).
  */
 function faultMinute(
   source: DaySource,
@@ -161,8 +161,7 @@ function faultMinute(
   m: number,
 ) {
   const minute = minuteName(new Date(recordedMinuteOf(fault) + m * minuteMs));
-  const shiftMs = segmentStart - recordedStart;
-  const shift = msToNs(shiftMs);
+  const shift = msToNs(segmentStart - recordedStart);
   const rows = readTraceMinute(fault.day, minute) ?? [];
   const kinds = inferSpanKinds(rows);
   const spans = rows.map((s) => ({ ...s, startNs: s.startNs + shift, endNs: s.endNs + shift }));
@@ -170,10 +169,7 @@ function faultMinute(
     ...l,
     timeNs: l.timeNs + shift,
   }));
-  const from = recordedStart + m * minuteMs;
-  const metrics = source.dayMetrics
-    .filter((r) => r.timeMs >= from && r.timeMs < from + minuteMs)
-    .map((r) => ({ ...r, timeMs: r.timeMs + shiftMs }));
+  const metrics = recordedGaugesOfMinute(source.dayMetrics, recordedStart, segmentStart, m);
   return { spans, logs, metrics, kinds, ids: (id: string) => id };
 }
 
