@@ -9,7 +9,7 @@ const minuteMs = 60_000;
  * rows move by whole minutes, from the recorded minute nearest where its traffic begins
  * (`recordedStart`): each keeps its second, and a pod's first recorded row comes a minute after
  * its last background row. Moved with the traffic instead (a fraction of a minute more: 2023-01-30's
- * traffic begins 7 s before its minute), that row came 7–10 s after the background's: two
+ * traffic begins 7 s before its minute), that row came 6–12 s after the background's: two
  * readings of one pod in consecutive buckets, which real telemetry never shows and the
  * correlation reads as a gauge off again in a later bucket. The gauges then sit up to half a minute
  * off the traffic of the same recorded moment (7 s on 2023-01-30, 9 s on 2023-01-29).
