@@ -21,6 +21,7 @@ import {
 } from './otlp';
 import { recordingStartOffsetMs } from './recording-start';
 import { baselineSource, type BaselineSource, type ExportRequest } from './replay';
+import { backgroundGauge, recordedGaugesOfMinute } from './scrape-phase';
 
 /**
  * The timeline bench:live plays, and bench:live-replay plays in simulated time, so the two cannot
@@ -28,7 +29,7 @@ import { baselineSource, type BaselineSource, type ExportRequest } from './repla
  * and moves each trace to a random second of its minute; its logs move with it), with the day's
  * pod metrics from before its first fault looped beside it; a warm-up that is not scored,
  * fault-free minutes that are, then each fault's three recorded minutes (traces, logs, metrics)
- * in turn, placed where their traffic begins (see recordingStartOffsetMs), with background
+ * in turn, placed where their traffic begins (see recordingStartOffsetMs; their gauges by whole minutes, see recordedGaugesOfMinute), with background
  * between faults.
  */
 export interface LiveSettings {
@@ -157,16 +158,14 @@ function backgroundMinute(source: DaySource, at: number, index: number, rand: ()
       timeNs: shift === undefined ? msToNs(at + rand() * minuteMs) : l.timeNs + shift,
     };
   });
-  const metrics = source.metrics.map((rows) => {
-    const row = rows[index % rows.length]!;
-    return { ...row, timeMs: at + (row.timeMs % minuteMs) };
-  });
+  const metrics = source.metrics.map((rows) => backgroundGauge(rows[index % rows.length]!, at));
   return { spans, logs, metrics, kinds: source.kinds, ids: (id: string) => renameId(id, copy) };
 }
 
 /**
  * Fault minute `m` (0…2) of `fault`: its recorded file, moved so that the recording's traffic
- * (beginning at `recordedStart`, epoch ms of the recorded day) begins at `segmentStart`.
+ * (beginning at `recordedStart`, epoch ms of the recorded day) begins at `segmentStart`; its pod
+ * gauges by whole minutes (see recordedGaugesOfMinute).
  */
 function faultMinute(
   source: DaySource,
@@ -176,8 +175,7 @@ function faultMinute(
   m: number,
 ) {
   const minute = minuteName(new Date(recordedMinuteOf(fault) + m * minuteMs));
-  const shiftMs = segmentStart - recordedStart;
-  const shift = msToNs(shiftMs);
+  const shift = msToNs(segmentStart - recordedStart);
   const rows = readTraceMinute(fault.day, minute) ?? [];
   const kinds = inferSpanKinds(rows);
   const spans = rows.map((s) => ({ ...s, startNs: s.startNs + shift, endNs: s.endNs + shift }));
@@ -185,10 +183,7 @@ function faultMinute(
     ...l,
     timeNs: l.timeNs + shift,
   }));
-  const from = recordedStart + m * minuteMs;
-  const metrics = source.dayMetrics
-    .filter((r) => r.timeMs >= from && r.timeMs < from + minuteMs)
-    .map((r) => ({ ...r, timeMs: r.timeMs + shiftMs }));
+  const metrics = recordedGaugesOfMinute(source.dayMetrics, recordedStart, segmentStart, m);
   return { spans, logs, metrics, kinds, ids: (id: string) => id };
 }
 
