@@ -33,6 +33,11 @@ const defaults = {
 /** What makes a reading healthy. */
 type HealthBounds = Pick<VerifyOptions, 'minRequests' | 'maxErrorRate' | 'maxP95LatencyMs'>;
 
+/** The error-rate bound a reading is held to: the runbook's, else the default. */
+function errorBoundOf(o: Pick<VerifyOptions, 'maxErrorRate'>): number {
+  return o.maxErrorRate ?? defaults.maxErrorRate;
+}
+
 /**
  * Verification started before a reading's errors were judged two-sided (over the bound only on
  * evidence, recovered only away from the fault's own rate) judges them by the rate.
@@ -75,7 +80,7 @@ export function verdictOf(h: ServiceHealth, o: HealthBounds, rule: ErrorRule = r
   const minRequests = o.minRequests ?? defaults.minRequests;
   if (h.requests < minRequests)
     return { kind: 'cannot_tell', detail: `${detail}; fewer than ${minRequests} to judge` };
-  const errors = errorStanding(h, o.maxErrorRate ?? defaults.maxErrorRate, rule);
+  const errors = errorStanding(h, errorBoundOf(o), rule);
   const slow = o.maxP95LatencyMs !== undefined && h.p95LatencyMs > o.maxP95LatencyMs;
   if (errors === 'over' || slow) return { kind: 'not_recovered', detail };
   if (errors === 'unclear')
@@ -161,7 +166,7 @@ async function withSymptomBounds(
   const bounds = symptomBounds(baseline, symptom.signals);
   const options = {
     ...o,
-    maxErrorRate: stricter(o.maxErrorRate ?? defaults.maxErrorRate, bounds.maxErrorRate),
+    maxErrorRate: stricter(errorBoundOf(o), bounds.maxErrorRate),
     maxP95LatencyMs: stricter(o.maxP95LatencyMs, bounds.maxP95LatencyMs),
   };
   const limits = [
@@ -181,7 +186,7 @@ async function withSymptomBounds(
 function faultNoteOf(fault: ServiceHealth | undefined, o: VerifyOptions): string {
   if (!fault) return '';
   const bar =
-    fault.errorRate > (o.maxErrorRate ?? defaults.maxErrorRate)
+    fault.errorRate > errorBoundOf(o)
       ? 'a recovered reading must be unlikely at that error rate'
       : 'under the errors bound, which alone judges errors';
   return `; while the fault was on, ${describeHealth(fault)}: ${bar}`;
@@ -252,8 +257,7 @@ async function confirmedSinceChange(
     if (isCancellation(err)) throw err;
     return { kind: 'cannot_tell', detail: `health unavailable: ${failureMessage(err)}` };
   }
-  if (errorStanding(all, o.maxErrorRate ?? defaults.maxErrorRate, rule) !== 'over')
-    return recovered;
+  if (errorStanding(all, errorBoundOf(o), rule) !== 'over') return recovered;
   return {
     kind: 'cannot_tell',
     detail: `${recovered.detail}, but since the change ${describeHealth(all)}`,
