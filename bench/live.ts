@@ -22,6 +22,7 @@ import {
   renameId,
   tracesRequest,
 } from './nezha/otlp';
+import { selectFaults, type NumberedFault } from './nezha/fault-selection';
 import { recordingStartOffsetMs } from './nezha/recording-start';
 import { baselineSource, type BaselineSource, type ExportRequest } from './nezha/replay';
 import { sendRequest } from './nezha/send';
@@ -37,8 +38,12 @@ import { sendRequest } from './nezha/send';
  * (see recordingStartOffsetMs), with background between faults.
  *
  * LIVE_PROFILE=short (default: the first fault of each type on the Train Ticket days) or full
- * (every fault of every day); LIVE_DAYS (comma-separated, to replay fewer days); LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES, LIVE_GAP_MINUTES,
- * LIVE_SEED. The engine is found as `npm start` runs it (same environment: AIOPS_HOME, ports).
+ * (every fault of every day); LIVE_DAYS (comma-separated, to replay fewer days); LIVE_FAULTS
+ * (comma-separated `<day>#<number>`, e.g. `2022-08-22#8,2022-08-22#13`: only these faults of the
+ * replayed days, numbered 1-based in their day's injection order whatever the profile; the
+ * report's # column then shows that number); LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES,
+ * LIVE_GAP_MINUTES, LIVE_SEED. The engine is found as `npm start` runs it (same environment:
+ * AIOPS_HOME, ports).
  */
 const env = process.env;
 const profile = env.LIVE_PROFILE ?? 'short';
@@ -60,11 +65,14 @@ const days =
   env.LIVE_DAYS?.split(',') ??
   (profile === 'short' ? ['2023-01-30', '2023-01-29'] : ['2023-01-30', '2023-01-29', '2022-08-22']);
 
-function faultsOf(day: string): NezhaFault[] {
-  const all = listFaults(day);
+const selection = env.LIVE_FAULTS ? selectFaults(env.LIVE_FAULTS, days, listFaults) : undefined;
+
+function faultsOf(day: string): NumberedFault[] {
+  if (selection) return selection.get(day) ?? [];
+  const all = listFaults(day).map((fault, i) => ({ fault, number: i + 1 }));
   if (profile === 'full') return all;
   const seen = new Set<string>();
-  return all.filter((f) => !seen.has(f.type) && seen.add(f.type));
+  return all.filter(({ fault: f }) => !seen.has(f.type) && seen.add(f.type));
 }
 
 /** A small deterministic generator (mulberry32): the same seed scatters traces the same way. */
@@ -196,6 +204,8 @@ interface Planned {
 
 interface FaultSlot {
   fault: NezhaFault;
+  /** The fault's number in its day (see LIVE_FAULTS). */
+  number: number;
   injectAt: number;
   /** Incidents opened from the injection until here are this fault's. */
   until: number;
@@ -209,9 +219,11 @@ function plan(start: number) {
   /** Fault-free stretches: the looped background, or a fault file's seconds before injection. */
   const scored: { from: number; to: number; day: string; looped: boolean }[] = [];
   let t = start;
+  let replayedDays = 0;
   for (const day of days) {
     const faults = faultsOf(day);
     if (!faults.length) continue;
+    replayedDays++;
     const source = loadDay(day);
     let index = 0;
     const background = (n: number) => {
@@ -225,7 +237,7 @@ function plan(start: number) {
     const freeFrom = t;
     background(faultFreeMinutes);
     scored.push({ from: freeFrom, to: t, day, looped: true });
-    for (const fault of faults) {
+    for (const { fault, number } of faults) {
       const segmentStart = t;
       const recordedStart = recordingStartOf(fault);
       const injectAt = segmentStart + (fault.injectTime.getTime() - recordedStart);
@@ -239,10 +251,10 @@ function plan(start: number) {
         });
       }
       background(gapMinutes);
-      slots.push({ fault, injectAt, until: t });
+      slots.push({ fault, number, injectAt, until: t });
     }
   }
-  return { minutes, slots, scored, end: t };
+  return { minutes, slots, scored, replayedDays, end: t };
 }
 
 /** Sends what is due by `now` from `pending`, one request per signal and minute copy. */
@@ -376,7 +388,7 @@ async function main() {
 
 function markdown(run: ReturnType<typeof plan>, incidents: IncidentRow[], start: number): string {
   const at = (r: IncidentRow) => r.opened_at.getTime();
-  const warmups = days.length * warmupMinutes;
+  const warmups = run.replayedDays * warmupMinutes;
   const falseOnes = incidents.filter((r) =>
     run.scored.some((s) => at(r) >= s.from && at(r) < s.to),
   );
@@ -398,11 +410,11 @@ function markdown(run: ReturnType<typeof plan>, incidents: IncidentRow[], start:
   const table = rows
     .map(
       (r, i) =>
-        `| ${i + 1} | ${r.slot.fault.day} ${r.slot.fault.injectTime.toISOString().slice(11, 19)} | ${r.slot.fault.type} | ${r.slot.fault.service} | ${r.detectS?.toFixed(0) ?? 'missed'} | ${r.blamed ?? '–'} | ${r.openingRootCause ?? '–'} | ${r.rootCause ?? '–'} | ${r.mine.length} |`,
+        `| ${selection ? r.slot.number : i + 1} | ${r.slot.fault.day} ${r.slot.fault.injectTime.toISOString().slice(11, 19)} | ${r.slot.fault.type} | ${r.slot.fault.service} | ${r.detectS?.toFixed(0) ?? 'missed'} | ${r.blamed ?? '–'} | ${r.openingRootCause ?? '–'} | ${r.rootCause ?? '–'} | ${r.mine.length} |`,
     )
     .join('\n');
   return `
-LIVE_PROFILE=${profile} LIVE_DAYS=${days.join(',')} LIVE_WARMUP_MINUTES=${warmupMinutes} LIVE_FAULT_FREE_MINUTES=${faultFreeMinutes} LIVE_GAP_MINUTES=${gapMinutes} LIVE_SEED=${seed} npm run bench:live — from ${new Date(start).toISOString()}, ${incidents.length} incidents in all
+LIVE_PROFILE=${profile} LIVE_DAYS=${days.join(',')}${selection ? ` LIVE_FAULTS=${env.LIVE_FAULTS}` : ''} LIVE_WARMUP_MINUTES=${warmupMinutes} LIVE_FAULT_FREE_MINUTES=${faultFreeMinutes} LIVE_GAP_MINUTES=${gapMinutes} LIVE_SEED=${seed} npm run bench:live — from ${new Date(start).toISOString()}, ${incidents.length} incidents in all
 
 | # | fault (day, inject_time) | type | service | detect (s) | incident blames | top root cause at opening | top root cause after re-rank | incidents |
 |---|---|---|---|---|---|---|---|---|
