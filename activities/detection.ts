@@ -162,15 +162,6 @@ const silenceScore = 0.95;
 const heldKey = 'correlation:held';
 const holdMs = 2 * bucketMs;
 /**
- * detector_state key of gauge readings awaiting their series' next scrape. A pod scraped once a
- * minute can be off again only a minute later, long after the hold: such a reading waits apart
- * until that scrape is scored, and stands beside it when it is off again (the same reading off
- * in two scrapes persists: two looks) or is dropped when it is not.
- */
-const awaitingKey = 'correlation:awaiting-scrape';
-/** A series not scraped again for this long has stopped reporting: its reading waits no longer. */
-const awaitMaxMs = 5 * 60_000;
-/**
  * detector_state key of the candidates recent passes reported. The incident workflow writes its
  * incident row a moment after being signalled, so a pass right after the one that opened it
  * would not see it in the table: for this long, those candidates count as open incidents.
@@ -373,7 +364,6 @@ export function createDetectionActivities({
         templateBurstKey,
         returningErrorsKey,
         heldKey,
-        awaitingKey,
         reportedKey,
         requestBackedKey,
         backedKey,
@@ -386,8 +376,6 @@ export function createDetectionActivities({
       const anomalies: Anomaly[] = [];
       const oneRequest = new Set((stored.get(oneRequestKey) as string[] | undefined) ?? []);
       const timed = new Set((stored.get(timedKey) as string[] | undefined) ?? []);
-      /** Each series' newest bucket scored in this pass. */
-      const lastScored = new Map<string, number>();
       for (const [key, points] of series) {
         const state = stored.get(key);
         const scorer = scorerFor(points[0]!.signal, state);
@@ -405,7 +393,6 @@ export function createDetectionActivities({
             histogram && ((ms) => requestsSlowerThan(histogram, ms)),
           );
           result.pointsScored++;
-          lastScored.set(key, p.bucket);
           if (scored.score >= detection.threshold) {
             const anomaly: Anomaly = {
               seriesKey: key,
@@ -489,16 +476,6 @@ export function createDetectionActivities({
       const held = ((stored.get(heldKey) as Anomaly[] | undefined) ?? []).filter(
         (a) => Date.parse(a.at) >= windowEnd - holdMs,
       );
-      const awaiting = ((stored.get(awaitingKey) as Anomaly[] | undefined) ?? []).filter(
-        (a) => Date.parse(a.at) >= windowEnd - awaitMaxMs,
-      );
-      const heldIds = new Set(held.map(anomalyId));
-      const offAgain = new Set(anomalies.filter(isGauge).map((a) => a.seriesKey));
-      const considered = [
-        ...held,
-        ...awaiting.filter((a) => offAgain.has(a.seriesKey) && !heldIds.has(anomalyId(a))),
-        ...anomalies,
-      ];
       const recentlyReported = (
         (stored.get(reportedKey) as ReportedCandidate[] | undefined) ?? []
       ).filter((r) => r.reportedAt >= windowEnd - reportedOpenMs);
@@ -535,7 +512,7 @@ export function createDetectionActivities({
         // Held bursts too: the texts are read again rather than kept in the detector state.
         const aboutOthers = await burstsAboutOtherServices(pool, [...held, ...anomalies]);
         correlated = correlateAnomalies(
-          considered,
+          [...held, ...anomalies],
           edges,
           open.map((o) => ({
             ...o,
@@ -574,14 +551,6 @@ export function createDetectionActivities({
       const reported = new Set(correlated.filter((c) => !c.backsOnly).flatMap((c) => c.anomalies));
       const stillHeld = [...held, ...anomalies].filter((a) => !reported.has(a));
       states.set(heldKey, stillHeld);
-      const scrapedSince = (a: Anomaly) =>
-        (lastScored.get(a.seriesKey) ?? -Infinity) > Date.parse(a.at);
-      states.set(
-        awaitingKey,
-        [...awaiting, ...anomalies.filter(isGauge)].filter(
-          (a) => !scrapedSince(a) && !reported.has(a),
-        ),
-      );
       states.set(
         oneRequestKey,
         stillHeld.map(anomalyId).filter((id) => oneRequest.has(id)),
