@@ -25,8 +25,12 @@ import { sendRequest } from './nezha/send';
  * bench:live-replay, which plays it in simulated time).
  *
  * LIVE_PROFILE=short (default: the first fault of each type on the Train Ticket days) or full
- * (every fault of every day); LIVE_DAYS (comma-separated, to replay fewer days); LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES, LIVE_GAP_MINUTES,
- * LIVE_SEED, LIVE_FAULTS_PER_DAY. The engine is found as `npm start` runs it (same environment: AIOPS_HOME, ports).
+ * (every fault of every day); LIVE_DAYS (comma-separated, to replay fewer days); LIVE_FAULTS
+ * (comma-separated `<day>#<number>`, e.g. `2022-08-22#8,2022-08-22#13`: only these faults of the
+ * replayed days, numbered 1-based in their day's injection order whatever the profile; the
+ * report's # column then shows that number); LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES,
+ * LIVE_GAP_MINUTES, LIVE_SEED, LIVE_FAULTS_PER_DAY. The engine is found as `npm start` runs it
+ * (same environment: AIOPS_HOME, ports).
  */
 const env = process.env;
 const settings = liveSettings(env);

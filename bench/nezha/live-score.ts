@@ -52,7 +52,7 @@ export function liveMarkdown(
   command = 'npm run bench:live',
 ): string {
   const at = (r: IncidentRow) => r.opened_at.getTime();
-  const warmups = settings.days.length * settings.warmupMinutes;
+  const warmups = run.replayedDays * settings.warmupMinutes;
   const falseOnes = incidents.filter((r) =>
     run.scored.some((s) => at(r) >= s.from && at(r) < s.to),
   );
@@ -74,7 +74,7 @@ export function liveMarkdown(
   const table = rows
     .map(
       (r, i) =>
-        `| ${i + 1} | ${r.slot.fault.day} ${r.slot.fault.injectTime.toISOString().slice(11, 19)} | ${r.slot.fault.type} | ${r.slot.fault.service} | ${r.detectS?.toFixed(0) ?? 'missed'} | ${r.blamed ?? '–'} | ${r.openingRootCause ?? '–'} | ${r.rootCause ?? '–'} | ${r.mine.length} |`,
+        `| ${settings.faults ? r.slot.number : i + 1} | ${r.slot.fault.day} ${r.slot.fault.injectTime.toISOString().slice(11, 19)} | ${r.slot.fault.type} | ${r.slot.fault.service} | ${r.detectS?.toFixed(0) ?? 'missed'} | ${r.blamed ?? '–'} | ${r.openingRootCause ?? '–'} | ${r.rootCause ?? '–'} | ${r.mine.length} |`,
     )
     .join('\n');
   return `

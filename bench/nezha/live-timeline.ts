@@ -22,6 +22,7 @@ import {
 import { recordingStartOffsetMs } from './recording-start';
 import { baselineSource, type BaselineSource, type ExportRequest } from './replay';
 import { backgroundGauge, recordedGaugesOfMinute } from './scrape-phase';
+import { selectFaults, type NumberedFault } from './fault-selection';
 
 /**
  * The timeline bench:live plays, and bench:live-replay plays in simulated time, so the two cannot
@@ -42,9 +43,11 @@ export interface LiveSettings {
   seed: number;
   /** Only the first this many faults of each day (for quick checks); all by default. */
   faultsPerDay?: number;
+  /** LIVE_FAULTS: only these faults (`<day>#<number>`, see selectFaults), whatever the profile. */
+  faults?: string;
 }
 
-/** The settings from LIVE_PROFILE, LIVE_DAYS, LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES, LIVE_GAP_MINUTES, LIVE_SEED, LIVE_FAULTS_PER_DAY. */
+/** The settings from LIVE_PROFILE, LIVE_DAYS, LIVE_WARMUP_MINUTES, LIVE_FAULT_FREE_MINUTES, LIVE_GAP_MINUTES, LIVE_SEED, LIVE_FAULTS_PER_DAY, LIVE_FAULTS. */
 export function liveSettings(env: Readonly<Record<string, string | undefined>>): LiveSettings {
   const profile = env.LIVE_PROFILE ?? 'short';
   if (profile !== 'short' && profile !== 'full') throw new Error(`unknown LIVE_PROFILE ${profile}`);
@@ -60,12 +63,13 @@ export function liveSettings(env: Readonly<Record<string, string | undefined>>):
     gapMinutes: Number(env.LIVE_GAP_MINUTES ?? (profile === 'short' ? 1 : 2)),
     seed: Number(env.LIVE_SEED ?? 1),
     ...(env.LIVE_FAULTS_PER_DAY && { faultsPerDay: Number(env.LIVE_FAULTS_PER_DAY) }),
+    ...(env.LIVE_FAULTS && { faults: env.LIVE_FAULTS }),
   };
 }
 
 /** The env line that reproduces a run with these settings. */
 export function settingsLine(s: LiveSettings): string {
-  return `LIVE_PROFILE=${s.profile} LIVE_DAYS=${s.days.join(',')} LIVE_WARMUP_MINUTES=${s.warmupMinutes} LIVE_FAULT_FREE_MINUTES=${s.faultFreeMinutes} LIVE_GAP_MINUTES=${s.gapMinutes} LIVE_SEED=${s.seed}${s.faultsPerDay === undefined ? '' : ` LIVE_FAULTS_PER_DAY=${s.faultsPerDay}`}`;
+  return `LIVE_PROFILE=${s.profile} LIVE_DAYS=${s.days.join(',')} LIVE_WARMUP_MINUTES=${s.warmupMinutes} LIVE_FAULT_FREE_MINUTES=${s.faultFreeMinutes} LIVE_GAP_MINUTES=${s.gapMinutes} LIVE_SEED=${s.seed}${s.faultsPerDay === undefined ? '' : ` LIVE_FAULTS_PER_DAY=${s.faultsPerDay}`}${s.faults === undefined ? '' : ` LIVE_FAULTS=${s.faults}`}`;
 }
 
 export const minuteMs = 60_000;
@@ -76,11 +80,21 @@ export const minuteMs = 60_000;
 export const settleMs = 240_000;
 const faultMinutes = 3;
 
-function faultsOf(day: string, profile: LiveSettings['profile']): NezhaFault[] {
-  const all = listFaults(day);
-  if (profile === 'full') return all;
-  const seen = new Set<string>();
-  return all.filter((f) => !seen.has(f.type) && seen.add(f.type));
+/** The faults a run replays, per day, numbered 1-based in their day's injection order. */
+function faultsByDay(settings: LiveSettings): Map<string, NumberedFault[]> {
+  if (settings.faults) return selectFaults(settings.faults, settings.days, listFaults);
+  const byDay = new Map<string, NumberedFault[]>();
+  for (const day of settings.days) {
+    const all = listFaults(day).map((fault, i) => ({ fault, number: i + 1 }));
+    const seen = new Set<string>();
+    byDay.set(
+      day,
+      settings.profile === 'full'
+        ? all
+        : all.filter(({ fault: f }) => !seen.has(f.type) && seen.add(f.type)),
+    );
+  }
+  return byDay;
 }
 
 /** A small deterministic generator (mulberry32): the same seed scatters traces the same way. */
@@ -207,6 +221,8 @@ export interface PlannedMinute {
 
 export interface FaultSlot {
   fault: NezhaFault;
+  /** The fault's number in its day (see LIVE_FAULTS). */
+  number: number;
   injectAt: number;
   /** Incidents opened from the injection until here are this fault's. */
   until: number;
@@ -224,6 +240,8 @@ export interface LivePlan {
   minutes: PlannedMinute[];
   slots: FaultSlot[];
   scored: ScoredStretch[];
+  /** Days with at least one fault replayed (each has its warm-up). */
+  replayedDays: number;
   end: number;
 }
 
@@ -234,9 +252,12 @@ export function plan(start: number, settings: LiveSettings): LivePlan {
   const slots: FaultSlot[] = [];
   const scored: ScoredStretch[] = [];
   let t = start;
+  let replayedDays = 0;
+  const byDay = faultsByDay(settings);
   for (const day of settings.days) {
-    const faults = faultsOf(day, settings.profile).slice(0, settings.faultsPerDay);
+    const faults = (byDay.get(day) ?? []).slice(0, settings.faultsPerDay);
     if (!faults.length) continue;
+    replayedDays++;
     const source = loadDay(day);
     let index = 0;
     const background = (n: number) => {
@@ -250,7 +271,7 @@ export function plan(start: number, settings: LiveSettings): LivePlan {
     const freeFrom = t;
     background(settings.faultFreeMinutes);
     scored.push({ from: freeFrom, to: t, day, looped: true });
-    for (const fault of faults) {
+    for (const { fault, number } of faults) {
       const segmentStart = t;
       const recordedStart = recordingStartOf(fault);
       const injectAt = segmentStart + (fault.injectTime.getTime() - recordedStart);
@@ -264,10 +285,10 @@ export function plan(start: number, settings: LiveSettings): LivePlan {
         });
       }
       background(settings.gapMinutes);
-      slots.push({ fault, injectAt, until: t });
+      slots.push({ fault, number, injectAt, until: t });
     }
   }
-  return { minutes, slots, scored, end: t };
+  return { minutes, slots, scored, replayedDays, end: t };
 }
 
 /**
