@@ -21,8 +21,7 @@ import {
 } from './otlp';
 import { recordingStartOffsetMs } from './recording-start';
 import { baselineSource, type BaselineSource, type ExportRequest } from './replay';
-import { gaugesOfMinute } from './background-gauges';
-import { backgroundGauge, gaugeOrigin, recordedGaugesOfMinute } from './scrape-phase';
+import { backgroundGauge, recordedGaugesOfMinute } from './scrape-phase';
 import { selectFaults, type NumberedFault } from './fault-selection';
 
 /**
@@ -126,41 +125,29 @@ interface DaySource {
   day: string;
   baseline: BaselineSource;
   kinds: ReadonlyMap<string, number>;
-  /** Per pod, its metric rows of the day in time order (background minutes read from here). */
-  podRows: Map<string, MetricRow[]>;
+  /** Per pod, its metric rows of the minutes before the day's first fault. */
+  metrics: MetricRow[][];
   /** Every pod's metric rows of the day (fault minutes read from here). */
   dayMetrics: MetricRow[];
-  /** The recorded minute of the day's first fault recording's first gauges (see gaugeOrigin). */
-  firstRecorded: number;
 }
 
 function loadDay(day: string): DaySource {
   const baseline = baselineSource(day);
-  const podRows = new Map<string, MetricRow[]>();
+  const firstFault = listFaults(day)[0]!.injectTime.getTime();
+  const fresh = Math.floor(firstFault / minuteMs) * minuteMs - minuteMs;
+  const dayMetrics: MetricRow[] = [];
+  const metrics: MetricRow[][] = [];
   for (const pod of metricPods(day)) {
-    const rows = readPodMetrics(day, pod).sort((a, b) => a.timeMs - b.timeMs);
-    if (rows.length) podRows.set(pod, rows);
+    const rows = readPodMetrics(day, pod);
+    dayMetrics.push(...rows);
+    const before = rows.filter((r) => r.timeMs < fresh);
+    if (before.length) metrics.push(before);
   }
-  return {
-    day,
-    baseline,
-    kinds: inferSpanKinds(baseline.spans),
-    podRows,
-    dayMetrics: [...podRows.values()].flat(),
-    firstRecorded: gaugeOrigin(recordingStartOf(listFaults(day)[0]!)),
-  };
+  return { day, baseline, kinds: inferSpanKinds(baseline.spans), metrics, dayMetrics };
 }
 
-/**
- * A background minute of a day, starting at `at` (epoch ms), standing for `recordedMinute` of the
- * recorded day: the looped fault-free traffic, and the pods' gauges of that minute.
- */
-function backgroundMinute(
-  source: DaySource,
-  at: number,
-  recordedMinute: number,
-  rand: () => number,
-) {
+/** Background minute `index` of a day, starting at `at` (epoch ms). */
+function backgroundMinute(source: DaySource, at: number, index: number, rand: () => number) {
   const { baseline } = source;
   const copy = `live-${source.day}-${at}`;
   const shiftOf = new Map<string, bigint>();
@@ -185,9 +172,7 @@ function backgroundMinute(
       timeNs: shift === undefined ? msToNs(at + rand() * minuteMs) : l.timeNs + shift,
     };
   });
-  const metrics = gaugesOfMinute(source.podRows, recordedMinute, source.firstRecorded).map((row) =>
-    backgroundGauge(row, at),
-  );
+  const metrics = source.metrics.map((rows) => backgroundGauge(rows[index % rows.length]!, at));
   return { spans, logs, metrics, kinds: source.kinds, ids: (id: string) => renameId(id, copy) };
 }
 
@@ -274,22 +259,19 @@ export function plan(start: number, settings: LiveSettings): LivePlan {
     if (!faults.length) continue;
     replayedDays++;
     const source = loadDay(day);
-    // Each background minute stands for a recorded minute, so a pod's gauges run on one timeline:
-    // into each recording from the rows the pod reported just before it, and after the day's
-    // last recording from the rows after it.
-    const background = (n: number, recordedAfter: number) => {
+    let index = 0;
+    const background = (n: number) => {
       for (let i = 0; i < n; i++, t += minuteMs) {
         const at = t;
-        const recorded = recordedAfter - (n - i) * minuteMs;
-        minutes.push({ at, build: () => backgroundMinute(source, at, recorded, rand) });
+        const k = index++;
+        minutes.push({ at, build: () => backgroundMinute(source, at, k, rand) });
       }
     };
-    const origins = faults.map(({ fault }) => gaugeOrigin(recordingStartOf(fault)));
-    background(settings.warmupMinutes, origins[0]! - settings.faultFreeMinutes * minuteMs);
+    background(settings.warmupMinutes);
     const freeFrom = t;
-    background(settings.faultFreeMinutes, origins[0]!);
+    background(settings.faultFreeMinutes);
     scored.push({ from: freeFrom, to: t, day, looped: true });
-    for (const [k, { fault, number }] of faults.entries()) {
+    for (const { fault, number } of faults) {
       const segmentStart = t;
       const recordedStart = recordingStartOf(fault);
       const injectAt = segmentStart + (fault.injectTime.getTime() - recordedStart);
@@ -302,10 +284,7 @@ export function plan(start: number, settings: LiveSettings): LivePlan {
           build: () => faultMinute(source, fault, recordedStart, segmentStart, m),
         });
       }
-      background(
-        settings.gapMinutes,
-        origins[k + 1] ?? origins[k]! + (faultMinutes + settings.gapMinutes) * minuteMs,
-      );
+      background(settings.gapMinutes);
       slots.push({ fault, number, injectAt, until: t });
     }
   }

@@ -20,19 +20,11 @@ export function recordedGaugesOfMinute(
   segmentStart: number,
   m: number,
 ): MetricRow[] {
-  const origin = gaugeOrigin(recordedStart);
+  const origin = Math.round(recordedStart / minuteMs) * minuteMs;
   const from = origin + m * minuteMs;
   return dayRows
     .filter((r) => r.timeMs >= from && r.timeMs < from + minuteMs)
     .map((r) => ({ ...r, timeMs: r.timeMs + segmentStart - origin }));
-}
-
-/**
- * The recorded minute whose gauges a recording placed from `recordedStart` (epoch ms of the
- * recorded day) shows first: the whole minute nearest where its traffic begins.
- */
-export function gaugeOrigin(recordedStart: number): number {
-  return Math.round(recordedStart / minuteMs) * minuteMs;
 }
 
 /**
