@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { defaultNezhaRoot } from '../../bench/nezha/dataset';
 import {
   dropSent,
   liveSettings,
@@ -22,7 +24,10 @@ const sent = (m: Minute) => ({
   metrics: m.metrics.map((r) => `${r.pod}@${r.timeMs}`),
 });
 
-describe("bench:live's timeline", () => {
+// The Nezha recordings are the shared benchmark data (../shared/data), not part of the repository.
+const hasNezha = existsSync(defaultNezhaRoot);
+
+describe.skipIf(!hasNezha)("bench:live's timeline", () => {
   it('defaults to the short profile on the two Train Ticket days', () => {
     expect(settingsLine(liveSettings({}))).toBe(
       'LIVE_PROFILE=short LIVE_DAYS=2023-01-30,2023-01-29 LIVE_WARMUP_MINUTES=3 LIVE_FAULT_FREE_MINUTES=3 LIVE_GAP_MINUTES=1 LIVE_SEED=1',
