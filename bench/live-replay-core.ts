@@ -20,7 +20,7 @@ import {
 
 /**
  * bench:live's timeline in simulated time (see simulated-engine.ts): the same settings and seed
- * give the same minutes, fed in 10-second slices through the real ingest pipeline; incidents
+ * give the same minutes, fed in 1-second slices through the real ingest pipeline; incidents
  * follow the incident workflow, ranking again when the opening was not decisive.
  */
 const sliceMs = 1_000;

@@ -7,10 +7,11 @@ import { withScratchDatabase } from './scratch-database';
 
 /**
  * `npm run bench:live-replay`: bench:live in simulated time. The same timeline (same settings and
- * seed, the same minutes) goes in 10-second slices through the real ingest pipeline into a
- * scratch PostgreSQL, the real detection pass runs on the Schedule's cadence with its clock on
- * the simulated timeline, incidents follow the incident workflow (opening ranking, the matured
- * one when the opening was not decisive), and bench:live's table is printed from them.
+ * seed, the same minutes) goes in 1-second slices, as bench:live posts it, through the real
+ * ingest pipeline into a scratch PostgreSQL, the real detection pass runs on the Schedule's
+ * cadence with its clock on the simulated timeline, incidents follow the incident workflow
+ * (opening ranking, the matured one when the opening was not decisive), and bench:live's table is
+ * printed from them.
  *
  * Env: bench:live's LIVE_* knobs; LIVE_REPLAY_START (ISO time, a whole minute) to put the
  * timeline where a live run had it; LIVE_REPLAY_VERBOSE=1 for the pass-by-pass log;
