@@ -6,6 +6,7 @@ import type { Topology } from '../simulator/topology';
 import type { Pool } from '../store/db';
 import { liveFaultTemplate } from '../worker/demo/world';
 import { createSimulatedEngine, type Ingest } from './simulated-engine';
+import { median } from '../activities/rca/stats';
 
 /**
  * Replays the end-to-end benchmark's world in simulated time: the live-traffic simulator's
@@ -218,13 +219,6 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
     await engine.close();
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length
-    ? (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2
-    : NaN;
-};
 
 export interface ReplaySummary {
   detected: number;

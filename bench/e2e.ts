@@ -13,6 +13,7 @@ import { startStack } from '../worker/stack/supervisor';
 import { alertSignalsDescription, startAlertSignals } from './e2e-alerts';
 import { remedyOf } from './e2e-remedies';
 import { machineDescription, writeBenchmarkSection } from './report';
+import { median } from '../activities/rca/stats';
 
 /**
  * The whole loop, measured: the simulated shop streams OTLP to the engine (real PostgreSQL,
@@ -71,12 +72,6 @@ interface FaultOutcome {
   remedies: string[];
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length
-    ? (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2
-    : NaN;
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {

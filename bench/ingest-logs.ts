@@ -21,6 +21,7 @@ import { defaultNezhaRoot, readLogMinute, type LogRow } from './nezha/dataset';
 import { chunk, logsRequest } from './nezha/otlp';
 import { sendRequest } from './nezha/send';
 import { withScratchDatabase } from './scratch-database';
+import { median } from '../activities/rca/stats';
 
 const linesPerRequest = 1_000;
 const trigger = 'logs_roll_up_lines';
@@ -54,11 +55,6 @@ function logLines(day: string, minutes: number): LogRow[] {
 async function storedLines(pool: Pool): Promise<number> {
   const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM logs');
   return Number(rows[0]?.n ?? 0);
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 async function main() {

@@ -16,6 +16,7 @@ import { groupingAccuracy, type GroupingScore } from '../detectors/logs/grouping
 import { defaultMinerOptions, type MinerOptions } from '../detectors/logs/options';
 import { chooseOptions, describeOptions, leaveOneOutOptions, singleChanges } from './logs-settings';
 import { machineDescription, writeBenchmarkSection } from './report';
+import { median } from '../activities/rca/stats';
 
 export const loghubSystems = [
   'HDFS',
@@ -97,14 +98,6 @@ export function mineGroups(
   const miner = new LogTemplateMiner(options);
   const ids = lines.map((line) => miner.add(line).templateId);
   return ids.map((id) => miner.resolveId(id) ?? id);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** A miner's group label for each line, and its throughput. */

@@ -18,6 +18,7 @@ import type { DetectorScores } from './nab/scorer';
 import { settingGrid } from './nab/settings';
 import { categoryTable, choiceTable, leaveOneOutTable, type LeaveOneOutRow } from './nab/table';
 import { machineDescription, writeBenchmarkSection } from './report';
+import { median } from '../activities/rca/stats';
 
 /** Timed repetitions of the shipped ensemble (medians are reported). */
 const RUNS = 3;
@@ -27,14 +28,6 @@ function published(corpus: readonly DataFile[], detector: string): DetectorScore
   return new Map(
     corpus.map((f) => [f.relativePath, loadPublishedScores(detector, f.relativePath)]),
   );
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1
-    ? (s[mid] as number)
-    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 function sameScores(a: DetectorScores, b: DetectorScores): boolean {

@@ -8,6 +8,7 @@ import {
   telemetrygenPlan,
   type TelemetrygenResult,
 } from './telemetrygen';
+import { median } from '../../activities/rca/stats';
 
 export const targets = { spansPerSecond: 25_000, ceilingRatio: 0.6, rssMb: 500 };
 
@@ -29,11 +30,6 @@ export interface BenchmarkRun {
   telemetrygenError: string | null;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 const clientCpu = (l: LoadResult) => l.clients.reduce((a, c) => a + c.cpuSeconds, 0);

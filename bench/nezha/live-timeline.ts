@@ -20,7 +20,7 @@ import {
   tracesRequest,
 } from './otlp';
 import { recordingStartOffsetMs } from './recording-start';
-import { baselineSource, type BaselineSource, type ExportRequest } from './replay';
+import { baselineSource, msToNs, type BaselineSource, type ExportRequest } from './replay';
 import { backgroundGauge, recordedGaugesOfMinute } from './scrape-phase';
 import { selectFaults, type NumberedFault } from './fault-selection';
 
@@ -106,8 +106,6 @@ function random(state: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-const msToNs = (ms: number) => BigInt(Math.round(ms)) * 1_000_000n;
 
 /**
  * One minute of telemetry, already moved to its place on the timeline; each row is due when a

@@ -54,7 +54,8 @@ export interface BaselineSource {
 }
 
 const minuteNs = 60_000_000_000n;
-const msToNs = (ms: number) => BigInt(ms) * 1_000_000n;
+/** Milliseconds (a placement may be fractional) as whole-millisecond nanoseconds. */
+export const msToNs = (ms: number) => BigInt(Math.round(ms)) * 1_000_000n;
 
 /**
  * The day's fault-free minute (`construct_data`). A day without one (the Online Boutique
