@@ -7,7 +7,6 @@ import { buildEvidence, faultWindowStart, type HistoryLogGroup } from './rca/evi
 import type { RootCauseCandidate } from './rca/candidate';
 import { firstPicks, type MemberRankings } from './rca/features';
 import { missingDataNotes } from './rca/missing-data';
-import { fromOnset, type RankedBounds } from './rca/onset-window';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { postgresCallsOf } from '../store/database-calls';
 import { databaseTarget } from './postgres/database-target';
@@ -164,7 +163,7 @@ export async function windowBounds(
 export function windowEvidence(
   telemetry: WindowTelemetry,
   history: { logGroups: HistoryLogGroup[]; latencyLevels: OperationLatencyLevel[] },
-  bounds: RankedBounds<{ from: number; to: number }>,
+  bounds: Awaited<ReturnType<typeof windowBounds>>,
   end: Date,
 ) {
   return buildEvidence(
@@ -221,7 +220,7 @@ export async function rankWindow(
     kube?: KubeConfig | undefined;
   },
 ) {
-  const bounds = fromOnset(await windowBounds(pool, window), window.firstAnomalyAt?.getTime());
+  const bounds = await windowBounds(pool, window);
   const { faultStart, baselineStart } = bounds;
   const historyWindow = logHistoryWindow(baselineStart);
   const budget = { budgetMs: window.historyBudgetMs ?? historyBudgetMs };
