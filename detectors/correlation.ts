@@ -340,16 +340,12 @@ function evidence(anomalies: Anomaly[], { oneRequest, timesRequests, fromLines }
   // when the slowness rests on a single request, so may anything else it read (the load that
   // request made). Then the scrape adds no piece: one request is neither persistence nor volume,
   // and the same reading off again, or a second slow request, is.
-  // Likewise a pod's timing of its calls at a service whose only other news is its lines: the
-  // lines say how those calls went (an error, a callee not found), the gauge timed them.
   const latency = anomalies.filter((a) => a.signal === 'latency');
   const sameCalls = new Set(
     anomalies
       .filter((a) => {
         const own = latency.filter((l) => l.service === a.service);
-        if (!isGauge(a)) return false;
-        if (own.length > 0) return timesRequests(a) || own.every(oneRequest);
-        return timesRequests(a) && linesOnlyAt(a.service, anomalies, fromLines);
+        return isGauge(a) && own.length > 0 && (timesRequests(a) || own.every(oneRequest));
       })
       .map((a) => a.seriesKey),
   );
@@ -357,16 +353,6 @@ function evidence(anomalies: Anomaly[], { oneRequest, timesRequests, fromLines }
     .filter(([series, buckets]) => buckets.size > 1 || !sameCalls.has(series))
     .map(([, buckets]) => buckets.size);
   return pieces.size + Math.max(0, ...looks);
-}
-
-/** Whether a service's news beside its gauges is all read off its log lines. */
-function linesOnlyAt(
-  service: string,
-  anomalies: Anomaly[],
-  fromLines: (anomaly: Anomaly) => boolean,
-): boolean {
-  const symptoms = anomalies.filter((a) => a.service === service && !isGauge(a));
-  return symptoms.length > 0 && symptoms.every(fromLines);
 }
 
 /** The buckets each gauge series was off in. */

@@ -363,27 +363,6 @@ describe('correlation evidence', () => {
     );
   });
 
-  it('counts the latency a pod timed for calls its lines are about once', () => {
-    const later = '2026-01-01T00:00:10.000Z';
-    const fromLines = (a: Anomaly) => /^(tmpl|logerr):/.test(a.seriesKey);
-    // A caller logs that its calls failed (a callee not found) and its pod timed those calls.
-    const share = anomaly('logerr:travel', 'travel', 'errors');
-    const timedGauge = anomaly('metric:travel:ClientLatencyP95', 'travel', 'saturation');
-    const timesRequests = (a: Anomaly) => a.seriesKey === timedGauge.seriesKey;
-    const views = { fromLines, timesRequests };
-    expect(correlateAnomalies([share, timedGauge], [], [], at, views)).toEqual([]);
-    // The lines again in the next bucket persist; the gauge read off again too; the pod's CPU
-    // is another look; slow calls in its spans are another reading.
-    const again = { ...share, at: later };
-    expect(correlateAnomalies([share, again, timedGauge], [], [], at, views)).toHaveLength(1);
-    const gaugeAgain = { ...timedGauge, at: later };
-    expect(correlateAnomalies([share, timedGauge, gaugeAgain], [], [], at, views)).toHaveLength(1);
-    const cpu = anomaly('metric:travel:Cpu', 'travel', 'saturation');
-    expect(correlateAnomalies([share, timedGauge, cpu], [], [], at, views)).toHaveLength(1);
-    const slow = anomaly('svc:travel:p95', 'travel', 'latency');
-    expect(correlateAnomalies([share, timedGauge, slow], [], [], at, views)).toHaveLength(1);
-  });
-
   it('counts what a service’s lines say once a bucket: a new line and the share of WARN lines it makes', () => {
     const later = '2026-01-01T00:00:10.000Z';
     const fromLines = (a: Anomaly) => /^(tmpl|logerr):/.test(a.seriesKey);
