@@ -67,7 +67,6 @@ import { rollupBucketSeconds } from '../store/telemetry-rollups';
 import type { Anomaly, IncidentCandidate } from '../workflows/incident/types';
 import { signalIncident } from './incident-signal';
 import { readTemplateWindow, warnSeverity } from './log-templates';
-import { plainNovelBursts } from './plain-novel-lines';
 
 export interface DetectionSettings {
   /** A bucket is scored once this long has passed since its end, so late spans are in it. */
@@ -512,7 +511,6 @@ export function createDetectionActivities({
         );
         // Held bursts too: the texts are read again rather than kept in the detector state.
         const aboutOthers = await burstsAboutOtherServices(pool, [...held, ...anomalies]);
-        const plain = await plainNovelBursts(pool, [...held, ...anomalies]);
         correlated = correlateAnomalies(
           [...held, ...anomalies],
           edges,
@@ -525,8 +523,7 @@ export function createDetectionActivities({
           result.windowEnd,
           {
             conclusive: (a) =>
-              (isTemplateBurst(a) && !aboutOthers.has(a.seriesKey) && !plain.has(a.seriesKey)) ||
-              alertOpens(a),
+              (isTemplateBurst(a) && !aboutOthers.has(a.seriesKey)) || alertOpens(a),
             outage: wentSilent,
             supporting,
             oneRequest: (a) => oneRequest.has(anomalyId(a)),
