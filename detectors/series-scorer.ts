@@ -125,12 +125,6 @@ const latencyTests = 2;
 const recurringEpisodes = 3;
 /** An earlier point repeats this one when it deviated at least this share as far. */
 const repeatShare = 0.5;
-/**
- * An episode ends once the series has been back for this long (and at least one point). A fault
- * on a quiet service flickers: its few calls a bucket are slow in one bucket, not in the next,
- * slow again; each flicker is the same episode, not a recurrence that makes the fault normal.
- */
-const episodeEndSpan = { ms: 30_000, minPoints: 1 };
 
 /** Counts a bucket's requests slower than a latency (in the series' units). */
 export type SlowerThan = (value: number) => number;
@@ -323,24 +317,20 @@ export class DirectionalSeriesScorer {
   }
 
   /**
-   * Separate episodes before the current one (the points of the streak still running, and the
-   * flickers that led into it) in which the series deviated from `center` at least
-   * `repeatShare` as far as `value`, the same way. Points less than `episodeEndSpan` apart are
-   * one episode.
+   * Separate episodes before the current one (the points of the streak still running) in which
+   * the series deviated from `center` at least `repeatShare` as far as `value`, the same way.
    */
   private episodesLike(value: number, center: number): number {
     const direction = Math.sign(value - center);
     const reach = repeatShare * Math.abs(value - center);
-    const ends = this.points(episodeEndSpan);
     let episodes = 0;
-    let back = ends;
+    let inside = false;
     for (const v of this.seen.slice(0, Math.max(0, this.seen.length - this.streak))) {
       const like = (v - center) * direction >= reach;
-      if (like && back >= ends) episodes++;
-      back = like ? 0 : back + 1;
+      if (like && !inside) episodes++;
+      inside = like;
     }
-    // The last one had not ended when the current streak began: it is the current episode.
-    return back < ends ? episodes - 1 : episodes;
+    return episodes;
   }
 
   /** The baseline's median, spread and smallest change that matters. */

@@ -70,25 +70,6 @@ describe('what a series has shown before', () => {
     expect(burstScores.slice(3).every((s) => s === 0)).toBe(true);
   });
 
-  it('keeps scoring a fault that flickers: one episode while it is back for less than 30 s', () => {
-    const scorer = new DirectionalSeriesScorer('metric');
-    for (let i = 0; i < 30; i++) scorer.score(10 + (i % 3));
-    // Off, back for one or two buckets, off again: five flickers of one fault.
-    const flickers = [900, 10, 920, 11, 10, 910, 12, 930, 10, 11, 900].map(
-      (v) => scorer.score(v).score,
-    );
-    expect(flickers.filter((_, i) => [0, 2, 5, 7, 10].includes(i)).every((s) => s >= 0.9)).toBe(
-      true,
-    );
-    // Back for a minute, it is a new episode: the third comes as news, the fourth is normal.
-    for (const episode of [0, 1, 2, 3]) {
-      for (let i = 0; i < 6; i++) scorer.score(10 + (i % 3));
-      const score = scorer.score(905).score;
-      if (episode < 1) expect(score).toBeGreaterThanOrEqual(0.9);
-      if (episode === 3) expect(score).toBe(0);
-    }
-  });
-
   it('keeps scoring a shift that lasts: one episode, however many buckets', () => {
     const scorer = new DirectionalSeriesScorer('metric');
     for (let i = 0; i < 30; i++) scorer.score(10 + (i % 3));
