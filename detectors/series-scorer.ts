@@ -125,12 +125,6 @@ const latencyTests = 2;
 const recurringEpisodes = 3;
 /** An earlier point repeats this one when it deviated at least this share as far. */
 const repeatShare = 0.5;
-/**
- * Deviations less than this far apart (and at least one point) before the current streak are the
- * current episode: a fault on a quiet service flickers (its few calls a bucket slow in one bucket,
- * not in the next) and is not its own recurrence. Earlier episodes are counted as they were.
- */
-const episodeEndSpan = { ms: 30_000, minPoints: 1 };
 
 /** Counts a bucket's requests slower than a latency (in the series' units). */
 export type SlowerThan = (value: number) => number;
@@ -323,28 +317,18 @@ export class DirectionalSeriesScorer {
   }
 
   /**
-   * Separate episodes before the current one (the points of the streak still running, and the
-   * flickers less than `episodeEndSpan` before it) in which the series deviated from `center` at
-   * least `repeatShare` as far as `value`, the same way.
+   * Separate episodes before the current one (the points of the streak still running) in which
+   * the series deviated from `center` at least `repeatShare` as far as `value`, the same way.
    */
   private episodesLike(value: number, center: number): number {
     const direction = Math.sign(value - center);
     const reach = repeatShare * Math.abs(value - center);
-    const like = (v: number) => (v - center) * direction >= reach;
-    const before = this.seen.slice(0, Math.max(0, this.seen.length - this.streak));
-    const ends = this.points(episodeEndSpan);
-    let current = before.length;
-    for (let i = before.length - 1, back = 0; i >= 0 && back < ends; i--) {
-      if (like(before[i]!)) {
-        current = i;
-        back = 0;
-      } else back++;
-    }
     let episodes = 0;
     let inside = false;
-    for (const v of before.slice(0, current)) {
-      if (like(v) && !inside) episodes++;
-      inside = like(v);
+    for (const v of this.seen.slice(0, Math.max(0, this.seen.length - this.streak))) {
+      const like = (v - center) * direction >= reach;
+      if (like && !inside) episodes++;
+      inside = like;
     }
     return episodes;
   }

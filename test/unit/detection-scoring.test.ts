@@ -70,21 +70,6 @@ describe('what a series has shown before', () => {
     expect(burstScores.slice(3).every((s) => s === 0)).toBe(true);
   });
 
-  it('keeps scoring a fault that flickers: its flickers less than 30 s apart are the current episode', () => {
-    const scorer = new DirectionalSeriesScorer('metric');
-    for (let i = 0; i < 30; i++) scorer.score(10 + (i % 3));
-    // Off, back for one or two buckets, off again: five flickers of one fault.
-    const flickers = [900, 10, 920, 11, 10, 910, 12, 930, 10, 11, 900].map(
-      (v) => scorer.score(v).score,
-    );
-    expect(flickers.filter((_, i) => [0, 2, 5, 7, 10].includes(i)).every((s) => s >= 0.9)).toBe(
-      true,
-    );
-    // Back for a minute, those flickers are history, counted as before: the next is normal.
-    for (let i = 0; i < 6; i++) scorer.score(10 + (i % 3));
-    expect(scorer.score(905).score).toBe(0);
-  });
-
   it('keeps scoring a shift that lasts: one episode, however many buckets', () => {
     const scorer = new DirectionalSeriesScorer('metric');
     for (let i = 0; i < 30; i++) scorer.score(10 + (i % 3));
