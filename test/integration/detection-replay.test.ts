@@ -3,6 +3,7 @@ import { defaultDetectionSettings } from '../../activities/detection';
 import { runReplay } from '../../bench/detection-replay-core';
 import { onlineBoutique } from '../../simulator/online-boutique';
 import { createIsolatedDatabase } from '../setup/database';
+import { partitionsAround } from '../setup/detection-database';
 
 describe('detection replay: simulated traffic → ingest → detection passes → incidents', () => {
   let db: Awaited<ReturnType<typeof createIsolatedDatabase>>;
@@ -16,10 +17,7 @@ describe('detection replay: simulated traffic → ingest → detection passes �
 
   it('opens one incident for a downed service and blames it, not its callers', async () => {
     const start = Date.UTC(2026, 0, 5, 12, 0, 0);
-    await db.pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
-      new Date(start - 3_600_000),
-      new Date(start + 3_600_000),
-    ]);
+    await partitionsAround(db.pool, start);
     const result = await runReplay({
       pool: db.pool,
       topology: onlineBoutique,

@@ -5,6 +5,7 @@ import { replayLive } from '../../bench/live-replay-core';
 import { liveSettings } from '../../bench/nezha/live-timeline';
 import { loadConfig } from '../../worker/config';
 import { createIsolatedDatabase } from '../setup/database';
+import { partitionsAround } from '../setup/detection-database';
 
 // The Nezha recordings are the shared benchmark data (../shared/data), not part of the repository.
 const hasNezha = existsSync(defaultNezhaRoot);
@@ -23,10 +24,7 @@ describe.skipIf(!hasNezha)(
 
     it("opens an incident for a recorded fault, records it, and ranks the fault's window", async () => {
       const start = Date.UTC(2026, 0, 5, 12, 0, 0);
-      await db.pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
-        new Date(start - 3_600_000),
-        new Date(start + 3_600_000),
-      ]);
+      await partitionsAround(db.pool, start);
       const settings = {
         ...liveSettings({ LIVE_DAYS: '2023-01-30', LIVE_FAULTS_PER_DAY: '1' }),
         warmupMinutes: 3,

@@ -1,4 +1,13 @@
+import type { Pool } from '../../store/db';
 import { createIsolatedDatabase } from './database';
+
+/** Telemetry partitions an hour either side of `at`, so a test's rows there have a home. */
+export async function partitionsAround(pool: Pool, at: number): Promise<void> {
+  await pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
+    new Date(at - 3_600_000),
+    new Date(at + 3_600_000),
+  ]);
+}
 
 export type DetectionDatabase = Awaited<ReturnType<typeof createIsolatedDatabase>>;
 
@@ -13,10 +22,7 @@ export async function detectionDatabase(
   { services, gauges = [] }: { services: string[]; gauges?: string[] },
 ): Promise<DetectionDatabase> {
   const db = await createIsolatedDatabase();
-  await db.pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
-    new Date(start - 3_600_000),
-    new Date(start + 3_600_000),
-  ]);
+  await partitionsAround(db.pool, start);
   for (const s of services) await db.pool.query('INSERT INTO services (name) VALUES ($1)', [s]);
   for (const g of gauges)
     await db.pool.query(

@@ -8,6 +8,7 @@ import {
 import { loadConfig } from '../../worker/config';
 import { engineSchedules, ensureSchedule } from '../../worker/schedules';
 import { incidentState } from '../../workflows/incident/messages';
+import { partitionsAround } from '../setup/detection-database';
 import { useTemporalAndIsolatedDatabase } from '../setup/suite';
 import { connectTemporal } from '../setup/temporal';
 
@@ -67,10 +68,7 @@ describe('detection: Schedule → detection pass → one incident per fault', ()
     const lastBucket = Math.floor(Date.now() / bucketMs) * bucketMs - bucketMs;
     let now = lastBucket + bucketMs + 4_000;
     const pool = db.pool;
-    await pool.query('SELECT ensure_telemetry_partitions($1, $2)', [
-      new Date(lastBucket - 3_600_000),
-      new Date(lastBucket + 3_600_000),
-    ]);
+    await partitionsAround(pool, lastBucket);
     for (const s of services) await pool.query('INSERT INTO services (name) VALUES ($1)', [s]);
     // Ten minutes of healthy traffic, then a slow database that makes every caller slow.
     for (let b = lastBucket - 60 * bucketMs; b < lastBucket; b += bucketMs) {
