@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startReceiverProcess, type ReceiverProcess } from '../../bench/ingest/receiver-process';
 import { TraceFactory } from '../../bench/ingest/span-trees';
 import { createPool, type Pool } from '../../store/db';
-import { freePort } from '../../worker/stack/ports';
+import { freeFixedPorts } from '../../worker/stack/ports';
 
 const prefix = `it-kill-${randomUUID().slice(0, 8)}-`;
 const SUCCESS = 0; // ExportResultCode.SUCCESS
@@ -54,8 +54,7 @@ describe('a receiver killed under load', () => {
 
   beforeAll(async () => {
     pool = createPool(inject('databaseUrl'));
-    ports.grpc = await freePort();
-    ports.http = await freePort();
+    [ports.grpc, ports.http] = (await freeFixedPorts(2)) as [number, number];
   });
   afterAll(async () => {
     receiver?.child.kill('SIGKILL');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { processIdentity, type PidRecord } from '../../worker/stack/pid-files';
-import { freePort } from '../../worker/stack/ports';
+import { freeFixedPorts } from '../../worker/stack/ports';
 import { findTemporalCli } from '../../worker/stack/temporal-cli';
 import { assertBuilt, compiledCli } from './role-process';
 
@@ -70,15 +70,18 @@ describe('aiops up supervises its processes', { timeout: 900_000 }, () => {
       process.env.TEMPORAL_CLI_PATH,
     );
     const graph = inject('neo4j');
+    const [pg, temporal, temporalUi, otlpGrpc, otlpHttp, gateway] = (await freeFixedPorts(6)).map(
+      String,
+    );
     env = {
       AIOPS_HOME: home,
       ...(cli && { TEMPORAL_CLI_PATH: cli.path }),
-      AIOPS_PG_PORT: String(await freePort()),
-      AIOPS_TEMPORAL_PORT: String(await freePort()),
-      AIOPS_TEMPORAL_UI_PORT: String(await freePort()),
-      AIOPS_OTLP_GRPC_PORT: String(await freePort()),
-      AIOPS_OTLP_HTTP_PORT: String(await freePort()),
-      AIOPS_GATEWAY_PORT: String(await freePort()),
+      AIOPS_PG_PORT: pg!,
+      AIOPS_TEMPORAL_PORT: temporal!,
+      AIOPS_TEMPORAL_UI_PORT: temporalUi!,
+      AIOPS_OTLP_GRPC_PORT: otlpGrpc!,
+      AIOPS_OTLP_HTTP_PORT: otlpHttp!,
+      AIOPS_GATEWAY_PORT: gateway!,
       // The test run's Neo4j: this test is about the processes `aiops up` starts itself.
       ...('uri' in graph
         ? { NEO4J_URI: graph.uri, NEO4J_USER: graph.user, NEO4J_PASSWORD: graph.password }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export class PortInUseError extends Error {
@@ -36,6 +37,36 @@ export function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+/** The lowest port the kernel hands out by itself (to outgoing connections and `listen(0)`). */
+function ephemeralRangeStart(): number {
+  try {
+    const low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > 0 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * Distinct free ports below the kernel's ephemeral range, for a test whose servers are stopped
+ * and started again on the same ports, as a user's configured ports are. A port from `freePort()`
+ * lies inside that range, so while its server is down an outgoing connection or another test's
+ * `freePort()` can be handed it, and the restart fails with EADDRINUSE.
+ */
+export async function freeFixedPorts(count: number): Promise<number[]> {
+  const high = ephemeralRangeStart();
+  const low = 10_000;
+  const ports = new Set<number>();
+  while (ports.size < count) {
+    const port =
+      high - low < 1_000 ? await freePort() : low + Math.floor(Math.random() * (high - low));
+    if (!ports.has(port) && (await isPortFree(port))) ports.add(port);
+  }
+  return [...ports];
 }
 
 /** Every port setting of a local stack on a free port: a benchmark's own stack beside others. */
