@@ -3,7 +3,7 @@ import { readTemplateWindow } from '../../activities/log-templates';
 import { LogsRequest } from '../../ingest/otlp';
 import { startReceivers, type RunningReceivers } from '../../ingest/receivers';
 import { loadConfig, type Config } from '../../worker/config';
-import { freePort } from '../../worker/stack/ports';
+import { freeFixedPorts } from '../../worker/stack/ports';
 import { createIsolatedDatabase } from '../setup/database';
 
 const bucketMs = 10_000;
@@ -54,9 +54,10 @@ describe('log templates tagged at ingest', () => {
 
   beforeAll(async () => {
     db = await createIsolatedDatabase();
+    const [grpcPort, httpPort] = await freeFixedPorts(2);
     config = loadConfig({
-      AIOPS_OTLP_GRPC_PORT: String(await freePort()),
-      AIOPS_OTLP_HTTP_PORT: String(await freePort()),
+      AIOPS_OTLP_GRPC_PORT: String(grpcPort),
+      AIOPS_OTLP_HTTP_PORT: String(httpPort),
     });
     start = Math.floor(Date.now() / bucketMs) * bucketMs - 30 * bucketMs;
     receivers = await startReceivers({ config, pool: db.pool });
