@@ -138,13 +138,17 @@ describe('incident workflow', () => {
       const workflowId = await signalIncident(env.client, candidate(fingerprint, [{}, {}]), opts);
       const handle = env.client.workflow.getHandle(workflowId);
       const { runId } = await handle.describe();
-      // A settling gauge every 0.5 s for three quiet periods: before the rule it kept the
-      // incident open as long as it came.
-      const started = Date.now();
+      // A settling gauge every 0.5 s until the incident has resolved, and three after: before
+      // the rule it kept the incident open as long as it came. Bounded by time, not by a count
+      // of gauges, so that a slow machine still sends some after the quiet period.
+      const deadline = Date.now() + 60_000;
       let sent = 0;
-      while (Date.now() - started < 6_000) {
+      let sentWhenClosed: number | undefined;
+      while (Date.now() < deadline && (sentWhenClosed === undefined || sent < sentWhenClosed + 3)) {
         await signalIncident(env.client, gauges(sent++), opts);
         await new Promise((r) => setTimeout(r, 500));
+        if (sentWhenClosed === undefined && (await handle.describe()).status.name !== 'RUNNING')
+          sentWhenClosed = sent;
       }
       const result = await handle.result();
       expect(result.status).toBe('resolved');
