@@ -7,6 +7,7 @@ import { buildEvidence, faultWindowStart, type HistoryLogGroup } from './rca/evi
 import type { RootCauseCandidate } from './rca/candidate';
 import { firstPicks, type MemberRankings } from './rca/features';
 import { missingDataNotes } from './rca/missing-data';
+import { faultOnset, firstAnomalyServices, fromOnset } from './rca/fault-onset';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { postgresCallsOf } from '../store/database-calls';
 import { databaseTarget } from './postgres/database-target';
@@ -163,7 +164,7 @@ export async function windowBounds(
 export function windowEvidence(
   telemetry: WindowTelemetry,
   history: { logGroups: HistoryLogGroup[]; latencyLevels: OperationLatencyLevel[] },
-  bounds: Awaited<ReturnType<typeof windowBounds>>,
+  bounds: { baselineStart: number; faultStart: number; others: { from: number; to: number }[] },
   end: Date,
 ) {
   return buildEvidence(
@@ -211,6 +212,8 @@ export async function rankWindow(
     firstAnomalyAt?: Date;
     /** The incident's services: the baseline is judged quiet for them (`windowBounds`). */
     services?: readonly string[];
+    /** The services of the incident's first anomaly: where the fault's onset is read back from. */
+    firstAnomalyServices?: readonly string[];
     memoryBudgetBytes?: number;
     /** How long each history read (log lines, latency levels) may take; `historyBudgetMs` by default. */
     historyBudgetMs?: number;
@@ -220,8 +223,8 @@ export async function rankWindow(
     kube?: KubeConfig | undefined;
   },
 ) {
-  const bounds = await windowBounds(pool, window);
-  const { faultStart, baselineStart } = bounds;
+  const leadBounds = await windowBounds(pool, window);
+  const { baselineStart } = leadBounds;
   const historyWindow = logHistoryWindow(baselineStart);
   const budget = { budgetMs: window.historyBudgetMs ?? historyBudgetMs };
   // Each history only tempers what the baseline alone would call new: one not read in time is
@@ -258,6 +261,26 @@ export async function rankWindow(
     telemetry.metrics.push(...read.filter((m) => !stored.has(m.service)));
   }
   assertEvidenceFits(telemetry, window.end.getTime() - baselineStart, window.memoryBudgetBytes);
+  // With a first anomaly, the ranked fault period starts at the fault's onset within the lead.
+  const bounds = window.firstAnomalyAt
+    ? fromOnset(
+        leadBounds,
+        faultOnset(
+          telemetry,
+          {
+            baselineStart,
+            leadStart: leadBounds.faultStart,
+            firstAnomaly: window.firstAnomalyAt.getTime(),
+            excluded: leadBounds.others,
+          },
+          {
+            incident: window.services && new Set(window.services),
+            firstAnomaly: new Set(window.firstAnomalyServices),
+          },
+        ),
+      )
+    : leadBounds;
+  const { faultStart } = bounds;
   notes.push(
     ...missingDataNotes(telemetry, { baselineStart, faultStart, end: window.end.getTime() }),
   );
@@ -316,6 +339,10 @@ export function createInvestigationActivities({
               incidentId: input.incidentId,
               firstAnomalyAt: input.firstAnomalyAt ? new Date(input.firstAnomalyAt) : undefined,
               services: input.incident && [input.incident.service, ...input.incident.services],
+              firstAnomalyServices:
+                input.incident && input.firstAnomalyAt
+                  ? firstAnomalyServices(input.incident.anomalies, Date.parse(input.firstAnomalyAt))
+                  : undefined,
               metrics,
               kube,
             });

@@ -7,6 +7,7 @@ import {
   type PassScorerFactory,
 } from '../activities/detection';
 import { rankWindow } from '../activities/investigation';
+import { firstAnomalyServices } from '../activities/rca/fault-onset';
 import { firstPicks } from '../activities/rca/features';
 import { Admission } from '../ingest/admission';
 import { BatchQueue } from '../ingest/batch-queue';
@@ -324,6 +325,8 @@ export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEn
       incidentId: o.id,
       firstAnomalyAt: new Date(o.window.firstAnomaly),
       services: [state.service, ...state.services],
+      // As the investigation workflow's input has them (its incident's top anomalies).
+      firstAnomalyServices: firstAnomalyServices(state.topAnomalies, o.window.firstAnomaly),
     });
     log(
       `${at(now)}   ranked ${o.service} over ${((end - o.window.faultStart) / 1000).toFixed(0)} s: ${ranking
