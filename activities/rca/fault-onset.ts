@@ -1,5 +1,6 @@
 import type { LogRecord, Span } from '../../simulator/telemetry';
 import { lineGroupKey } from './evidence';
+import { median } from './stats';
 
 /**
  * Where a fault began, read from the window's own rows. An investigation is given a lead before
@@ -49,16 +50,10 @@ interface Readings {
 const empty = (): Readings => ({ calls: 0, errors: 0, durationMs: 0, warnLines: 0, lines: [] });
 const warnSeverity = 13;
 
-function median(sorted: readonly number[]): number {
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** Robust z of `value` against `base`, with `floor` as the least spread (counts of a few). */
 function robustZ(value: number, base: readonly number[], floor: number): number {
-  const sorted = [...base].sort((a, b) => a - b);
-  const center = median(sorted);
-  const mad = median(sorted.map((v) => Math.abs(v - center)).sort((a, b) => a - b));
+  const center = median(base);
+  const mad = median(base.map((v) => Math.abs(v - center)));
   return (value - center) / Math.max(1.4826 * mad, floor);
 }
 
