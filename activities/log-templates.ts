@@ -1,12 +1,7 @@
 import type { Pool } from '../store/db';
 import type { SeriesPoint } from '../store/detection';
 import { severityOf } from '../store/investigation-telemetry';
-import {
-  readNewTemplates,
-  readTemplateCounts,
-  readTemplateTexts,
-  type TemplateCount,
-} from '../store/log-templates';
+import { readNewTemplates, readTemplateCounts, readTemplateTexts } from '../store/log-templates';
 import type { Anomaly } from '../workflows/incident/types';
 import { loggedKey, readTemplatesAboutOtherServices } from './lines-about-others';
 
@@ -28,8 +23,8 @@ export interface TemplateWindow {
    * Per service and bucket, the share of its log lines at WARN or worse (series
    * `logerr:<service>`, weighed by the lines): the error rate of code that logs its failures
    * instead of failing its calls (a method that throws or returns the wrong value). A caller's
-   * WARN lines about another service (see lines-about-others) count in that service's share:
-   * they are its failures as the caller saw them, not the caller's own.
+   * WARN lines about another service (see lines-about-others) are left out: they are that
+   * service's or the registry's trouble as the caller saw it, which the calls' own spans read.
    */
   errorShares: SeriesPoint[];
 }
@@ -57,19 +52,17 @@ export async function readTemplateWindow(
       .filter((c) => (level(c.templateId) ?? warnSeverity) < warnSeverity)
       .map((c) => `tmpl:${c.service}:${c.templateId}`),
   );
-  const isBad = (c: TemplateCount) => (level(c.templateId) ?? 0) >= warnSeverity;
-  const aboutOthers = await readTemplatesAboutOtherServices(pool, counts.filter(isBad), from);
+  const bad = counts.filter((c) => (level(c.templateId) ?? 0) >= warnSeverity);
+  const aboutOthers = await readTemplatesAboutOtherServices(pool, bad, from);
+  const about = new Set(bad.filter((c) => aboutOthers.has(loggedKey(c))));
   const lines = new Map<string, { service: string; bucket: number; all: number; bad: number }>();
-  const tally = (service: string, bucket: number, records: number, bad: boolean) => {
-    const key = `${service}|${bucket}`;
-    const t = lines.get(key) ?? { service, bucket, all: 0, bad: 0 };
-    t.all += records;
-    if (bad) t.bad += records;
-    lines.set(key, t);
-  };
   for (const c of counts) {
-    const about = isBad(c) ? aboutOthers.get(loggedKey(c)) : undefined;
-    for (const service of about ?? [c.service]) tally(service, c.bucket, c.records, isBad(c));
+    if (about.has(c)) continue;
+    const key = `${c.service}|${c.bucket}`;
+    const tally = lines.get(key) ?? { service: c.service, bucket: c.bucket, all: 0, bad: 0 };
+    tally.all += c.records;
+    if ((level(c.templateId) ?? 0) >= warnSeverity) tally.bad += c.records;
+    lines.set(key, tally);
   }
   return {
     everyday,

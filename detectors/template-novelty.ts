@@ -94,24 +94,14 @@ export function namesOtherService(
   service: string,
   services: Iterable<string>,
 ): boolean {
-  return servicesNamed(template, service, services).length > 0;
-}
-
-/** The services other than `service` a line names (see namesOtherService). */
-export function servicesNamed(
-  template: string,
-  service: string,
-  services: Iterable<string>,
-): string[] {
-  const named: string[] = [];
   for (const other of services) {
     if (other === service) continue;
     // A whole name: `order` is not in `shop-order`, nor `shop-order` in a pod's name
     // `shop-order-7f9c`.
     const escaped = other.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    if (new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`).test(template)) named.push(other);
+    if (new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`).test(template)) return true;
   }
-  return named;
+  return false;
 }
 
 /** A route a service serves (a server operation named by its path, `{…}` for a parameter). */
@@ -130,24 +120,14 @@ export function quotesOtherEndpoint(
   service: string,
   endpoints: Iterable<Endpoint>,
 ): boolean {
-  return endpointOwnersQuoted(text, service, endpoints).length > 0;
-}
-
-/** The services other than `service` whose routes a line quotes (see quotesOtherEndpoint). */
-export function endpointOwnersQuoted(
-  text: string,
-  service: string,
-  endpoints: Iterable<Endpoint>,
-): string[] {
-  const owners = new Set<string>();
   for (const e of endpoints) {
     // A bare `/` or `/*` is every service's; a route needs a named segment.
-    if (e.service === service || owners.has(e.service) || !/^\/[\w-]/.test(e.route)) continue;
+    if (e.service === service || !/^\/[\w-]/.test(e.route)) continue;
     const pattern = e.route
       .split(/\{[^}]*\}/)
       .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
       .join('[^/\\s"\']+');
-    if (new RegExp(`(?<![\\w/])${pattern}(?![\\w/])`).test(text)) owners.add(e.service);
+    if (new RegExp(`(?<![\\w/])${pattern}(?![\\w/])`).test(text)) return true;
   }
-  return [...owners];
+  return false;
 }
