@@ -5,32 +5,11 @@ import {
   fromOnset,
   leadDeviations,
 } from '../../activities/rca/fault-onset';
-import type { LogRecord, Resource, Span } from '../../simulator/telemetry';
+import type { LogRecord, Span } from '../../simulator/telemetry';
+import { podResource, servedCall } from '../setup/telemetry-rows';
 
 /** Ten minutes of baseline, then a one-minute lead before the first anomaly (epoch ms). */
 const window = { baselineStart: 0, leadStart: 600_000, firstAnomaly: 660_000 };
-const resource = (service: string): Resource => ({
-  'service.name': service,
-  'service.version': '1',
-  'service.instance.id': `${service}-0`,
-  'host.name': 'node-1',
-  'k8s.pod.name': `${service}-0`,
-});
-
-function span(service: string, atMs: number, durationMs: number): Span {
-  return {
-    traceId: `${service}-${atMs}`,
-    spanId: `${service}-${atMs}`,
-    service,
-    operation: 'GET /',
-    kind: 'SERVER',
-    startTimeUnixNano: BigInt(atMs) * 1_000_000n,
-    endTimeUnixNano: BigInt(atMs + durationMs) * 1_000_000n,
-    status: 'UNSET',
-    attributes: {},
-    resource: resource(service),
-  };
-}
 
 function line(service: string, atMs: number, body: string): LogRecord {
   return {
@@ -39,7 +18,7 @@ function line(service: string, atMs: number, body: string): LogRecord {
     severityText: 'INFO',
     severityNumber: 9,
     body,
-    resource: resource(service),
+    resource: podResource(service),
   };
 }
 
@@ -52,7 +31,7 @@ function traffic(slow: { service: string; from: number; to: number }[] = []): Sp
   for (const service of ['cart', 'frontend'])
     for (let at = 0; at < window.firstAnomaly; at += 1000) {
       const isSlow = slow.some((s) => s.service === service && at >= s.from && at < s.to);
-      spans.push(span(service, at, isSlow ? 200 : 20 + ((at / 1000) % 5)));
+      spans.push(servedCall(service, at, isSlow ? 200 : 20 + ((at / 1000) % 5)));
     }
   return spans;
 }

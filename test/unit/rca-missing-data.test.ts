@@ -4,32 +4,12 @@ import {
   missingDataNotes,
   type WindowRows,
 } from '../../activities/rca/missing-data';
-import type { MetricPoint, Resource, Span } from '../../simulator/telemetry';
+import type { MetricPoint, Span } from '../../simulator/telemetry';
+import { podResource, servedCall } from '../setup/telemetry-rows';
 
 /** Baseline minutes 00:00–00:02, fault window minutes 00:03–00:05 (UTC, epoch day). */
 const window = { baselineStart: 0, faultStart: 180_000, end: 360_000 };
-const resource = (service: string): Resource => ({
-  'service.name': service,
-  'service.version': '1',
-  'service.instance.id': `${service}-0`,
-  'host.name': 'node-1',
-  'k8s.pod.name': `${service}-0`,
-});
-
-function span(service: string, atMs: number): Span {
-  return {
-    traceId: `${service}-${atMs}`,
-    spanId: `${service}-${atMs}`,
-    service,
-    operation: 'GET /',
-    kind: 'SERVER',
-    startTimeUnixNano: BigInt(atMs) * 1_000_000n,
-    endTimeUnixNano: BigInt(atMs + 5) * 1_000_000n,
-    status: 'UNSET',
-    attributes: {},
-    resource: resource(service),
-  };
-}
+const span = (service: string, atMs: number) => servedCall(service, atMs, 5);
 
 function metric(service: string, atMs: number): MetricPoint {
   return {
@@ -39,7 +19,7 @@ function metric(service: string, atMs: number): MetricPoint {
     name: 'cpu',
     unit: '1',
     value: 0.5,
-    resource: resource(service),
+    resource: podResource(service),
   };
 }
 
