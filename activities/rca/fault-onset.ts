@@ -44,10 +44,17 @@ interface Readings {
   errors: number;
   durationMs: number;
   warnLines: number;
-  lines: string[];
+  /** The line groups written (`lineGroupKey`). */
+  lines: Set<string>;
 }
 
-const empty = (): Readings => ({ calls: 0, errors: 0, durationMs: 0, warnLines: 0, lines: [] });
+const empty = (): Readings => ({
+  calls: 0,
+  errors: 0,
+  durationMs: 0,
+  warnLines: 0,
+  lines: new Set(),
+});
 const warnSeverity = 13;
 
 /** Robust z of `value` against `base`, with `floor` as the least spread (counts of a few). */
@@ -57,27 +64,47 @@ function robustZ(value: number, base: readonly number[], floor: number): number 
   return (value - center) / Math.max(1.4826 * mad, floor);
 }
 
+/** A service's baseline buckets, read once for every lead bucket held against them. */
+interface BaselineReadings {
+  calls: number[];
+  errors: number[];
+  warnLines: number[];
+  /** Mean span duration (log ms) of the buckets with calls. */
+  latency: number[];
+  lines: Set<string>;
+}
+
+function baselineReadings(buckets: readonly Readings[]): BaselineReadings {
+  return {
+    calls: buckets.map((r) => r.calls),
+    errors: buckets.map((r) => r.errors),
+    warnLines: buckets.map((r) => r.warnLines),
+    latency: buckets.filter((r) => r.calls > 0).map((r) => Math.log(r.durationMs / r.calls)),
+    lines: new Set(buckets.flatMap((r) => [...r.lines])),
+  };
+}
+
 /** Which of a service's readings in one lead bucket left the baseline's, by name. */
-export function leftBaseline(
+function leftBaseline(
   lead: Readings,
-  baseline: readonly Readings[],
+  baseline: BaselineReadings,
   rule: Pick<OnsetRule, 'spread'>,
 ): string[] {
   const out: string[] = [];
   const beyond = (z: number) => Math.abs(z) > rule.spread;
-  const counts = (pick: (r: Readings) => number, floor: number) =>
-    beyond(robustZ(pick(lead), baseline.map(pick), floor));
-  if (counts((r) => r.calls, 1)) out.push('calls');
-  if (counts((r) => r.errors, 1)) out.push('errors');
-  if (counts((r) => r.warnLines, 1)) out.push('warn lines');
-  const latency = baseline.filter((r) => r.calls > 0).map((r) => Math.log(r.durationMs / r.calls));
+  if (beyond(robustZ(lead.calls, baseline.calls, 1))) out.push('calls');
+  if (beyond(robustZ(lead.errors, baseline.errors, 1))) out.push('errors');
+  if (beyond(robustZ(lead.warnLines, baseline.warnLines, 1))) out.push('warn lines');
   // On a log scale: a bucket twice as slow as the baseline's usual is far off whatever its level.
-  if (lead.calls > 0 && latency.length > 0) {
-    const z = robustZ(Math.log(lead.durationMs / lead.calls), latency, Math.log(2) / rule.spread);
+  if (lead.calls > 0 && baseline.latency.length > 0) {
+    const z = robustZ(
+      Math.log(lead.durationMs / lead.calls),
+      baseline.latency,
+      Math.log(2) / rule.spread,
+    );
     if (beyond(z)) out.push('latency');
   }
-  const known = new Set(baseline.flatMap((r) => r.lines));
-  if (lead.lines.some((l) => !known.has(l))) out.push('new lines');
+  if ([...lead.lines].some((l) => !baseline.lines.has(l))) out.push('new lines');
   return out;
 }
 
@@ -126,7 +153,7 @@ export function leadDeviations(
     const r = readingsAt(log.service, Number(log.timeUnixNano / 1_000_000n));
     if (!r) continue;
     if (log.severityNumber >= warnSeverity) r.warnLines++;
-    r.lines.push(lineGroupKey(log.body));
+    r.lines.add(lineGroupKey(log.body));
   }
   const firstBaseline = bucketOf(window.leadStart - 1);
   const lastBaseline = bucketOf(window.baselineStart);
@@ -141,10 +168,11 @@ export function leadDeviations(
       if (baselineOf(Math.max(from, window.baselineStart)))
         baseline.push(buckets.get(k) ?? empty());
     }
-    if (baseline.filter((r) => r.calls > 0 || r.lines.length > 0).length < rule.minBaselineBuckets)
+    if (baseline.filter((r) => r.calls > 0 || r.lines.size > 0).length < rule.minBaselineBuckets)
       continue;
+    const readings = baselineReadings(baseline);
     for (let k = 0; k < leadBuckets; k++) {
-      for (const reading of leftBaseline(buckets.get(k) ?? empty(), baseline, rule))
+      for (const reading of leftBaseline(buckets.get(k) ?? empty(), readings, rule))
         out[k]!.deviations.push({ service, reading });
     }
   }
