@@ -6,9 +6,10 @@
  * - a variant of a line the service already logs, differing only in how many times a part
  *   repeats (a list of one more item: `[Ticket(a), Ticket(b)]` against `[Ticket(a)]`). The
  *   miner groups lines by their token count, so each new list length is a new template, but
- *   it is the same line the service has always written. Long lines are cut at a length limit
- *   somewhere in their last item, so a shape that begins another of nearly its length is
- *   the same line cut elsewhere.
+ *   it is the same line the service has always written. Long lines are cut at a length limit,
+ *   often inside such a list: a line that ends in the middle of a repeat is that line cut, the
+ *   same line as any it agrees with up to the cut, and a shape that begins another of nearly
+ *   its length is the same line cut elsewhere.
  */
 export interface TemplateText {
   service: string;
@@ -28,21 +29,58 @@ const maxRepeatTokens = 24;
  * with the same shape differ only in how many times some part repeats.
  */
 export function templateShape(template: string): string {
+  return lineShape(template).shape;
+}
+
+/** A template's shape (see templateShape), and whether its line was cut inside a repeat. */
+interface LineShape {
+  shape: string;
+  cut: boolean;
+}
+
+/** Trailing tokens that must echo a repeat for a line to count as cut inside it. */
+const cutEcho = 2;
+
+function lineShape(template: string): LineShape {
   // Words and punctuation apart, so that an item's separator (`,` inside a list, `]` after
   // the last item) is its own token and the items themselves repeat exactly.
   const tokens = template.match(/[\w<>*]+|[^\s\w<>*]/g) ?? [];
+  const cut = endsInsideRepeat(tokens);
   for (let size = 1; size <= maxRepeatTokens; size++) {
     const out: string[] = [];
+    // Every start is tried, not only multiples of the run: a list begins wherever its line's
+    // text before it ends.
     for (let i = 0; i < tokens.length;) {
-      const run = tokens.slice(i, i + size);
-      out.push(...run);
       let j = i + size;
       while (j + size <= tokens.length && sameRun(tokens, i, j, size)) j += size;
-      i = j;
+      if (j === i + size) {
+        out.push(tokens[i]!);
+        i++;
+      } else {
+        out.push(...tokens.slice(i, i + size));
+        i = j;
+      }
     }
     tokens.splice(0, tokens.length, ...out);
   }
-  return tokens.join(' ');
+  return { shape: tokens.join(' '), cut };
+}
+
+/**
+ * The line stops inside a repeat: before its last token (which the cut may have split), its
+ * final tokens repeat the ones a run's length earlier, as the items of a list do.
+ */
+function endsInsideRepeat(tokens: readonly string[]): boolean {
+  const end = tokens.length - 1;
+  for (let size = 2; size <= maxRepeatTokens; size++) {
+    let echo = 0;
+    while (echo < cutEcho && end - echo - 1 - size >= 0) {
+      if (tokens[end - echo - 1] !== tokens[end - echo - 1 - size]) break;
+      echo++;
+    }
+    if (echo >= cutEcho) return true;
+  }
+  return false;
 }
 
 function sameRun(tokens: string[], a: number, b: number, size: number): boolean {
@@ -59,26 +97,35 @@ export function newsworthyTemplates<T extends TemplateText>(
   known: readonly TemplateText[],
 ): T[] {
   const since = new Map<string, number>();
-  const shapes = new Map<string, { shape: string; firstSeen: number }[]>();
+  const shapes = new Map<string, (LineShape & { firstSeen: number })[]>();
   for (const k of known) {
     since.set(k.service, Math.min(since.get(k.service) ?? k.firstSeen, k.firstSeen));
     const list = shapes.get(k.service) ?? [];
-    list.push({ shape: templateShape(k.template), firstSeen: k.firstSeen });
+    list.push({ ...lineShape(k.template), firstSeen: k.firstSeen });
     shapes.set(k.service, list);
   }
   return novel.filter((n) => {
     const first = Math.min(since.get(n.service) ?? n.firstSeen, n.firstSeen);
     if (n.firstSeen - first < serviceNoveltyWarmupMs) return false;
-    const shape = templateShape(n.template);
+    const shape = lineShape(n.template);
     return !(shapes.get(n.service) ?? []).some(
-      (k) => k.firstSeen < n.firstSeen && sameLine(k.shape, shape),
+      (k) => k.firstSeen < n.firstSeen && sameLine(k, shape),
     );
   });
 }
 
-function sameLine(a: string, b: string): boolean {
-  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
-  return long.startsWith(short) && short.length >= cutShare * long.length;
+function sameLine(a: LineShape, b: LineShape): boolean {
+  const [short, long] = a.shape.length <= b.shape.length ? [a, b] : [b, a];
+  if (long.shape.startsWith(short.shape) && short.shape.length >= cutShare * long.shape.length)
+    return true;
+  return cutFrom(a, b) || cutFrom(b, a);
+}
+
+/** `cut` is `whole` cut inside a repeat: the two agree up to the cut's last (maybe split) token. */
+function cutFrom(cut: LineShape, whole: LineShape): boolean {
+  if (!cut.cut) return false;
+  const before = cut.shape.slice(0, cut.shape.lastIndexOf(' '));
+  return before.length > 0 && whole.shape.startsWith(`${before} `);
 }
 
 /**

@@ -43,6 +43,54 @@ describe('which novel log templates are news', () => {
     expect(newsworthyTemplates([cut], known)).toEqual([]);
   });
 
+  it('folds a list wherever the text before it ends', () => {
+    // Cut inside its eighth item: one whole item stays, then the cut one, however many words
+    // come before the list.
+    for (const words of ['', 'w0 ', 'w0 w1 ', 'w0 w1 w2 ']) {
+      const line = tickets(8).replace('[soldTickets=', `[${words}soldTickets=`);
+      const shape = templateShape(line.slice(0, line.length - 45));
+      expect(shape.match(/\bTicket\b/g)).toHaveLength(2);
+    }
+  });
+
+  it('a line cut early inside its list is the whole line the service logs', () => {
+    // The whole line goes on after its list; the cut one stops inside the list's second item.
+    const line = (n: number) =>
+      `seat <*> INFO [getLeftTicketOfInterval][result is <*>, Response(status=<*>, data=<*>{soldTickets=[${Array.from(
+        { length: n },
+        () => 'Ticket(seatNo=<*>, startStation=<*>, destStation=<*>)',
+      ).join(
+        ', ',
+      )}]}] headers=<x-request-id: "<*>", server: "envoy", transfer-encoding: "chunked">`;
+    const whole = [{ service: 'seat', template: line(2), firstSeen: t0 }];
+    const long = line(40);
+    for (const at of [
+      'Ticket(seatNo=<*>, startSta',
+      'Ticket(seatNo=<*>, startStation=<*>, destStation=<*>), Tick',
+    ]) {
+      const cut = long.slice(0, long.indexOf(at, long.indexOf('Ticket(') + 1) + at.length);
+      expect(
+        newsworthyTemplates([{ service: 'seat', template: cut, firstSeen: later }], whole),
+      ).toEqual([]);
+    }
+  });
+
+  it('a new line that begins with a known one is news unless it stops inside a repeat', () => {
+    const knownLine = [
+      {
+        service: 'seat',
+        template: 'seat <*> ERROR [distributeSeat][Get seats failed][cause: <*>]',
+        firstSeen: t0,
+      },
+    ];
+    const shorter = {
+      service: 'seat',
+      template: 'seat <*> ERROR [distributeSeat][Get seats',
+      firstSeen: later,
+    };
+    expect(newsworthyTemplates([shorter], knownLine)).toEqual([shorter]);
+  });
+
   it('a line of the same text at another service is still news there', () => {
     const elsewhere = [{ service: 'order', template: tickets(3), firstSeen: t0 }];
     const novel = {
