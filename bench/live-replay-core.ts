@@ -79,6 +79,7 @@ export async function replayLive(
       fingerprint: o.fingerprint,
       opened_at: new Date(o.at),
       service: o.service,
+      services: o.state.services,
       root_cause: rootCause === undefined ? null : { service: rootCause },
       opening_root_cause: o.rootCause ?? null,
     };

@@ -101,7 +101,7 @@ async function main() {
   }
 
   const { rows } = await pool.query<IncidentRow>(
-    `SELECT i.incident_id, i.fingerprint, i.opened_at, i.service, i.root_cause,
+    `SELECT i.incident_id, i.fingerprint, i.opened_at, i.service, i.services, i.root_cause,
        v.candidates->0->>'service' AS opening_root_cause
      FROM incident i LEFT JOIN investigation v ON v.investigation_id = 'investigation-' || i.incident_id
      WHERE i.opened_at >= $1 ORDER BY i.opened_at`,

@@ -10,6 +10,8 @@ export interface IncidentRow {
   fingerprint: string;
   opened_at: Date;
   service: string;
+  /** The services the incident names besides its own, as it stands when the table is read. */
+  services: string[];
   /** The incident's final root cause: after the matured ranking when it ranked again. */
   root_cause: { service?: string } | null;
   /** The top of the investigation the incident ran when it opened. */
@@ -65,28 +67,33 @@ export function liveMarkdown(
       mine,
       detectS: first && (at(first) - slot.injectAt) / 1000,
       rootCause: first?.root_cause?.service,
+      // The incident named the faulty service: what opened in the fault's window was about it.
+      namesFault:
+        first !== undefined && [first.service, ...first.services].includes(slot.fault.service),
       openingRootCause: first?.opening_root_cause ?? undefined,
       blamed: first?.service,
     };
   });
   const detected = rows.filter((r) => r.detectS !== undefined);
+  const namingFault = detected.filter((r) => r.namesFault);
   const pct = (n: number) => `${((100 * n) / Math.max(1, rows.length)).toFixed(0)}%`;
   const table = rows
     .map(
       (r, i) =>
-        `| ${settings.faults ? r.slot.number : i + 1} | ${r.slot.fault.day} ${r.slot.fault.injectTime.toISOString().slice(11, 19)} | ${r.slot.fault.type} | ${r.slot.fault.service} | ${r.detectS?.toFixed(0) ?? 'missed'} | ${r.blamed ?? '–'} | ${r.openingRootCause ?? '–'} | ${r.rootCause ?? '–'} | ${r.mine.length} |`,
+        `| ${settings.faults ? r.slot.number : i + 1} | ${r.slot.fault.day} ${r.slot.fault.injectTime.toISOString().slice(11, 19)} | ${r.slot.fault.type} | ${r.slot.fault.service} | ${r.detectS?.toFixed(0) ?? 'missed'} | ${r.blamed ?? '–'} | ${r.detectS === undefined ? '–' : r.namesFault ? 'yes' : 'no'} | ${r.openingRootCause ?? '–'} | ${r.rootCause ?? '–'} | ${r.mine.length} |`,
     )
     .join('\n');
   return `
 ${settingsLine(settings)} ${command} — from ${new Date(start).toISOString()}, ${incidents.length} incidents in all
 
-| # | fault (day, inject_time) | type | service | detect (s) | incident blames | top root cause at opening | top root cause after re-rank | incidents |
-|---|---|---|---|---|---|---|---|---|
+| # | fault (day, inject_time) | type | service | detect (s) | incident blames | incident names the faulty service | top root cause at opening | top root cause after re-rank | incidents |
+|---|---|---|---|---|---|---|---|---|---|
 ${table}
 
 | measure | result |
 |---|---|
 | faults detected | ${detected.length}/${rows.length} (${pct(detected.length)}) |
+| of them, by an incident that names the faulty service | ${namingFault.length}/${rows.length} (${pct(namingFault.length)}) |
 | median time to detect | ${median(detected.map((r) => r.detectS!)).toFixed(0)} s |
 | top root cause right at opening | ${pct(rows.filter((r) => r.openingRootCause === r.slot.fault.service).length)} |
 | top root cause right after re-rank | ${pct(rows.filter((r) => r.rootCause === r.slot.fault.service).length)} |
