@@ -31,8 +31,12 @@ export class SeriesDetector {
   }
 
   score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
-    const { rarity, baseline } = this.ensemble.judge(value, { support, bucket, slowerThan });
-    return { score: rarity, baseline };
+    const { rarity, baseline, slowBuckets } = this.ensemble.judge(value, {
+      support,
+      bucket,
+      slowerThan,
+    });
+    return { score: rarity, baseline, ...(slowBuckets && { slowBuckets: [...slowBuckets] }) };
   }
 
   exportState(): EnsembleState {
