@@ -410,12 +410,14 @@ export class DirectionalSeriesScorer {
     if (calls === undefined || slow === undefined) return { score, baseline: center, far };
     const slowEvidence = this.slowRequestScore(slow, calls, bucket);
     const worseEvidence = this.worseRequestScore(worse ?? 0, calls, bucket);
-    const evidence = worseEvidence.score >= slowEvidence.score ? worseEvidence : slowEvidence;
+    // Only calls slower than anything the window showed name their buckets: a call that slow in
+    // each is a look of its own, a few calls above the suspicious line are one reading pooled.
+    const worst = worseEvidence.score >= slowEvidence.score;
     return {
-      score: Math.min(score, evidence.score),
+      score: Math.min(score, Math.max(worseEvidence.score, slowEvidence.score)),
       baseline: center,
       far,
-      ...(evidence.buckets.length > 0 && { slowBuckets: evidence.buckets }),
+      ...(worst && worseEvidence.buckets.length > 0 && { slowBuckets: worseEvidence.buckets }),
     };
   }
 
