@@ -410,14 +410,12 @@ export class DirectionalSeriesScorer {
     if (calls === undefined || slow === undefined) return { score, baseline: center, far };
     const slowEvidence = this.slowRequestScore(slow, calls, bucket);
     const worseEvidence = this.worseRequestScore(worse ?? 0, calls, bucket);
-    // Only calls slower than anything the window showed name their buckets: a call that slow in
-    // each is a look of its own, a few calls above the suspicious line are one reading pooled.
-    const worst = worseEvidence.score >= slowEvidence.score;
+    const evidence = worseEvidence.score >= slowEvidence.score ? worseEvidence : slowEvidence;
     return {
-      score: Math.min(score, Math.max(worseEvidence.score, slowEvidence.score)),
+      score: Math.min(score, evidence.score),
       baseline: center,
       far,
-      ...(worst && worseEvidence.buckets.length > 0 && { slowBuckets: worseEvidence.buckets }),
+      ...(evidence.buckets.length > 0 && { slowBuckets: evidence.buckets }),
     };
   }
 
