@@ -194,15 +194,6 @@ const slowOrFailingKey = 'correlation:slow-or-failing';
  */
 const oneRequestKey = 'correlation:one-request';
 const anomalyId = (a: Anomaly) => `${a.seriesKey}|${a.at}`;
-
-/** The earlier buckets a latency point's slow requests were pooled from (see Anomaly). */
-function pooledFrom(
-  bucket: number,
-  slowBuckets: number[] | undefined,
-): Pick<Anomaly, 'pooledFrom'> {
-  const earlier = (slowBuckets ?? []).filter((b) => b !== bucket);
-  return earlier.length ? { pooledFrom: earlier.map((b) => new Date(b).toISOString()) } : {};
-}
 /** detector_state key of the held gauges that time requests (see timesRequests). */
 const timedKey = 'correlation:timed';
 /** UCUM units of time in which requests are timed. */
@@ -412,7 +403,6 @@ export function createDetectionActivities({
               value: p.value,
               baseline: scored.baseline,
               at: new Date(p.bucket).toISOString(),
-              ...pooledFrom(p.bucket, scored.slowBuckets),
             };
             anomalies.push(anomaly);
             if (histogram && restsOnOneRequest(histogram, p.value, scored.baseline))

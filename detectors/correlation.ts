@@ -322,15 +322,13 @@ function evidence(anomalies: Anomaly[], { oneRequest, timesRequests, fromLines }
   // bucket are one piece of evidence however many services show them.
   // A service's error series share their calls; what its log lines say (a new line, a line
   // logged more, more of its lines at WARN) is one reading of the same lines.
-  // A quiet series' evidence pooled from slow requests of earlier buckets rests on requests of
-  // each of them: as many pieces as a busy series anomalous in each.
   const pieces = new Set(
     anomalies
       .filter((a) => !isGauge(a))
-      .flatMap((a) =>
+      .map((a) =>
         a.signal === 'latency'
-          ? [a.at, ...(a.pooledFrom ?? [])].map((at) => `latency|${at}`)
-          : [`${a.service}|${fromLines(a) ? 'lines' : a.signal}|${a.at}`],
+          ? `latency|${a.at}`
+          : `${a.service}|${fromLines(a) ? 'lines' : a.signal}|${a.at}`,
       ),
   );
   // A scrape reads every pod at about the same moment: what one scrape shows, at one service or

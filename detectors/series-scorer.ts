@@ -41,9 +41,6 @@ export type SeriesScorerState = {
   slowTail?: [number, number][];
   /** The latest buckets' [requests slower than the whole baseline, requests], newest first. */
   worseTail?: [number, number][];
-  /** The buckets (epoch ms) of `slowTail` and `worseTail`, newest first. */
-  slowTailAt?: number[];
-  worseTailAt?: number[];
   /** Every point of the window, admitted or not, oldest first. */
   seen?: number[];
   /** Calls behind each of `seen` (error ratios only). */
@@ -65,11 +62,6 @@ export type SeriesScorerState = {
 export interface ScoredPoint {
   score: number;
   baseline: number | undefined;
-  /**
-   * Latency: the buckets (epoch ms, newest first) whose slow requests the point's evidence pooled,
-   * each with one at least. Separate buckets are separate requests: persistence, not one look.
-   */
-  slowBuckets?: number[];
 }
 
 /** The rollups' bucket: the cadence assumed until the series shows its own. */
@@ -133,15 +125,6 @@ const latencyTests = 2;
 const recurringEpisodes = 3;
 /** An earlier point repeats this one when it deviated at least this share as far. */
 const repeatShare = 0.5;
-
-/**
- * The buckets of a tail with the newest in front, 0 where not known (a state saved before they
- * were kept, a point scored without one).
- */
-function tailBuckets(bucket: number | undefined, known: number[], tail: number): number[] {
-  const older = Array.from({ length: tail }, (_, i) => known[i] ?? 0);
-  return [bucket ?? 0, ...older];
-}
 
 /** Counts a bucket's requests slower than a latency (in the series' units). */
 export type SlowerThan = (value: number) => number;
@@ -215,24 +198,20 @@ function pooledTailScore(
   counts: (events: number, trials: number) => boolean,
   tests = 1,
   looks = pooledBuckets,
-): { score: number; pooled: number } {
+): number {
   let log10P = 0;
-  let pooled = 0;
   let events = 0;
   let trials = 0;
-  for (const [i, [k, n]] of points.entries()) {
+  for (const [k, n] of points) {
     events += k;
     trials += n;
     if (!counts(events, trials)) continue;
-    const p = binomialTailLog10(events, trials, expected) + Math.log10(looks * tests);
-    if (p < log10P) [log10P, pooled] = [p, i + 1];
+    log10P = Math.min(
+      log10P,
+      binomialTailLog10(events, trials, expected) + Math.log10(looks * tests),
+    );
   }
-  return { score: Math.max(0, 1 - Math.exp(log10P / log10PScale)), pooled };
-}
-
-/** The buckets of the first `pooled` points that hold at least one event. */
-function bucketsWithEvents(points: [number, number][], at: number[], pooled: number): number[] {
-  return points.slice(0, pooled).flatMap(([k], i) => (k > 0 && (at[i] ?? 0) > 0 ? [at[i]!] : []));
+  return Math.max(0, 1 - Math.exp(log10P / log10PScale));
 }
 
 export class DirectionalSeriesScorer {
@@ -244,8 +223,6 @@ export class DirectionalSeriesScorer {
   private slow: number[] = [];
   private slowTail: [number, number][] = [];
   private worseTail: [number, number][] = [];
-  private slowTailAt: number[] = [];
-  private worseTailAt: number[] = [];
   private seen: number[] = [];
   private seenSupport: number[] = [];
   private marks: number[] = [];
@@ -279,7 +256,7 @@ export class DirectionalSeriesScorer {
     const { far, ...scored } =
       this.signal === 'errors' && support !== undefined
         ? { ...this.errorScore(value, support), far: false }
-        : this.robustScore(value, support, slow, worse, bucket);
+        : this.robustScore(value, support, slow, worse);
     // Suspicious points stay out of the baseline too: a slow climb (a leak) would otherwise
     // drag the baseline up with it, and the pooled error rate is not robust like a median.
     // So does a point far off the level whose requests are too few to be news yet: admitted,
@@ -385,7 +362,6 @@ export class DirectionalSeriesScorer {
     calls?: number,
     slow?: number,
     worse?: number,
-    bucket?: number,
   ): ScoredPoint & { far: boolean } {
     const { center, floor, scale } = this.spread();
     const z = (v: number) => {
@@ -408,26 +384,18 @@ export class DirectionalSeriesScorer {
     const score = recurring ? 0 : strength;
     const far = score >= suspiciousScore;
     if (calls === undefined || slow === undefined) return { score, baseline: center, far };
-    const slowEvidence = this.slowRequestScore(slow, calls, bucket);
-    const worseEvidence = this.worseRequestScore(worse ?? 0, calls, bucket);
-    const evidence = worseEvidence.score >= slowEvidence.score ? worseEvidence : slowEvidence;
-    return {
-      score: Math.min(score, evidence.score),
-      baseline: center,
-      far,
-      ...(evidence.buckets.length > 0 && { slowBuckets: evidence.buckets }),
-    };
+    const evidence = Math.max(
+      this.slowRequestScore(slow, calls),
+      this.worseRequestScore(worse ?? 0, calls),
+    );
+    return { score: Math.min(score, evidence), baseline: center, far };
   }
 
   /**
    * How unlikely this many slow requests are (pooled with the latest buckets) at the rate the
    * series' recent requests were slow: the weight of a latency point's evidence.
    */
-  private slowRequestScore(
-    slow: number,
-    calls: number,
-    bucket: number | undefined,
-  ): { score: number; buckets: number[] } {
+  private slowRequestScore(slow: number, calls: number): number {
     let slowSeen = 0;
     let total = 0;
     for (let i = 0; i < this.recent.length; i++) {
@@ -436,18 +404,10 @@ export class DirectionalSeriesScorer {
     }
     const rate = total > 0 ? slowSeen / total : 0;
     const points: [number, number][] = [[slow, calls], ...this.slowTail];
-    const at = tailBuckets(bucket, this.slowTailAt, this.slowTail.length);
     this.slowTail = points.slice(0, pooledBuckets - 1);
-    this.slowTailAt = at.slice(0, pooledBuckets - 1);
-    if (slow === 0) return { score: 0, buckets: [] };
+    if (slow === 0) return 0;
     const expected = Math.min(0.5, Math.max(minSlowRate, slowOverDispersion * rate));
-    const { score, pooled } = pooledTailScore(
-      points,
-      expected,
-      (k) => k >= minSlowRequests,
-      latencyTests,
-    );
-    return { score, buckets: bucketsWithEvents(points, at, pooled) };
+    return pooledTailScore(points, expected, (k) => k >= minSlowRequests, latencyTests);
   }
 
   /**
@@ -456,11 +416,7 @@ export class DirectionalSeriesScorer {
    * at most ⌊(1 − q)·n⌋ per bucket were slower than its point, so at most that many beyond the
    * line, and with none beyond it a new request passes all N with chance 1/(N + 1).
    */
-  private worseRequestScore(
-    worse: number,
-    calls: number,
-    bucket: number | undefined,
-  ): { score: number; buckets: number[] } {
+  private worseRequestScore(worse: number, calls: number): number {
     let beyond = 0;
     let total = 0;
     for (const n of this.support) {
@@ -469,21 +425,18 @@ export class DirectionalSeriesScorer {
     }
     const rate = (beyond + 1) / (total + 1);
     const points: [number, number][] = [[worse, calls], ...this.worseTail];
-    const at = tailBuckets(bucket, this.worseTailAt, this.worseTail.length);
     // Pooled over the level's minute: a quiet edge's one call a bucket, each slower than anything
     // shown, adds up to news the way a held level does (more looks, paid for).
     this.worseTail = points.slice(0, levelBuckets - 1);
-    this.worseTailAt = at.slice(0, levelBuckets - 1);
-    if (worse === 0) return { score: 0, buckets: [] };
+    if (worse === 0) return 0;
     const expected = Math.min(0.5, Math.max(minSlowRate, slowOverDispersion * rate));
-    const { score, pooled } = pooledTailScore(
+    return pooledTailScore(
       points,
       expected,
       (k) => k >= minSlowRequests,
       latencyTests,
       levelBuckets,
     );
-    return { score, buckets: bucketsWithEvents(points, at, pooled) };
   }
 
   /**
@@ -512,7 +465,7 @@ export class DirectionalSeriesScorer {
     // Only a bucket with failures of its own can be anomalous: pooling finds them sooner,
     // it does not extend an alarm into the healthy buckets after it.
     if (points[0]![0] === 0) return { score: 0, baseline: rate };
-    const { score } = pooledTailScore(
+    const score = pooledTailScore(
       points,
       expected,
       (failures, n) =>
@@ -541,8 +494,6 @@ export class DirectionalSeriesScorer {
         slow: [...this.slow],
         slowTail: this.slowTail.map(([k, n]) => [k, n] as [number, number]),
         worseTail: this.worseTail.map(([k, n]) => [k, n] as [number, number]),
-        slowTailAt: [...this.slowTailAt],
-        worseTailAt: [...this.worseTailAt],
       }),
       streak: this.streak,
       ...(this.marks.length > 0 && { marks: [...this.marks] }),
@@ -566,9 +517,6 @@ export class DirectionalSeriesScorer {
     this.worseTail = state.worseTail
       ? state.worseTail.map(([k, n]) => [k, n] as [number, number])
       : [];
-    // States saved before the tails' buckets were kept: their buckets are not known.
-    this.slowTailAt = state.slowTailAt ? [...state.slowTailAt] : [];
-    this.worseTailAt = state.worseTailAt ? [...state.worseTailAt] : [];
     this.streak = state.streak;
     // States saved before marks: the streak is what is known of the latest points.
     this.marks = state.marks ? [...state.marks] : Array<number>(state.streak).fill(1);

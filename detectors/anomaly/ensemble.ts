@@ -87,8 +87,6 @@ export interface Judgement {
   readonly alert: number;
   /** The evidence member's baseline (its median or error rate), when it has one. */
   readonly baseline: number | undefined;
-  /** Latency: the buckets whose slow requests the evidence pooled, when it is the rarest reading. */
-  readonly slowBuckets?: readonly number[];
 }
 
 interface Member {
@@ -278,13 +276,7 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
     }
     this.season?.push(x);
     const rarity = Math.max(stated, rarestOf(rarest, looks));
-    const slowBuckets = evidence && evidence.score >= rarity ? evidence.slowBuckets : undefined;
-    return {
-      rarity,
-      alert: this.damper.score(rarity),
-      baseline,
-      ...(slowBuckets && { slowBuckets }),
-    };
+    return { rarity, alert: this.damper.score(rarity), baseline };
   }
 
   exportState(): EnsembleState {

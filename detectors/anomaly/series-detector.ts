@@ -31,12 +31,8 @@ export class SeriesDetector {
   }
 
   score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
-    const { rarity, baseline, slowBuckets } = this.ensemble.judge(value, {
-      support,
-      bucket,
-      slowerThan,
-    });
-    return { score: rarity, baseline, ...(slowBuckets && { slowBuckets: [...slowBuckets] }) };
+    const { rarity, baseline } = this.ensemble.judge(value, { support, bucket, slowerThan });
+    return { score: rarity, baseline };
   }
 
   exportState(): EnsembleState {

@@ -11,11 +11,6 @@ export interface Anomaly {
   baseline?: number;
   /** Bucket start, ISO-8601. */
   at: string;
-  /**
-   * Latency: the earlier buckets (ISO-8601) whose slow requests the evidence pooled with this
-   * one's, when there are any: separate requests, so separate pieces of evidence.
-   */
-  pooledFrom?: string[];
 }
 
 /** `alert`: an alert from Alertmanager or the alert webhook (its operation is the alert's name). */
