@@ -178,8 +178,14 @@ export function correlateAnomalies(
       (s) => telling.has(s) && ![...(anomalousCallees.get(s) ?? [])].some((c) => telling.has(c)),
     );
   const candidates: IncidentCandidate[] = [];
-  for (const group of groups)
-    for (const part of splitExplained(group, sinksOf, anomalousCallees, open)) report(part);
+  // The incidents this pass opens are open to its later groups, as they would be to the next
+  // pass's: whether a fault's groups land in one pass or two must not decide how many incidents
+  // it opens. Earliest onset first, so the group that began first is the one the others join.
+  const openedHere: OpenIncidentRef[] = [];
+  const onsetOf = (group: string[]) =>
+    Math.min(...group.flatMap((s) => byService.get(s) ?? []).map((a) => Date.parse(a.at)));
+  const parts = groups.flatMap((group) => splitExplained(group, sinksOf, anomalousCallees, open));
+  for (const part of parts.sort((a, b) => onsetOf(a) - onsetOf(b))) report(part);
   return candidates;
 
   function report(group: string[]): void {
@@ -193,8 +199,9 @@ export function correlateAnomalies(
     const opens =
       evidence(evidential, { oneRequest, timesRequests, fromLines }) >= minAnomaliesToOpen ||
       evidential.some(conclusive);
-    const joinable =
-      opens && evidential.some((a) => !isGauge(a)) ? open.filter((o) => !o.gaugesOnly) : open;
+    const joinableOf = (refs: OpenIncidentRef[]) =>
+      opens && evidential.some((a) => !isGauge(a)) ? refs.filter((o) => !o.gaugesOnly) : refs;
+    const joinable = joinableOf(open);
     // Slow or failing calls join an incident only where its current evidence explains them.
     const explains = evidential.some((a) => slowOrFailingCall(a, { fromLines, outage }))
       ? explainsCalls
@@ -203,10 +210,21 @@ export function correlateAnomalies(
     // lists, they back it (see backsOnly) without widening it.
     const attached = group.some((s) => beyondOneScrape.has(s))
       ? (related(culprit, group, joinable, calls, newAtCulprit, explains) ??
-        coincident(onset, group, joinable, linked, explains))
+        coincident(onset, group, joinableOf([...open, ...openedHere]), linked, explains))
       : joinable.find((o) => group.every((s) => o.services.includes(s)))?.fingerprint;
     const fingerprint = attached ?? fingerprintOf(culprit);
     if (!attached && !opens) return;
+    if (!attached)
+      openedHere.push({
+        fingerprint,
+        service: culprit,
+        services: group,
+        openedAt: onset,
+        gaugesOnly: evidential.every(isGauge),
+        slowOrFailing: group.filter((s) =>
+          evidentialAt(s).some((a) => slowOrFailingCall(a, { fromLines, outage })),
+        ),
+      });
     // What could have opened an incident keeps one open; gauges alone only back it (a gauge
     // still settling after its fault was cured would keep that incident open for minutes).
     const backsOnly = !opens && evidential.every(isGauge);

@@ -46,19 +46,43 @@ describe('anomaly correlation', () => {
     expect(candidates[0]?.services).toEqual(['cart', 'checkout', 'db', 'frontend']);
   });
 
-  it('keeps unconnected faults apart', () => {
+  it('keeps unconnected faults apart when they began more than half a minute apart', () => {
+    const earlier = new Date(Date.parse(at) - 40_000).toISOString();
     const candidates = correlateAnomalies(
       [
         anomaly('payment'),
         anomaly('payment', 0.9, 'errors'),
-        anomaly('cart'),
-        anomaly('cart', 0.9, 'errors'),
+        { ...anomaly('cart'), at: earlier },
+        { ...anomaly('cart', 0.9, 'errors'), at: earlier },
       ],
       edges,
       [],
       at,
     );
     expect(candidates.map((c) => c.fingerprint)).toEqual(['cart', 'payment']);
+  });
+
+  it('opens one incident for groups of one pass that began together, as the next pass would', () => {
+    const together = [
+      anomaly('payment'),
+      anomaly('payment', 0.9, 'errors'),
+      anomaly('cart'),
+      anomaly('cart', 0.9, 'errors'),
+    ];
+    const candidates = correlateAnomalies(together, edges, [], at);
+    expect(candidates.map((c) => [c.fingerprint, c.services])).toEqual([
+      ['cart', ['cart']],
+      ['cart', ['payment']],
+    ]);
+    // The same groups a pass apart: the first opened, the second joins it (coincident onset).
+    const [first] = correlateAnomalies(together.slice(2), edges, [], at);
+    const later = correlateAnomalies(
+      together.slice(0, 2),
+      edges,
+      [{ ...first!, openedAt: Date.parse(at), slowOrFailing: ['cart'] }],
+      at,
+    );
+    expect(later.map((c) => c.fingerprint)).toEqual(['cart']);
   });
 
   it('attaches a group to the open incident it overlaps', () => {
@@ -362,7 +386,7 @@ describe('anomaly correlation', () => {
     expect(candidates.map((c) => [c.service, c.services])).toEqual([['cart', ['cart']]]);
   });
 
-  it('joins a callee read once to no fault when its symptomatic callers are two faults', () => {
+  it('joins a callee read once to neither group when its symptomatic callers are two groups', () => {
     const candidates = correlateAnomalies(
       [
         anomaly('cart'),
@@ -375,9 +399,11 @@ describe('anomaly correlation', () => {
       [],
       at,
     );
+    // The two groups began together, so they are one incident (see coincident onsets); the
+    // database's reading joins neither.
     expect(candidates.map((c) => [c.fingerprint, c.services])).toEqual([
       ['cart', ['cart']],
-      ['checkout', ['checkout']],
+      ['cart', ['checkout']],
     ]);
   });
 
