@@ -359,6 +359,12 @@ export function createDetectionActivities({
             })
         : [];
       const series = groupBySeries([...rows, ...logs.points, ...logs.errorShares, ...promPoints]);
+      // The services whose requests this pass's rows time as spans (its window and the late rows
+      // re-read before it, the stretch a pod's gauges scraped now describe), counted request by
+      // request. A service whose spans stopped coming is seen through its gauges again.
+      const requestsInSpans = new Set(
+        rows.filter((p) => p.signal === 'latency' && p.histogram).map((p) => p.service),
+      );
       const stored = await loadDetectorStates(pool, [
         ...series.keys(),
         templateBurstKey,
@@ -528,6 +534,7 @@ export function createDetectionActivities({
             supporting,
             oneRequest: (a) => oneRequest.has(anomalyId(a)),
             timesRequests: (a) => timed.has(a.seriesKey),
+            requestsInSpans: (service) => requestsInSpans.has(service),
             fromLines,
           },
         );

@@ -61,6 +61,12 @@ export interface CorrelationOptions {
    */
   timesRequests?: (anomaly: Anomaly) => boolean;
   /**
+   * Services whose requests the engine has just timed itself, as spans counted request by
+   * request: there a pod's gauge that times requests (see timesRequests) reads the same requests
+   * with less to say (see evidence).
+   */
+  requestsInSpans?: (service: string) => boolean;
+  /**
    * Anomalies read off a service's log lines (a novel template's burst, a template's count, the
    * share of its lines at WARN or worse): views of the same lines, one piece per bucket.
    */
@@ -100,6 +106,7 @@ export function correlateAnomalies(
     supporting = () => false,
     oneRequest = () => false,
     timesRequests = () => false,
+    requestsInSpans = () => false,
     fromLines = () => false,
   }: CorrelationOptions = {},
 ): IncidentCandidate[] {
@@ -197,8 +204,8 @@ export function correlateAnomalies(
     const onset = Math.min(...groupAnomalies.map((a) => Date.parse(a.at)));
     const evidential = groupAnomalies.filter((a) => !supporting(a));
     const opens =
-      evidence(evidential, { oneRequest, timesRequests, fromLines }) >= minAnomaliesToOpen ||
-      evidential.some(conclusive);
+      evidence(evidential, { oneRequest, timesRequests, requestsInSpans, fromLines }) >=
+        minAnomaliesToOpen || evidential.some(conclusive);
     const joinableOf = (refs: OpenIncidentRef[]) =>
       opens && evidential.some((a) => !isGauge(a)) ? refs.filter((o) => !o.gaugesOnly) : refs;
     const joinable = joinableOf(open);
@@ -333,9 +340,14 @@ function newest(anomalies: Anomaly[]): string {
   return anomalies.map((a) => a.at).reduce((a, b) => (b > a ? b : a));
 }
 
-type Views = Required<Pick<CorrelationOptions, 'oneRequest' | 'timesRequests' | 'fromLines'>>;
+type Views = Required<
+  Pick<CorrelationOptions, 'oneRequest' | 'timesRequests' | 'requestsInSpans' | 'fromLines'>
+>;
 
-function evidence(anomalies: Anomaly[], { oneRequest, timesRequests, fromLines }: Views): number {
+function evidence(
+  anomalies: Anomaly[],
+  { oneRequest, timesRequests, requestsInSpans, fromLines }: Views,
+): number {
   // One slow request is slow in every service it passed through: latency anomalies of one
   // bucket are one piece of evidence however many services show them.
   // A service's error series share their calls; what its log lines say (a new line, a line
@@ -367,7 +379,13 @@ function evidence(anomalies: Anomaly[], { oneRequest, timesRequests, fromLines }
       })
       .map((a) => a.seriesKey),
   );
-  const looks = [...bucketsOfGauges(anomalies)]
+  // A pod's latency percentiles time the requests the engine also sees as spans, where it sees
+  // them. The spans say how many requests were slow; a percentile of a minute's few requests
+  // rests on one or two of them, in that scrape and in the next ones while it covers them. So
+  // such a gauge adds no piece: the spans' own latency is the evidence. At a service seen only
+  // through its metrics the gauge is the only witness of its requests and counts.
+  const witnessedBySpans = (a: Anomaly) => timesRequests(a) && requestsInSpans(a.service);
+  const looks = [...bucketsOfGauges(anomalies.filter((a) => !witnessedBySpans(a)))]
     .filter(([series, buckets]) => buckets.size > 1 || !sameCalls.has(series))
     .map(([, buckets]) => buckets.size);
   return pieces.size + Math.max(0, ...looks);

@@ -196,6 +196,92 @@ describe('detection weighs latency by the requests behind it', () => {
   }, 120_000);
 });
 
+describe('detection reads a pod’s latency gauge beside the spans of its requests', () => {
+  let db: DetectionDatabase;
+
+  beforeEach(async () => {
+    // cache is seen only through its pod's metrics and its lines: no spans time its requests.
+    db = await databaseWith([...chain, 'cache']);
+    await db.pool.query(
+      `INSERT INTO metrics (name, type, unit, description) VALUES ('client.latency.p95', 1, 's', '')`,
+    );
+    for (const service of ['db', 'cache'])
+      await db.pool.query(
+        `INSERT INTO log_templates (template_id, service, template, first_seen, last_seen, severity_number, novel)
+         VALUES ($2 || '-served', $2, $2 || ' <*> INFO served <*>', $1, $1, 9, false),
+                ($2 || '-retry', $2, $2 || ' <*> WARN retrying <*>', $1, $1, 13, false)`,
+        [new Date(start - 30 * 60_000), service],
+      );
+  });
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  const offBucket = 60;
+  /**
+   * Eleven quiet minutes of `calls` requests a bucket through the chain, request i of bucket b
+   * taking `slow(b, i)` ms in the database (undefined: as usual), while `pod` logs fifteen to
+   * eighteen INFO lines a bucket and no WARN line, and its pod's p95 latency, scraped once a
+   * minute, reads about 8 ms. The scrape ending the tenth minute reads `gaugeOffSeconds`
+   * instead, and in that bucket `pod` logs `warnThen` WARN lines.
+   */
+  function runWithGauge(
+    pod: string,
+    calls: number,
+    slow: (b: number, i: number) => number | undefined,
+    { gaugeOffSeconds, warnThen }: { gaugeOffSeconds: number; warnThen: number },
+  ): Promise<IncidentCandidate[]> {
+    return runPasses(db.pool, 66, async (bucket, b) => {
+      await writeBucket(
+        db.pool,
+        bucket,
+        calls,
+        (i, service) => slow(b, i) ?? usualDbMs(b)(i, service),
+      );
+      const lines = { served: 15 + (b % 4), retry: b === offBucket ? warnThen : 0 };
+      for (const [template, n] of Object.entries(lines))
+        await db.pool.query(
+          `INSERT INTO logs (time, service_id, severity_number, body, source_id, template_id)
+           SELECT $1::timestamptz + make_interval(secs => i * 0.1), s.id, 0, 'line', 1, s.name || '-' || $2
+           FROM services s, generate_series(1, $3) i WHERE s.name = $4`,
+          [new Date(bucket), template, n, pod],
+        );
+      if (b % 6 !== 0) return;
+      const value = b === offBucket ? gaugeOffSeconds : 0.008 * (1 + 0.04 * Math.sin(b));
+      await db.pool.query(
+        `INSERT INTO rollup_metrics (bucket, metric_id, service_id, points, value_sum, observations)
+         SELECT $1, m.id, s.id, 1, $2, 0 FROM metrics m, services s WHERE s.name = $3`,
+        [new Date(bucket), value, pod],
+      );
+    });
+  }
+
+  it('opens nothing when the p95 of a pod whose requests are spans rests on one slow request, beside its WARN lines', async () => {
+    // One request of the minute takes 400 ms in the database: the scrape's p95 is that request;
+    // the spans say it was one of twelve in its bucket.
+    const oneSlow = (b: number, i: number) => (b === offBucket - 1 && i === 0 ? 400 : undefined);
+    const candidates = await runWithGauge('db', 12, oneSlow, {
+      gaugeOffSeconds: 0.4,
+      warnThen: 6,
+    });
+    expect(candidates).toEqual([]);
+  }, 120_000);
+
+  it('opens an incident on a pod seen only by its metrics when its latency gauge is off beside its WARN lines', async () => {
+    const candidates = await runWithGauge('cache', 12, () => undefined, {
+      gaugeOffSeconds: 0.4,
+      warnThen: 6,
+    });
+    expect(candidates[0]).toMatchObject({ service: 'cache', fingerprint: 'cache' });
+  }, 120_000);
+
+  it('opens an incident on the database when fifty requests a bucket shift to 85 ms, its pod’s gauge beside them', async () => {
+    const shifted = (b: number) => (b >= offBucket - 1 ? 85 : undefined);
+    const [first] = await runWithGauge('db', 50, shifted, { gaugeOffSeconds: 0.085, warnThen: 0 });
+    expect(first).toMatchObject({ service: 'db', fingerprint: 'db' });
+  }, 120_000);
+});
+
 describe('detection pools the calls into a callee from all its callers', () => {
   const callers = ['booking', 'booking-other'];
   let db: DetectionDatabase;

@@ -363,6 +363,28 @@ describe('correlation evidence', () => {
     );
   });
 
+  it('counts no latency a pod timed where the engine sees its requests as spans; at a pod seen only by its metrics it counts', () => {
+    const later = '2026-01-01T00:00:10.000Z';
+    const fromLines = (a: Anomaly) => a.seriesKey.startsWith('logerr:');
+    const timedGauge = anomaly('metric:travel:ClientLatencyP95', 'travel', 'saturation');
+    const timesRequests = (a: Anomaly) => a.seriesKey === timedGauge.seriesKey;
+    const share = anomaly('logerr:travel', 'travel', 'errors');
+    const spans = { timesRequests, fromLines, requestsInSpans: (s: string) => s === 'travel' };
+    // Its spans are the witness: the gauge's minute may rest on one slow request, in every
+    // scrape that covers it.
+    expect(correlateAnomalies([timedGauge, share], [], [], at, spans)).toEqual([]);
+    const again = { ...timedGauge, at: later };
+    expect(correlateAnomalies([timedGauge, again, share], [], [], at, spans)).toEqual([]);
+    // Its pod's CPU is still a look of its own, and so is its spans' latency.
+    const cpu = anomaly('metric:travel:Cpu', 'travel', 'saturation');
+    expect(correlateAnomalies([timedGauge, cpu, share], [], [], at, spans)).toHaveLength(1);
+    const slow = anomaly('svc:travel:p95', 'travel', 'latency');
+    expect(correlateAnomalies([timedGauge, slow, share], [], [], at, spans)).toHaveLength(1);
+    // No spans of its requests: the gauge is the only witness and counts.
+    const metricsOnly = { timesRequests, fromLines, requestsInSpans: () => false };
+    expect(correlateAnomalies([timedGauge, share], [], [], at, metricsOnly)).toHaveLength(1);
+  });
+
   it('counts what a service’s lines say once a bucket: a new line and the share of WARN lines it makes', () => {
     const later = '2026-01-01T00:00:10.000Z';
     const fromLines = (a: Anomaly) => /^(tmpl|logerr):/.test(a.seriesKey);
