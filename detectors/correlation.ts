@@ -201,7 +201,7 @@ export function correlateAnomalies(
     // incident lists the culprit among the services its own fault slowed down.
     const newAtCulprit = byService.get(culprit)?.some(conclusive) ?? false;
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
-    const onset = Math.min(...groupAnomalies.map((a) => Date.parse(a.at)));
+    const onset = onsetOf(group);
     const evidential = groupAnomalies.filter((a) => !supporting(a));
     const opens =
       evidence(evidential, { oneRequest, timesRequests, requestsInSpans, fromLines }) >=
