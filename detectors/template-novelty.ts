@@ -71,19 +71,13 @@ function lineShape(template: string): LineShape {
  * final tokens repeat the ones a run's length earlier, as the items of a list do.
  */
 function endsInsideRepeat(tokens: readonly string[]): boolean {
-  const end = tokens.length - 1;
-  for (let size = 2; size <= maxRepeatTokens; size++) {
-    let echo = 0;
-    while (echo < cutEcho && end - echo - 1 - size >= 0) {
-      if (tokens[end - echo - 1] !== tokens[end - echo - 1 - size]) break;
-      echo++;
-    }
-    if (echo >= cutEcho) return true;
-  }
+  const echo = tokens.length - 1 - cutEcho;
+  for (let size = 2; size <= maxRepeatTokens && echo - size >= 0; size++)
+    if (sameRun(tokens, echo - size, echo, cutEcho)) return true;
   return false;
 }
 
-function sameRun(tokens: string[], a: number, b: number, size: number): boolean {
+function sameRun(tokens: readonly string[], a: number, b: number, size: number): boolean {
   for (let k = 0; k < size; k++) if (tokens[a + k] !== tokens[b + k]) return false;
   return true;
 }
