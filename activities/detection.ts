@@ -18,7 +18,6 @@ import {
   isGauge,
   type OpenIncidentRef,
 } from '../detectors/correlation';
-import { nextScrape } from '../detectors/scrape-persistence';
 import {
   currentSlowOrFailing,
   slowOrFailingAt,
@@ -162,8 +161,6 @@ const silenceScore = 0.95;
  */
 const heldKey = 'correlation:held';
 const holdMs = 2 * bucketMs;
-/** detector_state key of gauge readings awaiting their series' next scrape (see nextScrape). */
-const awaitingKey = 'correlation:awaiting-scrape';
 /**
  * detector_state key of the candidates recent passes reported. The incident workflow writes its
  * incident row a moment after being signalled, so a pass right after the one that opened it
@@ -373,7 +370,6 @@ export function createDetectionActivities({
         templateBurstKey,
         returningErrorsKey,
         heldKey,
-        awaitingKey,
         reportedKey,
         requestBackedKey,
         backedKey,
@@ -386,8 +382,6 @@ export function createDetectionActivities({
       const anomalies: Anomaly[] = [];
       const oneRequest = new Set((stored.get(oneRequestKey) as string[] | undefined) ?? []);
       const timed = new Set((stored.get(timedKey) as string[] | undefined) ?? []);
-      /** Each series' newest bucket scored in this pass. */
-      const lastScored = new Map<string, number>();
       for (const [key, points] of series) {
         const state = stored.get(key);
         const scorer = scorerFor(points[0]!.signal, state);
@@ -405,7 +399,6 @@ export function createDetectionActivities({
             histogram && ((ms) => requestsSlowerThan(histogram, ms)),
           );
           result.pointsScored++;
-          lastScored.set(key, p.bucket);
           if (scored.score >= detection.threshold) {
             const anomaly: Anomaly = {
               seriesKey: key,
@@ -489,20 +482,6 @@ export function createDetectionActivities({
       const held = ((stored.get(heldKey) as Anomaly[] | undefined) ?? []).filter(
         (a) => Date.parse(a.at) >= windowEnd - holdMs,
       );
-      const scrape = nextScrape(
-        (stored.get(awaitingKey) as Anomaly[] | undefined) ?? [],
-        anomalies,
-        lastScored,
-        (service) => requestsInSpans.has(service),
-        windowEnd,
-      );
-      // A series scraped within the hold has its earlier reading held already.
-      const heldIds = new Set(held.map(anomalyId));
-      const considered = [
-        ...held,
-        ...scrape.looks.filter((a) => !heldIds.has(anomalyId(a))),
-        ...anomalies,
-      ];
       const recentlyReported = (
         (stored.get(reportedKey) as ReportedCandidate[] | undefined) ?? []
       ).filter((r) => r.reportedAt >= windowEnd - reportedOpenMs);
@@ -539,17 +518,7 @@ export function createDetectionActivities({
         // Held bursts too: the texts are read again rather than kept in the detector state.
         const aboutOthers = await burstsAboutOtherServices(pool, [...held, ...anomalies]);
         correlated = correlateAnomalies(
-          // A second scrape counts only at a service whose spans stopped (one never seen in
-          // spans has no request reading to tell a busy minute from a fault), not for a latency
-          // percentile (its window covers the same slow request in both scrapes) nor for a
-          // reading off a baseline of 0 (it cannot say how far off it is).
-          considered.filter(
-            (a) =>
-              !scrape.looks.includes(a) ||
-              (edges.some((e) => e.caller === a.service || e.callee === a.service) &&
-                !timed.has(a.seriesKey) &&
-                a.baseline !== 0),
-          ),
+          [...held, ...anomalies],
           edges,
           open.map((o) => ({
             ...o,
@@ -589,10 +558,6 @@ export function createDetectionActivities({
       const reported = new Set(correlated.filter((c) => !c.backsOnly).flatMap((c) => c.anomalies));
       const stillHeld = [...held, ...anomalies].filter((a) => !reported.has(a));
       states.set(heldKey, stillHeld);
-      states.set(
-        awaitingKey,
-        scrape.awaiting.filter((a) => !reported.has(a)),
-      );
       states.set(
         oneRequestKey,
         stillHeld.map(anomalyId).filter((id) => oneRequest.has(id)),
