@@ -26,7 +26,7 @@
  * does now and how often count.
  * Error ratios: a binomial tail test of the bucket's failed calls against the recent error
  * rate, so the bar adapts to traffic: 3 failures of 4 calls on a quiet service count, 3 of
- * 3,000 on a busy one do not. An error share shown in separate episodes is not news either. The baseline rate is inflated for over-dispersion (error rates
+ * 3,000 on a busy one do not. The baseline rate is inflated for over-dispersion (error rates
  * drift from one minute to the next) and never taken below a small floor.
  */
 export type SeriesSignal = 'latency' | 'errors' | 'logs' | 'metric';
@@ -340,29 +340,6 @@ export class DirectionalSeriesScorer {
     return episodes;
   }
 
-  /**
-   * Separate episodes before the current one in which the service failed at least
-   * `repeatShare` as far above `rate` as `ratio`, with failures enough to count on their own (one
-   * failed call of three is no 33% episode). An error rate comes back clean in many buckets while
-   * it fails, so failing buckets less than a minute apart are one episode, and the episode the
-   * newest points belong to is the current one.
-   */
-  private errorEpisodesLike(ratio: number, rate: number): number {
-    const reach = repeatShare * (ratio - rate);
-    const join = this.points({ ms: levelBuckets * bucketMs, minPoints: 1 });
-    const offset = this.seen.length - this.seenSupport.length;
-    let episodes = 0;
-    let lastLike = -Infinity;
-    this.seen.forEach((v, i) => {
-      const failures = Math.round(v * (this.seenSupport[i - offset] ?? 0));
-      if (v - rate < reach || failures < minFailedCalls) return;
-      if (i - lastLike > join) episodes++;
-      lastLike = i;
-    });
-    const current = this.seen.length - lastLike <= join ? 1 : 0;
-    return episodes - current;
-  }
-
   /** The baseline's median, spread and smallest change that matters. */
   private spread(): { center: number; scale: number; floor: number } {
     const sorted = [...this.recent].sort((a, b) => a - b);
@@ -501,11 +478,7 @@ export class DirectionalSeriesScorer {
       (failures, n) =>
         failures >= minFailedCalls && failures / n - rate >= changeFloor('errors', rate),
     );
-    // Failing this much in separate episodes of the last hour (a caller's registry misses every
-    // few minutes) is how the series behaves, as for the other signals.
-    const recurring =
-      score >= suspiciousScore && this.errorEpisodesLike(ratio, rate) >= recurringEpisodes;
-    return { score: recurring ? 0 : score, baseline: rate };
+    return { score, baseline: rate };
   }
 
   private admit(value: number, support: number | undefined, slow: number | undefined) {

@@ -41,32 +41,6 @@ describe('error ratios: a binomial test that adapts to traffic', () => {
     expect(Math.max(...scores)).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('is not news failing as it did in separate episodes of the last hour', () => {
-    // Five failures of twenty calls every five minutes: a caller's registry miss that recurs.
-    const scorer = warmedErrors(30, 20);
-    const bursts: number[] = [];
-    for (let i = 0; i < 30 * 8; i++) {
-      const score = scorer.score(i % 30 === 0 ? 5 / 20 : 0, 20).score;
-      if (i % 30 === 0) bursts.push(score);
-    }
-    expect(bursts[0]).toBeGreaterThanOrEqual(0.9);
-    expect(bursts.slice(3).every((s) => s === 0)).toBe(true);
-  });
-
-  it('reads a fault failing in every other bucket as one episode, news throughout', () => {
-    const scorer = warmedErrors(60, 10);
-    const failing = Array.from({ length: 12 }, (_, i) =>
-      i % 2 === 0 ? scorer.score(4 / 10, 10).score : (scorer.score(0, 10), undefined),
-    ).filter((s) => s !== undefined);
-    expect(failing.every((s) => s >= 0.9)).toBe(true);
-  });
-
-  it('counts no episode of one failed call, however high its ratio', () => {
-    const scorer = warmedErrors(30, 10);
-    for (let i = 0; i < 30 * 6; i++) scorer.score(i % 30 === 0 ? 1 / 2 : 0, i % 30 === 0 ? 2 : 10);
-    expect(scorer.score(8 / 10, 10).score).toBeGreaterThanOrEqual(0.9);
-  });
-
   it('needs failures in the bucket itself, and keeps its state across export/import', () => {
     const scorer = warmedErrors(30, 4);
     scorer.score(3 / 4, 4, 1_000);
