@@ -13,8 +13,8 @@
  * (a handful of calls to a quiet service each taking seconds, against a worst of 240 ms).
  * A point far off the level stays out of the baseline even when its requests are too few to be
  * news (still no anomaly): a fault's first slow calls must not become what the series has shown.
- * A deviation the series showed in several separate episodes of its last hour (a quiet
- * service's occasional burst) is its normal behaviour, not news.
+ * A deviation the series showed in several separate episodes of its window (a quiet service's
+ * occasional burst) is its normal behaviour, not news.
  * Warm-up, baseline window and the time after which a new level is normal are durations, held
  * in points at the series' own cadence (the median spacing of its latest points: one irregular
  * pair or an idle hour does not move it), never fewer points than median and spread need: three
@@ -41,7 +41,7 @@ export type SeriesScorerState = {
   slowTail?: [number, number][];
   /** The latest buckets' [requests slower than the whole baseline, requests], newest first. */
   worseTail?: [number, number][];
-  /** Every point of the recurrence memory (an hour), admitted or not, oldest first. */
+  /** Every point of the window, admitted or not, oldest first. */
   seen?: number[];
   /** Calls behind each of `seen` (error ratios only). */
   seenSupport?: number[];
@@ -125,13 +125,6 @@ const latencyTests = 2;
 const recurringEpisodes = 3;
 /** An earlier point repeats this one when it deviated at least this share as far. */
 const repeatShare = 0.5;
-/**
- * How far back those episodes are remembered: an hour, longer than the baseline's window. A
- * burst that comes every few minutes (a database's brief slowdowns, a registry miss, a gauge
- * that swings between two levels) is the series' behaviour though fewer than three of its
- * bursts fit in ten minutes.
- */
-const recurrenceSpan = { ms: 3_600_000, minPoints: 10 };
 
 /** Counts a bucket's requests slower than a latency (in the series' units). */
 export type SlowerThan = (value: number) => number;
@@ -318,7 +311,7 @@ export class DirectionalSeriesScorer {
   private remember(value: number, support: number | undefined) {
     this.seen.push(value);
     if (this.signal === 'errors') this.seenSupport.push(support ?? 0);
-    const keep = this.points(recurrenceSpan);
+    const keep = this.points(windowSpan);
     this.seen = this.seen.slice(-keep);
     this.seenSupport = this.seenSupport.slice(-keep);
   }

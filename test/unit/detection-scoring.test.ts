@@ -70,17 +70,6 @@ describe('what a series has shown before', () => {
     expect(burstScores.slice(3).every((s) => s === 0)).toBe(true);
   });
 
-  it('remembers the episodes of the last hour, not only of the baseline window', () => {
-    // A burst every five minutes (30 buckets): never three of them in a ten-minute window.
-    const everyFive = bursts(30, 30 * 12).burstScores;
-    expect(everyFive[0]).toBeGreaterThanOrEqual(0.9);
-    expect(everyFive.slice(3).every((s) => s === 0)).toBe(true);
-    // One every 25 minutes is news each time: fewer than three fit in the hour.
-    const everyTwentyFive = bursts(150, 30 + 150 * 5).burstScores;
-    expect(everyTwentyFive.length).toBeGreaterThanOrEqual(5);
-    expect(everyTwentyFive.every((s) => s >= 0.9)).toBe(true);
-  });
-
   it('keeps scoring a shift that lasts: one episode, however many buckets', () => {
     const scorer = new DirectionalSeriesScorer('metric');
     for (let i = 0; i < 30; i++) scorer.score(10 + (i % 3));
