@@ -13,8 +13,8 @@
  * (a handful of calls to a quiet service each taking seconds, against a worst of 240 ms).
  * A point far off the level stays out of the baseline even when its requests are too few to be
  * news (still no anomaly): a fault's first slow calls must not become what the series has shown.
- * A deviation the series showed in several separate episodes of its last hour (a quiet
- * service's occasional burst) is its normal behaviour, not news.
+ * A deviation the series showed in several separate episodes of its window (a quiet service's
+ * occasional burst) is its normal behaviour, not news.
  * Warm-up, baseline window and the time after which a new level is normal are durations, held
  * in points at the series' own cadence (the median spacing of its latest points: one irregular
  * pair or an idle hour does not move it), never fewer points than median and spread need: three
@@ -41,10 +41,8 @@ export type SeriesScorerState = {
   slowTail?: [number, number][];
   /** The latest buckets' [requests slower than the whole baseline, requests], newest first. */
   worseTail?: [number, number][];
-  /** Every point of the recurrence memory (an hour), admitted or not, oldest first. */
+  /** Every point of the window, admitted or not, oldest first. */
   seen?: number[];
-  /** 1 where the point of `seen` stood out on its full evidence when it came, else 0. */
-  stood?: number[];
   /** Calls behind each of `seen` (error ratios only). */
   seenSupport?: number[];
   /** Consecutive suspicious points not yet admitted to the baseline. */
@@ -127,15 +125,6 @@ const latencyTests = 2;
 const recurringEpisodes = 3;
 /** An earlier point repeats this one when it deviated at least this share as far. */
 const repeatShare = 0.5;
-/**
- * How far back those episodes are remembered: an hour, longer than the baseline's window. A
- * burst that comes every few minutes (a database's brief slowdowns, a registry miss, a gauge
- * that swings between two levels) is the series' behaviour though fewer than three of its
- * bursts fit in ten minutes. Beyond the baseline's window only bursts that stood out on their
- * full evidence count: a quiet service's lone slow request is as far off by value, but it was
- * never news, and an hour holds many of them.
- */
-const recurrenceSpan = { ms: 3_600_000, minPoints: 10 };
 
 /** Counts a bucket's requests slower than a latency (in the series' units). */
 export type SlowerThan = (value: number) => number;
@@ -235,7 +224,6 @@ export class DirectionalSeriesScorer {
   private slowTail: [number, number][] = [];
   private worseTail: [number, number][] = [];
   private seen: number[] = [];
-  private stood: number[] = [];
   private seenSupport: number[] = [];
   private marks: number[] = [];
   private gaps: number[] = [];
@@ -265,9 +253,9 @@ export class DirectionalSeriesScorer {
     }
     const slow = slowerThan && this.slowCount(slowerThan);
     const worse = slowerThan && this.worseCount(slowerThan);
-    const { far, stood, ...scored } =
+    const { far, ...scored } =
       this.signal === 'errors' && support !== undefined
-        ? this.errorPoint(value, support)
+        ? { ...this.errorScore(value, support), far: false }
         : this.robustScore(value, support, slow, worse);
     // Suspicious points stay out of the baseline too: a slow climb (a leak) would otherwise
     // drag the baseline up with it, and the pooled error rate is not robust like a median.
@@ -276,7 +264,7 @@ export class DirectionalSeriesScorer {
     const suspicious = scored.score >= suspiciousScore || far;
     this.streak = suspicious ? this.streak + 1 : 0;
     this.marks = [...this.marks, suspicious ? 1 : 0].slice(-this.points(acceptSpan));
-    this.remember(value, support, stood);
+    this.remember(value, support);
     if (!suspicious) this.admit(value, support, slow);
     else if (this.levelHeld()) this.restartBaseline();
     return scored;
@@ -320,13 +308,11 @@ export class DirectionalSeriesScorer {
     this.marks = [];
   }
 
-  private remember(value: number, support: number | undefined, stood = false) {
+  private remember(value: number, support: number | undefined) {
     this.seen.push(value);
-    this.stood.push(stood ? 1 : 0);
     if (this.signal === 'errors') this.seenSupport.push(support ?? 0);
-    const keep = this.points(recurrenceSpan);
+    const keep = this.points(windowSpan);
     this.seen = this.seen.slice(-keep);
-    this.stood = this.stood.slice(-keep);
     this.seenSupport = this.seenSupport.slice(-keep);
   }
 
@@ -337,16 +323,13 @@ export class DirectionalSeriesScorer {
   private episodesLike(value: number, center: number): number {
     const direction = Math.sign(value - center);
     const reach = repeatShare * Math.abs(value - center);
-    const windowStart = this.seen.length - this.points(windowSpan);
-    const offset = this.seen.length - this.stood.length;
     let episodes = 0;
     let inside = false;
-    this.seen.slice(0, Math.max(0, this.seen.length - this.streak)).forEach((v, i) => {
-      const counts = i >= windowStart || this.stood[i - offset] === 1;
-      const like = counts && (v - center) * direction >= reach;
+    for (const v of this.seen.slice(0, Math.max(0, this.seen.length - this.streak))) {
+      const like = (v - center) * direction >= reach;
       if (like && !inside) episodes++;
       inside = like;
-    });
+    }
     return episodes;
   }
 
@@ -379,7 +362,7 @@ export class DirectionalSeriesScorer {
     calls?: number,
     slow?: number,
     worse?: number,
-  ): ScoredPoint & { far: boolean; stood: boolean } {
+  ): ScoredPoint & { far: boolean } {
     const { center, floor, scale } = this.spread();
     const z = (v: number) => {
       const deviation = this.signal === 'metric' ? Math.abs(v - center) : v - center;
@@ -400,14 +383,12 @@ export class DirectionalSeriesScorer {
       strength >= suspiciousScore && this.episodesLike(value, center) >= recurringEpisodes;
     const score = recurring ? 0 : strength;
     const far = score >= suspiciousScore;
-    if (calls === undefined || slow === undefined)
-      return { score, baseline: center, far, stood: strength >= suspiciousScore };
+    if (calls === undefined || slow === undefined) return { score, baseline: center, far };
     const evidence = Math.max(
       this.slowRequestScore(slow, calls),
       this.worseRequestScore(worse ?? 0, calls),
     );
-    const stood = Math.min(strength, evidence) >= suspiciousScore;
-    return { score: Math.min(score, evidence), baseline: center, far, stood };
+    return { score: Math.min(score, evidence), baseline: center, far };
   }
 
   /**
@@ -466,11 +447,6 @@ export class DirectionalSeriesScorer {
     return this.signal === 'latency' ? latencyResolution * center : 0;
   }
 
-  private errorPoint(ratio: number, calls: number): ScoredPoint & { far: boolean; stood: boolean } {
-    const scored = this.errorScore(ratio, calls);
-    return { ...scored, far: false, stood: scored.score >= suspiciousScore };
-  }
-
   private errorScore(ratio: number, calls: number): ScoredPoint {
     let failed = 0;
     let total = 0;
@@ -522,7 +498,6 @@ export class DirectionalSeriesScorer {
       streak: this.streak,
       ...(this.marks.length > 0 && { marks: [...this.marks] }),
       ...(this.seen.length > 0 && { seen: [...this.seen] }),
-      ...(this.stood.length > 0 && { stood: [...this.stood] }),
       ...(this.seenSupport.length > 0 && { seenSupport: [...this.seenSupport] }),
       ...(this.last !== undefined && { last: this.last }),
       ...(this.gaps.length > 0 && { gaps: [...this.gaps] }),
@@ -547,8 +522,6 @@ export class DirectionalSeriesScorer {
     this.marks = state.marks ? [...state.marks] : Array<number>(state.streak).fill(1);
     // States saved before every point was remembered: the admitted ones are what is known.
     this.seen = state.seen ? [...state.seen] : [...state.recent];
-    // States saved before: nothing older is known to have stood out.
-    this.stood = state.stood ? [...state.stood] : [];
     this.seenSupport = state.seenSupport
       ? [...state.seenSupport]
       : this.signal === 'errors'

@@ -70,38 +70,6 @@ describe('what a series has shown before', () => {
     expect(burstScores.slice(3).every((s) => s === 0)).toBe(true);
   });
 
-  it('remembers the episodes of the last hour, not only of the baseline window', () => {
-    // A burst every five minutes (30 buckets): never three of them in a ten-minute window.
-    const everyFive = bursts(30, 30 * 12).burstScores;
-    expect(everyFive[0]).toBeGreaterThanOrEqual(0.9);
-    expect(everyFive.slice(3).every((s) => s === 0)).toBe(true);
-    // One every 25 minutes is news each time: fewer than three fit in the hour.
-    const everyTwentyFive = bursts(150, 30 + 150 * 5).burstScores;
-    expect(everyTwentyFive.length).toBeGreaterThanOrEqual(5);
-    expect(everyTwentyFive.every((s) => s >= 0.9)).toBe(true);
-  });
-
-  it('remembers beyond the baseline window only bursts that stood out, not lone slow requests', () => {
-    // Ten calls a bucket at about 20 ms; every five minutes one of them takes 240 ms, so the
-    // bucket's p95 is 240 ms on one request (never news), for an hour.
-    const scorer = new DirectionalSeriesScorer('latency');
-    const bucket = (durations: number[], i: number) => {
-      const sorted = [...durations].sort((a, b) => a - b);
-      const p95 = sorted[Math.ceil(0.95 * sorted.length) - 1]!;
-      return scorer.score(
-        p95,
-        durations.length,
-        i * 10_000,
-        (ms) => durations.filter((d) => d > ms).length,
-      ).score;
-    };
-    const usual = (i: number) => Array.from({ length: 10 }, (_, k) => 18 + ((i + k) % 5));
-    let i = 0;
-    for (; i < 30 * 13; i++) bucket(i % 30 === 29 ? [...usual(i).slice(1), 240] : usual(i), i);
-    // Then every call takes 240 ms: a fault, news however often one request was that slow.
-    expect(bucket(Array<number>(10).fill(240), i)).toBeGreaterThanOrEqual(0.9);
-  });
-
   it('keeps scoring a shift that lasts: one episode, however many buckets', () => {
     const scorer = new DirectionalSeriesScorer('metric');
     for (let i = 0; i < 30; i++) scorer.score(10 + (i % 3));
