@@ -191,8 +191,14 @@ export function correlateAnomalies(
   const openedHere: OpenIncidentRef[] = [];
   const onsetOf = (group: string[]) =>
     Math.min(...group.flatMap((s) => byService.get(s) ?? []).map((a) => Date.parse(a.at)));
+  const views = { oneRequest, timesRequests, requestsInSpans, fromLines };
+  const evidentialOf = (group: string[]) =>
+    group.flatMap((s) => byService.get(s) ?? []).filter((a) => !supporting(a));
+  // Groups that begin together: the one with the most evidence leads, not the first by name.
+  const strengthOf = (group: string[]) => evidence(evidentialOf(group), views);
   const parts = groups.flatMap((group) => splitExplained(group, sinksOf, anomalousCallees, open));
-  for (const part of parts.sort((a, b) => onsetOf(a) - onsetOf(b))) report(part);
+  parts.sort((a, b) => onsetOf(a) - onsetOf(b) || strengthOf(b) - strengthOf(a));
+  for (const part of parts) report(part);
   return candidates;
 
   function report(group: string[]): void {
@@ -202,10 +208,8 @@ export function correlateAnomalies(
     const newAtCulprit = byService.get(culprit)?.some(conclusive) ?? false;
     const groupAnomalies = group.flatMap((s) => byService.get(s) ?? []);
     const onset = onsetOf(group);
-    const evidential = groupAnomalies.filter((a) => !supporting(a));
-    const opens =
-      evidence(evidential, { oneRequest, timesRequests, requestsInSpans, fromLines }) >=
-        minAnomaliesToOpen || evidential.some(conclusive);
+    const evidential = evidentialOf(group);
+    const opens = evidence(evidential, views) >= minAnomaliesToOpen || evidential.some(conclusive);
     const joinableOf = (refs: OpenIncidentRef[]) =>
       opens && evidential.some((a) => !isGauge(a)) ? refs.filter((o) => !o.gaugesOnly) : refs;
     const joinable = joinableOf(open);

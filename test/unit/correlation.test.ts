@@ -85,6 +85,27 @@ describe('anomaly correlation', () => {
     expect(later.map((c) => c.fingerprint)).toEqual(['cart']);
   });
 
+  it('lets the group with more evidence lead when groups of one pass began together', () => {
+    const later = new Date(Date.parse(at) + 10_000).toISOString();
+    const candidates = correlateAnomalies(
+      [
+        anomaly('cart'),
+        anomaly('cart', 0.9, 'errors'),
+        anomaly('payment'),
+        anomaly('payment', 0.9, 'errors'),
+        { ...anomaly('payment', 0.9, 'errors'), at: later },
+      ],
+      edges,
+      [],
+      at,
+    );
+    // One incident (coincident onsets), blamed on payment: three pieces against cart's two.
+    expect(candidates.map((c) => [c.fingerprint, c.services])).toEqual([
+      ['payment', ['payment']],
+      ['payment', ['cart']],
+    ]);
+  });
+
   it('attaches a group to the open incident it overlaps', () => {
     const candidates = correlateAnomalies(
       [anomaly('checkout'), anomaly('payment')],
