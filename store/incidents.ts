@@ -68,6 +68,9 @@ export async function openIncidents(pool: Pool): Promise<OpenIncident[]> {
   }));
 }
 
+/** The lead before an incident's first anomaly and the tail after its last (`incidentPeriods`). */
+export const incidentMargins = { leadMs: 60_000, tailMs: 120_000 };
+
 /**
  * When other incidents were going on within [from, to): from a lead before the earlier of its
  * first anomaly and its opening (its cause came first; the same lead its own investigation
@@ -78,7 +81,7 @@ export async function openIncidents(pool: Pool): Promise<OpenIncident[]> {
 export async function incidentPeriods(
   pool: Pool,
   range: { from: Date; to: Date; exceptIncidentId?: string },
-  margins = { leadMs: 60_000, tailMs: 120_000 },
+  margins = incidentMargins,
 ): Promise<{ from: number; to: number; lastAnomalyAt: number; services: string[] }[]> {
   const { rows } = await pool.query<{ began_at: Date; last_anomaly_at: Date; services: string[] }>(
     `SELECT began_at, last_anomaly_at, services FROM (

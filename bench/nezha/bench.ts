@@ -29,6 +29,7 @@ import {
   type FaultReplay,
 } from './replay';
 import { sendReplay } from './send';
+import { recordSlotIncidents, slotIncident } from './slot-incidents';
 import type { Pool } from '../../store/db';
 
 export interface NezhaOutcome {
@@ -128,14 +129,17 @@ export async function runNezha(
 
   return withScratchDatabase('rca-nezha', partitions, async (pool) => {
     const replays = await replayFaults(pool, faults, { injectAt, root, log });
+    await recordSlotIncidents(pool, replays);
 
     const outcomes: NezhaOutcome[] = [];
-    for (const replay of replays) {
+    for (const [i, replay] of replays.entries()) {
       const t0 = performance.now();
       const result = await rankWindow(pool, {
         faultStart: replay.window.start,
         end: replay.window.end,
         baselineMs: replay.baselineMinutes * 60_000,
+        // As the incident workflow ranks: its own period is not another incident's.
+        incidentId: slotIncident(replay, i).incidentId,
       });
       const rankMs = performance.now() - t0;
       options.onRanked?.(replay, result);
