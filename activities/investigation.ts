@@ -22,7 +22,11 @@ import {
   quietBaselineRule,
   quietBaselineStart,
 } from './quiet-baseline';
-import { historyLogGroups, loadWindowTelemetry } from '../store/investigation-telemetry';
+import {
+  defaultTelemetryBudget,
+  historyLogGroups,
+  loadWindowTelemetry,
+} from '../store/investigation-telemetry';
 import { operationLatencyLevels, type OperationLatencyLevel } from '../store/latency-history';
 import { historyBudgetMs, pastStatementBudget } from '../store/statement-budget';
 import { latestRemediationTarget, type RemediationTarget } from '../store/remediation-targets';
@@ -166,6 +170,7 @@ export function windowEvidence(
   history: { logGroups: HistoryLogGroup[]; latencyLevels: OperationLatencyLevel[] },
   bounds: { baselineStart: number; faultStart: number; others: { from: number; to: number }[] },
   end: Date,
+  metricHistory?: WindowTelemetry['metrics'],
 ) {
   return buildEvidence(
     telemetry.spans,
@@ -180,6 +185,7 @@ export function windowEvidence(
     {
       history: { groups: history.logGroups, minutes: logHistoryMs / 60_000 },
       latencyHistory: history.latencyLevels,
+      ...(metricHistory && { metricHistory }),
     },
   );
 }
@@ -238,7 +244,7 @@ export async function rankWindow(
     );
     return [];
   };
-  const [telemetry, historyGroups, latencyLevels] = await Promise.all([
+  const [telemetry, historyGroups, latencyLevels, metricHistory] = await Promise.all([
     loadWindowTelemetry(pool, { from: new Date(baselineStart), to: window.end }),
     historyLogGroups(pool, historyWindow, budget).catch(
       orLeftOut('log history of the hour before'),
@@ -246,6 +252,10 @@ export async function rankWindow(
     operationLatencyLevels(pool, historyWindow, budget).catch(
       orLeftOut('latency history of the hour before'),
     ),
+    // The metrics alone: their readings are few (one a scrape), the spans and lines are not.
+    loadWindowTelemetry(pool, historyWindow, { ...defaultTelemetryBudget, maxSpans: 0, maxLogs: 0 })
+      .then((rows) => rows.metrics)
+      .catch(orLeftOut('metric history of the hour before')),
   ]);
   const outsideServices = new Set<string>();
   if (window.metrics) {
@@ -289,6 +299,7 @@ export async function rankWindow(
     { logGroups: historyGroups, latencyLevels },
     bounds,
     window.end,
+    metricHistory,
   );
   // A service the traces never name but Prometheus has series of is a candidate all the same.
   evidence.services = [...new Set([...evidence.services, ...outsideServices])].sort();

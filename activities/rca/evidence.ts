@@ -170,6 +170,8 @@ export interface Evidence {
   logHistory?: LogHistory;
   /** The operations' latency levels before the window, when the store has them. */
   latencyHistory?: LatencyHistory;
+  /** Each metric series' readings before the window, when the store has them (`metricKey`). */
+  metricHistory?: Record<string, number[]>;
 }
 
 /**
@@ -199,6 +201,8 @@ export interface EvidenceOptions {
   history?: { groups: readonly HistoryLogGroup[]; minutes: number };
   /** The operations' per-bucket latency levels over the same history. */
   latencyHistory?: readonly OperationLatencyLevel[];
+  /** The metrics' readings over the same history. */
+  metricHistory?: readonly MetricPoint[];
 }
 
 /**
@@ -317,6 +321,7 @@ export function buildEvidence(
     ),
     ...(options.history && { logHistory: logHistory(options.history, templateKey) }),
     ...(options.latencyHistory && { latencyHistory: latencyHistory(options.latencyHistory) }),
+    ...(options.metricHistory && { metricHistory: metricReadings(options.metricHistory) }),
   };
 }
 
@@ -544,6 +549,18 @@ class EdgeBuilder {
   }
 }
 
+/** One metric series' key: its service, instance and name. */
+export function metricKey(series: { service: string; instance: string; name: string }): string {
+  return `${series.service}\u0000${series.instance}\u0000${series.name}`;
+}
+
+/** Each series' readings, by `metricKey`. */
+function metricReadings(points: readonly MetricPoint[]): Record<string, number[]> {
+  const readings: Record<string, number[]> = {};
+  for (const point of points) (readings[metricKey(point)] ??= []).push(point.value);
+  return readings;
+}
+
 function metricSeries(
   metrics: readonly MetricPoint[],
   bucketOf: (ns: bigint) => number,
@@ -554,7 +571,7 @@ function metricSeries(
     // A point stamped at a slice end describes the slice before it.
     const b = bucketOf(point.timeUnixNano - 1_000_000n);
     if (b < 0) continue;
-    const key = `${point.service}\u0000${point.instance}\u0000${point.name}`;
+    const key = metricKey(point);
     let s = series.get(key);
     if (!s) series.set(key, (s = { point, mean: new MeanBuilder(buckets) }));
     s.mean.add(b, point.value);

@@ -1,5 +1,5 @@
 import type { CandidateKind } from './candidate';
-import type { Evidence, RedSeries, Series } from './evidence';
+import { metricKey, type Evidence, type RedSeries, type Series } from './evidence';
 import { operationKey, type LatencyHistory } from './latency-history';
 import {
   measurable,
@@ -142,6 +142,34 @@ function changeBeyondHistory(
   const known = quantile(history, 1 - knownLevelShare(fault.length));
   const z = (secondLargest(fault) - known) / scale;
   return z < change.z ? { z, delta: median(fault) - m } : change;
+}
+
+/**
+ * A metric's change, no larger than how far its fault readings go past the levels its history
+ * (the store's hour before the baseline) reached often enough: a level the series reaches now and
+ * then is known, as for latency (`changeBeyondHistory`) and log lines. Pods' latency quantiles
+ * over a few calls sit at one level for most minutes and at another (a call in the top histogram
+ * bucket: 29 s, 3600 s) for a few minutes every half hour or so, a rhythm a baseline of ten
+ * readings often misses whole (issue #20).
+ */
+export function metricBeyondHistory(
+  values: Series,
+  baselineBuckets: number,
+  history: readonly number[] | undefined,
+): RobustChange {
+  const change = metricChange(values, baselineBuckets);
+  if (!history || history.length < minHistoryBuckets) return change;
+  const fault = present(values.slice(baselineBuckets));
+  if (!fault.length) return change;
+  // A gauge's readings in one window are one episode of a slow-moving state, not independent
+  // draws: the window reaching a level is one event, news when the history was there rarely.
+  const scale = robustScale(history, median(history));
+  const beyond =
+    change.z >= 0
+      ? (secondLargest(fault) - quantile(history, 1 - knownLevelChance)) / scale
+      : (quantile(history, knownLevelChance) + secondLargest(fault.map((v) => -v))) / scale;
+  const z = Math.max(0, beyond);
+  return z < Math.abs(change.z) ? { z: Math.sign(change.z) * z, delta: change.delta } : change;
 }
 
 /** A latency series is anomalous if either its median-ish (mean) or its tail (p95) grew. */
@@ -309,7 +337,7 @@ export function scoreSeries(evidence: Evidence): ScoredSeries[] {
     }
   });
   for (const m of evidence.metrics) {
-    const change = metricChange(m.values, nb);
+    const change = metricBeyondHistory(m.values, nb, evidence.metricHistory?.[metricKey(m)]);
     out.push({
       service: m.service,
       name: `${m.name}@${m.instance}`,
