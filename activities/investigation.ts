@@ -8,6 +8,7 @@ import type { RootCauseCandidate } from './rca/candidate';
 import { firstPicks, type MemberRankings } from './rca/features';
 import { missingDataNotes } from './rca/missing-data';
 import { faultOnset, firstAnomalyServices, fromOnset } from './rca/fault-onset';
+import { readingsWhileQuiet } from './rca/quiet-readings';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { postgresCallsOf } from '../store/database-calls';
 import { databaseTarget } from './postgres/database-target';
@@ -115,7 +116,10 @@ export function assertEvidenceFits(
     );
 }
 
-/** The span of time before a baseline whose log lines and latency levels count as known. */
+/**
+ * The span of time before a baseline whose log lines and latency levels count as known, and its
+ * metric levels where no incident was going on.
+ */
 export function logHistoryWindow(baselineStart: number): { from: Date; to: Date } {
   return { from: new Date(baselineStart - logHistoryMs), to: new Date(baselineStart) };
 }
@@ -253,8 +257,16 @@ export async function rankWindow(
       orLeftOut('latency history of the hour before'),
     ),
     // The metrics alone: their readings are few (one a scrape), the spans and lines are not.
-    loadWindowTelemetry(pool, historyWindow, { ...defaultTelemetryBudget, maxSpans: 0, maxLogs: 0 })
-      .then((rows) => rows.metrics)
+    // Without the incidents' periods no reading can be told quiet, so the history goes too.
+    Promise.all([
+      loadWindowTelemetry(pool, historyWindow, {
+        ...defaultTelemetryBudget,
+        maxSpans: 0,
+        maxLogs: 0,
+      }),
+      incidentPeriods(pool, { ...historyWindow, exceptIncidentId: window.incidentId }),
+    ])
+      .then(([rows, incidents]) => readingsWhileQuiet(rows.metrics, incidents))
       .catch(orLeftOut('metric history of the hour before')),
   ]);
   const outsideServices = new Set<string>();
