@@ -145,6 +145,15 @@ function changeBeyondHistory(
 }
 
 /**
+ * The fewest readings a metric's history must hold to say a level is known: a share of
+ * `knownLevelChance` is one reading only from `1 / knownLevelChance` readings on. In fewer, the
+ * quantile it is read at lies between the history's largest readings, so a level reached once
+ * would be "known" (a gauge scraped once a minute: 20 minutes of quiet history; the offline Nezha
+ * bench's 6–12 readings before its earlier faults made most of a fault's own evidence routine).
+ */
+const minMetricHistory = Math.ceil(1 / knownLevelChance);
+
+/**
  * A metric's change, no larger than how far its fault readings go past the levels its history
  * (its readings of the store's hour before the baseline taken while no incident was going on,
  * `readingsWhileQuiet`) reached often enough: a level the series reaches now and
@@ -159,7 +168,7 @@ export function metricBeyondHistory(
   history: readonly number[] | undefined,
 ): RobustChange {
   const change = metricChange(values, baselineBuckets);
-  if (!history || history.length < minHistoryBuckets) return change;
+  if (!history || history.length < minMetricHistory) return change;
   const fault = present(values.slice(baselineBuckets));
   if (!fault.length) return change;
   // A gauge's readings in one window are one episode of a slow-moving state, not independent

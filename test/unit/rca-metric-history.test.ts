@@ -46,6 +46,11 @@ describe('metricBeyondHistory', () => {
     expect(metricBeyondHistory(values, quiet.length, [29, 29, 29])).toEqual(
       metricChange(values, quiet.length),
     );
+    // Twelve readings, two at 29 s: too few to say a level is reached in a twentieth of them.
+    const twelve = [...new Array<number>(10).fill(0.005), 29, 29];
+    expect(metricBeyondHistory(values, quiet.length, twelve)).toEqual(
+      metricChange(values, quiet.length),
+    );
     expect(metricBeyondHistory(quiet, quiet.length, episodic)).toEqual(
       metricChange(quiet, quiet.length),
     );
