@@ -180,6 +180,7 @@ export function windowEvidence(
     {
       history: { groups: history.logGroups, minutes: logHistoryMs / 60_000 },
       latencyHistory: history.latencyLevels,
+      traceSampleRatio: telemetry.traceSampleRatio,
     },
   );
 }
