@@ -88,7 +88,7 @@ export function slowCallsZ(
 /**
  * How far the calls behind a metric carry `change` (its robust change), when it is a
  * request-timing quantile of an instance whose calls the evidence counts (`callsByInstance`);
- * undefined for any other metric.
+ * undefined for any other metric, or when `change` measured none.
  */
 export function callsCarried(
   metric: MetricSeries,
@@ -98,7 +98,8 @@ export function callsCarried(
 ): number | undefined {
   const quantile = requestQuantile(metric);
   const calls = callsByInstance?.[metric.instance];
-  if (quantile === undefined || !calls) return undefined;
+  // A change the baseline cannot measure has nothing for the calls to carry or to bound.
+  if (quantile === undefined || !calls || change.z === 0) return undefined;
   return slowCallsZ(metric.values, calls, quantile, baselineBuckets, change);
 }
 
