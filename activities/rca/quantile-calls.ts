@@ -14,6 +14,13 @@ import { median, present, secondLargest, type RobustChange } from './stats';
 /** UCUM units of time in which requests are timed (the detection reads the same units). */
 const requestTimeUnits = new Set(['ns', 'us', 'ms', 's']);
 
+/**
+ * Names that say a time is a request's (`…Latency…`, OpenTelemetry's `….duration`, Prometheus'
+ * `…_duration_seconds`, `response_time`), not a timer's or a collector's (an event loop's delay,
+ * a GC pause), whose samples are no calls.
+ */
+const requestTimeName = /latency|duration|response.?time/i;
+
 /** The quantile a gauge's name says it is (`P99` → 0.99, `p999` → 0.999), when it says one. */
 export function quantileOfName(name: string): number | undefined {
   const digits = /p(\d{2,3})(?!\d)/i.exec(name)?.[1];
@@ -22,7 +29,9 @@ export function quantileOfName(name: string): number | undefined {
 
 /** The quantile of a gauge that times requests, or undefined for any other metric. */
 export function requestQuantile(metric: Pick<MetricSeries, 'name' | 'unit'>): number | undefined {
-  return metric.unit !== undefined && requestTimeUnits.has(metric.unit)
+  return metric.unit !== undefined &&
+    requestTimeUnits.has(metric.unit) &&
+    requestTimeName.test(metric.name)
     ? quantileOfName(metric.name)
     : undefined;
 }

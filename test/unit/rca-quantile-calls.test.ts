@@ -84,7 +84,12 @@ describe('a latency quantile counts as far as its calls carry it', () => {
     expect(quantileOfName('CpuUsage(m)')).toBeUndefined();
     expect(requestQuantile({ name: 'PodClientLatencyP99(s)', unit: 's' })).toBeCloseTo(0.99);
     expect(requestQuantile({ name: 'PodClientLatencyP99(s)', unit: 'By' })).toBeUndefined();
+    expect(requestQuantile({ name: 'http.server.request.duration.p95', unit: 's' })).toBeCloseTo(
+      0.95,
+    );
     expect(requestQuantile({ name: 'db.operation.duration.avg', unit: 'ms' })).toBeUndefined();
+    // An event loop's delay is timed by a timer's samples, not by calls.
+    expect(requestQuantile({ name: 'nodejs.eventloop.delay.p99', unit: 'ms' })).toBeUndefined();
   });
 
   it('counts the calls since the previous reading behind each reading, at least one', () => {
