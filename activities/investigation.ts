@@ -180,7 +180,6 @@ export function windowEvidence(
     {
       history: { groups: history.logGroups, minutes: logHistoryMs / 60_000 },
       latencyHistory: history.latencyLevels,
-      traceSampleRatio: telemetry.traceSampleRatio,
     },
   );
 }

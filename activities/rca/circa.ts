@@ -1,8 +1,7 @@
 import { byScore, type CandidateKind, type RcaMethod, type RootCauseCandidate } from './candidate';
-import type { Evidence, MetricSeries, RedSeries, Series } from './evidence';
+import type { Evidence, RedSeries, Series } from './evidence';
 import { serviceGraph, type ServiceGraph } from './graph';
-import { callsCarried } from './quantile-calls';
-import { filled, mean, median, metricChange, ridge, secondLargest } from './stats';
+import { filled, mean, median, ridge, secondLargest } from './stats';
 import { isMetricKind, metricKind } from './signals';
 
 /**
@@ -26,8 +25,6 @@ interface Variable {
   oneSided: boolean;
   /** Smallest residual scale: the noise a variable has even when its baseline looks flat. */
   floor: number;
-  /** The most its calls carry, for a latency quantile read as a gauge (see quantile-calls). */
-  carried?: number;
   score: number;
 }
 
@@ -41,7 +38,7 @@ export const circa: RcaMethod = {
     const graph = serviceGraph(evidence);
     const vars = structuralGraph(evidence, graph);
     const nb = evidence.baselineBuckets;
-    for (const v of vars) v.score = Math.min(hypothesisTest(v, vars, nb), v.carried ?? Infinity);
+    for (const v of vars) v.score = hypothesisTest(v, vars, nb);
     const adjusted = descendantAdjustment(vars);
     return byScore(
       graph.services.map((service) => {
@@ -140,27 +137,16 @@ function structuralGraph(evidence: Evidence, graph: ServiceGraph): Variable[] {
       { service, name: `error rate ${service}`, kind: 'errors', raw: errors, oneSided: true },
       errorFloor,
     );
-    const byName = new Map<string, MetricSeries[]>();
+    const byName = new Map<string, Series[]>();
     for (const m of evidence.metrics) {
       if (m.service !== service) continue;
       let list = byName.get(m.name);
       if (!list) byName.set(m.name, (list = []));
-      list.push(m);
+      list.push(m.values);
     }
-    metricVars[i] = [...byName].map(([name, series]) => {
-      const v = add({
-        service,
-        name,
-        kind: metricKind(name),
-        raw: meanAcross(series.map((m) => m.values)),
-        oneSided: false,
-      });
-      const carried = series.map((m) =>
-        callsCarried(m, evidence.callsByInstance, nb, metricChange(m.values, nb)),
-      );
-      if (carried.every((c) => c !== undefined)) vars[v]!.carried = Math.max(...carried);
-      return v;
-    });
+    metricVars[i] = [...byName].map(([name, series]) =>
+      add({ service, name, kind: metricKind(name), raw: meanAcross(series), oneSided: false }),
+    );
   });
   const link = (parent: number | undefined, child: number | undefined): void => {
     if (parent === undefined || child === undefined) return;

@@ -99,8 +99,6 @@ export interface MetricSeries {
   service: string;
   instance: string;
   name: string;
-  /** As exported (UCUM, e.g. `s`, `By`); absent in evidence built by hand. */
-  unit?: string;
   values: Series;
 }
 
@@ -172,11 +170,6 @@ export interface Evidence {
   logHistory?: LogHistory;
   /** The operations' latency levels before the window, when the store has them. */
   latencyHistory?: LatencyHistory;
-  /**
-   * Per instance (`service.instance.id`) and bucket, the calls its spans show it served or made,
-   * whichever are more, over the trace sample: what a quantile gauge of that instance reads.
-   */
-  callsByInstance?: Record<string, number[]>;
 }
 
 /**
@@ -206,8 +199,6 @@ export interface EvidenceOptions {
   history?: { groups: readonly HistoryLogGroup[]; minutes: number };
   /** The operations' per-bucket latency levels over the same history. */
   latencyHistory?: readonly OperationLatencyLevel[];
-  /** The share of traces the spans are (the loader samples whole traces past its budget). */
-  traceSampleRatio?: number;
 }
 
 /**
@@ -253,8 +244,6 @@ export function buildEvidence(
   for (const [traceId, list] of traces) traces.set(traceId, withInferredKinds(list));
 
   const operations = new Map<string, Map<string, RedBuilder>>();
-  const served = new InstanceCalls(bucketCount);
-  const made = new InstanceCalls(bucketCount);
   const edges = new Map<string, Map<string, EdgeBuilder>>();
   const edge = (caller: string, callee: string): EdgeBuilder => {
     let byCallee = edges.get(caller);
@@ -278,7 +267,6 @@ export function buildEvidence(
       services.add(span.service);
       const b = bucketOf(span.startTimeUnixNano);
       if (b < 0) continue;
-      served.add(span.resource['service.instance.id'], b);
       let byOperation = operations.get(span.service);
       if (!byOperation) operations.set(span.service, (byOperation = new Map()));
       let red = byOperation.get(span.operation);
@@ -302,7 +290,6 @@ export function buildEvidence(
       services.add(span.service).add(peer);
       const b = bucketOf(span.startTimeUnixNano);
       if (b < 0) continue;
-      made.add(span.resource['service.instance.id'], b);
       const e = edge(span.service, peer);
       e.client.add(b, durationMs(span), span.status === 'ERROR');
       if (!answered.has(span)) e.unanswered[b] = (e.unanswered[b] ?? 0) + 1;
@@ -330,38 +317,7 @@ export function buildEvidence(
     ),
     ...(options.history && { logHistory: logHistory(options.history, templateKey) }),
     ...(options.latencyHistory && { latencyHistory: latencyHistory(options.latencyHistory) }),
-    callsByInstance: served.most(made, options.traceSampleRatio ?? 1),
   };
-}
-
-/** Spans per instance and bucket. */
-class InstanceCalls {
-  readonly byInstance = new Map<string, number[]>();
-
-  constructor(private readonly buckets: number) {}
-
-  add(instance: string | undefined, bucket: number): void {
-    if (!instance) return;
-    let counts = this.byInstance.get(instance);
-    if (!counts) this.byInstance.set(instance, (counts = new Array<number>(this.buckets).fill(0)));
-    counts[bucket] = (counts[bucket] ?? 0) + 1;
-  }
-
-  /** Per instance and bucket the larger of this count and `other`'s, over the sample's share. */
-  most(other: InstanceCalls, sampleRatio: number): Record<string, number[]> {
-    const instances = new Set([...this.byInstance.keys(), ...other.byInstance.keys()]);
-    return Object.fromEntries(
-      [...instances].map((instance) => {
-        const a = this.byInstance.get(instance);
-        const b = other.byInstance.get(instance);
-        const counts = Array.from(
-          { length: this.buckets },
-          (_, k) => Math.max(a?.[k] ?? 0, b?.[k] ?? 0) / sampleRatio,
-        );
-        return [instance, counts];
-      }),
-    );
-  }
 }
 
 function logHistory(
@@ -607,7 +563,6 @@ function metricSeries(
     service: point.service,
     instance: point.instance,
     name: point.name,
-    unit: point.unit,
     values: mean.finish(),
   }));
 }

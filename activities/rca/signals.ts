@@ -1,7 +1,6 @@
 import type { CandidateKind } from './candidate';
 import type { Evidence, RedSeries, Series } from './evidence';
 import { operationKey, type LatencyHistory } from './latency-history';
-import { callsCarry } from './quantile-calls';
 import {
   measurable,
   median,
@@ -310,7 +309,7 @@ export function scoreSeries(evidence: Evidence): ScoredSeries[] {
     }
   });
   for (const m of evidence.metrics) {
-    const change = callsCarry(m, evidence.callsByInstance, nb, metricChange(m.values, nb));
+    const change = metricChange(m.values, nb);
     out.push({
       service: m.service,
       name: `${m.name}@${m.instance}`,
