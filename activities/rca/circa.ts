@@ -1,7 +1,7 @@
 import { byScore, type CandidateKind, type RcaMethod, type RootCauseCandidate } from './candidate';
 import type { Evidence, RedSeries, Series } from './evidence';
 import { serviceGraph, type ServiceGraph } from './graph';
-import { filled, mean, median, ridge, secondLargest, unmeasuredSpreadFloor } from './stats';
+import { filled, mean, median, ridge, secondLargest } from './stats';
 import { isMetricKind, metricKind } from './signals';
 
 /**
@@ -112,10 +112,7 @@ function structuralGraph(evidence: Evidence, graph: ServiceGraph): Variable[] {
   ): number => {
     const series = filled(v.raw);
     const level = Math.abs(mean(series.slice(0, nb)));
-    // A baseline of one scrape, or one that never moved, measures no noise: its residuals
-    // would be scaled by nothing (a gauge's first reading in the window scored 10^13).
-    const least = floor ?? Math.max(0.02 * level, unmeasuredSpreadFloor(v.raw, nb));
-    vars.push({ ...v, series, parents: [], children: [], score: 0, floor: least });
+    vars.push({ ...v, series, parents: [], children: [], score: 0, floor: floor ?? 0.02 * level });
     return vars.length - 1;
   };
   const latencyVar: number[] = [];

@@ -79,19 +79,6 @@ export function robustScale(
  * a tenth of the larger of its level and the fault's values, so a reading there is a several-fold
  * change, not a trillion sigmas.
  */
-/**
- * The least scale a series allows when its baseline measures no spread (fewer than `fewPoints`
- * readings, or all of them equal): a tenth of the larger of its baseline level and its fault
- * readings, as `robustChange` scales such a series when its noise is not known. A reading there
- * is then a several-fold change, not a trillion sigmas. 0 where the baseline measures a spread.
- */
-export function unmeasuredSpreadFloor(values: Series, baselineBuckets: number): number {
-  const base = present(values.slice(0, baselineBuckets));
-  if (base.length >= fewPoints && quantile(base, 0.75) !== quantile(base, 0.25)) return 0;
-  const fault = present(values.slice(baselineBuckets));
-  return 0.1 * Math.max(base.length ? Math.abs(median(base)) : 0, ...fault.map(Math.abs));
-}
-
 /** Fewer baseline points than this measure no change at all. */
 const leastBaseline = 3;
 

@@ -103,22 +103,6 @@ describe('method building blocks', () => {
     expect(Object.keys(top?.evidence.metricDeltas ?? {})[0]).toBe('acme.queue.depth@b-0');
   });
 
-  it('scores a gauge read once in the baseline as several-fold, not 10^13 sigmas (CIRCA)', () => {
-    const evidence = syntheticEvidence();
-    // A once-a-minute counter: one scrape in the baseline, at zero, then two at 20000.
-    evidence.metrics.push({
-      service: 'a',
-      instance: 'a-0',
-      name: 'syscall.read',
-      values: Array.from({ length: 36 }, (_, i) =>
-        i === 20 ? 0 : i === 26 || i === 32 ? 2e4 : null,
-      ),
-    });
-    const a = circa.rank(evidence).find((c) => c.service === 'a');
-    expect(a!.score).toBeGreaterThan(3);
-    expect(a!.score).toBeLessThan(100);
-  });
-
   it('tells a growing memory metric (a leak) from other saturation', () => {
     const evidence = syntheticEvidence();
     evidence.metrics.push(stepOnB('process.runtime.jvm.memory.heap.used', 100, 400));
