@@ -81,11 +81,6 @@ export interface OperationSeries {
   operation: string;
   /** From the service's own SERVER spans. */
   red: RedSeries;
-  /**
-   * Mean own time per bucket: each SERVER span's duration less its waits on its calls out
-   * (`ownTimeMs`). Absent in evidence built by hand.
-   */
-  ownMs?: Series;
 }
 
 export interface EdgeSeries {
@@ -248,7 +243,7 @@ export function buildEvidence(
   }
   for (const [traceId, list] of traces) traces.set(traceId, withInferredKinds(list));
 
-  const operations = new Map<string, Map<string, { red: RedBuilder; own: MeanBuilder }>>();
+  const operations = new Map<string, Map<string, RedBuilder>>();
   const edges = new Map<string, Map<string, EdgeBuilder>>();
   const edge = (caller: string, callee: string): EdgeBuilder => {
     let byCallee = edges.get(caller);
@@ -262,15 +257,9 @@ export function buildEvidence(
   for (const list of traces.values()) {
     const byId = new Map<string, Span>();
     const clients = new Map<string, Span>();
-    const children = new Map<string, Span[]>();
     for (const span of list) {
       byId.set(span.spanId, span);
       if (span.kind === 'CLIENT') clients.set(span.spanId, span);
-      if (span.parentSpanId) {
-        let c = children.get(span.parentSpanId);
-        if (!c) children.set(span.parentSpanId, (c = []));
-        c.push(span);
-      }
     }
     const answered = new Set<Span>();
     for (const span of list) {
@@ -280,14 +269,10 @@ export function buildEvidence(
       if (b < 0) continue;
       let byOperation = operations.get(span.service);
       if (!byOperation) operations.set(span.service, (byOperation = new Map()));
-      let op = byOperation.get(span.operation);
-      if (!op) {
-        op = { red: new RedBuilder(bucketCount), own: new MeanBuilder(bucketCount) };
-        byOperation.set(span.operation, op);
-      }
+      let red = byOperation.get(span.operation);
+      if (!red) byOperation.set(span.operation, (red = new RedBuilder(bucketCount)));
       const duration = durationMs(span);
-      op.red.add(b, duration, span.status === 'ERROR');
-      op.own.add(b, ownTimeMs(span, children));
+      red.add(b, duration, span.status === 'ERROR');
       const parent = span.parentSpanId ? byId.get(span.parentSpanId) : undefined;
       const client = parent && clients.get(parent.spanId);
       if (client) {
@@ -318,12 +303,7 @@ export function buildEvidence(
     baselineBuckets,
     services: [...services].sort(),
     operations: [...operations].flatMap(([service, byOperation]) =>
-      [...byOperation].map(([operation, { red, own }]) => ({
-        service,
-        operation,
-        red: red.finish(),
-        ownMs: own.finish(),
-      })),
+      [...byOperation].map(([operation, red]) => ({ service, operation, red: red.finish() })),
     ),
     edges: [...edges.values()].flatMap((byCallee) => [...byCallee.values()].map((e) => e.finish())),
     metrics: metricSeries(metrics, bucketOf, bucketCount),
@@ -464,38 +444,6 @@ export function withInferredKinds(trace: readonly Span[]): Span[] {
     if (!peer) return s;
     return { ...s, kind: 'CLIENT', attributes: { ...s.attributes, 'peer.service': peer } };
   });
-}
-
-/**
- * A SERVER span's own time: its duration less the time it waited on its calls out (the first
- * span below it in another service, or a CLIENT span of its own), overlapping calls counted
- * once. A caller slowed only by a slow callee keeps its own time.
- */
-export function ownTimeMs(span: Span, children: ReadonlyMap<string, readonly Span[]>): number {
-  const waits: [bigint, bigint][] = [];
-  const stack = [...(children.get(span.spanId) ?? [])];
-  for (let child = stack.pop(); child; child = stack.pop()) {
-    if (child.service !== span.service || child.kind === 'CLIENT') {
-      const from =
-        child.startTimeUnixNano > span.startTimeUnixNano
-          ? child.startTimeUnixNano
-          : span.startTimeUnixNano;
-      const to =
-        child.endTimeUnixNano < span.endTimeUnixNano ? child.endTimeUnixNano : span.endTimeUnixNano;
-      if (to > from) waits.push([from, to]);
-    } else {
-      stack.push(...(children.get(child.spanId) ?? []));
-    }
-  }
-  waits.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  let waited = 0n;
-  let reached = span.startTimeUnixNano;
-  for (const [from, to] of waits) {
-    const start = from > reached ? from : reached;
-    if (to > start) waited += to - start;
-    if (to > reached) reached = to;
-  }
-  return durationMs(span) - Number(waited) / 1e6;
 }
 
 function durationMs(span: Span): number {

@@ -155,23 +155,6 @@ function latencyChange(
   return p95.z >= avg.z ? p95 : avg;
 }
 
-/**
- * An operation's latency change, no larger than the change of its own time (`ownMs`): a caller
- * whose requests got slower only because it waited longer on its calls out did nothing slower
- * itself. Its wait is the callee's evidence (the callee's latency, the edge's gap), which the
- * callee's side already scores; counted again at the caller, every entry service above a slow
- * callee would read as slow as the callee itself.
- */
-function boundedByOwnTime(
-  change: RobustChange,
-  ownMs: Series | undefined,
-  nb: number,
-): RobustChange {
-  if (!ownMs) return change;
-  const own = robustChange(ownMs, nb);
-  return own.z < change.z ? own : change;
-}
-
 const gapFloor = (): number => 0.1;
 
 /**
@@ -273,10 +256,10 @@ export function scoreSeries(evidence: Evidence): ScoredSeries[] {
   const out: ScoredSeries[] = [];
   const instrumented = new Set(evidence.operations.map((o) => o.service));
   for (const op of evidence.operations) {
-    const lat = boundedByOwnTime(
-      latencyChange(op.red, nb, evidence.latencyHistory?.[operationKey(op.service, op.operation)]),
-      op.ownMs,
+    const lat = latencyChange(
+      op.red,
       nb,
+      evidence.latencyHistory?.[operationKey(op.service, op.operation)],
     );
     const err = rateChange(op.red.errors, op.red.calls, nb);
     const base = { service: op.service, operation: op.operation };
