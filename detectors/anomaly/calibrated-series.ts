@@ -10,6 +10,7 @@ import {
   log10PScale,
   suspiciousScore,
   zScale,
+  type RecurrenceContext,
   type ScoredPoint,
   type SeriesScorerState,
   type SeriesSignal,
@@ -22,8 +23,11 @@ export class CalibratedSeriesScorer {
   /** The counts made the last point suspicious: the scorer kept it out of its baseline. */
   suspicious = false;
 
-  constructor(private readonly signal: SeriesSignal) {
-    this.scorer = new DirectionalSeriesScorer(signal);
+  constructor(
+    private readonly signal: SeriesSignal,
+    recurrence?: RecurrenceContext,
+  ) {
+    this.scorer = new DirectionalSeriesScorer(signal, recurrence);
   }
 
   get lastBucket(): number | undefined {
