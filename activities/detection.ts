@@ -288,46 +288,31 @@ async function burstsAboutOtherServices(pool: Pool, anomalies: Anomaly[]): Promi
   );
 }
 
-/** An incident's period and the services it names. */
-type IncidentPeriod = { from: number; to: number; services: string[] };
-
 /**
- * When incidents were going on in the hour before the window's end, per incident: what a series
- * did then was that incident's, so its recurrence memory counts only the rest. The periods are
- * the store's (`incidentPeriods`), padded as the investigation's quiet history is: a lead before
- * the first anomaly (a fault's first points come before it is scored anomalous) and a tail after
- * the last (it outlasts its anomalies, and recovers). Unreadable, the memory is the baseline's
- * window alone, as before incidents were known.
+ * When incidents were going on in the hour before the window's end: what a series did then was
+ * those incidents' (any incident, whatever services it names: an incident names what detection
+ * saw, not all its fault touched), so its recurrence memory counts only the rest. The periods
+ * are the store's (`incidentPeriods`), padded as the investigation's quiet history is: a lead
+ * before the first anomaly (a fault's first points come before it is scored anomalous) and a
+ * tail after the last (it outlasts its anomalies, and recovers). Unreadable, the memory is the
+ * baseline's window alone, as before incidents were known.
  */
-async function readIncidentPeriods(
+async function recurrenceContext(
   pool: Pool,
   windowEnd: number,
-): Promise<IncidentPeriod[] | undefined> {
+): Promise<RecurrenceContext | undefined> {
   try {
-    return await incidentPeriods(pool, {
+    const periods = await incidentPeriods(pool, {
       from: new Date(windowEnd - recurrenceMs),
       to: new Date(windowEnd + bucketMs),
     });
+    return { incidents: periods.map(({ from, to }) => ({ from, to })) };
   } catch (err) {
     Context.current().log.warn(
       `incident periods not read, recurrence remembers the baseline window only: ${String(err)}`,
     );
     return undefined;
   }
-}
-
-/**
- * The periods a series' memory leaves out: those of the incidents that name its service. An
- * episode while such an incident was going on was that incident's; one while an incident
- * elsewhere was going on is the series' own behaviour (a service that slows whenever its
- * database does, whatever else is wrong), or the memory of a system with frequent incidents
- * would hold no quiet time at all.
- */
-function recurrenceFor(
-  periods: IncidentPeriod[] | undefined,
-  service: string,
-): RecurrenceContext | undefined {
-  return periods && { incidents: periods.filter((p) => p.services.includes(service)) };
 }
 
 function groupBySeries(points: SeriesPoint[]): Map<string, SeriesPoint[]> {
@@ -427,18 +412,14 @@ export function createDetectionActivities({
         timedKey,
         slowOrFailingKey,
       ]);
-      const periods = await readIncidentPeriods(pool, windowEnd);
+      const recurrence = await recurrenceContext(pool, windowEnd);
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
       const oneRequest = new Set((stored.get(oneRequestKey) as string[] | undefined) ?? []);
       const timed = new Set((stored.get(timedKey) as string[] | undefined) ?? []);
       for (const [key, points] of series) {
         const state = stored.get(key);
-        const scorer = scorerFor(
-          points[0]!.signal,
-          state,
-          recurrenceFor(periods, points[0]!.service),
-        );
+        const scorer = scorerFor(points[0]!.signal, state, recurrence);
         const unit = points[0]!.unit;
         if (unit !== undefined && requestTimeUnits.has(unit)) timed.add(key);
         // A new series takes its late rows too; one stored before watermarks, only new buckets.
