@@ -366,32 +366,25 @@ export class DirectionalSeriesScorer {
   /**
    * Separate episodes before the current one (the points of the streak still running) in which
    * the series deviated from `center` at least `repeatShare` as far as `value`, the same way:
-   * every episode of the window, and, when the scorer knows the incidents of the hour, the older
-   * episodes of quiet time that lasted at least as long as the current one so far (a point
-   * inside an incident's period ends an episode, as a clean one does). A series that now and then
-   * shows a one-bucket burst has shown one-bucket bursts, not a deviation that persists: the
-   * hour's blips must not hide a fault that stays (the window's rule, tuned on its own, is
-   * unchanged).
+   * every point of the window, and, when the scorer knows the incidents of the hour, the older
+   * points of quiet time (a point inside an incident's period ends an episode, as a clean one
+   * does).
    */
   private episodesLike(value: number, center: number): number {
     const direction = Math.sign(value - center);
     const reach = repeatShare * Math.abs(value - center);
-    const like = (v: number) => (v - center) * direction >= reach;
     const incidents = this.recurrence?.incidents;
     const quiet = (at: number) => !incidents!.some((p) => at >= p.from && at < p.to);
     const older = incidents ? this.older.map(([v, at]) => (quiet(at) ? v : center)) : [];
-    let current = 1;
-    for (let i = this.seen.length - 1; i >= 0 && like(this.seen[i]!); i--) current++;
-    const points = [...older, ...this.seen.slice(0, Math.max(0, this.seen.length - this.streak))];
     let episodes = 0;
-    for (let i = 0; i < points.length;) {
-      if (!like(points[i]!)) {
-        i++;
-        continue;
-      }
-      const start = i;
-      while (i < points.length && like(points[i]!)) i++;
-      if (i > older.length || i - start >= current) episodes++;
+    let inside = false;
+    for (const v of [
+      ...older,
+      ...this.seen.slice(0, Math.max(0, this.seen.length - this.streak)),
+    ]) {
+      const like = (v - center) * direction >= reach;
+      if (like && !inside) episodes++;
+      inside = like;
     }
     return episodes;
   }
