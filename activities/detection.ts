@@ -27,13 +27,11 @@ import {
 import { CalibratedSeriesScorer } from '../detectors/anomaly/calibrated-series';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
 import { SeriesDetector, type StoredSeriesState } from '../detectors/anomaly/series-detector';
-import {
-  recurrenceMs,
-  type RecurrenceContext,
-  type ScoredPoint,
-  type SeriesScorerState,
-  type SeriesSignal,
-  type SlowerThan,
+import type {
+  ScoredPoint,
+  SeriesScorerState,
+  SeriesSignal,
+  SlowerThan,
 } from '../detectors/series-scorer';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { readAlertsToScore } from '../store/alerts';
@@ -51,7 +49,7 @@ import {
   type SeriesPoint,
 } from '../store/detection';
 import type { SparseHistogram } from '../store/telemetry-histogram';
-import { incidentPeriods, openIncidents } from '../store/incidents';
+import { openIncidents } from '../store/incidents';
 import {
   readNewTemplates,
   readServiceNames,
@@ -101,23 +99,18 @@ export interface PassScorer {
   exportState(): unknown;
 }
 
-/** `recurrence`: when incidents were going on in the last hour, if the pass could read it. */
-export type PassScorerFactory = (
-  signal: SeriesSignal,
-  stored: unknown,
-  recurrence?: RecurrenceContext,
-) => PassScorer;
+export type PassScorerFactory = (signal: SeriesSignal, stored: unknown) => PassScorer;
 
 /** The directional scorer alone (the schedule's until round 9; the ensemble's evidence member). */
-export const directionalScorer: PassScorerFactory = (signal, stored, recurrence) => {
-  const scorer = new CalibratedSeriesScorer(signal, recurrence);
+export const directionalScorer: PassScorerFactory = (signal, stored) => {
+  const scorer = new CalibratedSeriesScorer(signal);
   if (stored !== undefined) scorer.importState(stored as SeriesScorerState);
   return scorer;
 };
 
 /** The ensemble bench:nab scores, told the series' kind (see SeriesDetector). */
-export const ensembleScorer: PassScorerFactory = (signal, stored, recurrence) => {
-  const scorer = new SeriesDetector(signal, recurrence);
+export const ensembleScorer: PassScorerFactory = (signal, stored) => {
+  const scorer = new SeriesDetector(signal);
   if (stored !== undefined) scorer.importState(stored as StoredSeriesState);
   return scorer;
 };
@@ -288,33 +281,6 @@ async function burstsAboutOtherServices(pool: Pool, anomalies: Anomaly[]): Promi
   );
 }
 
-/**
- * When incidents were going on in the hour before the window's end: what a series did then was
- * those incidents' (any incident, whatever services it names: an incident names what detection
- * saw, not all its fault touched), so its recurrence memory counts only the rest. The periods
- * are the store's (`incidentPeriods`), padded as the investigation's quiet history is: a lead
- * before the first anomaly (a fault's first points come before it is scored anomalous) and a
- * tail after the last (it outlasts its anomalies, and recovers). Unreadable, the memory is the
- * baseline's window alone, as before incidents were known.
- */
-async function recurrenceContext(
-  pool: Pool,
-  windowEnd: number,
-): Promise<RecurrenceContext | undefined> {
-  try {
-    const periods = await incidentPeriods(pool, {
-      from: new Date(windowEnd - recurrenceMs),
-      to: new Date(windowEnd + bucketMs),
-    });
-    return { incidents: periods.map(({ from, to }) => ({ from, to })) };
-  } catch (err) {
-    Context.current().log.warn(
-      `incident periods not read, recurrence remembers the baseline window only: ${String(err)}`,
-    );
-    return undefined;
-  }
-}
-
 function groupBySeries(points: SeriesPoint[]): Map<string, SeriesPoint[]> {
   const series = new Map<string, SeriesPoint[]>();
   for (const p of points) {
@@ -412,14 +378,13 @@ export function createDetectionActivities({
         timedKey,
         slowOrFailingKey,
       ]);
-      const recurrence = await recurrenceContext(pool, windowEnd);
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
       const oneRequest = new Set((stored.get(oneRequestKey) as string[] | undefined) ?? []);
       const timed = new Set((stored.get(timedKey) as string[] | undefined) ?? []);
       for (const [key, points] of series) {
         const state = stored.get(key);
-        const scorer = scorerFor(points[0]!.signal, state, recurrence);
+        const scorer = scorerFor(points[0]!.signal, state);
         const unit = points[0]!.unit;
         if (unit !== undefined && requestTimeUnits.has(unit)) timed.add(key);
         // A new series takes its late rows too; one stored before watermarks, only new buckets.

@@ -14,9 +14,7 @@
  * A point far off the level stays out of the baseline even when its requests are too few to be
  * news (still no anomaly): a fault's first slow calls must not become what the series has shown.
  * A deviation the series showed in several separate episodes of its window (a quiet service's
- * occasional burst) is its normal behaviour, not news. Told when incidents were going on, it
- * remembers those episodes for an hour, counting beyond the window only the points of quiet
- * time: what the series did while an incident was going on was that incident's, not its routine.
+ * occasional burst) is its normal behaviour, not news.
  * Warm-up, baseline window and the time after which a new level is normal are durations, held
  * in points at the series' own cadence (the median spacing of its latest points: one irregular
  * pair or an idle hour does not move it), never fewer points than median and spread need: three
@@ -45,10 +43,6 @@ export type SeriesScorerState = {
   worseTail?: [number, number][];
   /** Every point of the window, admitted or not, oldest first. */
   seen?: number[];
-  /** The bucket of each of `seen` (epoch ms; null where it was not given), oldest first. */
-  seenAt?: (number | null)[];
-  /** The points that left `seen` within the recurrence memory, as [value, bucket], oldest first. */
-  older?: [number, number][];
   /** Calls behind each of `seen` (error ratios only). */
   seenSupport?: number[];
   /** Consecutive suspicious points not yet admitted to the baseline. */
@@ -131,29 +125,6 @@ const latencyTests = 2;
 const recurringEpisodes = 3;
 /** An earlier point repeats this one when it deviated at least this share as far. */
 const repeatShare = 0.5;
-/**
- * How far back those episodes are remembered when the scorer knows when incidents were going
- * on: an hour. A burst that comes every few minutes (a database's brief slowdowns, a registry
- * miss, a gauge that swings between two levels) is the series' behaviour though fewer than three
- * of its bursts fit in the baseline's ten minutes; beyond them only quiet time counts, so a
- * fault's own earlier episodes (or the same service's earlier fault) never make it routine.
- */
-export const recurrenceMs = 3_600_000;
-
-/** A stretch of time (epoch ms, `from` inclusive, `to` exclusive). */
-export interface Period {
-  readonly from: number;
-  readonly to: number;
-}
-
-/**
- * What the scorer is told about the recurrence memory's hour: when incidents were going on in
- * it. Without it the memory is the baseline's window alone (nothing says which of the older
- * episodes were an incident's).
- */
-export interface RecurrenceContext {
-  readonly incidents: readonly Period[];
-}
 
 /** Counts a bucket's requests slower than a latency (in the series' units). */
 export type SlowerThan = (value: number) => number;
@@ -253,16 +224,11 @@ export class DirectionalSeriesScorer {
   private slowTail: [number, number][] = [];
   private worseTail: [number, number][] = [];
   private seen: number[] = [];
-  private seenAt: number[] = [];
-  private older: [number, number][] = [];
   private seenSupport: number[] = [];
   private marks: number[] = [];
   private gaps: number[] = [];
 
-  constructor(
-    private readonly signal: SeriesSignal,
-    private readonly recurrence?: RecurrenceContext,
-  ) {}
+  constructor(private readonly signal: SeriesSignal) {}
 
   /** The newest bucket scored, if any: the pass skips rows at or before it. */
   get lastBucket(): number | undefined {
@@ -282,7 +248,7 @@ export class DirectionalSeriesScorer {
     if (!Number.isFinite(value)) return { score: 0, baseline: undefined };
     if (this.recent.length < this.points(warmupSpan)) {
       this.admit(value, support, slowerThan && this.slowCount(slowerThan));
-      this.remember(value, support, bucket);
+      this.remember(value, support);
       return { score: 0, baseline: undefined };
     }
     const slow = slowerThan && this.slowCount(slowerThan);
@@ -298,7 +264,7 @@ export class DirectionalSeriesScorer {
     const suspicious = scored.score >= suspiciousScore || far;
     this.streak = suspicious ? this.streak + 1 : 0;
     this.marks = [...this.marks, suspicious ? 1 : 0].slice(-this.points(acceptSpan));
-    this.remember(value, support, bucket);
+    this.remember(value, support);
     if (!suspicious) this.admit(value, support, slow);
     else if (this.levelHeld()) this.restartBaseline();
     return scored;
@@ -342,46 +308,24 @@ export class DirectionalSeriesScorer {
     this.marks = [];
   }
 
-  private remember(value: number, support: number | undefined, bucket: number | undefined) {
+  private remember(value: number, support: number | undefined) {
     this.seen.push(value);
-    this.seenAt.push(bucket ?? NaN);
     if (this.signal === 'errors') this.seenSupport.push(support ?? 0);
     const keep = this.points(windowSpan);
-    const leaving = Math.max(0, this.seen.length - keep);
-    // Error ratios have no recurrence rule: only the other signals keep the hour.
-    if (this.signal !== 'errors') {
-      for (let i = 0; i < leaving; i++) {
-        // A point without its bucket cannot be placed against the incidents: it is forgotten.
-        if (Number.isFinite(this.seenAt[i])) this.older.push([this.seen[i]!, this.seenAt[i]!]);
-      }
-      const newest = this.last ?? bucket;
-      if (newest !== undefined)
-        this.older = this.older.filter(([, t]) => t > newest - recurrenceMs);
-    }
     this.seen = this.seen.slice(-keep);
-    this.seenAt = this.seenAt.slice(-keep);
     this.seenSupport = this.seenSupport.slice(-keep);
   }
 
   /**
    * Separate episodes before the current one (the points of the streak still running) in which
-   * the series deviated from `center` at least `repeatShare` as far as `value`, the same way:
-   * every point of the window, and, when the scorer knows the incidents of the hour, the older
-   * points of quiet time (a point inside an incident's period ends an episode, as a clean one
-   * does).
+   * the series deviated from `center` at least `repeatShare` as far as `value`, the same way.
    */
   private episodesLike(value: number, center: number): number {
     const direction = Math.sign(value - center);
     const reach = repeatShare * Math.abs(value - center);
-    const incidents = this.recurrence?.incidents;
-    const quiet = (at: number) => !incidents!.some((p) => at >= p.from && at < p.to);
-    const older = incidents ? this.older.map(([v, at]) => (quiet(at) ? v : center)) : [];
     let episodes = 0;
     let inside = false;
-    for (const v of [
-      ...older,
-      ...this.seen.slice(0, Math.max(0, this.seen.length - this.streak)),
-    ]) {
+    for (const v of this.seen.slice(0, Math.max(0, this.seen.length - this.streak))) {
       const like = (v - center) * direction >= reach;
       if (like && !inside) episodes++;
       inside = like;
@@ -554,12 +498,6 @@ export class DirectionalSeriesScorer {
       streak: this.streak,
       ...(this.marks.length > 0 && { marks: [...this.marks] }),
       ...(this.seen.length > 0 && { seen: [...this.seen] }),
-      ...(this.seenAt.some(Number.isFinite) && {
-        seenAt: this.seenAt.map((t) => (Number.isFinite(t) ? t : null)),
-      }),
-      ...(this.older.length > 0 && {
-        older: this.older.map(([v, t]) => [v, t] as [number, number]),
-      }),
       ...(this.seenSupport.length > 0 && { seenSupport: [...this.seenSupport] }),
       ...(this.last !== undefined && { last: this.last }),
       ...(this.gaps.length > 0 && { gaps: [...this.gaps] }),
@@ -584,13 +522,6 @@ export class DirectionalSeriesScorer {
     this.marks = state.marks ? [...state.marks] : Array<number>(state.streak).fill(1);
     // States saved before every point was remembered: the admitted ones are what is known.
     this.seen = state.seen ? [...state.seen] : [...state.recent];
-    // States saved before the buckets were kept: those points cannot be placed in time.
-    this.seenAt = (state.seenAt ?? []).map((t) => t ?? NaN);
-    this.seenAt = [
-      ...Array<number>(Math.max(0, this.seen.length - this.seenAt.length)).fill(NaN),
-      ...this.seenAt,
-    ].slice(-this.seen.length);
-    this.older = state.older ? state.older.map(([v, t]) => [v, t] as [number, number]) : [];
     this.seenSupport = state.seenSupport
       ? [...state.seenSupport]
       : this.signal === 'errors'

@@ -10,7 +10,6 @@ import {
   log10PScale,
   suspiciousScore,
   zScale,
-  type RecurrenceContext,
   type ScoredPoint,
   type SeriesScorerState,
   type SeriesSignal,
@@ -23,11 +22,8 @@ export class CalibratedSeriesScorer {
   /** The counts made the last point suspicious: the scorer kept it out of its baseline. */
   suspicious = false;
 
-  constructor(
-    private readonly signal: SeriesSignal,
-    recurrence?: RecurrenceContext,
-  ) {
-    this.scorer = new DirectionalSeriesScorer(signal, recurrence);
+  constructor(private readonly signal: SeriesSignal) {
+    this.scorer = new DirectionalSeriesScorer(signal);
   }
 
   get lastBucket(): number | undefined {

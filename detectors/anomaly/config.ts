@@ -3,7 +3,7 @@
  * per-dataset tuning). Tuned on the 35 NAB series in shared/data; bench:nab's headline chooses
  * these settings leaving one category out, so the tuning is paid for (docs/benchmarks.md).
  */
-import type { RecurrenceContext, SeriesSignal } from '../series-scorer';
+import type { SeriesSignal } from '../series-scorer';
 import { EnsembleDetector, type EnsembleConfig, type MemberName } from './ensemble';
 import type { SeasonTrackerConfig } from './season-tracker';
 
@@ -106,17 +106,16 @@ export const DEFAULT_ENSEMBLE_CONFIG: EnsembleConfig = {
 
 /**
  * A fresh streaming detector with the fixed configuration (optionally a subset of members) for a
- * series of the given kind (and, for the detection schedule, when incidents were going on): the one factory behind `aiops detect score`, bench:nab (metrics) and
+ * series of the given kind: the one factory behind `aiops detect score`, bench:nab (metrics) and
  * the detection schedule's `SeriesDetector` (every kind).
  */
 export function createDetector(
   members: readonly MemberName[] = DEFAULT_ENSEMBLE_CONFIG.members,
   signal: SeriesSignal = 'metric',
-  recurrence?: RecurrenceContext,
 ): EnsembleDetector {
   const config =
     members === DEFAULT_ENSEMBLE_CONFIG.members
       ? DEFAULT_ENSEMBLE_CONFIG
       : { ...DEFAULT_ENSEMBLE_CONFIG, members };
-  return new EnsembleDetector(config, signal, recurrence);
+  return new EnsembleDetector(config, signal);
 }

@@ -18,12 +18,7 @@
 import { AlertDamper, type AlertDamperConfig, type AlertDamperState } from './alert-damper';
 import { rarestOf } from './calibration';
 import { ForecastResidualDetector, type ForecastResidualConfig } from './forecast-residual';
-import type {
-  RecurrenceContext,
-  SeriesScorerState,
-  SeriesSignal,
-  SlowerThan,
-} from '../series-scorer';
+import type { SeriesScorerState, SeriesSignal, SlowerThan } from '../series-scorer';
 import { CalibratedSeriesScorer } from './calibrated-series';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood';
 import { LevelShiftDetector, type LevelShiftConfig } from './level-shift';
@@ -149,14 +144,10 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
   /** The last point's counted reading per member, the evidence last (see `readings`). */
   private readonly lastReadings: Float64Array;
 
-  /**
-   * `signal`: what the series measures (NAB's and the CLI's series are metrics); `recurrence`:
-   * when incidents were going on, for the evidence member's memory of what the series has shown.
-   */
+  /** `signal`: what the series measures (NAB's and the CLI's series are metrics). */
   constructor(
     readonly config: EnsembleConfig,
     private readonly signal: SeriesSignal = 'metric',
-    recurrence?: RecurrenceContext,
   ) {
     const season = sharedSeason(config);
     this.season = season && new SeasonTracker(season);
@@ -164,7 +155,7 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
       .filter((name) => name !== 'evidence')
       .map((name) => buildMember(name, config, this.season));
     this.evidence = config.members.includes('evidence')
-      ? new CalibratedSeriesScorer(signal, recurrence)
+      ? new CalibratedSeriesScorer(signal)
       : undefined;
     this.damper = new AlertDamper(config.damper);
     this.lastReadings = new Float64Array(this.members.length + 1);

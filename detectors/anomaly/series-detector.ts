@@ -7,13 +7,7 @@
  * (one alert per excursion is NAB's charge for repeats; the pass's incidents already group the
  * anomalies of one fault). Wired in after the detection replay: docs/benchmarks.md, NAB round 9.
  */
-import type {
-  RecurrenceContext,
-  ScoredPoint,
-  SeriesScorerState,
-  SeriesSignal,
-  SlowerThan,
-} from '../series-scorer';
+import type { ScoredPoint, SeriesScorerState, SeriesSignal, SlowerThan } from '../series-scorer';
 import { createDetector } from './config';
 import type { EnsembleConfig, EnsembleDetector, EnsembleState } from './ensemble';
 
@@ -23,9 +17,8 @@ export type StoredSeriesState = EnsembleState | SeriesScorerState;
 export class SeriesDetector {
   private readonly ensemble: EnsembleDetector;
 
-  /** `recurrence`: when incidents were going on in the last hour (see DirectionalSeriesScorer). */
-  constructor(signal: SeriesSignal, recurrence?: RecurrenceContext) {
-    this.ensemble = createDetector(undefined, signal, recurrence);
+  constructor(signal: SeriesSignal) {
+    this.ensemble = createDetector(undefined, signal);
   }
 
   /** The ensemble's configuration: the one bench:nab measures. */

@@ -70,51 +70,6 @@ describe('what a series has shown before', () => {
     expect(burstScores.slice(3).every((s) => s === 0)).toBe(true);
   });
 
-  /**
-   * A metric at 0 scored every 10 s, a burst to about 900 every five minutes (never three in the
-   * baseline's ten minutes), each scored by a scorer resumed from the last one's state as the
-   * pass does, told the incidents' periods (or nothing). The bursts' scores, in order.
-   */
-  function burstsEveryFive(incidents?: (burstAt: number) => boolean) {
-    const every = 30;
-    const at = (i: number) => 1_000_000 + i * 10_000;
-    const burstTimes = Array.from({ length: 12 }, (_, k) => at(30 + k * every));
-    const periods = burstTimes
-      .filter((t) => incidents?.(t))
-      .map((t) => ({ from: t - 60_000, to: t + 120_000 }));
-    let state: ReturnType<DirectionalSeriesScorer['exportState']> | undefined;
-    const scores: number[] = [];
-    for (let i = 0; i < 30 + 12 * every; i++) {
-      const scorer = new DirectionalSeriesScorer(
-        'metric',
-        incidents ? { incidents: periods } : undefined,
-      );
-      if (state) scorer.importState(state);
-      const burst = i >= 30 && (i - 30) % every === 0;
-      const { score } = scorer.score(burst ? 900 + (i % 7) * 20 : 0, undefined, at(i));
-      if (burst) scores.push(score);
-      state = scorer.exportState();
-    }
-    return scores;
-  }
-
-  it('remembers an hour of quiet time when it knows the incidents: a burst every five minutes is routine after three', () => {
-    const quiet = burstsEveryFive(() => false);
-    expect(quiet.slice(0, 3).every((s) => s >= 0.9)).toBe(true);
-    expect(quiet.slice(3).every((s) => s === 0)).toBe(true);
-    // Not told the incidents, it cannot tell which were quiet: the baseline's ten minutes only.
-    expect(burstsEveryFive().every((s) => s >= 0.9)).toBe(true);
-  });
-
-  it('does not count the episodes of an incident toward the routine', () => {
-    // Every burst opened an incident: what the series did then was the incidents'.
-    expect(burstsEveryFive(() => true).every((s) => s >= 0.9)).toBe(true);
-    // Three bursts in quiet time, then a fourth: routine; the rest inside incidents add nothing.
-    const firstThreeQuiet = burstsEveryFive((t) => t >= 1_000_000 + 120 * 10_000);
-    expect(firstThreeQuiet.slice(0, 3).every((s) => s >= 0.9)).toBe(true);
-    expect(firstThreeQuiet[3]).toBe(0);
-  });
-
   it('keeps scoring a shift that lasts: one episode, however many buckets', () => {
     const scorer = new DirectionalSeriesScorer('metric');
     for (let i = 0; i < 30; i++) scorer.score(10 + (i % 3));
