@@ -106,11 +106,9 @@ function baselineLimits(evidence: Evidence): Limits {
 const slackMs = 1;
 
 /**
- * The operations a trace exercised: its root SERVER span and every call out of it, a CLIENT span
- * matched to the SERVER span it got (whether or not it names its peer), or the callee side of a
- * CLIENT span that got no SERVER span but names its `peer.service` (databases, or services that
- * could not be reached). Each call is judged by the duration its caller saw, so delays on the
- * way to a service count against it.
+ * The operations a trace exercised: its SERVER spans, plus the callee side of CLIENT spans
+ * that got no SERVER span (databases, or services that could not be reached). Each call is
+ * judged by the duration its caller saw, so delays on the way to a service count against it.
  */
 function traceOps(
   trace: SampledTrace,
@@ -137,16 +135,13 @@ function traceOps(
         slow: s.durationMs > limit + slackMs,
         error: s.error,
       });
-    } else if (s.kind === 'CLIENT') {
-      // The SERVER span that answered names the callee; `peer.service` is only a fallback for
-      // callees that left no span (many exporters, Nezha's among them, never set it).
+    } else if (s.kind === 'CLIENT' && s.peerService) {
       const server = serverOf.get(s.spanId);
       const service = server?.service ?? s.peerService;
-      if (service === undefined) continue;
       const operation = server?.operation ?? s.operation;
       const limit = server
         ? (limits.operation.get(`${service}\u0000${operation}`) ?? Infinity) + 2 * slackMs
-        : (limits.edge.get(`${s.service}\u0000${service}`) ?? Infinity) + slackMs;
+        : (limits.edge.get(`${s.service}\u0000${s.peerService}`) ?? Infinity) + slackMs;
       calls.set(server?.spanId ?? s.spanId, {
         node: opId(service, operation),
         slow: s.durationMs > limit,

@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { investigate } from '../../activities/rca/ensemble';
 import { buildEvidence, withInferredKinds } from '../../activities/rca/evidence';
-import { microRank } from '../../activities/rca/microrank';
 import { Random } from '../../simulator/random';
 import type { LogRecord, Resource, Span, SpanKind } from '../../simulator/telemetry';
 import { severityOf } from '../../store/investigation-telemetry';
@@ -37,8 +36,6 @@ function world(
   options: {
     slow?: { service: string; factor: number };
     log?: (service: string, fault: boolean, rng: Random) => string | null;
-    /** Kinds sent as the Nezha replay sends them (from pod boundaries), still no peer.service. */
-    kinds?: boolean;
   } = {},
 ): World {
   const rng = new Random(7);
@@ -53,7 +50,7 @@ function world(
     operation: string,
     startMs: number,
     ms: number,
-    kind: SpanKind,
+    kind: SpanKind = 'INTERNAL',
   ): string => {
     const spanId = id();
     spans.push({
@@ -62,7 +59,7 @@ function world(
       parentSpanId: parent,
       service,
       operation,
-      kind: options.kinds ? kind : 'INTERNAL',
+      kind,
       startTimeUnixNano: BigInt(Math.round(startMs * 1000)) * 1000n,
       endTimeUnixNano: BigInt(Math.round((startMs + ms) * 1000)) * 1000n,
       status: 'UNSET',
@@ -98,13 +95,13 @@ function world(
       return [leaf, `/api/${leaf}`, start, ms];
     });
     const hubMs = at - t;
-    const root = add(traceId, undefined, 'gateway', '/*', t, hubMs + 3, 'SERVER');
-    const proxy = add(traceId, root, 'gateway', 'HTTP GET', t + 1, hubMs + 1, 'CLIENT');
-    const hub = add(traceId, proxy, 'hub', '/api/plan', t + 1.5, hubMs, 'SERVER');
+    const root = add(traceId, undefined, 'gateway', '/*', t, hubMs + 3);
+    const proxy = add(traceId, root, 'gateway', 'HTTP GET', t + 1, hubMs + 1);
+    const hub = add(traceId, proxy, 'hub', '/api/plan', t + 1.5, hubMs);
     line('hub', hub);
     for (const [leaf, op, start, ms] of leafSpans) {
-      const call = add(traceId, hub, 'hub', 'HTTP POST', start - 0.5, ms + 1, 'CLIENT');
-      const served = add(traceId, call, leaf, op, start, ms, 'SERVER');
+      const call = add(traceId, hub, 'hub', 'HTTP POST', start - 0.5, ms + 1);
+      const served = add(traceId, call, leaf, op, start, ms);
       line(leaf, served);
     }
   }
@@ -157,18 +154,6 @@ describe('ranking on real-telemetry shapes', () => {
     expect(ranking[0]?.service).toBe('stock');
     expect(ranking[0]?.service).not.toBe('hub');
     expect(Object.keys(members).length).toBeGreaterThan(3);
-  });
-
-  it('follows calls through the server spans they got when no client span names its peer', () => {
-    const { spans } = world({ slow: { service: 'stock', factor: 4 }, kinds: true });
-    const evidence = buildEvidence(spans, [], [], window);
-    const sampled = [...evidence.traces.abnormal, ...evidence.traces.normal];
-    expect(sampled.some((t) => t.spans.some((s) => s.kind === 'CLIENT'))).toBe(true);
-    expect(sampled.every((t) => t.spans.every((s) => s.peerService === undefined))).toBe(true);
-    const [top] = microRank.rank(evidence);
-    // Seeing only the entry span, the method would blame the gateway every slow request reaches.
-    expect(top?.service).toBe('stock');
-    expect(top?.operation).toBe('/api/stock');
   });
 
   it('reads the level written in a plain-text line that came without a severity', () => {
