@@ -4,7 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rankWindow } from '../../activities/investigation';
+import { historyLogGroups } from '../../store/investigation-telemetry';
+import { operationLatencyLevels } from '../../store/latency-history';
 import { metricHistoryReadings } from '../../store/metric-history';
+import { latencyBucket } from '../../store/telemetry-histogram';
 import { pastStatementBudget } from '../../store/statement-budget';
 import { createIsolatedDatabase } from '../setup/database';
 import { partitionsAround } from '../setup/detection-database';
@@ -40,6 +43,43 @@ describe('the history before a baseline, read from the store', () => {
          FROM generate_series(0, 69) AS i`,
       [new Date(t0), metric, service, source],
     );
+    // A line served every minute at :15, and one only the incident's minutes wrote, at :45.
+    await db.pool.query(
+      `INSERT INTO logs (time, service_id, severity_number, body, source_id)
+       SELECT $1::timestamptz + i * interval '1 minute' + interval '15 seconds', $2::int, 9,
+              'served request ' || i, $3::bigint
+         FROM generate_series(0, 59) AS i
+       UNION ALL
+       SELECT $1::timestamptz + i * interval '1 minute' + interval '45 seconds', $2::int, 17,
+              'connection to db-' || i || ' refused', $3::bigint
+         FROM generate_series(20, 29) AS i`,
+      [new Date(t0), service, source],
+    );
+    // The operation's own calls every 10 s: 5 ms, but 900 ms while the incident went on.
+    const operation = await one(
+      "INSERT INTO operations (service_id, kind, name) VALUES ($1, 2, 'GET /') RETURNING id",
+      [service],
+    );
+    for (const [ms, from, to] of [
+      [5, 0, 120],
+      [900, 120, 180],
+      [5, 180, 360],
+    ] as const)
+      await db.pool.query(
+        `INSERT INTO rollup_operations
+           (bucket, operation_id, service_id, calls, errors, duration_sum_us, latency)
+         SELECT $1::timestamptz + i * interval '10 seconds', $2, $3, 1, 0, $4, $5::int4[]
+           FROM generate_series($6::int, $7::int - 1) AS i`,
+        [
+          new Date(t0),
+          operation,
+          service,
+          ms * 1000,
+          `[${latencyBucket(ms * 1000)}:${latencyBucket(ms * 1000)}]={1}`,
+          from,
+          to,
+        ],
+      );
   });
   afterAll(async () => {
     await db.drop();
@@ -85,6 +125,46 @@ describe('the history before a baseline, read from the store', () => {
         metricHistoryReadings(db.pool, hour, { budgetMs: 200 }),
       ).catch((e: unknown) => e);
       expect(pastStatementBudget(err)).toBe(true);
+    });
+  });
+
+  describe('historyLogGroups', () => {
+    const read = async (window: { from: Date; to: Date }, periods = busy) => {
+      const { groups, minutes } = await historyLogGroups(db.pool, window, { busy: periods });
+      const count = (word: string) =>
+        groups.filter((g) => g.body.includes(word)).reduce((n, g) => n + g.count, 0);
+      return { served: count('served'), refused: count('refused'), minutes };
+    };
+
+    it('leaves out the lines of the minutes an incident went on, and those minutes', async () => {
+      expect(await read(hour, [])).toEqual({ served: 60, refused: 10, minutes: 60 });
+      expect(await read(hour)).toEqual({ served: 50, refused: 0, minutes: 50 });
+      // A period inside its minutes leaves out the whole minutes it meets.
+      const within = [{ from: t0 + 20 * minute + 30_000, to: t0 + 29 * minute + 30_000 }];
+      expect(await read(hour, within)).toEqual({ served: 50, refused: 0, minutes: 50 });
+    });
+
+    it('leaves them out of the partial minutes at either end too', async () => {
+      // 20:30 to 40:30: lines 20:45 (partial), 21–24 and 35–39 (whole), 40:15 (partial).
+      const window = {
+        from: new Date(t0 + 20 * minute + 30_000),
+        to: new Date(t0 + 40 * minute + 30_000),
+      };
+      const periods = [{ from: t0 + 25 * minute, to: t0 + 35 * minute }];
+      expect(await read(window, periods)).toEqual({ served: 10, refused: 5, minutes: 10 });
+    });
+  });
+
+  describe('operationLatencyLevels', () => {
+    it('leaves out every bucket an incident period meets', async () => {
+      const levels = await operationLatencyLevels(db.pool, hour, { busy });
+      expect(levels).toHaveLength(300);
+      expect(Math.max(...levels.map((l) => l.meanMs!))).toBe(5);
+      const all = await operationLatencyLevels(db.pool, hour);
+      expect(all.filter((l) => l.meanMs === 900)).toHaveLength(60);
+      // From 20:05: the bucket from 20:00 meets it, the one from 30:00 too.
+      const shifted = [{ from: t0 + 20 * minute + 5_000, to: t0 + 30 * minute + 5_000 }];
+      expect(await operationLatencyLevels(db.pool, hour, { busy: shifted })).toHaveLength(299);
     });
   });
 
