@@ -248,20 +248,23 @@ export async function rankWindow(
     );
     return undefined;
   };
-  // A level or a line is known only if the system reached it while no incident was going on:
-  // otherwise a fault that comes back within the hour reads as routine (issue #20, `rc21`).
-  // Every incident counts, whatever services it names (detection's view, not all its fault
-  // touched); leaving a period out only shortens a history. Without the incidents' periods
-  // nothing can be told quiet, so the histories go too.
+  // A metric level or a line is known only if the system reached it while no incident was
+  // going on: otherwise a fault that comes back within the hour reads as routine (issue #20,
+  // `rc21`). Every incident counts, whatever services it names (detection's view, not all its
+  // fault touched); leaving a period out only shortens a history. Without the incidents'
+  // periods nothing can be told quiet, so those histories go too.
   const busy = incidentPeriods(pool, { ...historyWindow, exceptIncidentId: window.incidentId });
   const [telemetry, logHistory, latencyLevels, metricHistory] = await Promise.all([
     loadWindowTelemetry(pool, { from: new Date(baselineStart), to: window.end }),
     busy
       .then((periods) => historyLogGroups(pool, historyWindow, { ...budget, busy: periods }))
       .catch(orLeftOut('log history of the hour before')),
-    busy
-      .then((periods) => operationLatencyLevels(pool, historyWindow, { ...budget, busy: periods }))
-      .catch(orLeftOut('latency history of the hour before')),
+    // Latency levels reached while another service's fault went on stay known: a caller's
+    // latency rises with every callee's fault, and those levels are its usual symptoms, not news
+    // (with them left out, the offline bench ranked the callers first: round 23, `hist23`).
+    operationLatencyLevels(pool, historyWindow, budget).catch(
+      orLeftOut('latency history of the hour before'),
+    ),
     busy
       .then((periods) => metricHistoryReadings(pool, historyWindow, { ...budget, busy: periods }))
       .catch(orLeftOut('metric history of the hour before')),

@@ -109,7 +109,7 @@ async function rankByPhase(pool: Pool, w: Window, measure: ReturnType<typeof met
   const history = { busy, budgetMs: 600_000 };
   const log = await timed('log history', () => historyLogGroups(pool, historyWindow, history));
   const latencyLevels = await timed('latency history', () =>
-    operationLatencyLevels(pool, historyWindow, history),
+    operationLatencyLevels(pool, historyWindow, { budgetMs: history.budgetMs }),
   );
   const metricHistory = await timed('metric history', () =>
     metricHistoryReadings(pool, historyWindow, history),
