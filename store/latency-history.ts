@@ -2,9 +2,7 @@ import type { Pool } from './db';
 import { histogramOutput } from './queries/red';
 import { histogramQuantile } from './telemetry-histogram';
 import type { TelemetryWindow } from './investigation-telemetry';
-import { busyTimeParams, busyTimeSql, type Period } from './quiet-time';
 import { historyBudgetMs, readWithinBudget } from './statement-budget';
-import { rollupBucketSeconds } from './telemetry-rollups';
 
 /** One 10-second rollup bucket of one operation's own calls. */
 export interface OperationLatencyLevel {
@@ -31,17 +29,13 @@ export const latencyHistoryRowLimit = 200_000;
  * The per-bucket latency levels of every operation's own calls (its server spans, and spans
  * sent without a kind, which the ranking may infer as server spans) over a span of time: the
  * history before an investigation's baseline, read from the rollups rather than from spans.
- * Buckets that meet one of the `busy` periods (the incidents') are left out: a level reached
- * while something was wrong is not the service's routine (issue #20).
+ * Other incidents' buckets stay in: a caller's latency rises with its callees' faults, and the
+ * levels it reached then are its usual symptoms, not news (round 23, `hist23`).
  */
 export async function operationLatencyLevels(
   pool: Pool,
   window: TelemetryWindow,
-  {
-    busy = [],
-    limit = latencyHistoryRowLimit,
-    budgetMs = historyBudgetMs,
-  }: { busy?: readonly Period[]; limit?: number; budgetMs?: number } = {},
+  { limit = latencyHistoryRowLimit, budgetMs = historyBudgetMs } = {},
 ): Promise<OperationLatencyLevel[]> {
   // Like the log history: past its budget the investigation ranks without it.
   const { rows } = await readWithinBudget(pool, budgetMs, (client) =>
@@ -50,12 +44,10 @@ export async function operationLatencyLevels(
          FROM (SELECT r.operation_id, r.calls, r.duration_sum_us, r.latency AS h
                  FROM rollup_operations r
                 WHERE r.bucket >= $1 AND r.bucket < $2
-                  AND NOT ${busyTimeSql(4)}
-                      && tstzrange(r.bucket, r.bucket + interval '${rollupBucketSeconds} seconds')
                 LIMIT $3) r
          JOIN operations o ON o.id = r.operation_id AND o.kind IN (0, 1, 2, 5)
          JOIN services s ON s.id = o.service_id`,
-      [window.from, window.to, limit, ...busyTimeParams(busy)],
+      [window.from, window.to, limit],
     ),
   );
   // Only the mean and the p95, computed as `toRedPoint` computes them: an hour of buckets is

@@ -5,9 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rankWindow } from '../../activities/investigation';
 import { historyLogGroups } from '../../store/investigation-telemetry';
-import { operationLatencyLevels } from '../../store/latency-history';
 import { metricHistoryReadings } from '../../store/metric-history';
-import { latencyBucket } from '../../store/telemetry-histogram';
 import { pastStatementBudget } from '../../store/statement-budget';
 import { createIsolatedDatabase } from '../setup/database';
 import { partitionsAround } from '../setup/detection-database';
@@ -55,31 +53,6 @@ describe('the history before a baseline, read from the store', () => {
          FROM generate_series(20, 29) AS i`,
       [new Date(t0), service, source],
     );
-    // The operation's own calls every 10 s: 5 ms, but 900 ms while the incident went on.
-    const operation = await one(
-      "INSERT INTO operations (service_id, kind, name) VALUES ($1, 2, 'GET /') RETURNING id",
-      [service],
-    );
-    for (const [ms, from, to] of [
-      [5, 0, 120],
-      [900, 120, 180],
-      [5, 180, 360],
-    ] as const)
-      await db.pool.query(
-        `INSERT INTO rollup_operations
-           (bucket, operation_id, service_id, calls, errors, duration_sum_us, latency)
-         SELECT $1::timestamptz + i * interval '10 seconds', $2, $3, 1, 0, $4, $5::int4[]
-           FROM generate_series($6::int, $7::int - 1) AS i`,
-        [
-          new Date(t0),
-          operation,
-          service,
-          ms * 1000,
-          `[${latencyBucket(ms * 1000)}:${latencyBucket(ms * 1000)}]={1}`,
-          from,
-          to,
-        ],
-      );
   });
   afterAll(async () => {
     await db.drop();
@@ -152,19 +125,6 @@ describe('the history before a baseline, read from the store', () => {
       };
       const periods = [{ from: t0 + 25 * minute, to: t0 + 35 * minute }];
       expect(await read(window, periods)).toEqual({ served: 10, refused: 5, minutes: 10 });
-    });
-  });
-
-  describe('operationLatencyLevels', () => {
-    it('leaves out every bucket an incident period meets', async () => {
-      const levels = await operationLatencyLevels(db.pool, hour, { busy });
-      expect(levels).toHaveLength(300);
-      expect(Math.max(...levels.map((l) => l.meanMs!))).toBe(5);
-      const all = await operationLatencyLevels(db.pool, hour);
-      expect(all.filter((l) => l.meanMs === 900)).toHaveLength(60);
-      // From 20:05: the bucket from 20:00 meets it, the one from 30:00 too.
-      const shifted = [{ from: t0 + 20 * minute + 5_000, to: t0 + 30 * minute + 5_000 }];
-      expect(await operationLatencyLevels(db.pool, hour, { busy: shifted })).toHaveLength(299);
     });
   });
 
