@@ -259,9 +259,9 @@ export async function rankWindow(
     busy
       .then((periods) => historyLogGroups(pool, historyWindow, { ...budget, busy: periods }))
       .catch(orLeftOut('log history of the hour before')),
-    // Latency levels reached while another service's fault went on stay known: a caller's
-    // latency rises with every callee's fault, and those levels are its usual symptoms, not news
-    // (with them left out, the offline bench ranked the callers first: round 23, `hist23`).
+    // Latency levels reached while another service's fault went on stay known: a hub's latency
+    // rises with many other services' faults, and those levels are its usual symptoms, not news
+    // (with them left out, both Nezha benches ranked the hubs first: round 23, `hist23`).
     operationLatencyLevels(pool, historyWindow, budget).catch(
       orLeftOut('latency history of the hour before'),
     ),
