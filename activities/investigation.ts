@@ -167,11 +167,7 @@ export async function windowBounds(
 /** The evidence the methods rank from: the loaded rows, the hour before, the window's bounds. */
 export function windowEvidence(
   telemetry: WindowTelemetry,
-  history: {
-    /** The lines of the hour before, and how many minutes they were read from. */
-    log?: { groups: HistoryLogGroup[]; minutes: number } | undefined;
-    latencyLevels: OperationLatencyLevel[];
-  },
+  history: { logGroups: HistoryLogGroup[]; latencyLevels: OperationLatencyLevel[] },
   bounds: { baselineStart: number; faultStart: number; others: { from: number; to: number }[] },
   end: Date,
   metricHistory?: WindowTelemetry['metrics'],
@@ -187,7 +183,7 @@ export function windowEvidence(
       excluded: bounds.others,
     },
     {
-      ...(history.log && { history: history.log }),
+      history: { groups: history.logGroups, minutes: logHistoryMs / 60_000 },
       latencyHistory: history.latencyLevels,
       ...(metricHistory && { metricHistory }),
     },
@@ -246,27 +242,23 @@ export async function rankWindow(
         ? `${what} left out: not read within its ${budget.budgetMs} ms budget`
         : `${what} left out: ${String(err)}`,
     );
-    return undefined;
+    return [];
   };
-  // A metric level or a line is known only if the system reached it while no incident was
-  // going on: otherwise a fault that comes back within the hour reads as routine (issue #20,
-  // `rc21`). Every incident counts, whatever services it names (detection's view, not all its
-  // fault touched); leaving a period out only shortens a history. Without the incidents'
-  // periods nothing can be told quiet, so those histories go too.
-  const busy = incidentPeriods(pool, { ...historyWindow, exceptIncidentId: window.incidentId });
-  const [telemetry, logHistory, latencyLevels, metricHistory] = await Promise.all([
+  const [telemetry, historyGroups, latencyLevels, metricHistory] = await Promise.all([
     loadWindowTelemetry(pool, { from: new Date(baselineStart), to: window.end }),
-    busy
-      .then((periods) => historyLogGroups(pool, historyWindow, { ...budget, busy: periods }))
-      .catch(orLeftOut('log history of the hour before')),
-    // Latency levels reached while another service's fault went on stay known: a hub's latency
-    // rises with many other services' faults, and those levels are its usual symptoms, not news
-    // (with them left out, both Nezha benches ranked the hubs first: round 23, `hist23`).
+    historyLogGroups(pool, historyWindow, budget).catch(
+      orLeftOut('log history of the hour before'),
+    ),
     operationLatencyLevels(pool, historyWindow, budget).catch(
       orLeftOut('latency history of the hour before'),
     ),
-    busy
-      .then((periods) => metricHistoryReadings(pool, historyWindow, { ...budget, busy: periods }))
+    // A metric level is known only if the system reached it while no incident was going on:
+    // otherwise a fault that comes back within the hour reads as routine (issue #20, `rc21`).
+    // Every incident counts, whatever services it names (detection's view, not all its fault
+    // touched); leaving a period out only shortens the history. Without the incidents' periods
+    // no reading can be told quiet, so the history goes too.
+    incidentPeriods(pool, { ...historyWindow, exceptIncidentId: window.incidentId })
+      .then((busy) => metricHistoryReadings(pool, historyWindow, { ...budget, busy }))
       .catch(orLeftOut('metric history of the hour before')),
   ]);
   const outsideServices = new Set<string>();
@@ -308,7 +300,7 @@ export async function rankWindow(
   );
   const evidence = windowEvidence(
     telemetry,
-    { log: logHistory, latencyLevels: latencyLevels ?? [] },
+    { logGroups: historyGroups, latencyLevels },
     bounds,
     window.end,
     metricHistory,

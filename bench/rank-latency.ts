@@ -32,9 +32,7 @@ import { gnn, rankWithGnn, trainedWeights } from '../activities/rca/gnn';
 import { logEvidence } from '../activities/rca/logs';
 import type { Pool } from '../store/db';
 import { historyLogGroups, loadWindowTelemetry } from '../store/investigation-telemetry';
-import { incidentPeriods } from '../store/incidents';
 import { operationLatencyLevels } from '../store/latency-history';
-import { metricHistoryReadings } from '../store/metric-history';
 import { faultSlots, nezhaFaults, replayFaults } from './nezha/bench';
 import { defaultNezhaRoot, type NezhaFault } from './nezha/dataset';
 import { withDatabaseIn } from './scratch-database';
@@ -103,20 +101,16 @@ async function rankByPhase(pool: Pool, w: Window, measure: ReturnType<typeof met
   const telemetry = await timed('rows', () =>
     loadWindowTelemetry(pool, { from: new Date(bounds.baselineStart), to: w.end }),
   );
-  const historyWindow = logHistoryWindow(bounds.baselineStart);
-  const busy = await timed('history incident periods', () => incidentPeriods(pool, historyWindow));
   // Their own costs, past the 3 s budget rankWindow gives each (there they would be left out).
-  const history = { busy, budgetMs: 600_000 };
-  const log = await timed('log history', () => historyLogGroups(pool, historyWindow, history));
-  const latencyLevels = await timed('latency history', () =>
-    operationLatencyLevels(pool, historyWindow, { budgetMs: history.budgetMs }),
+  const history = await timed('log history', () =>
+    historyLogGroups(pool, logHistoryWindow(bounds.baselineStart), { budgetMs: 600_000 }),
   );
-  const metricHistory = await timed('metric history', () =>
-    metricHistoryReadings(pool, historyWindow, history),
+  const latencyLevels = await timed('latency history', () =>
+    operationLatencyLevels(pool, logHistoryWindow(bounds.baselineStart), { budgetMs: 600_000 }),
   );
   const evidence = await timed('evidence', () => {
     assertEvidenceFits(telemetry, w.end.getTime() - bounds.baselineStart);
-    return windowEvidence(telemetry, { log, latencyLevels }, bounds, w.end, metricHistory);
+    return windowEvidence(telemetry, { logGroups: history, latencyLevels }, bounds, w.end);
   });
   const members: MemberRankings = {};
   for (const method of memberMethods)

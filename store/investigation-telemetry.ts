@@ -7,7 +7,6 @@ import type {
   SpanKind,
 } from '../simulator/telemetry';
 import type { Pool } from './db';
-import { busyTimeParams, busyTimeSql, quietMs, wholeMinutesOf, type Period } from './quiet-time';
 import { historyBudgetMs, readWithinBudget } from './statement-budget';
 
 export interface TelemetryWindow {
@@ -353,63 +352,42 @@ const minuteMs = 60_000;
  * The log lines stored in a span of time (the history before an investigation's baseline),
  * grouped by service and by the line with its digit and hex runs blanked, as `lineGroupKey`
  * (activities/rca/evidence.ts) blanks them: an hour of lines comes back as a few hundred
- * groups, each with its least line and its count, and the minutes they were read from. Whole
- * minutes are read from the groups rolled up as the lines were stored (`rollup_log_lines`); the
- * partial minutes at either end, from the lines themselves, grouped by the same SQL functions.
- * The minutes that meet one of the `busy` periods (the incidents') are left out, and so are
- * their lines: a line written while something was wrong is not one the service writes now and
- * then (issue #20). Whole minutes, so the rolled-up groups can be left out as the lines are.
+ * groups, each with its least line and its count. Whole minutes are read from the groups rolled
+ * up as the lines were stored (`rollup_log_lines`); the partial minutes at either end, from the
+ * lines themselves, grouped by the same SQL functions.
  */
 export async function historyLogGroups(
   pool: Pool,
   window: TelemetryWindow,
-  {
-    busy = [],
-    limit = historyGroupLimit,
-    budgetMs = historyBudgetMs,
-  }: { busy?: readonly Period[]; limit?: number; budgetMs?: number } = {},
-): Promise<{ groups: { service: string; body: string; count: number }[]; minutes: number }> {
+  { limit = historyGroupLimit, budgetMs = historyBudgetMs } = {},
+): Promise<{ service: string; body: string; count: number }[]> {
   const from = window.from.getTime();
   const to = Math.max(from, window.to.getTime());
   const wholeFrom = Math.min(Math.ceil(from / minuteMs) * minuteMs, to);
   const wholeTo = Math.max(wholeFrom, Math.floor(to / minuteMs) * minuteMs);
-  const busyMinutes = wholeMinutesOf(busy, minuteMs);
-  const minutes = quietMs({ from, to }, busyMinutes) / minuteMs;
   // A history that cannot be read in time is worth less than the investigation's own pace.
   const rows = await readWithinBudget(pool, budgetMs, async (client) => {
     const result = await client.query<[number, string, string]>({
-      text: `WITH busy AS (SELECT ${busyTimeSql(6)} AS time)
-       SELECT service_id, min(line), sum(lines)
+      text: `SELECT service_id, min(line), sum(lines)
          FROM (SELECT service_id, line_key, line, lines FROM rollup_log_lines
-                WHERE bucket >= $2 AND bucket < $3 AND NOT (SELECT time FROM busy) @> bucket
+                WHERE bucket >= $2 AND bucket < $3
                UNION ALL
                SELECT service_id, log_line_key(line), line, 1
                  FROM (SELECT service_id, log_line_text(body, body_value) AS line
                          FROM logs
-                        WHERE ((time >= $1 AND time < $2) OR (time >= $3 AND time < $4))
-                          AND NOT (SELECT time FROM busy) @> time) l) g
+                        WHERE (time >= $1 AND time < $2) OR (time >= $3 AND time < $4)) l) g
          GROUP BY service_id, line_key
          LIMIT $5`,
-      values: [
-        new Date(from),
-        new Date(wholeFrom),
-        new Date(wholeTo),
-        new Date(to),
-        limit,
-        ...busyTimeParams(busyMinutes),
-      ],
+      values: [new Date(from), new Date(wholeFrom), new Date(wholeTo), new Date(to), limit],
       rowMode: 'array',
     });
     return result.rows;
   });
-  if (!rows.length) return { groups: [], minutes };
+  if (!rows.length) return [];
   const { services } = await loadDictionaries(pool);
-  return {
-    groups: rows.map((r) => ({
-      service: named(services, r[0], 'service'),
-      body: r[1],
-      count: Number(r[2]),
-    })),
-    minutes,
-  };
+  return rows.map((r) => ({
+    service: named(services, r[0], 'service'),
+    body: r[1],
+    count: Number(r[2]),
+  }));
 }

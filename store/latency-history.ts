@@ -29,8 +29,6 @@ export const latencyHistoryRowLimit = 200_000;
  * The per-bucket latency levels of every operation's own calls (its server spans, and spans
  * sent without a kind, which the ranking may infer as server spans) over a span of time: the
  * history before an investigation's baseline, read from the rollups rather than from spans.
- * Other incidents' buckets stay in: a hub's latency rises with many other services' faults, and
- * the levels it reached then are its usual symptoms, not news (round 23, `hist23`).
  */
 export async function operationLatencyLevels(
   pool: Pool,

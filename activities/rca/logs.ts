@@ -41,9 +41,8 @@ export function templateChanges(evidence: Evidence, service: string): TemplateCh
   const ratio = trafficRatio(evidence, serves ? new Set([service]) : undefined);
   const history = evidence.logHistory;
   const known = history?.counts[service] ?? {};
-  // Fault-window minutes per history minute: a known line is expected at its usual rate. A
-  // history with no quiet minute (incidents all hour) knows no line.
-  const historyScale = history?.minutes ? (nf * evidence.bucketMs) / 60_000 / history.minutes : 0;
+  // Fault-window minutes per history minute: a known line is expected at its usual rate.
+  const historyScale = history ? (nf * evidence.bucketMs) / 60_000 / history.minutes : 0;
   const out: TemplateChange[] = [];
   for (const [template, series] of Object.entries(evidence.logs[service] ?? {})) {
     let base = 0;

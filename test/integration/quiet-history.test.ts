@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rankWindow } from '../../activities/investigation';
-import { historyLogGroups } from '../../store/investigation-telemetry';
 import { metricHistoryReadings } from '../../store/metric-history';
 import { pastStatementBudget } from '../../store/statement-budget';
 import { createIsolatedDatabase } from '../setup/database';
@@ -40,18 +39,6 @@ describe('the history before a baseline, read from the store', () => {
        SELECT $1::timestamptz + i * interval '1 minute', $2, $3, $4, i
          FROM generate_series(0, 69) AS i`,
       [new Date(t0), metric, service, source],
-    );
-    // A line served every minute at :15, and one only the incident's minutes wrote, at :45.
-    await db.pool.query(
-      `INSERT INTO logs (time, service_id, severity_number, body, source_id)
-       SELECT $1::timestamptz + i * interval '1 minute' + interval '15 seconds', $2::int, 9,
-              'served request ' || i, $3::bigint
-         FROM generate_series(0, 59) AS i
-       UNION ALL
-       SELECT $1::timestamptz + i * interval '1 minute' + interval '45 seconds', $2::int, 17,
-              'connection to db-' || i || ' refused', $3::bigint
-         FROM generate_series(20, 29) AS i`,
-      [new Date(t0), service, source],
     );
   });
   afterAll(async () => {
@@ -98,33 +85,6 @@ describe('the history before a baseline, read from the store', () => {
         metricHistoryReadings(db.pool, hour, { budgetMs: 200 }),
       ).catch((e: unknown) => e);
       expect(pastStatementBudget(err)).toBe(true);
-    });
-  });
-
-  describe('historyLogGroups', () => {
-    const read = async (window: { from: Date; to: Date }, periods = busy) => {
-      const { groups, minutes } = await historyLogGroups(db.pool, window, { busy: periods });
-      const count = (word: string) =>
-        groups.filter((g) => g.body.includes(word)).reduce((n, g) => n + g.count, 0);
-      return { served: count('served'), refused: count('refused'), minutes };
-    };
-
-    it('leaves out the lines of the minutes an incident went on, and those minutes', async () => {
-      expect(await read(hour, [])).toEqual({ served: 60, refused: 10, minutes: 60 });
-      expect(await read(hour)).toEqual({ served: 50, refused: 0, minutes: 50 });
-      // A period inside its minutes leaves out the whole minutes it meets.
-      const within = [{ from: t0 + 20 * minute + 30_000, to: t0 + 29 * minute + 30_000 }];
-      expect(await read(hour, within)).toEqual({ served: 50, refused: 0, minutes: 50 });
-    });
-
-    it('leaves them out of the partial minutes at either end too', async () => {
-      // 20:30 to 40:30: lines 20:45 (partial), 21–24 and 35–39 (whole), 40:15 (partial).
-      const window = {
-        from: new Date(t0 + 20 * minute + 30_000),
-        to: new Date(t0 + 40 * minute + 30_000),
-      };
-      const periods = [{ from: t0 + 25 * minute, to: t0 + 35 * minute }];
-      expect(await read(window, periods)).toEqual({ served: 10, refused: 5, minutes: 10 });
     });
   });
 

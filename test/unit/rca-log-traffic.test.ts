@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Evidence, LogTemplateSeries } from '../../activities/rca/evidence';
-import { failureShareShift, logEvidence, templateChanges } from '../../activities/rca/logs';
+import { failureShareShift, logEvidence } from '../../activities/rca/logs';
 import { baselineBuckets, bucketCount, redSeries, windowEvidence } from '../rca-window';
 
 /** Per bucket: `before` in the baseline buckets, `after` in those of the fault window. */
@@ -69,18 +69,5 @@ describe('the logs member reads failure, not traffic', () => {
     const withBurst = logEvidence.rank(e).find((c) => c.service === 'a')?.score ?? 0;
     expect(withBurst).toBeGreaterThan(alone);
     expect(logEvidence.rank(e)[0]?.service).toBe('a');
-  });
-});
-
-describe('the logs member against a history of quiet minutes', () => {
-  it('reads a history with no quiet minute (incidents all hour) as knowing no line', () => {
-    const e = evidence();
-    e.logs.b = { 'Connection refused <*>': line('ERROR', step(0, 5)) };
-    const without = templateChanges(e, 'b');
-    e.logHistory = { minutes: 0, counts: {} };
-    const withNone = templateChanges(e, 'b');
-    expect(withNone[0]?.status).toBe('new');
-    expect(Number.isFinite(withNone[0]?.score)).toBe(true);
-    expect(withNone).toEqual(without);
   });
 });
