@@ -8,7 +8,6 @@ import type { RootCauseCandidate } from './rca/candidate';
 import { firstPicks, type MemberRankings } from './rca/features';
 import { missingDataNotes } from './rca/missing-data';
 import { faultOnset, firstAnomalyServices, fromOnset } from './rca/fault-onset';
-import { readingsWhileQuiet } from './rca/quiet-readings';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { postgresCallsOf } from '../store/database-calls';
 import { databaseTarget } from './postgres/database-target';
@@ -23,11 +22,8 @@ import {
   quietBaselineRule,
   quietBaselineStart,
 } from './quiet-baseline';
-import {
-  defaultTelemetryBudget,
-  historyLogGroups,
-  loadWindowTelemetry,
-} from '../store/investigation-telemetry';
+import { historyLogGroups, loadWindowTelemetry } from '../store/investigation-telemetry';
+import { metricHistoryReadings } from '../store/metric-history';
 import { operationLatencyLevels, type OperationLatencyLevel } from '../store/latency-history';
 import { historyBudgetMs, pastStatementBudget } from '../store/statement-budget';
 import { latestRemediationTarget, type RemediationTarget } from '../store/remediation-targets';
@@ -225,7 +221,7 @@ export async function rankWindow(
     /** The services of the incident's first anomaly: where the fault's onset is read back from. */
     firstAnomalyServices?: readonly string[];
     memoryBudgetBytes?: number;
-    /** How long each history read (log lines, latency levels) may take; `historyBudgetMs` by default. */
+    /** How long each history read (log lines, latency and metric levels) may take; `historyBudgetMs` by default. */
     historyBudgetMs?: number;
     /** Metrics of services our store has none of (e.g. from the team's Prometheus). */
     metrics?: MetricsSource | undefined;
@@ -256,17 +252,13 @@ export async function rankWindow(
     operationLatencyLevels(pool, historyWindow, budget).catch(
       orLeftOut('latency history of the hour before'),
     ),
-    // The metrics alone: their readings are few (one a scrape), the spans and lines are not.
-    // Without the incidents' periods no reading can be told quiet, so the history goes too.
-    Promise.all([
-      loadWindowTelemetry(pool, historyWindow, {
-        ...defaultTelemetryBudget,
-        maxSpans: 0,
-        maxLogs: 0,
-      }),
-      incidentPeriods(pool, { ...historyWindow, exceptIncidentId: window.incidentId }),
-    ])
-      .then(([rows, incidents]) => readingsWhileQuiet(rows.metrics, incidents))
+    // A metric level is known only if the system reached it while no incident was going on:
+    // otherwise a fault that comes back within the hour reads as routine (issue #20, `rc21`).
+    // Every incident counts, whatever services it names (detection's view, not all its fault
+    // touched); leaving a period out only shortens the history. Without the incidents' periods
+    // no reading can be told quiet, so the history goes too.
+    incidentPeriods(pool, { ...historyWindow, exceptIncidentId: window.incidentId })
+      .then((busy) => metricHistoryReadings(pool, historyWindow, { ...budget, busy }))
       .catch(orLeftOut('metric history of the hour before')),
   ]);
   const outsideServices = new Set<string>();

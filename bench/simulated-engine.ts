@@ -318,7 +318,7 @@ export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEn
 
   /** Ranks the window up to `end` for the incident as `state` stands when the ranking starts. */
   async function rank(o: OpenedIncident, end: number, state: IncidentState) {
-    const { ranking, members } = await rankWindow(pool, {
+    const { ranking, members, notes } = await rankWindow(pool, {
       faultStart: new Date(o.window.faultStart),
       end: new Date(end),
       baselineMs: investigationBaselineMs,
@@ -336,6 +336,8 @@ export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEn
         .map(([method, list]) => `${method}: ${list[0]?.service ?? '-'} ${list[0]?.kind ?? ''}`)
         .join(', ')})`,
     );
+    // A history past its budget changes the ranking with the machine's load: always say so.
+    for (const note of notes) console.warn(`${at(now)}   ranking ${o.service}: ${note}`);
     return { ranking, picks: firstPicks(members) };
   }
 

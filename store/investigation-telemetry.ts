@@ -188,7 +188,8 @@ type LogRow = [
   sourceId: string,
 ];
 
-type MetricRow = [
+/** A stored metric point as `metricColumns` selects it. */
+export type MetricRow = [
   timeUs: string,
   serviceId: number,
   name: string,
@@ -196,6 +197,42 @@ type MetricRow = [
   value: number | null,
   sourceId: string,
 ];
+
+/** The columns of a `MetricRow`, from `metric_points mp JOIN metrics m`. */
+export const metricColumns = `(extract(epoch FROM mp.time) * 1e6)::bigint, mp.service_id, m.name,
+         m.unit, coalesce(mp.value, mp.int_value::double precision), mp.source_id`;
+
+/** Metric rows as the points the methods read; a row without a value is no reading. */
+function toMetricPoints(d: Dictionaries, rows: readonly MetricRow[]): MetricPoint[] {
+  return rows
+    .filter((r) => r[4] !== null)
+    .map((r) => {
+      const service = named(d.services, r[1], 'service');
+      const resource = resourceFor(d, service, r[5], null, null);
+      return {
+        timeUnixNano: BigInt(r[0]) * 1000n,
+        service,
+        instance: resource['service.instance.id'],
+        name: r[2],
+        unit: r[3],
+        value: r[4]!,
+        resource,
+      };
+    });
+}
+
+/** Metric rows read on their own, with the services and resources they name joined. */
+export async function metricPointsOf(
+  pool: Pool,
+  rows: readonly MetricRow[],
+): Promise<MetricPoint[]> {
+  if (!rows.length) return [];
+  const [names, sources] = await Promise.all([
+    loadDictionaries(pool),
+    loadSources(pool, new Set(rows.map((r) => r[5]))),
+  ]);
+  return toMetricPoints({ ...names, sources, resources: new Map() }, rows);
+}
 
 /**
  * Loads a window's spans, logs and metric points in the shape the root-cause methods read.
@@ -243,8 +280,7 @@ export async function loadWindowTelemetry(
       rowMode: 'array',
     }),
     pool.query<MetricRow>({
-      text: `SELECT (extract(epoch FROM mp.time) * 1e6)::bigint, mp.service_id, m.name, m.unit,
-         coalesce(mp.value, mp.int_value::double precision), mp.source_id
+      text: `SELECT ${metricColumns}
        FROM metric_points mp
        JOIN metrics m ON m.id = mp.metric_id
        WHERE mp.time >= $1 AND mp.time < $2
@@ -303,21 +339,7 @@ export async function loadWindowTelemetry(
         resource: resourceFor(d, service, r[6], null, null),
       };
     }),
-    metrics: metrics.rows
-      .filter((r) => r[4] !== null)
-      .map((r) => {
-        const service = named(d.services, r[1], 'service');
-        const resource = resourceFor(d, service, r[5], null, null);
-        return {
-          timeUnixNano: BigInt(r[0]) * 1000n,
-          service,
-          instance: resource['service.instance.id'],
-          name: r[2],
-          unit: r[3],
-          value: r[4]!,
-          resource,
-        };
-      }),
+    metrics: toMetricPoints(d, metrics.rows),
   };
 }
 

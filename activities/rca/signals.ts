@@ -156,7 +156,7 @@ const minMetricHistory = Math.ceil(1 / knownLevelChance);
 /**
  * A metric's change, no larger than how far its fault readings go past the levels its history
  * (its readings of the store's hour before the baseline taken while no incident was going on,
- * `readingsWhileQuiet`) reached often enough: a level the series reaches now and
+ * `metricHistoryReadings`) reached often enough: a level the series reaches now and
  * then is known, as for latency (`changeBeyondHistory`) and log lines. Pods' latency quantiles
  * over a few calls sit at one level for most minutes and at another (a call in the top histogram
  * bucket: 29 s, 3600 s) for a few minutes every half hour or so, a rhythm a baseline of ten

@@ -143,7 +143,7 @@ export async function runNezha(
       });
       const rankMs = performance.now() - t0;
       options.onRanked?.(replay, result);
-      const { ranking, members, telemetry } = result;
+      const { ranking, members, telemetry, notes } = result;
       const truth = replay.fault.service;
       const ranks: Record<string, number> = { ensemble: rankOf(ranking, truth) };
       // The headline: the fusion refitted without this system's faults.
@@ -161,7 +161,8 @@ export async function runNezha(
         baseline: replay.baseline,
       });
       log(
-        `ranked ${outcomes.length}/${replays.length} ${replay.fault.service} ${replay.fault.type}: rank ${ranks.ensemble} (${rankMs.toFixed(0)} ms)`,
+        // A history past its budget changes the ranking with the machine's load: say so.
+        `ranked ${outcomes.length}/${replays.length} ${replay.fault.service} ${replay.fault.type}: rank ${ranks.ensemble} (${rankMs.toFixed(0)} ms)${notes.length ? `; ${notes.join('; ')}` : ''}`,
       );
     }
     return outcomes;

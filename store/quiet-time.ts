@@ -1,0 +1,22 @@
+/** A span of epoch milliseconds, [from, to). */
+export interface Period {
+  from: number;
+  to: number;
+}
+
+/**
+ * SQL for the union of the periods passed as two timestamptz array parameters (`$first` their
+ * starts, the next their ends), as a `tstzmultirange`: the history reads test their rows against
+ * it (`@>` for an instant, `&&` for a bucket) where the periods are the incidents', so what they
+ * keep was stored while no incident was going on.
+ */
+export function busyTimeSql(first: number): string {
+  return `(SELECT coalesce(range_agg(tstzrange(f, t)), '{}'::tstzmultirange)
+             FROM unnest($${first}::timestamptz[], $${first + 1}::timestamptz[]) AS p(f, t))`;
+}
+
+/** The two array parameters `busyTimeSql` reads. */
+export function busyTimeParams(periods: readonly Period[]): [Date[], Date[]] {
+  const kept = periods.filter((p) => p.to > p.from);
+  return [kept.map((p) => new Date(p.from)), kept.map((p) => new Date(p.to))];
+}
