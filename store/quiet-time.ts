@@ -6,9 +6,9 @@ export interface Period {
 
 /**
  * SQL for the union of the periods passed as two timestamptz array parameters (`$first` their
- * starts, the next their ends), as a `tstzmultirange`: the history reads test their rows against
- * it (`@>` for an instant, `&&` for a bucket) where the periods are the incidents', so what they
- * keep was stored while no incident was going on.
+ * starts, the next their ends), as a `tstzmultirange`: the metric history tests its rows against
+ * it (`@>`) where the periods are the incidents', so what it keeps was stored while no incident
+ * was going on.
  */
 export function busyTimeSql(first: number): string {
   return `(SELECT coalesce(range_agg(tstzrange(f, t)), '{}'::tstzmultirange)

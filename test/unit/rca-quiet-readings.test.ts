@@ -1,8 +1,8 @@
 /**
  * A metric level counts as known only if the system reached it while no incident was going on
  * (issue #20, round 22): a fault that comes back within the hour is not the system's routine.
- * The store leaves the incidents' periods out of each history (`metricHistoryReadings`,
- * `historyLogGroups`, `operationLatencyLevels`; test/integration/quiet-history.test.ts).
+ * The store leaves the incidents' periods out of the metric history (`metricHistoryReadings`,
+ * test/integration/quiet-history.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { metricBeyondHistory } from '../../activities/rca/signals';
