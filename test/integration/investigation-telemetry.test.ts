@@ -10,7 +10,7 @@ import { operationLatencyLevels } from '../../store/latency-history';
 import { pastStatementBudget } from '../../store/statement-budget';
 import { rankWindow } from '../../activities/investigation';
 import { histogramQuantile, latencyBucket } from '../../store/telemetry-histogram';
-import { createIsolatedDatabase } from '../setup/database';
+import { createIsolatedDatabase, whileLocked } from '../setup/database';
 import { startTestReceivers } from '../setup/receivers';
 
 /** Stored times have microsecond resolution. */
@@ -222,22 +222,9 @@ describe('loadWindowTelemetry (rows joined to their dictionaries in memory)', ()
       expect(got[i]!.meanMs).toBeCloseTo(meanMs, 2);
     });
   });
-  /** Runs `work` while another transaction holds `table` exclusively, so reads of it wait. */
-  async function whileLocked<T>(table: string, work: () => Promise<T>): Promise<T> {
-    const holder = await db.pool.connect();
-    try {
-      await holder.query('BEGIN');
-      await holder.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
-      return await work();
-    } finally {
-      await holder.query('ROLLBACK');
-      holder.release();
-    }
-  }
-
   it('gives up a latency-history read past its budget with a timeout error', async () => {
     const window = { from: new Date(windowStart), to: new Date(windowStart + 60_000) };
-    const err: unknown = await whileLocked('rollup_operations', () =>
+    const err: unknown = await whileLocked(db.pool, 'rollup_operations', () =>
       operationLatencyLevels(db.pool, window, { budgetMs: 200 }),
     ).catch((e: unknown) => e);
     expect(pastStatementBudget(err)).toBe(true);
@@ -252,7 +239,7 @@ describe('loadWindowTelemetry (rows joined to their dictionaries in memory)', ()
       historyBudgetMs: 200,
     };
     const full = await rankWindow(db.pool, window);
-    const cut = await whileLocked('rollup_log_lines', () => rankWindow(db.pool, window));
+    const cut = await whileLocked(db.pool, 'rollup_log_lines', () => rankWindow(db.pool, window));
 
     expect(full.notes).toEqual([]);
     expect(cut.notes).toEqual([

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rankWindow } from '../../activities/investigation';
 import { metricHistoryReadings } from '../../store/metric-history';
 import { pastStatementBudget } from '../../store/statement-budget';
-import { createIsolatedDatabase } from '../setup/database';
+import { createIsolatedDatabase, whileLocked } from '../setup/database';
 import { partitionsAround } from '../setup/detection-database';
 
 const minute = 60_000;
@@ -45,19 +45,6 @@ describe('the history before a baseline, read from the store', () => {
     await db.drop();
   });
 
-  /** Runs `work` while another transaction holds `table` exclusively, so reads of it wait. */
-  async function whileLocked<T>(table: string, work: () => Promise<T>): Promise<T> {
-    const holder = await db.pool.connect();
-    try {
-      await holder.query('BEGIN');
-      await holder.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
-      return await work();
-    } finally {
-      await holder.query('ROLLBACK');
-      holder.release();
-    }
-  }
-
   describe('metricHistoryReadings', () => {
     it('keeps the latest readings past its limit, oldest first', async () => {
       const all = await metricHistoryReadings(db.pool, hour);
@@ -81,7 +68,7 @@ describe('the history before a baseline, read from the store', () => {
     });
 
     it('gives up past its budget with a timeout error', async () => {
-      const err: unknown = await whileLocked('metric_points', () =>
+      const err: unknown = await whileLocked(db.pool, 'metric_points', () =>
         metricHistoryReadings(db.pool, hour, { budgetMs: 200 }),
       ).catch((e: unknown) => e);
       expect(pastStatementBudget(err)).toBe(true);
@@ -105,7 +92,9 @@ describe('the history before a baseline, read from the store', () => {
           AND pg_get_expr(c.relpartbound, c.oid) LIKE $1`,
       [`%FROM ('${new Date(t0).toISOString().slice(0, 10)} 09:00:00%`],
     );
-    const cut = await whileLocked(partition.rows[0]!.name, () => rankWindow(db.pool, window));
+    const cut = await whileLocked(db.pool, partition.rows[0]!.name, () =>
+      rankWindow(db.pool, window),
+    );
 
     expect(full.notes).toEqual([]);
     expect(cut.notes).toEqual([

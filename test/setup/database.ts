@@ -35,3 +35,20 @@ export async function createIsolatedDatabase(): Promise<{
     },
   };
 }
+
+/** Runs `work` while another transaction holds `table` exclusively, so reads of it wait. */
+export async function whileLocked<T>(
+  pool: Pool,
+  table: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const holder = await pool.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+    return await work();
+  } finally {
+    await holder.query('ROLLBACK');
+    holder.release();
+  }
+}
