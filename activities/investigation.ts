@@ -167,10 +167,13 @@ export async function windowBounds(
 /** The evidence the methods rank from: the loaded rows, the hour before, the window's bounds. */
 export function windowEvidence(
   telemetry: WindowTelemetry,
-  history: { logGroups: HistoryLogGroup[]; latencyLevels: OperationLatencyLevel[] },
+  history: {
+    logGroups: HistoryLogGroup[];
+    latencyLevels: OperationLatencyLevel[];
+    metricReadings?: WindowTelemetry['metrics'];
+  },
   bounds: { baselineStart: number; faultStart: number; others: { from: number; to: number }[] },
   end: Date,
-  metricHistory?: WindowTelemetry['metrics'],
 ) {
   return buildEvidence(
     telemetry.spans,
@@ -185,7 +188,7 @@ export function windowEvidence(
     {
       history: { groups: history.logGroups, minutes: logHistoryMs / 60_000 },
       latencyHistory: history.latencyLevels,
-      ...(metricHistory && { metricHistory }),
+      ...(history.metricReadings && { metricHistory: history.metricReadings }),
     },
   );
 }
@@ -300,10 +303,9 @@ export async function rankWindow(
   );
   const evidence = windowEvidence(
     telemetry,
-    { logGroups: historyGroups, latencyLevels },
+    { logGroups: historyGroups, latencyLevels, metricReadings: metricHistory },
     bounds,
     window.end,
-    metricHistory,
   );
   // A service the traces never name but Prometheus has series of is a candidate all the same.
   evidence.services = [...new Set([...evidence.services, ...outsideServices])].sort();

@@ -64,6 +64,17 @@ export function robustScale(
   return Math.max((quantile(values, 0.75) - quantile(values, 0.25)) / 1.349, floor(m));
 }
 
+/** Fewer baseline points than this measure no change at all. */
+const leastBaseline = 3;
+
+/** Whether `robustChange` can measure the series: a baseline to hold the fault window against. */
+export function measurable(values: Series, baselineBuckets: number): boolean {
+  return (
+    present(values.slice(0, baselineBuckets)).length >= leastBaseline &&
+    present(values.slice(baselineBuckets)).length > 0
+  );
+}
+
 /**
  * BARO-style robust change of one series: fault buckets scaled by the baseline median and IQR.
  * `floor` bounds the scale from below (constant baselines would otherwise divide by zero). An
@@ -79,17 +90,6 @@ export function robustScale(
  * a tenth of the larger of its level and the fault's values, so a reading there is a several-fold
  * change, not a trillion sigmas.
  */
-/** Fewer baseline points than this measure no change at all. */
-const leastBaseline = 3;
-
-/** Whether `robustChange` can measure the series: a baseline to hold the fault window against. */
-export function measurable(values: Series, baselineBuckets: number): boolean {
-  return (
-    present(values.slice(0, baselineBuckets)).length >= leastBaseline &&
-    present(values.slice(baselineBuckets)).length > 0
-  );
-}
-
 export function robustChange(
   values: Series,
   baselineBuckets: number,
