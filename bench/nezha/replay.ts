@@ -1,8 +1,8 @@
 /**
  * The replay of one Nezha fault, moved to any target time, as the data's README measures the
  * engine: the day's fault-free minute (trace and span ids renamed per copy, times shifted) into
- * each of the `baselineMinutes` minutes before the injection, then the fault's trace and log
- * minutes as they are, and every pod's metrics over the whole window. Builds the OTLP/JSON
+ * each of the `baselineMinutes` minutes before the fault's recording, then the fault's trace and
+ * log minutes as they are, and every pod's metrics over the whole window. Builds the OTLP/JSON
  * requests only; ./send.ts posts them.
  *
  * Usage:
@@ -34,6 +34,7 @@ import {
   renameId,
   tracesRequest,
 } from './otlp';
+import { recordingStartOffsetMs } from './recording-start';
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 
@@ -101,7 +102,7 @@ export function dayMetrics(day: string, root = defaultNezhaRoot): Map<string, Me
 export interface ReplayOptions {
   /** Where the injection lands; every time is shifted by `injectAt − inject_time`. */
   injectAt: Date;
-  /** Minutes of fault-free traffic before the injection (the README's protocol: 3). */
+  /** Minutes of fault-free traffic before the fault's recording (the README's protocol: 3). */
   baselineMinutes?: number;
   /** Fault minutes sent, from the injection's minute on (the data holds 3 per fault). */
   faultMinutes?: number;
@@ -150,21 +151,34 @@ export function buildFaultReplay(fault: NezhaFault, options: ReplayOptions): Fau
     counts.logs += rows.length;
   };
 
-  // Copy k starts k minutes before the injection (k = baselineMinutes … 1, oldest first).
+  const absent = { trace: [] as string[], log: [] as string[] };
+  const firstMinuteMs = minuteStart(fault.day, minuteName(fault.injectTime)).getTime();
+  const firstMinute = msToNs(firstMinuteMs);
+  const faultSpans = [...Array(faultMinutes).keys()].map((m) =>
+    readTraceMinute(fault.day, minuteName(new Date(firstMinuteMs + m * 60_000)), 'rca_data', root),
+  );
+
+  // Copy k ends k − 1 minutes before the recording's traffic begins (or the injection, if that
+  // is earlier), each copy's traffic where its file's begins: a file cut off the wall-clock
+  // minute (2023-01-29's begin 51 s before theirs) otherwise plays its first seconds over the
+  // last copy, twice the traffic, which a running system never shows (issue #20, `base25`).
+  const recordingStart = firstMinuteMs + recordingStartOffsetMs(faultSpans[0] ?? [], firstMinuteMs);
+  const copiesEnd = Math.min(recordingStart, injectMs) + shiftMs;
+  const sourceStartMs = Number(baseline.startNs / 1_000_000n);
+  const sourceTraffic =
+    baseline.startNs + msToNs(recordingStartOffsetMs(baseline.spans, sourceStartMs));
   for (let k = baselineMinutes; k >= 1; k--) {
     const copy = `${fault.day}-${injectMs}-${k}`;
     const ids = (id: string) => renameId(id, copy);
-    const shift = msToNs(options.injectAt.getTime() - k * 60_000) - baseline.startNs;
+    const shift = msToNs(copiesEnd - k * 60_000) - sourceTraffic;
     addSpans(baseline.spans, shift, ids);
     addLogs(baseline.logs, shift, ids);
   }
 
-  const absent = { trace: [] as string[], log: [] as string[] };
-  const firstMinute = msToNs(minuteStart(fault.day, minuteName(fault.injectTime)).getTime());
   for (let m = 0; m < faultMinutes; m++) {
     const at = new Date(Number((firstMinute + BigInt(m) * minuteNs) / 1_000_000n));
     const minute = minuteName(at);
-    const spans = readTraceMinute(fault.day, minute, 'rca_data', root);
+    const spans = faultSpans[m];
     if (spans) addSpans(spans, shiftNs);
     else absent.trace.push(minute);
     const logs = readLogMinute(fault.day, minute, 'rca_data', root);

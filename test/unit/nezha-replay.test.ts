@@ -145,9 +145,9 @@ describe('Nezha replay', () => {
       expect(c[1]!.parentSpanId).toBe(c[0]!.spanId);
       expect(c[0]!.traceId).toHaveLength(4);
     }
-    // Copy k lands k minutes before the injection (the source minute started 10 s before it).
-    expect(startOf(copies[0]![0]!)).toBe(injectAt.getTime() - 180_000 + 10_000);
-    expect(startOf(copies[2]![0]!)).toBe(injectAt.getTime() - 60_000 + 10_000);
+    // Copy k's traffic begins k minutes before the injection (the recording begins after it).
+    expect(startOf(copies[0]![0]!)).toBe(injectAt.getTime() - 180_000);
+    expect(startOf(copies[2]![0]!)).toBe(injectAt.getTime() - 60_000);
     // The fault's minutes keep their ids and move by injectAt − inject_time.
     const faultSpan = allSpans[12]!;
     expect(faultSpan.traceId).toBe('aa01');
@@ -180,6 +180,51 @@ describe('Nezha replay', () => {
       ['CpuUsage(m)', 'm', 1],
       ['PodServerLatencyP90(s)', 's', 2],
     ]);
+  });
+
+  it('ends the baseline copies where the recording begins, never under it', () => {
+    // A recording whose file begins 51 s before the injection, as 2023-01-29's do.
+    const early = mkdtempSync(join(tmpdir(), 'nezha-early-'));
+    try {
+      const put = (path: string, text: string) => {
+        mkdirSync(join(early, path, '..'), { recursive: true });
+        writeFileSync(join(early, path), gzipSync(text));
+      };
+      mkdirSync(join(early, 'rca_data', day), { recursive: true });
+      writeFileSync(
+        join(early, 'rca_data', day, `${day}-fault_list.json`),
+        JSON.stringify({
+          '11': [
+            {
+              inject_time: '2023-01-30 11:51:46',
+              inject_timestamp: '1675050706',
+              inject_pod: order,
+              inject_type: 'exception',
+            },
+          ],
+        }),
+      );
+      put(`construct_data/${day}/trace/11_39_trace.csv.gz`, spans('2023-01-30T11:39:10Z'));
+      put(`rca_data/${day}/trace/11_51_trace.csv.gz`, spans('2023-01-30T11:50:55Z'));
+      const [fault] = listFaults(day, early);
+      const injectAt = new Date('2026-12-01T10:00:00Z');
+      const replay = buildFaultReplay(fault!, { injectAt, root: early, metrics: new Map() });
+      const starts = replay.requests
+        .filter((r) => r.signal === 'traces')
+        .flatMap((r) =>
+          (r.body as TracesBody).resourceSpans.flatMap((rs) =>
+            rs.scopeSpans.flatMap((ss) => ss.spans.map((sp) => [sp.traceId, startOf(sp)] as const)),
+          ),
+        );
+      const recordingStart = injectAt.getTime() - 51_000;
+      const copyRoots = starts.filter(([id]) => id !== 'aa01').filter((_, i) => i % 4 === 0);
+      expect(copyRoots.map(([, at]) => at)).toEqual(
+        [180_000, 120_000, 60_000].map((m) => recordingStart - m),
+      );
+      expect(starts.filter(([id]) => id === 'aa01')[0]![1]).toBe(recordingStart);
+    } finally {
+      rmSync(early, { recursive: true, force: true });
+    }
   });
 
   it('reads log lines as a filelog container parser sends them', () => {
