@@ -243,6 +243,34 @@ export interface LivePlan {
   end: number;
 }
 
+/**
+ * The background minutes right before a fault's recording carry the pods' gauges recorded in the
+ * minutes before it. A pod's state when the recording begins often began minutes earlier (a quiet
+ * Train Ticket pod's client latency sits at 28 s for 4–6 minutes every half hour): after the
+ * looped rows of another hour it read as a step with the fault, which the offline protocol,
+ * whose baseline is the recording's own minutes before the injection, never shows (issue #20,
+ * round 24). Their traffic stays the looped background's.
+ */
+function carryRecordedGauges(
+  planned: readonly PlannedMinute[],
+  dayMetrics: readonly MetricRow[],
+  recording: { recordedStart: number; segmentStart: number },
+) {
+  for (const minute of planned) {
+    const build = minute.build;
+    const m = Math.round((minute.at - recording.segmentStart) / minuteMs);
+    minute.build = () => ({
+      ...build(),
+      metrics: recordedGaugesOfMinute(
+        dayMetrics,
+        recording.recordedStart,
+        recording.segmentStart,
+        m,
+      ),
+    });
+  }
+}
+
 /** The whole run from `start` (epoch ms): minutes to send, fault slots, and which stretches are fault-free. */
 export function plan(start: number, settings: LiveSettings): LivePlan {
   const rand = random(settings.seed);
@@ -272,6 +300,11 @@ export function plan(start: number, settings: LiveSettings): LivePlan {
     for (const { fault, number } of faults) {
       const segmentStart = t;
       const recordedStart = recordingStartOf(fault);
+      carryRecordedGauges(
+        settings.gapMinutes > 0 ? minutes.slice(-settings.gapMinutes) : [],
+        source.dayMetrics,
+        { recordedStart, segmentStart },
+      );
       const injectAt = segmentStart + (fault.injectTime.getTime() - recordedStart);
       // The recorded seconds before the injection are fault-free traffic too.
       scored.push({ from: segmentStart, to: injectAt, day, looped: false });

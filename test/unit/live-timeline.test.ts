@@ -60,6 +60,21 @@ describe.skipIf(!hasNezha)("bench:live's timeline", () => {
     ]);
   }, 60_000);
 
+  it("gives the minute before a fault's recording the pods' gauges recorded before it", () => {
+    const [, beforeRecording, firstOfRecording] = plan(start, settings).minutes.map((m) =>
+      m.build(),
+    );
+    const preserveOther = (m: Minute) =>
+      m.metrics.find((r) => r.pod.startsWith('ts-preserve-other-service'));
+    // 2023-01-29's first recording (09:03:53) begins in its 09:02 gauges; at 09:01 this pod's
+    // client latency sat at 29.2 s, where the looped rows before 08:50 had 0.005 s.
+    expect(preserveOther(beforeRecording!)?.values['PodClientLatencyP99(s)']).toBeCloseTo(29.2, 5);
+    // One row a minute, at the second the recording's rows keep.
+    expect(preserveOther(firstOfRecording!)!.timeMs - preserveOther(beforeRecording!)!.timeMs).toBe(
+      60_000,
+    );
+  }, 60_000);
+
   it('hands each row over once, when due, and drops a minute once it is all sent', () => {
     const [first] = plan(start, settings).minutes;
     const minute = first!.build();
