@@ -34,15 +34,16 @@ function runtimeLine(log: string): string {
 
 let root: string;
 
-beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'nezha-slice-'));
+/** A scratch Nezha root whose day lists one fault (an `exception` at order, 11:51:46). */
+function faultDayRoot(prefix: string): { dir: string; put: (path: string, text: string) => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const put = (path: string, text: string) => {
-    mkdirSync(join(root, path, '..'), { recursive: true });
-    writeFileSync(join(root, path), gzipSync(text));
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), gzipSync(text));
   };
-  mkdirSync(join(root, 'rca_data', day), { recursive: true });
+  mkdirSync(join(dir, 'rca_data', day), { recursive: true });
   writeFileSync(
-    join(root, 'rca_data', day, `${day}-fault_list.json`),
+    join(dir, 'rca_data', day, `${day}-fault_list.json`),
     JSON.stringify({
       '11': [
         {
@@ -54,6 +55,13 @@ beforeAll(() => {
       ],
     }),
   );
+  return { dir, put };
+}
+
+beforeAll(() => {
+  const slice = faultDayRoot('nezha-slice-');
+  root = slice.dir;
+  const put = slice.put;
   put(`construct_data/${day}/trace/11_39_trace.csv.gz`, spans('2023-01-30T11:39:10Z'));
   put(
     `construct_data/${day}/log/11_39_log.csv.gz`,
@@ -184,26 +192,8 @@ describe('Nezha replay', () => {
 
   it('ends the baseline copies where the recording begins, never under it', () => {
     // A recording whose file begins 51 s before the injection, as 2023-01-29's do.
-    const early = mkdtempSync(join(tmpdir(), 'nezha-early-'));
+    const { dir: early, put } = faultDayRoot('nezha-early-');
     try {
-      const put = (path: string, text: string) => {
-        mkdirSync(join(early, path, '..'), { recursive: true });
-        writeFileSync(join(early, path), gzipSync(text));
-      };
-      mkdirSync(join(early, 'rca_data', day), { recursive: true });
-      writeFileSync(
-        join(early, 'rca_data', day, `${day}-fault_list.json`),
-        JSON.stringify({
-          '11': [
-            {
-              inject_time: '2023-01-30 11:51:46',
-              inject_timestamp: '1675050706',
-              inject_pod: order,
-              inject_type: 'exception',
-            },
-          ],
-        }),
-      );
       put(`construct_data/${day}/trace/11_39_trace.csv.gz`, spans('2023-01-30T11:39:10Z'));
       put(`rca_data/${day}/trace/11_51_trace.csv.gz`, spans('2023-01-30T11:50:55Z'));
       const [fault] = listFaults(day, early);
