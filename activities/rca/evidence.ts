@@ -100,6 +100,11 @@ export interface MetricSeries {
   instance: string;
   name: string;
   values: Series;
+  /**
+   * The series' last reading before the fault window, read even from a baseline period left out
+   * (another incident's): where the gauge stood when the window began.
+   */
+  held?: number;
 }
 
 export interface LogTemplateSeries {
@@ -310,7 +315,10 @@ export function buildEvidence(
       [...byOperation].map(([operation, red]) => ({ service, operation, red: red.finish() })),
     ),
     edges: [...edges.values()].flatMap((byCallee) => [...byCallee.values()].map((e) => e.finish())),
-    metrics: metricSeries(metrics, bucketOf, bucketCount),
+    metrics: metricSeries(metrics, bucketOf, bucketCount, {
+      from: originNs,
+      to: BigInt(window.faultStart) * 1_000_000n,
+    }),
     logs: logTemplates(logs, traces, templateKey, bucketOf, bucketCount, baselineBuckets, options),
     traces: sampleTraces(traces, bucketOf, baselineBuckets, options.tracesPerClass ?? 300),
     callPatterns: callPatterns(
@@ -565,23 +573,37 @@ function metricSeries(
   metrics: readonly MetricPoint[],
   bucketOf: (ns: bigint) => number,
   buckets: number,
+  baseline: { from: bigint; to: bigint },
 ): MetricSeries[] {
   const series = new Map<string, { point: MetricPoint; mean: MeanBuilder }>();
+  const held = new Map<string, MetricPoint>();
   for (const point of metrics) {
     // A point stamped at a slice end describes the slice before it.
-    const b = bucketOf(point.timeUnixNano - 1_000_000n);
-    if (b < 0) continue;
+    const at = point.timeUnixNano - 1_000_000n;
     const key = metricKey(point);
+    const last = held.get(key);
+    if (
+      at >= baseline.from &&
+      at < baseline.to &&
+      (!last || point.timeUnixNano > last.timeUnixNano)
+    )
+      held.set(key, point);
+    const b = bucketOf(at);
+    if (b < 0) continue;
     let s = series.get(key);
     if (!s) series.set(key, (s = { point, mean: new MeanBuilder(buckets) }));
     s.mean.add(b, point.value);
   }
-  return [...series.values()].map(({ point, mean }) => ({
-    service: point.service,
-    instance: point.instance,
-    name: point.name,
-    values: mean.finish(),
-  }));
+  return [...series].map(([key, { point, mean }]) => {
+    const level = held.get(key)?.value;
+    return {
+      service: point.service,
+      instance: point.instance,
+      name: point.name,
+      values: mean.finish(),
+      ...(level !== undefined && { held: level }),
+    };
+  });
 }
 
 /** Deterministic pseudo-random rank of a trace id: keeping the lowest K is a fair sample. */

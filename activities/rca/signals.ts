@@ -154,6 +154,37 @@ function changeBeyondHistory(
 const minMetricHistory = Math.ceil(1 / knownLevelChance);
 
 /**
+ * A metric's change measured from the level the series `held` (its last reading before the
+ * window), when that level is nearer the window's values than the baseline's median: a level the
+ * series already held when the window began is no step the fault made. A baseline of ten minutes
+ * read by its median calls an episode that began a minute before the window new (issue #20: a
+ * quiet pod's client latency at 28 s from a minute before the fault's injection). The held
+ * reading is one, not two: a gauge scraped once a minute often has one reading of a state between
+ * its start and the window's; a fault that shows before its label and rises on keeps its step
+ * past that reading.
+ */
+export function changeFromHeldLevel(
+  values: Series,
+  baselineBuckets: number,
+  change: RobustChange,
+  held: number | undefined,
+): RobustChange {
+  const base = present(values.slice(0, baselineBuckets));
+  const fault = present(values.slice(baselineBuckets));
+  if (held === undefined || !base.length || !fault.length || change.z === 0) return change;
+  const up = change.z > 0;
+  const reached = up ? secondLargest(fault) : -secondLargest(fault.map((v) => -v));
+  const fromMedian = Math.abs(reached - median(base));
+  const fromHeld = Math.max(0, up ? reached - held : held - reached);
+  if (fromHeld >= fromMedian) return change;
+  // The baseline's scale is its quiet readings' noise; a step from the held level is read no
+  // finer than a tenth of that level, as a sparse series is (`robustChange`).
+  const scale = Math.max(fromMedian / Math.abs(change.z), 0.1 * Math.abs(held));
+  const z = Math.min(Math.abs(change.z), fromHeld / scale);
+  return { z: Math.sign(change.z) * z, delta: change.delta };
+}
+
+/**
  * A metric's change, no larger than how far its fault readings go past the levels its history
  * (its readings of the store's hour before the baseline taken while no incident was going on,
  * `metricHistoryReadings`) reached often enough: a level the series reaches now and
@@ -166,8 +197,14 @@ export function metricBeyondHistory(
   values: Series,
   baselineBuckets: number,
   history: readonly number[] | undefined,
+  held?: number,
 ): RobustChange {
-  const change = metricChange(values, baselineBuckets);
+  const change = changeFromHeldLevel(
+    values,
+    baselineBuckets,
+    metricChange(values, baselineBuckets),
+    held,
+  );
   if (!history || history.length < minMetricHistory) return change;
   const fault = present(values.slice(baselineBuckets));
   if (!fault.length) return change;
@@ -347,7 +384,12 @@ export function scoreSeries(evidence: Evidence): ScoredSeries[] {
     }
   });
   for (const m of evidence.metrics) {
-    const change = metricBeyondHistory(m.values, nb, evidence.metricHistory?.[metricKey(m)]);
+    const change = metricBeyondHistory(
+      m.values,
+      nb,
+      evidence.metricHistory?.[metricKey(m)],
+      m.held,
+    );
     out.push({
       service: m.service,
       name: `${m.name}@${m.instance}`,
