@@ -4,9 +4,14 @@
  * for a few minutes every half hour or so, and outranked the faulty service by 10^5 sigmas).
  */
 import { describe, expect, it } from 'vitest';
-import { metricKey, type Evidence } from '../../activities/rca/evidence';
-import { metricBeyondHistory, scoreSeries } from '../../activities/rca/signals';
+import { buildEvidence, metricKey, type Evidence } from '../../activities/rca/evidence';
+import {
+  changeFromHeldLevel,
+  metricBeyondHistory,
+  scoreSeries,
+} from '../../activities/rca/signals';
 import { metricChange } from '../../activities/rca/stats';
+import type { MetricPoint } from '../../simulator/telemetry';
 
 /** Ten baseline readings at a quiet level (a rounding step apart), then the fault's readings. */
 const quiet = [0.005, 0.0049, 0.005, 0.0049, 0.005, 0.005, 0.0049, 0.005, 0.005, 0.0049];
@@ -54,6 +59,68 @@ describe('metricBeyondHistory', () => {
     expect(metricBeyondHistory(quiet, quiet.length, episodic)).toEqual(
       metricChange(quiet, quiet.length),
     );
+  });
+});
+
+describe('changeFromHeldLevel', () => {
+  it('reads a level the series held when the window began as no step', () => {
+    const values = gauge([28.5, 28, 29]);
+    const change = metricChange(values, quiet.length);
+    expect(change.z).toBeGreaterThan(5);
+    expect(changeFromHeldLevel(values, quiet.length, change, 28).z).toBeLessThan(0.2);
+    expect(metricBeyondHistory(values, quiet.length, undefined, 28).z).toBeLessThan(0.2);
+    expect(changeFromHeldLevel(values, quiet.length, change, undefined)).toEqual(change);
+  });
+
+  it('keeps the step of a window that goes past the held level', () => {
+    const values = gauge([280, 290]);
+    const change = metricChange(values, quiet.length);
+    // Ten times the held level: ninety tenths of it.
+    expect(changeFromHeldLevel(values, quiet.length, change, 28).z).toBeCloseTo(90);
+    expect(changeFromHeldLevel(values, quiet.length, change, 0.005)).toEqual(change);
+  });
+
+  it('reads a fall to a level already held as no step', () => {
+    const busy = [60, 61, 60, 59, 60, 61, 60, 60, 60, 61];
+    const fell = [...busy, 1, 1, 1];
+    const change = metricChange(fell, busy.length);
+    expect(change.z).toBeLessThan(-5);
+    expect(changeFromHeldLevel(fell, busy.length, change, 1).z).toBeCloseTo(0);
+  });
+});
+
+describe('the held level in the evidence', () => {
+  const series = { service: 'payment', instance: 'payment-0', name: 'PodClientLatencyP95(s)' };
+  /** One reading each 10 s bucket, stamped at its end: quiet, 22 s from 150 s, 8.25 s in the window. */
+  const points: MetricPoint[] = Array.from({ length: 22 }, (_, k) => {
+    const at = (k + 1) * 10_000;
+    return {
+      ...series,
+      timeUnixNano: BigInt(at) * 1_000_000n,
+      unit: 's',
+      value: at <= 140_000 ? 0.005 : at <= 200_000 ? 22 : 8.25,
+      resource: {
+        'service.name': 'payment',
+        'service.version': '1',
+        'service.instance.id': 'payment-0',
+        'host.name': 'node-0',
+        'k8s.pod.name': 'payment-0',
+      },
+    };
+  });
+  // Another incident on payment from 140 s: the baseline leaves out the minute of 22 s readings.
+  const window = { baselineStart: 0, faultStart: 200_000, end: 220_000 };
+  const excluded = [{ from: 140_000, to: 200_000 }];
+
+  it('is the last reading before the window, even inside a left-out period', () => {
+    const evidence = buildEvidence([], [], points, { ...window, excluded });
+    expect(evidence.baselineBuckets).toBe(14);
+    const [metric] = evidence.metrics;
+    expect(metric?.values.slice(0, 14).every((v) => v === 0.005)).toBe(true);
+    expect(metric?.held).toBe(22);
+    const z = scoreSeries(evidence).find((s) => s.service === 'payment')?.z ?? NaN;
+    expect(z).toBeCloseTo(0);
+    expect(metricChange(metric?.values ?? [], 14).z).toBeGreaterThan(5);
   });
 });
 
