@@ -3,6 +3,7 @@ import { defaultMaturedRankSeconds } from '../workflows/incident/matured-rank';
 import type { Config } from '../worker/config';
 import type { IncidentRow } from './nezha/live-score';
 import {
+  buildAheadMs,
   dropSent,
   plan,
   settleMs,
@@ -47,8 +48,8 @@ export async function replayLive(
   let next = 0;
   async function emitSlice(from: number, ingest: Ingest) {
     const due = from + sliceMs;
-    // Built a little before each minute starts, as bench:live builds them.
-    while (next < run.minutes.length && run.minutes[next]!.at <= due + 5_000) {
+    // Built ahead of each minute's start, as bench:live builds them.
+    while (next < run.minutes.length && run.minutes[next]!.at <= due + buildAheadMs) {
       pending.push(run.minutes[next++]!.build());
     }
     for (const minute of pending) {

@@ -8,6 +8,7 @@ import {
   type OpeningAnomaly,
 } from './nezha/live-score';
 import {
+  buildAheadMs,
   dropSent,
   liveSettings,
   minuteMs,
@@ -81,8 +82,8 @@ async function main() {
   let next = 0;
   let announced = 0;
   for (let now = Date.now(); now < run.end + settleMs; now = Date.now()) {
-    // Build each minute a little before it starts, so its first seconds are on time.
-    while (next < run.minutes.length && run.minutes[next]!.at <= now + 5_000) {
+    // Build each minute ahead of its start, so that all its rows are on time (see buildAheadMs).
+    while (next < run.minutes.length && run.minutes[next]!.at <= now + buildAheadMs) {
       pending.push(run.minutes[next++]!.build());
     }
     try {

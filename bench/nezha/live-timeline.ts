@@ -74,6 +74,13 @@ export function settingsLine(s: LiveSettings): string {
 
 export const minuteMs = 60_000;
 /**
+ * How long before its start a minute is built, so that every row goes when it is due. A
+ * recording's file can hold traffic that began up to a minute before the minute it is named for
+ * (on 2022-08-22 the file after an empty one begins 36–56 s early): built only just before its
+ * start, such a minute posted those seconds' spans in one late burst, after as long a silence.
+ */
+export const buildAheadMs = minuteMs + 5_000;
+/**
  * After the last fault: time for its incident to be ranked, and ranked again once its window has
  * matured (three minutes after its first anomaly), before the table is read.
  */
