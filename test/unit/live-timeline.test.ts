@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { defaultNezhaRoot } from '../../bench/nezha/dataset';
 import {
+  buildAheadMs,
   dropSent,
   liveSettings,
   plan,
@@ -93,5 +94,20 @@ describe.skipIf(!hasNezha)("bench:live's timeline", () => {
     expect(takeDue(minute, start + 120_000).length).toBeGreaterThan(0);
     dropSent(pending);
     expect(pending).toEqual([]);
+  }, 60_000);
+
+  it("builds each minute before any of its rows is due, so a file's early traffic is on time", () => {
+    // 2022-08-22 #11's injection minute has no file; the next file's traffic begins 44 s before
+    // the minute it is named for.
+    const early = plan(start, {
+      ...liveSettings({ LIVE_DAYS: '2022-08-22', LIVE_FAULTS: '2022-08-22#11' }),
+      warmupMinutes: 1,
+      faultFreeMinutes: 1,
+      gapMinutes: 1,
+    });
+    for (const m of early.minutes) {
+      const ends = m.build().spans.map((s) => Number(s.endNs / 1_000_000n));
+      expect(Math.min(...ends)).toBeGreaterThanOrEqual(m.at - buildAheadMs);
+    }
   }, 60_000);
 });
