@@ -3,14 +3,11 @@ import { defaultMaturedRankSeconds } from '../workflows/incident/matured-rank';
 import type { Config } from '../worker/config';
 import type { IncidentRow } from './nezha/live-score';
 import {
-  buildAheadMs,
-  dropSent,
+  dueRequests,
   plan,
   settleMs,
-  takeDue,
   type LivePlan,
   type LiveSettings,
-  type Minute,
 } from './nezha/live-timeline';
 import {
   createSimulatedEngine,
@@ -44,19 +41,10 @@ export async function replayLive(
 ): Promise<LiveReplayResult> {
   const t0 = performance.now();
   const run = plan(start, settings);
-  const pending: Minute[] = [];
-  let next = 0;
+  const requestsDue = dueRequests(run.minutes);
   async function emitSlice(from: number, ingest: Ingest) {
-    const due = from + sliceMs;
-    // Built ahead of each minute's start, as bench:live builds them.
-    while (next < run.minutes.length && run.minutes[next]!.at <= due + buildAheadMs) {
-      pending.push(run.minutes[next++]!.build());
-    }
-    for (const minute of pending) {
-      for (const request of takeDue(minute, due))
-        await ingest(request.signal, Buffer.from(JSON.stringify(request.body)), 'json');
-    }
-    dropSent(pending);
+    for (const request of requestsDue(from + sliceMs))
+      await ingest(request.signal, Buffer.from(JSON.stringify(request.body)), 'json');
   }
   const engine = createSimulatedEngine({
     pool,

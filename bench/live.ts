@@ -7,16 +7,7 @@ import {
   type IncidentRow,
   type OpeningAnomaly,
 } from './nezha/live-score';
-import {
-  buildAheadMs,
-  dropSent,
-  liveSettings,
-  minuteMs,
-  plan,
-  settleMs,
-  takeDue,
-  type Minute,
-} from './nezha/live-timeline';
+import { dueRequests, liveSettings, minuteMs, plan, settleMs } from './nezha/live-timeline';
 import { sendRequest } from './nezha/send';
 
 /**
@@ -36,13 +27,6 @@ import { sendRequest } from './nezha/send';
 const env = process.env;
 const settings = liveSettings(env);
 const tickMs = 1_000;
-
-/** Sends what is due by `now` from `pending`, one request per signal and minute copy. */
-async function sendDue(endpoint: string, pending: Minute[], now: number) {
-  for (const minute of pending) {
-    for (const request of takeDue(minute, now)) await sendRequest(endpoint, request);
-  }
-}
 
 /**
  * Why each incident opened: the anomalies of the last detection pass, committed before the
@@ -78,20 +62,16 @@ async function main() {
   console.log(
     `bench:live ${settings.profile}: ${run.slots.length} faults, ${((run.end - start) / minuteMs).toFixed(0)} min from ${clock(start)} UTC, to ${endpoint}`,
   );
-  const pending: Minute[] = [];
-  let next = 0;
+  const requestsDue = dueRequests(run.minutes);
   let announced = 0;
   for (let now = Date.now(); now < run.end + settleMs; now = Date.now()) {
-    // Build each minute ahead of its start, so that all its rows are on time (see buildAheadMs).
-    while (next < run.minutes.length && run.minutes[next]!.at <= now + buildAheadMs) {
-      pending.push(run.minutes[next++]!.build());
+    for (const request of requestsDue(now)) {
+      try {
+        await sendRequest(endpoint, request);
+      } catch (err) {
+        console.error(`${clock(now)} send failed: ${String(err)}`);
+      }
     }
-    try {
-      await sendDue(endpoint, pending, now);
-    } catch (err) {
-      console.error(`${clock(now)} send failed: ${String(err)}`);
-    }
-    dropSent(pending);
     for (; announced < run.slots.length && run.slots[announced]!.injectAt <= now; announced++) {
       const slot = run.slots[announced]!;
       console.log(

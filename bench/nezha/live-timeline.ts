@@ -19,7 +19,7 @@ import {
   renameId,
   tracesRequest,
 } from './otlp';
-import { recordingStartOffsetMs } from './recording-start';
+import { recordingStartMs } from './recording-start';
 import { baselineSource, msToNs, type BaselineSource, type ExportRequest } from './replay';
 import { backgroundGauge, recordedGaugesOfMinute } from './scrape-phase';
 import { selectFaults, type NumberedFault } from './fault-selection';
@@ -30,7 +30,7 @@ import { selectFaults, type NumberedFault } from './fault-selection';
  * and moves each trace to a random second of its minute; its logs move with it), with the day's
  * pod metrics from before its first fault looped beside it; a warm-up that is not scored,
  * fault-free minutes that are, then each fault's three recorded minutes (traces, logs, metrics)
- * in turn, placed where their traffic begins (see recordingStartOffsetMs; their gauges by whole minutes, see recordedGaugesOfMinute), with background
+ * in turn, placed where their traffic begins (see recordingStartMs; their gauges by whole minutes, see recordedGaugesOfMinute), with background
  * between faults.
  */
 export interface LiveSettings {
@@ -211,11 +211,10 @@ function recordedMinuteOf(fault: NezhaFault): number {
   return minuteStart(fault.day, minuteName(fault.injectTime)).getTime();
 }
 
-/** Where a fault's recording begins (epoch ms of the recorded day): see recordingStartOffsetMs. */
+/** Where a fault's recording begins (epoch ms of the recorded day): see recordingStartMs. */
 function recordingStartOf(fault: NezhaFault): number {
   const first = recordedMinuteOf(fault);
-  const spans = readTraceMinute(fault.day, minuteName(new Date(first))) ?? [];
-  return first + recordingStartOffsetMs(spans, first);
+  return recordingStartMs(readTraceMinute(fault.day, minuteName(new Date(first))) ?? [], first);
 }
 
 /** A minute of the run; built in order (background minutes draw from the seeded generator). */
@@ -354,10 +353,20 @@ export function takeDue(minute: Minute, now: number): ExportRequest[] {
   ];
 }
 
-/** Drops the minutes with nothing left to send. */
-export function dropSent(pending: Minute[]): void {
-  for (let i = pending.length - 1; i >= 0; i--) {
-    const m = pending[i]!;
-    if (!m.spans.length && !m.logs.length && !m.metrics.length) pending.splice(i, 1);
-  }
+/**
+ * What the run sends by each `now` (epoch ms, called in increasing order): each minute built
+ * ahead of its start (see buildAheadMs), each row handed over once when due (see takeDue), a
+ * minute let go once all of it is sent.
+ */
+export function dueRequests(minutes: readonly PlannedMinute[]): (now: number) => ExportRequest[] {
+  let pending: Minute[] = [];
+  let next = 0;
+  return (now) => {
+    while (next < minutes.length && minutes[next]!.at <= now + buildAheadMs) {
+      pending.push(minutes[next++]!.build());
+    }
+    const due = pending.flatMap((minute) => takeDue(minute, now));
+    pending = pending.filter((m) => m.spans.length || m.logs.length || m.metrics.length);
+    return due;
+  };
 }

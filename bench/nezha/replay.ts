@@ -34,7 +34,7 @@ import {
   renameId,
   tracesRequest,
 } from './otlp';
-import { recordingStartOffsetMs } from './recording-start';
+import { recordingStartMs } from './recording-start';
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 
@@ -162,11 +162,11 @@ export function buildFaultReplay(fault: NezhaFault, options: ReplayOptions): Fau
   // is earlier), each copy's traffic where its file's begins: a file cut off the wall-clock
   // minute (2023-01-29's begin 51 s before theirs) otherwise plays its first seconds over the
   // last copy, twice the traffic, which a running system never shows (issue #20, `base25`).
-  const recordingStart = firstMinuteMs + recordingStartOffsetMs(faultSpans[0] ?? [], firstMinuteMs);
+  const recordingStart = recordingStartMs(faultSpans[0] ?? [], firstMinuteMs);
   const copiesEnd = Math.min(recordingStart, injectMs) + shiftMs;
-  const sourceStartMs = Number(baseline.startNs / 1_000_000n);
-  const sourceTraffic =
-    baseline.startNs + msToNs(recordingStartOffsetMs(baseline.spans, sourceStartMs));
+  const sourceTraffic = msToNs(
+    recordingStartMs(baseline.spans, Number(baseline.startNs / 1_000_000n)),
+  );
   for (let k = baselineMinutes; k >= 1; k--) {
     const copy = `${fault.day}-${injectMs}-${k}`;
     const ids = (id: string) => renameId(id, copy);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TraceRow } from '../../bench/nezha/dataset';
-import { recordingStartOffsetMs } from '../../bench/nezha/recording-start';
+import { recordingStartMs } from '../../bench/nezha/recording-start';
 
 const minute = Date.parse('2023-01-29T09:03:00Z');
 const span = (offsetMs: number): TraceRow => {
@@ -21,20 +21,20 @@ const spread = (fromS: number, toS: number) =>
 
 describe('where a recorded minute of traffic begins', () => {
   it('is before the minute its file is named for when the file was cut earlier', () => {
-    expect(recordingStartOffsetMs(spread(-51, 9), minute)).toBe(-51_000);
+    expect(recordingStartMs(spread(-51, 9), minute)).toBe(minute - 51_000);
   });
 
   it('is the named minute, or just before it, when the file was cut on it', () => {
-    expect(recordingStartOffsetMs(spread(0, 60), minute)).toBe(0);
-    expect(recordingStartOffsetMs(spread(-7, 53), minute)).toBe(-7_000);
+    expect(recordingStartMs(spread(0, 60), minute)).toBe(minute);
+    expect(recordingStartMs(spread(-7, 53), minute)).toBe(minute - 7_000);
   });
 
   it('leaves out the few spans of traces that began long before the file', () => {
     const stragglers = [span(-400_000)];
-    expect(recordingStartOffsetMs([...stragglers, ...spread(-51, 9)], minute)).toBe(-51_000);
+    expect(recordingStartMs([...stragglers, ...spread(-51, 9)], minute)).toBe(minute - 51_000);
   });
 
   it('is the named minute for a file with no spans', () => {
-    expect(recordingStartOffsetMs([], minute)).toBe(0);
+    expect(recordingStartMs([], minute)).toBe(minute);
   });
 });
