@@ -1,6 +1,7 @@
 import { byScore, type RcaMethod, type RootCauseCandidate } from './candidate';
 import type { Evidence, LogTemplateSeries } from './evidence';
 import { serviceGraph } from './graph';
+import { skippedLines } from './skipped-lines';
 
 /** A template's change between windows, as a Poisson surprise (new and bursting > vanished). */
 export interface TemplateChange {
@@ -122,6 +123,27 @@ export function withoutTraffic(
     .sort((a, b) => b.score - a.score);
 }
 
+/**
+ * Calls that wrote a line of the service's own and, going on, write none are its own code path
+ * breaking (a throw before the first line): as strong as a new error line, whatever the lines'
+ * severity, and judged per call, not at the Poisson rate of the service's lines.
+ */
+export function withSkippedLines(
+  changes: readonly TemplateChange[],
+  evidence: Evidence,
+  service: string,
+): TemplateChange[] {
+  const skip = skippedLines(evidence, service);
+  if (!skip) return [...changes];
+  const skipped: TemplateChange = {
+    template: `calls of ${skip.operation} that wrote a line and now write none`,
+    series: { severity: 'ERROR', counts: [], operations: { [skip.operation]: 1 }, traceIds: [] },
+    status: 'vanished',
+    score: -skip.z,
+  };
+  return [...changes, skipped].sort((a, b) => b.score - a.score);
+}
+
 /** Callers' error lines echo a failing callee; blame moves down when they share traces. */
 const echoDiscount = 0.3;
 
@@ -135,7 +157,11 @@ export const logEvidence: RcaMethod = {
   rank(evidence: Evidence): RootCauseCandidate[] {
     const graph = serviceGraph(evidence);
     const changes = graph.services.map((s) =>
-      withoutTraffic(templateChanges(evidence, s), failureShareShift(evidence, s)),
+      withSkippedLines(
+        withoutTraffic(templateChanges(evidence, s), failureShareShift(evidence, s)),
+        evidence,
+        s,
+      ),
     );
     const raw = changes.map(serviceLogScore);
     const traceSets = changes.map(
