@@ -1,7 +1,7 @@
 import { byScore, type RcaMethod, type RootCauseCandidate } from './candidate';
 import type { Evidence, LogTemplateSeries } from './evidence';
 import { serviceGraph } from './graph';
-import { skippedLines } from './skipped-lines';
+import { skippedLinesByService, type SkippedLines } from './skipped-lines';
 
 /** A template's change between windows, as a Poisson surprise (new and bursting > vanished). */
 export interface TemplateChange {
@@ -130,10 +130,8 @@ export function withoutTraffic(
  */
 export function withSkippedLines(
   changes: readonly TemplateChange[],
-  evidence: Evidence,
-  service: string,
+  skip: SkippedLines | undefined,
 ): TemplateChange[] {
-  const skip = skippedLines(evidence, service);
   if (!skip) return [...changes];
   const skipped: TemplateChange = {
     template: `calls of ${skip.operation} that wrote a line and now write none`,
@@ -156,11 +154,11 @@ export const logEvidence: RcaMethod = {
   name: 'logs',
   rank(evidence: Evidence): RootCauseCandidate[] {
     const graph = serviceGraph(evidence);
+    const skips = skippedLinesByService(evidence);
     const changes = graph.services.map((s) =>
       withSkippedLines(
         withoutTraffic(templateChanges(evidence, s), failureShareShift(evidence, s)),
-        evidence,
-        s,
+        skips.get(s),
       ),
     );
     const raw = changes.map(serviceLogScore);

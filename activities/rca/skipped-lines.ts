@@ -28,16 +28,18 @@ export interface SkippedLines {
 }
 
 /**
- * The strongest of `service`'s operations whose calls wrote a line of their own in the baseline
- * and, still coming, no longer do: the method throws or returns before its first line. Counted
- * per call and over every line the call writes, so a line that changed its words (another
- * train type, another returned value) still counts as written, and a line gone because the
- * calls stopped is expected to be gone. Undefined when no operation shows it.
+ * Per service, the strongest of its operations whose calls wrote a line of their own in the
+ * baseline and, still coming, no longer do: the method throws or returns before its first line.
+ * Counted per call and over every line the call writes, so a line that changed its words
+ * (another train type, another returned value) still counts as written, and a line gone because
+ * the calls stopped is expected to be gone. When most services whose calls should have written
+ * lines skip them at once, the lines were lost on their way (a log exporter or collector down),
+ * not in each service's code: then no service's skip is evidence.
  */
-export function skippedLines(evidence: Evidence, service: string): SkippedLines | undefined {
-  let best: SkippedLines | undefined;
+export function skippedLinesByService(evidence: Evidence): Map<string, SkippedLines> {
+  const expecting = new Set<string>();
+  const skips = new Map<string, SkippedLines>();
   for (const p of evidence.callPatterns ?? []) {
-    if (p.service !== service) continue;
     const [nb, nf] = p.calls;
     if (nb < minBaselineCalls) continue;
     const [wb, wf] = p.callsWith[anyLogLine] ?? [0, 0];
@@ -45,10 +47,12 @@ export function skippedLines(evidence: Evidence, service: string): SkippedLines 
     const share = (wb + 1) / (nb + 2);
     const expected = share * nf;
     if (expected < minExpectedLines) continue;
+    expecting.add(p.service);
     const z = (wf - expected) / Math.sqrt(nf * share * (1 - share) + 1);
+    const best = skips.get(p.service);
     if (z <= -skipSurprise && (!best || z < best.z)) {
-      best = { operation: p.operation, share, expected, observed: wf, z };
+      skips.set(p.service, { operation: p.operation, share, expected, observed: wf, z });
     }
   }
-  return best;
+  return skips.size > 1 && skips.size > expecting.size / 2 ? new Map() : skips;
 }

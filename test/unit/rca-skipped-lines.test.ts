@@ -7,7 +7,9 @@ import {
   type RedSeries,
 } from '../../activities/rca/evidence';
 import { logEvidence } from '../../activities/rca/logs';
-import { skippedLines } from '../../activities/rca/skipped-lines';
+import { skippedLinesByService } from '../../activities/rca/skipped-lines';
+
+const skippedLines = (e: Evidence, service: string) => skippedLinesByService(e).get(service);
 import { baselineBuckets, bucketCount, redSeries, windowEvidence } from '../rca-window';
 
 /** Per bucket: `before` in the baseline buckets, `after` in those of the fault window. */
@@ -104,5 +106,15 @@ describe('a per-call line the calls stop writing', () => {
     const e = evidence(5);
     e.callPatterns = [pattern('route', 'byIds', [90, 90], [90, 90])];
     expect(skippedLines(e, 'route')).toBeUndefined();
+  });
+
+  it('is no evidence when most services whose calls wrote lines skip them at once (lines lost on the way)', () => {
+    const e = evidence(5);
+    e.callPatterns = [
+      pattern('route', 'byIds', [90, 90], [90, 0]),
+      pattern('order', 'query', [360, 360], [360, 0]),
+    ];
+    expect(skippedLinesByService(e).size).toBe(0);
+    expect(logEvidence.rank(e)[0]?.service).toBe('order');
   });
 });
