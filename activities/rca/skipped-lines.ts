@@ -10,7 +10,7 @@ const minBaselineCalls = 10;
  * Calls are missed only where the fault window's calls should have written at least this many
  * lines: a line that did not occur in a short window of few calls is no news.
  */
-export const minExpectedLines = 5;
+const minExpectedLines = 5;
 
 /** A skip stronger than this (binomial z of the share of calls writing a line) is evidence. */
 const skipSurprise = 3;
