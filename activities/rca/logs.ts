@@ -1,6 +1,7 @@
 import { byScore, type RcaMethod, type RootCauseCandidate } from './candidate';
 import type { Evidence, LogTemplateSeries } from './evidence';
 import { serviceGraph } from './graph';
+import { calleeOfLine, type CalleeOfLine } from './lines-about-calls';
 import { skippedLinesByService, type SkippedLines } from './skipped-lines';
 
 /** A template's change between windows, as a Poisson surprise (new and bursting > vanished). */
@@ -145,6 +146,39 @@ export function withSkippedLines(
 /** Callers' error lines echo a failing callee; blame moves down when they share traces. */
 const echoDiscount = 0.3;
 
+/** What a caller's line about a call it made still says about the caller itself. */
+const callerShare = 0.3;
+
+/**
+ * A caller's new or bursting WARN-or-worse line about a call it made (see `calleeOfLine`) is the
+ * callee's evidence, not the caller's: it keeps `callerShare` of its score at the caller. It is
+ * not credited to the callee: in the traces the failing call is often an intermediary's. The echo discount below needs the callee's own lines; a callee too slow or too broken
+ * to log leaves only its callers' lines, which would otherwise name a caller.
+ */
+export function toCallees(
+  services: readonly string[],
+  changes: readonly TemplateChange[][],
+  calleeOf: CalleeOfLine,
+): TemplateChange[][] {
+  const index = new Map(services.map((s, i) => [s, i]));
+  const out = services.map((): TemplateChange[] => []);
+  services.forEach((service, i) => {
+    for (const c of changes[i] ?? []) {
+      const aboutCall =
+        (c.status === 'new' || c.status === 'bursting') && failing.has(c.series.severity);
+      const callee = aboutCall
+        ? index.get(calleeOf(service, c.template, c.series.traceIds) ?? '')
+        : undefined;
+      if (callee === undefined || callee === i) {
+        out[i]?.push(c);
+        continue;
+      }
+      out[i]?.push({ ...c, score: c.score * callerShare });
+    }
+  });
+  return out.map((list) => list.sort((a, b) => b.score - a.score));
+}
+
 /**
  * Log evidence: per service, the strongest new/bursting/vanished template in the fault window.
  * A service whose anomalous lines co-occur (same trace ids) with a callee's anomalous lines is
@@ -155,12 +189,13 @@ export const logEvidence: RcaMethod = {
   rank(evidence: Evidence): RootCauseCandidate[] {
     const graph = serviceGraph(evidence);
     const skips = skippedLinesByService(evidence);
-    const changes = graph.services.map((s) =>
-      withSkippedLines(
+    const changes = toCallees(
+      graph.services,
+      graph.services.map((s) =>
         withoutTraffic(templateChanges(evidence, s), failureShareShift(evidence, s)),
-        skips.get(s),
       ),
-    );
+      calleeOfLine(evidence),
+    ).map((c, i) => withSkippedLines(c, skips.get(graph.services[i] ?? '')));
     const raw = changes.map(serviceLogScore);
     const traceSets = changes.map(
       (c) => new Set(c.filter((t) => t.status !== 'steady').flatMap((t) => t.series.traceIds)),
