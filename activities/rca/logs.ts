@@ -152,10 +152,11 @@ const callerShare = 0.3;
 /**
  * A caller's new or bursting WARN-or-worse line about a call it made (see `calleeOfLine`) is the
  * callee's evidence, not the caller's: it keeps `callerShare` of its score at the caller. It is
- * not credited to the callee: in the traces the failing call is often an intermediary's. The echo discount below needs the callee's own lines; a callee too slow or too broken
- * to log leaves only its callers' lines, which would otherwise name a caller.
+ * not credited to the callee: in the traces the failing call is often an intermediary's. The
+ * echo discount below needs the callee's own lines; a callee too slow or too broken to log
+ * leaves only its callers' lines, which would otherwise name a caller.
  */
-export function toCallees(
+export function withCallLinesDiscounted(
   services: readonly string[],
   changes: readonly TemplateChange[][],
   calleeOf: CalleeOfLine,
@@ -189,7 +190,7 @@ export const logEvidence: RcaMethod = {
   rank(evidence: Evidence): RootCauseCandidate[] {
     const graph = serviceGraph(evidence);
     const skips = skippedLinesByService(evidence);
-    const changes = toCallees(
+    const changes = withCallLinesDiscounted(
       graph.services,
       graph.services.map((s) =>
         withoutTraffic(templateChanges(evidence, s), failureShareShift(evidence, s)),
