@@ -25,10 +25,13 @@ export function calleeOfLine(evidence: Evidence): CalleeOfLine {
   for (const t of [...evidence.traces.normal, ...evidence.traces.abnormal])
     traces.set(t.traceId, t);
   const slowerThan = baselineP99(evidence);
-  const endpoints: Endpoint[] = evidence.operations
-    .filter((o) => o.operation.startsWith('/'))
-    .map((o) => ({ service: o.service, route: o.operation }));
-  const others = (service: string) => evidence.services.filter((s) => s !== service);
+  const endpointsOf = new Map<string, Endpoint[]>();
+  for (const o of evidence.operations) {
+    if (!o.operation.startsWith('/')) continue;
+    const routes = endpointsOf.get(o.service) ?? [];
+    routes.push({ service: o.service, route: o.operation });
+    endpointsOf.set(o.service, routes);
+  }
 
   return (service, template, traceIds) => {
     const failing = new Map<string, number>();
@@ -44,14 +47,11 @@ export function calleeOfLine(evidence: Evidence): CalleeOfLine {
     let count = 0;
     for (const [callee, n] of failing) if (n > count) [best, count] = [callee, n];
     if (best !== undefined && count * 2 >= seen) return best;
-    return others(service).find(
+    return evidence.services.find(
       (other) =>
-        namesOtherService(template, service, [other]) ||
-        quotesOtherEndpoint(
-          template,
-          service,
-          endpoints.filter((e) => e.service === other),
-        ),
+        other !== service &&
+        (namesOtherService(template, service, [other]) ||
+          quotesOtherEndpoint(template, service, endpointsOf.get(other) ?? [])),
     );
   };
 }

@@ -161,23 +161,19 @@ export function withCallLinesDiscounted(
   changes: readonly TemplateChange[][],
   calleeOf: CalleeOfLine,
 ): TemplateChange[][] {
-  const index = new Map(services.map((s, i) => [s, i]));
-  const out = services.map((): TemplateChange[] => []);
-  services.forEach((service, i) => {
-    for (const c of changes[i] ?? []) {
-      const aboutCall =
-        (c.status === 'new' || c.status === 'bursting') && failing.has(c.series.severity);
-      const callee = aboutCall
-        ? index.get(calleeOf(service, c.template, c.series.traceIds) ?? '')
-        : undefined;
-      if (callee === undefined || callee === i) {
-        out[i]?.push(c);
-        continue;
-      }
-      out[i]?.push({ ...c, score: c.score * callerShare });
-    }
-  });
-  return out.map((list) => list.sort((a, b) => b.score - a.score));
+  const known = new Set(services);
+  return services.map((service, i) =>
+    (changes[i] ?? [])
+      .map((c) => {
+        const aboutCall =
+          (c.status === 'new' || c.status === 'bursting') && failing.has(c.series.severity);
+        const callee = aboutCall ? calleeOf(service, c.template, c.series.traceIds) : undefined;
+        return callee !== undefined && callee !== service && known.has(callee)
+          ? { ...c, score: c.score * callerShare }
+          : c;
+      })
+      .sort((a, b) => b.score - a.score),
+  );
 }
 
 /**
