@@ -1,6 +1,7 @@
 import { defaultMinerOptions } from '../../detectors/logs/options';
 import { lineShape, slotSeparator } from '../../detectors/logs/shape';
 import type { LogRecord, MetricPoint, Span } from '../../simulator/telemetry';
+import { lineBeforeItsCut } from './cut-lines';
 import { latencyHistory, type LatencyHistory, type OperationLatencyLevel } from './latency-history';
 
 /**
@@ -689,13 +690,14 @@ function logTemplates(
  * `templateOf` with a cache keyed by the line with its digit and hex runs blanked: lines that
  * differ only there (ids, times, counts) are the same template to the miner too, and masking a
  * line costs far more than a lookup (1.5 s for 9k lines of a real window without the cache).
+ * A line cut inside its list is keyed up to the list's first item (`lineBeforeItsCut`).
  */
 function memoizedTemplates(): (body: string) => string {
   const cache = new Map<string, string>();
   return (body) => {
     const key = lineGroupKey(body);
     let template = cache.get(key);
-    if (template === undefined) cache.set(key, (template = templateOf(body)));
+    if (template === undefined) cache.set(key, (template = lineBeforeItsCut(templateOf(body))));
     return template;
   };
 }
