@@ -19,6 +19,11 @@ export interface RootCauseCandidate {
     outside?: string[];
     /** The findings behind `outside` (e.g. `oomKilled`), strongest first: runbooks fit by them. */
     findings?: Finding[];
+    /**
+     * The operation whose calls stopped writing the line they wrote (skipped-lines.ts), when
+     * that is the strongest of the service's log evidence.
+     */
+    skippedLines?: string;
   };
 }
 

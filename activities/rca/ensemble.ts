@@ -6,6 +6,7 @@ import fusionFile from './fusion-weights.json';
 import { gnn, rankWithGnn, softmax, trainedWeights, type GnnWeights } from './gnn';
 import { logEvidence } from './logs';
 import { outsideVotes, withOutsideEvidence, type OutsideSignal } from './outside-evidence';
+import { skippedLinesVote } from './skipped-lines-vote';
 import { median } from './stats';
 
 /**
@@ -100,6 +101,8 @@ export function fusionInputs(
 /**
  * `prior`: per service, a logit from evidence outside the methods (outside-evidence.ts), added
  * to its fused logit; a service no method ranked enters with no votes, i.e. logit 0 plus its prior.
+ * A skipped per-call line leading the logs member's evidence adds a vote of its own
+ * (skipped-lines-vote.ts).
  */
 export function fuse(
   rankings: Readonly<MemberRankings>,
@@ -107,7 +110,10 @@ export function fuse(
   prior: ReadonlyMap<string, number> = new Map(),
 ): RootCauseCandidate[] {
   const methods = Object.keys(rankings).filter((m) => weights[m]);
-  const { services, x } = fusionInputs(rankings, methods, prior.keys());
+  const votes = new Map(prior);
+  for (const [service, vote] of skippedLinesVote(rankings, strongestFirstPlace(weights, methods)))
+    votes.set(service, (votes.get(service) ?? 0) + vote);
+  const { services, x } = fusionInputs(rankings, methods, votes.keys());
   const byService = methods.map(
     (m) => new Map((rankings[m] ?? []).map((c) => [c.service, c] as const)),
   );
@@ -123,7 +129,7 @@ export function fuse(
       const c = byService[j]?.get(service);
       if (c && (!best || vote > best.vote)) best = { vote, c };
     });
-    return { service, logit: logit + (prior.get(service) ?? 0), best: best?.c };
+    return { service, logit: logit + (votes.get(service) ?? 0), best: best?.c };
   });
   const probabilities = softmax(candidates.map((c) => c.logit));
   return byScore(
