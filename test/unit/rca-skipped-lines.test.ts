@@ -88,6 +88,7 @@ describe('a per-call line the calls stop writing', () => {
     const e = evidence(5);
     expect(skippedLines(e, 'route')?.z).toBeLessThan(-3);
     expect(logEvidence.rank(e)[0]?.service).toBe('route');
+    expect(logEvidence.rank(e)[0]?.evidence.skippedLines).toBe('byIds');
   });
 
   it('is no evidence when the line stopped because the calls stopped', () => {
