@@ -25,13 +25,15 @@ import {
   type SlowOrFailing,
 } from '../detectors/slow-or-failing';
 import { CalibratedSeriesScorer } from '../detectors/anomaly/calibrated-series';
-import { DEFAULT_ANOMALY_THRESHOLD } from '../detectors/anomaly/calibration';
+import { DEFAULT_ANOMALY_THRESHOLD, SCORE_DECADES } from '../detectors/anomaly/calibration';
 import { SeriesDetector, type StoredSeriesState } from '../detectors/anomaly/series-detector';
-import type {
-  ScoredPoint,
-  SeriesScorerState,
-  SeriesSignal,
-  SlowerThan,
+import {
+  binomialTailLog10,
+  latencyQuantile,
+  type ScoredPoint,
+  type SeriesScorerState,
+  type SeriesSignal,
+  type SlowerThan,
 } from '../detectors/series-scorer';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { readAlertsToScore } from '../store/alerts';
@@ -194,6 +196,11 @@ const slowOrFailingKey = 'correlation:slow-or-failing';
  */
 const oneRequestKey = 'correlation:one-request';
 const anomalyId = (a: Anomaly) => `${a.seriesKey}|${a.at}`;
+/**
+ * detector_state key of the held latency anomalies whose bucket alone weighs as much as two
+ * (see weighsAsTwoBuckets): held, they keep saying so.
+ */
+const manyRequestsKey = 'correlation:many-requests';
 /** detector_state key of the held gauges that time requests (see timesRequests). */
 const timedKey = 'correlation:timed';
 /** UCUM units of time in which requests are timed. */
@@ -209,6 +216,25 @@ export function restsOnOneRequest(
   baseline: number | undefined,
 ): boolean {
   return requestsSlowerThan(histogram, (value + (baseline ?? 0)) / 2) <= 1;
+}
+/**
+ * A latency point whose bucket alone is as unlikely as two anomalous buckets in a row: so many
+ * of its requests nearer its value than the baseline that the baseline's own requests, of which
+ * the p95 leaves 5% above it, would give that many with a chance below the anomaly threshold's
+ * squared. One slow request, or five of fifty, is never that; fifty shifted together are.
+ */
+export function weighsAsTwoBuckets(
+  histogram: SparseHistogram,
+  value: number,
+  baseline: number | undefined,
+  threshold: number,
+): boolean {
+  if (baseline === undefined) return false;
+  const shifted = requestsSlowerThan(histogram, (value + baseline) / 2);
+  const requests = histogram.counts.reduce((a, b) => a + b, 0);
+  return (
+    binomialTailLog10(shifted, requests, 1 - latencyQuantile) <= -2 * SCORE_DECADES * threshold
+  );
 }
 /** The share of a service's log lines at WARN or worse (see activities/log-templates). */
 const isLineShare = (a: Anomaly) => a.seriesKey.startsWith('logerr:');
@@ -375,12 +401,14 @@ export function createDetectionActivities({
         backedKey,
         alertsKey,
         oneRequestKey,
+        manyRequestsKey,
         timedKey,
         slowOrFailingKey,
       ]);
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
       const oneRequest = new Set((stored.get(oneRequestKey) as string[] | undefined) ?? []);
+      const manyRequests = new Set((stored.get(manyRequestsKey) as string[] | undefined) ?? []);
       const timed = new Set((stored.get(timedKey) as string[] | undefined) ?? []);
       for (const [key, points] of series) {
         const state = stored.get(key);
@@ -413,6 +441,11 @@ export function createDetectionActivities({
             anomalies.push(anomaly);
             if (histogram && restsOnOneRequest(histogram, p.value, scored.baseline))
               oneRequest.add(anomalyId(anomaly));
+            if (
+              histogram &&
+              weighsAsTwoBuckets(histogram, p.value, scored.baseline, detection.threshold)
+            )
+              manyRequests.add(anomalyId(anomaly));
           }
         }
         states.set(key, scorer.exportState());
@@ -533,6 +566,7 @@ export function createDetectionActivities({
             outage: wentSilent,
             supporting,
             oneRequest: (a) => oneRequest.has(anomalyId(a)),
+            manyRequests: (a) => manyRequests.has(anomalyId(a)),
             timesRequests: (a) => timed.has(a.seriesKey),
             requestsInSpans: (service) => requestsInSpans.has(service),
             fromLines,
@@ -561,6 +595,10 @@ export function createDetectionActivities({
       states.set(
         oneRequestKey,
         stillHeld.map(anomalyId).filter((id) => oneRequest.has(id)),
+      );
+      states.set(
+        manyRequestsKey,
+        stillHeld.map(anomalyId).filter((id) => manyRequests.has(id)),
       );
       states.set(timedKey, [
         ...new Set(stillHeld.map((a) => a.seriesKey).filter((key) => timed.has(key))),

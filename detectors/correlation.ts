@@ -56,6 +56,12 @@ export interface CorrelationOptions {
    */
   oneRequest?: (anomaly: Anomaly) => boolean;
   /**
+   * Latency anomalies whose bucket alone weighs as much as two anomalous buckets (so many of its
+   * requests shifted that chance would give them less often than two anomalies in a row): the
+   * volume stands in for persistence (see evidence).
+   */
+  manyRequests?: (anomaly: Anomaly) => boolean;
+  /**
    * Gauges that time requests (a pod's latency percentiles, in a unit of time): at a service
    * whose requests' latency is anomalous they are those calls again (see evidence).
    */
@@ -105,6 +111,7 @@ export function correlateAnomalies(
     outage = () => false,
     supporting = () => false,
     oneRequest = () => false,
+    manyRequests = () => false,
     timesRequests = () => false,
     requestsInSpans = () => false,
     fromLines = () => false,
@@ -191,7 +198,7 @@ export function correlateAnomalies(
   const openedHere: OpenIncidentRef[] = [];
   const onsetOf = (group: string[]) =>
     Math.min(...group.flatMap((s) => byService.get(s) ?? []).map((a) => Date.parse(a.at)));
-  const views = { oneRequest, timesRequests, requestsInSpans, fromLines };
+  const views = { oneRequest, manyRequests, timesRequests, requestsInSpans, fromLines };
   const evidentialOf = (group: string[]) =>
     group.flatMap((s) => byService.get(s) ?? []).filter((a) => !supporting(a));
   // Groups that begin together: the one with the most evidence leads, not the first by name.
@@ -345,24 +352,29 @@ function newest(anomalies: Anomaly[]): string {
 }
 
 type Views = Required<
-  Pick<CorrelationOptions, 'oneRequest' | 'timesRequests' | 'requestsInSpans' | 'fromLines'>
+  Pick<
+    CorrelationOptions,
+    'oneRequest' | 'manyRequests' | 'timesRequests' | 'requestsInSpans' | 'fromLines'
+  >
 >;
 
 function evidence(
   anomalies: Anomaly[],
-  { oneRequest, timesRequests, requestsInSpans, fromLines }: Views,
+  { oneRequest, manyRequests, timesRequests, requestsInSpans, fromLines }: Views,
 ): number {
   // One slow request is slow in every service it passed through: latency anomalies of one
   // bucket are one piece of evidence however many services show them.
   // A service's error series share their calls; what its log lines say (a new line, a line
   // logged more, more of its lines at WARN) is one reading of the same lines.
+  // Persistence asks a second bucket to rule out a moment's chance; a bucket whose shifted
+  // requests are too many for chance even twice over has ruled it out alone: two pieces.
   const pieces = new Set(
     anomalies
       .filter((a) => !isGauge(a))
-      .map((a) =>
+      .flatMap((a) =>
         a.signal === 'latency'
-          ? `latency|${a.at}`
-          : `${a.service}|${fromLines(a) ? 'lines' : a.signal}|${a.at}`,
+          ? [`latency|${a.at}`, ...(manyRequests(a) ? [`latency|${a.at}|volume`] : [])]
+          : [`${a.service}|${fromLines(a) ? 'lines' : a.signal}|${a.at}`],
       ),
   );
   // A scrape reads every pod at about the same moment: what one scrape shows, at one service or

@@ -113,7 +113,7 @@ const minSlowRate = 0.005;
  * The pass's latency points are this quantile of their bucket's requests: at most
  * ⌊(1 − q)·n⌋ of a bucket's n requests were slower than its point.
  */
-const latencyQuantile = 0.95;
+export const latencyQuantile = 0.95;
 /** The latency tests a bucket gets (how many and how much slower), paid for together. */
 const latencyTests = 2;
 

@@ -7,6 +7,8 @@ import {
 import { CalibratedSeriesScorer } from '../../detectors/anomaly/calibrated-series';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../../detectors/anomaly/calibration';
 import { correlateAnomalies } from '../../detectors/correlation';
+import { weighsAsTwoBuckets } from '../../activities/detection';
+import { latencyBucket, type SparseHistogram } from '../../store/telemetry-histogram';
 import { binomialTailLog10, DirectionalSeriesScorer } from '../../detectors/series-scorer';
 import type { Anomaly } from '../../workflows/incident/types';
 import { detectionOffsetSeconds } from '../../worker/schedules';
@@ -258,6 +260,32 @@ describe('novel log templates', () => {
   });
 });
 
+describe('one bucket weighing as much as two', () => {
+  // A bucket's requests: `fast` at 20 ms (the baseline's level), `slow` at 400 ms.
+  const bucket = (fast: number, slow: number): SparseHistogram => {
+    const lo = latencyBucket(20_000);
+    const counts = Array<number>(latencyBucket(400_000) - lo + 1).fill(0);
+    counts[0] = fast;
+    counts[counts.length - 1] = slow;
+    return { offset: lo, counts };
+  };
+  const threshold = DEFAULT_ANOMALY_THRESHOLD;
+
+  it('takes fifty shifted requests, not one slow request of one nor five of fifty', () => {
+    expect(weighsAsTwoBuckets(bucket(0, 50), 400, 20, threshold)).toBe(true);
+    expect(weighsAsTwoBuckets(bucket(0, 1), 400, 20, threshold)).toBe(false);
+    expect(weighsAsTwoBuckets(bucket(45, 5), 400, 20, threshold)).toBe(false);
+  });
+
+  it('asks more shifted requests of a busier bucket, and a baseline to shift from', () => {
+    expect(weighsAsTwoBuckets(bucket(0, 9), 400, 20, threshold)).toBe(true);
+    expect(weighsAsTwoBuckets(bucket(0, 8), 400, 20, threshold)).toBe(false);
+    expect(weighsAsTwoBuckets(bucket(981, 19), 400, 20, threshold)).toBe(false);
+    expect(weighsAsTwoBuckets(bucket(880, 120), 400, 20, threshold)).toBe(true);
+    expect(weighsAsTwoBuckets(bucket(0, 50), 400, undefined, threshold)).toBe(false);
+  });
+});
+
 describe('correlation evidence', () => {
   const at = '2026-01-01T00:00:00.000Z';
   const anomaly = (seriesKey: string, service: string, signal: Anomaly['signal'], when = at) => ({
@@ -320,6 +348,17 @@ describe('correlation evidence', () => {
     expect(correlateAnomalies([...own, again], [], [], at)).toHaveLength(1);
     const felt = anomaly('svc:cart:p95', 'cart', 'latency');
     expect(correlateAnomalies([pod('cart', 'Cpu', 0.9), felt], [], [], at)).toHaveLength(1);
+  });
+
+  it('counts a bucket whose requests shifted too many for chance as two looks, not one slow request', () => {
+    const slow = anomaly('svc:config:p95', 'config', 'latency');
+    expect(correlateAnomalies([slow], [], [], at)).toEqual([]);
+    const manyRequests = (a: Anomaly) => a === slow;
+    expect(correlateAnomalies([slow], [], [], at, { manyRequests })).toHaveLength(1);
+    // Two services' latency in that bucket is the same look: still one bucket's volume.
+    const caller = anomaly('svc:gateway:p95', 'gateway', 'latency');
+    const edges = [{ caller: 'gateway', callee: 'config' }];
+    expect(correlateAnomalies([slow, caller], edges, [], at)).toEqual([]);
   });
 
   it('counts one request and the scrape of its pod that read it once; a second look counts', () => {
