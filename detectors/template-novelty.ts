@@ -22,7 +22,12 @@ export const serviceNoveltyWarmupMs = 10 * 60_000;
 /** A shape that begins another and has this share of its length is that line, cut shorter. */
 const cutShare = 0.9;
 /** Longest repeated run of tokens folded (a list item of up to this many words and marks). */
-const maxRepeatTokens = 24;
+export const maxRepeatTokens = 24;
+/**
+ * A line's tokens: words and punctuation apart, so that an item's separator (`,` inside a list,
+ * `]` after the last item) is its own token and the items themselves repeat exactly.
+ */
+export const lineTokenPattern = /[\w<>*]+|[^\s\w<>*]/g;
 
 /**
  * The template with every immediate repeat of a run of tokens folded into one: two templates
@@ -42,9 +47,7 @@ interface LineShape {
 const cutEcho = 2;
 
 function lineShape(template: string): LineShape {
-  // Words and punctuation apart, so that an item's separator (`,` inside a list, `]` after
-  // the last item) is its own token and the items themselves repeat exactly.
-  const tokens = template.match(/[\w<>*]+|[^\s\w<>*]/g) ?? [];
+  const tokens = template.match(lineTokenPattern) ?? [];
   const cut = endsInsideRepeat(tokens);
   for (let size = 1; size <= maxRepeatTokens; size++) {
     const out: string[] = [];

@@ -1,3 +1,5 @@
+import { lineTokenPattern, maxRepeatTokens } from '../../detectors/template-novelty';
+
 /**
  * A log line cut inside its list is the line up to the list's first item. Services log whole
  * collections on one line (Train Ticket's sold tickets: `soldTickets=[Ticket(seatNo=…, …),
@@ -10,23 +12,17 @@
  * evidence keys it the same way here, so the logs member hears the line, not where it was cut.
  */
 
-/** Words and punctuation apart, so that an item's separator is a token of its own. */
-const tokenPattern = /[\w<>*]+|[^\s\w<>*]/g;
-
-/** The longest list item recognised, in tokens (detection's limit, `maxRepeatTokens`). */
-const maxItemTokens = 24;
-
 /**
  * The template up to the end of its list's first item, marked `…`, when the line ends inside a
  * list: its tokens before the last one (which the cut may have split) repeat, item after item,
  * at least one whole item's length back. Any other template is returned as it is.
  */
 export function lineBeforeItsCut(template: string): string {
-  const tokens = [...template.matchAll(tokenPattern)];
+  const tokens = [...template.matchAll(lineTokenPattern)];
   // The last token may be half a word: it is left out of the comparison.
   const compared = tokens.length - 1;
   let best: { firstItemEnd: number; echo: number } | undefined;
-  for (let size = 2; size <= maxItemTokens && 2 * size <= compared; size++) {
+  for (let size = 2; size <= maxRepeatTokens && 2 * size <= compared; size++) {
     let k = compared - 1;
     while (k - size >= 0 && tokens[k]?.[0] === tokens[k - size]?.[0]) k--;
     // Tokens k+1 … compared−1 each repeat the token one item earlier.
