@@ -192,7 +192,15 @@ describe('detection weighs latency by the requests behind it', () => {
   }, 120_000);
 
   it('opens nothing for one slow bucket and the latency its pod timed for the same calls', async () => {
-    expect(await withScrape(latencyP99, () => 85)).toEqual([]);
+    // Half the bucket's requests take 85 ms: its p95 is theirs, but they are not so many that
+    // the bucket alone weighs as two (all twelve would be: `weighsAsTwoBuckets`).
+    const halfSlow = (i: number) => (i < 6 ? 85 : undefined);
+    expect(await withScrape(latencyP99, halfSlow)).toEqual([]);
+  }, 120_000);
+
+  it('opens on one bucket whose twelve requests all shifted: so many stand in for a second bucket', async () => {
+    const [first] = await withScrape(latencyP99, () => 85);
+    expect(first).toMatchObject({ service: 'db' });
   }, 120_000);
 });
 
