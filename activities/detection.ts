@@ -50,7 +50,7 @@ import {
   requestsSlowerThan,
   type SeriesPoint,
 } from '../store/detection';
-import type { SparseHistogram } from '../store/telemetry-histogram';
+import { histogramRequests, type SparseHistogram } from '../store/telemetry-histogram';
 import { openIncidents } from '../store/incidents';
 import {
   readNewTemplates,
@@ -231,7 +231,7 @@ export function weighsAsTwoBuckets(
 ): boolean {
   if (baseline === undefined) return false;
   const shifted = requestsSlowerThan(histogram, (value + baseline) / 2);
-  const requests = histogram.counts.reduce((a, b) => a + b, 0);
+  const requests = histogramRequests(histogram);
   return (
     binomialTailLog10(shifted, requests, 1 - latencyQuantile) <= -2 * SCORE_DECADES * threshold
   );

@@ -1,5 +1,6 @@
 import {
   histogramQuantile,
+  histogramRequests,
   latencyBucketMicros,
   type SparseHistogram,
 } from './telemetry-histogram';
@@ -56,7 +57,7 @@ function redPoints(prefix: string, row: RedRow, operation?: string): SeriesPoint
       signal: 'latency',
       bucket,
       value: p95 / 1000,
-      support: histogram.counts.reduce((a, b) => a + b, 0),
+      support: histogramRequests(histogram),
       histogram,
     });
   }

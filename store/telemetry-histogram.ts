@@ -36,9 +36,14 @@ export function histogramLiteral(dense: ArrayLike<number>): string {
   return `[${lo}:${hi}]={${values.join(',')}}`;
 }
 
+/** How many requests the histogram counts. */
+export function histogramRequests(h: SparseHistogram): number {
+  return h.counts.reduce((a, b) => a + b, 0);
+}
+
 /** The q-quantile (0..1) in µs, or null for an empty histogram. */
 export function histogramQuantile(h: SparseHistogram, q: number): number | null {
-  const total = h.counts.reduce((a, b) => a + b, 0);
+  const total = histogramRequests(h);
   if (total === 0) return null;
   const rank = Math.max(1, Math.ceil(q * total));
   let seen = 0;

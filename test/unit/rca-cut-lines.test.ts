@@ -3,6 +3,7 @@ import { lineBeforeItsCut } from '../../activities/rca/cut-lines';
 import { buildEvidence, templateOf } from '../../activities/rca/evidence';
 import { logEvidence } from '../../activities/rca/logs';
 import type { LogRecord } from '../../simulator/telemetry';
+import { podResource } from '../setup/telemetry-rows';
 
 const window = { baselineStart: 0, faultStart: 120_000, end: 240_000 };
 
@@ -30,13 +31,7 @@ function lines(): LogRecord[] {
       severityText,
       severityNumber: severityText === 'ERROR' ? 17 : 9,
       body,
-      resource: {
-        'service.name': service,
-        'service.version': '1',
-        'service.instance.id': `${service}-0`,
-        'host.name': 'n',
-        'k8s.pod.name': `${service}-0`,
-      },
+      resource: podResource(service),
     });
   for (let t = 0; t < window.end; t += 500) {
     const fault = t >= window.faultStart;
