@@ -10,6 +10,8 @@ export interface TemplateChange {
   series: LogTemplateSeries;
   status: 'new' | 'bursting' | 'vanished' | 'steady';
   score: number;
+  /** Set on the change `withSkippedLines` adds: the operation whose calls stopped writing. */
+  skippedOperation?: string;
 }
 
 /**
@@ -135,16 +137,13 @@ export function withSkippedLines(
 ): TemplateChange[] {
   if (!skip) return [...changes];
   const skipped: TemplateChange = {
-    template: skippedTemplate(skip),
+    template: `calls of ${skip.operation} that wrote a line and now write none`,
     series: { severity: 'ERROR', counts: [], operations: { [skip.operation]: 1 }, traceIds: [] },
     status: 'vanished',
     score: -skip.z,
+    skippedOperation: skip.operation,
   };
   return [...changes, skipped].sort((a, b) => b.score - a.score);
-}
-
-function skippedTemplate(skip: SkippedLines): string {
-  return `calls of ${skip.operation} that wrote a line and now write none`;
 }
 
 /** Callers' error lines echo a failing callee; blame moves down when they share traces. */
@@ -210,7 +209,6 @@ export const logEvidence: RcaMethod = {
           return [...(traceSets[i] ?? [])].some((t) => theirs?.has(t));
         });
         const top = changes[i]?.[0];
-        const skip = skips.get(service);
         const anomalous = (changes[i] ?? []).filter((t) => t.status !== 'steady').slice(0, 3);
         return {
           service,
@@ -220,8 +218,7 @@ export const logEvidence: RcaMethod = {
           evidence: {
             templates: anomalous.map((t) => `${t.status}: ${t.template}`),
             traceIds: top?.series.traceIds.slice(0, 5),
-            ...(skip &&
-              top?.template === skippedTemplate(skip) && { skippedLines: skip.operation }),
+            ...(top?.skippedOperation !== undefined && { skippedLines: top.skippedOperation }),
           },
         };
       }),

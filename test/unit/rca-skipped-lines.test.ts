@@ -91,6 +91,19 @@ describe('a per-call line the calls stop writing', () => {
     expect(logEvidence.rank(e)[0]?.evidence.skippedLines).toBe('byIds');
   });
 
+  it('is not named as the evidence when a stronger line of the service leads', () => {
+    const e = evidence(5);
+    e.logs.route = {
+      ...e.logs.route,
+      'Route store unreachable <*>': line('ERROR', 'byIds', step(0, 40)),
+    };
+    const [top] = logEvidence.rank(e);
+    expect(skippedLines(e, 'route')).toBeDefined();
+    expect(top?.service).toBe('route');
+    expect(top?.evidence.templates?.[0]).toMatch(/^new: Route store unreachable/);
+    expect(top?.evidence.skippedLines).toBeUndefined();
+  });
+
   it('is no evidence when the line stopped because the calls stopped', () => {
     const e = evidence(0);
     expect(skippedLines(e, 'route')).toBeUndefined();
