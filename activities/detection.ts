@@ -203,6 +203,19 @@ const anomalyId = (a: Anomaly) => `${a.seriesKey}|${a.at}`;
 const manyRequestsKey = 'correlation:many-requests';
 /** detector_state key of the held gauges that time requests (see timesRequests). */
 const timedKey = 'correlation:timed';
+/**
+ * What a pass learnt about an anomaly (or its series) from its bucket, kept in detector_state
+ * under `key` while the anomaly is held, since later passes no longer read that bucket.
+ */
+function storedMarks(stored: ReadonlyMap<string, unknown>, key: string): Set<string> {
+  return new Set((stored.get(key) as string[] | undefined) ?? []);
+}
+
+/** The marks of anomalies still held (by id or series key), each once: what the state keeps. */
+function marksStillHeld(marks: ReadonlySet<string>, held: readonly string[]): string[] {
+  return [...new Set(held.filter((id) => marks.has(id)))];
+}
+
 /** UCUM units of time in which requests are timed. */
 const requestTimeUnits = new Set(['ns', 'us', 'ms', 's']);
 
@@ -407,9 +420,9 @@ export function createDetectionActivities({
       ]);
       const states = new Map<string, unknown>();
       const anomalies: Anomaly[] = [];
-      const oneRequest = new Set((stored.get(oneRequestKey) as string[] | undefined) ?? []);
-      const manyRequests = new Set((stored.get(manyRequestsKey) as string[] | undefined) ?? []);
-      const timed = new Set((stored.get(timedKey) as string[] | undefined) ?? []);
+      const oneRequest = storedMarks(stored, oneRequestKey);
+      const manyRequests = storedMarks(stored, manyRequestsKey);
+      const timed = storedMarks(stored, timedKey);
       for (const [key, points] of series) {
         const state = stored.get(key);
         const scorer = scorerFor(points[0]!.signal, state);
@@ -592,17 +605,11 @@ export function createDetectionActivities({
       const reported = new Set(correlated.filter((c) => !c.backsOnly).flatMap((c) => c.anomalies));
       const stillHeld = [...held, ...anomalies].filter((a) => !reported.has(a));
       states.set(heldKey, stillHeld);
-      states.set(
-        oneRequestKey,
-        stillHeld.map(anomalyId).filter((id) => oneRequest.has(id)),
-      );
-      states.set(
-        manyRequestsKey,
-        stillHeld.map(anomalyId).filter((id) => manyRequests.has(id)),
-      );
-      states.set(timedKey, [
-        ...new Set(stillHeld.map((a) => a.seriesKey).filter((key) => timed.has(key))),
-      ]);
+      const stillHeldIds = stillHeld.map(anomalyId);
+      states.set(oneRequestKey, marksStillHeld(oneRequest, stillHeldIds));
+      states.set(manyRequestsKey, marksStillHeld(manyRequests, stillHeldIds));
+      const stillHeldSeries = stillHeld.map((a) => a.seriesKey);
+      states.set(timedKey, marksStillHeld(timed, stillHeldSeries));
       const backed = new Set((stored.get(backedKey) as string[] | undefined) ?? []);
       states.set(
         backedKey,
