@@ -204,8 +204,9 @@ const manyRequestsKey = 'correlation:many-requests';
 /** detector_state key of the held gauges that time requests (see timesRequests). */
 const timedKey = 'correlation:timed';
 /**
- * What a pass learnt about an anomaly (or its series) from its bucket, kept in detector_state
- * under `key` while the anomaly is held, since later passes no longer read that bucket.
+ * The ids a pass kept in detector_state under `key` for the passes after it: what it learnt
+ * about a held anomaly (or its series) from a bucket later passes no longer read, or which held
+ * anomalies already backed an incident.
  */
 function storedMarks(stored: ReadonlyMap<string, unknown>, key: string): Set<string> {
   return new Set((stored.get(key) as string[] | undefined) ?? []);
@@ -610,7 +611,7 @@ export function createDetectionActivities({
       states.set(manyRequestsKey, marksStillHeld(manyRequests, stillHeldIds));
       const stillHeldSeries = stillHeld.map((a) => a.seriesKey);
       states.set(timedKey, marksStillHeld(timed, stillHeldSeries));
-      const backed = new Set((stored.get(backedKey) as string[] | undefined) ?? []);
+      const backed = storedMarks(stored, backedKey);
       states.set(
         backedKey,
         correlated
