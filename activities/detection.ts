@@ -29,6 +29,8 @@ import { DEFAULT_ANOMALY_THRESHOLD, SCORE_DECADES } from '../detectors/anomaly/c
 import { SeriesDetector, type StoredSeriesState } from '../detectors/anomaly/series-detector';
 import {
   binomialTailLog10,
+  exceedanceTailLog10,
+  type BaselineCeiling,
   latencyQuantile,
   type ScoredPoint,
   type SeriesScorerState,
@@ -48,6 +50,7 @@ import {
   readServiceEndpoints,
   readSilentServices,
   requestsSlowerThan,
+  slowestRequest,
   type SeriesPoint,
 } from '../store/detection';
 import { histogramRequests, type SparseHistogram } from '../store/telemetry-histogram';
@@ -97,7 +100,13 @@ export const defaultDetectionSettings: DetectionSettings = {
 /** One series' scorer for a pass, resumed from the state the previous pass stored. */
 export interface PassScorer {
   readonly lastBucket: number | undefined;
-  score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint;
+  score(
+    value: number,
+    support?: number,
+    bucket?: number,
+    slowerThan?: SlowerThan,
+    slowest?: number,
+  ): ScoredPoint;
   exportState(): unknown;
 }
 
@@ -249,6 +258,24 @@ export function weighsAsTwoBuckets(
   return (
     binomialTailLog10(shifted, requests, 1 - latencyQuantile) <= -2 * SCORE_DECADES * threshold
   );
+}
+/**
+ * A latency point whose bucket alone is as unlikely as two anomalous buckets in a row by how many
+ * of its requests are slower than every request of the baseline: were the bucket's n requests
+ * drawn like the baseline's N, its k beyond them all would be the k slowest of n + N, with chance
+ * C(n, k) / C(n + N, k). A contention that slows every request a little, or a delay whose p95
+ * jumps far past its bulk, moves few requests past weighsAsTwoBuckets' midpoint but puts a
+ * handful beyond anything the series served: 7 of 7 against 2,000 is that rare, 1 of 1 is not.
+ */
+export function beyondEveryBaselineRequest(
+  histogram: SparseHistogram,
+  ceiling: BaselineCeiling | undefined,
+  threshold: number,
+): boolean {
+  if (ceiling === undefined) return false;
+  const beyond = requestsSlowerThan(histogram, ceiling.slowest);
+  const requests = histogramRequests(histogram);
+  return exceedanceTailLog10(beyond, requests, ceiling.requests) <= -2 * SCORE_DECADES * threshold;
 }
 /** The share of a service's log lines at WARN or worse (see activities/log-templates). */
 const isLineShare = (a: Anomaly) => a.seriesKey.startsWith('logerr:');
@@ -439,6 +466,7 @@ export function createDetectionActivities({
             p.support,
             p.bucket,
             histogram && ((ms) => requestsSlowerThan(histogram, ms)),
+            histogram && slowestRequest(histogram),
           );
           result.pointsScored++;
           if (scored.score >= detection.threshold) {
@@ -457,7 +485,8 @@ export function createDetectionActivities({
               oneRequest.add(anomalyId(anomaly));
             if (
               histogram &&
-              weighsAsTwoBuckets(histogram, p.value, scored.baseline, detection.threshold)
+              (weighsAsTwoBuckets(histogram, p.value, scored.baseline, detection.threshold) ||
+                beyondEveryBaselineRequest(histogram, scored.ceiling, detection.threshold))
             )
               manyRequests.add(anomalyId(anomaly));
           }

@@ -41,6 +41,11 @@ export type SeriesScorerState = {
   slowTail?: [number, number][];
   /** The latest buckets' [requests slower than the whole baseline, requests], newest first. */
   worseTail?: [number, number][];
+  /**
+   * The slowest request behind each of `recent` (latency only; 0 with no requests counted, null
+   * where the state was saved before it was kept).
+   */
+  slowest?: (number | null)[];
   /** Every point of the window, admitted or not, oldest first. */
   seen?: number[];
   /** Calls behind each of `seen` (error ratios only). */
@@ -59,9 +64,17 @@ export type SeriesScorerState = {
   tail?: [number, number][];
 };
 
+/** The baseline's slowest request and the requests it holds (latency). */
+export interface BaselineCeiling {
+  slowest: number;
+  requests: number;
+}
+
 export interface ScoredPoint {
   score: number;
   baseline: number | undefined;
+  /** The baseline the point was judged against, when each of its requests is known. */
+  ceiling?: BaselineCeiling;
 }
 
 /** The rollups' bucket: the cadence assumed until the series shows its own. */
@@ -188,6 +201,19 @@ export function binomialTailLog10(k: number, n: number, p: number): number {
 }
 
 /**
+ * log10 of the chance that the k slowest of n + N requests drawn from one distribution all fall
+ * among a given n: C(n, k) / C(n + N, k). A bucket's k requests slower than every one of the
+ * baseline's N are that unlikely if the bucket is the baseline's.
+ */
+export function exceedanceTailLog10(k: number, n: number, N: number): number {
+  if (k <= 0) return 0;
+  if (k > n) return -Infinity;
+  const lnChoose = (m: number, i: number) =>
+    logGamma(m + 1) - logGamma(i + 1) - logGamma(m - i + 1);
+  return Math.min(0, (lnChoose(n, k) - lnChoose(n + N, k)) / Math.LN10);
+}
+
+/**
  * The score of the strongest evidence among the newest bucket pooled with 1, 2, … of the ones
  * before it (`points`: [events, trials], newest first) against an event rate, paying for the
  * extra tests (Bonferroni). `counts` says which pooled counts may be judged at all.
@@ -223,6 +249,7 @@ export class DirectionalSeriesScorer {
   private slow: number[] = [];
   private slowTail: [number, number][] = [];
   private worseTail: [number, number][] = [];
+  private slowest: (number | null)[] = [];
   private seen: number[] = [];
   private seenSupport: number[] = [];
   private marks: number[] = [];
@@ -237,9 +264,16 @@ export class DirectionalSeriesScorer {
 
   /**
    * `support`: the calls behind the point (error ratios and latency); `slowerThan`: counts the
-   * bucket's requests slower than a latency (latency; without it, latency is judged by z alone).
+   * bucket's requests slower than a latency (latency; without it, latency is judged by z alone);
+   * `slowest`: the bucket's slowest request (latency), kept for the baseline's ceiling.
    */
-  score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
+  score(
+    value: number,
+    support?: number,
+    bucket?: number,
+    slowerThan?: SlowerThan,
+    slowest?: number,
+  ): ScoredPoint {
     if (bucket !== undefined) {
       const gap = this.last === undefined ? 0 : bucket - this.last;
       if (gap > 0) this.gaps = [...this.gaps, gap].slice(-cadenceGaps);
@@ -247,10 +281,11 @@ export class DirectionalSeriesScorer {
     }
     if (!Number.isFinite(value)) return { score: 0, baseline: undefined };
     if (this.recent.length < this.points(warmupSpan)) {
-      this.admit(value, support, slowerThan && this.slowCount(slowerThan));
+      this.admit(value, support, slowerThan && this.slowCount(slowerThan), slowest);
       this.remember(value, support);
       return { score: 0, baseline: undefined };
     }
+    const ceiling = this.ceiling();
     const slow = slowerThan && this.slowCount(slowerThan);
     const worse = slowerThan && this.worseCount(slowerThan);
     const { far, ...scored } =
@@ -265,9 +300,26 @@ export class DirectionalSeriesScorer {
     this.streak = suspicious ? this.streak + 1 : 0;
     this.marks = [...this.marks, suspicious ? 1 : 0].slice(-this.points(acceptSpan));
     this.remember(value, support);
-    if (!suspicious) this.admit(value, support, slow);
+    if (!suspicious) this.admit(value, support, slow, slowest);
     else if (this.levelHeld()) this.restartBaseline();
-    return scored;
+    return ceiling ? { ...scored, ceiling } : scored;
+  }
+
+  /**
+   * The baseline's slowest request and its requests, when the slowest of each admitted point is
+   * known (a state saved before they were kept has none until its points age out).
+   */
+  private ceiling(): BaselineCeiling | undefined {
+    if (this.signal !== 'latency') return undefined;
+    let slowest = 0;
+    let requests = 0;
+    for (let i = 0; i < this.recent.length; i++) {
+      const s = this.slowest[i];
+      if (s === null || s === undefined) return undefined;
+      slowest = Math.max(slowest, s);
+      requests += this.support[i] ?? 0;
+    }
+    return requests > 0 ? { slowest, requests } : undefined;
   }
 
   /** Points of this series that cover a span at its cadence. */
@@ -304,6 +356,8 @@ export class DirectionalSeriesScorer {
     this.support =
       this.signal === 'errors' ? this.seenSupport.slice(-span) : this.recent.map(() => 0);
     this.slow = this.recent.map(() => 0);
+    // Their requests are not counted (support 0): none adds to the ceiling either.
+    this.slowest = this.recent.map(() => 0);
     this.streak = 0;
     this.marks = [];
   }
@@ -474,14 +528,22 @@ export class DirectionalSeriesScorer {
     return { score, baseline: rate };
   }
 
-  private admit(value: number, support: number | undefined, slow: number | undefined) {
+  private admit(
+    value: number,
+    support: number | undefined,
+    slow: number | undefined,
+    slowest: number | undefined,
+  ) {
     this.recent.push(value);
     this.support.push(support ?? 0);
     this.slow.push(slow ?? 0);
+    // A point whose requests were counted but not their slowest leaves the ceiling unknown.
+    this.slowest.push(slowest ?? (support ? null : 0));
     while (this.recent.length > this.points(windowSpan)) {
       this.recent.shift();
       this.support.shift();
       this.slow.shift();
+      this.slowest.shift();
     }
   }
 
@@ -494,6 +556,7 @@ export class DirectionalSeriesScorer {
         slow: [...this.slow],
         slowTail: this.slowTail.map(([k, n]) => [k, n] as [number, number]),
         worseTail: this.worseTail.map(([k, n]) => [k, n] as [number, number]),
+        slowest: [...this.slowest],
       }),
       streak: this.streak,
       ...(this.marks.length > 0 && { marks: [...this.marks] }),
@@ -517,6 +580,8 @@ export class DirectionalSeriesScorer {
     this.worseTail = state.worseTail
       ? state.worseTail.map(([k, n]) => [k, n] as [number, number])
       : [];
+    // Latency states saved before the slowest requests were kept: unknown, so no ceiling.
+    this.slowest = state.slowest ? [...state.slowest] : state.recent.map(() => null);
     this.streak = state.streak;
     // States saved before marks: the streak is what is known of the latest points.
     this.marks = state.marks ? [...state.marks] : Array<number>(state.streak).fill(1);

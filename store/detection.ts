@@ -32,6 +32,13 @@ export function requestsSlowerThan(histogram: SparseHistogram, ms: number): numb
   return slow;
 }
 
+/** The histogram's slowest request in ms (its top bucket's middle), none when it is empty. */
+export function slowestRequest(histogram: SparseHistogram): number | undefined {
+  for (let i = histogram.counts.length - 1; i >= 0; i--)
+    if ((histogram.counts[i] ?? 0) > 0) return latencyBucketMicros(histogram.offset + i) / 1000;
+  return undefined;
+}
+
 interface RedRow {
   bucket: Date;
   service: string;

@@ -30,8 +30,14 @@ export class CalibratedSeriesScorer {
     return this.scorer.lastBucket;
   }
 
-  score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
-    const scored = this.scorer.score(value, support, bucket, slowerThan);
+  score(
+    value: number,
+    support?: number,
+    bucket?: number,
+    slowerThan?: SlowerThan,
+    slowest?: number,
+  ): ScoredPoint {
+    const scored = this.scorer.score(value, support, bucket, slowerThan, slowest);
     this.suspicious = scored.score >= suspiciousScore;
     if (scored.score <= 0) return { ...scored, score: 0 };
     // The raw score is 1 − e^(−z/zScale) for a robust z, 1 − e^(log10 p / log10PScale) for

@@ -18,7 +18,12 @@
 import { AlertDamper, type AlertDamperConfig, type AlertDamperState } from './alert-damper';
 import { rarestOf } from './calibration';
 import { ForecastResidualDetector, type ForecastResidualConfig } from './forecast-residual';
-import type { SeriesScorerState, SeriesSignal, SlowerThan } from '../series-scorer';
+import type {
+  BaselineCeiling,
+  SeriesScorerState,
+  SeriesSignal,
+  SlowerThan,
+} from '../series-scorer';
 import { CalibratedSeriesScorer } from './calibrated-series';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood';
 import { LevelShiftDetector, type LevelShiftConfig } from './level-shift';
@@ -78,6 +83,8 @@ export interface PointContext {
   readonly bucket?: number;
   /** Counts the bucket's requests slower than a latency. */
   readonly slowerThan?: SlowerThan;
+  /** The bucket's slowest request (latency). */
+  readonly slowest?: number;
 }
 
 export interface Judgement {
@@ -87,6 +94,8 @@ export interface Judgement {
   readonly alert: number;
   /** The evidence member's baseline (its median or error rate), when it has one. */
   readonly baseline: number | undefined;
+  /** The evidence member's baseline ceiling (latency), when it knows one. */
+  readonly ceiling?: BaselineCeiling;
 }
 
 interface Member {
@@ -240,13 +249,20 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
    */
   judge(x: number, context: PointContext = {}): Judgement {
     const evidence = this.evidenceSpeaks
-      ? this.evidence?.score(x, context.support, context.bucket, context.slowerThan)
+      ? this.evidence?.score(
+          x,
+          context.support,
+          context.bucket,
+          context.slowerThan,
+          context.slowest,
+        )
       : undefined;
     const baseline = evidence?.baseline;
+    const ceiling = evidence?.ceiling;
     if (context.bucket !== undefined)
       this.last = Math.max(this.last ?? context.bucket, context.bucket);
     this.lastReadings.fill(0);
-    if (!Number.isFinite(x)) return { rarity: 0, alert: 0, baseline };
+    if (!Number.isFinite(x)) return { rarity: 0, alert: 0, baseline, ...(ceiling && { ceiling }) };
     let stated = 0;
     let rarest = evidence?.score ?? 0;
     this.lastReadings[this.members.length] = rarest;
@@ -276,7 +292,7 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
     }
     this.season?.push(x);
     const rarity = Math.max(stated, rarestOf(rarest, looks));
-    return { rarity, alert: this.damper.score(rarity), baseline };
+    return { rarity, alert: this.damper.score(rarity), baseline, ...(ceiling && { ceiling }) };
   }
 
   exportState(): EnsembleState {

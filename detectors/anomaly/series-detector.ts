@@ -30,9 +30,20 @@ export class SeriesDetector {
     return this.ensemble.lastBucket;
   }
 
-  score(value: number, support?: number, bucket?: number, slowerThan?: SlowerThan): ScoredPoint {
-    const { rarity, baseline } = this.ensemble.judge(value, { support, bucket, slowerThan });
-    return { score: rarity, baseline };
+  score(
+    value: number,
+    support?: number,
+    bucket?: number,
+    slowerThan?: SlowerThan,
+    slowest?: number,
+  ): ScoredPoint {
+    const { rarity, baseline, ceiling } = this.ensemble.judge(value, {
+      support,
+      bucket,
+      slowerThan,
+      slowest,
+    });
+    return { score: rarity, baseline, ...(ceiling && { ceiling }) };
   }
 
   exportState(): EnsembleState {
