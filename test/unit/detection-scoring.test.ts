@@ -7,9 +7,15 @@ import {
 import { CalibratedSeriesScorer } from '../../detectors/anomaly/calibrated-series';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../../detectors/anomaly/calibration';
 import { correlateAnomalies } from '../../detectors/correlation';
-import { weighsAsTwoBuckets } from '../../activities/detection';
+import { beyondEveryBaselineRequest, weighsAsTwoBuckets } from '../../activities/detection';
+import { SeriesDetector } from '../../detectors/anomaly/series-detector';
+import { requestsSlowerThan, slowestRequest } from '../../store/detection';
 import { latencyBucket, type SparseHistogram } from '../../store/telemetry-histogram';
-import { binomialTailLog10, DirectionalSeriesScorer } from '../../detectors/series-scorer';
+import {
+  binomialTailLog10,
+  DirectionalSeriesScorer,
+  exceedanceTailLog10,
+} from '../../detectors/series-scorer';
 import type { Anomaly } from '../../workflows/incident/types';
 import { detectionOffsetSeconds } from '../../worker/schedules';
 
@@ -285,6 +291,91 @@ describe('one bucket weighing as much as two', () => {
     expect(weighsAsTwoBuckets(bucket(0, 50), 400, undefined, threshold)).toBe(false);
   });
 });
+
+describe('a bucket with requests slower than every request of the baseline', () => {
+  // A histogram of requests: [ms, count] pairs.
+  const requests = (...at: [number, number][]): SparseHistogram => {
+    const bins = at.map(([ms]) => latencyBucket(ms * 1000));
+    const offset = Math.min(...bins);
+    const counts = Array<number>(Math.max(...bins) - offset + 1).fill(0);
+    at.forEach(([, n], i) => (counts[bins[i]! - offset]! += n));
+    return { offset, counts };
+  };
+  const threshold = DEFAULT_ANOMALY_THRESHOLD;
+  /** A latency series as the pass scores it: p95, requests, their counts and slowest. */
+  const score = (scorer: SeriesDetector, h: SparseHistogram, p95: number, t: number) =>
+    scorer.score(
+      p95,
+      h.counts.reduce((a, b) => a + b, 0),
+      t * 10_000,
+      (ms) => requestsSlowerThan(h, ms),
+      slowestRequest(h),
+    );
+  // Ten minutes of 35 requests a bucket at 20 ms, the slowest of each at 30 ms.
+  const steady = requests([20, 34], [30, 1]);
+  const warmed = () => {
+    const scorer = new SeriesDetector('latency');
+    for (let t = 0; t < 60; t++) score(scorer, steady, 20, t);
+    return scorer;
+  };
+
+  it('is as rare as C(n, k) / C(n + N, k), in logs for any N', () => {
+    expect(exceedanceTailLog10(1, 1, 2000)).toBeCloseTo(-Math.log10(2001), 9);
+    // 2 of 3 against 5: C(3,2) / C(8,2) = 3/28.
+    expect(10 ** exceedanceTailLog10(2, 3, 5)).toBeCloseTo(3 / 28, 12);
+    expect(exceedanceTailLog10(7, 7, 2026)).toBeCloseTo(-19.5, 1);
+    expect(exceedanceTailLog10(0, 50, 2000)).toBe(0);
+    expect(Number.isFinite(exceedanceTailLog10(500, 1000, 5_000_000))).toBe(true);
+  });
+
+  it('weighs as two buckets when too many are beyond the baseline’s slowest, though few moved past the midpoint', () => {
+    // A CPU contention: 14 of 71 requests at 60 ms, the rest where they were.
+    const contended = requests([20, 57], [60, 14]);
+    const scored = score(warmed(), contended, 60, 60);
+    expect(scored.ceiling).toEqual({ slowest: slowestRequest(steady), requests: 60 * 35 });
+    expect(weighsAsTwoBuckets(contended, 60, scored.baseline, threshold)).toBe(false);
+    expect(beyondEveryBaselineRequest(contended, scored.ceiling, threshold)).toBe(true);
+    const slow = anomalyAt('svc:cart:p95', 'cart');
+    const manyRequests = (a: Anomaly) =>
+      a === slow && beyondEveryBaselineRequest(contended, scored.ceiling, threshold);
+    expect(correlateAnomalies([slow], [], [], slow.at, { manyRequests })).toHaveLength(1);
+  });
+
+  it('takes neither one slow request of one nor a bucket all slow-ish under the baseline’s slowest', () => {
+    const ceiling = score(warmed(), steady, 20, 60).ceiling;
+    expect(ceiling).toBeDefined();
+    expect(beyondEveryBaselineRequest(requests([60, 1]), ceiling, threshold)).toBe(false);
+    expect(beyondEveryBaselineRequest(requests([27, 71]), ceiling, threshold)).toBe(false);
+    expect(beyondEveryBaselineRequest(requests([60, 7]), undefined, threshold)).toBe(false);
+  });
+
+  it('knows no ceiling from a state stored before the slowest requests were kept, until its points age out', () => {
+    const stored = JSON.parse(JSON.stringify(warmed().exportState()));
+    delete stored.evidence.slowest;
+    const scorer = new SeriesDetector('latency');
+    scorer.importState(stored);
+    const first = score(scorer, steady, 20, 60);
+    expect(first.score).toBe(0);
+    expect(first.ceiling).toBeUndefined();
+    for (let t = 61; t < 120; t++) score(scorer, steady, 20, t);
+    expect(score(scorer, steady, 20, 120).ceiling).toEqual({
+      slowest: slowestRequest(steady),
+      requests: 60 * 35,
+    });
+  });
+});
+
+/** A latency anomaly of a service at one bucket. */
+function anomalyAt(seriesKey: string, service: string): Anomaly {
+  return {
+    seriesKey,
+    service,
+    signal: 'latency',
+    score: 0.95,
+    value: 60,
+    at: '2026-01-01T00:00:00.000Z',
+  };
+}
 
 describe('correlation evidence', () => {
   const at = '2026-01-01T00:00:00.000Z';
