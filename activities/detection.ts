@@ -30,7 +30,7 @@ import { SeriesDetector, type StoredSeriesState } from '../detectors/anomaly/ser
 import {
   binomialTailLog10,
   exceedanceTailLog10,
-  type BaselineCeiling,
+  type RecentCeiling,
   latencyQuantile,
   type ScoredPoint,
   type SeriesScorerState,
@@ -261,15 +261,17 @@ export function weighsAsTwoBuckets(
 }
 /**
  * A latency point whose bucket alone is as unlikely as two anomalous buckets in a row by how many
- * of its requests are slower than every request of the baseline: were the bucket's n requests
- * drawn like the baseline's N, its k beyond them all would be the k slowest of n + N, with chance
- * C(n, k) / C(n + N, k). A contention that slows every request a little, or a delay whose p95
- * jumps far past its bulk, moves few requests past weighsAsTwoBuckets' midpoint but puts a
- * handful beyond anything the series served: 7 of 7 against 2,000 is that rare, 1 of 1 is not.
+ * of its requests are slower than every request the series served in its window: were the
+ * bucket's n requests drawn like the window's N, its k beyond them all would be the k slowest of
+ * n + N, with chance C(n, k) / C(n + N, k). A contention that slows every request a little, or a
+ * delay whose p95 jumps far past its bulk, moves few requests past weighsAsTwoBuckets' midpoint
+ * but puts a handful beyond anything the series served: 7 of 7 against 2,000 is that rare, 1 of
+ * 1 is not. An episode the window already holds, anomalous or not, sets the ceiling it is
+ * measured against, so a repeat is no longer beyond everything.
  */
-export function beyondEveryBaselineRequest(
+export function beyondEveryRecentRequest(
   histogram: SparseHistogram,
-  ceiling: BaselineCeiling | undefined,
+  ceiling: RecentCeiling | undefined,
   threshold: number,
 ): boolean {
   if (ceiling === undefined) return false;
@@ -486,7 +488,7 @@ export function createDetectionActivities({
             if (
               histogram &&
               (weighsAsTwoBuckets(histogram, p.value, scored.baseline, detection.threshold) ||
-                beyondEveryBaselineRequest(histogram, scored.ceiling, detection.threshold))
+                beyondEveryRecentRequest(histogram, scored.ceiling, detection.threshold))
             )
               manyRequests.add(anomalyId(anomaly));
           }

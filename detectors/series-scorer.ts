@@ -42,13 +42,13 @@ export type SeriesScorerState = {
   /** The latest buckets' [requests slower than the whole baseline, requests], newest first. */
   worseTail?: [number, number][];
   /**
-   * The slowest request behind each of `recent` (latency only; 0 with no requests counted, null
+   * The slowest request behind each of `seen` (latency only; 0 with no requests counted, null
    * where the state was saved before it was kept).
    */
-  slowest?: (number | null)[];
+  seenSlowest?: (number | null)[];
   /** Every point of the window, admitted or not, oldest first. */
   seen?: number[];
-  /** Calls behind each of `seen` (error ratios only). */
+  /** Calls behind each of `seen` (error ratios and latency). */
   seenSupport?: number[];
   /** Consecutive suspicious points not yet admitted to the baseline. */
   streak: number;
@@ -64,8 +64,8 @@ export type SeriesScorerState = {
   tail?: [number, number][];
 };
 
-/** The baseline's slowest request and the requests it holds (latency). */
-export interface BaselineCeiling {
+/** The slowest request the series served in its window, and how many it served (latency). */
+export interface RecentCeiling {
   slowest: number;
   requests: number;
 }
@@ -73,8 +73,8 @@ export interface BaselineCeiling {
 export interface ScoredPoint {
   score: number;
   baseline: number | undefined;
-  /** The baseline the point was judged against, when each of its requests is known. */
-  ceiling?: BaselineCeiling;
+  /** The window's slowest request before the point, when each point's is known. */
+  ceiling?: RecentCeiling;
 }
 
 /** The rollups' bucket: the cadence assumed until the series shows its own. */
@@ -249,9 +249,9 @@ export class DirectionalSeriesScorer {
   private slow: number[] = [];
   private slowTail: [number, number][] = [];
   private worseTail: [number, number][] = [];
-  private slowest: (number | null)[] = [];
   private seen: number[] = [];
   private seenSupport: number[] = [];
+  private seenSlowest: (number | null)[] = [];
   private marks: number[] = [];
   private gaps: number[] = [];
 
@@ -265,7 +265,7 @@ export class DirectionalSeriesScorer {
   /**
    * `support`: the calls behind the point (error ratios and latency); `slowerThan`: counts the
    * bucket's requests slower than a latency (latency; without it, latency is judged by z alone);
-   * `slowest`: the bucket's slowest request (latency), kept for the baseline's ceiling.
+   * `slowest`: the bucket's slowest request (latency), kept for the window's ceiling.
    */
   score(
     value: number,
@@ -281,8 +281,8 @@ export class DirectionalSeriesScorer {
     }
     if (!Number.isFinite(value)) return { score: 0, baseline: undefined };
     if (this.recent.length < this.points(warmupSpan)) {
-      this.admit(value, support, slowerThan && this.slowCount(slowerThan), slowest);
-      this.remember(value, support);
+      this.admit(value, support, slowerThan && this.slowCount(slowerThan));
+      this.remember(value, support, slowest);
       return { score: 0, baseline: undefined };
     }
     const ceiling = this.ceiling();
@@ -299,25 +299,29 @@ export class DirectionalSeriesScorer {
     const suspicious = scored.score >= suspiciousScore || far;
     this.streak = suspicious ? this.streak + 1 : 0;
     this.marks = [...this.marks, suspicious ? 1 : 0].slice(-this.points(acceptSpan));
-    this.remember(value, support);
-    if (!suspicious) this.admit(value, support, slow, slowest);
+    this.remember(value, support, slowest);
+    if (!suspicious) this.admit(value, support, slow);
     else if (this.levelHeld()) this.restartBaseline();
     return ceiling ? { ...scored, ceiling } : scored;
   }
 
   /**
-   * The baseline's slowest request and its requests, when the slowest of each admitted point is
-   * known (a state saved before they were kept has none until its points age out).
+   * The slowest request of every point in the window and the requests behind them, when each
+   * is known (a state saved before they were kept has none until its points age out). Every
+   * point, not only the baseline's: requests as slow as an earlier episode's, admitted or not,
+   * are something the series has shown (issue #20: a value seen in recent history is not new).
    */
-  private ceiling(): BaselineCeiling | undefined {
+  private ceiling(): RecentCeiling | undefined {
     if (this.signal !== 'latency') return undefined;
+    const known = this.seen.length;
+    if (this.seenSupport.length !== known || this.seenSlowest.length !== known) return undefined;
     let slowest = 0;
     let requests = 0;
-    for (let i = 0; i < this.recent.length; i++) {
-      const s = this.slowest[i];
+    for (let i = 0; i < known; i++) {
+      const s = this.seenSlowest[i];
       if (s === null || s === undefined) return undefined;
       slowest = Math.max(slowest, s);
-      requests += this.support[i] ?? 0;
+      requests += this.seenSupport[i] ?? 0;
     }
     return requests > 0 ? { slowest, requests } : undefined;
   }
@@ -356,18 +360,19 @@ export class DirectionalSeriesScorer {
     this.support =
       this.signal === 'errors' ? this.seenSupport.slice(-span) : this.recent.map(() => 0);
     this.slow = this.recent.map(() => 0);
-    // Their requests are not counted (support 0): none adds to the ceiling either.
-    this.slowest = this.recent.map(() => 0);
     this.streak = 0;
     this.marks = [];
   }
 
-  private remember(value: number, support: number | undefined) {
+  private remember(value: number, support: number | undefined, slowest: number | undefined) {
     this.seen.push(value);
-    if (this.signal === 'errors') this.seenSupport.push(support ?? 0);
+    if (this.signal === 'errors' || this.signal === 'latency') this.seenSupport.push(support ?? 0);
+    // A point whose requests were counted but not their slowest leaves the ceiling unknown.
+    if (this.signal === 'latency') this.seenSlowest.push(slowest ?? (support ? null : 0));
     const keep = this.points(windowSpan);
     this.seen = this.seen.slice(-keep);
     this.seenSupport = this.seenSupport.slice(-keep);
+    this.seenSlowest = this.seenSlowest.slice(-keep);
   }
 
   /**
@@ -528,22 +533,14 @@ export class DirectionalSeriesScorer {
     return { score, baseline: rate };
   }
 
-  private admit(
-    value: number,
-    support: number | undefined,
-    slow: number | undefined,
-    slowest: number | undefined,
-  ) {
+  private admit(value: number, support: number | undefined, slow: number | undefined) {
     this.recent.push(value);
     this.support.push(support ?? 0);
     this.slow.push(slow ?? 0);
-    // A point whose requests were counted but not their slowest leaves the ceiling unknown.
-    this.slowest.push(slowest ?? (support ? null : 0));
     while (this.recent.length > this.points(windowSpan)) {
       this.recent.shift();
       this.support.shift();
       this.slow.shift();
-      this.slowest.shift();
     }
   }
 
@@ -556,7 +553,7 @@ export class DirectionalSeriesScorer {
         slow: [...this.slow],
         slowTail: this.slowTail.map(([k, n]) => [k, n] as [number, number]),
         worseTail: this.worseTail.map(([k, n]) => [k, n] as [number, number]),
-        slowest: [...this.slowest],
+        seenSlowest: [...this.seenSlowest],
       }),
       streak: this.streak,
       ...(this.marks.length > 0 && { marks: [...this.marks] }),
@@ -580,8 +577,6 @@ export class DirectionalSeriesScorer {
     this.worseTail = state.worseTail
       ? state.worseTail.map(([k, n]) => [k, n] as [number, number])
       : [];
-    // Latency states saved before the slowest requests were kept: unknown, so no ceiling.
-    this.slowest = state.slowest ? [...state.slowest] : state.recent.map(() => null);
     this.streak = state.streak;
     // States saved before marks: the streak is what is known of the latest points.
     this.marks = state.marks ? [...state.marks] : Array<number>(state.streak).fill(1);
@@ -591,6 +586,11 @@ export class DirectionalSeriesScorer {
       ? [...state.seenSupport]
       : this.signal === 'errors'
         ? [...this.support].slice(-this.seen.length)
+        : [];
+    // Latency states saved before the slowest requests were kept: unknown, so no ceiling.
+    this.seenSlowest =
+      this.signal === 'latency'
+        ? (state.seenSlowest ?? this.seen.map(() => null)).slice(-this.seen.length)
         : [];
     this.last = state.last;
     // States saved before gaps: their finest spacing stands for the series' cadence.

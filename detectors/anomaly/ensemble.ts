@@ -18,12 +18,7 @@
 import { AlertDamper, type AlertDamperConfig, type AlertDamperState } from './alert-damper';
 import { rarestOf } from './calibration';
 import { ForecastResidualDetector, type ForecastResidualConfig } from './forecast-residual';
-import type {
-  BaselineCeiling,
-  SeriesScorerState,
-  SeriesSignal,
-  SlowerThan,
-} from '../series-scorer';
+import type { RecentCeiling, SeriesScorerState, SeriesSignal, SlowerThan } from '../series-scorer';
 import { CalibratedSeriesScorer } from './calibrated-series';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood';
 import { LevelShiftDetector, type LevelShiftConfig } from './level-shift';
@@ -94,8 +89,8 @@ export interface Judgement {
   readonly alert: number;
   /** The evidence member's baseline (its median or error rate), when it has one. */
   readonly baseline: number | undefined;
-  /** The evidence member's baseline ceiling (latency), when it knows one. */
-  readonly ceiling?: BaselineCeiling;
+  /** The evidence member's window ceiling (latency), when it knows one. */
+  readonly ceiling?: RecentCeiling;
 }
 
 interface Member {

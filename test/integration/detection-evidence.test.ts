@@ -183,7 +183,7 @@ describe('detection weighs latency by the requests behind it', () => {
   it('opens nothing for one slow request and what the scrape of its pod read', async () => {
     // The bucket's p95 is one request's 400 ms; three others take 20 ms instead of 7.5 (with
     // six, seven of twelve would be slower than every request of the baseline: C(12, 7) /
-    // C(732, 7) is rarer than two anomalous buckets, `beyondEveryBaselineRequest`).
+    // C(732, 7) is rarer than two anomalous buckets, `beyondEveryRecentRequest`).
     const oneSlow = (i: number) => (i === 0 ? 400 : i < 4 ? 20 : undefined);
     expect(await withScrape(cpu, oneSlow)).toEqual([]);
   }, 120_000);

@@ -7,7 +7,7 @@ import {
 import { CalibratedSeriesScorer } from '../../detectors/anomaly/calibrated-series';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../../detectors/anomaly/calibration';
 import { correlateAnomalies } from '../../detectors/correlation';
-import { beyondEveryBaselineRequest, weighsAsTwoBuckets } from '../../activities/detection';
+import { beyondEveryRecentRequest, weighsAsTwoBuckets } from '../../activities/detection';
 import { SeriesDetector } from '../../detectors/anomaly/series-detector';
 import { requestsSlowerThan, slowestRequest } from '../../store/detection';
 import { latencyBucket, type SparseHistogram } from '../../store/telemetry-histogram';
@@ -328,30 +328,43 @@ describe('a bucket with requests slower than every request of the baseline', () 
     expect(Number.isFinite(exceedanceTailLog10(500, 1000, 5_000_000))).toBe(true);
   });
 
-  it('weighs as two buckets when too many are beyond the baseline’s slowest, though few moved past the midpoint', () => {
+  it('weighs as two buckets when too many are beyond the window’s slowest, though few moved past the midpoint', () => {
     // A CPU contention: 14 of 71 requests at 60 ms, the rest where they were.
     const contended = requests([20, 57], [60, 14]);
     const scored = score(warmed(), contended, 60, 60);
     expect(scored.ceiling).toEqual({ slowest: slowestRequest(steady), requests: 60 * 35 });
     expect(weighsAsTwoBuckets(contended, 60, scored.baseline, threshold)).toBe(false);
-    expect(beyondEveryBaselineRequest(contended, scored.ceiling, threshold)).toBe(true);
+    expect(beyondEveryRecentRequest(contended, scored.ceiling, threshold)).toBe(true);
     const slow = anomalyAt('svc:cart:p95', 'cart');
     const manyRequests = (a: Anomaly) =>
-      a === slow && beyondEveryBaselineRequest(contended, scored.ceiling, threshold);
+      a === slow && beyondEveryRecentRequest(contended, scored.ceiling, threshold);
     expect(correlateAnomalies([slow], [], [], slow.at, { manyRequests })).toHaveLength(1);
   });
 
-  it('takes neither one slow request of one nor a bucket all slow-ish under the baseline’s slowest', () => {
+  it('takes neither one slow request of one nor a bucket all slow-ish under the window’s slowest', () => {
     const ceiling = score(warmed(), steady, 20, 60).ceiling;
     expect(ceiling).toBeDefined();
-    expect(beyondEveryBaselineRequest(requests([60, 1]), ceiling, threshold)).toBe(false);
-    expect(beyondEveryBaselineRequest(requests([27, 71]), ceiling, threshold)).toBe(false);
-    expect(beyondEveryBaselineRequest(requests([60, 7]), undefined, threshold)).toBe(false);
+    expect(beyondEveryRecentRequest(requests([60, 1]), ceiling, threshold)).toBe(false);
+    expect(beyondEveryRecentRequest(requests([27, 71]), ceiling, threshold)).toBe(false);
+    expect(beyondEveryRecentRequest(requests([60, 7]), undefined, threshold)).toBe(false);
+  });
+
+  it('takes an episode the window already showed as no longer beyond every request, though it was never admitted', () => {
+    const contended = requests([20, 57], [60, 14]);
+    const scorer = warmed();
+    expect(
+      beyondEveryRecentRequest(contended, score(scorer, contended, 60, 60).ceiling, threshold),
+    ).toBe(true);
+    for (let t = 61; t < 75; t++) score(scorer, steady, 20, t);
+    const again = score(scorer, contended, 60, 75);
+    expect(again.ceiling?.slowest).toBe(slowestRequest(contended));
+    expect(beyondEveryRecentRequest(contended, again.ceiling, threshold)).toBe(false);
   });
 
   it('knows no ceiling from a state stored before the slowest requests were kept, until its points age out', () => {
     const stored = JSON.parse(JSON.stringify(warmed().exportState()));
-    delete stored.evidence.slowest;
+    delete stored.evidence.seenSlowest;
+    delete stored.evidence.seenSupport;
     const scorer = new SeriesDetector('latency');
     scorer.importState(stored);
     const first = score(scorer, steady, 20, 60);
