@@ -24,6 +24,11 @@ export interface RootCauseCandidate {
      * that is the strongest of the service's log evidence.
      */
     skippedLines?: string;
+    /**
+     * The callee a caller's line about a call it made is about (logs.ts), when that line is the
+     * strongest of the service's log evidence.
+     */
+    aboutCall?: string;
   };
 }
 

@@ -17,12 +17,17 @@ export function rankMembers(evidence: Evidence): MemberRankings {
   return Object.fromEntries(memberMethods.map((m) => [m.name, m.rank(evidence)]));
 }
 
-/** Each member's highest-scoring service, for members that scored one above zero. */
+/**
+ * Each member's highest-scoring service, for members that scored one above zero. A pick that
+ * rests on a line about a call is left out: a caller reporting a failed call points at the
+ * callee, so the pick is no reading that the caller itself is at fault and must not corroborate
+ * an opening (issue #20: a discovery miss's line, echoed by the GNN, made a wrong opening stand).
+ */
 export function firstPicks(members: Readonly<MemberRankings>): Record<string, string> {
   const picks: Record<string, string> = {};
   for (const [method, ranking] of Object.entries(members)) {
     const [top] = byScore(ranking.filter((c) => c.score > 0));
-    if (top) picks[method] = top.service;
+    if (top && top.evidence.aboutCall === undefined) picks[method] = top.service;
   }
   return picks;
 }

@@ -12,6 +12,8 @@ export interface TemplateChange {
   score: number;
   /** Set on the change `withSkippedLines` adds: the operation whose calls stopped writing. */
   skippedOperation?: string;
+  /** Set by `withCallLinesDiscounted` on a caller's line about a call: the callee it is about. */
+  aboutCallTo?: string;
 }
 
 /**
@@ -172,7 +174,7 @@ export function withCallLinesDiscounted(
           (c.status === 'new' || c.status === 'bursting') && failing.has(c.series.severity);
         const callee = aboutCall ? calleeOf(service, c.template, c.series.traceIds) : undefined;
         return callee !== undefined && callee !== service && known.has(callee)
-          ? { ...c, score: c.score * callerShare }
+          ? { ...c, score: c.score * callerShare, aboutCallTo: callee }
           : c;
       })
       .sort((a, b) => b.score - a.score),
@@ -219,6 +221,7 @@ export const logEvidence: RcaMethod = {
             templates: anomalous.map((t) => `${t.status}: ${t.template}`),
             traceIds: top?.series.traceIds.slice(0, 5),
             ...(top?.skippedOperation !== undefined && { skippedLines: top.skippedOperation }),
+            ...(top?.aboutCallTo !== undefined && { aboutCall: top.aboutCallTo }),
           },
         };
       }),

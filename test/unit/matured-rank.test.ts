@@ -57,6 +57,17 @@ describe('ranking an incident again when its window has matured', () => {
     ).toEqual({ baro: 'order' });
   });
 
+  it('leaves out a first pick resting on a line about a call: it points at the callee', () => {
+    const logs = [
+      { service: 'payment', score: 5, kind: 'logs' as const, evidence: { aboutCall: 'bank' } },
+      { service: 'bank', score: 1, kind: 'logs' as const, evidence: {} },
+    ];
+    const gnn = [{ service: 'payment', score: 0.9, kind: 'latency' as const, evidence: {} }];
+    const picks = firstPicks({ logs, gnn });
+    expect(picks).toEqual({ gnn: 'payment' });
+    expect(corroborated('payment', picks)).toBe(false);
+  });
+
   it('says from what to what the root cause was revised, and why', () => {
     const seconds = { opening: 75, matured: 240 };
     const at = '2026-12-05T04:10:00.000Z';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Evidence, LogTemplateSeries, TraceSpanSummary } from '../../activities/rca/evidence';
+import { firstPicks } from '../../activities/rca/features';
 import { calleeOfLine } from '../../activities/rca/lines-about-calls';
 import { logEvidence } from '../../activities/rca/logs';
 import { baselineBuckets, bucketCount, redSeries, windowEvidence } from '../rca-window';
@@ -118,5 +119,15 @@ describe("a caller's line about a call it made is the callee's evidence", () => 
   it('leaves the line with the caller when its callees answered as usual', () => {
     const ranked = logEvidence.rank(evidence(15));
     expect(ranked[0]?.service).toBe('checkout');
+  });
+
+  it('says its top rests on a line about a call, and such a pick corroborates no opening', () => {
+    const [top] = logEvidence.rank(evidence(900));
+    expect(top?.service).toBe('checkout');
+    expect(top?.evidence.aboutCall).toBe('payment');
+    expect(firstPicks({ logs: logEvidence.rank(evidence(900)) })).toEqual({});
+    // The same line while payment answered as usual is checkout's own, and a pick.
+    expect(logEvidence.rank(evidence(15))[0]?.evidence.aboutCall).toBeUndefined();
+    expect(firstPicks({ logs: logEvidence.rank(evidence(15)) })).toEqual({ logs: 'checkout' });
   });
 });
