@@ -8,6 +8,7 @@ import {
 } from '../activities/detection';
 import { rankWindow } from '../activities/investigation';
 import { firstAnomalyServices } from '../activities/rca/fault-onset';
+import type { RootCauseCandidate } from '../activities/rca/candidate';
 import { firstPicks } from '../activities/rca/features';
 import { Admission } from '../ingest/admission';
 import { BatchQueue } from '../ingest/batch-queue';
@@ -111,6 +112,13 @@ const incidentRowDelayMs = 1_000;
 const investigationBaselineMs = 10 * 60_000;
 /** The incident workflow's rule for new incidents. */
 const keepOpen: KeepOpenRule = { sustainedOnly: true };
+
+/** Marks a member's first pick that rests on a line about a call (it corroborates nothing). */
+function aboutCall(top: RootCauseCandidate | undefined): string {
+  return top?.evidence.aboutCall === undefined
+    ? ''
+    : ` (about a call to ${top.evidence.aboutCall})`;
+}
 
 /** The detection settings and Schedule cadence the engine runs with under `config`. */
 export function scheduledDetection({ detection }: Pick<Config, 'detection'>) {
@@ -333,7 +341,10 @@ export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEn
         .slice(0, 3)
         .map((c) => `${c.service} ${c.kind} ${c.score.toFixed(2)}`)
         .join(', ')} (${Object.entries(members)
-        .map(([method, list]) => `${method}: ${list[0]?.service ?? '-'} ${list[0]?.kind ?? ''}`)
+        .map(
+          ([method, [top]]) =>
+            `${method}: ${top?.service ?? '-'} ${top?.kind ?? ''}${aboutCall(top)}`,
+        )
         .join(', ')})`,
     );
     // A history past its budget changes the ranking with the machine's load: always say so.
