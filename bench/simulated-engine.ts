@@ -10,6 +10,7 @@ import { rankWindow } from '../activities/investigation';
 import { firstAnomalyServices } from '../activities/rca/fault-onset';
 import type { RootCauseCandidate } from '../activities/rca/candidate';
 import { firstPicks } from '../activities/rca/features';
+import { logEvidence } from '../activities/rca/logs';
 import { Admission } from '../ingest/admission';
 import { BatchQueue } from '../ingest/batch-queue';
 import { LogTemplateTagger } from '../ingest/log-templates';
@@ -113,11 +114,10 @@ const investigationBaselineMs = 10 * 60_000;
 /** The incident workflow's rule for new incidents. */
 const keepOpen: KeepOpenRule = { sustainedOnly: true };
 
-/** Marks a member's first pick that rests on a line about a call (it corroborates nothing). */
-function aboutCall(top: RootCauseCandidate | undefined): string {
-  return top?.evidence.aboutCall === undefined
-    ? ''
-    : ` (about a call to ${top.evidence.aboutCall})`;
+/** Marks the logs member's first pick when it rests on a line about a call (it corroborates nothing). */
+function aboutCall(method: string, top: RootCauseCandidate | undefined): string {
+  const callee = method === logEvidence.name ? top?.evidence.aboutCall : undefined;
+  return callee === undefined ? '' : ` (about a call to ${callee})`;
 }
 
 /** The detection settings and Schedule cadence the engine runs with under `config`. */
@@ -343,7 +343,7 @@ export function createSimulatedEngine(opts: SimulatedEngineOptions): SimulatedEn
         .join(', ')} (${Object.entries(members)
         .map(
           ([method, [top]]) =>
-            `${method}: ${top?.service ?? '-'} ${top?.kind ?? ''}${aboutCall(top)}`,
+            `${method}: ${top?.service ?? '-'} ${top?.kind ?? ''}${aboutCall(method, top)}`,
         )
         .join(', ')})`,
     );

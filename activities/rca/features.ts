@@ -18,16 +18,19 @@ export function rankMembers(evidence: Evidence): MemberRankings {
 }
 
 /**
- * Each member's highest-scoring service, for members that scored one above zero. A pick that
- * rests on a line about a call is left out: a caller reporting a failed call points at the
- * callee, so the pick is no reading that the caller itself is at fault and must not corroborate
- * an opening (issue #20: a discovery miss's line, echoed by the GNN, made a wrong opening stand).
+ * Each member's highest-scoring service, for members that scored one above zero. The logs
+ * member's pick is left out when its top line is about a call: a caller reporting a failed call
+ * points at the callee, so the pick is no reading that the caller itself is at fault and must not
+ * corroborate an opening (issue #20: a discovery miss's line, echoed by the GNN, made a wrong
+ * opening stand). Only the logs member's own flag counts: the GNN's candidates carry every
+ * member's evidence.
  */
 export function firstPicks(members: Readonly<MemberRankings>): Record<string, string> {
   const picks: Record<string, string> = {};
   for (const [method, ranking] of Object.entries(members)) {
     const [top] = byScore(ranking.filter((c) => c.score > 0));
-    if (top && top.evidence.aboutCall === undefined) picks[method] = top.service;
+    const aboutCall = method === logEvidence.name && top?.evidence.aboutCall !== undefined;
+    if (top && !aboutCall) picks[method] = top.service;
   }
   return picks;
 }

@@ -62,7 +62,10 @@ describe('ranking an incident again when its window has matured', () => {
       { service: 'payment', score: 5, kind: 'logs' as const, evidence: { aboutCall: 'bank' } },
       { service: 'bank', score: 1, kind: 'logs' as const, evidence: {} },
     ];
-    const gnn = [{ service: 'payment', score: 0.9, kind: 'latency' as const, evidence: {} }];
+    // The GNN describes its suspect with every member's evidence: its pick is its own reading.
+    const gnn = [
+      { service: 'payment', score: 0.9, kind: 'latency' as const, evidence: { aboutCall: 'bank' } },
+    ];
     const picks = firstPicks({ logs, gnn });
     expect(picks).toEqual({ gnn: 'payment' });
     expect(corroborated('payment', picks)).toBe(false);
