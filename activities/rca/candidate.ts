@@ -29,6 +29,11 @@ export interface RootCauseCandidate {
      * strongest of the service's log evidence.
      */
     aboutCall?: string;
+    /**
+     * An ERROR line of the service's own, not about a call, written while its failure share
+     * rose (logs.ts `isOwnFailingLine`), when that is the strongest of its log evidence.
+     */
+    ownFailingLine?: string;
   };
 }
 

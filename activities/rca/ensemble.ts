@@ -6,7 +6,7 @@ import fusionFile from './fusion-weights.json';
 import { gnn, rankWithGnn, softmax, trainedWeights, type GnnWeights } from './gnn';
 import { logEvidence } from './logs';
 import { outsideVotes, withOutsideEvidence, type OutsideSignal } from './outside-evidence';
-import { skippedLinesVote } from './skipped-lines-vote';
+import { ownFailureVote } from './own-failure-vote';
 import { median } from './stats';
 
 /**
@@ -101,8 +101,8 @@ export function fusionInputs(
 /**
  * `prior`: per service, a logit from evidence outside the methods (outside-evidence.ts), added
  * to its fused logit; a service no method ranked enters with no votes, i.e. logit 0 plus its prior.
- * A skipped per-call line leading the logs member's evidence adds a vote of its own
- * (skipped-lines-vote.ts).
+ * The service's own code path breaking, leading the logs member's evidence, adds a vote of its
+ * own (own-failure-vote.ts).
  */
 export function fuse(
   rankings: Readonly<MemberRankings>,
@@ -111,7 +111,7 @@ export function fuse(
 ): RootCauseCandidate[] {
   const methods = Object.keys(rankings).filter((m) => weights[m]);
   const votes = new Map(prior);
-  for (const [service, vote] of skippedLinesVote(rankings, strongestFirstPlace(weights, methods)))
+  for (const [service, vote] of ownFailureVote(rankings, strongestFirstPlace(weights, methods)))
     votes.set(service, (votes.get(service) ?? 0) + vote);
   const { services, x } = fusionInputs(rankings, methods, votes.keys());
   const byService = methods.map(

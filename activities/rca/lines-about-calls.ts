@@ -11,8 +11,10 @@ import type { Evidence, SampledTrace, Series, TraceSpanSummary } from './evidenc
  * symptom as the caller saw it, logged loudest exactly when the callee is too slow or too broken
  * to log anything itself. The line is about a call when, in most of the sampled traces it was
  * written in, a service it calls answered with an error or slower than that operation's slowest
- * baseline p99, or when its text names another service or quotes a route
- * another serves.
+ * baseline p99, or wrote a failing line of its own in that trace (`loggedFailures`: trace id →
+ * the services that wrote a new or bursting WARN-or-worse line in it; where spans carry no
+ * status, as on Nezha's recordings, the callee's own line is the only error its answer shows),
+ * or when its text names another service or quotes a route another serves.
  */
 export type CalleeOfLine = (
   service: string,
@@ -20,7 +22,10 @@ export type CalleeOfLine = (
   traceIds: readonly string[],
 ) => string | undefined;
 
-export function calleeOfLine(evidence: Evidence): CalleeOfLine {
+export function calleeOfLine(
+  evidence: Evidence,
+  loggedFailures: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): CalleeOfLine {
   const traces = new Map<string, SampledTrace>();
   for (const t of [...evidence.traces.normal, ...evidence.traces.abnormal])
     traces.set(t.traceId, t);
@@ -40,7 +45,8 @@ export function calleeOfLine(evidence: Evidence): CalleeOfLine {
       const trace = traces.get(id);
       if (!trace) continue;
       seen++;
-      for (const callee of failingCallees(trace, service, slowerThan))
+      const logged = loggedFailures.get(id) ?? new Set<string>();
+      for (const callee of failingCallees(trace, service, slowerThan, logged))
         failing.set(callee, (failing.get(callee) ?? 0) + 1);
     }
     let best: string | undefined;
@@ -83,8 +89,9 @@ function failingCallees(
   trace: SampledTrace,
   service: string,
   slowerThan: ReadonlyMap<string, number>,
+  logged: ReadonlySet<string>,
 ): Set<string> {
-  const below = failingCalls(trace, slowerThan);
+  const below = failingCalls(trace, slowerThan, logged);
   const out = new Set<string>();
   const seen = new Set([service]);
   const visit = (caller: string) => {
@@ -99,14 +106,18 @@ function failingCallees(
   return out;
 }
 
-/** caller → the services whose answers to it in this trace erred or came slower than baseline. */
+/**
+ * caller → the services whose answers to it in this trace erred, came slower than baseline, or
+ * came from a service that wrote a failing line in this trace (`logged`).
+ */
 function failingCalls(
   trace: SampledTrace,
   slowerThan: ReadonlyMap<string, number>,
+  logged: ReadonlySet<string>,
 ): Map<string, Set<string>> {
   const byId = new Map(trace.spans.map((s) => [s.spanId, s]));
-  const slow = (span: TraceSpanSummary, key: string) =>
-    span.error || span.durationMs > (slowerThan.get(key) ?? Infinity);
+  const slow = (span: TraceSpanSummary, key: string, callee: string) =>
+    span.error || span.durationMs > (slowerThan.get(key) ?? Infinity) || logged.has(callee);
   const out = new Map<string, Set<string>>();
   const add = (caller: string, callee: string) => {
     let set = out.get(caller);
@@ -118,7 +129,7 @@ function failingCalls(
     if (
       parent &&
       parent.service !== span.service &&
-      slow(span, `${span.service} ${span.operation}`)
+      slow(span, `${span.service} ${span.operation}`, span.service)
     )
       add(parent.service, span.service);
     const peer = span.peerService;
@@ -126,7 +137,7 @@ function failingCalls(
       span.kind === 'CLIENT' &&
       peer !== undefined &&
       peer !== span.service &&
-      slow(span, `${span.service} -> ${peer}`)
+      slow(span, `${span.service} -> ${peer}`, peer)
     )
       add(span.service, peer);
   }

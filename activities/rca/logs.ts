@@ -148,6 +148,60 @@ export function withSkippedLines(
   return [...changes, skipped].sort((a, b) => b.score - a.score);
 }
 
+/**
+ * A failing code path fails more calls than this share of the calls through it: one in twenty,
+ * beyond the 5% tail a p95 leaves out. A service's routine rare failures (an error line one call
+ * in a few hundred writes, bursting or new by chance in a short window) stay under it.
+ */
+const brokenPathShare = 0.05;
+
+/**
+ * An ERROR line the service's own code wrote about its own work, as a fault's direct evidence:
+ * new or bursting, not about a call it made (`withCallLinesDiscounted`), and written by at least
+ * `brokenPathShare` of the fault window's calls of the operations that wrote it (`callShare`).
+ */
+export function isOwnFailingLine(change: TemplateChange, callShare: number): boolean {
+  return (
+    (change.status === 'new' || change.status === 'bursting') &&
+    (change.series.severity === 'ERROR' || change.series.severity === 'FATAL') &&
+    change.aboutCallTo === undefined &&
+    callShare >= brokenPathShare
+  );
+}
+
+/** The fault window's lines of `series` per call of the service's operations that wrote them. */
+export function callShare(evidence: Evidence, service: string, series: LogTemplateSeries): number {
+  const nb = evidence.baselineBuckets;
+  const sum = (xs: readonly number[]) => xs.slice(nb).reduce((a, c) => a + c, 0);
+  const calls = evidence.operations
+    .filter((op) => op.service === service && op.operation in series.operations)
+    .reduce((a, op) => a + sum(op.red.calls), 0);
+  return calls > 0 ? sum(series.counts) / calls : 0;
+}
+
+/**
+ * Trace id → the services that wrote a new or bursting WARN-or-worse line in that trace: what
+ * `calleeOfLine` reads as a callee's failed answer where spans carry no status.
+ */
+export function loggedFailures(
+  services: readonly string[],
+  changes: readonly TemplateChange[][],
+): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  services.forEach((service, i) => {
+    for (const c of changes[i] ?? []) {
+      if ((c.status !== 'new' && c.status !== 'bursting') || !failing.has(c.series.severity))
+        continue;
+      for (const id of c.series.traceIds) {
+        let set = out.get(id);
+        if (!set) out.set(id, (set = new Set()));
+        set.add(service);
+      }
+    }
+  });
+  return out;
+}
+
 /** Callers' error lines echo a failing callee; blame moves down when they share traces. */
 const echoDiscount = 0.3;
 
@@ -191,12 +245,13 @@ export const logEvidence: RcaMethod = {
   rank(evidence: Evidence): RootCauseCandidate[] {
     const graph = serviceGraph(evidence);
     const skips = skippedLinesByService(evidence);
+    const written = graph.services.map((s) =>
+      withoutTraffic(templateChanges(evidence, s), failureShareShift(evidence, s)),
+    );
     const changes = withCallLinesDiscounted(
       graph.services,
-      graph.services.map((s) =>
-        withoutTraffic(templateChanges(evidence, s), failureShareShift(evidence, s)),
-      ),
-      calleeOfLine(evidence),
+      written,
+      calleeOfLine(evidence, loggedFailures(graph.services, written)),
     ).map((c, i) => withSkippedLines(c, skips.get(graph.services[i] ?? '')));
     const raw = changes.map(serviceLogScore);
     const traceSets = changes.map(
@@ -222,6 +277,10 @@ export const logEvidence: RcaMethod = {
             traceIds: top?.series.traceIds.slice(0, 5),
             ...(top?.skippedOperation !== undefined && { skippedLines: top.skippedOperation }),
             ...(top?.aboutCallTo !== undefined && { aboutCall: top.aboutCallTo }),
+            ...(top &&
+              isOwnFailingLine(top, callShare(evidence, service, top.series)) && {
+                ownFailingLine: top.template,
+              }),
           },
         };
       }),

@@ -32,13 +32,21 @@ function members(logsEvidence: RootCauseCandidate['evidence']): MemberRankings {
   };
 }
 
-describe("a skipped per-call line leading the logs member's evidence", () => {
+describe("the service's own code path breaking, leading the logs member's evidence", () => {
   it('outweighs the metric members agreeing on another service', () => {
     const skipped = members({
       templates: ['vanished: calls of /prices that wrote a line and now write none'],
       skippedLines: '/prices',
     });
     expect(fuse(skipped)[0]?.service).toBe('price');
+  });
+
+  it('outweighs them too as an own failing ERROR line', () => {
+    const failing = members({
+      templates: ['new: [getPrice][Get Price Failed]'],
+      ownFailingLine: '[getPrice][Get Price Failed]',
+    });
+    expect(fuse(failing)[0]?.service).toBe('price');
   });
 
   it('is needed: a log pick on other lines does not', () => {
