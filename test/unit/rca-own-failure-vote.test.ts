@@ -49,6 +49,14 @@ describe("the service's own code path breaking, leading the logs member's eviden
     expect(fuse(failing)[0]?.service).toBe('price');
   });
 
+  it("counts an own failing line only while the logs member's runner-up stays under half of it", () => {
+    const close = members({ ownFailingLine: '[getPrice][Get Price Failed]' });
+    close.logs = (close.logs ?? [])
+      .map((c) => (c.service === 'travel' ? { ...c, score: 6 } : c))
+      .sort((a, b) => b.score - a.score);
+    expect(fuse(close)[0]?.service).toBe('order');
+  });
+
   it('is needed: a log pick on other lines does not', () => {
     const burst = members({ templates: ['new: <*> INFO price queried <*>'] });
     expect(fuse(burst)[0]?.service).toBe('order');
