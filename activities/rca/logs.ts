@@ -202,6 +202,12 @@ export function loggedFailures(
   return out;
 }
 
+/**
+ * Another service whose log evidence reaches this share of a service's says the lines are as much
+ * its own: a callee's, for the echo rule below; any other service's, for own-failure-vote.ts.
+ */
+export const asMuchItsOwnShare = 0.5;
+
 /** Callers' error lines echo a failing callee; blame moves down when they share traces. */
 const echoDiscount = 0.3;
 
@@ -261,7 +267,7 @@ export const logEvidence: RcaMethod = {
       graph.services.map((service, i) => {
         const own = raw[i] ?? 0;
         const echoes = (graph.callees[i] ?? []).some((c) => {
-          if ((raw[c] ?? 0) < 0.5 * own) return false;
+          if ((raw[c] ?? 0) < asMuchItsOwnShare * own) return false;
           const theirs = traceSets[c];
           return [...(traceSets[i] ?? [])].some((t) => theirs?.has(t));
         });

@@ -1,11 +1,5 @@
 import type { MemberRankings } from './features';
-import { logEvidence } from './logs';
-
-/**
- * Another service whose log evidence reaches this share of the first's says the lines are as
- * much its own: the bar the logs member's echo rule uses for a callee's lines (logs.ts).
- */
-const runnerUpShare = 0.5;
+import { asMuchItsOwnShare, logEvidence } from './logs';
 
 /**
  * When the strongest log evidence of the window is the service's own code path breaking, that
@@ -17,7 +11,7 @@ const runnerUpShare = 0.5;
  * members, reading a quiet pod's gauge or a busy caller's latency, outvote the logs member alone.
  * So it counts as one more fully decisive first place (`firstPlace`, on the fitted fusion's
  * scale), as the platform's direct findings do. The ERROR line counts only while no other
- * service's log evidence reaches `runnerUpShare` of it: a fault elsewhere makes several services
+ * service's log evidence reaches `asMuchItsOwnShare` of it: a fault elsewhere makes several services
  * fail checks of their own at once (`Order Status Wrong` at a caller after a delay), a code path
  * breaking at one service does not.
  */
@@ -27,7 +21,7 @@ export function ownFailureVote(
 ): Map<string, number> {
   const [top, runnerUp] = rankings[logEvidence.name] ?? [];
   if (!top) return new Map();
-  const alone = (runnerUp?.score ?? 0) < runnerUpShare * top.score;
+  const alone = (runnerUp?.score ?? 0) < asMuchItsOwnShare * top.score;
   const own =
     top.evidence.skippedLines !== undefined || (top.evidence.ownFailingLine !== undefined && alone);
   return own ? new Map([[top.service, firstPlace]]) : new Map();
