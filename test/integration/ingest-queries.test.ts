@@ -173,7 +173,9 @@ describe('queries over data ingested through the receivers', () => {
       AIOPS_OTLP_GRPC_PORT: String(await freePort()),
       AIOPS_OTLP_HTTP_PORT: String(await freePort()),
     });
-    receivers = await startReceivers({ config, pool, tuning: { edgeWaitMs: 300 } });
+    // The edge wait outlasts the gap between the posts below on a loaded machine: at 300 ms the
+    // children sometimes settled as orphans before their parents arrived.
+    receivers = await startReceivers({ config, pool, tuning: { edgeWaitMs: 3000 } });
     const base = `http://127.0.0.1:${receivers.httpPort}`;
     // Children first, their parents in later requests: edges must still be derived.
     await post(`${base}/v1/traces`, traceRequest(traces.flatMap((t) => t.cart)));
