@@ -30,12 +30,12 @@ import { SeriesDetector, type StoredSeriesState } from '../detectors/anomaly/ser
 import {
   binomialTailLog10,
   exceedanceTailLog10,
+  type PointContext,
   type RecentCeiling,
   latencyQuantile,
   type ScoredPoint,
   type SeriesScorerState,
   type SeriesSignal,
-  type SlowerThan,
 } from '../detectors/series-scorer';
 import type { MetricsSource } from '../integrations/prometheus/source';
 import { readAlertsToScore } from '../store/alerts';
@@ -100,13 +100,7 @@ export const defaultDetectionSettings: DetectionSettings = {
 /** One series' scorer for a pass, resumed from the state the previous pass stored. */
 export interface PassScorer {
   readonly lastBucket: number | undefined;
-  score(
-    value: number,
-    support?: number,
-    bucket?: number,
-    slowerThan?: SlowerThan,
-    slowest?: number,
-  ): ScoredPoint;
+  score(value: number, context?: PointContext): ScoredPoint;
   exportState(): unknown;
 }
 
@@ -463,13 +457,12 @@ export function createDetectionActivities({
         for (const p of points) {
           if (p.bucket <= after) continue;
           const { histogram } = p;
-          const scored = scorer.score(
-            p.value,
-            p.support,
-            p.bucket,
-            histogram && ((ms) => requestsSlowerThan(histogram, ms)),
-            histogram && slowestRequest(histogram),
-          );
+          const scored = scorer.score(p.value, {
+            support: p.support,
+            bucket: p.bucket,
+            slowerThan: histogram && ((ms) => requestsSlowerThan(histogram, ms)),
+            slowest: histogram && slowestRequest(histogram),
+          });
           result.pointsScored++;
           if (scored.score >= detection.threshold) {
             const anomaly: Anomaly = {

@@ -142,6 +142,21 @@ const repeatShare = 0.5;
 /** Counts a bucket's requests slower than a latency (in the series' units). */
 export type SlowerThan = (value: number) => number;
 
+/** What the schedule knows of a point besides its value (the directional scorer's inputs). */
+export interface PointContext {
+  /** Calls behind the point (error ratios and latency). */
+  readonly support?: number;
+  /** The point's bucket (epoch ms): the series' cadence, and late rows not scored twice. */
+  readonly bucket?: number;
+  /**
+   * Counts the bucket's requests slower than a latency (latency; without it, latency is judged
+   * by z alone).
+   */
+  readonly slowerThan?: SlowerThan;
+  /** The bucket's slowest request (latency), kept for the window's ceiling. */
+  readonly slowest?: number;
+}
+
 /** The smallest change in each signal's units that can ever matter. */
 function changeFloor(signal: SeriesSignal, median: number): number {
   switch (signal) {
@@ -262,18 +277,8 @@ export class DirectionalSeriesScorer {
     return this.last;
   }
 
-  /**
-   * `support`: the calls behind the point (error ratios and latency); `slowerThan`: counts the
-   * bucket's requests slower than a latency (latency; without it, latency is judged by z alone);
-   * `slowest`: the bucket's slowest request (latency), kept for the window's ceiling.
-   */
-  score(
-    value: number,
-    support?: number,
-    bucket?: number,
-    slowerThan?: SlowerThan,
-    slowest?: number,
-  ): ScoredPoint {
+  score(value: number, context: PointContext = {}): ScoredPoint {
+    const { support, bucket, slowerThan, slowest } = context;
     if (bucket !== undefined) {
       const gap = this.last === undefined ? 0 : bucket - this.last;
       if (gap > 0) this.gaps = [...this.gaps, gap].slice(-cadenceGaps);

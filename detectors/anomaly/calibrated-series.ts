@@ -10,10 +10,10 @@ import {
   log10PScale,
   suspiciousScore,
   zScale,
+  type PointContext,
   type ScoredPoint,
   type SeriesScorerState,
   type SeriesSignal,
-  type SlowerThan,
 } from '../series-scorer';
 import { laplaceTailLog10, tailScore } from './calibration';
 
@@ -30,21 +30,15 @@ export class CalibratedSeriesScorer {
     return this.scorer.lastBucket;
   }
 
-  score(
-    value: number,
-    support?: number,
-    bucket?: number,
-    slowerThan?: SlowerThan,
-    slowest?: number,
-  ): ScoredPoint {
-    const scored = this.scorer.score(value, support, bucket, slowerThan, slowest);
+  score(value: number, context: PointContext = {}): ScoredPoint {
+    const scored = this.scorer.score(value, context);
     this.suspicious = scored.score >= suspiciousScore;
     if (scored.score <= 0) return { ...scored, score: 0 };
     // The raw score is 1 − e^(−z/zScale) for a robust z, 1 − e^(log10 p / log10PScale) for
     // an error ratio's binomial tail: undo the squashing, then read both as probabilities.
     const squashed = -Math.log(1 - scored.score);
     const log10P =
-      this.signal === 'errors' && support !== undefined
+      this.signal === 'errors' && context.support !== undefined
         ? -squashed * log10PScale
         : laplaceTailLog10(squashed * zScale);
     return { ...scored, score: tailScore(log10P) };

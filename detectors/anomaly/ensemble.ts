@@ -18,7 +18,12 @@
 import { AlertDamper, type AlertDamperConfig, type AlertDamperState } from './alert-damper';
 import { rarestOf } from './calibration';
 import { ForecastResidualDetector, type ForecastResidualConfig } from './forecast-residual';
-import type { RecentCeiling, SeriesScorerState, SeriesSignal, SlowerThan } from '../series-scorer';
+import type {
+  PointContext,
+  RecentCeiling,
+  SeriesScorerState,
+  SeriesSignal,
+} from '../series-scorer';
 import { CalibratedSeriesScorer } from './calibrated-series';
 import { AnomalyLikelihood, type LikelihoodConfig, type LikelihoodState } from './likelihood';
 import { LevelShiftDetector, type LevelShiftConfig } from './level-shift';
@@ -69,18 +74,6 @@ export type EnsembleState = {
   /** Newest bucket scored (epoch ms). */
   last?: number;
 };
-
-/** What the schedule knows of a point besides its value (the directional scorer's inputs). */
-export interface PointContext {
-  /** Calls behind the point (error ratios and latency). */
-  readonly support?: number;
-  /** The point's bucket (epoch ms): the series' cadence, and late rows not scored twice. */
-  readonly bucket?: number;
-  /** Counts the bucket's requests slower than a latency. */
-  readonly slowerThan?: SlowerThan;
-  /** The bucket's slowest request (latency). */
-  readonly slowest?: number;
-}
 
 export interface Judgement {
   /** The point's rarity on the engine's score scale, before the alert damper. */
@@ -243,15 +236,7 @@ export class EnsembleDetector implements StreamingDetector<number, EnsembleState
    * opens one incident per fault however many points flag it) reads the rarity.
    */
   judge(x: number, context: PointContext = {}): Judgement {
-    const evidence = this.evidenceSpeaks
-      ? this.evidence?.score(
-          x,
-          context.support,
-          context.bucket,
-          context.slowerThan,
-          context.slowest,
-        )
-      : undefined;
+    const evidence = this.evidenceSpeaks ? this.evidence?.score(x, context) : undefined;
     const baseline = evidence?.baseline;
     const ceiling = evidence?.ceiling;
     if (context.bucket !== undefined)

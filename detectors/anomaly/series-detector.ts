@@ -7,7 +7,12 @@
  * (one alert per excursion is NAB's charge for repeats; the pass's incidents already group the
  * anomalies of one fault). Wired in after the detection replay: docs/benchmarks.md, NAB round 9.
  */
-import type { ScoredPoint, SeriesScorerState, SeriesSignal, SlowerThan } from '../series-scorer';
+import type {
+  PointContext,
+  ScoredPoint,
+  SeriesScorerState,
+  SeriesSignal,
+} from '../series-scorer';
 import { createDetector } from './config';
 import type { EnsembleConfig, EnsembleDetector, EnsembleState } from './ensemble';
 
@@ -30,19 +35,8 @@ export class SeriesDetector {
     return this.ensemble.lastBucket;
   }
 
-  score(
-    value: number,
-    support?: number,
-    bucket?: number,
-    slowerThan?: SlowerThan,
-    slowest?: number,
-  ): ScoredPoint {
-    const { rarity, baseline, ceiling } = this.ensemble.judge(value, {
-      support,
-      bucket,
-      slowerThan,
-      slowest,
-    });
+  score(value: number, context: PointContext = {}): ScoredPoint {
+    const { rarity, baseline, ceiling } = this.ensemble.judge(value, context);
     return { score: rarity, baseline, ...(ceiling && { ceiling }) };
   }
 

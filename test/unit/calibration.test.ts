@@ -226,7 +226,7 @@ describe('one threshold on every kind of series', () => {
   // What the detection pass builds for each series.
   const passScorer: MakeScorer = (kind) => {
     const scorer = scheduleScorer(kind.signal, undefined);
-    return (value, calls) => scorer.score(value, calls).score;
+    return (value, calls) => scorer.score(value, { support: calls }).score;
   };
 
   it('the detection schedule flags about the same share of 12σ faults on each kind', () => {

@@ -22,7 +22,8 @@ import { detectionOffsetSeconds } from '../../worker/schedules';
 /** A scorer warmed on `buckets` buckets of `calls` calls, one failed every `failuresEvery`. */
 function warmedErrors(buckets: number, calls: number, failuresEvery = Infinity) {
   const scorer = new DirectionalSeriesScorer('errors');
-  for (let i = 1; i <= buckets; i++) scorer.score(i % failuresEvery === 0 ? 1 / calls : 0, calls);
+  for (let i = 1; i <= buckets; i++)
+    scorer.score(i % failuresEvery === 0 ? 1 / calls : 0, { support: calls });
   return scorer;
 }
 
@@ -37,26 +38,28 @@ describe('error ratios: a binomial test that adapts to traffic', () => {
 
   it('flags 4 failures of 10 calls on a quiet service, not 4 of 2,000 on a busy one', () => {
     const quiet = warmedErrors(30, 10);
-    expect(quiet.score(4 / 10, 10).score).toBeGreaterThanOrEqual(0.9);
+    expect(quiet.score(4 / 10, { support: 10 }).score).toBeGreaterThanOrEqual(0.9);
     const busy = warmedErrors(30, 2000, 1);
-    expect(busy.score(4 / 2000, 2000).score).toBe(0);
+    expect(busy.score(4 / 2000, { support: 2000 }).score).toBe(0);
   });
 
   it('pools a failure or two per bucket over consecutive buckets', () => {
     const scorer = warmedErrors(30, 4);
-    const scores = [2 / 4, 2 / 4, 2 / 4].map((r) => scorer.score(r, 4).score);
+    const scores = [2 / 4, 2 / 4, 2 / 4].map((r) => scorer.score(r, { support: 4 }).score);
     expect(scores[0]).toBeLessThan(0.9);
     expect(Math.max(...scores)).toBeGreaterThanOrEqual(0.9);
   });
 
   it('needs failures in the bucket itself, and keeps its state across export/import', () => {
     const scorer = warmedErrors(30, 4);
-    scorer.score(3 / 4, 4, 1_000);
+    scorer.score(3 / 4, { support: 4, bucket: 1_000 });
     const copy = new DirectionalSeriesScorer('errors');
     copy.importState(scorer.exportState());
     expect(copy.lastBucket).toBe(1_000);
-    expect(copy.score(0, 4).score).toBe(0);
-    expect(copy.score(2 / 4, 4).score).toBe(scorer.score(0, 4) && scorer.score(2 / 4, 4).score);
+    expect(copy.score(0, { support: 4 }).score).toBe(0);
+    expect(copy.score(2 / 4, { support: 4 }).score).toBe(
+      scorer.score(0, { support: 4 }) && scorer.score(2 / 4, { support: 4 }).score,
+    );
   });
 });
 
@@ -96,12 +99,11 @@ describe('latency evidence weighs how much slower, not only how many', () => {
     const bucket = (durations: number[], i: number) => {
       const sorted = [...durations].sort((a, b) => a - b);
       const p95 = sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)]!;
-      return scorer.score(
-        p95,
-        durations.length,
-        i * 10_000,
-        (ms) => durations.filter((d) => d > ms).length,
-      ).score;
+      return scorer.score(p95, {
+        support: durations.length,
+        bucket: i * 10_000,
+        slowerThan: (ms) => durations.filter((d) => d > ms).length,
+      }).score;
     };
     for (let i = 0; i < 60; i++) {
       const usual = 18 + (i % 5);
@@ -151,8 +153,8 @@ describe('warm-up and new levels in time, at the series own cadence', () => {
   function readings(cadence: number, normal: number, shifted: number[]) {
     const scorer = new DirectionalSeriesScorer('metric');
     let at = 0;
-    for (let i = 0; i < normal; i++) scorer.score(100 + (i % 3), undefined, (at += cadence));
-    return shifted.map((v) => scorer.score(v, undefined, (at += cadence)).score);
+    for (let i = 0; i < normal; i++) scorer.score(100 + (i % 3), { bucket: (at += cadence) });
+    return shifted.map((v) => scorer.score(v, { bucket: (at += cadence) }).score);
   }
 
   it('judges a per-minute reading after a few minutes, a 10-second one only after three', () => {
@@ -175,19 +177,19 @@ describe('warm-up and new levels in time, at the series own cadence', () => {
   it('takes its cadence from the median spacing: one close pair of readings does not shrink it', () => {
     const scorer = new DirectionalSeriesScorer('metric');
     const at = [1, 2, 3, 3 + 1 / 12, 4, 5, 6].map((m) => m * minute);
-    at.forEach((t, i) => scorer.score(100 + (i % 3), undefined, t));
+    at.forEach((t, i) => scorer.score(100 + (i % 3), { bucket: t }));
     // Seven per-minute readings are past a 3-minute warm-up; at a 5-second cadence they would not be.
-    expect(scorer.score(300, undefined, 7 * minute).score).toBeGreaterThanOrEqual(0.9);
+    expect(scorer.score(300, { bucket: 7 * minute }).score).toBeGreaterThanOrEqual(0.9);
   });
 
   it('accepts a new error rate held for five minutes although clean buckets come between', () => {
     const scorer = new DirectionalSeriesScorer('errors');
     let at = 0;
-    for (let i = 0; i < 60; i++) scorer.score(0, 10, (at += 10_000));
+    for (let i = 0; i < 60; i++) scorer.score(0, { support: 10, bucket: (at += 10_000) });
     // From now on every other bucket has 4 failures of 10 calls, the ones between none.
     const scores = Array.from(
       { length: 50 },
-      (_, i) => scorer.score(i % 2 === 0 ? 0.4 : 0, 10, (at += 10_000)).score,
+      (_, i) => scorer.score(i % 2 === 0 ? 0.4 : 0, { support: 10, bucket: (at += 10_000) }).score,
     );
     const failing = scores.filter((_, i) => i % 2 === 0);
     expect(failing[0]).toBeGreaterThanOrEqual(0.9);
@@ -197,10 +199,10 @@ describe('warm-up and new levels in time, at the series own cadence', () => {
 
   it('keeps its cadence across export/import', () => {
     const scorer = new DirectionalSeriesScorer('metric');
-    for (let i = 1; i <= 5; i++) scorer.score(100 + (i % 3), undefined, i * minute);
+    for (let i = 1; i <= 5; i++) scorer.score(100 + (i % 3), { bucket: i * minute });
     const copy = new DirectionalSeriesScorer('metric');
     copy.importState(scorer.exportState());
-    expect(copy.score(300, undefined, 6 * minute).score).toBeGreaterThanOrEqual(0.9);
+    expect(copy.score(300, { bucket: 6 * minute }).score).toBeGreaterThanOrEqual(0.9);
   });
 });
 
@@ -304,13 +306,12 @@ describe('a bucket with requests slower than every request of the baseline', () 
   const threshold = DEFAULT_ANOMALY_THRESHOLD;
   /** A latency series as the pass scores it: p95, requests, their counts and slowest. */
   const score = (scorer: SeriesDetector, h: SparseHistogram, p95: number, t: number) =>
-    scorer.score(
-      p95,
-      h.counts.reduce((a, b) => a + b, 0),
-      t * 10_000,
-      (ms) => requestsSlowerThan(h, ms),
-      slowestRequest(h),
-    );
+    scorer.score(p95, {
+      support: h.counts.reduce((a, b) => a + b, 0),
+      bucket: t * 10_000,
+      slowerThan: (ms) => requestsSlowerThan(h, ms),
+      slowest: slowestRequest(h),
+    });
   // Ten minutes of 35 requests a bucket at 20 ms, the slowest of each at 30 ms.
   const steady = requests([20, 34], [30, 1]);
   const warmed = () => {

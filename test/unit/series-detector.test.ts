@@ -49,7 +49,7 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
       const schedule = scheduleScorer('metric', undefined);
       const bench = createDetector();
       values.forEach((v, t) => {
-        const scheduled = schedule.score(v, undefined, t * 10_000).score;
+        const scheduled = schedule.score(v, { bucket: t * 10_000 }).score;
         expect(scheduled, `point ${t}`).toBe(bench.judge(v).rarity);
       });
       // The same members end in the same state; only the bucket watermark is the schedule's.
@@ -66,7 +66,7 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     // from) starts to leak: the evidence flags it within a minute. Steady, nothing is flagged.
     const values = noisy(17, 260).map((v, t) => (t >= 240 ? v + 10 * (t - 239) : v));
     const scorer = new SeriesDetector('metric');
-    const scores = values.map((v, t) => scorer.score(v, undefined, t * 10_000).score);
+    const scores = values.map((v, t) => scorer.score(v, { bucket: t * 10_000 }).score);
     expect(Math.max(...scores.slice(30, 240))).toBeLessThan(DEFAULT_ANOMALY_THRESHOLD);
     expect(Math.max(...scores.slice(240, 246))).toBeGreaterThanOrEqual(DEFAULT_ANOMALY_THRESHOLD);
     expect(scorer.exportState().evidence).toBeDefined();
@@ -92,8 +92,10 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
               : 0.01
             : 100 * burst + 10 * prng.next();
         const calls = signal === 'errors' || signal === 'latency' ? 100 : undefined;
-        const got = scorer.score(value, calls, t * 10_000).score;
-        expect(got, `${signal} ${t}`).toBe(evidence.score(value, calls, t * 10_000).score);
+        const got = scorer.score(value, { support: calls, bucket: t * 10_000 }).score;
+        expect(got, `${signal} ${t}`).toBe(
+          evidence.score(value, { support: calls, bucket: t * 10_000 }).score,
+        );
       }
     }
   });
@@ -109,8 +111,8 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     const evidence = new CalibratedSeriesScorer('metric');
     const scores = Array.from({ length: 710 }, (_, t) => {
       const value = 1000 + gaussian() + (t === 700 ? 30 : 0);
-      expect(evidence.score(value, undefined, t * 10_000).score).toBeLessThan(0.1);
-      return scorer.score(value, undefined, t * 10_000).score;
+      expect(evidence.score(value, { bucket: t * 10_000 }).score).toBeLessThan(0.1);
+      return scorer.score(value, { bucket: t * 10_000 }).score;
     });
     expect(scorer.exportState().evidence).toBeDefined();
     expect(scores[700]).toBeGreaterThanOrEqual(DEFAULT_ANOMALY_THRESHOLD);
@@ -125,7 +127,7 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     const scorer = new SeriesDetector('metric');
     const rises = Array.from({ length: 800 }, (_, t) => {
       const value = (t % 288 < 144 ? 20 : 70) + 2 * (prng.next() - 0.5);
-      const { score } = scorer.score(value, undefined, t * 10_000);
+      const { score } = scorer.score(value, { bucket: t * 10_000 });
       return { score, evidence: scorer.exportState().evidence !== undefined };
     });
     expect(rises.findIndex((r) => !r.evidence)).toBe(599);
@@ -140,7 +142,7 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     // learns for 150 + 150 points. From then on a metric is the members' alone, as on NAB.
     const scorer = new SeriesDetector('metric');
     const speaking = noisy(19, 1200).map((v, t) => {
-      scorer.score(v, undefined, t * 10_000);
+      scorer.score(v, { bucket: t * 10_000 });
       return scorer.exportState().evidence !== undefined;
     });
     const handOver = speaking.indexOf(false);
@@ -154,12 +156,16 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     const values = noisy(3, 1200).map((v, t) => (t === 1000 ? v + 80 : v));
     const bucket = (t: number) => t * 10_000;
     const straight = new SeriesDetector('latency');
-    const expected = values.map((v, t) => straight.score(v, 50, bucket(t)).score);
+    const expected = values.map(
+      (v, t) => straight.score(v, { support: 50, bucket: bucket(t) }).score,
+    );
     const first = new SeriesDetector('latency');
-    values.slice(0, 700).forEach((v, t) => first.score(v, 50, bucket(t)));
+    values.slice(0, 700).forEach((v, t) => first.score(v, { support: 50, bucket: bucket(t) }));
     const restored = new SeriesDetector('latency');
     restored.importState(JSON.parse(JSON.stringify(first.exportState())));
-    const resumed = values.slice(700).map((v, i) => restored.score(v, 50, bucket(700 + i)).score);
+    const resumed = values
+      .slice(700)
+      .map((v, i) => restored.score(v, { support: 50, bucket: bucket(700 + i) }).score);
     expect(resumed).toEqual(expected.slice(700));
     expect(Math.max(...expected.slice(1000, 1003))).toBeGreaterThan(0.57);
   });
@@ -167,10 +173,10 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
   it('scores a metric stored and read back every pass as one never stored, young and grown', () => {
     const values = noisy(3, 1000).map((v, t) => (t === 450 || t === 800 ? v + 60 : v));
     const straight = new SeriesDetector('metric');
-    const expected = values.map((v, t) => straight.score(v, undefined, t * 10_000).score);
+    const expected = values.map((v, t) => straight.score(v, { bucket: t * 10_000 }).score);
     let scorer = new SeriesDetector('metric');
     const resumed = values.map((v, t) => {
-      const { score } = scorer.score(v, undefined, t * 10_000);
+      const { score } = scorer.score(v, { bucket: t * 10_000 });
       const next = new SeriesDetector('metric');
       next.importState(JSON.parse(JSON.stringify(scorer.exportState())));
       scorer = next;
@@ -186,7 +192,7 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     const scorer = new SeriesDetector('metric');
     const sizes: number[] = [];
     noisy(5, 20_000).forEach((v, t) => {
-      scorer.score(v + 20 * Math.sin(t / 40), undefined, t * 10_000);
+      scorer.score(v + 20 * Math.sin(t / 40), { bucket: t * 10_000 });
       if (t % 5000 === 4999) sizes.push(JSON.stringify(scorer.exportState()).length);
     });
     // Past the longest window (the likelihoods' 8,640 points) only the seasonal offsets still
@@ -207,8 +213,16 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     let flagged = false;
     values.forEach((v, t) => {
       const value = t >= 1000 && t < 1006 ? v + 60 : v;
-      const got = scorer.score(value, 100, t * 10_000, slowerThan(t)).score;
-      const floor = evidence.score(value, 100, t * 10_000, slowerThan(t)).score;
+      const got = scorer.score(value, {
+        support: 100,
+        bucket: t * 10_000,
+        slowerThan: slowerThan(t),
+      }).score;
+      const floor = evidence.score(value, {
+        support: 100,
+        bucket: t * 10_000,
+        slowerThan: slowerThan(t),
+      }).score;
       expect(got, `point ${t}`).toBeGreaterThanOrEqual(rarestOf(floor, 3) - 1e-12);
       if (t >= 1000 && t < 1006 && got >= DEFAULT_ANOMALY_THRESHOLD) flagged = true;
     });
@@ -220,7 +234,10 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     const up = new SeriesDetector('latency');
     const down = new SeriesDetector('latency');
     const spike = (scorer: SeriesDetector, delta: number) =>
-      values.map((v, t) => scorer.score(t === 800 ? v + delta : v, 50, t * 10_000).score)[800];
+      values.map(
+        (v, t) =>
+          scorer.score(t === 800 ? v + delta : v, { support: 50, bucket: t * 10_000 }).score,
+      )[800];
     expect(spike(up, 200)).toBeGreaterThan(0.57);
     expect(spike(down, -90)).toBe(0);
   });
@@ -237,7 +254,9 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     );
     const scorer = new SeriesDetector('errors');
     const breakout = createDetector(['breakout']);
-    const scores = ratios.map((r, t) => scorer.score(r, calls(t), t * 10_000).score);
+    const scores = ratios.map(
+      (r, t) => scorer.score(r, { support: calls(t), bucket: t * 10_000 }).score,
+    );
     const bare = ratios.map((r) => breakout.judge(r).rarity);
     expect(bare[600]).toBeGreaterThan(DEFAULT_ANOMALY_THRESHOLD);
     expect(scores[600]).toBe(0);
@@ -250,30 +269,35 @@ describe('SeriesDetector, the ensemble as a per-series scorer', () => {
     const values = noisy(13, 1000).map((v, t) => (t === 800 || t === 900 ? v + 200 : v));
     const slowerThan = (t: number) => (line: number) => (t === 900 && line < 300 ? 12 : 0);
     const scorer = new SeriesDetector('latency');
-    const scores = values.map((v, t) => scorer.score(v, 100, t * 10_000, slowerThan(t)).score);
+    const scores = values.map(
+      (v, t) =>
+        scorer.score(v, { support: 100, bucket: t * 10_000, slowerThan: slowerThan(t) }).score,
+    );
     expect(scores[800]).toBe(0);
     expect(scores[900]).toBeGreaterThan(DEFAULT_ANOMALY_THRESHOLD);
   });
 
   it("takes a directional scorer's state stored before the ensemble ran (its watermark kept)", () => {
     const old = new DirectionalSeriesScorer('errors');
-    for (let t = 0; t < 30; t++) old.score(0.01, 200, t * 10_000);
+    for (let t = 0; t < 30; t++) old.score(0.01, { support: 200, bucket: t * 10_000 });
     const scorer = new SeriesDetector('errors');
     scorer.importState(JSON.parse(JSON.stringify(old.exportState())));
     expect(scorer.lastBucket).toBe(29 * 10_000);
-    expect(scorer.score(0.3, 200, 30 * 10_000).score).toBeGreaterThan(0.57);
+    expect(scorer.score(0.3, { support: 200, bucket: 30 * 10_000 }).score).toBeGreaterThan(0.57);
   });
 
   it('takes a state stored before a member shipped: that member starts fresh, the rest resume', () => {
     const values = noisy(5, 800).map((v, t) => (t === 750 ? v + 80 : v));
     const old = new SeriesDetector('latency');
-    values.slice(0, 700).forEach((v, t) => old.score(v, 50, t * 10_000));
+    values.slice(0, 700).forEach((v, t) => old.score(v, { support: 50, bucket: t * 10_000 }));
     const stored = JSON.parse(JSON.stringify(old.exportState()));
     delete stored.members.shift;
     const scorer = new SeriesDetector('latency');
     scorer.importState(stored);
     expect(scorer.lastBucket).toBe(699 * 10_000);
-    const scores = values.slice(700).map((v, i) => scorer.score(v, 50, (700 + i) * 10_000).score);
+    const scores = values
+      .slice(700)
+      .map((v, i) => scorer.score(v, { support: 50, bucket: (700 + i) * 10_000 }).score);
     expect(scores[50]).toBeGreaterThan(DEFAULT_ANOMALY_THRESHOLD);
   });
 });
