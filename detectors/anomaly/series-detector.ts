@@ -7,12 +7,7 @@
  * (one alert per excursion is NAB's charge for repeats; the pass's incidents already group the
  * anomalies of one fault). Wired in after the detection replay: docs/benchmarks.md, NAB round 9.
  */
-import type {
-  PointContext,
-  ScoredPoint,
-  SeriesScorerState,
-  SeriesSignal,
-} from '../series-scorer';
+import type { PointContext, ScoredPoint, SeriesScorerState, SeriesSignal } from '../series-scorer';
 import { createDetector } from './config';
 import type { EnsembleConfig, EnsembleDetector, EnsembleState } from './ensemble';
 
