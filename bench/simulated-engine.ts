@@ -9,8 +9,7 @@ import {
 import { rankWindow } from '../activities/investigation';
 import { firstAnomalyServices } from '../activities/rca/fault-onset';
 import type { RootCauseCandidate } from '../activities/rca/candidate';
-import { firstPicks } from '../activities/rca/features';
-import { logEvidence } from '../activities/rca/logs';
+import { firstPicks, pickAboutCall } from '../activities/rca/features';
 import { Admission } from '../ingest/admission';
 import { BatchQueue } from '../ingest/batch-queue';
 import { LogTemplateTagger } from '../ingest/log-templates';
@@ -116,7 +115,7 @@ const keepOpen: KeepOpenRule = { sustainedOnly: true };
 
 /** Marks the logs member's first pick when it rests on a line about a call (it corroborates nothing). */
 function aboutCall(method: string, top: RootCauseCandidate | undefined): string {
-  const callee = method === logEvidence.name ? top?.evidence.aboutCall : undefined;
+  const callee = pickAboutCall(method, top);
   return callee === undefined ? '' : ` (about a call to ${callee})`;
 }
 

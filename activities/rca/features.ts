@@ -29,10 +29,17 @@ export function firstPicks(members: Readonly<MemberRankings>): Record<string, st
   const picks: Record<string, string> = {};
   for (const [method, ranking] of Object.entries(members)) {
     const [top] = byScore(ranking.filter((c) => c.score > 0));
-    const aboutCall = method === logEvidence.name && top?.evidence.aboutCall !== undefined;
-    if (top && !aboutCall) picks[method] = top.service;
+    if (top && pickAboutCall(method, top) === undefined) picks[method] = top.service;
   }
   return picks;
+}
+
+/** The callee a member's pick rests on a line about, when the member is the logs member. */
+export function pickAboutCall(
+  method: string,
+  top: RootCauseCandidate | undefined,
+): string | undefined {
+  return method === logEvidence.name ? top?.evidence.aboutCall : undefined;
 }
 
 export const featureNames: string[] = [

@@ -148,6 +148,11 @@ export function withSkippedLines(
   return [...changes, skipped].sort((a, b) => b.score - a.score);
 }
 
+/** A new or bursting line at WARN or worse: what a failing call or code path writes. */
+function isNewFailingLine(c: TemplateChange): boolean {
+  return (c.status === 'new' || c.status === 'bursting') && failing.has(c.series.severity);
+}
+
 /**
  * A failing code path fails more calls than this share of the calls through it: one in twenty,
  * beyond the 5% tail a p95 leaves out. A service's routine rare failures (an error line one call
@@ -190,8 +195,7 @@ export function loggedFailures(
   const out = new Map<string, Set<string>>();
   services.forEach((service, i) => {
     for (const c of changes[i] ?? []) {
-      if ((c.status !== 'new' && c.status !== 'bursting') || !failing.has(c.series.severity))
-        continue;
+      if (!isNewFailingLine(c)) continue;
       for (const id of c.series.traceIds) {
         let set = out.get(id);
         if (!set) out.set(id, (set = new Set()));
@@ -230,9 +234,9 @@ export function withCallLinesDiscounted(
   return services.map((service, i) =>
     (changes[i] ?? [])
       .map((c) => {
-        const aboutCall =
-          (c.status === 'new' || c.status === 'bursting') && failing.has(c.series.severity);
-        const callee = aboutCall ? calleeOf(service, c.template, c.series.traceIds) : undefined;
+        const callee = isNewFailingLine(c)
+          ? calleeOf(service, c.template, c.series.traceIds)
+          : undefined;
         return callee !== undefined && callee !== service && known.has(callee)
           ? { ...c, score: c.score * callerShare, aboutCallTo: callee }
           : c;
