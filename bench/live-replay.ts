@@ -3,6 +3,7 @@ import { loadConfig } from '../worker/config';
 import { replayLive } from './live-replay-core';
 import { liveMarkdown, whyOpened } from './nezha/live-score';
 import { liveSettings } from './nezha/live-timeline';
+import { replayStart } from './live-replay-start';
 import { withScratchDatabase } from './scratch-database';
 
 /**
@@ -15,7 +16,8 @@ import { withScratchDatabase } from './scratch-database';
  *
  * Env: bench:live's LIVE_* knobs; LIVE_REPLAY_START (ISO time, a whole minute) to put the
  * timeline where a live run had it; LIVE_REPLAY_VERBOSE=1 for the pass-by-pass log;
- * LIVE_REPLAY_INCIDENTS=<file> to write the incidents as JSON (to compare with a live run's table).
+ * LIVE_REPLAY_INCIDENTS=<file> to write the incidents as JSON (to compare with a live run's table,
+ * or to score them again with bench:live-score).
  */
 const env = process.env;
 
@@ -23,11 +25,7 @@ async function main() {
   const settings = liveSettings(env);
   // bench:live's engine runs with its quiet period shortened to 45 s.
   const config = loadConfig({ ...env, AIOPS_INCIDENT_QUIET_SECONDS: '45' });
-  const start = env.LIVE_REPLAY_START
-    ? Date.parse(env.LIVE_REPLAY_START)
-    : Date.UTC(2026, 10, 20, 3, 0, 0);
-  if (!Number.isFinite(start) || start % 60_000 !== 0)
-    throw new Error(`LIVE_REPLAY_START must be a whole minute, not ${env.LIVE_REPLAY_START}`);
+  const start = replayStart(env);
   const partitions = { from: new Date(start - 3_600_000), to: new Date(start + 12 * 3_600_000) };
   await withScratchDatabase('live-replay', partitions, async (pool) => {
     const result = await replayLive(

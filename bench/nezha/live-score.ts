@@ -76,6 +76,7 @@ export function liveMarkdown(
   });
   const detected = rows.filter((r) => r.detectS !== undefined);
   const namingFault = detected.filter((r) => r.namesFault);
+  const recorded = recordedTrafficRate(run.scored, at, falseOnes);
   const pct = (n: number) => `${((100 * n) / Math.max(1, rows.length)).toFixed(0)}%`;
   const table = rows
     .map(
@@ -95,10 +96,13 @@ ${table}
 | faults detected | ${detected.length}/${rows.length} (${pct(detected.length)}) |
 | of them, by an incident that names the faulty service | ${namingFault.length}/${rows.length} (${pct(namingFault.length)}) |
 | median time to detect | ${median(detected.map((r) => r.detectS!)).toFixed(0)} s |
+| median time to detect, by an incident that names the faulty service | ${namingFault.length ? `${median(namingFault.map((r) => r.detectS!)).toFixed(0)} s` : '–'} |
 | top root cause right at opening | ${pct(rows.filter((r) => r.openingRootCause === r.slot.fault.service).length)} |
 | top root cause right after re-rank | ${pct(rows.filter((r) => r.rootCause === r.slot.fault.service).length)} |
 | incidents per fault | ${(rows.reduce((s, r) => s + r.mine.length, 0) / Math.max(1, rows.length)).toFixed(2)} |
 | false incidents, fault-free traffic | ${falseOnes.length} in ${freeMinutes.toFixed(1)} min (${((60 * falseOnes.length) / Math.max(1e-9, freeMinutes)).toFixed(1)}/h)${falseOnes.length ? ` [${falseOnes.map((r) => r.service).join(', ')}]` : ''} |
+| false incidents, recorded traffic before the injections | ${recorded.incidents} in ${recorded.minutes.toFixed(1)} min (${(60 * recorded.perMinute).toFixed(1)}/h) |
+| detections expected by chance at that rate | ${expectedByChance(run.slots, recorded.perMinute).toFixed(1)} of ${rows.length} |
 | warm-up (not scored) | ${warmups} min |
 
 False incidents by fault-free stretch: ${falseByStretch(run.scored, at, falseOnes)}
@@ -122,4 +126,34 @@ function falseByStretch(
   return [...tally]
     .map(([key, t]) => `${key}: ${t.incidents} in ${t.minutes.toFixed(1)} min`)
     .join('; ');
+}
+
+/**
+ * The false-incident rate on the recordings' own traffic (the seconds before each injection): the
+ * looped background is one minute the engine learns, so the rate over all fault-free minutes
+ * understates what a fault window, whose traffic is the recording's, opens without the fault.
+ */
+function recordedTrafficRate(
+  scored: LivePlan['scored'],
+  at: (r: IncidentRow) => number,
+  falseOnes: readonly IncidentRow[],
+): { incidents: number; minutes: number; perMinute: number } {
+  const recorded = scored.filter((s) => !s.looped);
+  const minutes = recorded.reduce((sum, s) => sum + (s.to - s.from), 0) / minuteMs;
+  const incidents = falseOnes.filter((r) =>
+    recorded.some((s) => at(r) >= s.from && at(r) < s.to),
+  ).length;
+  return { incidents, minutes, perMinute: minutes > 0 ? incidents / minutes : 0 };
+}
+
+/**
+ * How many fault windows would hold an incident if incidents opened at `perMinute` regardless of
+ * the faults (a Poisson count per window): a fault counts as detected when any incident opens in
+ * its window, so this is the share of the detected row that chance alone accounts for.
+ */
+export function expectedByChance(slots: LivePlan['slots'], perMinute: number): number {
+  return slots.reduce(
+    (sum, s) => sum + 1 - Math.exp((-perMinute * (s.until - s.injectAt)) / minuteMs),
+    0,
+  );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NezhaFault } from '../../bench/nezha/dataset';
-import { liveMarkdown, type IncidentRow } from '../../bench/nezha/live-score';
+import { expectedByChance, liveMarkdown, type IncidentRow } from '../../bench/nezha/live-score';
 import { liveSettings, minuteMs, type LivePlan } from '../../bench/nezha/live-timeline';
 
 const start = Date.UTC(2026, 11, 6, 3, 0, 0);
@@ -62,5 +62,37 @@ describe("bench:live's score", () => {
     );
     expect(table).toMatch(/\| 1 \| [^\n]* \| 20 \| ts-travel-service \| yes \|/);
     expect(table).toMatch(/\| 2 \| [^\n]* \| 30 \| ts-travel-service \| no \|/);
+  });
+
+  it('reads the false-incident rate on the recordings, not the looped minute, and what it opens in the fault windows by chance', () => {
+    // One recorded minute before the first injection besides the looped one; one incident in each.
+    const withRecorded: LivePlan = {
+      ...run,
+      scored: [
+        ...run.scored,
+        { from: start - minuteMs, to: start, day: '2023-01-29', looped: false },
+      ],
+    };
+    const table = liveMarkdown(
+      withRecorded,
+      [
+        incident(start - 30_000, 'ts-order-service', []),
+        incident(start + 30_000, 'ts-order-service', []),
+        incident(start + minuteMs + 20_000, 'ts-basic-service', []),
+        incident(start + 5 * minuteMs + 50_000, 'ts-travel-service', ['ts-food-service']),
+      ],
+      start,
+      liveSettings({ LIVE_PROFILE: 'full', LIVE_DAYS: '2023-01-29' }),
+    );
+    expect(table).toContain('| false incidents, fault-free traffic | 2 in 2.0 min (60.0/h)');
+    expect(table).toContain(
+      '| false incidents, recorded traffic before the injections | 1 in 1.0 min (60.0/h) |',
+    );
+    // At one incident a minute, a four-minute window holds one with probability 1 - e^-4.
+    expect(table).toContain('| detections expected by chance at that rate | 2.0 of 2 |');
+    expect(expectedByChance(run.slots, 0.25)).toBeCloseTo(2 * (1 - Math.exp(-1)), 9);
+    expect(table).toContain(
+      '| median time to detect, by an incident that names the faulty service | 35 s |',
+    );
   });
 });
