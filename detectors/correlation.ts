@@ -251,7 +251,10 @@ export function correlateAnomalies(
       fingerprint,
       service: culprit,
       services: group,
-      anomalies: groupAnomalies.sort((a, b) => b.score - a.score),
+      // Ties by series, so the order does not follow the order the store returned them in.
+      anomalies: groupAnomalies.sort(
+        (a, b) => b.score - a.score || a.seriesKey.localeCompare(b.seriesKey),
+      ),
       // The newest anomaly's bucket (telemetry time); the incident counts its quiet period from
       // whichever is later, this or when the report reached it (see quietSince).
       observedAt: newest(groupAnomalies),

@@ -46,6 +46,26 @@ describe('anomaly correlation', () => {
     expect(candidates[0]?.services).toEqual(['cart', 'checkout', 'db', 'frontend']);
   });
 
+  it("lists a group's anomalies of equal score in one order, whatever order the store read them in", () => {
+    const read = [
+      anomaly('db', 0.9, 'errors'),
+      anomaly('db', 0.9, 'latency'),
+      anomaly('checkout', 0.95, 'latency'),
+      anomaly('db', 0.9, 'saturation'),
+    ];
+    const listed = (anomalies: Anomaly[]) =>
+      correlateAnomalies(anomalies, edges, [], at, { minAnomaliesToOpen: 1 }).flatMap((c) =>
+        c.anomalies.map((a) => a.seriesKey),
+      );
+    expect(listed(read)).toEqual([
+      'svc:checkout:latency',
+      'svc:db:errors',
+      'svc:db:latency',
+      'svc:db:saturation',
+    ]);
+    expect(listed([...read].reverse())).toEqual(listed(read));
+  });
+
   it('keeps unconnected faults apart when they began more than half a minute apart', () => {
     const earlier = new Date(Date.parse(at) - 40_000).toISOString();
     const candidates = correlateAnomalies(
