@@ -47,7 +47,6 @@ import {
   loadDetectorStates,
   readDetectionSeries,
   readServiceEdges,
-  readServiceEndpoints,
   readSilentServices,
   requestsSlowerThan,
   slowestRequest,
@@ -55,22 +54,13 @@ import {
 } from '../store/detection';
 import { histogramRequests, type SparseHistogram } from '../store/telemetry-histogram';
 import { openIncidents } from '../store/incidents';
-import {
-  readNewTemplates,
-  readServiceNames,
-  readServiceTemplates,
-  readTemplateLines,
-  readTemplateTexts,
-} from '../store/log-templates';
+import { readNewTemplates, readServiceTemplates } from '../store/log-templates';
 import { severityOf } from '../store/investigation-telemetry';
-import {
-  namesOtherService,
-  newsworthyTemplates,
-  quotesOtherEndpoint,
-} from '../detectors/template-novelty';
+import { newsworthyTemplates } from '../detectors/template-novelty';
 import { rollupBucketSeconds } from '../store/telemetry-rollups';
 import type { Anomaly, IncidentCandidate } from '../workflows/incident/types';
 import { signalIncident } from './incident-signal';
+import { readTemplatesAboutOtherServices, loggedKey } from './lines-about-others';
 import { readTemplateWindow, warnSeverity } from './log-templates';
 
 export interface DetectionSettings {
@@ -315,33 +305,18 @@ async function readNewsworthyTemplates(pool: Pool, from: Date, to: Date) {
 /**
  * The templates' bursts (series `tmpl:<service>:<template id>:new` or `:returned`) whose lines name
  * another service or quote a route it serves: a caller's view of its calls into that service,
- * which does not open an incident on its own (see detectors/template-novelty `namesOtherService`,
- * `quotesOtherEndpoint`). The template's text or, where the miner masked the name, one of its lines.
+ * which does not open an incident on its own (see activities/lines-about-others).
  */
 async function burstsAboutOtherServices(pool: Pool, anomalies: Anomaly[]): Promise<Set<string>> {
   const bursts = anomalies.filter(isTemplateBurst);
   if (!bursts.length) return new Set();
-  const idOf = (a: Anomaly) => a.seriesKey.split(':').at(-2)!;
-  const ids = [...new Set(bursts.map(idOf))];
+  const logged = (a: Anomaly) => ({
+    service: a.service,
+    templateId: a.seriesKey.split(':').at(-2)!,
+  });
   const since = new Date(Math.min(...bursts.map((a) => Date.parse(a.at))) - burstWatchMs);
-  const [texts, lines, services, endpoints] = await Promise.all([
-    readTemplateTexts(pool, ids),
-    readTemplateLines(pool, ids, since),
-    readServiceNames(pool),
-    readServiceEndpoints(pool),
-  ]);
-  return new Set(
-    bursts
-      .filter((a) =>
-        [texts.get(idOf(a))?.template, lines.get(idOf(a))].some(
-          (text) =>
-            text !== undefined &&
-            (namesOtherService(text, a.service, services) ||
-              quotesOtherEndpoint(text, a.service, endpoints)),
-        ),
-      )
-      .map((a) => a.seriesKey),
-  );
+  const about = await readTemplatesAboutOtherServices(pool, bursts.map(logged), since);
+  return new Set(bursts.filter((a) => about.has(loggedKey(logged(a)))).map((a) => a.seriesKey));
 }
 
 function groupBySeries(points: SeriesPoint[]): Map<string, SeriesPoint[]> {

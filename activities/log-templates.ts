@@ -3,6 +3,7 @@ import type { SeriesPoint } from '../store/detection';
 import { severityOf } from '../store/investigation-telemetry';
 import { readNewTemplates, readTemplateCounts, readTemplateTexts } from '../store/log-templates';
 import type { Anomaly } from '../workflows/incident/types';
+import { loggedKey, readTemplatesAboutOtherServices } from './lines-about-others';
 
 /** OTel severity number from which a new template matters (WARN and worse). */
 export const warnSeverity = 13;
@@ -21,7 +22,9 @@ export interface TemplateWindow {
   /**
    * Per service and bucket, the share of its log lines at WARN or worse (series
    * `logerr:<service>`, weighed by the lines): the error rate of code that logs its failures
-   * instead of failing its calls (a method that throws or returns the wrong value).
+   * instead of failing its calls (a method that throws or returns the wrong value). A caller's
+   * WARN lines about another service (see lines-about-others) are left out: they are that
+   * service's or the registry's trouble as the caller saw it, which the calls' own spans read.
    */
   errorShares: SeriesPoint[];
 }
@@ -49,8 +52,12 @@ export async function readTemplateWindow(
       .filter((c) => (level(c.templateId) ?? warnSeverity) < warnSeverity)
       .map((c) => `tmpl:${c.service}:${c.templateId}`),
   );
+  const bad = counts.filter((c) => (level(c.templateId) ?? 0) >= warnSeverity);
+  const aboutOthers = await readTemplatesAboutOtherServices(pool, bad, from);
+  const about = new Set(bad.filter((c) => aboutOthers.has(loggedKey(c))));
   const lines = new Map<string, { service: string; bucket: number; all: number; bad: number }>();
   for (const c of counts) {
+    if (about.has(c)) continue;
     const key = `${c.service}|${c.bucket}`;
     const tally = lines.get(key) ?? { service: c.service, bucket: c.bucket, all: 0, bad: 0 };
     tally.all += c.records;
