@@ -411,18 +411,23 @@ describe('detection reads a template logged more against the service’s lines',
 
   /**
    * Twelve quiet minutes in which checkout logs, each bucket, sixteen INFO lines and two WARN
-   * lines; then half a minute of `info` INFO and `warn` WARN lines a bucket.
+   * lines (each WARN line reading `warnLine`); then half a minute of `info` INFO and `warn` WARN
+   * lines a bucket.
    */
-  function runWithLines(info: number, warn: number): Promise<IncidentCandidate[]> {
+  function runWithLines(
+    info: number,
+    warn: number,
+    warnLine = 'line',
+  ): Promise<IncidentCandidate[]> {
     return runPasses(db.pool, 75, async (bucket, b) => {
       await writeBucket(db.pool, bucket, 12, usualDbMs(b));
       const lines = b >= 72 ? { placed: info, retry: warn } : { placed: 16, retry: 2 };
       for (const [template, n] of Object.entries(lines))
         await db.pool.query(
           `INSERT INTO logs (time, service_id, severity_number, body, source_id, template_id)
-           SELECT $1::timestamptz + make_interval(secs => i * 0.1), s.id, 0, 'line', 1, $2
+           SELECT $1::timestamptz + make_interval(secs => i * 0.1), s.id, 0, $4, 1, $2
            FROM services s, generate_series(1, $3) i WHERE s.name = 'checkout'`,
-          [new Date(bucket), template, n],
+          [new Date(bucket), template, n, template === 'retry' ? warnLine : 'line'],
         );
     });
   }
@@ -433,6 +438,43 @@ describe('detection reads a template logged more against the service’s lines',
 
   it('opens an incident when its WARN lines come sixteen times as often and the rest as usual', async () => {
     const [first] = await runWithLines(16, 32);
+    expect(first).toMatchObject({ service: 'checkout', fingerprint: 'checkout' });
+  }, 120_000);
+
+  it('opens nothing when the WARN lines that come sixteen times as often are about another service', async () => {
+    await db.pool.query(
+      `UPDATE log_templates SET template = 'checkout <*> WARN No instances available for db, retrying <*>'
+       WHERE template_id = 'retry'`,
+    );
+    expect(await runWithLines(16, 32)).toEqual([]);
+  }, 120_000);
+
+  it('reads the service a masked template names from its lines', async () => {
+    await db.pool.query(
+      `UPDATE log_templates SET template = 'checkout <*> WARN call to <*> failed, retrying <*>'
+       WHERE template_id = 'retry'`,
+    );
+    expect(await runWithLines(16, 32, 'WARN call to db failed, retrying in 20 ms')).toEqual([]);
+  }, 120_000);
+
+  it('opens an incident on its own WARN lines while its lines about another service rise too', async () => {
+    await db.pool.query(
+      `INSERT INTO log_templates (template_id, service, template, first_seen, last_seen, severity_number, novel)
+       VALUES ('nodb', 'checkout', 'checkout <*> ERROR No instances available for db', $1, $1, 17, false)`,
+      [new Date(start - 30 * 60_000)],
+    );
+    const [first] = await runPasses(db.pool, 75, async (bucket, b) => {
+      await writeBucket(db.pool, bucket, 12, usualDbMs(b));
+      const lines =
+        b >= 72 ? { placed: 16, retry: 32, nodb: 32 } : { placed: 16, retry: 2, nodb: 2 };
+      for (const [template, n] of Object.entries(lines))
+        await db.pool.query(
+          `INSERT INTO logs (time, service_id, severity_number, body, source_id, template_id)
+           SELECT $1::timestamptz + make_interval(secs => i * 0.1), s.id, 0, 'line', 1, $2
+           FROM services s, generate_series(1, $3) i WHERE s.name = 'checkout'`,
+          [new Date(bucket), template, n],
+        );
+    });
     expect(first).toMatchObject({ service: 'checkout', fingerprint: 'checkout' });
   }, 120_000);
 });
