@@ -304,8 +304,8 @@ async function readNewsworthyTemplates(pool: Pool, from: Date, to: Date) {
 
 /**
  * The templates' bursts (series `tmpl:<service>:<template id>:new` or `:returned`) whose lines name
- * another service or quote a route it serves: a caller's view of its calls into that service,
- * which does not open an incident on its own (see activities/lines-about-others).
+ * another service or quote a route it serves: a caller's view of its calls into that service
+ * (see activities/lines-about-others).
  */
 async function burstsAboutOtherServices(pool: Pool, anomalies: Anomaly[]): Promise<Set<string>> {
   const bursts = anomalies.filter(isTemplateBurst);
@@ -496,12 +496,15 @@ export function createDetectionActivities({
           baseline: 0,
           at: new Date(b.bucket).toISOString(),
         });
-      anomalies.push(...watch.bursts.map(burstAs('new')));
-      // A caller's line about another service (a discovery miss, a failed call) coming back is
-      // that service's trouble again, read at that service; only the service's own errors return.
-      const returned = returning.bursts.map(burstAs('returned'));
-      const returnedAboutOthers = await burstsAboutOtherServices(pool, returned);
-      anomalies.push(...returned.filter((a) => !returnedAboutOthers.has(a.seriesKey)));
+      // A caller's line about another service (a discovery miss, a failed call), new or back
+      // again, is that service's or the registry's trouble as the caller saw it, which the calls'
+      // own spans read at that service: only a service's own lines are news about it.
+      const bursts = [
+        ...watch.bursts.map(burstAs('new')),
+        ...returning.bursts.map(burstAs('returned')),
+      ];
+      const aboutOthers = await burstsAboutOtherServices(pool, bursts);
+      anomalies.push(...bursts.filter((a) => !aboutOthers.has(a.seriesKey)));
       for (const service of silent) {
         anomalies.push({
           seriesKey: `silent:${service}`,
@@ -561,8 +564,6 @@ export function createDetectionActivities({
           stillOpen,
           windowEnd - requestQuietMs,
         );
-        // Held bursts too: the texts are read again rather than kept in the detector state.
-        const aboutOthers = await burstsAboutOtherServices(pool, [...held, ...anomalies]);
         correlated = correlateAnomalies(
           [...held, ...anomalies],
           edges,
@@ -574,8 +575,7 @@ export function createDetectionActivities({
           })),
           result.windowEnd,
           {
-            conclusive: (a) =>
-              (isTemplateBurst(a) && !aboutOthers.has(a.seriesKey)) || alertOpens(a),
+            conclusive: (a) => isTemplateBurst(a) || alertOpens(a),
             outage: wentSilent,
             supporting,
             oneRequest: (a) => oneRequest.has(anomalyId(a)),
