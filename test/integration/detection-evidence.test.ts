@@ -384,6 +384,39 @@ describe('detection weighs a novel error line by what it is about', () => {
     expect(candidates).toEqual([]);
   }, 60_000);
 
+  it('opens nothing for such a line beside a scrape of the caller that reads busy', async () => {
+    // Ten quiet minutes in which checkout's pod is scraped once a minute; then the novel line
+    // twice in each of buckets 59 and 60, and the scrape ending bucket 60 reading three times
+    // the usual CPU: the caller's own pod is one piece, its line about db none.
+    await db.pool.query(
+      `INSERT INTO metrics (name, type, unit, description) VALUES ('cpu.utilization', 1, '1', '')`,
+    );
+    await db.pool.query(
+      `INSERT INTO log_templates
+         (template_id, service, template, first_seen, last_seen, severity_number, novel)
+       VALUES ('novel', 'checkout', 'checkout <*> ERROR No instances available for db', $1, $1, 17, true)`,
+      [new Date(start + 59 * bucketMs + 1_000)],
+    );
+    const candidates = await runPasses(db.pool, 66, async (bucket, b) => {
+      await writeBucket(db.pool, bucket, 12, usualDbMs(b));
+      if (b % 6 === 0)
+        await db.pool.query(
+          `INSERT INTO rollup_metrics (bucket, metric_id, service_id, points, value_sum, observations)
+           SELECT $1, m.id, s.id, 1, $2, 0 FROM metrics m, services s WHERE s.name = 'checkout'`,
+          [new Date(bucket), b === 60 ? 0.9 : 0.3 * (1 + 0.04 * Math.sin(b))],
+        );
+      if (b !== 59 && b !== 60) return;
+      for (const at of [1_000, 6_000])
+        await db.pool.query(
+          `INSERT INTO logs (time, service_id, severity_number, body, source_id, template_id)
+           SELECT $1, id, 17, 'ERROR No instances available for db', 1, 'novel'
+           FROM services WHERE name = 'checkout'`,
+          [new Date(bucket + at)],
+        );
+    });
+    expect(candidates).toEqual([]);
+  }, 120_000);
+
   it('opens an incident on a novel exception in the service own code, alone', async () => {
     const candidates = await runWithNovelError(
       'checkout <*> ERROR Unhandled exception in PlaceOrder: java.lang.NullPointerException at line <*>',
