@@ -247,7 +247,10 @@ const gapAlike = 0.25;
  * caller is starved (a saturated CPU delays sending and reading alike); either way the service
  * at fault shows it on its other edges too, by a like amount. So an edge's gap goes to the end
  * whose other edges' gaps also changed alike and stand out from the window's edges at large.
- * When neither end's do, it goes to the callee, unless the caller waited (its gap stands out)
+ * Alike is by z and by amount (`excessMs`: how far the gap went past its baseline, in ms): an
+ * edge whose gap is a steady 3 ms stands out at a 4 ms rise, which is no share of a callee's
+ * 600 ms (issue #20: a CPU-starved callee's neighbour on the node waits a few ms longer on
+ * everything). When neither end's do, it goes to the callee, unless the caller waited (its gap stands out)
  * while other callers reached the callee in the window (`seen`: their gap was measured there)
  * and none of them waited: a callee's slow network delays every caller, so the one caller that
  * waits is where the delay is. Given each edge's gaps over the fault window (`faultGaps`, by
@@ -259,6 +262,7 @@ export function gapSides(
   gapZ: readonly number[],
   seen: readonly boolean[] = edges.map(() => true),
   faultGaps?: readonly Series[],
+  excessMs?: readonly number[],
 ): string[] {
   const quiet = quantile(
     gapZ.map((z) => Math.max(0, z)),
@@ -267,10 +271,13 @@ export function gapSides(
   const floor = Math.max(3, gapStandOut * quiet);
   const support = (service: string, except: number) => {
     const alike = Math.max(floor, gapAlike * (gapZ[except] ?? 0));
+    const alikeMs = gapAlike * (excessMs?.[except] ?? 0);
     let best = 0;
     edges.forEach((e, k) => {
       const z = gapZ[k] ?? 0;
-      if (k !== except && (e.caller === service || e.callee === service) && z >= alike) {
+      const ms = excessMs?.[k] ?? Infinity;
+      const near = e.caller === service || e.callee === service;
+      if (k !== except && near && z >= alike && ms >= alikeMs) {
         best = Math.max(best, z);
       }
     });
@@ -297,6 +304,16 @@ export function gapSides(
     const waited = (gapZ[k] ?? 0) >= floor;
     return waited && callee === 0 && otherCallersWaitedNot(e.callee, k) ? e.caller : e.callee;
   });
+}
+
+/**
+ * How far a series' fault buckets went past its baseline's median, in its own unit: the bucket
+ * `robustChange` scores (the second worst), so one stray call is not the amount.
+ */
+function excessOver(values: Series, baselineBuckets: number): number {
+  const base = present(values.slice(0, baselineBuckets));
+  const fault = present(values.slice(baselineBuckets));
+  return base.length && fault.length ? secondLargest(fault) - median(base) : 0;
 }
 
 /** The fault buckets where an edge's gap was near its worst: while the delay was on. */
@@ -347,6 +364,7 @@ export function scoreSeries(evidence: Evidence): ScoredSeries[] {
     gaps.map((g) => g.z),
     evidence.edges.map((edge) => measurable(edge.gapMs, nb)),
     evidence.edges.map((edge) => edge.gapMs.slice(nb)),
+    evidence.edges.map((edge) => excessOver(edge.gapMs, nb)),
   );
   evidence.edges.forEach((edge, k) => {
     const via = `${edge.caller}→${edge.callee}`;
