@@ -65,6 +65,48 @@ describe('the side of a network gap', () => {
     expect(gapSides(edges, [500, 300, 2, 1, 1, 1]).slice(0, 2)).toEqual(['checkout', 'checkout']);
   });
 
+  it("counts a like z on the caller's other edges only when the gap rose a like amount", () => {
+    const frontend = [
+      { caller: 'frontend', callee: 'currency' },
+      { caller: 'frontend', callee: 'cart' },
+      { caller: 'frontend', callee: 'recommendation' },
+      { caller: 'checkout', callee: 'payment' },
+      { caller: 'checkout', callee: 'email' },
+      { caller: 'checkout', callee: 'shipping' },
+      { caller: 'frontend', callee: 'ads' },
+    ];
+    const z = [70, 28, 20, 1, 1, 1, 1];
+    // A steady 3 ms gap standing out at 7 ms is no share of currency's 640 ms.
+    expect(gapSides(frontend, z, undefined, undefined, [640, 4, 2, 0, 0, 0, 0])[0]).toBe(
+      'currency',
+    );
+    // Frontend waiting hundreds of ms longer on cart too is frontend's.
+    expect(gapSides(frontend, z, undefined, undefined, [640, 400, 2, 0, 0, 0, 0])[0]).toBe(
+      'frontend',
+    );
+  });
+
+  it("ranks a callee first whose gap rose far more than its caller's others did", () => {
+    // Currency's gap is noisy (60–100 ms) and rises to about 1 s; frontend's to cart and to
+    // recommendation sit at 3 ms and rise to 7.
+    const noisy = (b: number) => (b < baselineBuckets ? 60 + (b % 5) * 10 : 1000 + (b % 2) * 10);
+    const steady = (b: number) => (b < baselineBuckets ? 3 + (b % 3) * 0.05 : 7 + (b % 2) * 0.05);
+    const withGap = (e: EdgeSeries, gap: (b: number) => number): EdgeSeries => ({
+      ...e,
+      gapMs: Array.from({ length: bucketCount }, (_, b) => gap(b)),
+    });
+    const ev = evidence([
+      withGap(edge('frontend', 'currency', 1), noisy),
+      withGap(edge('frontend', 'cart', 1), steady),
+      withGap(edge('frontend', 'recommendation', 1), steady),
+      edge('checkout', 'payment', 1),
+      edge('checkout', 'email', 1),
+      edge('checkout', 'shipping', 1),
+      edge('frontend', 'ads', 1),
+    ]);
+    expect(baro.rank(ev)[0]?.service).toBe('currency');
+  });
+
   it("hands a gap to the caller when the callee's other callers reached it without waiting", () => {
     const preserve = [
       { caller: 'preserve', callee: 'contacts' },
