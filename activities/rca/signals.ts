@@ -247,15 +247,15 @@ const gapAlike = 0.25;
  * caller is starved (a saturated CPU delays sending and reading alike); either way the service
  * at fault shows it on its other edges too, by a like amount. So an edge's gap goes to the end
  * whose other edges' gaps also changed alike and stand out from the window's edges at large.
- * Alike is by z and by amount (`excessMs`: how far the gap went past its baseline, in ms): an
- * edge whose gap is a steady 3 ms stands out at a 4 ms rise, which is no share of a callee's
- * 600 ms (issue #20: a CPU-starved callee's neighbour on the node waits a few ms longer on
- * everything). When neither end's do, it goes to the callee, unless the caller waited (its gap stands out)
- * while other callers reached the callee in the window (`seen`: their gap was measured there)
- * and none of them waited: a callee's slow network delays every caller, so the one caller that
- * waits is where the delay is. Given each edge's gaps over the fault window (`faultGaps`, by
- * bucket), only calls made while the caller waited count, and one of them as long counts as
- * waiting: a delay that began mid-window says nothing of the calls before it.
+ * Alike is by z and, when given, by amount (`excessMs`: how far each gap went past its
+ * baseline, in ms): a gap that is a steady 3 ms stands out at a 4 ms rise, which is no share of
+ * a callee's 600 ms (issue #20, a CPU-starved callee's one caller). When neither end's do, it
+ * goes to the callee, unless the caller waited (its gap stands out) while other callers
+ * reached the callee in the window (`seen`: their gap was measured there) and none of them
+ * waited: a callee's slow network delays every caller, so the one caller that waits is where
+ * the delay is. Given each edge's gaps over the fault window (`faultGaps`, by bucket), only
+ * calls made while the caller waited count, and one of them as long counts as waiting: a delay
+ * that began mid-window says nothing of the calls before it.
  */
 export function gapSides(
   edges: readonly { caller: string; callee: string }[],
