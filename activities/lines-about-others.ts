@@ -13,11 +13,11 @@ export const loggedKey = (t: LoggedTemplate) => `${t.service}|${t.templateId}`;
 
 /**
  * The templates (keys `<service>|<template id>`) whose lines name another service or quote a
- * route it serves: a caller's view of its calls into that service (`No instances available for
- * ts-basic-service`, the 500 it got back from `/api/v1/basicservice/…`), evidence about that
- * service or the registry, not about the caller's own code (see detectors/template-novelty
- * `namesOtherService`, `quotesOtherEndpoint`). Judged on the template's text or, where the miner
- * masked the name, on its newest line logged since `since`.
+ * route it serves: a caller's view of its calls into that service (a registry's "no instances
+ * available for <service>", the 500 it got back from one of that service's routes), evidence
+ * about that service or the registry, not about the caller's own code (see
+ * detectors/template-novelty `namesOtherService`, `quotesOtherEndpoint`). Judged on the
+ * template's text or, where the miner masked the name, on its newest line logged since `since`.
  */
 export async function readTemplatesAboutOtherServices(
   pool: Pool,
