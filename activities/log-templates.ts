@@ -54,10 +54,9 @@ export async function readTemplateWindow(
   );
   const bad = counts.filter((c) => (level(c.templateId) ?? 0) >= warnSeverity);
   const aboutOthers = await readTemplatesAboutOtherServices(pool, bad, from);
-  const about = new Set(bad.filter((c) => aboutOthers.has(loggedKey(c))));
   const lines = new Map<string, { service: string; bucket: number; all: number; bad: number }>();
   for (const c of counts) {
-    if (about.has(c)) continue;
+    if (aboutOthers.has(loggedKey(c))) continue;
     const key = `${c.service}|${c.bucket}`;
     const tally = lines.get(key) ?? { service: c.service, bucket: c.bucket, all: 0, bad: 0 };
     tally.all += c.records;
