@@ -39,6 +39,11 @@ export interface ReplayOptions {
   offsetSeconds: number;
   /** Epoch ms the simulated timeline starts at. */
   start: number;
+  /**
+   * Unattended, as `npm start`'s demo runs with nobody approving: no runbook cures a fault, and
+   * the next fault comes this long after the previous one whatever its state, so faults overlap.
+   */
+  unattendedFaultEveryMs?: number;
   log?: (line: string) => void;
 }
 
@@ -130,6 +135,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
 
   /** A curable fault ends once a runbook had time to act on its incident's top root cause. */
   function cure() {
+    if (opts.unattendedFaultEveryMs) return;
     const now = engine.now();
     for (const f of live) {
       if (!curable.has(f.fault.kind as FaultKind) || f.fault.endMs <= now) continue;
@@ -180,13 +186,20 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
         watchUntil: Math.min(fault.endMs, injectedAt + maxFaultMs),
       };
       live.push(entry);
-      // Watch until the fault ends or the deadline, like the e2e loop (1 s polling).
-      while (engine.now() < Math.min(entry.watchUntil, fault.endMs))
-        await runUntil(engine.now() + 1_000);
-      const watchedUntil = engine.now();
-      // Not cured in time: lifted, as bench:e2e does, so it does not stay under later faults.
-      fault.endMs = Math.min(fault.endMs, engine.now());
-      await runUntil(engine.now() + afterFaultMs);
+      let watchedUntil: number;
+      if (opts.unattendedFaultEveryMs) {
+        // The demo's clock: the next fault comes on time, this one stays as it is.
+        await runUntil(injectedAt + opts.unattendedFaultEveryMs);
+        watchedUntil = engine.now();
+      } else {
+        // Watch until the fault ends or the deadline, like the e2e loop (1 s polling).
+        while (engine.now() < Math.min(entry.watchUntil, fault.endMs))
+          await runUntil(engine.now() + 1_000);
+        watchedUntil = engine.now();
+        // Not cured in time: lifted, as bench:e2e does, so it does not stay under later faults.
+        fault.endMs = Math.min(fault.endMs, engine.now());
+        await runUntil(engine.now() + afterFaultMs);
+      }
       const mine = opened.filter((o) => o.at >= injectedAt && o.at < engine.now());
       const first = mine.find((o) => o.at <= watchedUntil);
       results.push({

@@ -21,6 +21,10 @@ const verbose = env.REPLAY_VERBOSE === '1';
 /** Entry requests per second (the demo's 15 by default) and lumpy quiet-service traffic. */
 const rps = Number(env.REPLAY_RPS ?? 15);
 const lumpy = env.REPLAY_LUMPY === '1' ? quietServiceTraffic : undefined;
+/** Seconds between faults with nobody approving a runbook (the demo's `--fault-every`); unset: bench:e2e's loop. */
+const unattendedEvery = env.REPLAY_UNATTENDED_EVERY
+  ? Number(env.REPLAY_UNATTENDED_EVERY)
+  : undefined;
 /** `ensemble`: score with bench:nab's ensemble instead of the schedule's scorer. */
 const scorer = env.REPLAY_SCORER ?? 'schedule';
 if (!['schedule', 'directional', 'ensemble'].includes(scorer))
@@ -48,6 +52,7 @@ async function main() {
       rps,
       lumpy,
       start,
+      ...(unattendedEvery && { unattendedFaultEveryMs: unattendedEvery * 1000 }),
       ...scheduledDetection(config),
       ...(scorer !== 'schedule' && {
         scorerFor: scorer === 'ensemble' ? ensembleScorer : directionalScorer,
@@ -55,7 +60,7 @@ async function main() {
       log: verbose ? (line) => console.log(line) : undefined,
     });
     console.log(
-      `${scorer !== 'schedule' ? `REPLAY_SCORER=${scorer} ` : ''}${kinds ? `REPLAY_KINDS=${kinds.join(',')} ` : ''}${rps !== 15 ? `REPLAY_RPS=${rps} ` : ''}${lumpy ? 'REPLAY_LUMPY=1 ' : ''}REPLAY_FAULTS=${faults} REPLAY_FAULT_FREE_MINUTES=${faultFreeMinutes} REPLAY_TRAFFIC_SEED=${trafficSeed} REPLAY_FAULT_SEED=${faultSeed} npm run bench:detection-replay — ${result.passes} passes in ${result.wallSeconds.toFixed(0)} s\n`,
+      `${scorer !== 'schedule' ? `REPLAY_SCORER=${scorer} ` : ''}${kinds ? `REPLAY_KINDS=${kinds.join(',')} ` : ''}${rps !== 15 ? `REPLAY_RPS=${rps} ` : ''}${lumpy ? 'REPLAY_LUMPY=1 ' : ''}${unattendedEvery ? `REPLAY_UNATTENDED_EVERY=${unattendedEvery} ` : ''}REPLAY_FAULTS=${faults} REPLAY_FAULT_FREE_MINUTES=${faultFreeMinutes} REPLAY_TRAFFIC_SEED=${trafficSeed} REPLAY_FAULT_SEED=${faultSeed} npm run bench:detection-replay — ${result.passes} passes in ${result.wallSeconds.toFixed(0)} s\n`,
     );
     console.log(replayMarkdown(result));
   });
