@@ -25,6 +25,10 @@ const lumpy = env.REPLAY_LUMPY === '1' ? quietServiceTraffic : undefined;
 const unattendedEvery = env.REPLAY_UNATTENDED_EVERY
   ? Number(env.REPLAY_UNATTENDED_EVERY)
   : undefined;
+if (unattendedEvery !== undefined && !(unattendedEvery > 0))
+  throw new Error(
+    `REPLAY_UNATTENDED_EVERY is seconds between faults, not "${env.REPLAY_UNATTENDED_EVERY}"`,
+  );
 /** `ensemble`: score with bench:nab's ensemble instead of the schedule's scorer. */
 const scorer = env.REPLAY_SCORER ?? 'schedule';
 if (!['schedule', 'directional', 'ensemble'].includes(scorer))
