@@ -46,7 +46,11 @@ export function faultWindowStart(
   );
 }
 
-/** Maps each bucket of the window to its index once excluded baseline buckets are dropped. */
+/**
+ * Maps each bucket of the window to its index once excluded baseline buckets are dropped, and
+ * says where the lead-in begins (in buckets from the window's start) when every bucket of it was
+ * dropped.
+ */
 function bucketIndex(window: EvidenceWindow, bucketMs: number) {
   const count = Math.ceil((window.end - window.baselineStart) / bucketMs);
   const baseline = Math.ceil((window.faultStart - window.baselineStart) / bucketMs);
@@ -62,7 +66,15 @@ function bucketIndex(window: EvidenceWindow, bucketMs: number) {
   }
   let kept = 0;
   for (let b = 0; b < count; b++) index[b] = b < baseline && excluded(b) ? -1 : kept++;
-  return { index, bucketCount: kept, baselineBuckets: baseline - dropped };
+  const leadInStart = baseline - leadInBuckets;
+  const leadInLeftOut =
+    leadInStart >= 0 && index.slice(leadInStart, baseline).every((i) => i === -1);
+  return {
+    index,
+    bucketCount: kept,
+    baselineBuckets: baseline - dropped,
+    ...(leadInLeftOut && { leadInStart }),
+  };
 }
 
 export type Series = (number | null)[];
@@ -115,7 +127,18 @@ export interface LogTemplateSeries {
   operations: Record<string, number>;
   /** A deterministic sample of fault-window trace ids that logged it. */
   traceIds: string[];
+  /**
+   * Its lines in the lead-in (`leadInBuckets` just before the fault window) when the baseline
+   * left that minute out (another incident's period): older half, newer half.
+   */
+  leadIn?: [number, number];
 }
+
+/**
+ * Buckets just before the fault window (one minute) whose lines are read even when the baseline
+ * leaves them out: where each line stood when the window began.
+ */
+export const leadInBuckets = 6;
 
 export interface TraceSpanSummary {
   spanId: string;
@@ -235,12 +258,15 @@ export function buildEvidence(
   options: EvidenceOptions = {},
 ): Evidence {
   const bucketMs = options.bucketMs ?? 10_000;
-  const { index, bucketCount, baselineBuckets } = bucketIndex(window, bucketMs);
+  const { index, bucketCount, baselineBuckets, leadInStart } = bucketIndex(window, bucketMs);
   const originNs = BigInt(window.baselineStart) * 1_000_000n;
   // Offsets from the window origin fit a double exactly; absolute epoch nanoseconds do not.
-  const bucketOf = (ns: bigint): number => {
-    const b = Math.floor(Number(ns - originNs) / 1e6 / bucketMs);
-    return index[b] ?? -1;
+  const windowBucketOf = (ns: bigint): number => Math.floor(Number(ns - originNs) / 1e6 / bucketMs);
+  const bucketOf = (ns: bigint): number => index[windowBucketOf(ns)] ?? -1;
+  const leadInHalfOf = (ns: bigint): 0 | 1 | undefined => {
+    if (leadInStart === undefined) return undefined;
+    const b = windowBucketOf(ns) - leadInStart;
+    return b < 0 || b >= leadInBuckets ? undefined : b < leadInBuckets / 2 ? 0 : 1;
   };
   const services = new Set<string>();
   const templateKey = memoizedTemplates();
@@ -320,7 +346,15 @@ export function buildEvidence(
       from: originNs,
       to: BigInt(window.faultStart) * 1_000_000n,
     }),
-    logs: logTemplates(logs, traces, templateKey, bucketOf, bucketCount, baselineBuckets, options),
+    logs: logTemplates(
+      logs,
+      traces,
+      templateKey,
+      { bucketOf, leadInHalfOf },
+      bucketCount,
+      baselineBuckets,
+      options,
+    ),
     traces: sampleTraces(traces, bucketOf, baselineBuckets, options.tracesPerClass ?? 300),
     callPatterns: callPatterns(
       traces,
@@ -640,7 +674,10 @@ function logTemplates(
   logs: readonly LogRecord[],
   traces: ReadonlyMap<string, readonly Span[]>,
   templateKey: (body: string) => string,
-  bucketOf: (ns: bigint) => number,
+  {
+    bucketOf,
+    leadInHalfOf,
+  }: { bucketOf: (ns: bigint) => number; leadInHalfOf: (ns: bigint) => 0 | 1 | undefined },
   buckets: number,
   baselineBuckets: number,
   options: EvidenceOptions,
@@ -656,7 +693,15 @@ function logTemplates(
       byTrace.set(traceId, (byId = new Map(traces.get(traceId)?.map((x) => [x.spanId, x]))));
     return byId;
   };
+  const leadIn = new Map<string, [number, number]>();
   for (const log of logs) {
+    const half = leadInHalfOf(log.timeUnixNano);
+    if (half !== undefined) {
+      const key = `${log.service}\u0000${templateKey(log.body)}`;
+      let halves = leadIn.get(key);
+      if (!halves) leadIn.set(key, (halves = [0, 0]));
+      halves[half]++;
+    }
     const b = bucketOf(log.timeUnixNano);
     if (b < 0) continue;
     const byTemplate = (out[log.service] ??= {});
@@ -683,6 +728,12 @@ function logTemplates(
     }
   }
   for (const [series, sample] of samples) series.traceIds = sample.values();
+  for (const [service, byTemplate] of Object.entries(out)) {
+    for (const [template, series] of Object.entries(byTemplate)) {
+      const halves = leadIn.get(`${service}\u0000${template}`);
+      if (halves) series.leadIn = halves;
+    }
+  }
   return out;
 }
 

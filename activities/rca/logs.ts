@@ -1,5 +1,5 @@
 import { byScore, type RcaMethod, type RootCauseCandidate } from './candidate';
-import type { Evidence, LogTemplateSeries } from './evidence';
+import { leadInBuckets, type Evidence, type LogTemplateSeries } from './evidence';
 import { serviceGraph } from './graph';
 import { calleeOfLine, type CalleeOfLine } from './lines-about-calls';
 import { skippedLinesByService, type SkippedLines } from './skipped-lines';
@@ -60,13 +60,20 @@ export function templateChanges(evidence: Evidence, service: string): TemplateCh
     // Lines without trace context are housekeeping, not request handling: weaker evidence.
     const requestScoped = series.traceIds.length > 0 || Object.keys(series.operations).length > 0;
     const weight = (severityWeight[series.severity] ?? 0.6) * (requestScoped ? 1 : 0.5);
-    const surprise = (fault - expected) / Math.sqrt(expected);
+    const held = heldRate(series) * nf;
+    const fromBaseline = (fault - expected) / Math.sqrt(expected);
+    // A rise is judged from the rate the line held through the minute before the window too:
+    // a line another incident's fault was writing then is that fault's, not this one's.
+    const surprise =
+      fromBaseline > 0 && held > expected
+        ? Math.min(fromBaseline, Math.max(0, (fault - held) / Math.sqrt(held)))
+        : fromBaseline;
     const status =
       surprise < 3 && surprise > -3
         ? 'steady'
         : surprise < 0
           ? 'vanished'
-          : base === 0 && seenBefore === 0
+          : base === 0 && seenBefore === 0 && held === 0
             ? 'new'
             : 'bursting';
     // A steady template is no evidence: scoring its noise would make a fault the logs do not
@@ -76,6 +83,16 @@ export function templateChanges(evidence: Evidence, service: string): TemplateCh
     out.push({ template, series, status, score });
   }
   return out.sort((a, b) => b.score - a.score);
+}
+
+/**
+ * Lines per bucket the template held through the lead-in (the minute before the fault window,
+ * when the baseline left it out): the lesser of its two halves, so a line that began within the
+ * minute (a fault showing before its first anomaly) holds no rate.
+ */
+function heldRate(series: LogTemplateSeries): number {
+  if (!series.leadIn) return 0;
+  return Math.min(...series.leadIn) / (leadInBuckets / 2);
 }
 
 /** Severities that say a request failed: a service's share of lines at these is its failure rate. */
